@@ -1,0 +1,107 @@
+//! Load accounting: participants times the multiplier, plus the reservations of young meetings.
+//!
+//! A create reserves the load its meeting is expected to bring (`LOAD_MIN_USER_COUNT` participants) in the
+//! same atomic step that places it, so a burst of creates spreads over the pool before any poll. Each poll
+//! replaces the load with what the server reports; a meeting younger than `LOAD_JOIN_BUFFER_TIME` keeps the
+//! part of its reservation its real participants have not yet filled, so the reservation fades as they arrive.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::bbb::meetings_xml::MeetingEntry;
+use crate::model::{Meeting, ServerStats};
+
+/// How much a new meeting reserves and for how long.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoadRules {
+    pub min_user_count: f64,
+    pub join_buffer: Duration,
+}
+
+impl LoadRules {
+    /// The load a new meeting reserves on a server with this multiplier.
+    pub fn reservation(&self, multiplier: f64) -> f64 {
+        self.min_user_count * multiplier
+    }
+
+    fn is_young(&self, meeting: &Meeting, now_ms: i64) -> bool {
+        let buffer = i64::try_from(self.join_buffer.as_millis()).unwrap_or(i64::MAX);
+        now_ms.saturating_sub(meeting.created_at_ms) < buffer
+    }
+}
+
+/// The figures of a getMeetings answer.
+pub fn stats(reported: &[MeetingEntry]) -> ServerStats {
+    ServerStats {
+        meetings: reported.len() as u64,
+        users: reported.iter().map(|m| m.participant_count).sum(),
+        largest_meeting: reported.iter().map(|m| m.participant_count).max().unwrap_or(0),
+        videos: reported.iter().map(|m| m.video_count).sum(),
+    }
+}
+
+/// A server's load after a poll: the attendees of its non-breakout meetings times `multiplier`, plus what
+/// remains of the reservations of its young placed meetings.
+pub fn polled_load(reported: &[MeetingEntry], placed: &[Meeting], multiplier: f64, rules: &LoadRules, now_ms: i64) -> f64 {
+    let attendees: HashMap<&str, u64> = reported
+        .iter()
+        .filter(|m| !m.is_breakout)
+        .map(|m| (m.meeting_id.as_str(), m.attendees))
+        .collect();
+    let measured: f64 = attendees.values().map(|&a| a as f64 * multiplier).sum();
+    let reserved: f64 = placed
+        .iter()
+        .filter(|m| rules.is_young(m, now_ms))
+        .map(|m| {
+            let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
+            (m.reserved_load - arrived).max(0.0)
+        })
+        .sum();
+    measured + reserved
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: LoadRules = LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900) };
+
+    fn reported(id: &str, attendees: u64, breakout: bool) -> MeetingEntry {
+        MeetingEntry { meeting_id: id.into(), attendees, participant_count: attendees, is_breakout: breakout, ..Default::default() }
+    }
+
+    fn placed(id: &str, created_at_ms: i64) -> Meeting {
+        Meeting {
+            id: id.into(),
+            server_id: "s".into(),
+            moderator_pw: "pw".into(),
+            voice_bridge: "1".into(),
+            tenant_id: String::new(),
+            reserved_load: RULES.reservation(2.0),
+            created_at_ms,
+            expires_at_ms: i64::MAX,
+        }
+    }
+
+    #[test]
+    fn counts_attendees_times_multiplier_without_breakouts() {
+        let load = polled_load(&[reported("a", 3, false), reported("b", 4, true)], &[], 2.0, &RULES, 0);
+        assert_eq!(load, 6.0);
+    }
+
+    #[test]
+    fn reservation_fades_as_participants_arrive() {
+        let young = placed("a", 1_000);
+        assert_eq!(polled_load(&[], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 30.0);
+        assert_eq!(polled_load(&[reported("a", 5, false)], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 30.0);
+        assert_eq!(polled_load(&[reported("a", 20, false)], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 40.0);
+        let old = 1_000 + 900_000;
+        assert_eq!(polled_load(&[reported("a", 5, false)], &[young], 2.0, &RULES, old), 10.0);
+    }
+
+    #[test]
+    fn stats_sum_everything() {
+        let figures = stats(&[reported("a", 3, false), reported("b", 4, true)]);
+        assert_eq!(figures, ServerStats { meetings: 2, users: 7, largest_meeting: 4, videos: 0 });
+    }
+}

@@ -1,0 +1,140 @@
+//! The client that calls BBB servers: signed URLs, timeouts (shorter for offline servers), answers checked.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::bbb::checksum::{Algorithm, sign};
+use crate::bbb::meetings_xml::Status;
+use crate::bbb::params::Params;
+
+/// Where a call goes: a server's API base URL and secret.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    pub url: &'a str,
+    pub secret: &'a str,
+    /// Offline servers get short timeouts, so a dead server answers fast.
+    pub online: bool,
+}
+
+/// A BBB answer that carried a `returncode`.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub body: Bytes,
+    pub status: Status,
+}
+
+/// Why a call produced no BBB answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("request failed: {0}")]
+    Transport(String),
+    #[error("HTTP status {0}")]
+    HttpStatus(u16),
+    #[error("the answer has no returncode")]
+    Malformed,
+}
+
+/// Calls BBB servers; built once per process and shared.
+#[derive(Clone, Debug)]
+pub struct BbbClient {
+    normal: reqwest::Client,
+    offline: reqwest::Client,
+    algorithm: Algorithm,
+}
+
+fn clamp(value: f64, low: f64, high: f64) -> Duration {
+    Duration::from_secs_f64(value.max(low).min(high.max(low)))
+}
+
+impl BbbClient {
+    /// A client with upstream's timeouts; offline servers get `clamp(RT/10, 0.2..RT)` to connect and
+    /// `clamp(RT/10, 0.5..RT)` in all.
+    pub fn new(connect: Duration, response: Duration, algorithm: Algorithm) -> Self {
+        let build = |connect: Duration, total: Duration| {
+            reqwest::Client::builder()
+                .connect_timeout(connect)
+                .timeout(total)
+                .pool_idle_timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default()
+        };
+        let rt = response.as_secs_f64();
+        Self {
+            normal: build(connect, response),
+            offline: build(clamp(rt / 10.0, 0.2, rt), clamp(rt / 10.0, 0.5, rt)),
+            algorithm,
+        }
+    }
+
+    /// The algorithm outbound calls are signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// `<base>/<call>?<query>&checksum=<hex>`.
+    pub fn signed_url(&self, target: Target<'_>, call: &str, query: &str) -> String {
+        let checksum = sign(self.algorithm, call, query, target.secret);
+        let base = target.url.trim_end_matches('/');
+        if query.is_empty() {
+            format!("{base}/{call}?checksum={checksum}")
+        } else {
+            format!("{base}/{call}?{query}&checksum={checksum}")
+        }
+    }
+
+    fn http(&self, target: Target<'_>) -> &reqwest::Client {
+        if target.online { &self.normal } else { &self.offline }
+    }
+
+    /// GET `call` with an already encoded query.
+    pub async fn get_query(&self, target: Target<'_>, call: &str, query: &str) -> Result<Reply, CallError> {
+        let url = self.signed_url(target, call, query);
+        Self::read(self.http(target).get(url)).await
+    }
+
+    /// GET `call` with `params`.
+    pub async fn get(&self, target: Target<'_>, call: &str, params: &Params) -> Result<Reply, CallError> {
+        self.get_query(target, call, &params.encode()).await
+    }
+
+    /// POST `call` with `params` in the query and an XML body.
+    pub async fn post_xml(&self, target: Target<'_>, call: &str, params: &Params, body: Bytes) -> Result<Reply, CallError> {
+        let url = self.signed_url(target, call, &params.encode());
+        let request = self.http(target).post(url).header("content-type", "application/xml").body(body);
+        Self::read(request).await
+    }
+
+    async fn read(request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
+        let response = request.send().await.map_err(|e| CallError::Transport(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(CallError::HttpStatus(response.status().as_u16()));
+        }
+        let body = response.bytes().await.map_err(|e| CallError::Transport(e.to_string()))?;
+        let status = Status::parse(&body).ok_or(CallError::Malformed)?;
+        Ok(Reply { body, status })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_urls_like_upstream() {
+        let client = BbbClient::new(Duration::from_secs(1), Duration::from_secs(1), Algorithm::Sha1);
+        let target = Target { url: "http://h/bigbluebutton/api/", secret: "testsecret", online: true };
+        assert_eq!(
+            client.signed_url(target, "getMeetings", ""),
+            "http://h/bigbluebutton/api/getMeetings?checksum=320c5fe9ed02c4337c946eb2f9e7587e16b22bcc"
+        );
+        let url = client.signed_url(target, "end", "meetingID=a");
+        assert!(url.starts_with("http://h/bigbluebutton/api/end?meetingID=a&checksum="));
+    }
+
+    #[test]
+    fn offline_timeouts_follow_response_timeout() {
+        assert_eq!(clamp(1.0, 0.2, 10.0), Duration::from_secs(1));
+        assert_eq!(clamp(0.01, 0.5, 0.1), Duration::from_millis(500));
+    }
+}

@@ -1,0 +1,77 @@
+//! The BBB-facing errors, each mapped to its `messageKey` and message in one place.
+
+use std::borrow::Cow;
+
+use crate::api::ApiResponse;
+use crate::bbb::xml::XmlResponse;
+
+/// An error a BBB API call answers with (HTTP 200, `returncode` FAILED).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    #[error("checksum check failed")]
+    Checksum,
+    #[error("meeting not found")]
+    MeetingNotFound,
+    #[error("meetingID missing")]
+    MissingMeetingId,
+    #[error("unsupported request")]
+    UnsupportedRequest,
+    #[error("unsupported content type")]
+    UnsupportedContentType,
+    #[error("server unavailable")]
+    ServerUnavailable,
+    #[error("no server with tags {0}")]
+    ServerTagUnavailable(String),
+    #[error("internal error: {0}")]
+    Internal(Cow<'static, str>),
+    /// A FAILED answer from a BBB server, passed through as it came.
+    #[error("BBB answered {key}: {message}")]
+    Bbb { key: String, message: String },
+}
+
+impl ApiError {
+    pub fn internal(message: &'static str) -> Self {
+        Self::Internal(Cow::Borrowed(message))
+    }
+
+    pub fn message_key(&self) -> &str {
+        match self {
+            Self::Checksum => "checksumError",
+            Self::MeetingNotFound => "notFound",
+            Self::MissingMeetingId => "missingParamMeetingID",
+            Self::UnsupportedRequest => "unsupportedRequest",
+            Self::UnsupportedContentType => "unsupportedContentType",
+            Self::ServerUnavailable => "serverUnavailable",
+            Self::ServerTagUnavailable(_) => "serverTagUnavailable",
+            Self::Internal(_) => "internalError",
+            Self::Bbb { key, .. } => key,
+        }
+    }
+
+    pub fn message(&self) -> Cow<'_, str> {
+        match self {
+            Self::Checksum => "You did not pass the checksum security check".into(),
+            Self::MeetingNotFound => {
+                "We could not find a meeting with that meeting ID - perhaps the meeting is not yet running?".into()
+            }
+            Self::MissingMeetingId => "You must specify a meeting ID for the meeting.".into(),
+            Self::UnsupportedRequest => "This request is not supported.".into(),
+            Self::UnsupportedContentType => "POST request Content-Type is missing or unsupported".into(),
+            Self::ServerUnavailable => "The server for this meeting is disabled/offline.".into(),
+            Self::ServerTagUnavailable(tags) => format!("There is no available server with the required tag={tags}.").into(),
+            Self::Internal(message) => Cow::Borrowed(message),
+            Self::Bbb { message, .. } => Cow::Borrowed(message),
+        }
+    }
+
+    /// The XML error document.
+    pub fn to_xml(&self) -> Vec<u8> {
+        XmlResponse::failed(self.message_key(), &self.message()).finish()
+    }
+}
+
+impl From<ApiError> for ApiResponse {
+    fn from(error: ApiError) -> Self {
+        ApiResponse::xml(error.to_xml())
+    }
+}

@@ -1,0 +1,8 @@
+//! The BigBlueButton protocol: checksums, parameters, XML answers, errors and the client that calls servers.
+
+pub mod checksum;
+pub mod client;
+pub mod error;
+pub mod meetings_xml;
+pub mod params;
+pub mod xml;

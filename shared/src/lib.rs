@@ -1,0 +1,9 @@
+//! scalelite-shared: the domain and the BBB protocol of scalelite-rs, with no runtime and no database driver.
+
+pub mod api;
+pub mod balance;
+pub mod bbb;
+pub mod config;
+pub mod model;
+pub mod store;
+pub mod voice_bridge;

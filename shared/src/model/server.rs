@@ -1,0 +1,92 @@
+//! A BBB server of the pool, its state and its last polled figures.
+
+/// Whether a server takes new meetings (enabled), only keeps its running ones (cordoned), or neither (disabled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ServerState {
+    Enabled,
+    Cordoned,
+    Disabled,
+}
+
+impl ServerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Cordoned => "cordoned",
+            Self::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "enabled" => Some(Self::Enabled),
+            "cordoned" => Some(Self::Cordoned),
+            "disabled" => Some(Self::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// What the last successful poll counted on a server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerStats {
+    pub meetings: u64,
+    pub users: u64,
+    pub largest_meeting: u64,
+    pub videos: u64,
+}
+
+/// A BBB server in the pool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Server {
+    pub id: String,
+    /// API base URL, e.g. `https://bbb1.example.org/bigbluebutton/api`.
+    pub url: String,
+    pub secret: String,
+    pub tag: Option<String>,
+    pub state: ServerState,
+    /// Participants times `load_multiplier`, plus reservations; `None` until a poll has measured it.
+    pub load: Option<f64>,
+    pub load_multiplier: f64,
+    pub online: bool,
+    pub stats: ServerStats,
+    pub bbb_version: Option<String>,
+    pub healthy_counter: u32,
+    pub unhealthy_counter: u32,
+}
+
+impl Server {
+    /// A new server: disabled and offline until enabled and polled, as upstream adds them.
+    pub fn new(id: impl Into<String>, url: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            url: url.into(),
+            secret: secret.into(),
+            tag: None,
+            state: ServerState::Disabled,
+            load: None,
+            load_multiplier: 1.0,
+            online: false,
+            stats: ServerStats::default(),
+            bbb_version: None,
+            healthy_counter: 0,
+            unhealthy_counter: 0,
+        }
+    }
+
+    /// Joins go to online servers that are not disabled (cordoned servers keep their meetings).
+    pub fn accepts_joins(&self) -> bool {
+        self.online && self.state != ServerState::Disabled
+    }
+}
+
+/// A change to a server; `None` fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerUpdate {
+    pub url: Option<String>,
+    pub secret: Option<String>,
+    pub load_multiplier: Option<f64>,
+    /// `Some(None)` removes the tag.
+    pub tag: Option<Option<String>>,
+    pub state: Option<ServerState>,
+}
