@@ -1,1 +1,14 @@
+//! scalelite-functions: one stateless handler per BBB verb, admin action and job, and the adapters that
+//! serve them over HTTP (Knative, OpenFaaS, the local runtime) or on AWS Lambda.
 
+pub mod admin;
+pub mod api;
+pub mod ctx;
+pub mod http_server;
+pub mod jobs;
+pub mod lambda_adapter;
+pub mod registry;
+mod request;
+pub mod telemetry;
+
+pub use ctx::Ctx;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod balance;
 pub mod bbb;
+pub mod clock;
 pub mod config;
 pub mod model;
 pub mod store;

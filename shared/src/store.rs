@@ -67,6 +67,8 @@ pub struct PollReport {
     pub meetings: Option<Vec<MeetingEntry>>,
     pub health: HealthRules,
     pub load: LoadRules,
+    /// Meetings the server still reports live this much longer (`DEFAULT_MEETING_TTL`).
+    pub ttl_ms: i64,
 }
 
 /// What recording a poll changed.

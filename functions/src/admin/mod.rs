@@ -1,0 +1,108 @@
+//! The admin API (`/scalelite/api/*`): JSON in and out, the load-balancer secrets' checksum as for BBB calls.
+
+pub mod add_server;
+pub mod delete_server;
+pub mod get_server_info;
+pub mod get_servers;
+pub mod panic_server;
+pub mod update_server;
+
+use http::StatusCode;
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
+use scalelite_shared::model::Server;
+use serde_json::{Value, json};
+
+use crate::Ctx;
+use crate::request::{Accepts, authorize};
+
+/// An admin call's input: its query parameters and its JSON body (`Null` when empty).
+pub(crate) struct AdminInput {
+    pub query: Params,
+    pub body: Value,
+}
+
+/// Checks content type and checksum, then reads the JSON body; a body that is not JSON is a 400.
+pub(crate) fn input(ctx: &Ctx, req: &ApiRequest, action: &str) -> Result<Result<AdminInput, ApiResponse>, ApiError> {
+    let query = authorize(ctx, req, action, Accepts::Json)?;
+    if req.body.is_empty() {
+        return Ok(Ok(AdminInput { query, body: Value::Null }));
+    }
+    Ok(match serde_json::from_slice(&req.body) {
+        Ok(body) => Ok(AdminInput { query, body }),
+        Err(_) => Err(error(StatusCode::BAD_REQUEST, "The request body is not valid JSON")),
+    })
+}
+
+pub(crate) fn reply(status: StatusCode, value: &Value) -> ApiResponse {
+    ApiResponse::json(status, value.to_string())
+}
+
+pub(crate) fn error(status: StatusCode, message: &str) -> ApiResponse {
+    reply(status, &json!({ "error": message }))
+}
+
+pub(crate) fn server_not_found(id: &str) -> ApiResponse {
+    error(StatusCode::NOT_FOUND, &format!("Couldn't find server with id={id}"))
+}
+
+/// The `id` field of a body, as a string or a number.
+pub(crate) fn id_of(value: &Value) -> Option<String> {
+    match value.get("id")? {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+/// A decimal as upstream's JSON shows it: `"1.0"`, `"2.5"`.
+fn decimal(value: f64) -> String {
+    if value.fract() == 0.0 { format!("{value:.1}") } else { value.to_string() }
+}
+
+/// The server object of the admin API.
+pub(crate) fn server_json(server: &Server) -> Value {
+    json!({
+        "id": server.id,
+        "url": server.url,
+        "secret": server.secret,
+        "tag": server.tag.clone().unwrap_or_default(),
+        "bbb_version": server.bbb_version.clone().unwrap_or_default(),
+        "state": server.state.as_str(),
+        "load": server.load.map_or_else(|| json!("unavailable"), |load| json!(load)),
+        "load_multiplier": decimal(server.load_multiplier),
+        "online": if server.online { "online" } else { "offline" },
+    })
+}
+
+/// A load multiplier from JSON (a number or a numeric string); `None` when absent, `Some(None)` when invalid or zero.
+pub(crate) fn load_multiplier(value: Option<&Value>) -> Option<Option<f64>> {
+    let number = match value? {
+        Value::Null => return None,
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if s.trim().is_empty() => return None,
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    Some(number.filter(|n| n.is_finite() && *n != 0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_like_upstream() {
+        assert_eq!(decimal(1.0), "1.0");
+        assert_eq!(decimal(2.5), "2.5");
+    }
+
+    #[test]
+    fn multipliers() {
+        assert_eq!(load_multiplier(None), None);
+        assert_eq!(load_multiplier(Some(&json!("2"))), Some(Some(2.0)));
+        assert_eq!(load_multiplier(Some(&json!(0))), Some(None));
+        assert_eq!(load_multiplier(Some(&json!("x"))), Some(None));
+    }
+}

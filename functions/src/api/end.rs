@@ -1,0 +1,42 @@
+//! `end`: forgets the meeting first, then asks its server to end it.
+
+use scalelite_shared::api::ApiRequest;
+use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
+
+use super::{pass_on, store_failure, target};
+use crate::Ctx;
+use crate::registry::Outcome;
+use crate::request::{Accepts, authorize, meeting_id};
+
+/// `meetingID=<id>&password=<pw>`, with a bare `password` key when none was given, as upstream sends it.
+pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
+    let id = Params::from_pairs([("meetingID", meeting_id)]).encode();
+    match password {
+        Some(password) => format!("{id}&{}", Params::from_pairs([("password", password)]).encode()),
+        None => format!("{id}&password"),
+    }
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    let params = authorize(ctx, &req, "end", Accepts::Form)?;
+    let id = meeting_id(&params)?;
+    let meeting = ctx.store.delete_meeting(id).await.map_err(store_failure)?.ok_or(ApiError::MeetingNotFound)?;
+    let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
+    let Some(server) = server else {
+        return Err(ApiError::internal("Unable to access meeting on server."));
+    };
+    let query = end_query(id, params.get("password"));
+    pass_on(ctx.bbb.get_query(target(&server), "end", &query).await, "Unable to access meeting on server.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::end_query;
+
+    #[test]
+    fn bare_password_key_when_absent() {
+        assert_eq!(end_query("a b", None), "meetingID=a+b&password");
+        assert_eq!(end_query("m", Some("p&q")), "meetingID=m&password=p%26q");
+    }
+}

@@ -1,0 +1,63 @@
+//! `getMeetings`: every live server asked at once; a server that fails is logged and left out.
+
+use futures::future::join_all;
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::bbb::meetings_xml::parse_meetings;
+use scalelite_shared::bbb::params::Params;
+use scalelite_shared::bbb::xml::XmlResponse;
+use scalelite_shared::model::{Server, ServerState};
+
+use super::{store_failure, target};
+use crate::Ctx;
+use crate::registry::Outcome;
+use crate::request::{Accepts, authorize};
+
+fn no_meetings() -> ApiResponse {
+    let mut response = XmlResponse::success();
+    response.element("messageKey", "noMeetings").element("message", "no meetings were found on this server").empty("meetings");
+    ApiResponse::xml(response.finish())
+}
+
+/// The `<meeting>` elements of one server, without those that belong to a tenant.
+async fn meetings_of(ctx: &Ctx, server: &Server) -> Vec<u8> {
+    let reply = match ctx.bbb.get(target(server), "getMeetings", &Params::default()).await {
+        Ok(reply) if reply.status.is_success() => reply,
+        Ok(reply) => {
+            tracing::warn!(server = %server.id, key = %reply.status.message_key, "getMeetings failed on a server; left out");
+            return Vec::new();
+        }
+        Err(error) => {
+            tracing::warn!(server = %server.id, %error, "getMeetings failed on a server; left out");
+            return Vec::new();
+        }
+    };
+    let Some(entries) = parse_meetings(&reply.body) else {
+        tracing::warn!(server = %server.id, "unreadable getMeetings answer; left out");
+        return Vec::new();
+    };
+    let mut xml = Vec::new();
+    for entry in entries.iter().filter(|e| e.tenant_id.is_none()) {
+        xml.extend_from_slice(&reply.body[entry.span.clone()]);
+    }
+    xml
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    if ctx.config.get_meetings_api_disabled {
+        return Ok(no_meetings());
+    }
+    authorize(ctx, &req, "getMeetings", Accepts::Form)?;
+    let servers = ctx.store.servers().await.map_err(store_failure)?;
+    let live = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled);
+    let parts = join_all(live.map(|server| meetings_of(ctx, server))).await;
+    if parts.iter().all(Vec::is_empty) {
+        return Ok(no_meetings());
+    }
+    let mut response = XmlResponse::success();
+    response.start("meetings");
+    for part in &parts {
+        response.raw(part);
+    }
+    response.end("meetings");
+    Ok(ApiResponse::xml(response.finish()))
+}

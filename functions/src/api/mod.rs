@@ -1,0 +1,81 @@
+//! The BBB API handlers, one file per call, and what several of them share.
+
+pub mod create;
+pub mod end;
+pub mod get_meeting_info;
+pub mod get_meetings;
+pub mod health;
+pub mod index;
+pub mod insert_document;
+pub mod is_meeting_running;
+pub mod join;
+
+use scalelite_shared::api::ApiResponse;
+use scalelite_shared::bbb::client::{CallError, Reply, Target};
+use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
+use scalelite_shared::model::{Meeting, Server};
+
+use crate::Ctx;
+use crate::registry::Outcome;
+
+/// Parameters a client may send that are never forwarded to BBB.
+const NEVER_FORWARDED: &[&str] = &["format", "controller", "action", "checksum"];
+
+/// The parameters to forward: `defaults`, then the client's (less the excluded ones), then `overrides`.
+pub(crate) fn forwarded(client: &Params, exclude: &[String], defaults: &Params, overrides: &Params) -> Params {
+    let mut forward = defaults.clone();
+    for (name, value) in client.iter() {
+        if !NEVER_FORWARDED.contains(&name) && !exclude.iter().any(|e| e == name) {
+            forward.set(name, value);
+        }
+    }
+    forward.layer(overrides);
+    forward
+}
+
+pub(crate) fn target(server: &Server) -> Target<'_> {
+    Target { url: &server.url, secret: &server.secret, online: server.online }
+}
+
+/// A placed meeting and its server; `None` when either is gone.
+pub(crate) async fn meeting_with_server(ctx: &Ctx, meeting_id: &str) -> Result<Option<(Meeting, Server)>, ApiError> {
+    let Some(meeting) = ctx.store.meeting(meeting_id).await.map_err(store_failure)? else {
+        return Ok(None);
+    };
+    let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
+    Ok(server.map(|server| (meeting, server)))
+}
+
+/// A store failure, logged, as the client sees it.
+pub(crate) fn store_failure(error: impl std::fmt::Display) -> ApiError {
+    tracing::error!(%error, "store failure");
+    ApiError::internal("Unable to access the meeting store.")
+}
+
+/// A BBB answer passed on: SUCCESS as it came, FAILED with BBB's own key and message, no answer as
+/// `internalError` with `unreachable`.
+pub(crate) fn pass_on(result: Result<Reply, CallError>, unreachable: &'static str) -> Outcome {
+    match result {
+        Ok(reply) if reply.status.is_success() => Ok(ApiResponse::xml(reply.body)),
+        Ok(reply) => Err(ApiError::Bbb { key: reply.status.message_key, message: reply.status.message }),
+        Err(error) => {
+            tracing::warn!(%error, "BBB server did not answer");
+            Err(ApiError::internal(unreachable))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwards_in_layers() {
+        let client = Params::parse(b"meetingID=m&checksum=c&record=false&secret=x&name=n");
+        let defaults = Params::parse(b"record=true&welcome=hi");
+        let overrides = Params::parse(b"name=forced");
+        let forward = forwarded(&client, &["secret".into()], &defaults, &overrides);
+        assert_eq!(forward.encode(), "record=false&welcome=hi&meetingID=m&name=forced");
+    }
+}

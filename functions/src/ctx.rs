@@ -1,0 +1,31 @@
+//! The per-process context handlers share: configuration, stores and the BBB client, built once.
+
+use std::sync::Arc;
+
+use scalelite_shared::bbb::checksum::ChecksumPolicy;
+use scalelite_shared::bbb::client::BbbClient;
+use scalelite_shared::config::Config;
+use scalelite_shared::store::{MeetingStore, StoreError};
+
+/// Everything a handler needs; built once per process (or Lambda container) and reused.
+pub struct Ctx {
+    pub config: Config,
+    pub store: Arc<dyn MeetingStore>,
+    pub bbb: BbbClient,
+    pub checksums: ChecksumPolicy,
+}
+
+impl Ctx {
+    /// A context over an already opened store.
+    pub fn new(config: Config, store: Arc<dyn MeetingStore>) -> Self {
+        let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
+        let checksums = config.checksum_policy();
+        Self { config, store, bbb, checksums }
+    }
+
+    /// Opens the configured store and builds the context.
+    pub async fn open(config: Config) -> Result<Self, StoreError> {
+        let store = scalelite_infra::open_meeting_store(&config).await?;
+        Ok(Self::new(config, store))
+    }
+}

@@ -1,0 +1,4 @@
+//! The jobs: one pass per call, run by a timer, a CronJob or an HTTP request.
+
+pub mod poll;
+pub mod release;

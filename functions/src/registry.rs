@@ -1,0 +1,97 @@
+//! The one list of functions: name, methods, paths and handler. Adding a BBB verb is one file and one line here.
+
+use futures::future::BoxFuture;
+use http::Method;
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::bbb::error::ApiError;
+
+use crate::{Ctx, admin, api, jobs};
+
+/// What every handler returns; errors become the BBB XML error document.
+pub type Outcome = Result<ApiResponse, ApiError>;
+
+/// A handler as the registry stores it.
+pub type Handler = for<'a> fn(&'a Ctx, ApiRequest) -> BoxFuture<'a, Outcome>;
+
+/// One function: a BBB verb, an admin action or a job.
+pub struct Function {
+    pub name: &'static str,
+    pub methods: &'static [Method],
+    pub paths: &'static [&'static str],
+    pub handler: Handler,
+}
+
+macro_rules! handler {
+    ($run:path) => {{
+        fn boxed(ctx: &Ctx, req: ApiRequest) -> BoxFuture<'_, Outcome> {
+            Box::pin($run(ctx, req))
+        }
+        boxed as Handler
+    }};
+}
+
+const GET: &[Method] = &[Method::GET];
+const POST: &[Method] = &[Method::POST];
+const GET_POST: &[Method] = &[Method::GET, Method::POST];
+
+/// Every function this build serves.
+pub static FUNCTIONS: &[Function] = &[
+    Function { name: "index", methods: GET_POST, paths: &["/bigbluebutton/api", "/bigbluebutton/api/"], handler: handler!(api::index::run) },
+    Function { name: "create", methods: GET_POST, paths: &["/bigbluebutton/api/create"], handler: handler!(api::create::run) },
+    Function { name: "join", methods: GET, paths: &["/bigbluebutton/api/join"], handler: handler!(api::join::run) },
+    Function { name: "end", methods: GET_POST, paths: &["/bigbluebutton/api/end"], handler: handler!(api::end::run) },
+    Function {
+        name: "isMeetingRunning",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/isMeetingRunning"],
+        handler: handler!(api::is_meeting_running::run),
+    },
+    Function {
+        name: "getMeetingInfo",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/getMeetingInfo"],
+        handler: handler!(api::get_meeting_info::run),
+    },
+    Function { name: "getMeetings", methods: GET_POST, paths: &["/bigbluebutton/api/getMeetings"], handler: handler!(api::get_meetings::run) },
+    Function {
+        name: "insertDocument",
+        methods: POST,
+        paths: &["/bigbluebutton/api/insertDocument"],
+        handler: handler!(api::insert_document::run),
+    },
+    Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
+    Function { name: "getServers", methods: GET, paths: &["/scalelite/api/getServers"], handler: handler!(admin::get_servers::run) },
+    Function { name: "getServerInfo", methods: GET, paths: &["/scalelite/api/getServerInfo"], handler: handler!(admin::get_server_info::run) },
+    Function { name: "addServer", methods: POST, paths: &["/scalelite/api/addServer"], handler: handler!(admin::add_server::run) },
+    Function { name: "updateServer", methods: POST, paths: &["/scalelite/api/updateServer"], handler: handler!(admin::update_server::run) },
+    Function { name: "deleteServer", methods: POST, paths: &["/scalelite/api/deleteServer"], handler: handler!(admin::delete_server::run) },
+    Function { name: "panicServer", methods: POST, paths: &["/scalelite/api/panicServer"], handler: handler!(admin::panic_server::run) },
+    Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
+];
+
+/// The function called `name`.
+pub fn find(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// Runs `function` on `req`, or answers `unsupportedRequest` if it does not take the method.
+pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> ApiResponse {
+    if !function.methods.contains(&req.method) {
+        return ApiError::UnsupportedRequest.into();
+    }
+    match (function.handler)(ctx, req).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::info!(function = function.name, key = error.message_key(), "answered with an error");
+            error.into()
+        }
+    }
+}
+
+/// Routes by path to the function that serves it; any other path is `unsupportedRequest`.
+pub async fn dispatch(ctx: &Ctx, req: ApiRequest) -> ApiResponse {
+    match FUNCTIONS.iter().find(|f| f.paths.contains(&req.path.as_str())) {
+        Some(function) => call(ctx, function, req).await,
+        None => ApiError::UnsupportedRequest.into(),
+    }
+}

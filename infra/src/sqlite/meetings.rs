@@ -1,0 +1,126 @@
+//! Meeting rows: lookups, and placement (server choice, load reservation, voice bridge) in one transaction.
+
+use scalelite_shared::balance::choice::{Candidate, NoChoice, choose};
+use scalelite_shared::clock::now_ms;
+use scalelite_shared::model::Meeting;
+use scalelite_shared::store::{PlaceError, Placed, Placement, StoreResult};
+use sqlx::{Executor, Sqlite, SqliteConnection};
+
+use super::backend;
+use super::rows::MeetingRow;
+use super::servers;
+
+const COLUMNS: &str = "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms";
+
+async fn find_at<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str, at_ms: i64) -> StoreResult<Option<Meeting>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM meetings WHERE id = ? AND expires_at_ms > ?"));
+    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).bind(at_ms).fetch_optional(db).await.map_err(backend)?;
+    Ok(row.map(Meeting::from))
+}
+
+pub(crate) async fn find_live<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
+    find_at(db, id, now_ms()).await
+}
+
+pub(crate) async fn on_server<'e>(db: impl Executor<'e, Database = Sqlite>, server_id: &str) -> StoreResult<Vec<Meeting>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM meetings WHERE server_id = ? ORDER BY id"));
+    let rows: Vec<MeetingRow> = sqlx::query_as(sql).bind(server_id).fetch_all(db).await.map_err(backend)?;
+    Ok(rows.into_iter().map(Meeting::from).collect())
+}
+
+pub(crate) async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
+    let sql = sqlx::AssertSqlSafe(format!("DELETE FROM meetings WHERE id = ? RETURNING {COLUMNS}"));
+    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).fetch_optional(db).await.map_err(backend)?;
+    Ok(row.map(Meeting::from))
+}
+
+async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO meetings (id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, \
+         expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&meeting.id)
+    .bind(&meeting.server_id)
+    .bind(&meeting.moderator_pw)
+    .bind(&meeting.voice_bridge)
+    .bind(&meeting.tenant_id)
+    .bind(meeting.reserved_load)
+    .bind(meeting.created_at_ms)
+    .bind(meeting.expires_at_ms)
+    .execute(db)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn free_voice_bridge(db: &mut SqliteConnection, candidates: &[String]) -> Result<String, PlaceError> {
+    for number in candidates {
+        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM meetings WHERE voice_bridge = ?")
+            .bind(number)
+            .fetch_optional(&mut *db)
+            .await
+            .map_err(backend)?;
+        if taken.is_none() {
+            return Ok(number.clone());
+        }
+    }
+    Err(PlaceError::VoiceBridgeExhausted)
+}
+
+/// Runs inside a `BEGIN IMMEDIATE` transaction: the choice and the reservation cannot interleave.
+pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> Result<Placed, PlaceError> {
+    sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?")
+        .bind(placement.now_ms)
+        .execute(&mut *db)
+        .await
+        .map_err(backend)?;
+
+    let mut replaced = None;
+    if let Some(meeting) = find_at(&mut *db, &placement.meeting_id, placement.now_ms).await? {
+        if meeting.tenant_id != placement.tenant_id {
+            return Err(PlaceError::OtherTenant);
+        }
+        match servers::find(&mut *db, &meeting.server_id).await? {
+            Some(server) if server.accepts_joins() => return Ok(Placed::Existing { meeting, server }),
+            _ => replaced = delete(&mut *db, &meeting.id).await?,
+        }
+    }
+
+    let candidates: Vec<(String, Option<String>, f64)> = sqlx::query_as(
+        "SELECT id, tag, load FROM servers WHERE state = 'enabled' AND online = 1 AND load IS NOT NULL",
+    )
+    .fetch_all(&mut *db)
+    .await
+    .map_err(backend)?;
+    let candidates: Vec<Candidate> =
+        candidates.into_iter().map(|(id, tag, load)| Candidate { id, tag, load }).collect();
+    let chosen = choose(&candidates, &placement.tags).map_err(|reason| match reason {
+        NoChoice::NoServer => PlaceError::NoServer,
+        NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
+    })?;
+    let Some(mut server) = servers::find(&mut *db, &chosen.id).await? else {
+        return Err(PlaceError::NoServer);
+    };
+
+    let voice_bridge = free_voice_bridge(db, &placement.voice_bridges).await?;
+    let reserved_load = placement.load.reservation(server.load_multiplier);
+    let meeting = Meeting {
+        id: placement.meeting_id.clone(),
+        server_id: server.id.clone(),
+        moderator_pw: placement.moderator_pw.clone(),
+        voice_bridge,
+        tenant_id: placement.tenant_id.clone(),
+        reserved_load,
+        created_at_ms: placement.now_ms,
+        expires_at_ms: placement.now_ms.saturating_add(placement.ttl_ms),
+    };
+    insert(db, &meeting).await?;
+    sqlx::query("UPDATE servers SET load = load + ? WHERE id = ?")
+        .bind(reserved_load)
+        .bind(&server.id)
+        .execute(&mut *db)
+        .await
+        .map_err(backend)?;
+    server.load = server.load.map(|load| load + reserved_load);
+    Ok(Placed::New { meeting, server, replaced })
+}
