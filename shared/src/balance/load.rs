@@ -48,15 +48,11 @@ pub fn polled_load(reported: &[MeetingEntry], placed: &[Meeting], multiplier: f6
         .filter(|m| !m.is_breakout)
         .map(|m| (m.meeting_id.as_str(), m.attendees))
         .collect();
-    let measured: f64 = attendees.values().map(|&a| a as f64 * multiplier).sum();
-    let reserved: f64 = placed
-        .iter()
-        .filter(|m| rules.is_young(m, now_ms))
-        .map(|m| {
-            let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
-            (m.reserved_load - arrived).max(0.0)
-        })
-        .sum();
+    let measured = attendees.values().fold(0.0, |sum, &a| sum + a as f64 * multiplier);
+    let reserved = placed.iter().filter(|m| rules.is_young(m, now_ms)).fold(0.0, |sum, m| {
+        let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
+        sum + (m.reserved_load - arrived).max(0.0)
+    });
     measured + reserved
 }
 
@@ -81,6 +77,11 @@ mod tests {
             created_at_ms,
             expires_at_ms: i64::MAX,
         }
+    }
+
+    #[test]
+    fn an_empty_server_has_zero_load() {
+        assert!(polled_load(&[], &[], 1.0, &RULES, 0).is_sign_positive());
     }
 
     #[test]

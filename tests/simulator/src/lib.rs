@@ -1,1 +1,32 @@
+//! bbb-simulator: BigBlueButton servers on loopback for tests, benchmarks and the demo.
+//!
+//! Each server has its own secret and checks checksums, keeps meetings, counts participants on join and
+//! answers BBB-shaped XML. Tests control it: take it down and up, slow it, set participants.
 
+mod api;
+mod meeting;
+mod server;
+
+pub use meeting::{Attendee, SimMeeting};
+pub use server::SimServer;
+
+/// Several simulated servers.
+pub struct Fleet {
+    pub servers: Vec<SimServer>,
+}
+
+impl Fleet {
+    /// Starts `count` servers on loopback, with secrets `sim-secret-0`, `sim-secret-1`, …
+    pub async fn start(count: usize) -> std::io::Result<Self> {
+        let mut servers = Vec::with_capacity(count);
+        for index in 0..count {
+            servers.push(SimServer::start(format!("sim-secret-{index}")).await?);
+        }
+        Ok(Self { servers })
+    }
+
+    /// The total number of meetings across the fleet.
+    pub fn meeting_count(&self) -> usize {
+        self.servers.iter().map(|s| s.meeting_ids().len()).sum()
+    }
+}

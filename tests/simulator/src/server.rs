@@ -1,0 +1,150 @@
+//! One simulated BBB server: its listener, its state, and the controls tests use.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::meeting::{Attendee, SimMeeting};
+
+/// The mutable state of a simulated server.
+#[derive(Default)]
+pub(crate) struct State {
+    pub meetings: BTreeMap<String, SimMeeting>,
+    /// Every call received: `call?query`.
+    pub calls: Vec<String>,
+    pub delay: Duration,
+    pub next_user: u64,
+}
+
+pub(crate) struct Shared {
+    pub secret: String,
+    pub addr: SocketAddr,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A simulated BBB server on loopback.
+pub struct SimServer {
+    shared: Arc<Shared>,
+    listener: Mutex<Option<JoinHandle<()>>>,
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    // Dropping this set (when the task is aborted) closes every open connection: the server is gone.
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let shared = shared.clone();
+        connections.spawn(async move {
+            let service = service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(crate::api::respond(&shared, req).await) }
+            });
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+        while connections.try_join_next().is_some() {}
+    }
+}
+
+impl SimServer {
+    /// Starts a server with `secret` on a free loopback port.
+    pub async fn start(secret: impl Into<String>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let shared = Arc::new(Shared { secret: secret.into(), addr: listener.local_addr()?, state: Mutex::default() });
+        let task = tokio::spawn(accept_loop(listener, shared.clone()));
+        Ok(Self { shared, listener: Mutex::new(Some(task)) })
+    }
+
+    /// The API base URL, e.g. `http://127.0.0.1:40000/bigbluebutton/api`.
+    pub fn url(&self) -> String {
+        format!("http://{}/bigbluebutton/api", self.shared.addr)
+    }
+
+    pub fn secret(&self) -> &str {
+        &self.shared.secret
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    fn handle(&self) -> MutexGuard<'_, Option<JoinHandle<()>>> {
+        self.listener.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stops listening and drops every connection: calls are refused until [`SimServer::come_up`].
+    pub async fn go_down(&self) {
+        let task = self.handle().take();
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again on the same port, keeping its meetings.
+    pub async fn come_up(&self) -> std::io::Result<()> {
+        if self.handle().is_some() {
+            return Ok(());
+        }
+        let listener = TcpListener::bind(self.shared.addr).await?;
+        let task = tokio::spawn(accept_loop(listener, self.shared.clone()));
+        *self.handle() = Some(task);
+        Ok(())
+    }
+
+    /// Delays every answer by `delay`.
+    pub fn set_delay(&self, delay: Duration) {
+        self.shared.state().delay = delay;
+    }
+
+    /// Sets how many people are in a meeting (the first one a moderator); false if there is no such meeting.
+    pub fn set_participants(&self, meeting_id: &str, count: usize) -> bool {
+        let mut state = self.shared.state();
+        let first_user = state.next_user;
+        let Some(meeting) = state.meetings.get_mut(meeting_id) else { return false };
+        meeting.attendees.truncate(count);
+        let mut user = first_user;
+        while meeting.attendees.len() < count {
+            user += 1;
+            let moderator = meeting.attendees.is_empty();
+            meeting.attendees.push(Attendee { user_id: format!("sim-{user}"), full_name: format!("User {user}"), moderator });
+        }
+        state.next_user = user;
+        true
+    }
+
+    /// The meetings it holds.
+    pub fn meeting_ids(&self) -> Vec<String> {
+        self.shared.state().meetings.keys().cloned().collect()
+    }
+
+    pub fn meeting(&self, meeting_id: &str) -> Option<SimMeeting> {
+        self.shared.state().meetings.get(meeting_id).cloned()
+    }
+
+    /// Every call received so far, as `call?query`.
+    pub fn calls(&self) -> Vec<String> {
+        self.shared.state().calls.clone()
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.handle().take() {
+            task.abort();
+        }
+    }
+}
