@@ -1,1 +1,157 @@
-//! Shared helpers for the integration tests.
+//! The integration-test harness: the local runtime on loopback, a simulated fleet, signed HTTP calls.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use bbb_simulator::{Fleet, SimServer};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use scalelite_local::{Options, Running};
+use scalelite_shared::bbb::checksum::{Algorithm, sign};
+use scalelite_shared::config::Config;
+use tempfile::TempDir;
+
+/// The load balancer's secret in tests.
+pub const SECRET: &str = "test-secret";
+
+/// An answer: status, headers, body text.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    /// The text of the first `<name>` element.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let open = format!("<{name}>");
+        let start = self.body.find(&open)? + open.len();
+        let end = self.body[start..].find(&format!("</{name}>"))? + start;
+        Some(self.body[start..end].to_owned())
+    }
+
+    pub fn returncode(&self) -> Option<String> {
+        self.field("returncode")
+    }
+
+    pub fn message_key(&self) -> Option<String> {
+        self.field("messageKey")
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.headers.get("location").and_then(|l| l.to_str().ok()).map(str::to_owned)
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The local runtime with `servers` simulated BBB servers, registered, enabled and polled once.
+pub struct Harness {
+    pub running: Running,
+    pub client: reqwest::Client,
+    _dir: TempDir,
+}
+
+impl Harness {
+    pub async fn start(servers: usize) -> Self {
+        Self::with_env(servers, &[]).await
+    }
+
+    /// Starts with extra environment variables (upstream names) on top of the test defaults.
+    pub async fn with_env(servers: usize, vars: &[(&str, &str)]) -> Self {
+        let dir = TempDir::new().expect("temp dir");
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("LOADBALANCER_SECRET".into(), SECRET.into()),
+            ("SQLITE_PATH".into(), dir.path().join("scalelite.db").display().to_string()),
+            ("POLL_INTERVAL".into(), "3600".into()),
+            ("CONNECT_TIMEOUT".into(), "1".into()),
+            ("RESPONSE_TIMEOUT".into(), "2".into()),
+        ]);
+        env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_lookup(|name| env.get(name).cloned()).expect("config");
+        let options = Options { bind: SocketAddr::from(([127, 0, 0, 1], 0)), demo_servers: servers };
+        let running = scalelite_local::start(config, options).await.expect("runtime starts");
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { running, client, _dir: dir }
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        self.running.fleet.as_ref().expect("a simulated fleet")
+    }
+
+    pub fn sim(&self, index: usize) -> &SimServer {
+        &self.fleet().servers[index]
+    }
+
+    /// The simulated server holding `meeting_id`, by index.
+    pub fn holder(&self, meeting_id: &str) -> Option<usize> {
+        self.fleet().servers.iter().position(|s| s.meeting(meeting_id).is_some())
+    }
+
+    /// `http://addr/bigbluebutton/api/<call>?<query>&checksum=…` signed with SHA-256.
+    pub fn url(&self, call: &str, query: &str) -> String {
+        self.url_with(Algorithm::Sha256, SECRET, call, query)
+    }
+
+    pub fn url_with(&self, algorithm: Algorithm, secret: &str, call: &str, query: &str) -> String {
+        let checksum = sign(algorithm, call, query, secret);
+        let base = self.running.base_url();
+        if query.is_empty() {
+            format!("{base}/bigbluebutton/api/{call}?checksum={checksum}")
+        } else {
+            format!("{base}/bigbluebutton/api/{call}?{query}&checksum={checksum}")
+        }
+    }
+
+    pub async fn fetch(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("body");
+        Answer { status, headers, body }
+    }
+
+    pub async fn get_url(&self, url: &str) -> Answer {
+        self.fetch(self.client.get(url)).await
+    }
+
+    /// A signed GET of a BBB call.
+    pub async fn call(&self, call: &str, query: &str) -> Answer {
+        self.get_url(&self.url(call, query)).await
+    }
+
+    /// A signed admin call; `body` is sent as JSON when given.
+    pub async fn admin(&self, action: &str, query: &str, body: Option<serde_json::Value>) -> Answer {
+        let checksum = sign(Algorithm::Sha256, action, query, SECRET);
+        let separator = if query.is_empty() { "" } else { "&" };
+        let url = format!("{}/scalelite/api/{action}?{query}{separator}checksum={checksum}", self.running.base_url());
+        let request = match body {
+            Some(body) => self.client.post(url).header("content-type", "application/json").body(body.to_string()),
+            None => self.client.get(url),
+        };
+        self.fetch(request).await
+    }
+
+    /// One poll pass, through `POST /scalelite/jobs/poll`.
+    pub async fn poll(&self) -> serde_json::Value {
+        let checksum = sign(Algorithm::Sha256, "poll", "", SECRET);
+        let url = format!("{}/scalelite/jobs/poll?checksum={checksum}", self.running.base_url());
+        let answer = self.fetch(self.client.post(url)).await;
+        assert_eq!(answer.status, StatusCode::OK, "poll: {}", answer.body);
+        answer.json()
+    }
+
+    /// Creates a meeting and asserts SUCCESS.
+    pub async fn create(&self, meeting_id: &str) -> Answer {
+        let answer = self.call("create", &format!("meetingID={meeting_id}&name=Room+{meeting_id}")).await;
+        assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "create {meeting_id}: {}", answer.body);
+        answer
+    }
+
+    /// A server's state as the admin API shows it.
+    pub async fn server_info(&self, id: &str) -> serde_json::Value {
+        self.admin("getServerInfo", &format!("id={id}"), None).await.json()
+    }
+}
