@@ -36,10 +36,30 @@ const GET_POST: &[Method] = &[Method::GET, Method::POST];
 
 /// Every function this build serves.
 pub static FUNCTIONS: &[Function] = &[
-    Function { name: "index", methods: GET_POST, paths: &["/bigbluebutton/api", "/bigbluebutton/api/"], handler: handler!(api::index::run) },
-    Function { name: "create", methods: GET_POST, paths: &["/bigbluebutton/api/create"], handler: handler!(api::create::run) },
-    Function { name: "join", methods: GET, paths: &["/bigbluebutton/api/join"], handler: handler!(api::join::run) },
-    Function { name: "end", methods: GET_POST, paths: &["/bigbluebutton/api/end"], handler: handler!(api::end::run) },
+    Function {
+        name: "index",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api", "/bigbluebutton/api/"],
+        handler: handler!(api::index::run),
+    },
+    Function {
+        name: "create",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/create"],
+        handler: handler!(api::create::run),
+    },
+    Function {
+        name: "join",
+        methods: GET,
+        paths: &["/bigbluebutton/api/join"],
+        handler: handler!(api::join::run),
+    },
+    Function {
+        name: "end",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/end"],
+        handler: handler!(api::end::run),
+    },
     Function {
         name: "isMeetingRunning",
         methods: GET_POST,
@@ -52,21 +72,66 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/bigbluebutton/api/getMeetingInfo"],
         handler: handler!(api::get_meeting_info::run),
     },
-    Function { name: "getMeetings", methods: GET_POST, paths: &["/bigbluebutton/api/getMeetings"], handler: handler!(api::get_meetings::run) },
+    Function {
+        name: "getMeetings",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/getMeetings"],
+        handler: handler!(api::get_meetings::run),
+    },
     Function {
         name: "insertDocument",
         methods: POST,
         paths: &["/bigbluebutton/api/insertDocument"],
         handler: handler!(api::insert_document::run),
     },
-    Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
-    Function { name: "getServers", methods: GET, paths: &["/scalelite/api/getServers"], handler: handler!(admin::get_servers::run) },
-    Function { name: "getServerInfo", methods: GET, paths: &["/scalelite/api/getServerInfo"], handler: handler!(admin::get_server_info::run) },
-    Function { name: "addServer", methods: POST, paths: &["/scalelite/api/addServer"], handler: handler!(admin::add_server::run) },
-    Function { name: "updateServer", methods: POST, paths: &["/scalelite/api/updateServer"], handler: handler!(admin::update_server::run) },
-    Function { name: "deleteServer", methods: POST, paths: &["/scalelite/api/deleteServer"], handler: handler!(admin::delete_server::run) },
-    Function { name: "panicServer", methods: POST, paths: &["/scalelite/api/panicServer"], handler: handler!(admin::panic_server::run) },
-    Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
+    Function {
+        name: "health",
+        methods: GET_POST,
+        paths: &["/", "/health_check"],
+        handler: handler!(api::health::run),
+    },
+    Function {
+        name: "getServers",
+        methods: GET,
+        paths: &["/scalelite/api/getServers"],
+        handler: handler!(admin::get_servers::run),
+    },
+    Function {
+        name: "getServerInfo",
+        methods: GET,
+        paths: &["/scalelite/api/getServerInfo"],
+        handler: handler!(admin::get_server_info::run),
+    },
+    Function {
+        name: "addServer",
+        methods: POST,
+        paths: &["/scalelite/api/addServer"],
+        handler: handler!(admin::add_server::run),
+    },
+    Function {
+        name: "updateServer",
+        methods: POST,
+        paths: &["/scalelite/api/updateServer"],
+        handler: handler!(admin::update_server::run),
+    },
+    Function {
+        name: "deleteServer",
+        methods: POST,
+        paths: &["/scalelite/api/deleteServer"],
+        handler: handler!(admin::delete_server::run),
+    },
+    Function {
+        name: "panicServer",
+        methods: POST,
+        paths: &["/scalelite/api/panicServer"],
+        handler: handler!(admin::panic_server::run),
+    },
+    Function {
+        name: "poll",
+        methods: POST,
+        paths: &["/scalelite/jobs/poll"],
+        handler: handler!(jobs::poll::run),
+    },
 ];
 
 /// The function called `name`.
@@ -82,7 +147,11 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
     match (function.handler)(ctx, req).await {
         Ok(response) => response,
         Err(error) => {
-            tracing::info!(function = function.name, key = error.message_key(), "answered with an error");
+            tracing::info!(
+                function = function.name,
+                key = error.message_key(),
+                "answered with an error"
+            );
             error.into()
         }
     }
@@ -90,7 +159,10 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
 
 /// Routes by path to the function that serves it; any other path is `unsupportedRequest`.
 pub async fn dispatch(ctx: &Ctx, req: ApiRequest) -> ApiResponse {
-    match FUNCTIONS.iter().find(|f| f.paths.contains(&req.path.as_str())) {
+    match FUNCTIONS
+        .iter()
+        .find(|f| f.paths.contains(&req.path.as_str()))
+    {
         Some(function) => call(ctx, function, req).await,
         None => ApiError::UnsupportedRequest.into(),
     }

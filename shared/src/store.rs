@@ -40,7 +40,11 @@ pub enum Placed {
     /// The meeting already runs on a server that can take it.
     Existing { meeting: Meeting, server: Server },
     /// The meeting was placed now (`replaced` is the previous placement on a dead server, if any).
-    New { meeting: Meeting, server: Server, replaced: Option<Meeting> },
+    New {
+        meeting: Meeting,
+        server: Server,
+        replaced: Option<Meeting>,
+    },
 }
 
 /// Why a meeting could not be placed.

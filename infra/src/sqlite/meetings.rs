@@ -12,25 +12,57 @@ use super::servers;
 
 const COLUMNS: &str = "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms";
 
-async fn find_at<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str, at_ms: i64) -> StoreResult<Option<Meeting>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM meetings WHERE id = ? AND expires_at_ms > ?"));
-    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).bind(at_ms).fetch_optional(db).await.map_err(backend)?;
+async fn find_at<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: &str,
+    at_ms: i64,
+) -> StoreResult<Option<Meeting>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM meetings WHERE id = ? AND expires_at_ms > ?"
+    ));
+    let row: Option<MeetingRow> = sqlx::query_as(sql)
+        .bind(id)
+        .bind(at_ms)
+        .fetch_optional(db)
+        .await
+        .map_err(backend)?;
     Ok(row.map(Meeting::from))
 }
 
-pub(crate) async fn find_live<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
+pub(crate) async fn find_live<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: &str,
+) -> StoreResult<Option<Meeting>> {
     find_at(db, id, now_ms()).await
 }
 
-pub(crate) async fn on_server<'e>(db: impl Executor<'e, Database = Sqlite>, server_id: &str) -> StoreResult<Vec<Meeting>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM meetings WHERE server_id = ? ORDER BY id"));
-    let rows: Vec<MeetingRow> = sqlx::query_as(sql).bind(server_id).fetch_all(db).await.map_err(backend)?;
+pub(crate) async fn on_server<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    server_id: &str,
+) -> StoreResult<Vec<Meeting>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM meetings WHERE server_id = ? ORDER BY id"
+    ));
+    let rows: Vec<MeetingRow> = sqlx::query_as(sql)
+        .bind(server_id)
+        .fetch_all(db)
+        .await
+        .map_err(backend)?;
     Ok(rows.into_iter().map(Meeting::from).collect())
 }
 
-pub(crate) async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
-    let sql = sqlx::AssertSqlSafe(format!("DELETE FROM meetings WHERE id = ? RETURNING {COLUMNS}"));
-    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).fetch_optional(db).await.map_err(backend)?;
+pub(crate) async fn delete<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: &str,
+) -> StoreResult<Option<Meeting>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "DELETE FROM meetings WHERE id = ? RETURNING {COLUMNS}"
+    ));
+    let row: Option<MeetingRow> = sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map_err(backend)?;
     Ok(row.map(Meeting::from))
 }
 
@@ -53,13 +85,17 @@ async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()>
     Ok(())
 }
 
-async fn free_voice_bridge(db: &mut SqliteConnection, candidates: &[String]) -> Result<String, PlaceError> {
+async fn free_voice_bridge(
+    db: &mut SqliteConnection,
+    candidates: &[String],
+) -> Result<String, PlaceError> {
     for number in candidates {
-        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM meetings WHERE voice_bridge = ?")
-            .bind(number)
-            .fetch_optional(&mut *db)
-            .await
-            .map_err(backend)?;
+        let taken: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM meetings WHERE voice_bridge = ?")
+                .bind(number)
+                .fetch_optional(&mut *db)
+                .await
+                .map_err(backend)?;
         if taken.is_none() {
             return Ok(number.clone());
         }
@@ -68,7 +104,10 @@ async fn free_voice_bridge(db: &mut SqliteConnection, candidates: &[String]) -> 
 }
 
 /// Runs inside a `BEGIN IMMEDIATE` transaction: the choice and the reservation cannot interleave.
-pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> Result<Placed, PlaceError> {
+pub(crate) async fn place(
+    db: &mut SqliteConnection,
+    placement: &Placement,
+) -> Result<Placed, PlaceError> {
     sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?")
         .bind(placement.now_ms)
         .execute(&mut *db)
@@ -81,7 +120,9 @@ pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> R
             return Err(PlaceError::OtherTenant);
         }
         match servers::find(&mut *db, &meeting.server_id).await? {
-            Some(server) if server.accepts_joins() => return Ok(Placed::Existing { meeting, server }),
+            Some(server) if server.accepts_joins() => {
+                return Ok(Placed::Existing { meeting, server });
+            }
             _ => replaced = delete(&mut *db, &meeting.id).await?,
         }
     }
@@ -92,8 +133,10 @@ pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> R
     .fetch_all(&mut *db)
     .await
     .map_err(backend)?;
-    let candidates: Vec<Candidate> =
-        candidates.into_iter().map(|(id, tag, load)| Candidate { id, tag, load }).collect();
+    let candidates: Vec<Candidate> = candidates
+        .into_iter()
+        .map(|(id, tag, load)| Candidate { id, tag, load })
+        .collect();
     let chosen = choose(&candidates, &placement.tags).map_err(|reason| match reason {
         NoChoice::NoServer => PlaceError::NoServer,
         NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
@@ -122,5 +165,9 @@ pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> R
         .await
         .map_err(backend)?;
     server.load = server.load.map(|load| load + reserved_load);
-    Ok(Placed::New { meeting, server, replaced })
+    Ok(Placed::New {
+        meeting,
+        server,
+        replaced,
+    })
 }

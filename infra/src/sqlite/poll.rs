@@ -11,11 +11,19 @@ use sqlx::SqliteConnection;
 
 use super::{backend, meetings, servers};
 
-pub(crate) async fn record(db: &mut SqliteConnection, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
+pub(crate) async fn record(
+    db: &mut SqliteConnection,
+    server_id: &str,
+    report: &PollReport,
+) -> StoreResult<PollOutcome> {
     let Some(mut server) = servers::find(&mut *db, server_id).await? else {
         return Ok(PollOutcome::default());
     };
-    let current = Health { online: server.online, healthy_counter: server.healthy_counter, unhealthy_counter: server.unhealthy_counter };
+    let current = Health {
+        online: server.online,
+        healthy_counter: server.healthy_counter,
+        unhealthy_counter: server.unhealthy_counter,
+    };
     let (health, verdict) = step(current, report.meetings.is_some(), report.health);
     server.online = health.online;
     server.healthy_counter = health.healthy_counter;

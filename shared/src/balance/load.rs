@@ -35,24 +35,39 @@ pub fn stats(reported: &[MeetingEntry]) -> ServerStats {
     ServerStats {
         meetings: reported.len() as u64,
         users: reported.iter().map(|m| m.participant_count).sum(),
-        largest_meeting: reported.iter().map(|m| m.participant_count).max().unwrap_or(0),
+        largest_meeting: reported
+            .iter()
+            .map(|m| m.participant_count)
+            .max()
+            .unwrap_or(0),
         videos: reported.iter().map(|m| m.video_count).sum(),
     }
 }
 
 /// A server's load after a poll: the attendees of its non-breakout meetings times `multiplier`, plus what
 /// remains of the reservations of its young placed meetings.
-pub fn polled_load(reported: &[MeetingEntry], placed: &[Meeting], multiplier: f64, rules: &LoadRules, now_ms: i64) -> f64 {
+pub fn polled_load(
+    reported: &[MeetingEntry],
+    placed: &[Meeting],
+    multiplier: f64,
+    rules: &LoadRules,
+    now_ms: i64,
+) -> f64 {
     let attendees: HashMap<&str, u64> = reported
         .iter()
         .filter(|m| !m.is_breakout)
         .map(|m| (m.meeting_id.as_str(), m.attendees))
         .collect();
-    let measured = attendees.values().fold(0.0, |sum, &a| sum + a as f64 * multiplier);
-    let reserved = placed.iter().filter(|m| rules.is_young(m, now_ms)).fold(0.0, |sum, m| {
-        let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
-        sum + (m.reserved_load - arrived).max(0.0)
-    });
+    let measured = attendees
+        .values()
+        .fold(0.0, |sum, &a| sum + a as f64 * multiplier);
+    let reserved = placed
+        .iter()
+        .filter(|m| rules.is_young(m, now_ms))
+        .fold(0.0, |sum, m| {
+            let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
+            sum + (m.reserved_load - arrived).max(0.0)
+        });
     measured + reserved
 }
 
@@ -60,10 +75,19 @@ pub fn polled_load(reported: &[MeetingEntry], placed: &[Meeting], multiplier: f6
 mod tests {
     use super::*;
 
-    const RULES: LoadRules = LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900) };
+    const RULES: LoadRules = LoadRules {
+        min_user_count: 15.0,
+        join_buffer: Duration::from_secs(900),
+    };
 
     fn reported(id: &str, attendees: u64, breakout: bool) -> MeetingEntry {
-        MeetingEntry { meeting_id: id.into(), attendees, participant_count: attendees, is_breakout: breakout, ..Default::default() }
+        MeetingEntry {
+            meeting_id: id.into(),
+            attendees,
+            participant_count: attendees,
+            is_breakout: breakout,
+            ..Default::default()
+        }
     }
 
     fn placed(id: &str, created_at_ms: i64) -> Meeting {
@@ -86,23 +110,61 @@ mod tests {
 
     #[test]
     fn counts_attendees_times_multiplier_without_breakouts() {
-        let load = polled_load(&[reported("a", 3, false), reported("b", 4, true)], &[], 2.0, &RULES, 0);
+        let load = polled_load(
+            &[reported("a", 3, false), reported("b", 4, true)],
+            &[],
+            2.0,
+            &RULES,
+            0,
+        );
         assert_eq!(load, 6.0);
     }
 
     #[test]
     fn reservation_fades_as_participants_arrive() {
         let young = placed("a", 1_000);
-        assert_eq!(polled_load(&[], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 30.0);
-        assert_eq!(polled_load(&[reported("a", 5, false)], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 30.0);
-        assert_eq!(polled_load(&[reported("a", 20, false)], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 40.0);
+        assert_eq!(
+            polled_load(&[], std::slice::from_ref(&young), 2.0, &RULES, 2_000),
+            30.0
+        );
+        assert_eq!(
+            polled_load(
+                &[reported("a", 5, false)],
+                std::slice::from_ref(&young),
+                2.0,
+                &RULES,
+                2_000
+            ),
+            30.0
+        );
+        assert_eq!(
+            polled_load(
+                &[reported("a", 20, false)],
+                std::slice::from_ref(&young),
+                2.0,
+                &RULES,
+                2_000
+            ),
+            40.0
+        );
         let old = 1_000 + 900_000;
-        assert_eq!(polled_load(&[reported("a", 5, false)], &[young], 2.0, &RULES, old), 10.0);
+        assert_eq!(
+            polled_load(&[reported("a", 5, false)], &[young], 2.0, &RULES, old),
+            10.0
+        );
     }
 
     #[test]
     fn stats_sum_everything() {
         let figures = stats(&[reported("a", 3, false), reported("b", 4, true)]);
-        assert_eq!(figures, ServerStats { meetings: 2, users: 7, largest_meeting: 4, videos: 0 });
+        assert_eq!(
+            figures,
+            ServerStats {
+                meetings: 2,
+                users: 7,
+                largest_meeting: 4,
+                videos: 0
+            }
+        );
     }
 }

@@ -21,7 +21,9 @@ impl Status {
     /// Parses the status of a BBB answer; `None` when the body is not such a document.
     pub fn parse(body: &[u8]) -> Option<Self> {
         let text = std::str::from_utf8(body).ok()?;
-        quick_xml::de::from_str::<Status>(text).ok().filter(|s| !s.returncode.is_empty())
+        quick_xml::de::from_str::<Status>(text)
+            .ok()
+            .filter(|s| !s.returncode.is_empty())
     }
 
     pub fn is_success(&self) -> bool {
@@ -74,7 +76,9 @@ struct Metadata {
 }
 
 fn number(text: &Option<String>) -> u64 {
-    text.as_deref().and_then(|t| t.trim().parse().ok()).unwrap_or(0)
+    text.as_deref()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The byte ranges of the `<meeting>` elements directly under `<response><meetings>`.
@@ -118,7 +122,10 @@ pub fn parse_meetings(body: &[u8]) -> Option<Vec<MeetingEntry>> {
                 participant_count: number(&fields.participant_count),
                 attendees: fields.attendees.map_or(0, |a| a.attendee.len() as u64),
                 video_count: number(&fields.video_count),
-                is_breakout: fields.is_breakout.as_deref().is_some_and(|b| b.trim() == "true"),
+                is_breakout: fields
+                    .is_breakout
+                    .as_deref()
+                    .is_some_and(|b| b.trim() == "true"),
                 create_time_ms: number(&fields.create_time),
                 tenant_id: fields.metadata.and_then(|m| m.tenant_id),
             })
@@ -156,7 +163,10 @@ mod tests {
     #[test]
     fn reads_status() {
         let status = Status::parse(b"<response><returncode>FAILED</returncode><messageKey>k</messageKey><message>m</message></response>").unwrap();
-        assert_eq!((status.returncode.as_str(), status.message_key.as_str()), ("FAILED", "k"));
+        assert_eq!(
+            (status.returncode.as_str(), status.message_key.as_str()),
+            ("FAILED", "k")
+        );
         assert!(Status::parse(b"\xff\xfe").is_none());
         assert!(Status::parse(b"<html>oops</html>").is_none());
     }
@@ -165,6 +175,11 @@ mod tests {
     fn empty_and_garbage_lists() {
         let empty = b"<response><returncode>SUCCESS</returncode><meetings/></response>";
         assert_eq!(parse_meetings(empty).unwrap().len(), 0);
-        assert!(parse_meetings(b"<response><meetings><meeting>").is_none() || parse_meetings(b"<response><meetings><meeting>").unwrap().is_empty());
+        assert!(
+            parse_meetings(b"<response><meetings><meeting>").is_none()
+                || parse_meetings(b"<response><meetings><meeting>")
+                    .unwrap()
+                    .is_empty()
+        );
     }
 }

@@ -10,7 +10,9 @@ pub struct XmlResponse {
 
 impl XmlResponse {
     fn open(returncode: &str) -> Self {
-        let mut response = Self { writer: Writer::new(Vec::with_capacity(256)) };
+        let mut response = Self {
+            writer: Writer::new(Vec::with_capacity(256)),
+        };
         response.start("response");
         response.element("returncode", returncode);
         response

@@ -32,7 +32,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -46,14 +48,18 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     // Dropping this set (when the task is aborted) closes every open connection: the server is gone.
     let mut connections = JoinSet::new();
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let shared = shared.clone();
         connections.spawn(async move {
             let service = service_fn(move |req| {
                 let shared = shared.clone();
                 async move { Ok::<_, Infallible>(crate::api::respond(&shared, req).await) }
             });
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
         while connections.try_join_next().is_some() {}
     }
@@ -63,9 +69,16 @@ impl SimServer {
     /// Starts a server with `secret` on a free loopback port.
     pub async fn start(secret: impl Into<String>) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let shared = Arc::new(Shared { secret: secret.into(), addr: listener.local_addr()?, state: Mutex::default() });
+        let shared = Arc::new(Shared {
+            secret: secret.into(),
+            addr: listener.local_addr()?,
+            state: Mutex::default(),
+        });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
-        Ok(Self { shared, listener: Mutex::new(Some(task)) })
+        Ok(Self {
+            shared,
+            listener: Mutex::new(Some(task)),
+        })
     }
 
     /// The API base URL, e.g. `http://127.0.0.1:40000/bigbluebutton/api`.
@@ -82,7 +95,9 @@ impl SimServer {
     }
 
     fn handle(&self) -> MutexGuard<'_, Option<JoinHandle<()>>> {
-        self.listener.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.listener
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stops listening and drops every connection: calls are refused until [`SimServer::come_up`].
@@ -114,13 +129,19 @@ impl SimServer {
     pub fn set_participants(&self, meeting_id: &str, count: usize) -> bool {
         let mut state = self.shared.state();
         let first_user = state.next_user;
-        let Some(meeting) = state.meetings.get_mut(meeting_id) else { return false };
+        let Some(meeting) = state.meetings.get_mut(meeting_id) else {
+            return false;
+        };
         meeting.attendees.truncate(count);
         let mut user = first_user;
         while meeting.attendees.len() < count {
             user += 1;
             let moderator = meeting.attendees.is_empty();
-            meeting.attendees.push(Attendee { user_id: format!("sim-{user}"), full_name: format!("User {user}"), moderator });
+            meeting.attendees.push(Attendee {
+                user_id: format!("sim-{user}"),
+                full_name: format!("User {user}"),
+                moderator,
+            });
         }
         state.next_user = user;
         true
