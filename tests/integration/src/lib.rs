@@ -1,4 +1,7 @@
-//! The integration-test harness: the local runtime on loopback, a simulated fleet, signed HTTP calls.
+//! The integration-test harness: the local runtime on loopback, a simulated fleet, signed HTTP calls,
+//! and the store contract every adapter passes.
+
+pub mod contract;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
