@@ -18,18 +18,9 @@ pub struct Ctx {
 impl Ctx {
     /// A context over an already opened store.
     pub fn new(config: Config, store: Arc<dyn MeetingStore>) -> Self {
-        let bbb = BbbClient::new(
-            config.connect_timeout,
-            config.response_timeout,
-            config.outbound_algorithm,
-        );
+        let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
         let checksums = config.checksum_policy();
-        Self {
-            config,
-            store,
-            bbb,
-            checksums,
-        }
+        Self { config, store, bbb, checksums }
     }
 
     /// Opens the configured store and builds the context.

@@ -40,9 +40,7 @@ impl App {
     pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
         match self.mode {
             Mode::All => registry::dispatch(&self.ctx, req).await,
-            Mode::One(_) if PROBES.contains(&req.path.as_str()) => {
-                ApiResponse::text(StatusCode::OK, "OK")
-            }
+            Mode::One(_) if PROBES.contains(&req.path.as_str()) => ApiResponse::text(StatusCode::OK, "OK"),
             Mode::One(function) => registry::call(&self.ctx, function, req).await,
         }
     }
@@ -58,16 +56,10 @@ pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {
 
 async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, app.ctx.config.max_body_bytes)
-        .collect()
-        .await
-    {
+    let body = match Limited::new(body, app.ctx.config.max_body_bytes).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            return to_http(ApiResponse::text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large",
-            ));
+            return to_http(ApiResponse::text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
         }
     };
     let request = ApiRequest {
@@ -98,10 +90,7 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) {
                 let app = app.clone();
                 async move { Ok::<_, Infallible>(respond(&app, req).await) }
             });
-            if let Err(error) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(%error, "connection closed with an error");
             }
         });

@@ -48,18 +48,8 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/bigbluebutton/api/create"],
         handler: handler!(api::create::run),
     },
-    Function {
-        name: "join",
-        methods: GET,
-        paths: &["/bigbluebutton/api/join"],
-        handler: handler!(api::join::run),
-    },
-    Function {
-        name: "end",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/end"],
-        handler: handler!(api::end::run),
-    },
+    Function { name: "join", methods: GET, paths: &["/bigbluebutton/api/join"], handler: handler!(api::join::run) },
+    Function { name: "end", methods: GET_POST, paths: &["/bigbluebutton/api/end"], handler: handler!(api::end::run) },
     Function {
         name: "isMeetingRunning",
         methods: GET_POST,
@@ -84,12 +74,7 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/bigbluebutton/api/insertDocument"],
         handler: handler!(api::insert_document::run),
     },
-    Function {
-        name: "health",
-        methods: GET_POST,
-        paths: &["/", "/health_check"],
-        handler: handler!(api::health::run),
-    },
+    Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
     Function {
         name: "getServers",
         methods: GET,
@@ -126,12 +111,7 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/api/panicServer"],
         handler: handler!(admin::panic_server::run),
     },
-    Function {
-        name: "poll",
-        methods: POST,
-        paths: &["/scalelite/jobs/poll"],
-        handler: handler!(jobs::poll::run),
-    },
+    Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
 ];
 
 /// The function called `name`.
@@ -147,11 +127,7 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
     match (function.handler)(ctx, req).await {
         Ok(response) => response,
         Err(error) => {
-            tracing::info!(
-                function = function.name,
-                key = error.message_key(),
-                "answered with an error"
-            );
+            tracing::info!(function = function.name, key = error.message_key(), "answered with an error");
             error.into()
         }
     }
@@ -159,10 +135,7 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
 
 /// Routes by path to the function that serves it; any other path is `unsupportedRequest`.
 pub async fn dispatch(ctx: &Ctx, req: ApiRequest) -> ApiResponse {
-    match FUNCTIONS
-        .iter()
-        .find(|f| f.paths.contains(&req.path.as_str()))
-    {
+    match FUNCTIONS.iter().find(|f| f.paths.contains(&req.path.as_str())) {
         Some(function) => call(ctx, function, req).await,
         None => ApiError::UnsupportedRequest.into(),
     }

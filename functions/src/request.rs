@@ -22,10 +22,7 @@ pub(crate) enum Accepts {
 }
 
 fn is_form(content_type: &str) -> bool {
-    matches!(
-        content_type,
-        "application/x-www-form-urlencoded" | "multipart/form-data"
-    )
+    matches!(content_type, "application/x-www-form-urlencoded" | "multipart/form-data")
 }
 
 fn is_xml(content_type: &str) -> bool {
@@ -44,28 +41,18 @@ pub(crate) fn check_content_type(req: &ApiRequest, accepts: Accepts) -> Result<(
         Accepts::Xml => is_xml(&content_type),
         Accepts::Json => content_type == "application/json",
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedContentType)
-    }
+    if ok { Ok(()) } else { Err(ApiError::UnsupportedContentType) }
 }
 
 /// The form body, when the request carries one.
 fn form_body(req: &ApiRequest) -> Option<&[u8]> {
-    (req.method == Method::POST && req.content_type() == "application/x-www-form-urlencoded")
-        .then_some(&req.body[..])
+    (req.method == Method::POST && req.content_type() == "application/x-www-form-urlencoded").then_some(&req.body[..])
 }
 
 /// Verifies the checksum of `call` over the raw query (exactly one `checksum`, from the query or a form body).
 /// A POST whose parameters all sit in the body may be signed over an empty query or, as BBB itself accepts,
 /// over the body parameters sorted and re-encoded.
-pub(crate) fn verify_checksum(
-    ctx: &Ctx,
-    req: &ApiRequest,
-    call: &str,
-    params: &Params,
-) -> Result<(), ApiError> {
+pub(crate) fn verify_checksum(ctx: &Ctx, req: &ApiRequest, call: &str, params: &Params) -> Result<(), ApiError> {
     let body = form_body(req).unwrap_or_default();
     if count_raw(req.raw_query.as_bytes(), "checksum") + count_raw(body, "checksum") != 1 {
         return Err(ApiError::Checksum);
@@ -78,20 +65,11 @@ pub(crate) fn verify_checksum(
         rebuilt = params.encode_sorted_without_checksum();
         signed.push(&rebuilt);
     }
-    if ctx.checksums.verify(call, &signed, checksum) {
-        Ok(())
-    } else {
-        Err(ApiError::Checksum)
-    }
+    if ctx.checksums.verify(call, &signed, checksum) { Ok(()) } else { Err(ApiError::Checksum) }
 }
 
 /// Content type, then checksum; returns the call's parameters (query, then form body).
-pub(crate) fn authorize(
-    ctx: &Ctx,
-    req: &ApiRequest,
-    call: &str,
-    accepts: Accepts,
-) -> Result<Params, ApiError> {
+pub(crate) fn authorize(ctx: &Ctx, req: &ApiRequest, call: &str, accepts: Accepts) -> Result<Params, ApiError> {
     check_content_type(req, accepts)?;
     let mut params = Params::parse(req.raw_query.as_bytes());
     if let Some(body) = form_body(req) {
@@ -103,7 +81,5 @@ pub(crate) fn authorize(
 
 /// The `meetingID` parameter, required.
 pub(crate) fn meeting_id(params: &Params) -> Result<&str, ApiError> {
-    params
-        .non_blank("meetingID")
-        .ok_or(ApiError::MissingMeetingId)
+    params.non_blank("meetingID").ok_or(ApiError::MissingMeetingId)
 }

@@ -10,11 +10,7 @@ use scalelite_shared::store::{MeetingStore, StoreError};
 /// Opens the store the configuration names: the embedded SQLite file when no server store is set.
 pub async fn open_meeting_store(config: &Config) -> Result<Arc<dyn MeetingStore>, StoreError> {
     if config.redis_url.is_some() {
-        return Err(StoreError::Backend(
-            "REDIS_URL is set, but this build has only the embedded store".into(),
-        ));
+        return Err(StoreError::Backend("REDIS_URL is set, but this build has only the embedded store".into()));
     }
-    Ok(Arc::new(
-        sqlite::SqliteStore::open(&config.sqlite_path).await?,
-    ))
+    Ok(Arc::new(sqlite::SqliteStore::open(&config.sqlite_path).await?))
 }

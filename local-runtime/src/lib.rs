@@ -80,28 +80,21 @@ pub async fn start(config: Config, options: Options) -> anyhow::Result<Running> 
     let interval = config.poll_interval;
     let ctx = Arc::new(Ctx::open(config).await.context("opening the store")?);
     let fleet = if options.demo_servers > 0 {
-        let fleet = Fleet::start(options.demo_servers)
-            .await
-            .context("starting the simulated fleet")?;
+        let fleet = Fleet::start(options.demo_servers).await.context("starting the simulated fleet")?;
         register_fleet(&ctx, &fleet).await?;
         poll::pass(&ctx).await?;
         Some(fleet)
     } else {
         None
     };
-    let listener = tokio::net::TcpListener::bind(options.bind)
-        .await
-        .with_context(|| format!("binding {}", options.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(options.bind).await.with_context(|| format!("binding {}", options.bind))?;
     let addr = listener.local_addr()?;
-    let app = Arc::new(App {
-        ctx: ctx.clone(),
-        mode: Mode::All,
-    });
+    let app = Arc::new(App { ctx: ctx.clone(), mode: Mode::All });
     let poller = {
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            let mut ticks =
-                tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
@@ -112,10 +105,5 @@ pub async fn start(config: Config, options: Options) -> anyhow::Result<Running> 
         })
     };
     let server = tokio::spawn(http_server::serve(listener, app));
-    Ok(Running {
-        addr,
-        ctx,
-        fleet,
-        tasks: vec![poller, server],
-    })
+    Ok(Running { addr, ctx, fleet, tasks: vec![poller, server] })
 }

@@ -54,25 +54,14 @@ async fn main() -> anyhow::Result<()> {
             }
             let secret = config.secrets.first().cloned().unwrap_or_default();
             let bind = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), config.port);
-            let options = scalelite_local::Options {
-                bind,
-                demo_servers: if demo { demo_servers } else { 0 },
-            };
+            let options = scalelite_local::Options { bind, demo_servers: if demo { demo_servers } else { 0 } };
             let running = scalelite_local::start(config, options).await?;
             let base = format!("http://127.0.0.1:{}/bigbluebutton/api", running.addr.port());
             println!("scalelite-rs is serving the BBB API at {base}");
             if let Some(fleet) = &running.fleet {
-                println!(
-                    "{} simulated BBB servers are registered and online.",
-                    fleet.servers.len()
-                );
+                println!("{} simulated BBB servers are registered and online.", fleet.servers.len());
                 let create = "meetingID=demo&name=Demo+meeting";
-                let checksum = sign(
-                    scalelite_shared::bbb::checksum::Algorithm::Sha256,
-                    "create",
-                    create,
-                    &secret,
-                );
+                let checksum = sign(scalelite_shared::bbb::checksum::Algorithm::Sha256, "create", create, &secret);
                 println!("Try: curl '{base}/create?{create}&checksum={checksum}'");
             }
             running.wait().await;

@@ -48,19 +48,13 @@ impl ApiResponse {
     fn with(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        Self {
-            status,
-            headers,
-            body: body.into(),
-        }
+        Self { status, headers, body: body.into() }
     }
 
     /// HTTP 200 with an XML body, as every BBB answer (success or error) is sent.
     pub fn xml(body: impl Into<Bytes>) -> Self {
         let mut response = Self::with(StatusCode::OK, "application/xml", body);
-        response
-            .headers
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
     }
 
@@ -80,10 +74,6 @@ impl ApiResponse {
         if let Ok(value) = HeaderValue::from_str(location) {
             headers.insert(header::LOCATION, value);
         }
-        Self {
-            status: StatusCode::FOUND,
-            headers,
-            body: Bytes::new(),
-        }
+        Self { status: StatusCode::FOUND, headers, body: Bytes::new() }
     }
 }

@@ -50,26 +50,14 @@ pub struct Config {
     pub max_body_bytes: usize,
 }
 
-fn number<T: std::str::FromStr>(
-    name: &'static str,
-    value: Option<String>,
-    default: T,
-) -> Result<T, ConfigError> {
+fn number<T: std::str::FromStr>(name: &'static str, value: Option<String>, default: T) -> Result<T, ConfigError> {
     match value.filter(|v| !v.trim().is_empty()) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| ConfigError {
-            name,
-            value: v,
-            reason: "not a number",
-        }),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError { name, value: v, reason: "not a number" }),
     }
 }
 
-fn seconds(
-    name: &'static str,
-    value: Option<String>,
-    default: f64,
-) -> Result<Duration, ConfigError> {
+fn seconds(name: &'static str, value: Option<String>, default: f64) -> Result<Duration, ConfigError> {
     let secs: f64 = number(name, value, default)?;
     Duration::try_from_secs_f64(secs).map_err(|_| ConfigError {
         name,
@@ -79,22 +67,11 @@ fn seconds(
 }
 
 fn flag(value: Option<String>) -> bool {
-    value.is_some_and(|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "true" | "1" | "yes" | "on"
-        )
-    })
+    value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"))
 }
 
 fn list(value: Option<String>) -> Vec<String> {
-    value
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 impl Config {
@@ -106,16 +83,10 @@ impl Config {
     /// Reads variables through `lookup` (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut secrets: Vec<String> = lookup("LOADBALANCER_SECRET").into_iter().collect();
-        secrets.extend(
-            lookup("LOADBALANCER_SECRETS")
-                .unwrap_or_default()
-                .split(':')
-                .map(str::to_owned),
-        );
+        secrets.extend(lookup("LOADBALANCER_SECRETS").unwrap_or_default().split(':').map(str::to_owned));
         secrets.retain(|s| !s.is_empty());
 
-        let algorithm_setting =
-            lookup("LOADBALANCER_CHECKSUM_ALGORITHM").filter(|v| !v.trim().is_empty());
+        let algorithm_setting = lookup("LOADBALANCER_CHECKSUM_ALGORITHM").filter(|v| !v.trim().is_empty());
         let checksum_algorithms: Vec<Algorithm> = match &algorithm_setting {
             Some(text) => text
                 .split(':')
@@ -127,19 +98,10 @@ impl Config {
                     })
                 })
                 .collect::<Result<_, _>>()?,
-            None => vec![
-                Algorithm::Sha1,
-                Algorithm::Sha256,
-                Algorithm::Sha384,
-                Algorithm::Sha512,
-            ],
+            None => vec![Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha384, Algorithm::Sha512],
         };
         let outbound_algorithm = match algorithm_setting {
-            Some(_) => checksum_algorithms
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(Algorithm::Sha256),
+            Some(_) => checksum_algorithms.iter().copied().max().unwrap_or(Algorithm::Sha256),
             None => Algorithm::Sha256,
         };
 
@@ -158,60 +120,30 @@ impl Config {
             outbound_algorithm,
             build_number: lookup("BUILD_NUMBER").filter(|v| !v.is_empty()),
             port: number("PORT", lookup("PORT"), 3000)?,
-            sqlite_path: lookup("SQLITE_PATH")
-                .map_or_else(|| PathBuf::from("scalelite.db"), PathBuf::from),
+            sqlite_path: lookup("SQLITE_PATH").map_or_else(|| PathBuf::from("scalelite.db"), PathBuf::from),
             redis_url: lookup("REDIS_URL").filter(|v| !v.is_empty()),
             database_url: lookup("DATABASE_URL").filter(|v| !v.is_empty()),
             connect_timeout: seconds("CONNECT_TIMEOUT", lookup("CONNECT_TIMEOUT"), 5.0)?,
             response_timeout: seconds("RESPONSE_TIMEOUT", lookup("RESPONSE_TIMEOUT"), 10.0)?,
             poll_interval: seconds("POLL_INTERVAL", lookup("POLL_INTERVAL"), 60.0)?,
             health: HealthRules {
-                healthy_threshold: number(
-                    "SERVER_HEALTHY_THRESHOLD",
-                    lookup("SERVER_HEALTHY_THRESHOLD"),
-                    1,
-                )?,
-                unhealthy_threshold: number(
-                    "SERVER_UNHEALTHY_THRESHOLD",
-                    lookup("SERVER_UNHEALTHY_THRESHOLD"),
-                    2,
-                )?,
+                healthy_threshold: number("SERVER_HEALTHY_THRESHOLD", lookup("SERVER_HEALTHY_THRESHOLD"), 1)?,
+                unhealthy_threshold: number("SERVER_UNHEALTHY_THRESHOLD", lookup("SERVER_UNHEALTHY_THRESHOLD"), 2)?,
             },
             load: LoadRules {
                 min_user_count: number("LOAD_MIN_USER_COUNT", lookup("LOAD_MIN_USER_COUNT"), 15.0)?,
                 join_buffer: Duration::from_secs_f64(
-                    60.0 * number::<f64>(
-                        "LOAD_JOIN_BUFFER_TIME",
-                        lookup("LOAD_JOIN_BUFFER_TIME"),
-                        15.0,
-                    )?
-                    .max(0.0),
+                    60.0 * number::<f64>("LOAD_JOIN_BUFFER_TIME", lookup("LOAD_JOIN_BUFFER_TIME"), 15.0)?.max(0.0),
                 ),
             },
-            max_meeting_duration: number(
-                "MAX_MEETING_DURATION",
-                lookup("MAX_MEETING_DURATION"),
-                0,
-            )?,
-            meeting_ttl: seconds(
-                "DEFAULT_MEETING_TTL",
-                lookup("DEFAULT_MEETING_TTL"),
-                86_400.0,
-            )?,
+            max_meeting_duration: number("MAX_MEETING_DURATION", lookup("MAX_MEETING_DURATION"), 0)?,
+            meeting_ttl: seconds("DEFAULT_MEETING_TTL", lookup("DEFAULT_MEETING_TTL"), 86_400.0)?,
             create_exclude_params: list(lookup("CREATE_EXCLUDE_PARAMS")),
             join_exclude_params: list(lookup("JOIN_EXCLUDE_PARAMS")),
-            default_create_params: parse_assignments(
-                &lookup("DEFAULT_CREATE_PARAMS").unwrap_or_default(),
-            ),
-            override_create_params: parse_assignments(
-                &lookup("OVERRIDE_CREATE_PARAMS").unwrap_or_default(),
-            ),
-            default_join_params: parse_assignments(
-                &lookup("DEFAULT_JOIN_PARAMS").unwrap_or_default(),
-            ),
-            override_join_params: parse_assignments(
-                &lookup("OVERRIDE_JOIN_PARAMS").unwrap_or_default(),
-            ),
+            default_create_params: parse_assignments(&lookup("DEFAULT_CREATE_PARAMS").unwrap_or_default()),
+            override_create_params: parse_assignments(&lookup("OVERRIDE_CREATE_PARAMS").unwrap_or_default()),
+            default_join_params: parse_assignments(&lookup("DEFAULT_JOIN_PARAMS").unwrap_or_default()),
+            override_join_params: parse_assignments(&lookup("OVERRIDE_JOIN_PARAMS").unwrap_or_default()),
             get_meetings_api_disabled: flag(lookup("GET_MEETINGS_API_DISABLED")),
             voice_bridge_len,
             use_external_voice_bridge: flag(lookup("USE_EXTERNAL_VOICE_BRIDGE")),
@@ -233,10 +165,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -245,13 +174,7 @@ mod tests {
         let config = config(&[]).unwrap();
         assert_eq!(config.port, 3000);
         assert_eq!(config.outbound_algorithm, Algorithm::Sha256);
-        assert_eq!(
-            config.health,
-            HealthRules {
-                healthy_threshold: 1,
-                unhealthy_threshold: 2
-            }
-        );
+        assert_eq!(config.health, HealthRules { healthy_threshold: 1, unhealthy_threshold: 2 });
         assert_eq!(config.meeting_ttl, Duration::from_secs(86_400));
         assert_eq!(config.voice_bridge_len, 9);
     }
@@ -272,11 +195,8 @@ mod tests {
 
     #[test]
     fn parameter_lists() {
-        let config = config(&[
-            ("DEFAULT_CREATE_PARAMS", "record=true,welcome=a=b"),
-            ("JOIN_EXCLUDE_PARAMS", "x, y"),
-        ])
-        .unwrap();
+        let config =
+            config(&[("DEFAULT_CREATE_PARAMS", "record=true,welcome=a=b"), ("JOIN_EXCLUDE_PARAMS", "x, y")]).unwrap();
         assert_eq!(config.default_create_params.get("welcome"), Some("a=b"));
         assert_eq!(config.join_exclude_params, ["x", "y"]);
     }

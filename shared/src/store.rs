@@ -40,11 +40,7 @@ pub enum Placed {
     /// The meeting already runs on a server that can take it.
     Existing { meeting: Meeting, server: Server },
     /// The meeting was placed now (`replaced` is the previous placement on a dead server, if any).
-    New {
-        meeting: Meeting,
-        server: Server,
-        replaced: Option<Meeting>,
-    },
+    New { meeting: Meeting, server: Server, replaced: Option<Meeting> },
 }
 
 /// Why a meeting could not be placed.
@@ -88,6 +84,17 @@ pub struct PollOutcome {
     pub drained: bool,
 }
 
+/// Where a join goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JoinTarget {
+    /// No live meeting with that id.
+    NoMeeting,
+    /// The meeting's server is offline, disabled or gone.
+    Unavailable,
+    /// The meeting's server, which now counts the participant's load.
+    Server(Server),
+}
+
 /// Servers and meetings. Implementations make each method atomic on their backend.
 #[async_trait]
 pub trait MeetingStore: Send + Sync {
@@ -110,8 +117,9 @@ pub trait MeetingStore: Send + Sync {
     /// or deleted server is placed anew.
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError>;
     async fn delete_meeting(&self, id: &str) -> StoreResult<Option<Meeting>>;
-    /// Adds one participant's load (times the multiplier) to a server with a known load.
-    async fn add_participant_load(&self, server_id: &str) -> StoreResult<()>;
+    /// The server a join goes to; when it takes joins, one participant's load (times its multiplier) is
+    /// added to it.
+    async fn join_meeting(&self, meeting_id: &str) -> StoreResult<JoinTarget>;
     /// Checks the backend answers.
     async fn ping(&self) -> StoreResult<()>;
 }

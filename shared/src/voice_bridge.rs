@@ -33,11 +33,7 @@ pub fn candidates(meeting_id: &str, length: usize, external: Option<&str>) -> Ve
 
 /// A random 8-character alphanumeric password.
 pub fn random_password() -> String {
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(8)
-        .map(char::from)
-        .collect()
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(8).map(char::from).collect()
 }
 
 #[cfg(test)]

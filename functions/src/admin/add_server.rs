@@ -12,9 +12,7 @@ use crate::registry::Outcome;
 
 /// The host of an http(s) URL, lower-cased.
 fn host_of(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let host = authority.rsplit('@').next()?.split(':').next()?;
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
@@ -26,41 +24,23 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         Err(response) => return Ok(response),
     };
     let fields = input.body.get("server");
-    let text = |name: &str| {
-        fields
-            .and_then(|f| f.get(name))
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
+    let text =
+        |name: &str| fields.and_then(|f| f.get(name)).and_then(|v| v.as_str()).map(str::trim).filter(|v| !v.is_empty());
     let (Some(url), Some(secret)) = (text("url"), text("secret")) else {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "Server needs a URL and a secret",
-        ));
+        return Ok(error(StatusCode::BAD_REQUEST, "Server needs a URL and a secret"));
     };
     let Some(host) = host_of(url) else {
-        return Ok(error(
-            StatusCode::BAD_REQUEST,
-            "Server URL must be http:// or https:// with a host",
-        ));
+        return Ok(error(StatusCode::BAD_REQUEST, "Server URL must be http:// or https:// with a host"));
     };
-    let id = if ctx.config.server_id_is_hostname {
-        host
-    } else {
-        uuid::Uuid::new_v4().to_string()
-    };
+    let id = if ctx.config.server_id_is_hostname { host } else { uuid::Uuid::new_v4().to_string() };
     let mut server = Server::new(id, url, secret);
-    server.load_multiplier = load_multiplier(fields.and_then(|f| f.get("load_multiplier")))
-        .flatten()
-        .unwrap_or(1.0);
+    server.load_multiplier = load_multiplier(fields.and_then(|f| f.get("load_multiplier"))).flatten().unwrap_or(1.0);
     server.tag = text("tag").map(str::to_owned);
     match ctx.store.add_server(&server).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &server_json(&server))),
-        Err(StoreError::Conflict(_)) => Ok(error(
-            StatusCode::BAD_REQUEST,
-            &format!("Server id={} already exists", server.id),
-        )),
+        Err(StoreError::Conflict(_)) => {
+            Ok(error(StatusCode::BAD_REQUEST, &format!("Server id={} already exists", server.id)))
+        }
         Err(other) => Err(store_failure(other)),
     }
 }
@@ -71,10 +51,7 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(
-            host_of("https://BBB1.example.org:8443/bigbluebutton/api").as_deref(),
-            Some("bbb1.example.org")
-        );
+        assert_eq!(host_of("https://BBB1.example.org:8443/bigbluebutton/api").as_deref(), Some("bbb1.example.org"));
         assert_eq!(host_of("ftp://x"), None);
         assert_eq!(host_of("http:///api"), None);
     }

@@ -17,8 +17,5 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if servers.is_empty() {
         return Ok(error(StatusCode::NOT_FOUND, "No servers are configured"));
     }
-    Ok(reply(
-        StatusCode::OK,
-        &Value::Array(servers.iter().map(server_json).collect()),
-    ))
+    Ok(reply(StatusCode::OK, &Value::Array(servers.iter().map(server_json).collect())))
 }

@@ -24,24 +24,14 @@ pub(crate) struct AdminInput {
 }
 
 /// Checks content type and checksum, then reads the JSON body; a body that is not JSON is a 400.
-pub(crate) fn input(
-    ctx: &Ctx,
-    req: &ApiRequest,
-    action: &str,
-) -> Result<Result<AdminInput, ApiResponse>, ApiError> {
+pub(crate) fn input(ctx: &Ctx, req: &ApiRequest, action: &str) -> Result<Result<AdminInput, ApiResponse>, ApiError> {
     let query = authorize(ctx, req, action, Accepts::Json)?;
     if req.body.is_empty() {
-        return Ok(Ok(AdminInput {
-            query,
-            body: Value::Null,
-        }));
+        return Ok(Ok(AdminInput { query, body: Value::Null }));
     }
     Ok(match serde_json::from_slice(&req.body) {
         Ok(body) => Ok(AdminInput { query, body }),
-        Err(_) => Err(error(
-            StatusCode::BAD_REQUEST,
-            "The request body is not valid JSON",
-        )),
+        Err(_) => Err(error(StatusCode::BAD_REQUEST, "The request body is not valid JSON")),
     })
 }
 
@@ -54,10 +44,7 @@ pub(crate) fn error(status: StatusCode, message: &str) -> ApiResponse {
 }
 
 pub(crate) fn server_not_found(id: &str) -> ApiResponse {
-    error(
-        StatusCode::NOT_FOUND,
-        &format!("Couldn't find server with id={id}"),
-    )
+    error(StatusCode::NOT_FOUND, &format!("Couldn't find server with id={id}"))
 }
 
 /// The `id` field of a body, as a string or a number.
@@ -71,11 +58,7 @@ pub(crate) fn id_of(value: &Value) -> Option<String> {
 
 /// A decimal as upstream's JSON shows it: `"1.0"`, `"2.5"`.
 fn decimal(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.1}")
-    } else {
-        value.to_string()
-    }
+    if value.fract() == 0.0 { format!("{value:.1}") } else { value.to_string() }
 }
 
 /// The server object of the admin API.

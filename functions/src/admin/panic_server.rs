@@ -24,25 +24,14 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     };
     let mut meetings = Vec::new();
     for meeting in ctx.store.meetings_on(&id).await.map_err(store_failure)? {
-        if let Some(meeting) = ctx
-            .store
-            .delete_meeting(&meeting.id)
-            .await
-            .map_err(store_failure)?
-        {
+        if let Some(meeting) = ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)? {
             meetings.push(meeting);
         }
     }
     let all_ended = end_meetings(ctx, &server, &meetings).await;
     if !keep_state {
-        let update = ServerUpdate {
-            state: Some(ServerState::Disabled),
-            ..ServerUpdate::default()
-        };
-        ctx.store
-            .update_server(&id, &update)
-            .await
-            .map_err(store_failure)?;
+        let update = ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() };
+        ctx.store.update_server(&id, &update).await.map_err(store_failure)?;
     }
     Ok(if all_ended {
         reply(
@@ -50,9 +39,6 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
             &json!({ "success": format!("Server id={id} has been disabled and the meetings have been destroyed") }),
         )
     } else {
-        error(
-            StatusCode::BAD_REQUEST,
-            &format!("Couldn't disable server id={id}"),
-        )
+        error(StatusCode::BAD_REQUEST, &format!("Couldn't disable server id={id}"))
     })
 }

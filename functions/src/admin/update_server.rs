@@ -32,42 +32,25 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         match state(action) {
             Some(state) => update.state = Some(state),
             None => {
-                return Ok(error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("Invalid state parameter: {action}"),
-                ));
+                return Ok(error(StatusCode::BAD_REQUEST, &format!("Invalid state parameter: {action}")));
             }
         }
     }
     match load_multiplier(fields.get("load_multiplier")) {
         Some(Some(multiplier)) => update.load_multiplier = Some(multiplier),
         Some(None) => {
-            return Ok(error(
-                StatusCode::BAD_REQUEST,
-                "Load-multiplier must be a non-zero number",
-            ));
+            return Ok(error(StatusCode::BAD_REQUEST, "Load-multiplier must be a non-zero number"));
         }
         None => {}
     }
-    if let Some(secret) = fields
-        .get("secret")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(secret) = fields.get("secret").and_then(Value::as_str).filter(|s| !s.is_empty()) {
         update.secret = Some(secret.to_owned());
     }
     if let Some(tag) = fields.get("tag").and_then(Value::as_str) {
         update.tag = Some((!tag.is_empty()).then(|| tag.to_owned()));
     }
-    Ok(
-        match ctx
-            .store
-            .update_server(&id, &update)
-            .await
-            .map_err(store_failure)?
-        {
-            Some(server) => reply(StatusCode::OK, &server_json(&server)),
-            None => server_not_found(&id),
-        },
-    )
+    Ok(match ctx.store.update_server(&id, &update).await.map_err(store_failure)? {
+        Some(server) => reply(StatusCode::OK, &server_json(&server)),
+        None => server_not_found(&id),
+    })
 }

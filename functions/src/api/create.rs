@@ -24,17 +24,12 @@ fn placement(ctx: &Ctx, params: &Params, id: &str) -> Placement {
         .get(SERVER_TAG)
         .or_else(|| params.get(SERVER_TAG))
         .or_else(|| config.default_create_params.get(SERVER_TAG));
-    let external = config
-        .use_external_voice_bridge
-        .then(|| params.get("voiceBridge"))
-        .flatten();
+    let external = config.use_external_voice_bridge.then(|| params.get("voiceBridge")).flatten();
     Placement {
         meeting_id: id.to_owned(),
         tenant_id: String::new(),
         tags: TagRequest::parse(tag),
-        moderator_pw: params
-            .non_blank("moderatorPW")
-            .map_or_else(voice_bridge::random_password, str::to_owned),
+        moderator_pw: params.non_blank("moderatorPW").map_or_else(voice_bridge::random_password, str::to_owned),
         voice_bridges: voice_bridge::candidates(id, config.voice_bridge_len, external),
         load: config.load,
         ttl_ms: i64::try_from(config.meeting_ttl.as_millis()).unwrap_or(i64::MAX),
@@ -46,9 +41,7 @@ fn place_error(error: PlaceError) -> ApiError {
     match error {
         PlaceError::NoServer => ApiError::internal("Could not find any available servers."),
         PlaceError::TagUnavailable(tags) => ApiError::ServerTagUnavailable(tags),
-        PlaceError::VoiceBridgeExhausted => {
-            ApiError::internal("Could not allocate a voice bridge for the meeting.")
-        }
+        PlaceError::VoiceBridgeExhausted => ApiError::internal("Could not allocate a voice bridge for the meeting."),
         PlaceError::OtherTenant => ApiError::internal("The meeting belongs to another tenant."),
         PlaceError::Store(error) => store_failure(error),
     }
@@ -57,14 +50,9 @@ fn place_error(error: PlaceError) -> ApiError {
 /// A meeting on a cordoned server stays there only while it runs; otherwise it is placed anew.
 async fn still_running(ctx: &Ctx, server: &Server, id: &str) -> bool {
     let query = Params::from_pairs([("meetingID", id)]);
-    match ctx
-        .bbb
-        .get(target(server), "isMeetingRunning", &query)
-        .await
-    {
+    match ctx.bbb.get(target(server), "isMeetingRunning", &query).await {
         Ok(reply) => {
-            reply.status.is_success()
-                && String::from_utf8_lossy(&reply.body).contains("<running>true</running>")
+            reply.status.is_success() && String::from_utf8_lossy(&reply.body).contains("<running>true</running>")
         }
         Err(_) => false,
     }
@@ -72,38 +60,19 @@ async fn still_running(ctx: &Ctx, server: &Server, id: &str) -> bool {
 
 /// Finds or places the meeting; `true` when it was placed by this call.
 async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bool), ApiError> {
-    match ctx
-        .store
-        .place_meeting(placement)
-        .await
-        .map_err(place_error)?
-    {
+    match ctx.store.place_meeting(placement).await.map_err(place_error)? {
         Placed::Existing { meeting, server } if server.state == ServerState::Cordoned => {
             if still_running(ctx, &server, &meeting.id).await {
                 return Ok((meeting, server, false));
             }
-            ctx.store
-                .delete_meeting(&meeting.id)
-                .await
-                .map_err(store_failure)?;
-            match ctx
-                .store
-                .place_meeting(placement)
-                .await
-                .map_err(place_error)?
-            {
+            ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)?;
+            match ctx.store.place_meeting(placement).await.map_err(place_error)? {
                 Placed::Existing { meeting, server } => Ok((meeting, server, false)),
-                Placed::New {
-                    meeting, server, ..
-                } => Ok((meeting, server, true)),
+                Placed::New { meeting, server, .. } => Ok((meeting, server, true)),
             }
         }
         Placed::Existing { meeting, server } => Ok((meeting, server, false)),
-        Placed::New {
-            meeting,
-            server,
-            replaced,
-        } => {
+        Placed::New { meeting, server, replaced } => {
             if let Some(old) = replaced {
                 tracing::info!(meeting = %meeting.id, from = %old.server_id, to = %server.id, "meeting moved off an unavailable server");
             }
@@ -113,20 +82,10 @@ async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bo
 }
 
 /// The parameters sent to BBB: the configured layers, then what the balancer forces.
-fn outbound(
-    ctx: &Ctx,
-    params: &Params,
-    meeting: &Meeting,
-    server: &Server,
-    placed_now: bool,
-) -> Params {
+fn outbound(ctx: &Ctx, params: &Params, meeting: &Meeting, server: &Server, placed_now: bool) -> Params {
     let config = &ctx.config;
-    let mut forward = forwarded(
-        params,
-        &config.create_exclude_params,
-        &config.default_create_params,
-        &config.override_create_params,
-    );
+    let mut forward =
+        forwarded(params, &config.create_exclude_params, &config.default_create_params, &config.override_create_params);
     match &server.tag {
         Some(tag) => forward.set(SERVER_TAG, tag),
         None => forward.remove(SERVER_TAG),
@@ -137,10 +96,7 @@ fn outbound(
     }
     let max = config.max_meeting_duration;
     if max > 0 {
-        let asked: u64 = forward
-            .get("duration")
-            .and_then(|d| d.trim().parse().ok())
-            .unwrap_or(0);
+        let asked: u64 = forward.get("duration").and_then(|d| d.trim().parse().ok()).unwrap_or(0);
         if asked == 0 || asked > u64::from(max) {
             forward.set("duration", &max.to_string());
         }
@@ -154,22 +110,16 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let (meeting, server, placed_now) = locate(ctx, &placement(ctx, &params, id)).await?;
     let forward = outbound(ctx, &params, &meeting, &server, placed_now);
 
-    let xml_body = req.method == Method::POST
-        && matches!(req.content_type().as_str(), "application/xml" | "text/xml");
+    let xml_body = req.method == Method::POST && matches!(req.content_type().as_str(), "application/xml" | "text/xml");
     let result = if xml_body {
-        ctx.bbb
-            .post_xml(target(&server), "create", &forward, req.body)
-            .await
+        ctx.bbb.post_xml(target(&server), "create", &forward, req.body).await
     } else {
         ctx.bbb.get(target(&server), "create", &forward).await
     };
     let outcome = pass_on(result, "Unable to create meeting on server.");
     if outcome.is_err() && placed_now {
         // A meeting that never started is not left pinned to the server that refused it.
-        ctx.store
-            .delete_meeting(&meeting.id)
-            .await
-            .map_err(store_failure)?;
+        ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)?;
     }
     outcome
 }

@@ -13,10 +13,7 @@ use crate::request::{Accepts, authorize, meeting_id};
 pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
     let id = Params::from_pairs([("meetingID", meeting_id)]).encode();
     match password {
-        Some(password) => format!(
-            "{id}&{}",
-            Params::from_pairs([("password", password)]).encode()
-        ),
+        Some(password) => format!("{id}&{}", Params::from_pairs([("password", password)]).encode()),
         None => format!("{id}&password"),
     }
 }
@@ -24,25 +21,13 @@ pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let params = authorize(ctx, &req, "end", Accepts::Form)?;
     let id = meeting_id(&params)?;
-    let meeting = ctx
-        .store
-        .delete_meeting(id)
-        .await
-        .map_err(store_failure)?
-        .ok_or(ApiError::MeetingNotFound)?;
-    let server = ctx
-        .store
-        .server(&meeting.server_id)
-        .await
-        .map_err(store_failure)?;
+    let meeting = ctx.store.delete_meeting(id).await.map_err(store_failure)?.ok_or(ApiError::MeetingNotFound)?;
+    let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
     let Some(server) = server else {
         return Err(ApiError::internal("Unable to access meeting on server."));
     };
     let query = end_query(id, params.get("password"));
-    pass_on(
-        ctx.bbb.get_query(target(&server), "end", &query).await,
-        "Unable to access meeting on server.",
-    )
+    pass_on(ctx.bbb.get_query(target(&server), "end", &query).await, "Unable to access meeting on server.")
 }
 
 #[cfg(test)]

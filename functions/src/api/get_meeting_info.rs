@@ -12,12 +12,7 @@ use crate::request::{Accepts, authorize, meeting_id};
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let params = authorize(ctx, &req, "getMeetingInfo", Accepts::Form)?;
     let id = meeting_id(&params)?;
-    let (_, server) = meeting_with_server(ctx, id)
-        .await?
-        .ok_or(ApiError::MeetingNotFound)?;
+    let (_, server) = meeting_with_server(ctx, id).await?.ok_or(ApiError::MeetingNotFound)?;
     let query = Params::from_pairs([("meetingID", id)]);
-    pass_on(
-        ctx.bbb.get(target(&server), "getMeetingInfo", &query).await,
-        "Unable to access meeting on server.",
-    )
+    pass_on(ctx.bbb.get(target(&server), "getMeetingInfo", &query).await, "Unable to access meeting on server.")
 }

@@ -23,11 +23,7 @@ fn no_meetings() -> ApiResponse {
 
 /// The `<meeting>` elements of one server, without those that belong to a tenant.
 async fn meetings_of(ctx: &Ctx, server: &Server) -> Vec<u8> {
-    let reply = match ctx
-        .bbb
-        .get(target(server), "getMeetings", &Params::default())
-        .await
-    {
+    let reply = match ctx.bbb.get(target(server), "getMeetings", &Params::default()).await {
         Ok(reply) if reply.status.is_success() => reply,
         Ok(reply) => {
             tracing::warn!(server = %server.id, key = %reply.status.message_key, "getMeetings failed on a server; left out");
@@ -55,9 +51,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     }
     authorize(ctx, &req, "getMeetings", Accepts::Form)?;
     let servers = ctx.store.servers().await.map_err(store_failure)?;
-    let live = servers
-        .iter()
-        .filter(|s| s.online && s.state != ServerState::Disabled);
+    let live = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled);
     let parts = join_all(live.map(|server| meetings_of(ctx, server))).await;
     if parts.iter().all(Vec::is_empty) {
         return Ok(no_meetings());

@@ -12,13 +12,8 @@ use crate::request::{Accepts, authorize, meeting_id};
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let params = authorize(ctx, &req, "insertDocument", Accepts::Xml)?;
     let id = meeting_id(&params)?;
-    let (_, server) = meeting_with_server(ctx, id)
-        .await?
-        .ok_or(ApiError::MeetingNotFound)?;
+    let (_, server) = meeting_with_server(ctx, id).await?.ok_or(ApiError::MeetingNotFound)?;
     let query = Params::from_pairs([("meetingID", id)]);
-    let result = ctx
-        .bbb
-        .post_xml(target(&server), "insertDocument", &query, req.body)
-        .await;
+    let result = ctx.bbb.post_xml(target(&server), "insertDocument", &query, req.body).await;
     pass_on(result, "Unable to insert document on server.")
 }

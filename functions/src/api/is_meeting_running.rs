@@ -18,10 +18,5 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         return Ok(ApiResponse::xml(response.finish()));
     };
     let query = Params::from_pairs([("meetingID", id)]);
-    pass_on(
-        ctx.bbb
-            .get(target(&server), "isMeetingRunning", &query)
-            .await,
-        "Unable to access meeting on server.",
-    )
+    pass_on(ctx.bbb.get(target(&server), "isMeetingRunning", &query).await, "Unable to access meeting on server.")
 }

@@ -2,8 +2,7 @@
 
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
-
-use scalelite_shared::model::Server;
+use scalelite_shared::store::JoinTarget;
 
 use super::{forwarded, store_failure, target};
 use crate::Ctx;
@@ -13,33 +12,13 @@ use crate::request::{Accepts, authorize, meeting_id};
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let params = authorize(ctx, &req, "join", Accepts::Form)?;
     let id = meeting_id(&params)?;
-    let meeting = ctx
-        .store
-        .meeting(id)
-        .await
-        .map_err(store_failure)?
-        .ok_or(ApiError::MeetingNotFound)?;
-    let server = ctx
-        .store
-        .server(&meeting.server_id)
-        .await
-        .map_err(store_failure)?;
-    let server = server
-        .filter(Server::accepts_joins)
-        .ok_or(ApiError::ServerUnavailable)?;
-    if let Err(error) = ctx.store.add_participant_load(&server.id).await {
-        tracing::warn!(%error, server = %server.id, "could not count the join in the server's load");
-    }
+    let server = match ctx.store.join_meeting(id).await.map_err(store_failure)? {
+        JoinTarget::Server(server) => server,
+        JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound),
+        JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable),
+    };
     let config = &ctx.config;
-    let forward = forwarded(
-        &params,
-        &config.join_exclude_params,
-        &config.default_join_params,
-        &config.override_join_params,
-    );
-    Ok(ApiResponse::redirect(&ctx.bbb.signed_url(
-        target(&server),
-        "join",
-        &forward.encode(),
-    )))
+    let forward =
+        forwarded(&params, &config.join_exclude_params, &config.default_join_params, &config.override_join_params);
+    Ok(ApiResponse::redirect(&ctx.bbb.signed_url(target(&server), "join", &forward.encode())))
 }

@@ -23,12 +23,7 @@ use crate::registry::Outcome;
 const NEVER_FORWARDED: &[&str] = &["format", "controller", "action", "checksum"];
 
 /// The parameters to forward: `defaults`, then the client's (less the excluded ones), then `overrides`.
-pub(crate) fn forwarded(
-    client: &Params,
-    exclude: &[String],
-    defaults: &Params,
-    overrides: &Params,
-) -> Params {
+pub(crate) fn forwarded(client: &Params, exclude: &[String], defaults: &Params, overrides: &Params) -> Params {
     let mut forward = defaults.clone();
     for (name, value) in client.iter() {
         if !NEVER_FORWARDED.contains(&name) && !exclude.iter().any(|e| e == name) {
@@ -40,26 +35,15 @@ pub(crate) fn forwarded(
 }
 
 pub(crate) fn target(server: &Server) -> Target<'_> {
-    Target {
-        url: &server.url,
-        secret: &server.secret,
-        online: server.online,
-    }
+    Target { url: &server.url, secret: &server.secret, online: server.online }
 }
 
 /// A placed meeting and its server; `None` when either is gone.
-pub(crate) async fn meeting_with_server(
-    ctx: &Ctx,
-    meeting_id: &str,
-) -> Result<Option<(Meeting, Server)>, ApiError> {
+pub(crate) async fn meeting_with_server(ctx: &Ctx, meeting_id: &str) -> Result<Option<(Meeting, Server)>, ApiError> {
     let Some(meeting) = ctx.store.meeting(meeting_id).await.map_err(store_failure)? else {
         return Ok(None);
     };
-    let server = ctx
-        .store
-        .server(&meeting.server_id)
-        .await
-        .map_err(store_failure)?;
+    let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
     Ok(server.map(|server| (meeting, server)))
 }
 
@@ -74,10 +58,7 @@ pub(crate) fn store_failure(error: impl std::fmt::Display) -> ApiError {
 pub(crate) fn pass_on(result: Result<Reply, CallError>, unreachable: &'static str) -> Outcome {
     match result {
         Ok(reply) if reply.status.is_success() => Ok(ApiResponse::xml(reply.body)),
-        Ok(reply) => Err(ApiError::Bbb {
-            key: reply.status.message_key,
-            message: reply.status.message,
-        }),
+        Ok(reply) => Err(ApiError::Bbb { key: reply.status.message_key, message: reply.status.message }),
         Err(error) => {
             tracing::warn!(%error, "BBB server did not answer");
             Err(ApiError::internal(unreachable))
@@ -95,9 +76,6 @@ mod tests {
         let defaults = Params::parse(b"record=true&welcome=hi");
         let overrides = Params::parse(b"name=forced");
         let forward = forwarded(&client, &["secret".into()], &defaults, &overrides);
-        assert_eq!(
-            forward.encode(),
-            "record=false&welcome=hi&meetingID=m&name=forced"
-        );
+        assert_eq!(forward.encode(), "record=false&welcome=hi&meetingID=m&name=forced");
     }
 }

@@ -15,20 +15,15 @@ async fn main() -> anyhow::Result<()> {
     let port = config.port;
     let ctx = Arc::new(Ctx::open(config).await?);
     let mode = match std::env::var("FUNCTION").ok().filter(|f| !f.is_empty()) {
-        Some(name) => {
-            Mode::One(registry::find(&name).with_context(|| format!("no function named {name:?}"))?)
-        }
+        Some(name) => Mode::One(registry::find(&name).with_context(|| format!("no function named {name:?}"))?),
         None => Mode::All,
     };
     let app = Arc::new(App { ctx, mode });
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        return lambda_adapter::run(app)
-            .await
-            .map_err(|e| anyhow::anyhow!(e));
+        return lambda_adapter::run(app).await.map_err(|e| anyhow::anyhow!(e));
     }
-    let listener = tokio::net::TcpListener::bind(("0.0.0.0", port))
-        .await
-        .with_context(|| format!("binding port {port}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(("0.0.0.0", port)).await.with_context(|| format!("binding port {port}"))?;
     tracing::info!(port, "serving");
     http_server::serve(listener, app).await;
     Ok(())

@@ -30,11 +30,7 @@ pub struct ServerPoll {
 async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
     let started_at_ms = now_ms();
     // Polls use the full timeouts even for offline servers, so a slow server can come back.
-    let target = scalelite_shared::bbb::client::Target {
-        url: &server.url,
-        secret: &server.secret,
-        online: true,
-    };
+    let target = scalelite_shared::bbb::client::Target { url: &server.url, secret: &server.secret, online: true };
     let meetings = match ctx.bbb.get(target, "getMeetings", &Params::default()).await {
         Ok(reply) if reply.status.is_success() => parse_meetings(&reply.body),
         Ok(reply) => {
@@ -62,15 +58,7 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
     };
     if !outcome.released.is_empty() {
         tracing::warn!(server = %server.id, meetings = outcome.released.len(), "server went offline; its meetings were released");
-        end_meetings(
-            ctx,
-            &Server {
-                online: false,
-                ..server.clone()
-            },
-            &outcome.released,
-        )
-        .await;
+        end_meetings(ctx, &Server { online: false, ..server.clone() }, &outcome.released).await;
     }
     if outcome.drained {
         tracing::info!(server = %server.id, "cordoned server has no load left; disabled");

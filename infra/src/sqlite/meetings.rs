@@ -2,67 +2,57 @@
 
 use scalelite_shared::balance::choice::{Candidate, NoChoice, choose};
 use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::Meeting;
-use scalelite_shared::store::{PlaceError, Placed, Placement, StoreResult};
-use sqlx::{Executor, Sqlite, SqliteConnection};
+use scalelite_shared::model::{Meeting, Server};
+use scalelite_shared::store::{JoinTarget, PlaceError, Placed, Placement, StoreResult};
+use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
 
 use super::backend;
-use super::rows::MeetingRow;
+use super::rows::{MeetingRow, ServerRow};
 use super::servers;
 
-const COLUMNS: &str = "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms";
+/// The columns a [`MeetingRow`] reads.
+macro_rules! meeting_columns {
+    () => {
+        "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms"
+    };
+}
 
-async fn find_at<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    id: &str,
-    at_ms: i64,
-) -> StoreResult<Option<Meeting>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM meetings WHERE id = ? AND expires_at_ms > ?"
-    ));
-    let row: Option<MeetingRow> = sqlx::query_as(sql)
-        .bind(id)
-        .bind(at_ms)
-        .fetch_optional(db)
-        .await
-        .map_err(backend)?;
+async fn find_at<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str, at_ms: i64) -> StoreResult<Option<Meeting>> {
+    let sql = concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE id = ? AND expires_at_ms > ?");
+    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).bind(at_ms).fetch_optional(db).await.map_err(backend)?;
     Ok(row.map(Meeting::from))
 }
 
-pub(crate) async fn find_live<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    id: &str,
-) -> StoreResult<Option<Meeting>> {
+pub(crate) async fn find_live<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
     find_at(db, id, now_ms()).await
+}
+
+/// The server a join goes to, in one read on the common path.
+pub(crate) async fn join_target(pool: &SqlitePool, meeting_id: &str) -> StoreResult<JoinTarget> {
+    let now = now_ms();
+    let sql = "SELECT s.* FROM servers s JOIN meetings m ON m.server_id = s.id WHERE m.id = ? AND m.expires_at_ms > ?";
+    let row: Option<ServerRow> =
+        sqlx::query_as(sql).bind(meeting_id).bind(now).fetch_optional(pool).await.map_err(backend)?;
+    Ok(match row.map(Server::from) {
+        Some(server) if server.accepts_joins() => JoinTarget::Server(server),
+        Some(_) => JoinTarget::Unavailable,
+        None if find_at(pool, meeting_id, now).await?.is_some() => JoinTarget::Unavailable,
+        None => JoinTarget::NoMeeting,
+    })
 }
 
 pub(crate) async fn on_server<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     server_id: &str,
 ) -> StoreResult<Vec<Meeting>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM meetings WHERE server_id = ? ORDER BY id"
-    ));
-    let rows: Vec<MeetingRow> = sqlx::query_as(sql)
-        .bind(server_id)
-        .fetch_all(db)
-        .await
-        .map_err(backend)?;
+    let sql = concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE server_id = ? ORDER BY id");
+    let rows: Vec<MeetingRow> = sqlx::query_as(sql).bind(server_id).fetch_all(db).await.map_err(backend)?;
     Ok(rows.into_iter().map(Meeting::from).collect())
 }
 
-pub(crate) async fn delete<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    id: &str,
-) -> StoreResult<Option<Meeting>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "DELETE FROM meetings WHERE id = ? RETURNING {COLUMNS}"
-    ));
-    let row: Option<MeetingRow> = sqlx::query_as(sql)
-        .bind(id)
-        .fetch_optional(db)
-        .await
-        .map_err(backend)?;
+pub(crate) async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
+    let sql = concat!("DELETE FROM meetings WHERE id = ? RETURNING ", meeting_columns!(), "");
+    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).fetch_optional(db).await.map_err(backend)?;
     Ok(row.map(Meeting::from))
 }
 
@@ -85,17 +75,13 @@ async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()>
     Ok(())
 }
 
-async fn free_voice_bridge(
-    db: &mut SqliteConnection,
-    candidates: &[String],
-) -> Result<String, PlaceError> {
+async fn free_voice_bridge(db: &mut SqliteConnection, candidates: &[String]) -> Result<String, PlaceError> {
     for number in candidates {
-        let taken: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM meetings WHERE voice_bridge = ?")
-                .bind(number)
-                .fetch_optional(&mut *db)
-                .await
-                .map_err(backend)?;
+        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM meetings WHERE voice_bridge = ?")
+            .bind(number)
+            .fetch_optional(&mut *db)
+            .await
+            .map_err(backend)?;
         if taken.is_none() {
             return Ok(number.clone());
         }
@@ -104,10 +90,7 @@ async fn free_voice_bridge(
 }
 
 /// Runs inside a `BEGIN IMMEDIATE` transaction: the choice and the reservation cannot interleave.
-pub(crate) async fn place(
-    db: &mut SqliteConnection,
-    placement: &Placement,
-) -> Result<Placed, PlaceError> {
+pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> Result<Placed, PlaceError> {
     sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?")
         .bind(placement.now_ms)
         .execute(&mut *db)
@@ -127,16 +110,13 @@ pub(crate) async fn place(
         }
     }
 
-    let candidates: Vec<(String, Option<String>, f64)> = sqlx::query_as(
-        "SELECT id, tag, load FROM servers WHERE state = 'enabled' AND online = 1 AND load IS NOT NULL",
-    )
-    .fetch_all(&mut *db)
-    .await
-    .map_err(backend)?;
-    let candidates: Vec<Candidate> = candidates
-        .into_iter()
-        .map(|(id, tag, load)| Candidate { id, tag, load })
-        .collect();
+    let candidates: Vec<(String, Option<String>, f64)> =
+        sqlx::query_as("SELECT id, tag, load FROM servers WHERE state = 'enabled' AND online = 1 AND load IS NOT NULL")
+            .fetch_all(&mut *db)
+            .await
+            .map_err(backend)?;
+    let candidates: Vec<Candidate> =
+        candidates.into_iter().map(|(id, tag, load)| Candidate { id, tag, load }).collect();
     let chosen = choose(&candidates, &placement.tags).map_err(|reason| match reason {
         NoChoice::NoServer => PlaceError::NoServer,
         NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
@@ -165,9 +145,5 @@ pub(crate) async fn place(
         .await
         .map_err(backend)?;
     server.load = server.load.map(|load| load + reserved_load);
-    Ok(Placed::New {
-        meeting,
-        server,
-        replaced,
-    })
+    Ok(Placed::New { meeting, server, replaced })
 }

@@ -1,25 +1,31 @@
 //! The embedded store: servers and meetings in one SQLite file (WAL, busy timeout, `BEGIN IMMEDIATE`).
 
+mod join_ledger;
 mod meetings;
 mod poll;
 mod rows;
 mod servers;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use scalelite_shared::model::{Meeting, Server, ServerUpdate};
 use scalelite_shared::store::{
-    MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
+    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use join_ledger::{Flusher, JoinLedger};
+
 /// The SQLite-backed store; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    joins: Arc<JoinLedger>,
+    _flusher: Arc<Flusher>,
 }
 
 pub(crate) fn backend(error: sqlx::Error) -> StoreError {
@@ -35,35 +41,30 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        Ok(Self { pool })
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        let joins = Arc::new(JoinLedger::default());
+        let flusher = Arc::new(Flusher::start(joins.clone(), pool.clone()));
+        Ok(Self { pool, joins, _flusher: flusher })
     }
 
-    /// A write transaction that takes the write lock up front, so read-then-write never fails as busy.
+    /// A write transaction that takes the write lock up front, so read-then-write never fails as busy;
+    /// pending join load is written first, so the transaction sees every server's full load.
     async fn write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+        self.joins.write(&mut tx).await?;
+        Ok(tx)
     }
 }
 
 #[async_trait]
 impl MeetingStore for SqliteStore {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
-        servers::all(&self.pool).await
+        Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.joins.overlay(s)).collect())
     }
 
     async fn server(&self, id: &str) -> StoreResult<Option<Server>> {
-        servers::find(&self.pool, id).await
+        Ok(servers::find(&self.pool, id).await?.map(|s| self.joins.overlay(s)))
     }
 
     async fn add_server(&self, server: &Server) -> StoreResult<()> {
@@ -107,15 +108,17 @@ impl MeetingStore for SqliteStore {
         meetings::delete(&self.pool, id).await
     }
 
-    async fn add_participant_load(&self, server_id: &str) -> StoreResult<()> {
-        servers::add_participant_load(&self.pool, server_id).await
+    async fn join_meeting(&self, meeting_id: &str) -> StoreResult<JoinTarget> {
+        let target = meetings::join_target(&self.pool, meeting_id).await?;
+        if let JoinTarget::Server(server) = &target
+            && server.load.is_some()
+        {
+            self.joins.count(&server.id);
+        }
+        Ok(target)
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(backend)
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
     }
 }

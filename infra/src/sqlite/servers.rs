@@ -7,32 +7,27 @@ use sqlx::{Executor, Sqlite, SqliteConnection};
 use super::backend;
 use super::rows::ServerRow;
 
-const COLUMNS: &str = "id, url, secret, tag, state, load, load_multiplier, online, meetings, users, \
-    largest_meeting, videos, bbb_version, healthy_counter, unhealthy_counter";
+/// The columns a [`ServerRow`] reads.
+macro_rules! server_columns {
+    () => {
+        "id, url, secret, tag, state, load, load_multiplier, online, meetings, users, largest_meeting, videos, \
+         bbb_version, healthy_counter, unhealthy_counter"
+    };
+}
 
 pub(crate) async fn all<'e>(db: impl Executor<'e, Database = Sqlite>) -> StoreResult<Vec<Server>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM servers ORDER BY id"));
+    let sql = concat!("SELECT ", server_columns!(), " FROM servers ORDER BY id");
     let rows: Vec<ServerRow> = sqlx::query_as(sql).fetch_all(db).await.map_err(backend)?;
     Ok(rows.into_iter().map(Server::from).collect())
 }
 
-pub(crate) async fn find<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    id: &str,
-) -> StoreResult<Option<Server>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM servers WHERE id = ?"));
-    let row: Option<ServerRow> = sqlx::query_as(sql)
-        .bind(id)
-        .fetch_optional(db)
-        .await
-        .map_err(backend)?;
+pub(crate) async fn find<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Server>> {
+    let sql = concat!("SELECT ", server_columns!(), " FROM servers WHERE id = ?");
+    let row: Option<ServerRow> = sqlx::query_as(sql).bind(id).fetch_optional(db).await.map_err(backend)?;
     Ok(row.map(Server::from))
 }
 
-pub(crate) async fn insert<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    server: &Server,
-) -> StoreResult<()> {
+pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server: &Server) -> StoreResult<()> {
     let result = sqlx::query(
         "INSERT INTO servers (id, url, secret, tag, state, load, load_multiplier, online) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -83,11 +78,7 @@ pub(crate) async fn save(db: &mut SqliteConnection, server: &Server) -> StoreRes
 }
 
 /// Applies `update`; entering `disabled` forgets the load, as upstream drops a disabled server's load.
-pub(crate) async fn update(
-    db: &mut SqliteConnection,
-    id: &str,
-    update: &ServerUpdate,
-) -> StoreResult<Option<Server>> {
+pub(crate) async fn update(db: &mut SqliteConnection, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
     let Some(mut server) = find(&mut *db, id).await? else {
         return Ok(None);
     };
@@ -113,28 +104,7 @@ pub(crate) async fn update(
     Ok(Some(server))
 }
 
-pub(crate) async fn delete<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    id: &str,
-) -> StoreResult<bool> {
-    let result = sqlx::query("DELETE FROM servers WHERE id = ?")
-        .bind(id)
-        .execute(db)
-        .await
-        .map_err(backend)?;
+pub(crate) async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<bool> {
+    let result = sqlx::query("DELETE FROM servers WHERE id = ?").bind(id).execute(db).await.map_err(backend)?;
     Ok(result.rows_affected() > 0)
-}
-
-pub(crate) async fn add_participant_load<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    id: &str,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE servers SET load = load + load_multiplier WHERE id = ? AND load IS NOT NULL",
-    )
-    .bind(id)
-    .execute(db)
-    .await
-    .map_err(backend)?;
-    Ok(())
 }

@@ -25,17 +25,10 @@ fn least_loaded<'a>(candidates: impl Iterator<Item = &'a Candidate>) -> Option<&
 
 /// Picks a server. With tags, the least loaded server carrying one of them (an untagged server counts as
 /// tag `none`); when none matches, untagged servers, unless the tags were required.
-pub fn choose<'a>(
-    candidates: &'a [Candidate],
-    request: &TagRequest,
-) -> Result<&'a Candidate, NoChoice> {
+pub fn choose<'a>(candidates: &'a [Candidate], request: &TagRequest) -> Result<&'a Candidate, NoChoice> {
     if !request.tags.is_empty() {
-        let matching = candidates.iter().filter(|c| {
-            request
-                .tags
-                .iter()
-                .any(|t| c.tag.as_deref().unwrap_or("none") == t)
-        });
+        let matching =
+            candidates.iter().filter(|c| request.tags.iter().any(|t| c.tag.as_deref().unwrap_or("none") == t));
         if let Some(found) = least_loaded(matching) {
             return Ok(found);
         }
@@ -51,60 +44,30 @@ mod tests {
     use super::*;
 
     fn candidate(id: &str, tag: Option<&str>, load: f64) -> Candidate {
-        Candidate {
-            id: id.into(),
-            tag: tag.map(Into::into),
-            load,
-        }
+        Candidate { id: id.into(), tag: tag.map(Into::into), load }
     }
 
     #[test]
     fn least_loaded_untagged_without_tags() {
-        let pool = [
-            candidate("a", None, 5.0),
-            candidate("b", None, 2.0),
-            candidate("c", Some("x"), 0.0),
-        ];
+        let pool = [candidate("a", None, 5.0), candidate("b", None, 2.0), candidate("c", Some("x"), 0.0)];
         assert_eq!(choose(&pool, &TagRequest::default()).unwrap().id, "b");
     }
 
     #[test]
     fn tags_prefer_matches_then_fall_back() {
-        let pool = [
-            candidate("a", None, 5.0),
-            candidate("b", Some("x"), 9.0),
-            candidate("c", Some("y"), 1.0),
-        ];
-        assert_eq!(
-            choose(&pool, &TagRequest::parse(Some("x"))).unwrap().id,
-            "b"
-        );
-        assert_eq!(
-            choose(&pool, &TagRequest::parse(Some("x;y"))).unwrap().id,
-            "c"
-        );
-        assert_eq!(
-            choose(&pool, &TagRequest::parse(Some("z"))).unwrap().id,
-            "a"
-        );
-        assert_eq!(
-            choose(&pool, &TagRequest::parse(Some("none"))).unwrap().id,
-            "a"
-        );
-        assert_eq!(
-            choose(&pool, &TagRequest::parse(Some("z;w!"))),
-            Err(NoChoice::TagUnavailable("z;w".into()))
-        );
+        let pool = [candidate("a", None, 5.0), candidate("b", Some("x"), 9.0), candidate("c", Some("y"), 1.0)];
+        assert_eq!(choose(&pool, &TagRequest::parse(Some("x"))).unwrap().id, "b");
+        assert_eq!(choose(&pool, &TagRequest::parse(Some("x;y"))).unwrap().id, "c");
+        assert_eq!(choose(&pool, &TagRequest::parse(Some("z"))).unwrap().id, "a");
+        assert_eq!(choose(&pool, &TagRequest::parse(Some("none"))).unwrap().id, "a");
+        assert_eq!(choose(&pool, &TagRequest::parse(Some("z;w!"))), Err(NoChoice::TagUnavailable("z;w".into())));
     }
 
     #[test]
     fn no_candidates() {
         assert_eq!(choose(&[], &TagRequest::default()), Err(NoChoice::NoServer));
         let tagged = [candidate("a", Some("x"), 0.0)];
-        assert_eq!(
-            choose(&tagged, &TagRequest::default()),
-            Err(NoChoice::NoServer)
-        );
+        assert_eq!(choose(&tagged, &TagRequest::default()), Err(NoChoice::NoServer));
     }
 
     #[test]

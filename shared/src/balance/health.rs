@@ -29,66 +29,24 @@ pub enum Verdict {
 /// The next health and what to do, given whether the poll succeeded.
 pub fn step(current: Health, success: bool, rules: HealthRules) -> (Health, Verdict) {
     match (success, current.online) {
-        (true, true) => (
-            Health {
-                online: true,
-                healthy_counter: 0,
-                unhealthy_counter: 0,
-            },
-            Verdict::Apply,
-        ),
+        (true, true) => (Health { online: true, healthy_counter: 0, unhealthy_counter: 0 }, Verdict::Apply),
         (true, false) => {
             let healthy = current.healthy_counter + 1;
             if healthy >= rules.healthy_threshold {
-                (
-                    Health {
-                        online: true,
-                        healthy_counter: 0,
-                        unhealthy_counter: 0,
-                    },
-                    Verdict::Apply,
-                )
+                (Health { online: true, healthy_counter: 0, unhealthy_counter: 0 }, Verdict::Apply)
             } else {
-                (
-                    Health {
-                        online: false,
-                        healthy_counter: healthy,
-                        unhealthy_counter: 0,
-                    },
-                    Verdict::Hold,
-                )
+                (Health { online: false, healthy_counter: healthy, unhealthy_counter: 0 }, Verdict::Hold)
             }
         }
         (false, true) => {
             let unhealthy = current.unhealthy_counter + 1;
             if unhealthy >= rules.unhealthy_threshold {
-                (
-                    Health {
-                        online: false,
-                        healthy_counter: 0,
-                        unhealthy_counter: 0,
-                    },
-                    Verdict::GoOffline,
-                )
+                (Health { online: false, healthy_counter: 0, unhealthy_counter: 0 }, Verdict::GoOffline)
             } else {
-                (
-                    Health {
-                        online: true,
-                        healthy_counter: 0,
-                        unhealthy_counter: unhealthy,
-                    },
-                    Verdict::Hold,
-                )
+                (Health { online: true, healthy_counter: 0, unhealthy_counter: unhealthy }, Verdict::Hold)
             }
         }
-        (false, false) => (
-            Health {
-                online: false,
-                healthy_counter: 0,
-                unhealthy_counter: 0,
-            },
-            Verdict::Hold,
-        ),
+        (false, false) => (Health { online: false, healthy_counter: 0, unhealthy_counter: 0 }, Verdict::Hold),
     }
 }
 
@@ -96,20 +54,9 @@ pub fn step(current: Health, success: bool, rules: HealthRules) -> (Health, Verd
 mod tests {
     use super::*;
 
-    const RULES: HealthRules = HealthRules {
-        healthy_threshold: 2,
-        unhealthy_threshold: 2,
-    };
-    const ONLINE: Health = Health {
-        online: true,
-        healthy_counter: 0,
-        unhealthy_counter: 0,
-    };
-    const OFFLINE: Health = Health {
-        online: false,
-        healthy_counter: 0,
-        unhealthy_counter: 0,
-    };
+    const RULES: HealthRules = HealthRules { healthy_threshold: 2, unhealthy_threshold: 2 };
+    const ONLINE: Health = Health { online: true, healthy_counter: 0, unhealthy_counter: 0 };
+    const OFFLINE: Health = Health { online: false, healthy_counter: 0, unhealthy_counter: 0 };
 
     #[test]
     fn goes_offline_after_threshold_failures() {

@@ -35,11 +35,7 @@ pub fn stats(reported: &[MeetingEntry]) -> ServerStats {
     ServerStats {
         meetings: reported.len() as u64,
         users: reported.iter().map(|m| m.participant_count).sum(),
-        largest_meeting: reported
-            .iter()
-            .map(|m| m.participant_count)
-            .max()
-            .unwrap_or(0),
+        largest_meeting: reported.iter().map(|m| m.participant_count).max().unwrap_or(0),
         videos: reported.iter().map(|m| m.video_count).sum(),
     }
 }
@@ -53,21 +49,13 @@ pub fn polled_load(
     rules: &LoadRules,
     now_ms: i64,
 ) -> f64 {
-    let attendees: HashMap<&str, u64> = reported
-        .iter()
-        .filter(|m| !m.is_breakout)
-        .map(|m| (m.meeting_id.as_str(), m.attendees))
-        .collect();
-    let measured = attendees
-        .values()
-        .fold(0.0, |sum, &a| sum + a as f64 * multiplier);
-    let reserved = placed
-        .iter()
-        .filter(|m| rules.is_young(m, now_ms))
-        .fold(0.0, |sum, m| {
-            let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
-            sum + (m.reserved_load - arrived).max(0.0)
-        });
+    let attendees: HashMap<&str, u64> =
+        reported.iter().filter(|m| !m.is_breakout).map(|m| (m.meeting_id.as_str(), m.attendees)).collect();
+    let measured = attendees.values().fold(0.0, |sum, &a| sum + a as f64 * multiplier);
+    let reserved = placed.iter().filter(|m| rules.is_young(m, now_ms)).fold(0.0, |sum, m| {
+        let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
+        sum + (m.reserved_load - arrived).max(0.0)
+    });
     measured + reserved
 }
 
@@ -75,10 +63,7 @@ pub fn polled_load(
 mod tests {
     use super::*;
 
-    const RULES: LoadRules = LoadRules {
-        min_user_count: 15.0,
-        join_buffer: Duration::from_secs(900),
-    };
+    const RULES: LoadRules = LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900) };
 
     fn reported(id: &str, attendees: u64, breakout: bool) -> MeetingEntry {
         MeetingEntry {
@@ -110,61 +95,23 @@ mod tests {
 
     #[test]
     fn counts_attendees_times_multiplier_without_breakouts() {
-        let load = polled_load(
-            &[reported("a", 3, false), reported("b", 4, true)],
-            &[],
-            2.0,
-            &RULES,
-            0,
-        );
+        let load = polled_load(&[reported("a", 3, false), reported("b", 4, true)], &[], 2.0, &RULES, 0);
         assert_eq!(load, 6.0);
     }
 
     #[test]
     fn reservation_fades_as_participants_arrive() {
         let young = placed("a", 1_000);
-        assert_eq!(
-            polled_load(&[], std::slice::from_ref(&young), 2.0, &RULES, 2_000),
-            30.0
-        );
-        assert_eq!(
-            polled_load(
-                &[reported("a", 5, false)],
-                std::slice::from_ref(&young),
-                2.0,
-                &RULES,
-                2_000
-            ),
-            30.0
-        );
-        assert_eq!(
-            polled_load(
-                &[reported("a", 20, false)],
-                std::slice::from_ref(&young),
-                2.0,
-                &RULES,
-                2_000
-            ),
-            40.0
-        );
+        assert_eq!(polled_load(&[], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 30.0);
+        assert_eq!(polled_load(&[reported("a", 5, false)], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 30.0);
+        assert_eq!(polled_load(&[reported("a", 20, false)], std::slice::from_ref(&young), 2.0, &RULES, 2_000), 40.0);
         let old = 1_000 + 900_000;
-        assert_eq!(
-            polled_load(&[reported("a", 5, false)], &[young], 2.0, &RULES, old),
-            10.0
-        );
+        assert_eq!(polled_load(&[reported("a", 5, false)], &[young], 2.0, &RULES, old), 10.0);
     }
 
     #[test]
     fn stats_sum_everything() {
         let figures = stats(&[reported("a", 3, false), reported("b", 4, true)]);
-        assert_eq!(
-            figures,
-            ServerStats {
-                meetings: 2,
-                users: 7,
-                largest_meeting: 4,
-                videos: 0
-            }
-        );
+        assert_eq!(figures, ServerStats { meetings: 2, users: 7, largest_meeting: 4, videos: 0 });
     }
 }

@@ -15,12 +15,7 @@ impl TagRequest {
             Some(rest) => (rest, true),
             None => (text, false),
         };
-        let tags: Vec<String> = list
-            .split(';')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let tags: Vec<String> = list.split(';').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
         let required = required && !tags.is_empty();
         Self { tags, required }
     }
@@ -39,20 +34,8 @@ mod tests {
     fn parses_optional_and_required() {
         assert_eq!(TagRequest::parse(None), TagRequest::default());
         assert_eq!(TagRequest::parse(Some("!")), TagRequest::default());
-        assert_eq!(
-            TagRequest::parse(Some("a;b")),
-            TagRequest {
-                tags: vec!["a".into(), "b".into()],
-                required: false
-            }
-        );
-        assert_eq!(
-            TagRequest::parse(Some("a;b!")),
-            TagRequest {
-                tags: vec!["a".into(), "b".into()],
-                required: true
-            }
-        );
+        assert_eq!(TagRequest::parse(Some("a;b")), TagRequest { tags: vec!["a".into(), "b".into()], required: false });
+        assert_eq!(TagRequest::parse(Some("a;b!")), TagRequest { tags: vec!["a".into(), "b".into()], required: true });
         assert_eq!(TagRequest::parse(Some("a;b!")).display(), "a;b");
     }
 }

@@ -84,31 +84,17 @@ impl BbbClient {
     }
 
     fn http(&self, target: Target<'_>) -> &reqwest::Client {
-        if target.online {
-            &self.normal
-        } else {
-            &self.offline
-        }
+        if target.online { &self.normal } else { &self.offline }
     }
 
     /// GET `call` with an already encoded query.
-    pub async fn get_query(
-        &self,
-        target: Target<'_>,
-        call: &str,
-        query: &str,
-    ) -> Result<Reply, CallError> {
+    pub async fn get_query(&self, target: Target<'_>, call: &str, query: &str) -> Result<Reply, CallError> {
         let url = self.signed_url(target, call, query);
         Self::read(self.http(target).get(url)).await
     }
 
     /// GET `call` with `params`.
-    pub async fn get(
-        &self,
-        target: Target<'_>,
-        call: &str,
-        params: &Params,
-    ) -> Result<Reply, CallError> {
+    pub async fn get(&self, target: Target<'_>, call: &str, params: &Params) -> Result<Reply, CallError> {
         self.get_query(target, call, &params.encode()).await
     }
 
@@ -121,26 +107,16 @@ impl BbbClient {
         body: Bytes,
     ) -> Result<Reply, CallError> {
         let url = self.signed_url(target, call, &params.encode());
-        let request = self
-            .http(target)
-            .post(url)
-            .header("content-type", "application/xml")
-            .body(body);
+        let request = self.http(target).post(url).header("content-type", "application/xml").body(body);
         Self::read(request).await
     }
 
     async fn read(request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
+        let response = request.send().await.map_err(|e| CallError::Transport(e.to_string()))?;
         if !response.status().is_success() {
             return Err(CallError::HttpStatus(response.status().as_u16()));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response.bytes().await.map_err(|e| CallError::Transport(e.to_string()))?;
         let status = Status::parse(&body).ok_or(CallError::Malformed)?;
         Ok(Reply { body, status })
     }
@@ -152,16 +128,8 @@ mod tests {
 
     #[test]
     fn signs_urls_like_upstream() {
-        let client = BbbClient::new(
-            Duration::from_secs(1),
-            Duration::from_secs(1),
-            Algorithm::Sha1,
-        );
-        let target = Target {
-            url: "http://h/bigbluebutton/api/",
-            secret: "testsecret",
-            online: true,
-        };
+        let client = BbbClient::new(Duration::from_secs(1), Duration::from_secs(1), Algorithm::Sha1);
+        let target = Target { url: "http://h/bigbluebutton/api/", secret: "testsecret", online: true };
         assert_eq!(
             client.signed_url(target, "getMeetings", ""),
             "http://h/bigbluebutton/api/getMeetings?checksum=320c5fe9ed02c4337c946eb2f9e7587e16b22bcc"

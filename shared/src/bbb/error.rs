@@ -58,7 +58,9 @@ impl ApiError {
             Self::UnsupportedRequest => "This request is not supported.".into(),
             Self::UnsupportedContentType => "POST request Content-Type is missing or unsupported".into(),
             Self::ServerUnavailable => "The server for this meeting is disabled/offline.".into(),
-            Self::ServerTagUnavailable(tags) => format!("There is no available server with the required tag={tags}.").into(),
+            Self::ServerTagUnavailable(tags) => {
+                format!("There is no available server with the required tag={tags}.").into()
+            }
             Self::Internal(message) => Cow::Borrowed(message),
             Self::Bbb { message, .. } => Cow::Borrowed(message),
         }

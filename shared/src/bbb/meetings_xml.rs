@@ -21,9 +21,7 @@ impl Status {
     /// Parses the status of a BBB answer; `None` when the body is not such a document.
     pub fn parse(body: &[u8]) -> Option<Self> {
         let text = std::str::from_utf8(body).ok()?;
-        quick_xml::de::from_str::<Status>(text)
-            .ok()
-            .filter(|s| !s.returncode.is_empty())
+        quick_xml::de::from_str::<Status>(text).ok().filter(|s| !s.returncode.is_empty())
     }
 
     pub fn is_success(&self) -> bool {
@@ -76,9 +74,7 @@ struct Metadata {
 }
 
 fn number(text: &Option<String>) -> u64 {
-    text.as_deref()
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or(0)
+    text.as_deref().and_then(|t| t.trim().parse().ok()).unwrap_or(0)
 }
 
 /// The byte ranges of the `<meeting>` elements directly under `<response><meetings>`.
@@ -122,10 +118,7 @@ pub fn parse_meetings(body: &[u8]) -> Option<Vec<MeetingEntry>> {
                 participant_count: number(&fields.participant_count),
                 attendees: fields.attendees.map_or(0, |a| a.attendee.len() as u64),
                 video_count: number(&fields.video_count),
-                is_breakout: fields
-                    .is_breakout
-                    .as_deref()
-                    .is_some_and(|b| b.trim() == "true"),
+                is_breakout: fields.is_breakout.as_deref().is_some_and(|b| b.trim() == "true"),
                 create_time_ms: number(&fields.create_time),
                 tenant_id: fields.metadata.and_then(|m| m.tenant_id),
             })
@@ -162,11 +155,11 @@ mod tests {
 
     #[test]
     fn reads_status() {
-        let status = Status::parse(b"<response><returncode>FAILED</returncode><messageKey>k</messageKey><message>m</message></response>").unwrap();
-        assert_eq!(
-            (status.returncode.as_str(), status.message_key.as_str()),
-            ("FAILED", "k")
-        );
+        let status = Status::parse(
+            b"<response><returncode>FAILED</returncode><messageKey>k</messageKey><message>m</message></response>",
+        )
+        .unwrap();
+        assert_eq!((status.returncode.as_str(), status.message_key.as_str()), ("FAILED", "k"));
         assert!(Status::parse(b"\xff\xfe").is_none());
         assert!(Status::parse(b"<html>oops</html>").is_none());
     }
@@ -177,9 +170,7 @@ mod tests {
         assert_eq!(parse_meetings(empty).unwrap().len(), 0);
         assert!(
             parse_meetings(b"<response><meetings><meeting>").is_none()
-                || parse_meetings(b"<response><meetings><meeting>")
-                    .unwrap()
-                    .is_empty()
+                || parse_meetings(b"<response><meetings><meeting>").unwrap().is_empty()
         );
     }
 }

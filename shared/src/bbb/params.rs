@@ -22,9 +22,7 @@ impl Params {
     }
 
     /// Builds parameters from name/value pairs.
-    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
         let mut params = Self::default();
         for (name, value) in pairs {
             params.set(name.as_ref(), value.as_ref());
@@ -47,10 +45,7 @@ impl Params {
 
     /// The value of `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The value of `name` when present and not blank.
@@ -96,22 +91,17 @@ impl Params {
 
 /// Parses an upstream list setting: comma-separated `k=v` entries, each split at its first `=`.
 pub fn parse_assignments(list: &str) -> Params {
-    Params::from_pairs(
-        list.split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(|entry| match entry.split_once('=') {
-                Some((k, v)) => (k.to_owned(), v.to_owned()),
-                None => (entry.to_owned(), String::new()),
-            }),
-    )
+    Params::from_pairs(list.split(',').map(str::trim).filter(|e| !e.is_empty()).map(
+        |entry| match entry.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => (entry.to_owned(), String::new()),
+        },
+    ))
 }
 
 /// Counts how often `name` appears in raw form-encoded text (duplicate checksums are refused).
 pub fn count_raw(raw: &[u8], name: &str) -> usize {
-    form_urlencoded::parse(raw)
-        .filter(|(n, _)| n == name)
-        .count()
+    form_urlencoded::parse(raw).filter(|(n, _)| n == name).count()
 }
 
 #[cfg(test)]

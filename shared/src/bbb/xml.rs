@@ -10,9 +10,7 @@ pub struct XmlResponse {
 
 impl XmlResponse {
     fn open(returncode: &str) -> Self {
-        let mut response = Self {
-            writer: Writer::new(Vec::with_capacity(256)),
-        };
+        let mut response = Self { writer: Writer::new(Vec::with_capacity(256)) };
         response.start("response");
         response.element("returncode", returncode);
         response
@@ -95,10 +93,7 @@ mod tests {
         let mut response = XmlResponse::success();
         response.element("name", "a<b & \"c\"");
         let xml = String::from_utf8(response.finish()).unwrap();
-        assert_eq!(
-            xml,
-            "<response><returncode>SUCCESS</returncode><name>a&lt;b &amp; &quot;c&quot;</name></response>"
-        );
+        assert_eq!(xml, "<response><returncode>SUCCESS</returncode><name>a&lt;b &amp; &quot;c&quot;</name></response>");
     }
 
     #[test]

@@ -10,18 +10,10 @@ use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Server, ServerState, ServerUpdate};
-use scalelite_shared::store::{
-    MeetingStore, PlaceError, Placed, Placement, PollReport, StoreError,
-};
+use scalelite_shared::store::{JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollReport, StoreError};
 
-const LOAD: LoadRules = LoadRules {
-    min_user_count: 1.0,
-    join_buffer: Duration::from_secs(900),
-};
-const HEALTH: HealthRules = HealthRules {
-    healthy_threshold: 1,
-    unhealthy_threshold: 1,
-};
+const LOAD: LoadRules = LoadRules { min_user_count: 1.0, join_buffer: Duration::from_secs(900) };
+const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
 
 fn placement(meeting_id: &str, tags: &str) -> Placement {
     Placement {
@@ -37,22 +29,11 @@ fn placement(meeting_id: &str, tags: &str) -> Placement {
 }
 
 fn report(meetings: Option<Vec<MeetingEntry>>) -> PollReport {
-    PollReport {
-        started_at_ms: now_ms(),
-        meetings,
-        health: HEALTH,
-        load: LOAD,
-        ttl_ms: 3_600_000,
-    }
+    PollReport { started_at_ms: now_ms(), meetings, health: HEALTH, load: LOAD, ttl_ms: 3_600_000 }
 }
 
 fn entry(id: &str, attendees: u64) -> MeetingEntry {
-    MeetingEntry {
-        meeting_id: id.into(),
-        attendees,
-        participant_count: attendees,
-        ..MeetingEntry::default()
-    }
+    MeetingEntry { meeting_id: id.into(), attendees, participant_count: attendees, ..MeetingEntry::default() }
 }
 
 /// Adds an enabled server and polls it online with no meetings.
@@ -61,10 +42,7 @@ async fn live_server(store: &dyn MeetingStore, id: &str, tag: Option<&str>) {
     server.state = ServerState::Enabled;
     server.tag = tag.map(str::to_owned);
     store.add_server(&server).await.expect("add server");
-    store
-        .record_poll(id, &report(Some(Vec::new())))
-        .await
-        .expect("poll");
+    store.record_poll(id, &report(Some(Vec::new()))).await.expect("poll");
 }
 
 fn server_of(placed: &Placed) -> &str {
@@ -76,10 +54,7 @@ fn server_of(placed: &Placed) -> &str {
 pub async fn servers_are_kept(store: Arc<dyn MeetingStore>) {
     let server = Server::new("s1", "http://s1/bigbluebutton/api", "secret");
     store.add_server(&server).await.unwrap();
-    assert!(matches!(
-        store.add_server(&server).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(store.add_server(&server).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.server("s1").await.unwrap(), Some(server.clone()));
     assert_eq!(store.servers().await.unwrap(), vec![server]);
 
@@ -91,82 +66,46 @@ pub async fn servers_are_kept(store: Arc<dyn MeetingStore>) {
     };
     let updated = store.update_server("s1", &update).await.unwrap().unwrap();
     assert_eq!(
-        (
-            updated.state,
-            updated.tag.as_deref(),
-            updated.load_multiplier
-        ),
+        (updated.state, updated.tag.as_deref(), updated.load_multiplier),
         (ServerState::Enabled, Some("t"), 2.0)
     );
-    store
-        .record_poll("s1", &report(Some(vec![entry("x", 2)])))
-        .await
-        .unwrap();
+    store.record_poll("s1", &report(Some(vec![entry("x", 2)]))).await.unwrap();
     assert_eq!(store.server("s1").await.unwrap().unwrap().load, Some(4.0));
     let disabled = store
-        .update_server(
-            "s1",
-            &ServerUpdate {
-                state: Some(ServerState::Disabled),
-                ..ServerUpdate::default()
-            },
-        )
+        .update_server("s1", &ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() })
         .await
         .unwrap()
         .unwrap();
     assert_eq!(disabled.load, None, "a disabled server has no load");
-    assert!(
-        store
-            .update_server("nope", &update)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.update_server("nope", &update).await.unwrap().is_none());
     assert!(store.delete_server("s1").await.unwrap());
     assert!(!store.delete_server("s1").await.unwrap());
     store.ping().await.unwrap();
 }
 
 pub async fn placement_reserves_and_reuses(store: Arc<dyn MeetingStore>) {
-    assert!(matches!(
-        store.place_meeting(&placement("m", "")).await,
-        Err(PlaceError::NoServer)
-    ));
+    assert!(matches!(store.place_meeting(&placement("m", "")).await, Err(PlaceError::NoServer)));
     live_server(&*store, "a", None).await;
     live_server(&*store, "b", Some("gpu")).await;
     let first = store.place_meeting(&placement("m", "")).await.unwrap();
-    let Placed::New {
-        meeting,
-        server,
-        replaced: None,
-    } = &first
-    else {
-        panic!("{first:?}")
-    };
+    let Placed::New { meeting, server, replaced: None } = &first else { panic!("{first:?}") };
     assert_eq!((server.id.as_str(), server.load), ("a", Some(1.0)));
     assert_eq!(meeting.voice_bridge, "m-vb0");
-    assert!(matches!(
-        store.place_meeting(&placement("m", "")).await.unwrap(),
-        Placed::Existing { .. }
-    ));
+    assert!(matches!(store.place_meeting(&placement("m", "")).await.unwrap(), Placed::Existing { .. }));
     assert_eq!(store.meeting("m").await.unwrap().unwrap().server_id, "a");
 
-    assert_eq!(
-        server_of(&store.place_meeting(&placement("g", "gpu")).await.unwrap()),
-        "b"
-    );
+    assert_eq!(server_of(&store.place_meeting(&placement("g", "gpu")).await.unwrap()), "b");
     assert!(
         matches!(store.place_meeting(&placement("r", "ssd!")).await, Err(PlaceError::TagUnavailable(tags)) if tags == "ssd")
     );
-    store.add_participant_load("a").await.unwrap();
-    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0));
+    let JoinTarget::Server(joined) = store.join_meeting("m").await.unwrap() else { panic!("joinable") };
+    assert_eq!(joined.id, "a");
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0), "the join counts at once");
+    assert_eq!(store.join_meeting("nope").await.unwrap(), JoinTarget::NoMeeting);
 
     let mut other_tenant = placement("m", "");
     other_tenant.tenant_id = "t2".into();
-    assert!(matches!(
-        store.place_meeting(&other_tenant).await,
-        Err(PlaceError::OtherTenant)
-    ));
+    assert!(matches!(store.place_meeting(&other_tenant).await, Err(PlaceError::OtherTenant)));
     assert_eq!(store.delete_meeting("m").await.unwrap().unwrap().id, "m");
     assert!(store.meeting("m").await.unwrap().is_none());
 }
@@ -181,14 +120,8 @@ pub async fn voice_bridges_are_unique(store: Arc<dyn MeetingStore>) {
     third.voice_bridges = vec!["111".into(), "333".into()];
     store.place_meeting(&first).await.unwrap();
     store.place_meeting(&second).await.unwrap();
-    assert_eq!(
-        store.meeting("two").await.unwrap().unwrap().voice_bridge,
-        "333"
-    );
-    assert!(matches!(
-        store.place_meeting(&third).await,
-        Err(PlaceError::VoiceBridgeExhausted)
-    ));
+    assert_eq!(store.meeting("two").await.unwrap().unwrap().voice_bridge, "333");
+    assert!(matches!(store.place_meeting(&third).await, Err(PlaceError::VoiceBridgeExhausted)));
 }
 
 pub async fn dead_servers_lose_their_meetings(store: Arc<dyn MeetingStore>) {
@@ -197,24 +130,12 @@ pub async fn dead_servers_lose_their_meetings(store: Arc<dyn MeetingStore>) {
     store.place_meeting(&placement("m", "")).await.unwrap();
     let holder = store.meeting("m").await.unwrap().unwrap().server_id;
     store
-        .update_server(
-            &holder,
-            &ServerUpdate {
-                state: Some(ServerState::Disabled),
-                ..ServerUpdate::default()
-            },
-        )
+        .update_server(&holder, &ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() })
         .await
         .unwrap();
+    assert_eq!(store.join_meeting("m").await.unwrap(), JoinTarget::Unavailable);
     let moved = store.place_meeting(&placement("m", "")).await.unwrap();
-    let Placed::New {
-        server,
-        replaced: Some(old),
-        ..
-    } = &moved
-    else {
-        panic!("{moved:?}")
-    };
+    let Placed::New { server, replaced: Some(old), .. } = &moved else { panic!("{moved:?}") };
     assert_ne!(server.id, holder);
     assert_eq!(old.server_id, holder);
 
@@ -229,10 +150,7 @@ pub async fn dead_servers_lose_their_meetings(store: Arc<dyn MeetingStore>) {
     store.place_meeting(&placement("n", "")).await.unwrap();
     assert!(store.delete_server("c").await.unwrap());
     assert!(
-        matches!(
-            store.place_meeting(&placement("n", "")).await,
-            Err(PlaceError::NoServer)
-        ),
+        matches!(store.place_meeting(&placement("n", "")).await, Err(PlaceError::NoServer)),
         "only offline and disabled servers are left"
     );
 }
@@ -242,48 +160,24 @@ pub async fn polls_end_meetings_and_drain_cordoned_servers(store: Arc<dyn Meetin
     let mut early = placement("ended", "");
     early.now_ms -= 10_000;
     store.place_meeting(&early).await.unwrap();
-    store
-        .place_meeting(&placement("running", ""))
-        .await
-        .unwrap();
-    let outcome = store
-        .record_poll("a", &report(Some(vec![entry("running", 3)])))
-        .await
-        .unwrap();
+    store.place_meeting(&placement("running", "")).await.unwrap();
+    let outcome = store.record_poll("a", &report(Some(vec![entry("running", 3)]))).await.unwrap();
     assert_eq!(outcome.ended, vec!["ended".to_owned()]);
     assert_eq!(outcome.load, Some(3.0));
     let mut late = placement("late", "");
     late.now_ms += 60_000;
     store.place_meeting(&late).await.unwrap();
-    let outcome = store
-        .record_poll("a", &report(Some(vec![entry("running", 3)])))
-        .await
-        .unwrap();
-    assert!(
-        outcome.ended.is_empty(),
-        "placed after the poll started: not ended"
-    );
+    let outcome = store.record_poll("a", &report(Some(vec![entry("running", 3)]))).await.unwrap();
+    assert!(outcome.ended.is_empty(), "placed after the poll started: not ended");
 
     store
-        .update_server(
-            "a",
-            &ServerUpdate {
-                state: Some(ServerState::Cordoned),
-                ..ServerUpdate::default()
-            },
-        )
+        .update_server("a", &ServerUpdate { state: Some(ServerState::Cordoned), ..ServerUpdate::default() })
         .await
         .unwrap();
     store.delete_meeting("late").await.unwrap();
-    let outcome = store
-        .record_poll("a", &report(Some(Vec::new())))
-        .await
-        .unwrap();
+    let outcome = store.record_poll("a", &report(Some(Vec::new()))).await.unwrap();
     assert!(outcome.drained);
-    assert_eq!(
-        store.server("a").await.unwrap().unwrap().state,
-        ServerState::Disabled
-    );
+    assert_eq!(store.server("a").await.unwrap().unwrap().state, ServerState::Disabled);
 }
 
 pub async fn expired_meetings_are_gone(store: Arc<dyn MeetingStore>) {
@@ -293,10 +187,7 @@ pub async fn expired_meetings_are_gone(store: Arc<dyn MeetingStore>) {
     short.now_ms -= 1_000;
     store.place_meeting(&short).await.unwrap();
     assert!(store.meeting("short").await.unwrap().is_none());
-    assert!(matches!(
-        store.place_meeting(&placement("short", "")).await.unwrap(),
-        Placed::New { .. }
-    ));
+    assert!(matches!(store.place_meeting(&placement("short", "")).await.unwrap(), Placed::New { .. }));
 }
 
 /// 8 tasks place 1,000 meetings at once over 10 servers: one server each, spread within 1, no reservation lost.
@@ -310,10 +201,7 @@ pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
             tokio::spawn(async move {
                 let mut placed = Vec::new();
                 for n in 0..125 {
-                    let result = store
-                        .place_meeting(&placement(&format!("t{task}-{n}"), ""))
-                        .await
-                        .expect("placement");
+                    let result = store.place_meeting(&placement(&format!("t{task}-{n}"), "")).await.expect("placement");
                     placed.push(server_of(&result).to_owned());
                 }
                 placed
@@ -327,10 +215,7 @@ pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
         }
     }
     assert_eq!(per_server.values().sum::<usize>(), 1000);
-    let (min, max) = (
-        per_server.values().min().unwrap(),
-        per_server.values().max().unwrap(),
-    );
+    let (min, max) = (per_server.values().min().unwrap(), per_server.values().max().unwrap());
     assert!(max - min <= 1, "{per_server:?}");
     let mut total_load = 0.0;
     let mut total_meetings = 0;

@@ -42,10 +42,7 @@ impl Answer {
     }
 
     pub fn location(&self) -> Option<String> {
-        self.headers
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get("location").and_then(|l| l.to_str().ok()).map(str::to_owned)
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -70,32 +67,17 @@ impl Harness {
         let dir = TempDir::new().expect("temp dir");
         let mut env: HashMap<String, String> = HashMap::from([
             ("LOADBALANCER_SECRET".into(), SECRET.into()),
-            (
-                "SQLITE_PATH".into(),
-                dir.path().join("scalelite.db").display().to_string(),
-            ),
+            ("SQLITE_PATH".into(), dir.path().join("scalelite.db").display().to_string()),
             ("POLL_INTERVAL".into(), "3600".into()),
             ("CONNECT_TIMEOUT".into(), "1".into()),
             ("RESPONSE_TIMEOUT".into(), "2".into()),
         ]);
         env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("config");
-        let options = Options {
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            demo_servers: servers,
-        };
-        let running = scalelite_local::start(config, options)
-            .await
-            .expect("runtime starts");
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        Self {
-            running,
-            client,
-            _dir: dir,
-        }
+        let options = Options { bind: SocketAddr::from(([127, 0, 0, 1], 0)), demo_servers: servers };
+        let running = scalelite_local::start(config, options).await.expect("runtime starts");
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { running, client, _dir: dir }
     }
 
     pub fn fleet(&self) -> &Fleet {
@@ -108,10 +90,7 @@ impl Harness {
 
     /// The simulated server holding `meeting_id`, by index.
     pub fn holder(&self, meeting_id: &str) -> Option<usize> {
-        self.fleet()
-            .servers
-            .iter()
-            .position(|s| s.meeting(meeting_id).is_some())
+        self.fleet().servers.iter().position(|s| s.meeting(meeting_id).is_some())
     }
 
     /// `http://addr/bigbluebutton/api/<call>?<query>&checksum=…` signed with SHA-256.
@@ -134,11 +113,7 @@ impl Harness {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.expect("body");
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer { status, headers, body }
     }
 
     pub async fn get_url(&self, url: &str) -> Answer {
@@ -151,24 +126,12 @@ impl Harness {
     }
 
     /// A signed admin call; `body` is sent as JSON when given.
-    pub async fn admin(
-        &self,
-        action: &str,
-        query: &str,
-        body: Option<serde_json::Value>,
-    ) -> Answer {
+    pub async fn admin(&self, action: &str, query: &str, body: Option<serde_json::Value>) -> Answer {
         let checksum = sign(Algorithm::Sha256, action, query, SECRET);
         let separator = if query.is_empty() { "" } else { "&" };
-        let url = format!(
-            "{}/scalelite/api/{action}?{query}{separator}checksum={checksum}",
-            self.running.base_url()
-        );
+        let url = format!("{}/scalelite/api/{action}?{query}{separator}checksum={checksum}", self.running.base_url());
         let request = match body {
-            Some(body) => self
-                .client
-                .post(url)
-                .header("content-type", "application/json")
-                .body(body.to_string()),
+            Some(body) => self.client.post(url).header("content-type", "application/json").body(body.to_string()),
             None => self.client.get(url),
         };
         self.fetch(request).await
@@ -177,10 +140,7 @@ impl Harness {
     /// One poll pass, through `POST /scalelite/jobs/poll`.
     pub async fn poll(&self) -> serde_json::Value {
         let checksum = sign(Algorithm::Sha256, "poll", "", SECRET);
-        let url = format!(
-            "{}/scalelite/jobs/poll?checksum={checksum}",
-            self.running.base_url()
-        );
+        let url = format!("{}/scalelite/jobs/poll?checksum={checksum}", self.running.base_url());
         let answer = self.fetch(self.client.post(url)).await;
         assert_eq!(answer.status, StatusCode::OK, "poll: {}", answer.body);
         answer.json()
@@ -188,25 +148,13 @@ impl Harness {
 
     /// Creates a meeting and asserts SUCCESS.
     pub async fn create(&self, meeting_id: &str) -> Answer {
-        let answer = self
-            .call(
-                "create",
-                &format!("meetingID={meeting_id}&name=Room+{meeting_id}"),
-            )
-            .await;
-        assert_eq!(
-            answer.returncode().as_deref(),
-            Some("SUCCESS"),
-            "create {meeting_id}: {}",
-            answer.body
-        );
+        let answer = self.call("create", &format!("meetingID={meeting_id}&name=Room+{meeting_id}")).await;
+        assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "create {meeting_id}: {}", answer.body);
         answer
     }
 
     /// A server's state as the admin API shows it.
     pub async fn server_info(&self, id: &str) -> serde_json::Value {
-        self.admin("getServerInfo", &format!("id={id}"), None)
-            .await
-            .json()
+        self.admin("getServerInfo", &format!("id={id}"), None).await.json()
     }
 }

@@ -5,39 +5,18 @@ use scalelite_integration_tests::Harness;
 use serde_json::json;
 
 fn spread(harness: &Harness) -> Vec<usize> {
-    harness
-        .fleet()
-        .servers
-        .iter()
-        .map(|s| s.meeting_ids().len())
-        .collect()
+    harness.fleet().servers.iter().map(|s| s.meeting_ids().len()).collect()
 }
 
 #[tokio::test]
 async fn fifty_simultaneous_creates_spread_ten_per_server() {
     let harness = Harness::start(5).await;
-    let queries: Vec<String> = (0..50)
-        .map(|i| format!("meetingID=burst-{i}&name=Burst"))
-        .collect();
+    let queries: Vec<String> = (0..50).map(|i| format!("meetingID=burst-{i}&name=Burst")).collect();
     let answers = join_all(queries.iter().map(|q| harness.call("create", q))).await;
-    assert!(
-        answers
-            .iter()
-            .all(|a| a.returncode().as_deref() == Some("SUCCESS"))
-    );
+    assert!(answers.iter().all(|a| a.returncode().as_deref() == Some("SUCCESS")));
     assert_eq!(spread(&harness), vec![10; 5]);
-    for server in harness
-        .admin("getServers", "", None)
-        .await
-        .json()
-        .as_array()
-        .unwrap()
-    {
-        assert_eq!(
-            server["load"],
-            json!(150.0),
-            "10 meetings x 15 reserved participants"
-        );
+    for server in harness.admin("getServers", "", None).await.json().as_array().unwrap() {
+        assert_eq!(server["load"], json!(150.0), "10 meetings x 15 reserved participants");
     }
 }
 
@@ -50,11 +29,7 @@ async fn reservations_fade_as_polls_see_participants() {
     assert_eq!(harness.server_info(&id).await["load"], json!(5.0));
     harness.sim(holder).set_participants("r1", 3);
     harness.poll().await;
-    assert_eq!(
-        harness.server_info(&id).await["load"],
-        json!(5.0),
-        "3 arrived, 2 still reserved"
-    );
+    assert_eq!(harness.server_info(&id).await["load"], json!(5.0), "3 arrived, 2 still reserved");
     harness.sim(holder).set_participants("r1", 12);
     harness.poll().await;
     assert_eq!(harness.server_info(&id).await["load"], json!(12.0));
@@ -74,35 +49,19 @@ async fn joins_add_load_and_polls_replace_it() {
     let harness = Harness::with_env(1, &[("LOAD_JOIN_BUFFER_TIME", "0")]).await;
     harness.create("jl").await;
     for _ in 0..3 {
-        harness
-            .call("join", "meetingID=jl&fullName=x&role=VIEWER")
-            .await;
+        harness.call("join", "meetingID=jl&fullName=x&role=VIEWER").await;
     }
     assert_eq!(harness.server_info("demo-0").await["load"], json!(18.0));
     harness.poll().await;
-    assert_eq!(
-        harness.server_info("demo-0").await["load"],
-        json!(0.0),
-        "nobody followed the redirects"
-    );
+    assert_eq!(harness.server_info("demo-0").await["load"], json!(0.0), "nobody followed the redirects");
 }
 
 #[tokio::test]
 async fn the_least_loaded_server_by_participants_times_multiplier() {
     let harness = Harness::with_env(2, &[("LOAD_JOIN_BUFFER_TIME", "0")]).await;
-    harness
-        .admin(
-            "updateServer",
-            "",
-            Some(json!({"id": "demo-0", "server": {"load_multiplier": "3"}})),
-        )
-        .await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-0", "server": {"load_multiplier": "3"}}))).await;
     harness.create("a").await;
-    assert_eq!(
-        harness.holder("a"),
-        Some(0),
-        "equal loads: the first server by id"
-    );
+    assert_eq!(harness.holder("a"), Some(0), "equal loads: the first server by id");
     harness.sim(0).set_participants("a", 4);
     harness.poll().await;
     assert_eq!(harness.server_info("demo-0").await["load"], json!(12.0));
@@ -111,71 +70,34 @@ async fn the_least_loaded_server_by_participants_times_multiplier() {
     harness.sim(1).set_participants("b", 5);
     harness.poll().await;
     harness.create("c").await;
-    assert_eq!(
-        harness.holder("c"),
-        Some(1),
-        "5 participants weigh less than 4 x 3"
-    );
+    assert_eq!(harness.holder("c"), Some(1), "5 participants weigh less than 4 x 3");
 }
 
 #[tokio::test]
 async fn tags_optional_and_required() {
     let harness = Harness::start(3).await;
-    harness
-        .admin(
-            "updateServer",
-            "",
-            Some(json!({"id": "demo-1", "server": {"tag": "gpu"}})),
-        )
-        .await;
-    harness
-        .admin(
-            "updateServer",
-            "",
-            Some(json!({"id": "demo-2", "server": {"tag": "big"}})),
-        )
-        .await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-1", "server": {"tag": "gpu"}}))).await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-2", "server": {"tag": "big"}}))).await;
 
     harness.create("plain").await;
-    assert_eq!(
-        harness.holder("plain"),
-        Some(0),
-        "untagged requests go to untagged servers"
-    );
+    assert_eq!(harness.holder("plain"), Some(0), "untagged requests go to untagged servers");
 
-    harness
-        .call("create", "meetingID=t1&name=x&meta_server-tag=gpu")
-        .await;
+    harness.call("create", "meetingID=t1&name=x&meta_server-tag=gpu").await;
     assert_eq!(harness.holder("t1"), Some(1));
     let sent = harness.sim(1).meeting("t1").unwrap().create_params;
     assert!(sent.contains(&("meta_server-tag".into(), "gpu".into())));
 
-    harness
-        .call("create", "meetingID=t2&name=x&meta_server-tag=big%3Bgpu%21")
-        .await;
+    harness.call("create", "meetingID=t2&name=x&meta_server-tag=big%3Bgpu%21").await;
     assert_eq!(harness.holder("t2"), Some(2), "big is less loaded than gpu");
 
-    harness
-        .call("create", "meetingID=t3&name=x&meta_server-tag=none")
-        .await;
+    harness.call("create", "meetingID=t3&name=x&meta_server-tag=none").await;
     assert_eq!(harness.holder("t3"), Some(0));
 
-    harness
-        .call("create", "meetingID=t4&name=x&meta_server-tag=ssd")
-        .await;
-    assert_eq!(
-        harness.holder("t4"),
-        Some(0),
-        "optional tag falls back to untagged"
-    );
+    harness.call("create", "meetingID=t4&name=x&meta_server-tag=ssd").await;
+    assert_eq!(harness.holder("t4"), Some(0), "optional tag falls back to untagged");
 
-    let refused = harness
-        .call("create", "meetingID=t5&name=x&meta_server-tag=ssd%3Bhdd%21")
-        .await;
-    assert_eq!(
-        refused.message_key().as_deref(),
-        Some("serverTagUnavailable")
-    );
+    let refused = harness.call("create", "meetingID=t5&name=x&meta_server-tag=ssd%3Bhdd%21").await;
+    assert_eq!(refused.message_key().as_deref(), Some("serverTagUnavailable"));
     assert_eq!(
         refused.field("message").as_deref(),
         Some("There is no available server with the required tag=ssd;hdd.")
@@ -186,36 +108,16 @@ async fn tags_optional_and_required() {
 #[tokio::test]
 async fn configured_tag_overrides_the_client() {
     let harness = Harness::with_env(2, &[("OVERRIDE_CREATE_PARAMS", "meta_server-tag=gpu!")]).await;
-    harness
-        .admin(
-            "updateServer",
-            "",
-            Some(json!({"id": "demo-1", "server": {"tag": "gpu"}})),
-        )
-        .await;
-    harness
-        .call("create", "meetingID=o1&name=x&meta_server-tag=none")
-        .await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-1", "server": {"tag": "gpu"}}))).await;
+    harness.call("create", "meetingID=o1&name=x&meta_server-tag=none").await;
     assert_eq!(harness.holder("o1"), Some(1));
 }
 
 #[tokio::test]
 async fn cordoned_and_disabled_servers_take_no_new_meetings() {
     let harness = Harness::start(3).await;
-    harness
-        .admin(
-            "updateServer",
-            "",
-            Some(json!({"id": "demo-0", "server": {"state": "cordon"}})),
-        )
-        .await;
-    harness
-        .admin(
-            "updateServer",
-            "",
-            Some(json!({"id": "demo-1", "server": {"state": "disable"}})),
-        )
-        .await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-0", "server": {"state": "cordon"}}))).await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-1", "server": {"state": "disable"}}))).await;
     for i in 0..4 {
         harness.create(&format!("c{i}")).await;
     }

@@ -38,38 +38,16 @@ async fn binary_bodies_and_garbage_queries() {
         .post(harness.url("insertDocument", "meetingID=b"))
         .header("content-type", "application/xml")
         .body(binary);
-    assert_eq!(
-        harness.fetch(request).await.returncode().as_deref(),
-        Some("SUCCESS"),
-        "BBB judges the document"
-    );
+    assert_eq!(harness.fetch(request).await.returncode().as_deref(), Some("SUCCESS"), "BBB judges the document");
 
     let base = harness.running.base_url();
-    for query in [
-        "%",
-        "%%%",
-        "a=%FF%FE&&&=&checksum",
-        "meetingID=%00%01",
-        "&&&&",
-        "checksum=%E2%82",
-    ] {
-        let answer = harness
-            .get_url(&format!("{base}/bigbluebutton/api/join?{query}"))
-            .await;
+    for query in ["%", "%%%", "a=%FF%FE&&&=&checksum", "meetingID=%00%01", "&&&&", "checksum=%E2%82"] {
+        let answer = harness.get_url(&format!("{base}/bigbluebutton/api/join?{query}")).await;
         assert_eq!(answer.status, 200, "{query}");
-        assert_eq!(
-            answer.message_key().as_deref(),
-            Some("checksumError"),
-            "{query}"
-        );
+        assert_eq!(answer.message_key().as_deref(), Some("checksumError"), "{query}");
     }
     let answer = harness.call("create", "meetingID=%FF%FE&name=%00").await;
-    assert_eq!(
-        answer.returncode().as_deref(),
-        Some("SUCCESS"),
-        "{}",
-        answer.body
-    );
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
     let health = harness.get_url(&format!("{base}/health_check")).await;
     assert_eq!(health.body, "success");
 }
@@ -77,35 +55,14 @@ async fn binary_bodies_and_garbage_queries() {
 #[tokio::test]
 async fn xml_metacharacters_are_escaped_everywhere() {
     let harness = Harness::start(1).await;
-    let answer = harness
-        .call(
-            "create",
-            "meetingID=%3Cx%3E%26%22&name=%3C%2Fname%3E%3Cevil%2F%3E",
-        )
-        .await;
-    assert_eq!(
-        answer.returncode().as_deref(),
-        Some("SUCCESS"),
-        "{}",
-        answer.body
-    );
-    assert!(
-        answer
-            .body
-            .contains("<meetingID>&lt;x&gt;&amp;&quot;</meetingID>"),
-        "{}",
-        answer.body
-    );
+    let answer = harness.call("create", "meetingID=%3Cx%3E%26%22&name=%3C%2Fname%3E%3Cevil%2F%3E").await;
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
+    assert!(answer.body.contains("<meetingID>&lt;x&gt;&amp;&quot;</meetingID>"), "{}", answer.body);
     let meetings = harness.call("getMeetings", "").await;
     assert!(!meetings.body.contains("<evil/>"), "{}", meetings.body);
     assert!(meetings.body.contains("&lt;/name&gt;&lt;evil/&gt;"));
     let missing = harness.call("getMeetingInfo", "meetingID=%3Cnope%3E").await;
     assert_eq!(missing.message_key().as_deref(), Some("notFound"));
-    let tag = harness
-        .call("create", "meetingID=t&name=t&meta_server-tag=%3Cb%3E%21")
-        .await;
-    assert_eq!(
-        tag.field("message").as_deref(),
-        Some("There is no available server with the required tag=&lt;b&gt;.")
-    );
+    let tag = harness.call("create", "meetingID=t&name=t&meta_server-tag=%3Cb%3E%21").await;
+    assert_eq!(tag.field("message").as_deref(), Some("There is no available server with the required tag=&lt;b&gt;."));
 }

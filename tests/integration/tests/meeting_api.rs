@@ -12,81 +12,39 @@ fn query_of(url: &str) -> &str {
 #[tokio::test]
 async fn index_answers_without_checksum() {
     let harness = Harness::with_env(0, &[("BUILD_NUMBER", "42")]).await;
-    let answer = harness
-        .get_url(&format!("{}/bigbluebutton/api", harness.running.base_url()))
-        .await;
+    let answer = harness.get_url(&format!("{}/bigbluebutton/api", harness.running.base_url())).await;
     assert_eq!(
         answer.body,
         "<response><returncode>SUCCESS</returncode><version>2.0</version><build>42</build></response>"
     );
-    let slash = harness
-        .get_url(&format!(
-            "{}/bigbluebutton/api/",
-            harness.running.base_url()
-        ))
-        .await;
+    let slash = harness.get_url(&format!("{}/bigbluebutton/api/", harness.running.base_url())).await;
     assert_eq!(slash.body, answer.body);
-    let health = harness
-        .get_url(&format!("{}/health_check", harness.running.base_url()))
-        .await;
+    let health = harness.get_url(&format!("{}/health_check", harness.running.base_url())).await;
     assert_eq!(health.body, "success");
 }
 
 #[tokio::test]
 async fn unknown_calls_are_unsupported() {
     let harness = Harness::start(1).await;
-    for path in [
-        "/bigbluebutton/api/getRecordingTextTracks",
-        "/bigbluebutton/api/sendChatMessage",
-        "/whatever",
-    ] {
-        let answer = harness
-            .get_url(&format!("{}{path}", harness.running.base_url()))
-            .await;
+    for path in ["/bigbluebutton/api/getRecordingTextTracks", "/bigbluebutton/api/sendChatMessage", "/whatever"] {
+        let answer = harness.get_url(&format!("{}{path}", harness.running.base_url())).await;
         assert_eq!(answer.status, StatusCode::OK);
-        assert_eq!(
-            answer.message_key().as_deref(),
-            Some("unsupportedRequest"),
-            "{path}"
-        );
+        assert_eq!(answer.message_key().as_deref(), Some("unsupportedRequest"), "{path}");
     }
-    let post_join = harness
-        .fetch(
-            harness
-                .client
-                .post(harness.url("join", "meetingID=a&fullName=x")),
-        )
-        .await;
-    assert_eq!(
-        post_join.message_key().as_deref(),
-        Some("unsupportedRequest")
-    );
+    let post_join = harness.fetch(harness.client.post(harness.url("join", "meetingID=a&fullName=x"))).await;
+    assert_eq!(post_join.message_key().as_deref(), Some("unsupportedRequest"));
 }
 
 #[tokio::test]
 async fn create_places_the_meeting_and_forces_balancer_parameters() {
     let harness = Harness::start(2).await;
-    let answer = harness
-        .call(
-            "create",
-            "meetingID=m1&name=Maths&meta_server-tag=foo&voiceBridge=11111",
-        )
-        .await;
-    assert_eq!(
-        answer.returncode().as_deref(),
-        Some("SUCCESS"),
-        "{}",
-        answer.body
-    );
+    let answer = harness.call("create", "meetingID=m1&name=Maths&meta_server-tag=foo&voiceBridge=11111").await;
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
     let holder = harness.holder("m1").expect("created on a simulated server");
     let created = harness.sim(holder).meeting("m1").unwrap();
     let sent = Params::from_pairs(created.create_params.clone());
     assert_eq!(sent.get("name"), Some("Maths"));
-    assert_eq!(
-        sent.get("meta_server-tag"),
-        None,
-        "untagged server: the tag is removed"
-    );
+    assert_eq!(sent.get("meta_server-tag"), None, "untagged server: the tag is removed");
     let voice_bridge = sent.get("voiceBridge").unwrap();
     assert_eq!(voice_bridge.len(), 9);
     assert_ne!(voice_bridge, "11111");
@@ -96,25 +54,15 @@ async fn create_places_the_meeting_and_forces_balancer_parameters() {
 
     let again = harness.call("create", "meetingID=m1&name=Maths").await;
     assert_eq!(again.message_key().as_deref(), Some("duplicateWarning"));
-    assert_eq!(
-        harness.fleet().meeting_count(),
-        1,
-        "the second create went to the same server"
-    );
+    assert_eq!(harness.fleet().meeting_count(), 1, "the second create went to the same server");
 }
 
 #[tokio::test]
 async fn create_requires_a_meeting_id() {
     let harness = Harness::start(1).await;
     let answer = harness.call("create", "name=x").await;
-    assert_eq!(
-        answer.message_key().as_deref(),
-        Some("missingParamMeetingID")
-    );
-    assert_eq!(
-        answer.field("message").as_deref(),
-        Some("You must specify a meeting ID for the meeting.")
-    );
+    assert_eq!(answer.message_key().as_deref(), Some("missingParamMeetingID"));
+    assert_eq!(answer.field("message").as_deref(), Some("You must specify a meeting ID for the meeting."));
 }
 
 #[tokio::test]
@@ -122,10 +70,7 @@ async fn create_without_servers_is_an_internal_error() {
     let harness = Harness::start(0).await;
     let answer = harness.call("create", "meetingID=x&name=x").await;
     assert_eq!(answer.message_key().as_deref(), Some("internalError"));
-    assert_eq!(
-        answer.field("message").as_deref(),
-        Some("Could not find any available servers.")
-    );
+    assert_eq!(answer.field("message").as_deref(), Some("Could not find any available servers."));
 }
 
 #[tokio::test]
@@ -143,32 +88,16 @@ async fn create_and_join_parameter_layers() {
         ],
     )
     .await;
-    harness
-        .call(
-            "create",
-            "meetingID=p&name=P&record=false&muteOnStart=false&logo=x&duration=120",
-        )
-        .await;
+    harness.call("create", "meetingID=p&name=P&record=false&muteOnStart=false&logo=x&duration=120").await;
     let sent = Params::from_pairs(harness.sim(0).meeting("p").unwrap().create_params);
-    assert_eq!(
-        sent.get("record"),
-        Some("false"),
-        "the client wins over defaults"
-    );
+    assert_eq!(sent.get("record"), Some("false"), "the client wins over defaults");
     assert_eq!(sent.get("welcome"), Some("Hello"));
-    assert_eq!(
-        sent.get("muteOnStart"),
-        Some("true"),
-        "overrides win over the client"
-    );
+    assert_eq!(sent.get("muteOnStart"), Some("true"), "overrides win over the client");
     assert_eq!(sent.get("logo"), None);
     assert_eq!(sent.get("duration"), Some("60"));
 
     let join = harness
-        .call(
-            "join",
-            "meetingID=p&fullName=Ann&role=VIEWER&avatarURL=x&userdata-bbb_skip_check_audio=false",
-        )
+        .call("join", "meetingID=p&fullName=Ann&role=VIEWER&avatarURL=x&userdata-bbb_skip_check_audio=false")
         .await;
     let location = join.location().unwrap();
     let forwarded = Params::parse(query_of(&location).as_bytes());
@@ -182,28 +111,15 @@ async fn join_redirects_to_the_meeting_server_with_a_fresh_checksum() {
     let harness = Harness::start(3).await;
     harness.create("j1").await;
     let holder = harness.holder("j1").unwrap();
-    let answer = harness
-        .call("join", "meetingID=j1&fullName=Ann+%3CB%3E&role=MODERATOR")
-        .await;
+    let answer = harness.call("join", "meetingID=j1&fullName=Ann+%3CB%3E&role=MODERATOR").await;
     assert_eq!(answer.status, StatusCode::FOUND);
     let location = answer.location().unwrap();
     let sim = harness.sim(holder);
-    assert!(
-        location.starts_with(&format!("{}/join?", sim.url())),
-        "{location}"
-    );
+    assert!(location.starts_with(&format!("{}/join?", sim.url())), "{location}");
     let query = query_of(&location);
     let params = Params::parse(query.as_bytes());
     let checksum = params.get("checksum").unwrap();
-    assert_eq!(
-        checksum,
-        sign(
-            Algorithm::Sha256,
-            "join",
-            &strip_checksum(query, checksum),
-            sim.secret()
-        )
-    );
+    assert_eq!(checksum, sign(Algorithm::Sha256, "join", &strip_checksum(query, checksum), sim.secret()));
     assert_eq!(params.get("fullName"), Some("Ann <B>"));
 
     // Following the redirect, the simulated server accepts the join and counts the participant.
@@ -226,28 +142,18 @@ async fn join_of_unknown_meeting_is_not_found() {
 async fn is_meeting_running_and_get_meeting_info() {
     let harness = Harness::start(2).await;
     let unknown = harness.call("isMeetingRunning", "meetingID=zz").await;
-    assert_eq!(
-        unknown.body,
-        "<response><returncode>SUCCESS</returncode><running>false</running></response>"
-    );
+    assert_eq!(unknown.body, "<response><returncode>SUCCESS</returncode><running>false</running></response>");
     let info = harness.call("getMeetingInfo", "meetingID=zz").await;
     assert_eq!(info.message_key().as_deref(), Some("notFound"));
 
-    harness
-        .call("create", "meetingID=i1&name=A+%26+B&meta_Course=Bio")
-        .await;
-    let info = harness
-        .call("getMeetingInfo", "meetingID=i1&password=ignored")
-        .await;
+    harness.call("create", "meetingID=i1&name=A+%26+B&meta_Course=Bio").await;
+    let info = harness.call("getMeetingInfo", "meetingID=i1&password=ignored").await;
     assert_eq!(info.returncode().as_deref(), Some("SUCCESS"));
     assert_eq!(info.field("meetingName").as_deref(), Some("A &amp; B"));
     assert_eq!(info.field("course").as_deref(), Some("Bio"));
     let sim = harness.sim(harness.holder("i1").unwrap());
     let last = sim.calls().last().cloned().unwrap();
-    assert!(
-        last.starts_with("getMeetingInfo?meetingID=i1&checksum="),
-        "only meetingID is passed on: {last}"
-    );
+    assert!(last.starts_with("getMeetingInfo?meetingID=i1&checksum="), "only meetingID is passed on: {last}");
 }
 
 #[tokio::test]
@@ -256,18 +162,10 @@ async fn end_forgets_then_ends() {
     harness.create("e1").await;
     let holder = harness.holder("e1").unwrap();
     let answer = harness.call("end", "meetingID=e1").await;
-    assert_eq!(
-        answer.message_key().as_deref(),
-        Some("sentEndMeetingRequest"),
-        "{}",
-        answer.body
-    );
+    assert_eq!(answer.message_key().as_deref(), Some("sentEndMeetingRequest"), "{}", answer.body);
     assert!(harness.sim(holder).meeting("e1").is_none());
     let call = harness.sim(holder).calls().last().cloned().unwrap();
-    assert!(
-        call.starts_with("end?meetingID=e1&password&checksum="),
-        "{call}"
-    );
+    assert!(call.starts_with("end?meetingID=e1&password&checksum="), "{call}");
     let again = harness.call("end", "meetingID=e1").await;
     assert_eq!(again.message_key().as_deref(), Some("notFound"));
 }
@@ -285,20 +183,10 @@ async fn insert_document_posts_the_xml_body() {
             .body(body)
     };
     let answer = harness.fetch(post("application/xml")).await;
-    assert_eq!(
-        answer.returncode().as_deref(),
-        Some("SUCCESS"),
-        "{}",
-        answer.body
-    );
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
     assert_eq!(harness.sim(0).meeting("d1").unwrap().documents, 1);
-    let wrong = harness
-        .fetch(post("application/x-www-form-urlencoded"))
-        .await;
-    assert_eq!(
-        wrong.message_key().as_deref(),
-        Some("unsupportedContentType")
-    );
+    let wrong = harness.fetch(post("application/x-www-form-urlencoded")).await;
+    assert_eq!(wrong.message_key().as_deref(), Some("unsupportedContentType"));
     let get = harness.call("insertDocument", "meetingID=d1").await;
     assert_eq!(get.message_key().as_deref(), Some("unsupportedRequest"));
     let missing = harness
@@ -323,12 +211,7 @@ async fn create_with_pre_uploaded_slides_posts_xml_to_bbb() {
         .header("content-type", "application/xml")
         .body(body);
     let answer = harness.fetch(request).await;
-    assert_eq!(
-        answer.returncode().as_deref(),
-        Some("SUCCESS"),
-        "{}",
-        answer.body
-    );
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
     assert_eq!(harness.sim(0).meeting("s1").unwrap().documents, 2);
 }
 
@@ -341,12 +224,7 @@ async fn create_by_post_form() {
         .header("content-type", "application/x-www-form-urlencoded")
         .body("meetingID=f1&name=Form+meeting");
     let answer: Answer = harness.fetch(request).await;
-    assert_eq!(
-        answer.returncode().as_deref(),
-        Some("SUCCESS"),
-        "{}",
-        answer.body
-    );
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
     let sent = Params::from_pairs(harness.sim(0).meeting("f1").unwrap().create_params);
     assert_eq!(sent.get("name"), Some("Form meeting"));
 }
@@ -362,23 +240,12 @@ async fn get_meetings_merges_all_servers() {
     for id in ["g1", "g2", "g3", "g4"] {
         harness.create(id).await;
     }
-    harness
-        .call("create", "meetingID=t1&name=T&meta_tenant-id=abc")
-        .await;
+    harness.call("create", "meetingID=t1&name=T&meta_tenant-id=abc").await;
     let answer = harness.call("getMeetings", "").await;
     assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"));
-    assert_eq!(
-        answer.body.matches("<meeting>").count(),
-        4,
-        "tenant meetings are left out: {}",
-        answer.body
-    );
+    assert_eq!(answer.body.matches("<meeting>").count(), 4, "tenant meetings are left out: {}", answer.body);
     for id in ["g1", "g2", "g3", "g4"] {
-        assert!(
-            answer
-                .body
-                .contains(&format!("<meetingID>{id}</meetingID>"))
-        );
+        assert!(answer.body.contains(&format!("<meetingID>{id}</meetingID>")));
     }
 }
 
@@ -386,11 +253,6 @@ async fn get_meetings_merges_all_servers() {
 async fn get_meetings_can_be_disabled() {
     let harness = Harness::with_env(1, &[("GET_MEETINGS_API_DISABLED", "true")]).await;
     harness.create("x").await;
-    let answer = harness
-        .get_url(&format!(
-            "{}/bigbluebutton/api/getMeetings",
-            harness.running.base_url()
-        ))
-        .await;
+    let answer = harness.get_url(&format!("{}/bigbluebutton/api/getMeetings", harness.running.base_url())).await;
     assert_eq!(answer.message_key().as_deref(), Some("noMeetings"));
 }

@@ -7,13 +7,7 @@ use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use serde_json::json;
 
 fn entry(polls: &serde_json::Value, id: &str) -> serde_json::Value {
-    polls
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == id)
-        .cloned()
-        .unwrap_or_default()
+    polls.as_array().unwrap().iter().find(|p| p["id"] == id).cloned().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -24,86 +18,36 @@ async fn ended_meetings_are_removed() {
     // The meeting ends on the server behind the balancer's back.
     let sim = harness.sim(0);
     let checksum = sign(Algorithm::Sha1, "end", "meetingID=gone", sim.secret());
-    harness
-        .get_url(&format!(
-            "{}/end?meetingID=gone&checksum={checksum}",
-            sim.url()
-        ))
-        .await;
+    harness.get_url(&format!("{}/end?meetingID=gone&checksum={checksum}", sim.url())).await;
     let polls = harness.poll().await;
     assert_eq!(entry(&polls, "demo-0")["ended"], json!(1));
-    assert_eq!(
-        harness
-            .call("getMeetingInfo", "meetingID=gone")
-            .await
-            .message_key()
-            .as_deref(),
-        Some("notFound")
-    );
-    assert_eq!(
-        harness
-            .call("getMeetingInfo", "meetingID=stays")
-            .await
-            .returncode()
-            .as_deref(),
-        Some("SUCCESS")
-    );
+    assert_eq!(harness.call("getMeetingInfo", "meetingID=gone").await.message_key().as_deref(), Some("notFound"));
+    assert_eq!(harness.call("getMeetingInfo", "meetingID=stays").await.returncode().as_deref(), Some("SUCCESS"));
 }
 
 #[tokio::test]
 async fn unhealthy_threshold_counts_failures() {
-    let harness = Harness::with_env(
-        1,
-        &[
-            ("SERVER_UNHEALTHY_THRESHOLD", "3"),
-            ("SERVER_HEALTHY_THRESHOLD", "2"),
-        ],
-    )
-    .await;
-    assert_eq!(
-        harness.server_info("demo-0").await["online"],
-        json!("offline"),
-        "one success is not enough"
-    );
+    let harness = Harness::with_env(1, &[("SERVER_UNHEALTHY_THRESHOLD", "3"), ("SERVER_HEALTHY_THRESHOLD", "2")]).await;
+    assert_eq!(harness.server_info("demo-0").await["online"], json!("offline"), "one success is not enough");
     harness.poll().await;
     harness.create("h").await;
     harness.sim(0).go_down().await;
     for _ in 0..2 {
-        assert_eq!(
-            entry(&harness.poll().await, "demo-0")["online"],
-            json!(true)
-        );
+        assert_eq!(entry(&harness.poll().await, "demo-0")["online"], json!(true));
     }
     let third = harness.poll().await;
     assert_eq!(entry(&third, "demo-0")["online"], json!(false));
     assert_eq!(entry(&third, "demo-0")["released"], json!(1));
-    assert_eq!(
-        harness.server_info("demo-0").await["load"],
-        json!("unavailable")
-    );
+    assert_eq!(harness.server_info("demo-0").await["load"], json!("unavailable"));
 
     harness.sim(0).come_up().await.unwrap();
-    assert_eq!(
-        entry(&harness.poll().await, "demo-0")["online"],
-        json!(false),
-        "one success is not enough"
-    );
-    assert_eq!(
-        entry(&harness.poll().await, "demo-0")["online"],
-        json!(true)
-    );
+    assert_eq!(entry(&harness.poll().await, "demo-0")["online"], json!(false), "one success is not enough");
+    assert_eq!(entry(&harness.poll().await, "demo-0")["online"], json!(true));
 }
 
 #[tokio::test]
 async fn a_slow_server_times_out_and_goes_offline() {
-    let harness = Harness::with_env(
-        2,
-        &[
-            ("RESPONSE_TIMEOUT", "0.3"),
-            ("SERVER_UNHEALTHY_THRESHOLD", "1"),
-        ],
-    )
-    .await;
+    let harness = Harness::with_env(2, &[("RESPONSE_TIMEOUT", "0.3"), ("SERVER_UNHEALTHY_THRESHOLD", "1")]).await;
     harness.sim(1).set_delay(Duration::from_secs(3));
     let polls = harness.poll().await;
     assert_eq!(entry(&polls, "demo-0")["online"], json!(true));
@@ -116,25 +60,13 @@ async fn a_drained_cordoned_server_is_disabled() {
     let harness = Harness::with_env(1, &[("LOAD_JOIN_BUFFER_TIME", "0")]).await;
     harness.create("busy").await;
     harness.sim(0).set_participants("busy", 2);
-    harness
-        .admin(
-            "updateServer",
-            "",
-            Some(json!({"id": "demo-0", "server": {"state": "cordon"}})),
-        )
-        .await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-0", "server": {"state": "cordon"}}))).await;
     harness.poll().await;
-    assert_eq!(
-        harness.server_info("demo-0").await["state"],
-        json!("cordoned")
-    );
+    assert_eq!(harness.server_info("demo-0").await["state"], json!("cordoned"));
     harness.sim(0).set_participants("busy", 0);
     let polls = harness.poll().await;
     assert_eq!(entry(&polls, "demo-0")["drained"], json!(true));
-    assert_eq!(
-        harness.server_info("demo-0").await["state"],
-        json!("disabled")
-    );
+    assert_eq!(harness.server_info("demo-0").await["state"], json!("disabled"));
 }
 
 #[tokio::test]
@@ -144,42 +76,17 @@ async fn meetings_expire_after_their_ttl_unless_polls_see_them() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     harness.poll().await; // still running on its server: the TTL starts again
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(
-        harness
-            .call("getMeetingInfo", "meetingID=room")
-            .await
-            .returncode()
-            .as_deref(),
-        Some("SUCCESS")
-    );
+    assert_eq!(harness.call("getMeetingInfo", "meetingID=room").await.returncode().as_deref(), Some("SUCCESS"));
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(
-        harness
-            .call("getMeetingInfo", "meetingID=room")
-            .await
-            .message_key()
-            .as_deref(),
-        Some("notFound")
-    );
+    assert_eq!(harness.call("getMeetingInfo", "meetingID=room").await.message_key().as_deref(), Some("notFound"));
     harness.create("room").await;
-    assert_eq!(
-        harness
-            .call("getMeetingInfo", "meetingID=room")
-            .await
-            .returncode()
-            .as_deref(),
-        Some("SUCCESS")
-    );
+    assert_eq!(harness.call("getMeetingInfo", "meetingID=room").await.returncode().as_deref(), Some("SUCCESS"));
 }
 
 #[tokio::test]
 async fn the_poll_endpoint_needs_the_checksum() {
     let harness = Harness::start(1).await;
-    let answer = harness
-        .fetch(harness.client.post(format!(
-            "{}/scalelite/jobs/poll",
-            harness.running.base_url()
-        )))
-        .await;
+    let answer =
+        harness.fetch(harness.client.post(format!("{}/scalelite/jobs/poll", harness.running.base_url()))).await;
     assert_eq!(answer.message_key().as_deref(), Some("checksumError"));
 }

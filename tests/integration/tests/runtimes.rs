@@ -35,10 +35,7 @@ fn http_api_event(method: &str, path: &str, raw_query: &str) -> String {
 async fn lambda_http_api_events_get_the_same_answers_as_http() {
     let harness = Harness::start(2).await;
     harness.create("lm").await;
-    let app = App {
-        ctx: harness.running.ctx.clone(),
-        mode: Mode::All,
-    };
+    let app = App { ctx: harness.running.ctx.clone(), mode: Mode::All };
     let calls = [
         ("join", "fullName=Ann%20Lee&meetingID=lm&role=MODERATOR"),
         ("getMeetingInfo", "meetingID=lm"),
@@ -52,32 +49,20 @@ async fn lambda_http_api_events_get_the_same_answers_as_http() {
 
         let event = http_api_event("GET", &format!("/bigbluebutton/api/{call}"), raw_query);
         let request = lambda_http::request::from_str(&event).expect("a valid HTTP API event");
-        let answer =
-            lambda_adapter::to_lambda(app.handle(lambda_adapter::from_lambda(request)).await);
+        let answer = lambda_adapter::to_lambda(app.handle(lambda_adapter::from_lambda(request)).await);
         let body = String::from_utf8_lossy(answer.body().as_ref()).into_owned();
         assert_eq!(answer.status(), over_http.status, "{call}");
         assert_eq!(body, over_http.body, "{call}");
         assert_eq!(
-            answer
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-                .map(str::to_owned),
+            answer.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned),
             over_http.location(),
             "{call}"
         );
         assert!(over_http.returncode().is_some() || over_http.location().is_some());
     }
-    let bad = http_api_event(
-        "GET",
-        "/bigbluebutton/api/getMeetings",
-        "checksum=0000000000000000000000000000000000000000",
-    );
-    let answer = app
-        .handle(lambda_adapter::from_lambda(
-            lambda_http::request::from_str(&bad).unwrap(),
-        ))
-        .await;
+    let bad =
+        http_api_event("GET", "/bigbluebutton/api/getMeetings", "checksum=0000000000000000000000000000000000000000");
+    let answer = app.handle(lambda_adapter::from_lambda(lambda_http::request::from_str(&bad).unwrap())).await;
     assert!(String::from_utf8_lossy(&answer.body).contains("checksumError"));
 }
 
@@ -87,29 +72,17 @@ async fn a_single_function_deployment_serves_any_path() {
     harness.create("one").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = Arc::new(App {
-        ctx: harness.running.ctx.clone(),
-        mode: Mode::One(registry::find("join").unwrap()),
-    });
+    let app = Arc::new(App { ctx: harness.running.ctx.clone(), mode: Mode::One(registry::find("join").unwrap()) });
     let server = tokio::spawn(http_server::serve(listener, app));
 
     let signed = harness.url("join", "meetingID=one&fullName=x&role=VIEWER");
     let query = signed.split_once('?').unwrap().1;
-    let answer = harness
-        .get_url(&format!("http://{addr}/function/join?{query}"))
-        .await;
+    let answer = harness.get_url(&format!("http://{addr}/function/join?{query}")).await;
     assert_eq!(answer.status, 302, "{}", answer.body);
-    assert!(
-        answer
-            .location()
-            .unwrap()
-            .starts_with(&harness.sim(0).url())
-    );
+    assert!(answer.location().unwrap().starts_with(&harness.sim(0).url()));
     let probe = harness.get_url(&format!("http://{addr}/_/health")).await;
     assert_eq!((probe.status.as_u16(), probe.body.as_str()), (200, "OK"));
-    let post = harness
-        .fetch(harness.client.post(format!("http://{addr}/?{query}")))
-        .await;
+    let post = harness.fetch(harness.client.post(format!("http://{addr}/?{query}"))).await;
     assert_eq!(post.message_key().as_deref(), Some("unsupportedRequest"));
     server.abort();
 }
@@ -117,15 +90,9 @@ async fn a_single_function_deployment_serves_any_path() {
 #[test]
 fn every_function_is_reachable_by_name_and_path() {
     for function in registry::FUNCTIONS {
-        assert!(std::ptr::eq(
-            registry::find(function.name).unwrap(),
-            function
-        ));
+        assert!(std::ptr::eq(registry::find(function.name).unwrap(), function));
         for path in function.paths {
-            let owners = registry::FUNCTIONS
-                .iter()
-                .filter(|f| f.paths.contains(path))
-                .count();
+            let owners = registry::FUNCTIONS.iter().filter(|f| f.paths.contains(path)).count();
             assert_eq!(owners, 1, "{path} is routed once");
         }
     }

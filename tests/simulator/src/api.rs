@@ -18,10 +18,7 @@ const PREFIX: &str = "/bigbluebutton/api";
 
 fn xml(body: Vec<u8>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/xml"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/xml"));
     response
 }
 
@@ -42,20 +39,11 @@ fn checksum_ok(secret: &str, call: &str, raw_query: &str, params: &Params) -> bo
     let Some(algorithm) = Algorithm::from_hex_len(checksum.len()) else {
         return false;
     };
-    sign(
-        algorithm,
-        call,
-        &strip_checksum(raw_query, checksum),
-        secret,
-    ) == checksum
+    sign(algorithm, call, &strip_checksum(raw_query, checksum), secret) == checksum
 }
 
 fn random_token(len: usize) -> String {
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(len).map(char::from).collect()
 }
 
 /// Answers one request.
@@ -65,11 +53,7 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
         tokio::time::sleep(delay).await;
     }
     let (parts, body) = req.into_parts();
-    let Ok(body) = Limited::new(body, 8 << 20)
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-    else {
+    let Ok(body) = Limited::new(body, 8 << 20).collect().await.map(|b| b.to_bytes()) else {
         return status(StatusCode::PAYLOAD_TOO_LARGE);
     };
     let Some(call) = parts.uri.path().strip_prefix(PREFIX) else {
@@ -82,9 +66,7 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
     state.calls.push(format!("{call}?{raw_query}"));
     if call.is_empty() {
         let mut out = XmlResponse::success();
-        out.element("version", "2.0")
-            .element("apiVersion", "2.0")
-            .element("bbbVersion", "3.0.0-sim");
+        out.element("version", "2.0").element("apiVersion", "2.0").element("bbbVersion", "3.0.0-sim");
         return xml(out.finish());
     }
     if !checksum_ok(&shared.secret, call, raw_query, &params) {
@@ -109,10 +91,7 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
             None => failed("notFound", "A meeting with that ID does not exist"),
         },
         ("isMeetingRunning", _) => {
-            let running = state
-                .meetings
-                .get(&meeting_id)
-                .is_some_and(|m| !m.attendees.is_empty());
+            let running = state.meetings.get(&meeting_id).is_some_and(|m| !m.attendees.is_empty());
             let mut out = XmlResponse::success();
             out.element("running", if running { "true" } else { "false" });
             xml(out.finish())
@@ -138,16 +117,10 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
 
 fn is_meta_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn create(
-    state: &mut State,
-    meeting_id: &str,
-    params: &Params,
-    body: &[u8],
-) -> Response<Full<Bytes>> {
+fn create(state: &mut State, meeting_id: &str, params: &Params, body: &[u8]) -> Response<Full<Bytes>> {
     if let Some(meeting) = state.meetings.get(meeting_id) {
         let mut out = XmlResponse::success();
         meeting.write_created(
@@ -161,35 +134,23 @@ fn create(
     let metadata = params
         .iter()
         .filter_map(|(name, value)| {
-            name.strip_prefix("meta_")
-                .filter(|n| is_meta_name(n))
-                .map(|n| (n.to_ascii_lowercase(), value.to_owned()))
+            name.strip_prefix("meta_").filter(|n| is_meta_name(n)).map(|n| (n.to_ascii_lowercase(), value.to_owned()))
         })
         .collect();
     let meeting = SimMeeting {
         meeting_id: meeting_id.to_owned(),
         name: params.get("name").unwrap_or(meeting_id).to_owned(),
-        internal_id: format!(
-            "{}-{create_time_ms}",
-            hex::encode(Sha1::digest(meeting_id.as_bytes()))
-        ),
+        internal_id: format!("{}-{create_time_ms}", hex::encode(Sha1::digest(meeting_id.as_bytes()))),
         create_time_ms,
         voice_bridge: params.get("voiceBridge").unwrap_or("70757").to_owned(),
-        attendee_pw: params
-            .non_blank("attendeePW")
-            .map_or_else(|| random_token(8), str::to_owned),
-        moderator_pw: params
-            .non_blank("moderatorPW")
-            .map_or_else(|| random_token(8), str::to_owned),
+        attendee_pw: params.non_blank("attendeePW").map_or_else(|| random_token(8), str::to_owned),
+        moderator_pw: params.non_blank("moderatorPW").map_or_else(|| random_token(8), str::to_owned),
         duration: params.get("duration").unwrap_or("0").to_owned(),
         metadata,
         attendees: Vec::new(),
         is_breakout: params.get("isBreakout") == Some("true"),
         documents: String::from_utf8_lossy(body).matches("<document").count(),
-        create_params: params
-            .iter()
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
-            .collect(),
+        create_params: params.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(),
     };
     let mut out = XmlResponse::success();
     meeting.write_created(&mut out, "", "");
@@ -197,12 +158,7 @@ fn create(
     xml(out.finish())
 }
 
-fn join(
-    state: &mut State,
-    shared: &Shared,
-    meeting_id: &str,
-    params: &Params,
-) -> Response<Full<Bytes>> {
+fn join(state: &mut State, shared: &Shared, meeting_id: &str, params: &Params) -> Response<Full<Bytes>> {
     state.next_user += 1;
     let user = state.next_user;
     let Some(meeting) = state.meetings.get_mut(meeting_id) else {
@@ -220,20 +176,11 @@ fn join(
         _ if params.get("password") == Some(meeting.moderator_pw.as_str()) => true,
         _ if params.get("password") == Some(meeting.attendee_pw.as_str()) => false,
         _ => {
-            return failed(
-                "invalidPassword",
-                "The provided password is neither a moderator or attendee password",
-            );
+            return failed("invalidPassword", "The provided password is neither a moderator or attendee password");
         }
     };
-    let user_id = params
-        .get("userID")
-        .map_or_else(|| format!("w_{user}"), str::to_owned);
-    meeting.attendees.push(Attendee {
-        user_id,
-        full_name: full_name.to_owned(),
-        moderator,
-    });
+    let user_id = params.get("userID").map_or_else(|| format!("w_{user}"), str::to_owned);
+    meeting.attendees.push(Attendee { user_id, full_name: full_name.to_owned(), moderator });
     let session = random_token(16);
     if params.get("redirect") == Some("false") {
         let mut out = XmlResponse::success();
@@ -243,10 +190,7 @@ fn join(
         return xml(out.finish());
     }
     let mut response = status(StatusCode::FOUND);
-    let location = format!(
-        "http://{}/html5client/join?sessionToken={session}",
-        shared.addr
-    );
+    let location = format!("http://{}/html5client/join?sessionToken={session}", shared.addr);
     if let Ok(value) = header::HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }

@@ -45,14 +45,7 @@ impl SimMeeting {
             .element("voiceBridge", &self.voice_bridge)
             .element("dialNumber", "613-555-1234")
             .element("createDate", "Mon Jul 09 17:03:29 UTC 2018")
-            .element(
-                "hasUserJoined",
-                if self.attendees.is_empty() {
-                    "false"
-                } else {
-                    "true"
-                },
-            )
+            .element("hasUserJoined", if self.attendees.is_empty() { "false" } else { "true" })
             .element("duration", &self.duration)
             .element("hasBeenForciblyEnded", "false")
             .element("messageKey", message_key)
@@ -61,11 +54,7 @@ impl SimMeeting {
 
     /// The fields getMeetingInfo and getMeetings show.
     pub fn write_info(&self, out: &mut XmlResponse) {
-        let running = if self.attendees.is_empty() {
-            "false"
-        } else {
-            "true"
-        };
+        let running = if self.attendees.is_empty() { "false" } else { "true" };
         out.element("meetingName", &self.name)
             .element("meetingID", &self.meeting_id)
             .element("internalMeetingID", &self.internal_id)
@@ -83,23 +72,13 @@ impl SimMeeting {
             out.start("attendee")
                 .element("userID", &attendee.user_id)
                 .element("fullName", &attendee.full_name)
-                .element(
-                    "role",
-                    if attendee.moderator {
-                        "MODERATOR"
-                    } else {
-                        "VIEWER"
-                    },
-                )
+                .element("role", if attendee.moderator { "MODERATOR" } else { "VIEWER" })
                 .end("attendee");
         }
         out.end("attendees").start("metadata");
         for (key, value) in &self.metadata {
             out.element(key, value);
         }
-        out.end("metadata").element(
-            "isBreakout",
-            if self.is_breakout { "true" } else { "false" },
-        );
+        out.end("metadata").element("isBreakout", if self.is_breakout { "true" } else { "false" });
     }
 }

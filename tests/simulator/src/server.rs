@@ -32,9 +32,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn state(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -57,9 +55,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 let shared = shared.clone();
                 async move { Ok::<_, Infallible>(crate::api::respond(&shared, req).await) }
             });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
         while connections.try_join_next().is_some() {}
     }
@@ -69,16 +65,9 @@ impl SimServer {
     /// Starts a server with `secret` on a free loopback port.
     pub async fn start(secret: impl Into<String>) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let shared = Arc::new(Shared {
-            secret: secret.into(),
-            addr: listener.local_addr()?,
-            state: Mutex::default(),
-        });
+        let shared = Arc::new(Shared { secret: secret.into(), addr: listener.local_addr()?, state: Mutex::default() });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
-        Ok(Self {
-            shared,
-            listener: Mutex::new(Some(task)),
-        })
+        Ok(Self { shared, listener: Mutex::new(Some(task)) })
     }
 
     /// The API base URL, e.g. `http://127.0.0.1:40000/bigbluebutton/api`.
@@ -95,9 +84,7 @@ impl SimServer {
     }
 
     fn handle(&self) -> MutexGuard<'_, Option<JoinHandle<()>>> {
-        self.listener
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.listener.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stops listening and drops every connection: calls are refused until [`SimServer::come_up`].

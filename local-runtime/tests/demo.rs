@@ -1,0 +1,30 @@
+//! `scalelite serve --demo`: a newcomer's first command works end to end.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn the_demo_prints_a_create_that_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scalelite"))
+        .args(["serve", "--demo"])
+        .current_dir(dir.path())
+        .env("PORT", port.to_string())
+        .env_remove("LOADBALANCER_SECRET")
+        .env_remove("SQLITE_PATH")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let line =
+        stdout.lines().map_while(Result::ok).find(|l| l.starts_with("Try: curl")).expect("the demo prints a command");
+    let url = line.trim_start_matches("Try: curl '").trim_end_matches('\'');
+    let body = reqwest::get(url).await.unwrap().text().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(body.starts_with("<response><returncode>SUCCESS</returncode><meetingID>demo</meetingID>"), "{body}");
+    assert!(dir.path().join("scalelite.db").exists(), "state is kept in the working directory");
+}
