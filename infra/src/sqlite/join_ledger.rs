@@ -2,16 +2,17 @@
 //! wait for it. Reads add what is pending; placements and polls write it first, inside their transaction.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use scalelite_shared::model::Server;
 use scalelite_shared::store::StoreResult;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::backend;
+use super::writer::Writer;
 
 /// How long increments gather before they are written.
 const GATHER: Duration = Duration::from_millis(20);
@@ -61,16 +62,12 @@ impl JoinLedger {
 pub(crate) struct Flusher(JoinHandle<()>);
 
 impl Flusher {
-    pub fn start(ledger: Arc<JoinLedger>, pool: SqlitePool) -> Self {
+    pub fn start(writer: Writer) -> Self {
         Self(tokio::spawn(async move {
             loop {
-                ledger.wake.notified().await;
+                writer.joins.wake.notified().await;
                 tokio::time::sleep(GATHER).await;
-                let written = async {
-                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-                    ledger.write(&mut tx).await?;
-                    tx.commit().await.map_err(backend)
-                };
+                let written = async { writer.begin().await?.commit().await };
                 if let Err(error) = written.await {
                     tracing::warn!(%error, "could not write join load; the next poll measures it");
                 }

@@ -56,34 +56,33 @@ pub(crate) async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &st
     Ok(row.map(Meeting::from))
 }
 
-async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO meetings (id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, \
-         expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&meeting.id)
-    .bind(&meeting.server_id)
-    .bind(&meeting.moderator_pw)
-    .bind(&meeting.voice_bridge)
-    .bind(&meeting.tenant_id)
-    .bind(meeting.reserved_load)
-    .bind(meeting.created_at_ms)
-    .bind(meeting.expires_at_ms)
-    .execute(db)
-    .await
-    .map_err(backend)?;
-    Ok(())
-}
-
-async fn free_voice_bridge(db: &mut SqliteConnection, candidates: &[String]) -> Result<String, PlaceError> {
+/// Inserts `meeting` with the first voice bridge of `candidates` that no other meeting holds.
+async fn insert_with_voice_bridge(
+    db: &mut SqliteConnection,
+    meeting: &mut Meeting,
+    candidates: &[String],
+) -> Result<(), PlaceError> {
     for number in candidates {
-        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM meetings WHERE voice_bridge = ?")
-            .bind(number)
-            .fetch_optional(&mut *db)
-            .await
-            .map_err(backend)?;
-        if taken.is_none() {
-            return Ok(number.clone());
+        number.clone_into(&mut meeting.voice_bridge);
+        let inserted = sqlx::query(
+            "INSERT INTO meetings (id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, \
+             expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&meeting.id)
+        .bind(&meeting.server_id)
+        .bind(&meeting.moderator_pw)
+        .bind(&meeting.voice_bridge)
+        .bind(&meeting.tenant_id)
+        .bind(meeting.reserved_load)
+        .bind(meeting.created_at_ms)
+        .bind(meeting.expires_at_ms)
+        .execute(&mut *db)
+        .await;
+        match inserted {
+            Ok(_) => return Ok(()),
+            // The meeting id was checked in this transaction, so a unique violation is the voice bridge.
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => continue,
+            Err(other) => return Err(backend(other).into()),
         }
     }
     Err(PlaceError::VoiceBridgeExhausted)
@@ -110,34 +109,31 @@ pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> R
         }
     }
 
-    let candidates: Vec<(String, Option<String>, f64)> =
-        sqlx::query_as("SELECT id, tag, load FROM servers WHERE state = 'enabled' AND online = 1 AND load IS NOT NULL")
-            .fetch_all(&mut *db)
-            .await
-            .map_err(backend)?;
-    let candidates: Vec<Candidate> =
-        candidates.into_iter().map(|(id, tag, load)| Candidate { id, tag, load }).collect();
+    let available = servers::available(&mut *db).await?;
+    let candidates: Vec<Candidate> = available
+        .iter()
+        .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
+        .collect();
     let chosen = choose(&candidates, &placement.tags).map_err(|reason| match reason {
         NoChoice::NoServer => PlaceError::NoServer,
         NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
     })?;
-    let Some(mut server) = servers::find(&mut *db, &chosen.id).await? else {
+    let Some(mut server) = available.into_iter().find(|s| s.id == chosen.id) else {
         return Err(PlaceError::NoServer);
     };
 
-    let voice_bridge = free_voice_bridge(db, &placement.voice_bridges).await?;
     let reserved_load = placement.load.reservation(server.load_multiplier);
-    let meeting = Meeting {
+    let mut meeting = Meeting {
         id: placement.meeting_id.clone(),
         server_id: server.id.clone(),
         moderator_pw: placement.moderator_pw.clone(),
-        voice_bridge,
+        voice_bridge: String::new(),
         tenant_id: placement.tenant_id.clone(),
         reserved_load,
         created_at_ms: placement.now_ms,
         expires_at_ms: placement.now_ms.saturating_add(placement.ttl_ms),
     };
-    insert(db, &meeting).await?;
+    insert_with_voice_bridge(db, &mut meeting, &placement.voice_bridges).await?;
     sqlx::query("UPDATE servers SET load = load + ? WHERE id = ?")
         .bind(reserved_load)
         .bind(&server.id)

@@ -5,6 +5,7 @@ mod meetings;
 mod poll;
 mod rows;
 mod servers;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,16 +16,17 @@ use scalelite_shared::model::{Meeting, Server, ServerUpdate};
 use scalelite_shared::store::{
     JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
 };
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
-use join_ledger::{Flusher, JoinLedger};
+use join_ledger::Flusher;
+use writer::{WriteTx, Writer};
 
 /// The SQLite-backed store; cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    joins: Arc<JoinLedger>,
+    writer: Writer,
     _flusher: Arc<Flusher>,
 }
 
@@ -43,28 +45,24 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
-        let joins = Arc::new(JoinLedger::default());
-        let flusher = Arc::new(Flusher::start(joins.clone(), pool.clone()));
-        Ok(Self { pool, joins, _flusher: flusher })
+        let writer = Writer::new(pool.clone());
+        let flusher = Arc::new(Flusher::start(writer.clone()));
+        Ok(Self { pool, writer, _flusher: flusher })
     }
 
-    /// A write transaction that takes the write lock up front, so read-then-write never fails as busy;
-    /// pending join load is written first, so the transaction sees every server's full load.
-    async fn write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-        self.joins.write(&mut tx).await?;
-        Ok(tx)
+    async fn write(&self) -> StoreResult<WriteTx> {
+        self.writer.begin().await
     }
 }
 
 #[async_trait]
 impl MeetingStore for SqliteStore {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
-        Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.joins.overlay(s)).collect())
+        Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.writer.joins.overlay(s)).collect())
     }
 
     async fn server(&self, id: &str) -> StoreResult<Option<Server>> {
-        Ok(servers::find(&self.pool, id).await?.map(|s| self.joins.overlay(s)))
+        Ok(servers::find(&self.pool, id).await?.map(|s| self.writer.joins.overlay(s)))
     }
 
     async fn add_server(&self, server: &Server) -> StoreResult<()> {
@@ -73,8 +71,8 @@ impl MeetingStore for SqliteStore {
 
     async fn update_server(&self, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
         let mut tx = self.write().await?;
-        let updated = servers::update(&mut tx, id, update).await?;
-        tx.commit().await.map_err(backend)?;
+        let updated = servers::update(tx.conn(), id, update).await?;
+        tx.commit().await?;
         Ok(updated)
     }
 
@@ -84,8 +82,8 @@ impl MeetingStore for SqliteStore {
 
     async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
         let mut tx = self.write().await?;
-        let outcome = poll::record(&mut tx, server_id, report).await?;
-        tx.commit().await.map_err(backend)?;
+        let outcome = poll::record(tx.conn(), server_id, report).await?;
+        tx.commit().await?;
         Ok(outcome)
     }
 
@@ -99,8 +97,8 @@ impl MeetingStore for SqliteStore {
 
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
         let mut tx = self.write().await?;
-        let placed = meetings::place(&mut tx, placement).await?;
-        tx.commit().await.map_err(backend)?;
+        let placed = meetings::place(tx.conn(), placement).await?;
+        tx.commit().await?;
         Ok(placed)
     }
 
@@ -113,7 +111,7 @@ impl MeetingStore for SqliteStore {
         if let JoinTarget::Server(server) = &target
             && server.load.is_some()
         {
-            self.joins.count(&server.id);
+            self.writer.joins.count(&server.id);
         }
         Ok(target)
     }

@@ -27,6 +27,17 @@ pub(crate) async fn find<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str)
     Ok(row.map(Server::from))
 }
 
+/// Servers that take new meetings: enabled, online, with a known load.
+pub(crate) async fn available(db: &mut SqliteConnection) -> StoreResult<Vec<Server>> {
+    let sql = concat!(
+        "SELECT ",
+        server_columns!(),
+        " FROM servers WHERE state = 'enabled' AND online = 1 AND load IS NOT NULL"
+    );
+    let rows: Vec<ServerRow> = sqlx::query_as(sql).fetch_all(db).await.map_err(backend)?;
+    Ok(rows.into_iter().map(Server::from).collect())
+}
+
 pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server: &Server) -> StoreResult<()> {
     let result = sqlx::query(
         "INSERT INTO servers (id, url, secret, tag, state, load, load_multiplier, online) \
