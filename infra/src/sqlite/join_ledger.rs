@@ -15,7 +15,7 @@ use super::backend;
 use super::writer::Writer;
 
 /// How long increments gather before they are written.
-const GATHER: Duration = Duration::from_millis(20);
+const GATHER: Duration = Duration::from_millis(500);
 
 /// Participants joined per server, not yet written.
 #[derive(Default)]
