@@ -90,3 +90,18 @@ async fn the_poll_endpoint_needs_the_checksum() {
         harness.fetch(harness.client.post(format!("{}/scalelite/jobs/poll", harness.running.base_url()))).await;
     assert_eq!(answer.message_key().as_deref(), Some("checksumError"));
 }
+
+#[tokio::test]
+async fn the_local_runtime_polls_every_poll_interval() {
+    let harness = Harness::with_env(1, &[("POLL_INTERVAL", "0.2"), ("SERVER_UNHEALTHY_THRESHOLD", "1")]).await;
+    harness.sim(0).go_down().await;
+    let mut online = json!("online");
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        online = harness.server_info("demo-0").await["online"].clone();
+        if online == json!("offline") {
+            break;
+        }
+    }
+    assert_eq!(online, json!("offline"), "no manual poll: the timer found the dead server");
+}
