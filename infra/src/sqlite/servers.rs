@@ -2,6 +2,8 @@
 
 use scalelite_shared::model::{Server, ServerState, ServerUpdate};
 use scalelite_shared::store::{StoreError, StoreResult};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{Executor, Sqlite, SqliteConnection};
 
 use super::backend;
@@ -38,53 +40,47 @@ pub(crate) async fn available(db: &mut SqliteConnection) -> StoreResult<Vec<Serv
     Ok(rows.into_iter().map(Server::from).collect())
 }
 
+/// Binds every column of `server`, in the order of [`server_columns!`], as `?1` to `?15`.
+fn bind_all<'q>(sql: &'static str, server: &'q Server) -> Query<'q, Sqlite, SqliteArguments> {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    sqlx::query(sql)
+        .bind(&server.id)
+        .bind(&server.url)
+        .bind(&server.secret)
+        .bind(&server.tag)
+        .bind(server.state.as_str())
+        .bind(server.load)
+        .bind(server.load_multiplier)
+        .bind(server.online)
+        .bind(count(server.stats.meetings))
+        .bind(count(server.stats.users))
+        .bind(count(server.stats.largest_meeting))
+        .bind(count(server.stats.videos))
+        .bind(&server.bbb_version)
+        .bind(server.healthy_counter)
+        .bind(server.unhealthy_counter)
+}
+
+/// Adds `server`; `Conflict` if its id is taken.
 pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server: &Server) -> StoreResult<()> {
-    let result = sqlx::query(
-        "INSERT INTO servers (id, url, secret, tag, state, load, load_multiplier, online) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&server.id)
-    .bind(&server.url)
-    .bind(&server.secret)
-    .bind(&server.tag)
-    .bind(server.state.as_str())
-    .bind(server.load)
-    .bind(server.load_multiplier)
-    .bind(server.online)
-    .execute(db)
-    .await
-    .map_err(backend)?;
+    let sql = concat!(
+        "INSERT INTO servers (",
+        server_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT (id) DO NOTHING"
+    );
+    let result = bind_all(sql, server).execute(db).await.map_err(backend)?;
     if result.rows_affected() == 0 {
         return Err(StoreError::Conflict(format!("server {}", server.id)));
     }
     Ok(())
 }
 
-/// Writes every mutable column of `server`.
+/// Writes every column of `server`.
 pub(crate) async fn save(db: &mut SqliteConnection, server: &Server) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE servers SET url = ?, secret = ?, tag = ?, state = ?, load = ?, load_multiplier = ?, online = ?, \
-         meetings = ?, users = ?, largest_meeting = ?, videos = ?, bbb_version = ?, healthy_counter = ?, \
-         unhealthy_counter = ? WHERE id = ?",
-    )
-    .bind(&server.url)
-    .bind(&server.secret)
-    .bind(&server.tag)
-    .bind(server.state.as_str())
-    .bind(server.load)
-    .bind(server.load_multiplier)
-    .bind(server.online)
-    .bind(i64::try_from(server.stats.meetings).unwrap_or(i64::MAX))
-    .bind(i64::try_from(server.stats.users).unwrap_or(i64::MAX))
-    .bind(i64::try_from(server.stats.largest_meeting).unwrap_or(i64::MAX))
-    .bind(i64::try_from(server.stats.videos).unwrap_or(i64::MAX))
-    .bind(&server.bbb_version)
-    .bind(server.healthy_counter)
-    .bind(server.unhealthy_counter)
-    .bind(&server.id)
-    .execute(db)
-    .await
-    .map_err(backend)?;
+    let sql = "UPDATE servers SET url = ?2, secret = ?3, tag = ?4, state = ?5, load = ?6, load_multiplier = ?7, \
+               online = ?8, meetings = ?9, users = ?10, largest_meeting = ?11, videos = ?12, bbb_version = ?13, \
+               healthy_counter = ?14, unhealthy_counter = ?15 WHERE id = ?1";
+    bind_all(sql, server).execute(db).await.map_err(backend)?;
     Ok(())
 }
 
