@@ -14,7 +14,9 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let port = config.port;
     let ctx = Arc::new(Ctx::open(config).await?);
-    let mode = match std::env::var("FUNCTION").ok().filter(|f| !f.is_empty()) {
+    // On Lambda the configured handler may name the function instead.
+    let lambda_handler = std::env::var("_HANDLER").ok().filter(|h| registry::find(h).is_some());
+    let mode = match std::env::var("FUNCTION").ok().filter(|f| !f.is_empty()).or(lambda_handler) {
         Some(name) => Mode::One(registry::find(&name).with_context(|| format!("no function named {name:?}"))?),
         None => Mode::All,
     };

@@ -112,11 +112,12 @@ impl BbbClient {
     }
 
     async fn read(request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
-        let response = request.send().await.map_err(|e| CallError::Transport(e.to_string()))?;
+        // Errors drop the URL: it carries the checksum, which must not reach the logs.
+        let response = request.send().await.map_err(|e| CallError::Transport(e.without_url().to_string()))?;
         if !response.status().is_success() {
             return Err(CallError::HttpStatus(response.status().as_u16()));
         }
-        let body = response.bytes().await.map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response.bytes().await.map_err(|e| CallError::Transport(e.without_url().to_string()))?;
         let status = Status::parse(&body).ok_or(CallError::Malformed)?;
         Ok(Reply { body, status })
     }
@@ -136,6 +137,17 @@ mod tests {
         );
         let url = client.signed_url(target, "end", "meetingID=a");
         assert!(url.starts_with("http://h/bigbluebutton/api/end?meetingID=a&checksum="));
+    }
+
+    #[tokio::test]
+    async fn transport_errors_do_not_carry_the_checksum() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let client = BbbClient::new(Duration::from_secs(1), Duration::from_secs(1), Algorithm::Sha256);
+        let url = format!("http://127.0.0.1:{port}/bigbluebutton/api");
+        let target = Target { url: &url, secret: "s", online: true };
+        let error = client.get(target, "getMeetings", &Params::default()).await.unwrap_err();
+        assert!(matches!(error, CallError::Transport(_)));
+        assert!(!error.to_string().contains("checksum"), "{error}");
     }
 
     #[test]
