@@ -25,7 +25,8 @@ fn is_form(content_type: &str) -> bool {
     matches!(content_type, "application/x-www-form-urlencoded" | "multipart/form-data")
 }
 
-fn is_xml(content_type: &str) -> bool {
+/// True for the XML content types BBB takes.
+pub(crate) fn is_xml(content_type: &str) -> bool {
     matches!(content_type, "application/xml" | "text/xml")
 }
 

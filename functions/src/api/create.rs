@@ -13,7 +13,7 @@ use scalelite_shared::voice_bridge;
 use super::{forwarded, pass_on, store_failure, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize, meeting_id};
+use crate::request::{Accepts, authorize, is_xml, meeting_id};
 
 const SERVER_TAG: &str = "meta_server-tag";
 
@@ -110,7 +110,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let (meeting, server, placed_now) = locate(ctx, &placement(ctx, &params, id)).await?;
     let forward = outbound(ctx, &params, &meeting, &server, placed_now);
 
-    let xml_body = req.method == Method::POST && matches!(req.content_type().as_str(), "application/xml" | "text/xml");
+    let xml_body = req.method == Method::POST && is_xml(&req.content_type());
     let result = if xml_body {
         ctx.bbb.post_xml(target(&server), "create", &forward, req.body).await
     } else {
