@@ -1,10 +1,13 @@
-//! `scalelite`: run the load balancer locally, or run one job pass.
+//! `scalelite`: run the load balancer locally, run one job pass, or operate the pool.
+
+mod commands;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::{Parser, Subcommand};
+use commands::servers::ServersCommand;
 use scalelite_functions::{Ctx, jobs, telemetry};
-use scalelite_shared::bbb::checksum::sign;
+use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
 
 /// scalelite-rs, a BigBlueButton load balancer.
@@ -26,10 +29,35 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         demo_servers: usize,
     },
+    #[command(flatten)]
+    Operate(Operation),
+}
+
+/// Commands that work on the configured store.
+#[derive(Subcommand)]
+enum Operation {
     /// Run one job pass now.
     Job {
         #[command(subcommand)]
         job: Job,
+    },
+    /// Manage the BBB servers of the pool.
+    Servers {
+        #[command(subcommand)]
+        command: Option<ServersCommand>,
+    },
+    /// The pool at a glance.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Poll every server once (the same as `job poll`).
+    Poll,
+    /// List placed meetings, or end one.
+    Meetings {
+        #[command(subcommand)]
+        command: Option<MeetingsCommand>,
     },
 }
 
@@ -39,38 +67,64 @@ enum Job {
     Poll,
 }
 
+#[derive(Subcommand)]
+enum MeetingsCommand {
+    /// Forget a meeting and end it on its server.
+    End {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
 const DEMO_SECRET: &str = "scalelite-demo-secret";
+
+async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::Result<()> {
+    if demo && config.secrets.is_empty() {
+        tracing::warn!("LOADBALANCER_SECRET is not set; the demo uses {DEMO_SECRET:?}");
+        config.secrets.push(DEMO_SECRET.to_owned());
+    }
+    let secret = config.secrets.first().cloned().unwrap_or_default();
+    let bind = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), config.port);
+    let options = scalelite_local::Options { bind, demo_servers: if demo { demo_servers } else { 0 } };
+    let running = scalelite_local::start(config, options).await?;
+    let base = format!("http://127.0.0.1:{}/bigbluebutton/api", running.addr.port());
+    println!("scalelite-rs is serving the BBB API at {base}");
+    if let Some(fleet) = &running.fleet {
+        println!("{} simulated BBB servers are registered and online.", fleet.servers.len());
+        let create = "meetingID=demo&name=Demo+meeting";
+        let checksum = sign(Algorithm::Sha256, "create", create, &secret);
+        println!("Try: curl '{base}/create?{create}&checksum={checksum}'");
+    }
+    running.wait().await;
+    Ok(())
+}
+
+async fn poll(ctx: &Ctx) -> anyhow::Result<()> {
+    let polls = jobs::poll::pass(ctx).await?;
+    println!("{}", serde_json::to_string_pretty(&polls)?);
+    Ok(())
+}
+
+async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
+    match operation {
+        Operation::Job { job: Job::Poll } | Operation::Poll => poll(ctx).await,
+        Operation::Servers { command } => commands::servers::run(ctx, command.unwrap_or(ServersCommand::List)).await,
+        Operation::Status { json } => commands::status::run(ctx, json).await,
+        Operation::Meetings { command: None } => commands::meetings::list(ctx).await,
+        Operation::Meetings { command: Some(MeetingsCommand::End { id, yes }) } => {
+            commands::meetings::end(ctx, &id, yes).await
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let cli = Cli::parse();
-    let mut config = Config::from_env()?;
+    let config = Config::from_env()?;
     match cli.command {
-        Command::Serve { demo, demo_servers } => {
-            if demo && config.secrets.is_empty() {
-                tracing::warn!("LOADBALANCER_SECRET is not set; the demo uses {DEMO_SECRET:?}");
-                config.secrets.push(DEMO_SECRET.to_owned());
-            }
-            let secret = config.secrets.first().cloned().unwrap_or_default();
-            let bind = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), config.port);
-            let options = scalelite_local::Options { bind, demo_servers: if demo { demo_servers } else { 0 } };
-            let running = scalelite_local::start(config, options).await?;
-            let base = format!("http://127.0.0.1:{}/bigbluebutton/api", running.addr.port());
-            println!("scalelite-rs is serving the BBB API at {base}");
-            if let Some(fleet) = &running.fleet {
-                println!("{} simulated BBB servers are registered and online.", fleet.servers.len());
-                let create = "meetingID=demo&name=Demo+meeting";
-                let checksum = sign(scalelite_shared::bbb::checksum::Algorithm::Sha256, "create", create, &secret);
-                println!("Try: curl '{base}/create?{create}&checksum={checksum}'");
-            }
-            running.wait().await;
-        }
-        Command::Job { job: Job::Poll } => {
-            let ctx = Ctx::open(config).await?;
-            let polls = jobs::poll::pass(&ctx).await?;
-            println!("{}", serde_json::to_string_pretty(&polls)?);
-        }
+        Command::Serve { demo, demo_servers } => serve(config, demo, demo_servers).await,
+        Command::Operate(operation) => operate(&Ctx::open(config).await?, operation).await,
     }
-    Ok(())
 }

@@ -2,6 +2,7 @@
 
 use http::StatusCode;
 use scalelite_shared::api::ApiRequest;
+use scalelite_shared::config::Config;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::StoreError;
 
@@ -18,6 +19,27 @@ fn host_of(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// A new server from its URL and secret (both required), disabled and offline until enabled and polled.
+/// A missing or zero multiplier becomes 1.
+pub fn new_server(
+    config: &Config,
+    url: &str,
+    secret: &str,
+    multiplier: Option<f64>,
+    tag: Option<&str>,
+) -> Result<Server, &'static str> {
+    let (url, secret) = (url.trim(), secret.trim());
+    if url.is_empty() || secret.is_empty() {
+        return Err("Server needs a URL and a secret");
+    }
+    let host = host_of(url).ok_or("Server URL must be http:// or https:// with a host")?;
+    let id = if config.server_id_is_hostname { host } else { uuid::Uuid::new_v4().to_string() };
+    let mut server = Server::new(id, url, secret);
+    server.load_multiplier = multiplier.filter(|m| m.is_finite() && *m != 0.0).unwrap_or(1.0);
+    server.tag = tag.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    Ok(server)
+}
+
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let input = match input(ctx, &req, "addServer")? {
         Ok(input) => input,
@@ -26,16 +48,17 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let fields = input.body.get("server");
     let text =
         |name: &str| fields.and_then(|f| f.get(name)).and_then(|v| v.as_str()).map(str::trim).filter(|v| !v.is_empty());
-    let (Some(url), Some(secret)) = (text("url"), text("secret")) else {
-        return Ok(error(StatusCode::BAD_REQUEST, "Server needs a URL and a secret"));
+    let multiplier = load_multiplier(fields.and_then(|f| f.get("load_multiplier"))).flatten();
+    let server = match new_server(
+        &ctx.config,
+        text("url").unwrap_or_default(),
+        text("secret").unwrap_or_default(),
+        multiplier,
+        text("tag"),
+    ) {
+        Ok(server) => server,
+        Err(message) => return Ok(error(StatusCode::BAD_REQUEST, message)),
     };
-    let Some(host) = host_of(url) else {
-        return Ok(error(StatusCode::BAD_REQUEST, "Server URL must be http:// or https:// with a host"));
-    };
-    let id = if ctx.config.server_id_is_hostname { host } else { uuid::Uuid::new_v4().to_string() };
-    let mut server = Server::new(id, url, secret);
-    server.load_multiplier = load_multiplier(fields.and_then(|f| f.get("load_multiplier"))).flatten().unwrap_or(1.0);
-    server.tag = text("tag").map(str::to_owned);
     match ctx.store.add_server(&server).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &server_json(&server))),
         Err(StoreError::Conflict(_)) => {

@@ -3,6 +3,7 @@
 use http::StatusCode;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::model::{ServerState, ServerUpdate};
+use scalelite_shared::store::StoreError;
 use serde_json::{Value, json};
 
 use super::{error, id_of, input, reply, server_not_found};
@@ -11,34 +12,43 @@ use crate::api::store_failure;
 use crate::jobs::release::end_meetings;
 use crate::registry::Outcome;
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let input = match input(ctx, &req, "panicServer")? {
-        Ok(input) => input,
-        Err(response) => return Ok(response),
-    };
-    let id = id_of(&input.body).unwrap_or_default();
-    let keep_state = matches!(input.body.get("keep_state"), Some(Value::Bool(true)))
-        || input.body.get("keep_state").and_then(Value::as_str) == Some("true");
-    let Some(server) = ctx.store.server(&id).await.map_err(store_failure)? else {
-        return Ok(server_not_found(&id));
+/// Forgets every meeting of a server and ends it on BBB, then disables the server unless `keep_state`.
+/// `None` when there is no such server; otherwise whether every `end` call succeeded.
+pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool) -> Result<Option<bool>, StoreError> {
+    let Some(server) = ctx.store.server(id).await? else {
+        return Ok(None);
     };
     let mut meetings = Vec::new();
-    for meeting in ctx.store.meetings_on(&id).await.map_err(store_failure)? {
-        if let Some(meeting) = ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)? {
+    for meeting in ctx.store.meetings_on(id).await? {
+        if let Some(meeting) = ctx.store.delete_meeting(&meeting.id).await? {
             meetings.push(meeting);
         }
     }
     let all_ended = end_meetings(ctx, &server, &meetings).await;
     if !keep_state {
         let update = ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() };
-        ctx.store.update_server(&id, &update).await.map_err(store_failure)?;
+        ctx.store.update_server(id, &update).await?;
     }
-    Ok(if all_ended {
-        reply(
+    Ok(Some(all_ended))
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    let input = match input(ctx, &req, "panicServer")? {
+        Ok(input) => input,
+        Err(response) => return Ok(response),
+    };
+    let id = id_of(&input.body).unwrap_or_default();
+    let keep_state = match input.body.get("keep_state") {
+        Some(Value::Bool(keep)) => *keep,
+        Some(Value::String(keep)) => keep == "true",
+        _ => false,
+    };
+    Ok(match panic(ctx, &id, keep_state).await.map_err(store_failure)? {
+        None => server_not_found(&id),
+        Some(true) => reply(
             StatusCode::OK,
             &json!({ "success": format!("Server id={id} has been disabled and the meetings have been destroyed") }),
-        )
-    } else {
-        error(StatusCode::BAD_REQUEST, &format!("Couldn't disable server id={id}"))
+        ),
+        Some(false) => error(StatusCode::BAD_REQUEST, &format!("Couldn't disable server id={id}")),
     })
 }

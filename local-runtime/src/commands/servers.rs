@@ -1,0 +1,148 @@
+//! `scalelite servers …`: list, add, update, remove, enable, cordon, disable, panic.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use scalelite_functions::Ctx;
+use scalelite_functions::admin::add_server::new_server;
+use scalelite_functions::admin::panic_server::panic;
+use scalelite_shared::model::{Server, ServerState, ServerUpdate};
+
+use super::confirm;
+
+#[derive(Subcommand)]
+pub enum ServersCommand {
+    /// List every server with its secret, state, load and tag.
+    List,
+    /// Add a server (disabled until enabled).
+    Add {
+        url: String,
+        secret: String,
+        #[arg(long)]
+        load_multiplier: Option<f64>,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Change a server's secret, load multiplier or tag (an empty tag removes it).
+    Update {
+        id: String,
+        #[arg(long)]
+        secret: Option<String>,
+        #[arg(long)]
+        load_multiplier: Option<f64>,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Remove a server; refused while it has meetings unless --force, which ends them first.
+    Remove {
+        id: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Let a server take new meetings.
+    Enable { id: String },
+    /// Stop new meetings on a server; running ones continue.
+    Cordon { id: String },
+    /// Take a server out of service; its meetings are ended (asks first, unless --yes).
+    Disable {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// End every meeting of a server and disable it (--keep-state leaves its state alone).
+    Panic {
+        id: String,
+        #[arg(long)]
+        keep_state: bool,
+    },
+}
+
+fn describe(server: &Server) -> String {
+    let load = server.load.map_or_else(|| "unavailable".to_owned(), |load| load.to_string());
+    format!(
+        "id: {}\n\turl: {}\n\tsecret: {}\n\t{}\n\tload: {load}\n\tload multiplier: {}\n\tbbb version: {}\n\ttag: {}\n\t{}",
+        server.id,
+        server.url,
+        server.secret,
+        server.state.as_str(),
+        server.load_multiplier,
+        server.bbb_version.as_deref().unwrap_or(""),
+        server.tag.as_deref().unwrap_or(""),
+        if server.online { "online" } else { "offline" },
+    )
+}
+
+async fn set_state(ctx: &Ctx, id: &str, state: ServerState) -> anyhow::Result<()> {
+    let update = ServerUpdate { state: Some(state), ..ServerUpdate::default() };
+    ctx.store.update_server(id, &update).await?.with_context(|| format!("no server with id {id}"))?;
+    println!("OK");
+    Ok(())
+}
+
+pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
+    match command {
+        ServersCommand::List => {
+            let servers = ctx.store.servers().await?;
+            if servers.is_empty() {
+                println!("No servers are configured");
+            }
+            for server in &servers {
+                println!("{}", describe(server));
+            }
+        }
+        ServersCommand::Add { url, secret, load_multiplier, tag } => {
+            let server =
+                new_server(&ctx.config, &url, &secret, load_multiplier, tag.as_deref()).map_err(anyhow::Error::msg)?;
+            ctx.store.add_server(&server).await?;
+            println!("OK\nid: {}", server.id);
+        }
+        ServersCommand::Update { id, secret, load_multiplier, tag } => {
+            if load_multiplier.is_some_and(|m| !m.is_finite() || m == 0.0) {
+                bail!("the load multiplier must be a non-zero number");
+            }
+            let update = ServerUpdate {
+                secret: secret.filter(|s| !s.is_empty()),
+                load_multiplier,
+                tag: tag.map(|t| Some(t).filter(|t| !t.is_empty())),
+                ..ServerUpdate::default()
+            };
+            ctx.store.update_server(&id, &update).await?.with_context(|| format!("no server with id {id}"))?;
+            println!("OK");
+        }
+        ServersCommand::Remove { id, force } => {
+            ctx.store.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
+            let meetings = ctx.store.meetings_on(&id).await?;
+            if !meetings.is_empty() {
+                if !force {
+                    bail!("server {id} has {} meetings; end them first or use --force", meetings.len());
+                }
+                if panic(ctx, &id, true).await? == Some(false) {
+                    eprintln!("warning: some meetings could not be ended on the server");
+                }
+            }
+            ctx.store.delete_server(&id).await?;
+            println!("OK");
+        }
+        ServersCommand::Enable { id } => set_state(ctx, &id, ServerState::Enabled).await?,
+        ServersCommand::Cordon { id } => set_state(ctx, &id, ServerState::Cordoned).await?,
+        ServersCommand::Disable { id, yes } => {
+            ctx.store.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
+            let meetings = ctx.store.meetings_on(&id).await?.len();
+            if meetings == 0 {
+                return set_state(ctx, &id, ServerState::Disabled).await;
+            }
+            if !confirm(&format!("Server {id} has {meetings} meetings; disabling ends them."), yes) {
+                bail!("not disabled");
+            }
+            if panic(ctx, &id, false).await? == Some(false) {
+                eprintln!("warning: some meetings could not be ended on the server");
+            }
+            println!("OK");
+        }
+        ServersCommand::Panic { id, keep_state } => match panic(ctx, &id, keep_state).await? {
+            None => bail!("no server with id {id}"),
+            Some(true) => println!("OK"),
+            Some(false) => bail!("some meetings of server {id} could not be ended; they are no longer tracked"),
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! The operator commands through the `scalelite` binary, against the embedded store and a simulated server.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use bbb_simulator::Fleet;
+
+fn scalelite(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalelite"))
+        .args(args)
+        .env("SQLITE_PATH", db)
+        .env("LOADBALANCER_SECRET", "cli-secret")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn servers_status_and_meetings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let fleet = Fleet::start(1).await.unwrap();
+    let sim = &fleet.servers[0];
+
+    let added = stdout(&scalelite(&db, &["servers", "add", &sim.url(), sim.secret(), "--tag", "gpu"]));
+    let id = added.lines().find_map(|l| l.strip_prefix("id: ")).expect("the new id").to_owned();
+    let listed = stdout(&scalelite(&db, &["servers"]));
+    assert!(listed.contains(&id) && listed.contains("disabled") && listed.contains("tag: gpu"), "{listed}");
+
+    stdout(&scalelite(&db, &["servers", "enable", &id]));
+    let polled = stdout(&scalelite(&db, &["poll"]));
+    assert!(polled.contains("\"online\": true"), "{polled}");
+    let status = stdout(&scalelite(&db, &["status"]));
+    assert!(status.contains("HOSTNAME") && status.contains("127.0.0.1") && status.contains("enabled"), "{status}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&scalelite(&db, &["status", "--json"]))).unwrap();
+    assert_eq!(json[0]["status"], "online");
+    assert_eq!(json[0]["load"], 0.0);
+
+    // A meeting placed through the API, on the same store file.
+    let env: std::collections::HashMap<&str, String> = [
+        ("LOADBALANCER_SECRET", "cli-secret".to_owned()),
+        ("SQLITE_PATH", db.display().to_string()),
+        ("POLL_INTERVAL", "3600".to_owned()),
+    ]
+    .into();
+    let config = scalelite_shared::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let options = scalelite_local::Options { bind: "127.0.0.1:0".parse().unwrap(), demo_servers: 0 };
+    let running = scalelite_local::start(config, options).await.unwrap();
+    let query = "meetingID=cli-room&name=Room&meta_server-tag=gpu";
+    let checksum = scalelite_shared::bbb::checksum::sign(
+        scalelite_shared::bbb::checksum::Algorithm::Sha1,
+        "create",
+        query,
+        "cli-secret",
+    );
+    let body = reqwest::get(format!("{}/bigbluebutton/api/create?{query}&checksum={checksum}", running.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("SUCCESS"), "{body}");
+    drop(running);
+
+    assert!(stdout(&scalelite(&db, &["meetings"])).contains("cli-room"));
+    let refused = scalelite(&db, &["servers", "remove", &id]);
+    assert!(!refused.status.success(), "a server with meetings is not removed without --force");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+
+    stdout(&scalelite(&db, &["meetings", "end", "cli-room", "--yes"]));
+    assert!(sim.meeting("cli-room").is_none(), "ended on the server");
+    stdout(&scalelite(&db, &["servers", "remove", &id]));
+    assert!(stdout(&scalelite(&db, &["servers"])).contains("No servers are configured"));
+}
+
+#[test]
+fn bad_input_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    for args in [
+        &["servers", "add", "ftp://x", "s"][..],
+        &["servers", "add", "https://x/bigbluebutton/api", ""],
+        &["servers", "enable", "missing"],
+        &["servers", "update", "missing", "--load-multiplier", "0"],
+        &["meetings", "end", "missing", "--yes"],
+        &["servers", "frobnicate"],
+    ] {
+        let output = scalelite(&db, args);
+        assert!(!output.status.success(), "{args:?} should fail");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn panic_and_disable_end_meetings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let fleet = Fleet::start(1).await.unwrap();
+    let sim = &fleet.servers[0];
+    let added = stdout(&scalelite(&db, &["servers", "add", &sim.url(), sim.secret()]));
+    let id = added.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_owned();
+    stdout(&scalelite(&db, &["servers", "cordon", &id]));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&scalelite(&db, &["status", "--json"]))).unwrap();
+    assert_eq!(json[0]["state"], "cordoned");
+    stdout(&scalelite(&db, &["servers", "update", &id, "--load-multiplier", "2.5", "--tag", "x"]));
+    assert!(stdout(&scalelite(&db, &["servers"])).contains("load multiplier: 2.5"));
+    stdout(&scalelite(&db, &["servers", "disable", &id]));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&scalelite(&db, &["status", "--json"]))).unwrap();
+    assert_eq!(json[0]["state"], "disabled");
+    stdout(&scalelite(&db, &["servers", "panic", &id, "--keep-state"]));
+}
