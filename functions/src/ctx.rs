@@ -7,12 +7,15 @@ use scalelite_shared::bbb::client::BbbClient;
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{MeetingStore, StoreError};
 
+use crate::metrics::Metrics;
+
 /// Everything a handler needs; built once per process (or Lambda container) and reused.
 pub struct Ctx {
     pub config: Config,
     pub store: Arc<dyn MeetingStore>,
     pub bbb: BbbClient,
     pub checksums: ChecksumPolicy,
+    pub metrics: Metrics,
 }
 
 impl Ctx {
@@ -20,7 +23,7 @@ impl Ctx {
     pub fn new(config: Config, store: Arc<dyn MeetingStore>) -> Self {
         let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
         let checksums = config.checksum_policy();
-        Self { config, store, bbb, checksums }
+        Self { config, store, bbb, checksums, metrics: Metrics::default() }
     }
 
     /// Opens the configured store and builds the context.

@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod http_server;
 pub mod jobs;
 pub mod lambda_adapter;
+pub mod metrics;
 pub mod registry;
 mod request;
 pub mod telemetry;

@@ -1,5 +1,7 @@
 //! The one list of functions: name, methods, paths and handler. Adding a BBB verb is one file and one line here.
 
+use std::time::Instant;
+
 use futures::future::BoxFuture;
 use http::Method;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
@@ -75,6 +77,7 @@ pub static FUNCTIONS: &[Function] = &[
         handler: handler!(api::insert_document::run),
     },
     Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
+    Function { name: "metrics", methods: GET, paths: &["/metrics"], handler: handler!(api::metrics::run) },
     Function {
         name: "getServers",
         methods: GET,
@@ -122,15 +125,21 @@ pub fn find(name: &str) -> Option<&'static Function> {
 /// Runs `function` on `req`, or answers `unsupportedRequest` if it does not take the method.
 pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> ApiResponse {
     if !function.methods.contains(&req.method) {
+        ctx.metrics.observe_request(function.name, ApiError::UnsupportedRequest.message_key(), 0.0);
         return ApiError::UnsupportedRequest.into();
     }
-    match (function.handler)(ctx, req).await {
-        Ok(response) => response,
+    let started = Instant::now();
+    let (response, outcome) = match (function.handler)(ctx, req).await {
+        Ok(response) if response.status.is_redirection() => (response, "redirect".to_owned()),
+        Ok(response) => (response, "success".to_owned()),
         Err(error) => {
             tracing::info!(function = function.name, key = error.message_key(), "answered with an error");
-            error.into()
+            let key = error.message_key().to_owned();
+            (error.into(), key)
         }
-    }
+    };
+    ctx.metrics.observe_request(function.name, &outcome, started.elapsed().as_secs_f64());
+    response
 }
 
 /// Routes by path to the function that serves it; any other path is `unsupportedRequest`.

@@ -9,6 +9,7 @@ pub mod index;
 pub mod insert_document;
 pub mod is_meeting_running;
 pub mod join;
+pub mod metrics;
 
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::client::{CallError, Reply, Target};

@@ -42,6 +42,9 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
             None
         }
     };
+    if meetings.is_none() {
+        ctx.metrics.poll_failed(&server.id);
+    }
     let report = PollReport {
         started_at_ms,
         meetings,
@@ -81,8 +84,10 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
 
 /// One pass over every server, all polled in parallel.
 pub async fn pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, scalelite_shared::store::StoreError> {
+    let started = std::time::Instant::now();
     let servers = ctx.store.servers().await?;
     let polls = join_all(servers.iter().map(|server| poll_server(ctx, server))).await;
+    ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
     Ok(polls.into_iter().flatten().collect())
 }
 

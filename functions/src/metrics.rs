@@ -1,0 +1,125 @@
+//! Prometheus metrics: requests by function and outcome, request latency, poll passes and failures, and the
+//! servers' figures, read from the store at scrape time so every replica reports the same pool.
+
+use prometheus::{
+    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
+use scalelite_shared::model::Server;
+
+/// The process's counters and histograms.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    poll_duration: Histogram,
+    poll_failures: IntCounterVec,
+}
+
+const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "scalelite_requests_total",
+                "Requests by function and outcome (success, redirect or the error key)",
+            ),
+            &["function", "outcome"],
+        )
+        .expect("valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new("scalelite_request_duration_seconds", "Time to answer a request, by function")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["function"],
+        )
+        .expect("valid metric");
+        let poll_duration = Histogram::with_opts(
+            HistogramOpts::new("scalelite_poll_duration_seconds", "Time of one poll pass over every server")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+        )
+        .expect("valid metric");
+        let poll_failures = IntCounterVec::new(
+            Opts::new("scalelite_poll_failures_total", "Polls that got no usable answer, by server"),
+            &["server"],
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(poll_duration.clone()),
+            Box::new(poll_failures.clone()),
+        ] {
+            registry.register(collector).expect("metric registered once");
+        }
+        Self { registry, requests, latency, poll_duration, poll_failures }
+    }
+}
+
+impl Metrics {
+    pub fn observe_request(&self, function: &str, outcome: &str, seconds: f64) {
+        self.requests.with_label_values(&[function, outcome]).inc();
+        self.latency.with_label_values(&[function]).observe(seconds);
+    }
+
+    pub fn observe_poll(&self, seconds: f64) {
+        self.poll_duration.observe(seconds);
+    }
+
+    pub fn poll_failed(&self, server: &str) {
+        self.poll_failures.with_label_values(&[server]).inc();
+    }
+
+    /// The text exposition of every metric, with the servers' current figures.
+    pub fn render(&self, servers: &[Server]) -> String {
+        let pool = Registry::new();
+        let gauge = |name: &str, help: &str| {
+            let gauge = GaugeVec::new(Opts::new(name, help), &["server"]).expect("valid metric");
+            pool.register(Box::new(gauge.clone())).expect("metric registered once");
+            gauge
+        };
+        let load = gauge("scalelite_server_load", "Participants times the load multiplier, plus reservations");
+        let online = gauge("scalelite_server_online", "1 when the server is online");
+        let enabled = gauge("scalelite_server_enabled", "1 when the server takes new meetings");
+        let meetings = gauge("scalelite_server_meetings", "Meetings the last poll counted");
+        let users = gauge("scalelite_server_participants", "Participants the last poll counted");
+        let videos = gauge("scalelite_server_videos", "Video streams the last poll counted");
+        for server in servers {
+            let id = [server.id.as_str()];
+            if let Some(value) = server.load {
+                load.with_label_values(&id).set(value);
+            }
+            online.with_label_values(&id).set(f64::from(u8::from(server.online)));
+            let takes = server.state == scalelite_shared::model::ServerState::Enabled;
+            enabled.with_label_values(&id).set(f64::from(u8::from(takes)));
+            meetings.with_label_values(&id).set(server.stats.meetings as f64);
+            users.with_label_values(&id).set(server.stats.users as f64);
+            videos.with_label_values(&id).set(server.stats.videos as f64);
+        }
+        let mut families = self.registry.gather();
+        families.extend(pool.gather());
+        let mut text = Vec::new();
+        // Encoding into memory cannot fail.
+        let _ = TextEncoder::new().encode(&families, &mut text);
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_requests_and_servers() {
+        let metrics = Metrics::default();
+        metrics.observe_request("join", "redirect", 0.002);
+        metrics.poll_failed("bbb1");
+        let mut server = Server::new("bbb1", "https://bbb1/bigbluebutton/api", "s");
+        server.load = Some(12.0);
+        let text = metrics.render(&[server]);
+        assert!(text.contains("scalelite_requests_total{function=\"join\",outcome=\"redirect\"} 1"), "{text}");
+        assert!(text.contains("scalelite_server_load{server=\"bbb1\"} 12"));
+        assert!(text.contains("scalelite_server_online{server=\"bbb1\"} 0"));
+        assert!(text.contains("scalelite_poll_failures_total{server=\"bbb1\"} 1"));
+    }
+}
