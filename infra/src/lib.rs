@@ -1,5 +1,6 @@
-//! scalelite-infra: the adapters behind the store ports, chosen by configuration.
+//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis), chosen by configuration.
 
+pub mod redis;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -7,10 +8,10 @@ use std::sync::Arc;
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{MeetingStore, StoreError};
 
-/// Opens the store the configuration names: the embedded SQLite file when no server store is set.
+/// Opens the store the configuration names: Redis when `REDIS_URL` is set, else the embedded SQLite file.
 pub async fn open_meeting_store(config: &Config) -> Result<Arc<dyn MeetingStore>, StoreError> {
-    if config.redis_url.is_some() {
-        return Err(StoreError::Backend("REDIS_URL is set, but this build has only the embedded store".into()));
+    match &config.redis_url {
+        Some(url) => Ok(Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?)),
+        None => Ok(Arc::new(sqlite::SqliteStore::open(&config.sqlite_path).await?)),
     }
-    Ok(Arc::new(sqlite::SqliteStore::open(&config.sqlite_path).await?))
 }

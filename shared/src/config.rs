@@ -28,6 +28,8 @@ pub struct Config {
     pub port: u16,
     pub sqlite_path: PathBuf,
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key (`REDIS_NAMESPACE`, upstream's production default `scalelite`).
+    pub redis_namespace: String,
     pub database_url: Option<String>,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
@@ -122,6 +124,7 @@ impl Config {
             port: number("PORT", lookup("PORT"), 3000)?,
             sqlite_path: lookup("SQLITE_PATH").map_or_else(|| PathBuf::from("scalelite.db"), PathBuf::from),
             redis_url: lookup("REDIS_URL").filter(|v| !v.is_empty()),
+            redis_namespace: lookup("REDIS_NAMESPACE").filter(|v| !v.is_empty()).unwrap_or_else(|| "scalelite".into()),
             database_url: lookup("DATABASE_URL").filter(|v| !v.is_empty()),
             connect_timeout: seconds("CONNECT_TIMEOUT", lookup("CONNECT_TIMEOUT"), 5.0)?,
             response_timeout: seconds("RESPONSE_TIMEOUT", lookup("RESPONSE_TIMEOUT"), 10.0)?,

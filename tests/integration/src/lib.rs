@@ -50,11 +50,13 @@ impl Answer {
     }
 }
 
-/// The local runtime with `servers` simulated BBB servers, registered, enabled and polled once.
+/// The local runtime with `servers` simulated BBB servers, registered, enabled and polled once; on the
+/// embedded store, or on Redis when `SCALELITE_TEST_STORE=redis`.
 pub struct Harness {
     pub running: Running,
     pub client: reqwest::Client,
     _dir: TempDir,
+    _cleanup: Option<NamespaceCleanup>,
 }
 
 impl Harness {
@@ -72,12 +74,20 @@ impl Harness {
             ("CONNECT_TIMEOUT".into(), "1".into()),
             ("RESPONSE_TIMEOUT".into(), "2".into()),
         ]);
+        let mut cleanup = None;
+        if std::env::var("SCALELITE_TEST_STORE").is_ok_and(|store| store == "redis") {
+            let url = redis_url().await.expect("SCALELITE_TEST_STORE=redis needs a reachable Redis");
+            let namespace = fresh_namespace("http");
+            env.insert("REDIS_URL".into(), url.clone());
+            env.insert("REDIS_NAMESPACE".into(), namespace.clone());
+            cleanup = Some(NamespaceCleanup { url, namespace });
+        }
         env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("config");
         let options = Options { bind: SocketAddr::from(([127, 0, 0, 1], 0)), demo_servers: servers };
         let running = scalelite_local::start(config, options).await.expect("runtime starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { running, client, _dir: dir }
+        Self { running, client, _dir: dir, _cleanup: cleanup }
     }
 
     pub fn fleet(&self) -> &Fleet {
@@ -156,5 +166,45 @@ impl Harness {
     /// A server's state as the admin API shows it.
     pub async fn server_info(&self, id: &str) -> serde_json::Value {
         self.admin("getServerInfo", &format!("id={id}"), None).await.json()
+    }
+}
+
+/// The Redis server the tests use (`REDIS_URL`, default the local one), or `None` with a message when it is
+/// not reachable. In CI (`CI` set) a missing Redis fails the test instead.
+pub async fn redis_url() -> Option<String> {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let reachable = match redis::Client::open(url.as_str()) {
+        Ok(client) => client.get_multiplexed_async_connection().await.is_ok(),
+        Err(_) => false,
+    };
+    if reachable {
+        return Some(url);
+    }
+    assert!(std::env::var_os("CI").is_none(), "Redis is not reachable at {url}, and CI needs it");
+    eprintln!("skipped: Redis is not reachable at {url} (start redis-server or set REDIS_URL)");
+    None
+}
+
+/// A namespace no other test uses.
+pub fn fresh_namespace(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4())
+}
+
+/// Deletes every key of a test's Redis namespace when dropped.
+pub struct NamespaceCleanup {
+    pub url: String,
+    pub namespace: String,
+}
+
+impl Drop for NamespaceCleanup {
+    fn drop(&mut self) {
+        let Ok(mut conn) = redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection()) else { return };
+        let keys: Vec<String> = match redis::Commands::scan_match(&mut conn, format!("{}:*", self.namespace)) {
+            Ok(keys) => keys.filter_map(Result::ok).collect(),
+            Err(_) => return,
+        };
+        for chunk in keys.chunks(500) {
+            let _: redis::RedisResult<()> = redis::Commands::del(&mut conn, chunk);
+        }
     }
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use scalelite_infra::sqlite::SqliteStore;
 use scalelite_shared::store::MeetingStore;
 
-async fn open() -> Arc<dyn MeetingStore> {
-    // The directory lives as long as the test process; each case gets its own file.
-    let dir = tempfile::tempdir().expect("temp dir").keep();
-    Arc::new(SqliteStore::open(&dir.join("contract.db")).await.expect("sqlite store"))
+async fn open() -> Option<(Arc<dyn MeetingStore>, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("contract.db")).await.expect("sqlite store");
+    Some((Arc::new(store), dir))
 }
 
 scalelite_integration_tests::store_contract!(open());

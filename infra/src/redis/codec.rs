@@ -1,0 +1,110 @@
+//! Reading servers and meetings from upstream's hashes.
+
+use std::collections::HashMap;
+
+use scalelite_shared::model::{Meeting, Server, ServerState, ServerStats};
+
+fn count(hash: &HashMap<String, String>, field: &str) -> u64 {
+    hash.get(field).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// What a server is made of in Redis.
+pub(crate) struct ServerParts {
+    pub hash: HashMap<String, String>,
+    pub load: Option<f64>,
+    pub cordoned_load: Option<f64>,
+    pub in_enabled_set: bool,
+    pub health: HashMap<String, String>,
+}
+
+/// A server from its parts; a hash without `state` is a legacy server, enabled when in `server_enabled`.
+pub(crate) fn server(id: &str, parts: ServerParts) -> Server {
+    let hash = &parts.hash;
+    let state = match hash.get("state").and_then(|s| ServerState::parse(s)) {
+        Some(state) => state,
+        None if parts.in_enabled_set => ServerState::Enabled,
+        None => ServerState::Disabled,
+    };
+    let load = match state {
+        ServerState::Enabled => parts.load,
+        ServerState::Cordoned => parts.cordoned_load,
+        ServerState::Disabled => None,
+    };
+    Server {
+        id: id.to_owned(),
+        url: hash.get("url").cloned().unwrap_or_default(),
+        secret: hash.get("secret").cloned().unwrap_or_default(),
+        tag: hash.get("tag").filter(|t| !t.is_empty()).cloned(),
+        state,
+        load,
+        load_multiplier: hash
+            .get("load_multiplier")
+            .and_then(|m| m.parse().ok())
+            .filter(|m: &f64| *m != 0.0)
+            .unwrap_or(1.0),
+        online: hash.get("online").is_some_and(|o| o == "true"),
+        stats: ServerStats {
+            meetings: count(hash, "meetings"),
+            users: count(hash, "users"),
+            largest_meeting: count(hash, "largest_meeting"),
+            videos: count(hash, "videos"),
+        },
+        bbb_version: hash.get("bbb_version").filter(|v| !v.is_empty()).cloned(),
+        healthy_counter: u32::try_from(count(&parts.health, "healthy_counter")).unwrap_or(u32::MAX),
+        unhealthy_counter: u32::try_from(count(&parts.health, "unhealthy_counter")).unwrap_or(u32::MAX),
+    }
+}
+
+/// A meeting from its hash and remaining time to live (`PTTL`: -1 when it has none); `None` when gone.
+pub(crate) fn meeting(id: &str, hash: &HashMap<String, String>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
+    let server_id = hash.get("server_id")?.clone();
+    Some(Meeting {
+        id: id.to_owned(),
+        server_id,
+        moderator_pw: hash.get("moderator_pw").cloned().unwrap_or_default(),
+        voice_bridge: hash.get("voice_bridge").cloned().unwrap_or_default(),
+        tenant_id: hash.get("tenant_id").cloned().unwrap_or_default(),
+        reserved_load: hash.get("reserved_load").and_then(|v| v.parse().ok()).unwrap_or(0.0),
+        created_at_ms: hash.get("created_at_ms").and_then(|v| v.parse().ok()).unwrap_or(0),
+        expires_at_ms: if pttl_ms >= 0 { now_ms.saturating_add(pttl_ms) } else { i64::MAX },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn reads_an_upstream_server() {
+        let parts = ServerParts {
+            hash: hash(&[
+                ("url", "https://b/bigbluebutton/api"),
+                ("secret", "s"),
+                ("online", "true"),
+                ("load_multiplier", "2.0"),
+            ]),
+            load: Some(4.0),
+            cordoned_load: None,
+            in_enabled_set: true,
+            health: hash(&[("unhealthy_counter", "1")]),
+        };
+        let server = server("b", parts);
+        assert_eq!(
+            (server.state, server.load, server.load_multiplier, server.online),
+            (ServerState::Enabled, Some(4.0), 2.0, true)
+        );
+        assert_eq!(server.unhealthy_counter, 1);
+    }
+
+    #[test]
+    fn reads_an_upstream_meeting() {
+        let fields = hash(&[("server_id", "b"), ("moderator_pw", "mp"), ("voice_bridge", "123"), ("tenant_id", "")]);
+        let meeting = meeting("m", &fields, -1, 5).unwrap();
+        assert_eq!((meeting.reserved_load, meeting.created_at_ms, meeting.expires_at_ms), (0.0, 0, i64::MAX));
+        assert!(super::meeting("m", &HashMap::new(), -2, 5).is_none());
+    }
+}

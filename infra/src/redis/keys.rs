@@ -1,0 +1,51 @@
+//! Upstream Scalelite's Redis key layout, under a namespace (`REDIS_NAMESPACE`, default `scalelite`).
+
+/// Builds the keys of one namespace.
+#[derive(Clone, Debug)]
+pub(crate) struct Keys {
+    pub ns: String,
+}
+
+impl Keys {
+    fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.ns)
+    }
+
+    pub fn servers(&self) -> String {
+        self.key("servers")
+    }
+
+    pub fn server(&self, id: &str) -> String {
+        self.key(&format!("server:{id}"))
+    }
+
+    /// Upstream keeps the health counters in a hash named by the bare server id.
+    pub fn health(&self, id: &str) -> String {
+        self.key(id)
+    }
+
+    pub fn server_load(&self) -> String {
+        self.key("server_load")
+    }
+
+    pub fn cordoned_server_load(&self) -> String {
+        self.key("cordoned_server_load")
+    }
+
+    pub fn server_enabled(&self) -> String {
+        self.key("server_enabled")
+    }
+
+    pub fn meetings(&self) -> String {
+        self.key("meetings")
+    }
+
+    pub fn meeting(&self, id: &str) -> String {
+        self.key(&format!("meeting:{id}"))
+    }
+
+    /// scalelite-rs's own index of the meetings it placed on a server (upstream has none; it ignores it).
+    pub fn server_meetings(&self, id: &str) -> String {
+        self.key(&format!("server_meetings:{id}"))
+    }
+}

@@ -1,0 +1,16 @@
+//! The store contract on Redis, in upstream Scalelite's key layout (a fresh namespace per case).
+
+use std::sync::Arc;
+
+use scalelite_infra::redis::RedisStore;
+use scalelite_integration_tests::{NamespaceCleanup, fresh_namespace, redis_url};
+use scalelite_shared::store::MeetingStore;
+
+async fn open() -> Option<(Arc<dyn MeetingStore>, NamespaceCleanup)> {
+    let url = redis_url().await?;
+    let namespace = fresh_namespace("contract");
+    let store = RedisStore::open(&url, &namespace).await.expect("redis store");
+    Some((Arc::new(store), NamespaceCleanup { url, namespace }))
+}
+
+scalelite_integration_tests::store_contract!(open());
