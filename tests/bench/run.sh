@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # Load runs recorded in BENCHMARKS.md: join redirects and create round trips through the local runtime
 # against the simulated fleet, next to a bare hyper server answering a fixed 302.
-# Needs wrk (Debian package). Usage: tests/bench/run.sh [seconds] [connections]
+# Needs wrk (Debian package). Usage: tests/bench/run.sh [seconds] [connections] [sqlite|redis]
+# The redis store uses REDIS_URL (default the local server) under a throw-away namespace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-15}
 connections=${2:-64}
+store=${3:-sqlite}
 secret=bench-secret
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+store_env=()
+if [ "$store" = redis ]; then
+  namespace=bench-$$
+  store_env=(REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" REDIS_NAMESPACE="$namespace")
+  trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work";
+        redis-cli eval "for _,k in ipairs(redis.call(\"KEYS\", ARGV[1])) do redis.call(\"DEL\", k) end" 0 "$namespace:*" > /dev/null' EXIT
+fi
 
-cargo build --release -q -p scalelite-local -p scalelite-integration-tests --example bare_redirect
+cargo build --release -q -p scalelite-local -p scalelite-integration-tests --bin scalelite --example bare_redirect
 target=${CARGO_TARGET_DIR:-target}/release
 
-LOADBALANCER_SECRET=$secret SQLITE_PATH=$work/bench.db PORT=3100 POLL_INTERVAL=3600 RUST_LOG=warn \
+env "${store_env[@]}" LOADBALANCER_SECRET=$secret SQLITE_PATH=$work/bench.db PORT=3100 POLL_INTERVAL=3600 RUST_LOG=warn \
   "$target/scalelite" serve --demo --demo-servers 3 > "$work/serve.log" 2>&1 &
 "$target/examples/bare_redirect" 3200 &
 sleep 2

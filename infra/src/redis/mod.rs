@@ -1,7 +1,8 @@
 //! The Redis store: servers and meetings in upstream Scalelite's key layout, so an existing deployment's
-//! Redis keeps working. Multi-key changes are Lua scripts; a placement or a poll computed in Rust is applied
-//! only if what it read is unchanged (and retried otherwise). Scripts touch keys they compute, so Redis
-//! Cluster is not supported: use a standalone server or Sentinel.
+//! Redis keeps working. Multi-key changes are Lua scripts: a placement picks the least loaded of the servers
+//! the tag rules allow and reserves its load in one script; a poll computed in Rust is applied only if the
+//! server's health and placed meetings are unchanged (and recomputed otherwise). Scripts touch keys they
+//! compute, so Redis Cluster is not supported: use a standalone server or Sentinel.
 
 mod codec;
 mod keys;
@@ -13,7 +14,7 @@ use async_trait::async_trait;
 use futures::future::try_join_all;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
-use scalelite_shared::balance::choice::{Candidate, NoChoice, choose};
+use scalelite_shared::balance::choice::{Candidate, NoChoice, eligible};
 use scalelite_shared::balance::health::{Health, Verdict, step};
 use scalelite_shared::balance::load::{polled_load, stats};
 use scalelite_shared::clock::now_ms;
@@ -89,9 +90,9 @@ impl RedisStore {
         Ok(saved == 1)
     }
 
-    /// The servers that may take the meeting, with their scores exactly as stored.
-    async fn candidates(&self) -> StoreResult<Vec<(Candidate, String)>> {
-        let scored: Vec<(String, String)> = redis::cmd("ZRANGE")
+    /// The servers that may take new meetings: in `server_load` and online.
+    async fn candidates(&self) -> StoreResult<Vec<Candidate>> {
+        let scored: Vec<(String, f64)> = redis::cmd("ZRANGE")
             .arg(self.keys.server_load())
             .arg(0)
             .arg(-1)
@@ -114,10 +115,7 @@ impl RedisStore {
             .into_iter()
             .zip(fields)
             .filter(|(_, (_, online))| online.as_deref() == Some("true"))
-            .filter_map(|((id, score), (tag, _))| {
-                let load = score.parse().ok()?;
-                Some((Candidate { id, tag: tag.filter(|t| !t.is_empty()), load }, score))
-            })
+            .map(|((id, load), (tag, _))| Candidate { id, tag: tag.filter(|t| !t.is_empty()), load })
             .collect())
     }
 
@@ -330,49 +328,51 @@ impl MeetingStore for RedisStore {
                     _ => replace = Some(meeting),
                 }
             }
-            let scored = self.candidates().await?;
-            let candidates: Vec<Candidate> = scored.iter().map(|(c, _)| c.clone()).collect();
-            let chosen = choose(&candidates, &placement.tags).map_err(|reason| match reason {
-                NoChoice::NoServer => PlaceError::NoServer,
-                NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
-            })?;
-            let score = scored.iter().find(|(c, _)| c.id == chosen.id).map(|(_, s)| s.clone()).unwrap_or_default();
-            let Some(server) = self.server(&chosen.id).await? else { continue };
-            let reserved_load = placement.load.reservation(server.load_multiplier);
+            let candidates = self.candidates().await?;
+            let mut eligible: Vec<&str> = eligible(&candidates, &placement.tags)
+                .map_err(|reason| match reason {
+                    NoChoice::NoServer => PlaceError::NoServer,
+                    NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
+                })?
+                .into_iter()
+                .map(|c| c.id.as_str())
+                .collect();
+            eligible.sort_unstable();
 
             let mut script = RESERVE.prepare_invoke();
             script
                 .arg(&self.keys.ns)
-                .arg(&chosen.id)
-                .arg(&score)
                 .arg(&placement.meeting_id)
                 .arg(&placement.tenant_id)
                 .arg(&placement.moderator_pw)
                 .arg(placement.now_ms.saturating_add(placement.ttl_ms))
                 .arg(placement.now_ms)
-                .arg(reserved_load.to_string())
+                .arg(placement.load.min_user_count.to_string())
                 .arg(replace.as_ref().map_or("", |m| m.server_id.as_str()))
-                .arg(placement.voice_bridges.len());
+                .arg(eligible.len());
+            for id in &eligible {
+                script.arg(*id);
+            }
             for number in &placement.voice_bridges {
                 script.arg(number);
             }
             let result: Vec<String> = script.invoke_async(&mut self.conn()).await.map_err(backend)?;
-            match result.first().map(String::as_str) {
-                Some("ok") => {
+            match (result.first().map(String::as_str), result.get(1), result.get(2), result.get(3)) {
+                (Some("ok"), Some(server_id), Some(voice_bridge), Some(reserved)) => {
+                    let Some(server) = self.server(server_id).await? else { continue };
                     let meeting = Meeting {
                         id: placement.meeting_id.clone(),
-                        server_id: server.id.clone(),
+                        server_id: server_id.clone(),
                         moderator_pw: placement.moderator_pw.clone(),
-                        voice_bridge: result.get(1).cloned().unwrap_or_default(),
+                        voice_bridge: voice_bridge.clone(),
                         tenant_id: placement.tenant_id.clone(),
-                        reserved_load,
+                        reserved_load: reserved.parse().unwrap_or(0.0),
                         created_at_ms: placement.now_ms,
                         expires_at_ms: placement.now_ms.saturating_add(placement.ttl_ms),
                     };
-                    let server = Server { load: server.load.map(|l| l + reserved_load), ..server };
                     return Ok(Placed::New { meeting, server, replaced: replace });
                 }
-                Some("exhausted") => return Err(PlaceError::VoiceBridgeExhausted),
+                (Some("exhausted"), ..) => return Err(PlaceError::VoiceBridgeExhausted),
                 _ => continue,
             }
         }

@@ -23,20 +23,28 @@ fn least_loaded<'a>(candidates: impl Iterator<Item = &'a Candidate>) -> Option<&
     candidates.min_by(|a, b| a.load.total_cmp(&b.load).then_with(|| a.id.cmp(&b.id)))
 }
 
-/// Picks a server. With tags, the least loaded server carrying one of them (an untagged server counts as
-/// tag `none`); when none matches, untagged servers, unless the tags were required.
-pub fn choose<'a>(candidates: &'a [Candidate], request: &TagRequest) -> Result<&'a Candidate, NoChoice> {
+/// The servers a meeting may go to. With tags, those carrying one of them (an untagged server counts as tag
+/// `none`); when none matches, untagged servers, unless the tags were required.
+pub fn eligible<'a>(candidates: &'a [Candidate], request: &TagRequest) -> Result<Vec<&'a Candidate>, NoChoice> {
     if !request.tags.is_empty() {
-        let matching =
-            candidates.iter().filter(|c| request.tags.iter().any(|t| c.tag.as_deref().unwrap_or("none") == t));
-        if let Some(found) = least_loaded(matching) {
-            return Ok(found);
+        let matching: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| request.tags.iter().any(|t| c.tag.as_deref().unwrap_or("none") == t))
+            .collect();
+        if !matching.is_empty() {
+            return Ok(matching);
         }
         if request.required {
             return Err(NoChoice::TagUnavailable(request.display()));
         }
     }
-    least_loaded(candidates.iter().filter(|c| c.tag.is_none())).ok_or(NoChoice::NoServer)
+    let untagged: Vec<&Candidate> = candidates.iter().filter(|c| c.tag.is_none()).collect();
+    if untagged.is_empty() { Err(NoChoice::NoServer) } else { Ok(untagged) }
+}
+
+/// Picks the least loaded eligible server (ties go to the smallest id).
+pub fn choose<'a>(candidates: &'a [Candidate], request: &TagRequest) -> Result<&'a Candidate, NoChoice> {
+    least_loaded(eligible(candidates, request)?.into_iter()).ok_or(NoChoice::NoServer)
 }
 
 #[cfg(test)]
