@@ -16,6 +16,8 @@ pub struct Ctx {
     pub bbb: BbbClient,
     pub checksums: ChecksumPolicy,
     pub metrics: Metrics,
+    /// Names this process as a lease holder.
+    pub instance: String,
 }
 
 impl Ctx {
@@ -23,7 +25,8 @@ impl Ctx {
     pub fn new(config: Config, store: Arc<dyn MeetingStore>) -> Self {
         let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
         let checksums = config.checksum_policy();
-        Self { config, store, bbb, checksums, metrics: Metrics::default() }
+        let instance = uuid::Uuid::new_v4().to_string();
+        Self { config, store, bbb, checksums, metrics: Metrics::default(), instance }
     }
 
     /// Opens the configured store and builds the context.

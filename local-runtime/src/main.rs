@@ -3,6 +3,7 @@
 mod commands;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use commands::servers::ServersCommand;
@@ -63,8 +64,16 @@ enum Operation {
 
 #[derive(Subcommand)]
 enum Job {
-    /// Poll every server once and print what changed.
-    Poll,
+    /// Poll every server once and print what changed; with --every, keep polling (a poller Deployment, or a
+    /// CronJob that polls more often than once a minute with --for).
+    Poll {
+        /// Poll again after this long (e.g. 10s).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        every: Option<Duration>,
+        /// With --every: stop after this long (e.g. 50s).
+        #[arg(long = "for", value_parser = humantime::parse_duration, requires = "every")]
+        run_for: Option<Duration>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,15 +109,29 @@ async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::R
     Ok(())
 }
 
-async fn poll(ctx: &Ctx) -> anyhow::Result<()> {
-    let polls = jobs::poll::pass(ctx).await?;
-    println!("{}", serde_json::to_string_pretty(&polls)?);
-    Ok(())
+/// One poll pass, or one every `every` (for `run_for` at most); with `every`, a failed pass is logged and the
+/// next one runs.
+async fn poll(ctx: &Ctx, every: Option<Duration>, run_for: Option<Duration>) -> anyhow::Result<()> {
+    let deadline = run_for.map(|d| Instant::now() + d);
+    loop {
+        match jobs::poll::pass(ctx).await {
+            Ok(Some(polls)) => println!("{}", serde_json::to_string_pretty(&polls)?),
+            Ok(None) => println!("another replica is polling; this pass was skipped"),
+            Err(error) if every.is_some() => tracing::error!(%error, "poll pass failed"),
+            Err(error) => return Err(error.into()),
+        }
+        let Some(every) = every else { return Ok(()) };
+        if deadline.is_some_and(|deadline| Instant::now() + every > deadline) {
+            return Ok(());
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
     match operation {
-        Operation::Job { job: Job::Poll } | Operation::Poll => poll(ctx).await,
+        Operation::Job { job: Job::Poll { every, run_for } } => poll(ctx, every, run_for).await,
+        Operation::Poll => poll(ctx, None, None).await,
         Operation::Servers { command } => commands::servers::run(ctx, command.unwrap_or(ServersCommand::List)).await,
         Operation::Status { json } => commands::status::run(ctx, json).await,
         Operation::Meetings { command: None } => commands::meetings::list(ctx).await,

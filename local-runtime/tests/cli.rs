@@ -113,3 +113,13 @@ async fn panic_and_disable_end_meetings() {
     assert_eq!(json[0]["state"], "disabled");
     stdout(&scalelite(&db, &["servers", "panic", &id, "--keep-state"]));
 }
+
+#[test]
+fn job_poll_every_keeps_polling_until_for_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let output = stdout(&scalelite(&db, &["job", "poll", "--every", "100ms", "--for", "450ms"]));
+    let passes = output.lines().filter(|line| line.starts_with('[')).count();
+    assert!((3..=5).contains(&passes), "{passes} passes: {output}");
+    assert!(!scalelite(&db, &["job", "poll", "--for", "1s"]).status.success(), "--for needs --every");
+}

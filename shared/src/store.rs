@@ -122,4 +122,10 @@ pub trait MeetingStore: Send + Sync {
     async fn join_meeting(&self, meeting_id: &str) -> StoreResult<JoinTarget>;
     /// Checks the backend answers.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Takes (or renews) the lease `name` for `holder` until `ttl_ms` from now; false while another holder
+    /// has it. Keeps job passes from several replicas from overlapping.
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool>;
+    /// Gives the lease back if `holder` has it.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }

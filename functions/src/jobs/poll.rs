@@ -7,7 +7,7 @@ use scalelite_shared::bbb::meetings_xml::parse_meetings;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::Server;
-use scalelite_shared::store::{PollOutcome, PollReport};
+use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
 use serde::Serialize;
 
 use super::release::end_meetings;
@@ -15,6 +15,9 @@ use crate::Ctx;
 use crate::api::store_failure;
 use crate::registry::Outcome;
 use crate::request::{Accepts, authorize};
+
+/// The lease that keeps poll passes from overlapping.
+const LEASE: &str = "poll";
 
 /// What one pass did to one server.
 #[derive(Clone, Debug, Serialize)]
@@ -83,18 +86,33 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
 }
 
 /// One pass over every server, all polled in parallel.
-pub async fn pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, scalelite_shared::store::StoreError> {
+/// `None` when another replica holds the poll lease (its pass is running); the lease outlives a crashed
+/// holder by at most twice the BBB timeouts plus half a minute.
+pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
+    let config = &ctx.config;
+    let lease_ms = 2 * (config.connect_timeout + config.response_timeout).as_millis() + 30_000;
+    if !ctx.store.acquire_lease(LEASE, &ctx.instance, i64::try_from(lease_ms).unwrap_or(i64::MAX)).await? {
+        tracing::info!("another replica is polling; this pass is skipped");
+        return Ok(None);
+    }
     let started = std::time::Instant::now();
-    let servers = ctx.store.servers().await?;
-    let polls = join_all(servers.iter().map(|server| poll_server(ctx, server))).await;
+    let polls = match ctx.store.servers().await {
+        Ok(servers) => join_all(servers.iter().map(|server| poll_server(ctx, server))).await,
+        Err(error) => {
+            ctx.store.release_lease(LEASE, &ctx.instance).await?;
+            return Err(error);
+        }
+    };
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
-    Ok(polls.into_iter().flatten().collect())
+    ctx.store.release_lease(LEASE, &ctx.instance).await?;
+    Ok(Some(polls.into_iter().flatten().collect()))
 }
 
 /// `POST /scalelite/jobs/poll`: runs one pass, answers what it did (admin checksum, call name `poll`).
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     authorize(ctx, &req, "poll", Accepts::Json)?;
-    let polls = pass(ctx).await.map_err(store_failure)?;
-    let body = serde_json::to_vec(&polls).unwrap_or_default();
-    Ok(ApiResponse::json(StatusCode::OK, body))
+    Ok(match pass(ctx).await.map_err(store_failure)? {
+        Some(polls) => ApiResponse::json(StatusCode::OK, serde_json::to_vec(&polls).unwrap_or_default()),
+        None => ApiResponse::json(StatusCode::CONFLICT, r#"{"error":"another replica is polling"}"#),
+    })
 }

@@ -44,6 +44,11 @@ impl Keys {
         self.key(&format!("meeting:{id}"))
     }
 
+    /// scalelite-rs's own job leases.
+    pub fn lease(&self, name: &str) -> String {
+        self.key(&format!("lease:{name}"))
+    }
+
     /// scalelite-rs's own index of the meetings it placed on a server (upstream has none; it ignores it).
     pub fn server_meetings(&self, id: &str) -> String {
         self.key(&format!("server_meetings:{id}"))

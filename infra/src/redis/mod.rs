@@ -29,6 +29,16 @@ use keys::Keys;
 static SAVE_SERVER: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/save_server.lua")));
 static DESTROY_MEETING: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/destroy_meeting.lua")));
 static RESERVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/reserve.lua")));
+static ACQUIRE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "local holder = redis.call('GET', KEYS[1]) \
+         if holder and holder ~= ARGV[1] then return 0 end \
+         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1",
+    )
+});
+static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1")
+});
 static RECORD_POLL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/record_poll.lua")));
 
 /// How often a placement or a poll is recomputed when a concurrent change got in first.
@@ -406,6 +416,27 @@ impl MeetingStore for RedisStore {
             .await
             .map_err(backend)?;
         Ok(JoinTarget::Server(server))
+    }
+
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let taken: i64 = ACQUIRE_LEASE
+            .key(self.keys.lease(name))
+            .arg(holder)
+            .arg(ttl_ms.max(1))
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(backend)?;
+        Ok(taken == 1)
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let _: i64 = RELEASE_LEASE
+            .key(self.keys.lease(name))
+            .arg(holder)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     async fn ping(&self) -> StoreResult<()> {

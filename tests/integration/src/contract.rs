@@ -190,6 +190,19 @@ pub async fn expired_meetings_are_gone(store: Arc<dyn MeetingStore>) {
     assert!(matches!(store.place_meeting(&placement("short", "")).await.unwrap(), Placed::New { .. }));
 }
 
+pub async fn leases_exclude_other_holders(store: Arc<dyn MeetingStore>) {
+    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap());
+    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap(), "the holder renews");
+    assert!(!store.acquire_lease("poll", "b", 60_000).await.unwrap());
+    assert!(store.acquire_lease("import", "b", 60_000).await.unwrap(), "leases are by name");
+    store.release_lease("poll", "b").await.unwrap();
+    assert!(!store.acquire_lease("poll", "b", 60_000).await.unwrap(), "only the holder releases");
+    store.release_lease("poll", "a").await.unwrap();
+    assert!(store.acquire_lease("poll", "b", 1).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap(), "an expired lease is free");
+}
+
 /// 8 tasks place 1,000 meetings at once over 10 servers: one server each, spread within 1, no reservation lost.
 pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
     for i in 0..10 {
@@ -266,6 +279,12 @@ macro_rules! store_contract {
         async fn expired_meetings_are_gone() {
             if let Some((store, _guard)) = $open.await {
                 $crate::contract::expired_meetings_are_gone(store).await;
+            }
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn leases_exclude_other_holders() {
+            if let Some((store, _guard)) = $open.await {
+                $crate::contract::leases_exclude_other_holders(store).await;
             }
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
