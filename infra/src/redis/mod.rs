@@ -184,21 +184,7 @@ impl MeetingStore for RedisStore {
         let Some(mut server) = self.server(id).await? else {
             return Ok(None);
         };
-        if let Some(url) = &update.url {
-            url.clone_into(&mut server.url);
-        }
-        if let Some(secret) = &update.secret {
-            secret.clone_into(&mut server.secret);
-        }
-        if let Some(multiplier) = update.load_multiplier {
-            server.load_multiplier = multiplier;
-        }
-        if let Some(tag) = &update.tag {
-            server.tag.clone_from(tag);
-        }
-        if let Some(state) = update.state {
-            server.state = state;
-        }
+        update.apply(&mut server);
         if !self.save_server(&server, "existing").await? {
             return Ok(None);
         }
@@ -233,12 +219,7 @@ impl MeetingStore for RedisStore {
             let Some(server) = self.server(server_id).await? else {
                 return Ok(PollOutcome::default());
             };
-            let current = Health {
-                online: server.online,
-                healthy_counter: server.healthy_counter,
-                unhealthy_counter: server.unhealthy_counter,
-            };
-            let (health, verdict) = step(current, report.meetings.is_some(), report.health);
+            let (health, verdict) = step(Health::from(&server), report.meetings.is_some(), report.health);
             let placed = self.indexed_meetings(server_id).await?;
             let reported = report.meetings.as_deref().unwrap_or_default();
             let running: HashSet<&str> = reported.iter().map(|m| m.meeting_id.as_str()).collect();

@@ -19,12 +19,7 @@ pub(crate) async fn record(
     let Some(mut server) = servers::find(&mut *db, server_id).await? else {
         return Ok(PollOutcome::default());
     };
-    let current = Health {
-        online: server.online,
-        healthy_counter: server.healthy_counter,
-        unhealthy_counter: server.unhealthy_counter,
-    };
-    let (health, verdict) = step(current, report.meetings.is_some(), report.health);
+    let (health, verdict) = step(Health::from(&server), report.meetings.is_some(), report.health);
     server.online = health.online;
     server.healthy_counter = health.healthy_counter;
     server.unhealthy_counter = health.unhealthy_counter;

@@ -1,6 +1,6 @@
 //! Server rows: reads, inserts, state changes and load increments.
 
-use scalelite_shared::model::{Server, ServerState, ServerUpdate};
+use scalelite_shared::model::{Server, ServerUpdate};
 use scalelite_shared::store::{StoreError, StoreResult};
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
@@ -84,29 +84,12 @@ pub(crate) async fn save(db: &mut SqliteConnection, server: &Server) -> StoreRes
     Ok(())
 }
 
-/// Applies `update`; entering `disabled` forgets the load, as upstream drops a disabled server's load.
+/// Applies `update` to the stored server.
 pub(crate) async fn update(db: &mut SqliteConnection, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
     let Some(mut server) = find(&mut *db, id).await? else {
         return Ok(None);
     };
-    if let Some(url) = &update.url {
-        url.clone_into(&mut server.url);
-    }
-    if let Some(secret) = &update.secret {
-        secret.clone_into(&mut server.secret);
-    }
-    if let Some(multiplier) = update.load_multiplier {
-        server.load_multiplier = multiplier;
-    }
-    if let Some(tag) = &update.tag {
-        server.tag.clone_from(tag);
-    }
-    if let Some(state) = update.state {
-        server.state = state;
-        if state == ServerState::Disabled {
-            server.load = None;
-        }
-    }
+    update.apply(&mut server);
     save(db, &server).await?;
     Ok(Some(server))
 }

@@ -1,5 +1,7 @@
 //! The per-server health state machine of the poller: healthy and unhealthy thresholds.
 
+use crate::model::Server;
+
 /// Thresholds from `SERVER_HEALTHY_THRESHOLD` and `SERVER_UNHEALTHY_THRESHOLD`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HealthRules {
@@ -13,6 +15,16 @@ pub struct Health {
     pub online: bool,
     pub healthy_counter: u32,
     pub unhealthy_counter: u32,
+}
+
+impl From<&Server> for Health {
+    fn from(server: &Server) -> Self {
+        Self {
+            online: server.online,
+            healthy_counter: server.healthy_counter,
+            unhealthy_counter: server.unhealthy_counter,
+        }
+    }
 }
 
 /// What a poll result does to the server.

@@ -90,3 +90,28 @@ pub struct ServerUpdate {
     pub tag: Option<Option<String>>,
     pub state: Option<ServerState>,
 }
+
+impl ServerUpdate {
+    /// Applies the change to `server`; entering `disabled` forgets its load, as upstream drops a disabled
+    /// server's load.
+    pub fn apply(&self, server: &mut Server) {
+        if let Some(url) = &self.url {
+            url.clone_into(&mut server.url);
+        }
+        if let Some(secret) = &self.secret {
+            secret.clone_into(&mut server.secret);
+        }
+        if let Some(multiplier) = self.load_multiplier {
+            server.load_multiplier = multiplier;
+        }
+        if let Some(tag) = &self.tag {
+            server.tag.clone_from(tag);
+        }
+        if let Some(state) = self.state {
+            server.state = state;
+            if state == ServerState::Disabled {
+                server.load = None;
+            }
+        }
+    }
+}
