@@ -245,53 +245,25 @@ pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
 #[macro_export]
 macro_rules! store_contract {
     ($open:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn servers_are_kept() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::servers_are_kept(store).await;
+        $crate::store_contract!($open;
+            servers_are_kept,
+            placement_reserves_and_reuses,
+            voice_bridges_are_unique,
+            dead_servers_lose_their_meetings,
+            polls_end_meetings_and_drain_cordoned_servers,
+            expired_meetings_are_gone,
+            leases_exclude_other_holders,
+            concurrent_placements_spread_evenly
+        );
+    };
+    ($open:expr; $($case:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                if let Some((store, _guard)) = $open.await {
+                    $crate::contract::$case(store).await;
+                }
             }
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn placement_reserves_and_reuses() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::placement_reserves_and_reuses(store).await;
-            }
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn voice_bridges_are_unique() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::voice_bridges_are_unique(store).await;
-            }
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn dead_servers_lose_their_meetings() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::dead_servers_lose_their_meetings(store).await;
-            }
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn polls_end_meetings_and_drain_cordoned_servers() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::polls_end_meetings_and_drain_cordoned_servers(store).await;
-            }
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn expired_meetings_are_gone() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::expired_meetings_are_gone(store).await;
-            }
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn leases_exclude_other_holders() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::leases_exclude_other_holders(store).await;
-            }
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn concurrent_placements_spread_evenly() {
-            if let Some((store, _guard)) = $open.await {
-                $crate::contract::concurrent_placements_spread_evenly(store).await;
-            }
-        }
+        )+
     };
 }
