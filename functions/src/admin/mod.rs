@@ -56,11 +56,6 @@ pub(crate) fn id_of(value: &Value) -> Option<String> {
     }
 }
 
-/// A decimal as upstream's JSON shows it: `"1.0"`, `"2.5"`.
-fn decimal(value: f64) -> String {
-    if value.fract() == 0.0 { format!("{value:.1}") } else { value.to_string() }
-}
-
 /// The server object of the admin API.
 pub(crate) fn server_json(server: &Server) -> Value {
     json!({
@@ -71,7 +66,7 @@ pub(crate) fn server_json(server: &Server) -> Value {
         "bbb_version": server.bbb_version.clone().unwrap_or_default(),
         "state": server.state.as_str(),
         "load": server.load.map_or_else(|| json!("unavailable"), |load| json!(load)),
-        "load_multiplier": decimal(server.load_multiplier),
+        "load_multiplier": server.load_multiplier_text(),
         "online": if server.online { "online" } else { "offline" },
     })
 }
@@ -91,12 +86,6 @@ pub(crate) fn load_multiplier(value: Option<&Value>) -> Option<Option<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimals_like_upstream() {
-        assert_eq!(decimal(1.0), "1.0");
-        assert_eq!(decimal(2.5), "2.5");
-    }
 
     #[test]
     fn multipliers() {

@@ -93,7 +93,7 @@ impl RedisStore {
             .arg(&server.secret)
             .arg(server.tag.as_deref().unwrap_or(""))
             .arg(server.state.as_str())
-            .arg(server.load_multiplier.to_string())
+            .arg(server.load_multiplier_text())
             .invoke_async(&mut self.conn())
             .await
             .map_err(backend)?;

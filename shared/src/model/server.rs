@@ -74,6 +74,12 @@ impl Server {
         }
     }
 
+    /// The multiplier as upstream writes its decimals: `1.0`, `2.5`.
+    pub fn load_multiplier_text(&self) -> String {
+        let value = self.load_multiplier;
+        if value.fract() == 0.0 { format!("{value:.1}") } else { value.to_string() }
+    }
+
     /// Joins go to online servers that are not disabled (cordoned servers keep their meetings).
     pub fn accepts_joins(&self) -> bool {
         self.online && self.state != ServerState::Disabled
@@ -113,5 +119,29 @@ impl ServerUpdate {
                 server.load = None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipliers_read_like_upstream_decimals() {
+        let mut server = Server::new("a", "u", "s");
+        assert_eq!(server.load_multiplier_text(), "1.0");
+        server.load_multiplier = 2.5;
+        assert_eq!(server.load_multiplier_text(), "2.5");
+    }
+
+    #[test]
+    fn disabling_forgets_the_load() {
+        let mut server = Server::new("a", "u", "s");
+        server.load = Some(3.0);
+        ServerUpdate { state: Some(ServerState::Cordoned), ..ServerUpdate::default() }.apply(&mut server);
+        assert_eq!(server.load, Some(3.0));
+        ServerUpdate { state: Some(ServerState::Disabled), tag: Some(Some("t".into())), ..ServerUpdate::default() }
+            .apply(&mut server);
+        assert_eq!((server.load, server.tag.as_deref()), (None, Some("t")));
     }
 }
