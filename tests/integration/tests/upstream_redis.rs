@@ -92,8 +92,8 @@ async fn an_upstream_redis_is_served() {
     assert_eq!(placed["tenant_id"], "");
     let owner: String = redis.hget(key("voice_bridges"), &placed["voice_bridge"]).await.unwrap();
     assert_eq!(owner, "new-room");
-    let multiplier: String = redis.hget(key("server:bbb-b"), "load_multiplier").await.unwrap_or_default();
-    assert_eq!(multiplier, "", "untouched fields stay as upstream left them");
+    let multiplier: Option<String> = redis.hget(key("server:bbb-b"), "load_multiplier").await.unwrap();
+    assert_eq!(multiplier, None, "untouched fields stay as upstream left them");
     let ttl: i64 = redis.ttl(key("meeting:new-room")).await.unwrap();
     assert!(ttl > 86_000, "DEFAULT_MEETING_TTL applies: {ttl}");
 
