@@ -123,3 +123,69 @@ fn job_poll_every_keeps_polling_until_for_ends() {
     assert!((3..=5).contains(&passes), "{passes} passes: {output}");
     assert!(!scalelite(&db, &["job", "poll", "--for", "1s"]).status.success(), "--for needs --every");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn servers_sync_and_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let fleet = Fleet::start(3).await.unwrap();
+    let file = dir.path().join("servers.yml");
+    let entry = |i: usize, extra: &str| {
+        let sim = &fleet.servers[i];
+        format!("  sim{i}:\n    url: {}\n    secret: {}\n{extra}", sim.url(), sim.secret())
+    };
+    std::fs::write(
+        &file,
+        format!("servers:\n{}{}", entry(0, "    tag: gpu\n"), entry(1, "    enabled: false\n    load_multiplier: 2\n")),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+
+    let dry = stdout(&scalelite(&db, &["servers", "sync", file, "--dry-run"]));
+    assert!(dry.contains("would add server sim0"), "{dry}");
+    assert!(stdout(&scalelite(&db, &["servers"])).contains("No servers are configured"), "a dry run changes nothing");
+
+    stdout(&scalelite(&db, &["servers", "sync", file]));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&scalelite(&db, &["status", "--json"]))).unwrap();
+    assert_eq!(
+        (json[0]["id"].clone(), json[0]["state"].clone(), json[0]["tag"].clone()),
+        ("sim0".into(), "enabled".into(), "gpu".into())
+    );
+    assert_eq!(json[1]["state"], "cordoned");
+    assert!(stdout(&scalelite(&db, &["servers", "sync", file])).is_empty(), "a second sync changes nothing");
+
+    let dumped = stdout(&scalelite(&db, &["servers", "yaml"]));
+    assert!(
+        dumped.contains("sim1:") && dumped.contains("load_multiplier: 2.0") && dumped.contains("enabled: false"),
+        "{dumped}"
+    );
+    let verbose = stdout(&scalelite(&db, &["servers", "yaml", "--verbose"]));
+    assert!(verbose.contains("load: -1.0") && verbose.contains("online: false"), "{verbose}");
+    let again = dir.path().join("again.yml");
+    std::fs::write(&again, &verbose).unwrap();
+    assert!(
+        stdout(&scalelite(&db, &["servers", "sync", again.to_str().unwrap()])).is_empty(),
+        "the verbose dump syncs back unchanged"
+    );
+
+    // sim1 leaves the file: without meetings it is removed; in keep mode it stays.
+    std::fs::write(file, format!("servers:\n{}", entry(0, "    tag: gpu\n"))).unwrap();
+    let kept = stdout(&scalelite(&db, &["servers", "sync", file, "--mode", "keep"]));
+    assert!(kept.contains("keep server sim1"), "{kept}");
+    let removed = stdout(&scalelite(&db, &["servers", "sync", file]));
+    assert!(removed.contains("remove server sim1"), "{removed}");
+    assert!(!stdout(&scalelite(&db, &["servers"])).contains("sim1"));
+
+    for bad in [
+        "servers:\n  x:\n    secret: s\n    colour: red\n",
+        "servers:\n  x:\n    url: https://x/bigbluebutton/api\n",
+        "servers:\n  'bad id':\n    secret: s\n",
+        "servers:\n  x:\n    secret: s\n    load_multiplier: 0\n",
+        "servers: [",
+    ] {
+        std::fs::write(file, bad).unwrap();
+        let output = scalelite(&db, &["servers", "sync", file]);
+        assert!(!output.status.success(), "{bad:?} should be refused");
+    }
+    assert_eq!(stdout(&scalelite(&db, &["servers"])).matches("id: ").count(), 1, "a refused file changes nothing");
+}

@@ -3,6 +3,7 @@
 pub mod meetings;
 pub mod servers;
 pub mod status;
+pub mod sync;
 
 use std::io::{BufRead, Write};
 

@@ -8,6 +8,7 @@ use scalelite_functions::admin::panic_server::panic;
 use scalelite_shared::model::{Server, ServerState, ServerUpdate};
 
 use super::confirm;
+use super::sync::{self, Mode};
 
 #[derive(Subcommand)]
 pub enum ServersCommand {
@@ -53,6 +54,21 @@ pub enum ServersCommand {
         id: String,
         #[arg(long)]
         keep_state: bool,
+    },
+    /// Make the pool match a YAML file (`-` for standard input), in upstream's `servers:` format.
+    Sync {
+        file: String,
+        /// What happens to servers the file does not list.
+        #[arg(long, value_enum, default_value = "cordon")]
+        mode: Mode,
+        /// Print what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the pool in the YAML format `sync` reads (--verbose adds state, load, version, online).
+    Yaml {
+        #[arg(long)]
+        verbose: bool,
     },
 }
 
@@ -138,6 +154,8 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
             }
             println!("OK");
         }
+        ServersCommand::Sync { file, mode, dry_run } => sync::sync(ctx, &file, mode, dry_run).await?,
+        ServersCommand::Yaml { verbose } => sync::dump(ctx, verbose).await?,
         ServersCommand::Panic { id, keep_state } => match panic(ctx, &id, keep_state).await? {
             None => bail!("no server with id {id}"),
             Some(true) => println!("OK"),
