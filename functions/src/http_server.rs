@@ -17,8 +17,8 @@ use tokio::net::TcpListener;
 use crate::Ctx;
 use crate::registry::{self, Function};
 
-/// Paths a single-function deployment answers itself (Knative and OpenFaaS probes).
-const PROBES: &[&str] = &["/healthz", "/_/health", "/_/ready"];
+/// Probes a single-function deployment answers besides its function (Knative and OpenFaaS).
+const PROBES: &[&str] = &["live", "ready"];
 
 /// Which functions a process serves.
 #[derive(Clone, Copy)]
@@ -40,8 +40,13 @@ impl App {
     pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
         match self.mode {
             Mode::All => registry::dispatch(&self.ctx, req).await,
-            Mode::One(_) if PROBES.contains(&req.path.as_str()) => ApiResponse::text(StatusCode::OK, "OK"),
-            Mode::One(function) => registry::call(&self.ctx, function, req).await,
+            Mode::One(function) => {
+                let probe = PROBES
+                    .iter()
+                    .filter_map(|name| registry::find(name))
+                    .find(|probe| probe.paths.contains(&req.path.as_str()));
+                registry::call(&self.ctx, probe.unwrap_or(function), req).await
+            }
         }
     }
 }

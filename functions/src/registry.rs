@@ -77,6 +77,8 @@ pub static FUNCTIONS: &[Function] = &[
         handler: handler!(api::insert_document::run),
     },
     Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
+    Function { name: "live", methods: GET, paths: &["/healthz", "/_/health"], handler: handler!(api::health::live) },
+    Function { name: "ready", methods: GET, paths: &["/readyz", "/_/ready"], handler: handler!(api::health::ready) },
     Function { name: "metrics", methods: GET, paths: &["/metrics"], handler: handler!(api::metrics::run) },
     Function {
         name: "getServers",

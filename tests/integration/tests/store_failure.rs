@@ -1,0 +1,117 @@
+//! A store that fails: every handler answers its documented error, and readiness says not ready.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use http::Method;
+use scalelite_functions::Ctx;
+use scalelite_functions::http_server::{App, Mode};
+use scalelite_shared::api::ApiRequest;
+use scalelite_shared::bbb::checksum::{Algorithm, sign};
+use scalelite_shared::config::Config;
+use scalelite_shared::model::{Meeting, Server, ServerUpdate};
+use scalelite_shared::store::{
+    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
+};
+
+/// Every call fails as an unreachable backend does.
+struct BrokenStore;
+
+fn down<T>() -> StoreResult<T> {
+    Err(StoreError::Backend("connection refused".into()))
+}
+
+#[async_trait]
+impl MeetingStore for BrokenStore {
+    async fn servers(&self) -> StoreResult<Vec<Server>> {
+        down()
+    }
+    async fn server(&self, _: &str) -> StoreResult<Option<Server>> {
+        down()
+    }
+    async fn add_server(&self, _: &Server) -> StoreResult<()> {
+        down()
+    }
+    async fn update_server(&self, _: &str, _: &ServerUpdate) -> StoreResult<Option<Server>> {
+        down()
+    }
+    async fn delete_server(&self, _: &str) -> StoreResult<bool> {
+        down()
+    }
+    async fn record_poll(&self, _: &str, _: &PollReport) -> StoreResult<PollOutcome> {
+        down()
+    }
+    async fn meeting(&self, _: &str) -> StoreResult<Option<Meeting>> {
+        down()
+    }
+    async fn meetings_on(&self, _: &str) -> StoreResult<Vec<Meeting>> {
+        down()
+    }
+    async fn place_meeting(&self, _: &Placement) -> Result<Placed, PlaceError> {
+        Err(down::<()>().unwrap_err().into())
+    }
+    async fn delete_meeting(&self, _: &str) -> StoreResult<Option<Meeting>> {
+        down()
+    }
+    async fn join_meeting(&self, _: &str) -> StoreResult<JoinTarget> {
+        down()
+    }
+    async fn ping(&self) -> StoreResult<()> {
+        down()
+    }
+    async fn acquire_lease(&self, _: &str, _: &str, _: i64) -> StoreResult<bool> {
+        down()
+    }
+    async fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
+        down()
+    }
+}
+
+fn app(mode: Mode) -> App {
+    let config = Config::from_lookup(|name| (name == "LOADBALANCER_SECRET").then(|| "s".to_owned())).unwrap();
+    App { ctx: Arc::new(Ctx::new(config, Arc::new(BrokenStore))), mode }
+}
+
+fn signed(path: &str, call: &str, query: &str) -> ApiRequest {
+    let checksum = sign(Algorithm::Sha1, call, query, "s");
+    let separator = if query.is_empty() { "" } else { "&" };
+    ApiRequest::get(path, &format!("{query}{separator}checksum={checksum}"))
+}
+
+#[tokio::test]
+async fn every_call_answers_its_documented_error() {
+    let app = app(Mode::All);
+    let calls = [
+        ("create", "meetingID=a&name=a"),
+        ("join", "meetingID=a&fullName=x"),
+        ("end", "meetingID=a"),
+        ("isMeetingRunning", "meetingID=a"),
+        ("getMeetingInfo", "meetingID=a"),
+        ("getMeetings", ""),
+    ];
+    for (call, query) in calls {
+        let answer = app.handle(signed(&format!("/bigbluebutton/api/{call}"), call, query)).await;
+        let body = String::from_utf8_lossy(&answer.body).into_owned();
+        assert_eq!(answer.status, 200, "{call}");
+        assert!(body.contains("<messageKey>internalError</messageKey>"), "{call}: {body}");
+        assert!(!body.contains("connection refused"), "{call}: store details stay in the logs");
+    }
+    let admin = app.handle(signed("/scalelite/api/getServers", "getServers", "")).await;
+    assert!(String::from_utf8_lossy(&admin.body).contains("internalError"));
+    let mut poll = signed("/scalelite/jobs/poll", "poll", "");
+    poll.method = Method::POST;
+    assert!(String::from_utf8_lossy(&app.handle(poll).await.body).contains("internalError"));
+
+    let health = app.handle(ApiRequest::get("/health_check", "")).await;
+    assert_eq!(health.status, 200);
+    assert!(String::from_utf8_lossy(&health.body).starts_with("Health Check Failure"));
+    assert_eq!(app.handle(ApiRequest::get("/readyz", "")).await.status, 503);
+    assert_eq!(app.handle(ApiRequest::get("/healthz", "")).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_single_function_pod_reports_not_ready() {
+    let app = app(Mode::One(scalelite_functions::registry::find("join").unwrap()));
+    assert_eq!(app.handle(ApiRequest::get("/_/ready", "")).await.status, 503);
+    assert_eq!(app.handle(ApiRequest::get("/_/health", "")).await.status, 200);
+}
