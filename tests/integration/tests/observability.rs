@@ -34,3 +34,28 @@ async fn metrics_count_requests_polls_and_servers() {
         "the demo start polls once, the test once"
     );
 }
+
+/// Every metric the Grafana dashboard queries is one `/metrics` exposes, so the two cannot drift apart.
+#[tokio::test]
+async fn the_grafana_dashboard_queries_only_exported_metrics() {
+    let harness = Harness::start(2).await;
+    harness.create("d").await;
+    harness.sim(1).go_down().await;
+    harness.poll().await; // a failed poll, so its counter has a sample
+    let exposed = harness.get_url(&format!("{}/metrics", harness.running.base_url())).await.body;
+    let dashboard: serde_json::Value =
+        serde_json::from_str(include_str!("../../../kubernetes/grafana/scalelite-dashboard.json")).unwrap();
+    let mut queried = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for name in
+                expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("scalelite_"))
+            {
+                queried += 1;
+                assert!(exposed.lines().any(|line| line.starts_with(name)), "{name} is not exported:\n{exposed}");
+            }
+        }
+    }
+    assert!(queried >= 9);
+}
