@@ -1,7 +1,9 @@
-//! The domain objects: BBB servers in the pool and the meetings placed on them.
+//! The domain objects: BBB servers in the pool, the meetings placed on them, and the recordings index.
 
 mod meeting;
+mod recording;
 mod server;
 
 pub use meeting::Meeting;
+pub use recording::{PlaybackFormat, RECORDING_STATES, Recording, Thumbnail};
 pub use server::{Server, ServerState, ServerStats, ServerUpdate};

@@ -8,6 +8,10 @@ use crate::balance::tags::TagRequest;
 use crate::bbb::meetings_xml::MeetingEntry;
 use crate::model::{Meeting, Server, ServerUpdate};
 
+mod recordings;
+
+pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
+
 /// A store failure: the backend could not be reached or refused the change.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
