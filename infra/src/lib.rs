@@ -1,5 +1,6 @@
 //! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis), chosen by configuration.
 
+pub mod recordings_fs;
 pub mod redis;
 pub mod sqlite;
 

@@ -53,4 +53,9 @@ impl Keys {
     pub fn server_meetings(&self, id: &str) -> String {
         self.key(&format!("server_meetings:{id}"))
     }
+
+    /// A protected recording's single-use token, as upstream names it.
+    pub fn token(&self, token: &str) -> String {
+        self.key(&format!("protector_token_{token}"))
+    }
 }

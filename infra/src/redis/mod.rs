@@ -420,6 +420,23 @@ impl MeetingStore for RedisStore {
         Ok(())
     }
 
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        let ttl = u64::try_from(ttl_ms).unwrap_or(0).max(1);
+        self.conn().pset_ex(self.keys.token(token), value, ttl).await.map_err(backend)
+    }
+
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
+        // GET and DEL in one MULTI, as upstream does (GETDEL needs Redis 6.2).
+        let (value, _): (Option<String>, i64) = redis::pipe()
+            .atomic()
+            .get(self.keys.token(token))
+            .del(self.keys.token(token))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(backend)?;
+        Ok(value)
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         let _: String = redis::cmd("PING").query_async(&mut self.conn()).await.map_err(backend)?;
         Ok(())

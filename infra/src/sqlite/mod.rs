@@ -1,8 +1,9 @@
-//! The embedded store: servers and meetings in one SQLite file (WAL, busy timeout, `BEGIN IMMEDIATE`).
+//! The embedded store: servers, meetings and the recordings index in one SQLite file (WAL, busy timeout, `BEGIN IMMEDIATE`).
 
 mod join_ledger;
 mod meetings;
 mod poll;
+mod recordings;
 mod rows;
 mod servers;
 mod writer;
@@ -12,9 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use scalelite_shared::model::{Meeting, Server, ServerUpdate};
+use std::collections::HashMap;
+
+use scalelite_shared::model::{Meeting, Recording, Server, ServerUpdate};
 use scalelite_shared::store::{
-    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
+    ImportMark, JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, RecordingEdits,
+    RecordingQuery, RecordingStore, StoreError, StoreResult,
 };
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -145,7 +149,83 @@ impl MeetingStore for SqliteStore {
         Ok(())
     }
 
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        let now = scalelite_shared::clock::now_ms();
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM recording_tokens WHERE expires_at_ms <= ?")
+            .bind(now)
+            .execute(tx.conn())
+            .await
+            .map_err(backend)?;
+        sqlx::query("INSERT OR REPLACE INTO recording_tokens (token, value, expires_at_ms) VALUES (?, ?, ?)")
+            .bind(token)
+            .bind(value)
+            .bind(now.saturating_add(ttl_ms))
+            .execute(tx.conn())
+            .await
+            .map_err(backend)?;
+        tx.commit().await
+    }
+
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
+        let now = scalelite_shared::clock::now_ms();
+        let taken: Option<(String, i64)> =
+            sqlx::query_as("DELETE FROM recording_tokens WHERE token = ? RETURNING value, expires_at_ms")
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(taken.filter(|(_, expires)| *expires > now).map(|(value, _)| value))
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
+    }
+}
+
+#[async_trait]
+impl RecordingStore for SqliteStore {
+    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
+        let mut tx = self.write().await?;
+        recordings::import(tx.conn(), recording).await?;
+        tx.commit().await?;
+        let query = RecordingQuery { record_ids: vec![recording.record_id.clone()], ..RecordingQuery::default() };
+        recordings::find(&self.pool, &query)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend(format!("recording {} vanished after import", recording.record_id)))
+    }
+
+    async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+        recordings::find(&self.pool, query).await
+    }
+
+    async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        recordings::set_published(tx.conn(), record_id, published).await?;
+        tx.commit().await
+    }
+
+    async fn update_recordings(&self, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let changed = recordings::update(tx.conn(), record_ids, edits).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn delete_recording(&self, record_id: &str) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        recordings::delete(tx.conn(), record_id).await?;
+        tx.commit().await
+    }
+
+    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
+        recordings::marks(&self.pool).await
+    }
+
+    async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        recordings::mark(tx.conn(), source, mark).await?;
+        tx.commit().await
     }
 }

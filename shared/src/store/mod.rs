@@ -132,4 +132,9 @@ pub trait MeetingStore: Send + Sync {
     async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool>;
     /// Gives the lease back if `holder` has it.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+
+    /// Keeps a single-use token (protected recordings) with its value for `ttl_ms`.
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()>;
+    /// Takes a token: its value if it exists and has not expired; it is gone afterwards either way.
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>>;
 }

@@ -1,0 +1,184 @@
+//! Unpacks a recording tar (plain or gzip) into a fresh directory, refusing anything that could write
+//! outside it or fill the disk: absolute paths, `..`, links, devices, and archives past the size limits.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Component, Path, PathBuf};
+
+use flate2::read::GzDecoder;
+use tar::{Archive, EntryType};
+
+/// The most a tar may unpack to.
+#[derive(Clone, Copy, Debug)]
+pub struct ExtractLimits {
+    pub max_bytes: u64,
+    pub max_entries: u64,
+}
+
+/// Why a tar was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("cannot read the archive: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("entry {0:?} leaves the recording directory")]
+    UnsafePath(String),
+    #[error("entry {path:?} is a {kind}, which recordings never contain")]
+    UnsafeType { path: String, kind: String },
+    #[error("entry {0:?} is cut short")]
+    Truncated(String),
+    #[error("the archive unpacks to more than {0} bytes")]
+    TooLarge(u64),
+    #[error("the archive has more than {0} entries")]
+    TooManyEntries(u64),
+}
+
+/// The entry's path below the destination, or an error if it is absolute or climbs out.
+fn relative(path: &Path) -> Result<PathBuf, ExtractError> {
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => clean.push(part),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                return Err(ExtractError::UnsafePath(path.display().to_string()));
+            }
+        }
+    }
+    Ok(clean)
+}
+
+/// Opens `tar_path`, decompressing gzip when it starts with gzip's magic bytes.
+fn open(tar_path: &Path) -> Result<Box<dyn Read>, ExtractError> {
+    let mut reader = BufReader::new(File::open(tar_path)?);
+    let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gzip { Box::new(GzDecoder::new(reader)) } else { Box::new(reader) })
+}
+
+/// Unpacks `tar_path` into `dest` (which must exist and be empty), within `limits`.
+pub fn extract(tar_path: &Path, dest: &Path, limits: ExtractLimits) -> Result<(), ExtractError> {
+    let mut archive = Archive::new(open(tar_path)?);
+    let mut written: u64 = 0;
+    let mut entries: u64 = 0;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        entries += 1;
+        if entries > limits.max_entries {
+            return Err(ExtractError::TooManyEntries(limits.max_entries));
+        }
+        let path = entry.path()?.into_owned();
+        let kind = entry.header().entry_type();
+        let target = dest.join(relative(&path)?);
+        match kind {
+            EntryType::Directory => fs::create_dir_all(&target)?,
+            EntryType::Regular | EntryType::Continuous => {
+                if let Some(parent) = target.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                let declared = entry.size();
+                let remaining = limits.max_bytes.saturating_sub(written);
+                if declared > remaining {
+                    return Err(ExtractError::TooLarge(limits.max_bytes));
+                }
+                let mut file = File::create(&target)?;
+                let copied = std::io::copy(&mut (&mut entry).take(declared), &mut file)?;
+                if copied < declared {
+                    return Err(ExtractError::Truncated(path.display().to_string()));
+                }
+                written += copied;
+            }
+            // Extended headers describe the next entry; the tar reader applies them.
+            EntryType::XGlobalHeader | EntryType::XHeader => {}
+            other => {
+                return Err(ExtractError::UnsafeType { path: path.display().to_string(), kind: format!("{other:?}") });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use tar::{Builder, Header};
+
+    use super::*;
+
+    const LIMITS: ExtractLimits = ExtractLimits { max_bytes: 1 << 20, max_entries: 100 };
+
+    fn header(path: &str, kind: EntryType, size: u64) -> Header {
+        let mut header = Header::new_gnu();
+        // set_path refuses `..`; hostile archives write the name bytes directly.
+        header.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
+        header.set_entry_type(kind);
+        header.set_size(size);
+        header.set_mode(0o644);
+        header.set_cksum();
+        header
+    }
+
+    fn tar_of(entries: &[(&str, EntryType, &[u8])]) -> Vec<u8> {
+        let mut builder = Builder::new(Vec::new());
+        for (path, kind, data) in entries {
+            let header = header(path, *kind, data.len() as u64);
+            builder.append(&header, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn run(bytes: &[u8]) -> (tempfile::TempDir, Result<(), ExtractError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let tar = dir.path().join("r.tar");
+        fs::write(&tar, bytes).unwrap();
+        let dest = dir.path().join("out");
+        fs::create_dir(&dest).unwrap();
+        let result = extract(&tar, &dest, LIMITS);
+        (dir, result)
+    }
+
+    #[test]
+    fn unpacks_a_recording() {
+        let (dir, result) = run(&tar_of(&[
+            ("presentation/r1/", EntryType::Directory, b""),
+            ("presentation/r1/metadata.xml", EntryType::Regular, b"<recording/>"),
+        ]));
+        result.unwrap();
+        assert_eq!(fs::read(dir.path().join("out/presentation/r1/metadata.xml")).unwrap(), b"<recording/>");
+    }
+
+    #[test]
+    fn refuses_escapes_and_links() {
+        for path in ["../evil", "/etc/evil", "presentation/../../evil"] {
+            let (dir, result) = run(&tar_of(&[(path, EntryType::Regular, b"x")]));
+            assert!(matches!(result, Err(ExtractError::UnsafePath(_))), "{path}: {result:?}");
+            assert!(!dir.path().join("evil").exists());
+        }
+        for kind in [EntryType::Symlink, EntryType::Link, EntryType::Char, EntryType::Fifo] {
+            let (_dir, result) = run(&tar_of(&[("presentation/r1/x", kind, b"")]));
+            assert!(matches!(result, Err(ExtractError::UnsafeType { .. })), "{kind:?}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_decompression_bomb() {
+        let big = vec![0u8; 2 << 20];
+        let plain = tar_of(&[("presentation/r1/big", EntryType::Regular, &big)]);
+        let mut gzip = GzEncoder::new(Vec::new(), Compression::best());
+        gzip.write_all(&plain).unwrap();
+        let packed = gzip.finish().unwrap();
+        assert!(packed.len() < 20_000, "the bomb is small: {}", packed.len());
+        let (_dir, result) = run(&packed);
+        assert!(matches!(result, Err(ExtractError::TooLarge(_))), "{result:?}");
+    }
+
+    #[test]
+    fn refuses_truncated_and_garbage_archives() {
+        let whole = tar_of(&[("presentation/r1/metadata.xml", EntryType::Regular, &[b'x'; 2000])]);
+        let (_dir, result) = run(&whole[..700]);
+        assert!(result.is_err(), "a truncated tar fails");
+        let (_dir, result) = run(&[0x1f, 0x8b, 1, 2, 3]);
+        assert!(result.is_err(), "broken gzip fails");
+    }
+}

@@ -1,0 +1,9 @@
+//! Recording files: reading metadata.xml, unpacking spool tars safely, and the published/unpublished trees.
+
+pub mod extract;
+pub mod layout;
+pub mod metadata;
+
+pub use extract::{ExtractError, ExtractLimits, extract};
+pub use layout::Layout;
+pub use metadata::{MetadataError, parse_metadata, safe_name};
