@@ -5,7 +5,7 @@ use std::sync::Arc;
 use scalelite_shared::bbb::checksum::ChecksumPolicy;
 use scalelite_shared::bbb::client::BbbClient;
 use scalelite_shared::config::Config;
-use scalelite_shared::store::{MeetingStore, StoreError};
+use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError};
 
 use crate::metrics::Metrics;
 
@@ -13,6 +13,7 @@ use crate::metrics::Metrics;
 pub struct Ctx {
     pub config: Config,
     pub store: Arc<dyn MeetingStore>,
+    pub recordings: Arc<dyn RecordingStore>,
     pub bbb: BbbClient,
     pub checksums: ChecksumPolicy,
     pub metrics: Metrics,
@@ -21,17 +22,17 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// A context over an already opened store.
-    pub fn new(config: Config, store: Arc<dyn MeetingStore>) -> Self {
+    /// A context over already opened stores.
+    pub fn new(config: Config, store: Arc<dyn MeetingStore>, recordings: Arc<dyn RecordingStore>) -> Self {
         let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
         let checksums = config.checksum_policy();
         let instance = uuid::Uuid::new_v4().to_string();
-        Self { config, store, bbb, checksums, metrics: Metrics::default(), instance }
+        Self { config, store, recordings, bbb, checksums, metrics: Metrics::default(), instance }
     }
 
-    /// Opens the configured store and builds the context.
+    /// Opens the configured stores and builds the context.
     pub async fn open(config: Config) -> Result<Self, StoreError> {
-        let store = scalelite_infra::open_meeting_store(&config).await?;
-        Ok(Self::new(config, store))
+        let stores = scalelite_infra::open_stores(&config).await?;
+        Ok(Self::new(config, stores.meetings, stores.recordings))
     }
 }

@@ -1,8 +1,9 @@
-//! Prometheus metrics: requests by function and outcome, request latency, poll passes and failures, and the
+//! Prometheus metrics: requests by function and outcome, request latency, poll and import passes and failures,
+//! and the
 //! servers' figures, read from the store at scrape time so every replica reports the same pool.
 
 use prometheus::{
-    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 use scalelite_shared::model::Server;
 
@@ -13,6 +14,8 @@ pub struct Metrics {
     latency: HistogramVec,
     poll_duration: Histogram,
     poll_failures: IntCounterVec,
+    import_duration: Histogram,
+    import_failures: IntCounter,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -44,15 +47,25 @@ impl Default for Metrics {
             &["server"],
         )
         .expect("valid metric");
+        let import_duration = Histogram::with_opts(
+            HistogramOpts::new("scalelite_import_duration_seconds", "Time of one recording import pass")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+        )
+        .expect("valid metric");
+        let import_failures =
+            IntCounter::new("scalelite_import_failures_total", "Recording files the importer set aside as failed")
+                .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(poll_duration.clone()),
             Box::new(poll_failures.clone()),
+            Box::new(import_duration.clone()),
+            Box::new(import_failures.clone()),
         ] {
             registry.register(collector).expect("metric registered once");
         }
-        Self { registry, requests, latency, poll_duration, poll_failures }
+        Self { registry, requests, latency, poll_duration, poll_failures, import_duration, import_failures }
     }
 }
 
@@ -64,6 +77,12 @@ impl Metrics {
 
     pub fn observe_poll(&self, seconds: f64) {
         self.poll_duration.observe(seconds);
+    }
+
+    /// One import pass: its time and the files it set aside.
+    pub fn observe_import(&self, seconds: f64, failed: usize) {
+        self.import_duration.observe(seconds);
+        self.import_failures.inc_by(u64::try_from(failed).unwrap_or(0));
     }
 
     pub fn poll_failed(&self, server: &str) {

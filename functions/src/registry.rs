@@ -76,6 +76,30 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/bigbluebutton/api/insertDocument"],
         handler: handler!(api::insert_document::run),
     },
+    Function {
+        name: "getRecordings",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/getRecordings"],
+        handler: handler!(api::get_recordings::run),
+    },
+    Function {
+        name: "publishRecordings",
+        methods: GET,
+        paths: &["/bigbluebutton/api/publishRecordings"],
+        handler: handler!(api::publish_recordings::run),
+    },
+    Function {
+        name: "updateRecordings",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/updateRecordings"],
+        handler: handler!(api::update_recordings::run),
+    },
+    Function {
+        name: "deleteRecordings",
+        methods: GET,
+        paths: &["/bigbluebutton/api/deleteRecordings"],
+        handler: handler!(api::delete_recordings::run),
+    },
     Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
     Function { name: "live", methods: GET, paths: &["/healthz", "/_/health"], handler: handler!(api::health::live) },
     Function { name: "ready", methods: GET, paths: &["/readyz", "/_/ready"], handler: handler!(api::health::ready) },
@@ -117,6 +141,12 @@ pub static FUNCTIONS: &[Function] = &[
         handler: handler!(admin::panic_server::run),
     },
     Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
+    Function {
+        name: "importRecordings",
+        methods: POST,
+        paths: &["/scalelite/jobs/import"],
+        handler: handler!(jobs::import_recordings::run),
+    },
 ];
 
 /// The function called `name`.

@@ -1,4 +1,5 @@
-//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis), chosen by configuration.
+//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis) and the recording files,
+//! chosen by configuration.
 
 pub mod recordings_fs;
 pub mod redis;
@@ -7,12 +8,26 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use scalelite_shared::config::Config;
-use scalelite_shared::store::{MeetingStore, StoreError};
+use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError};
 
-/// Opens the store the configuration names: Redis when `REDIS_URL` is set, else the embedded SQLite file.
-pub async fn open_meeting_store(config: &Config) -> Result<Arc<dyn MeetingStore>, StoreError> {
-    match &config.redis_url {
-        Some(url) => Ok(Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?)),
-        None => Ok(Arc::new(sqlite::SqliteStore::open(&config.sqlite_path).await?)),
-    }
+/// The stores the configuration names.
+pub struct Stores {
+    pub meetings: Arc<dyn MeetingStore>,
+    pub recordings: Arc<dyn RecordingStore>,
+}
+
+/// Opens the configured stores: meetings in Redis when `REDIS_URL` is set, else in the embedded SQLite file;
+/// recordings in the embedded file too (the same one when both are embedded).
+pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
+    let embedded = || sqlite::SqliteStore::open(&config.sqlite_path);
+    let (meetings, recordings): (Arc<dyn MeetingStore>, Arc<dyn RecordingStore>) = match &config.redis_url {
+        Some(url) => {
+            (Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?), Arc::new(embedded().await?))
+        }
+        None => {
+            let store = Arc::new(embedded().await?);
+            (store.clone(), store)
+        }
+    };
+    Ok(Stores { meetings, recordings })
 }

@@ -25,6 +25,16 @@ impl ApiRequest {
         }
     }
 
+    /// `scheme://host[:port]` the client used: `X-Forwarded-Proto` (else http) and `X-Forwarded-Host` (else Host).
+    pub fn origin(&self) -> String {
+        let header = |name: &str| {
+            self.headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim)
+        };
+        let scheme = header("x-forwarded-proto").filter(|s| matches!(*s, "http" | "https")).unwrap_or("http");
+        let host = header("x-forwarded-host").or_else(|| header("host")).unwrap_or("localhost");
+        format!("{scheme}://{host}")
+    }
+
     /// The Content-Type header without parameters, lower-cased ("" when absent).
     pub fn content_type(&self) -> String {
         self.headers

@@ -50,6 +50,44 @@ pub struct Config {
     pub server_id_is_hostname: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    pub recordings: RecordingConfig,
+}
+
+/// Where recordings come from and how they are served (upstream's `RECORDING_*` and `PROTECTED_*`).
+#[derive(Clone, Debug)]
+pub struct RecordingConfig {
+    /// `RECORDING_DISABLED`: getRecordings answers no recordings, the other calls `notFound`.
+    pub disabled: bool,
+    pub spool_dir: PathBuf,
+    pub work_dir: PathBuf,
+    pub publish_dir: PathBuf,
+    pub unpublish_dir: PathBuf,
+    /// `RECORDING_IMPORT_MODE`: `spool` (tars from the BBB servers) or `in-place` (metadata.xml files on a
+    /// shared volume, indexed where they lie).
+    pub import_mode: ImportMode,
+    pub import_unpublished: bool,
+    pub import_interval: Duration,
+    /// Files younger than this are left for the next pass: they may still be being written.
+    pub import_settle: Duration,
+    /// Largest unpacked size of one tar, and most entries.
+    pub max_unpacked_bytes: u64,
+    pub max_tar_entries: u64,
+    /// `GET_RECORDINGS_API_FILTERED`: getRecordings needs a meetingID or recordID.
+    pub get_recordings_filtered: bool,
+    pub protected: bool,
+    pub token_timeout: Duration,
+    pub cookie_timeout: Duration,
+    /// `SECRET_KEY_BASE`: signs the playback cookies of protected recordings.
+    pub secret_key_base: Option<String>,
+    /// Formats served by the playback routes (`RECORDING_PLAYBACK_FORMATS`).
+    pub playback_formats: Vec<String>,
+}
+
+/// How the importer finds recordings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportMode {
+    Spool,
+    InPlace,
 }
 
 fn number<T: std::str::FromStr>(name: &'static str, value: Option<String>, default: T) -> Result<T, ConfigError> {
@@ -152,12 +190,63 @@ impl Config {
             use_external_voice_bridge: flag(lookup("USE_EXTERNAL_VOICE_BRIDGE")),
             server_id_is_hostname: flag(lookup("SERVER_ID_IS_HOSTNAME")),
             max_body_bytes: number("MAX_BODY_BYTES", lookup("MAX_BODY_BYTES"), 4 * 1024 * 1024)?,
+            recordings: RecordingConfig::from_lookup(&lookup)?,
         })
     }
 
     /// The inbound checksum rule.
     pub fn checksum_policy(&self) -> ChecksumPolicy {
         ChecksumPolicy::new(self.secrets.clone(), self.checksum_algorithms.clone())
+    }
+}
+
+fn dir(value: Option<String>, default: &str) -> PathBuf {
+    PathBuf::from(value.filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned()))
+}
+
+impl RecordingConfig {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let import_mode = match lookup("RECORDING_IMPORT_MODE").unwrap_or_default().trim() {
+            "" | "spool" => ImportMode::Spool,
+            "in-place" => ImportMode::InPlace,
+            other => {
+                return Err(ConfigError {
+                    name: "RECORDING_IMPORT_MODE",
+                    value: other.to_owned(),
+                    reason: "modes are spool and in-place",
+                });
+            }
+        };
+        let minutes = |name: &'static str, default: f64| -> Result<Duration, ConfigError> {
+            let value: f64 = number(name, lookup(name), default)?;
+            seconds(name, Some((value * 60.0).to_string()), 0.0)
+        };
+        let formats = lookup("RECORDING_PLAYBACK_FORMATS")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "presentation:video:screenshare:podcast:notes:capture".into());
+        Ok(Self {
+            disabled: flag(lookup("RECORDING_DISABLED")),
+            spool_dir: dir(lookup("RECORDING_SPOOL_DIR"), "/var/bigbluebutton/spool"),
+            work_dir: dir(lookup("RECORDING_WORK_DIR"), "/var/bigbluebutton/recording/scalelite"),
+            publish_dir: dir(lookup("RECORDING_PUBLISH_DIR"), "/var/bigbluebutton/published"),
+            unpublish_dir: dir(lookup("RECORDING_UNPUBLISH_DIR"), "/var/bigbluebutton/unpublished"),
+            import_mode,
+            import_unpublished: flag(lookup("RECORDING_IMPORT_UNPUBLISHED")),
+            import_interval: seconds("RECORDING_IMPORT_POLL_INTERVAL", lookup("RECORDING_IMPORT_POLL_INTERVAL"), 60.0)?,
+            import_settle: seconds("RECORDING_IMPORT_SETTLE", lookup("RECORDING_IMPORT_SETTLE"), 5.0)?,
+            max_unpacked_bytes: number(
+                "RECORDING_MAX_UNPACKED_BYTES",
+                lookup("RECORDING_MAX_UNPACKED_BYTES"),
+                50 * 1024 * 1024 * 1024,
+            )?,
+            max_tar_entries: number("RECORDING_MAX_TAR_ENTRIES", lookup("RECORDING_MAX_TAR_ENTRIES"), 200_000)?,
+            get_recordings_filtered: flag(lookup("GET_RECORDINGS_API_FILTERED")),
+            protected: flag(lookup("PROTECTED_RECORDINGS_ENABLED")),
+            token_timeout: minutes("PROTECTED_RECORDINGS_TOKEN_TIMEOUT", 60.0)?,
+            cookie_timeout: minutes("PROTECTED_RECORDINGS_TIMEOUT", 360.0)?,
+            secret_key_base: lookup("SECRET_KEY_BASE").filter(|v| !v.is_empty()),
+            playback_formats: formats.split(':').map(str::trim).filter(|f| !f.is_empty()).map(str::to_owned).collect(),
+        })
     }
 }
 

@@ -1,15 +1,20 @@
 //! The BBB API handlers, one file per call, and what several of them share.
 
 pub mod create;
+pub mod delete_recordings;
 pub mod end;
 pub mod get_meeting_info;
 pub mod get_meetings;
+pub mod get_recordings;
 pub mod health;
 pub mod index;
 pub mod insert_document;
 pub mod is_meeting_running;
 pub mod join;
 pub mod metrics;
+pub mod publish_recordings;
+mod recordings;
+pub mod update_recordings;
 
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::client::{CallError, Reply, Target};

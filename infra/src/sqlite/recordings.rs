@@ -83,12 +83,8 @@ fn push_filter(builder: &mut QueryBuilder<Sqlite>, query: &RecordingQuery) {
     if !query.meeting_ids.is_empty() {
         push_list(builder, "r.meeting_id", &query.meeting_ids);
     }
-    if let Some(states) = &query.states {
-        if states.is_empty() {
-            builder.push(" AND 0");
-        } else {
-            push_list(builder, "r.state", states);
-        }
+    if let Some(states) = query.states.as_ref().filter(|s| !s.is_empty()) {
+        push_list(builder, "r.state", states);
     }
     if !query.meta.is_empty() {
         builder.push(" AND (");

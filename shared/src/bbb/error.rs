@@ -14,6 +14,14 @@ pub enum ApiError {
     MeetingNotFound,
     #[error("meetingID missing")]
     MissingMeetingId,
+    #[error("recordings not found")]
+    RecordingsNotFound,
+    #[error("recordID missing")]
+    MissingRecordId,
+    #[error("publish missing")]
+    MissingPublish,
+    #[error("neither meetingID nor recordID")]
+    MissingParameters,
     #[error("unsupported request")]
     UnsupportedRequest,
     #[error("unsupported content type")]
@@ -39,6 +47,10 @@ impl ApiError {
             Self::Checksum => "checksumError",
             Self::MeetingNotFound => "notFound",
             Self::MissingMeetingId => "missingParamMeetingID",
+            Self::RecordingsNotFound => "notFound",
+            Self::MissingRecordId => "missingParamRecordID",
+            Self::MissingPublish => "missingParamPublish",
+            Self::MissingParameters => "missingParameters",
             Self::UnsupportedRequest => "unsupportedRequest",
             Self::UnsupportedContentType => "unsupportedContentType",
             Self::ServerUnavailable => "serverUnavailable",
@@ -55,6 +67,10 @@ impl ApiError {
                 "We could not find a meeting with that meeting ID - perhaps the meeting is not yet running?".into()
             }
             Self::MissingMeetingId => "You must specify a meeting ID for the meeting.".into(),
+            Self::RecordingsNotFound => "We could not find recordings".into(),
+            Self::MissingRecordId => "You must specify a recordID.".into(),
+            Self::MissingPublish => "You must specify a publish value true or false.".into(),
+            Self::MissingParameters => "param meetingID or recordID must be included.".into(),
             Self::UnsupportedRequest => "This request is not supported.".into(),
             Self::UnsupportedContentType => "POST request Content-Type is missing or unsupported".into(),
             Self::ServerUnavailable => "The server for this meeting is disabled/offline.".into(),

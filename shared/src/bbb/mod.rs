@@ -5,4 +5,5 @@ pub mod client;
 pub mod error;
 pub mod meetings_xml;
 pub mod params;
+pub mod recordings_xml;
 pub mod xml;

@@ -1,7 +1,7 @@
 //! Writing BBB XML answers: `<response><returncode>…</returncode>…</response>`, every value escaped.
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesCData, BytesEnd, BytesStart, BytesText, Event};
 
 /// A BBB `<response>` document under construction.
 pub struct XmlResponse {
@@ -60,9 +60,21 @@ impl XmlResponse {
     pub fn element(&mut self, name: &str, text: &str) -> &mut Self {
         self.start(name);
         if !text.is_empty() {
-            self.write(Event::Text(BytesText::new(text)));
+            self.text(text);
         }
         self.end(name)
+    }
+
+    /// Escaped text inside the open element.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        self.write(Event::Text(BytesText::new(text)));
+        self
+    }
+
+    /// A CDATA section inside the open element.
+    pub fn cdata(&mut self, text: &str) -> &mut Self {
+        self.write(Event::CData(BytesCData::new(text)));
+        self
     }
 
     /// `<name/>`.

@@ -1,0 +1,118 @@
+//! `getRecordings`: served from the recordings index, with upstream's filters and BBB's offset/limit;
+//! protected recordings get a fresh single-use playback token per format.
+
+use std::collections::HashMap;
+
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
+use scalelite_shared::bbb::recordings_xml::{Links, recordings_document};
+use scalelite_shared::model::{PlaybackFormat, Recording};
+use scalelite_shared::store::RecordingQuery;
+
+use super::recordings::list;
+use super::store_failure;
+use crate::Ctx;
+use crate::registry::Outcome;
+use crate::request::{Accepts, authorize};
+
+/// BBB's page size bounds.
+const MAX_LIMIT: u64 = 100;
+
+/// The index query a getRecordings call asks for.
+pub(crate) fn query(params: &Params) -> RecordingQuery {
+    let states = list(params, "state");
+    let states = if states.is_empty() {
+        Some(vec!["published".to_owned(), "unpublished".to_owned()])
+    } else if states.iter().any(|s| s == "any") {
+        None
+    } else {
+        Some(states)
+    };
+    let meta = params
+        .iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix("meta_")?;
+            let values: Vec<String> = value.split(',').map(str::trim).map(str::to_owned).collect();
+            Some((key.to_owned(), values))
+        })
+        .collect();
+    let number = |name: &str| params.get(name).and_then(|v| v.trim().parse::<u64>().ok());
+    RecordingQuery {
+        record_ids: Vec::new(),
+        record_id_prefixes: list(params, "recordID"),
+        meeting_ids: list(params, "meetingID"),
+        states,
+        meta,
+        tenant_id: None,
+        offset: number("offset").unwrap_or(0),
+        limit: number("limit").map(|l| l.clamp(1, MAX_LIMIT)),
+    }
+}
+
+/// A 64-hex-character single-use token.
+fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Mints a token for every format of every protected recording (when protection is on).
+async fn tokens(ctx: &Ctx, recordings: &[Recording]) -> Result<HashMap<(String, String), String>, ApiError> {
+    let mut tokens = HashMap::new();
+    if !ctx.config.recordings.protected {
+        return Ok(tokens);
+    }
+    let ttl_ms = i64::try_from(ctx.config.recordings.token_timeout.as_millis()).unwrap_or(i64::MAX);
+    for recording in recordings.iter().filter(|r| r.protected) {
+        for format in &recording.formats {
+            let token = new_token();
+            let value = serde_json::json!({ "record_id": recording.record_id, "format": format.format }).to_string();
+            ctx.store.put_token(&token, &value, ttl_ms).await.map_err(store_failure)?;
+            tokens.insert((recording.record_id.clone(), format.format.clone()), token);
+        }
+    }
+    Ok(tokens)
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    let origin = req.origin();
+    let no_link = |_: &Recording, _: &PlaybackFormat| String::new();
+    if ctx.config.recordings.disabled {
+        let links = Links { origin: &origin, show_protected: false, playback_url: &no_link };
+        return Ok(ApiResponse::xml(recordings_document(&[], &links)));
+    }
+    let params = authorize(ctx, &req, "getRecordings", Accepts::Form)?;
+    if ctx.config.recordings.get_recordings_filtered
+        && params.non_blank("recordID").is_none()
+        && params.non_blank("meetingID").is_none()
+    {
+        return Err(ApiError::MissingParameters);
+    }
+    let found = ctx.recordings.recordings(&query(&params)).await.map_err(store_failure)?;
+    let tokens = tokens(ctx, &found).await?;
+    let playback_url = |recording: &Recording, format: &PlaybackFormat| match tokens
+        .get(&(recording.record_id.clone(), format.format.clone()))
+    {
+        Some(token) => format!("{origin}/recording/{}/{}?token={token}", recording.record_id, format.format),
+        None => format!("{origin}{}", format.url),
+    };
+    let links = Links { origin: &origin, show_protected: ctx.config.recordings.protected, playback_url: &playback_url };
+    Ok(ApiResponse::xml(recordings_document(&found, &links)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_filters() {
+        let q = query(&Params::parse(b"recordID=a,b&meetingID=m&state=any&meta_origin=x,y&limit=500&offset=3"));
+        assert_eq!(q.record_id_prefixes, ["a", "b"]);
+        assert_eq!(q.meeting_ids, ["m"]);
+        assert_eq!(q.states, None);
+        assert_eq!(q.meta, [("origin".to_owned(), vec!["x".to_owned(), "y".to_owned()])]);
+        assert_eq!((q.offset, q.limit), (3, Some(100)));
+        let q = query(&Params::parse(b"limit=x"));
+        assert_eq!(q.states, Some(vec!["published".to_owned(), "unpublished".to_owned()]));
+        assert_eq!((q.offset, q.limit), (0, None));
+    }
+}

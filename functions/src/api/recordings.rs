@@ -1,0 +1,46 @@
+//! What the recording calls share: recordID lists, the file layout, short SUCCESS answers.
+
+use scalelite_infra::recordings_fs::Layout;
+use scalelite_shared::api::ApiResponse;
+use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
+use scalelite_shared::bbb::xml::XmlResponse;
+
+use crate::Ctx;
+
+/// A comma list parameter: trimmed, blanks dropped, duplicates removed, order kept.
+pub(crate) fn list(params: &Params, name: &str) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for item in params.get(name).unwrap_or_default().split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        if !items.iter().any(|seen| seen == item) {
+            items.push(item.to_owned());
+        }
+    }
+    items
+}
+
+/// The `recordID` list, required.
+pub(crate) fn record_ids(params: &Params) -> Result<Vec<String>, ApiError> {
+    let ids = list(params, "recordID");
+    if ids.is_empty() { Err(ApiError::MissingRecordId) } else { Ok(ids) }
+}
+
+/// The published and unpublished trees.
+pub(crate) fn layout(ctx: &Ctx) -> Layout {
+    let config = &ctx.config.recordings;
+    Layout { publish_dir: config.publish_dir.clone(), unpublish_dir: config.unpublish_dir.clone() }
+}
+
+/// `<response><returncode>SUCCESS</returncode><name>value</name></response>`.
+pub(crate) fn success_with(name: &str, value: bool) -> ApiResponse {
+    let mut response = XmlResponse::success();
+    response.element(name, if value { "true" } else { "false" });
+    ApiResponse::xml(response.finish())
+}
+
+/// Runs blocking file work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+}

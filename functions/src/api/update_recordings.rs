@@ -1,0 +1,58 @@
+//! `updateRecordings`: metadata edits (`meta_x=` deletes x) and `protect`, applied to every listed
+//! recording at once, or to none when any of them is unknown.
+
+use scalelite_shared::api::ApiRequest;
+use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
+use scalelite_shared::bbb::recordings_xml::valid_meta_key;
+use scalelite_shared::store::{RecordingEdits, RecordingQuery};
+
+use super::recordings::{record_ids, success_with};
+use super::store_failure;
+use crate::Ctx;
+use crate::registry::Outcome;
+use crate::request::{Accepts, authorize};
+
+/// The edits a call asks for; keys are lower-cased, and keys that cannot be XML names are ignored.
+pub(crate) fn edits(params: &Params) -> RecordingEdits {
+    let metadata = params
+        .iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix("meta_")?.to_lowercase();
+            valid_meta_key(&key).then(|| (key, (!value.is_empty()).then(|| value.to_owned())))
+        })
+        .collect();
+    let protect = match params.get("protect").map(str::to_ascii_lowercase).as_deref() {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    };
+    RecordingEdits { metadata, protect }
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    if ctx.config.recordings.disabled {
+        return Err(ApiError::RecordingsNotFound);
+    }
+    let params = authorize(ctx, &req, "updateRecordings", Accepts::Form)?;
+    let ids = record_ids(&params)?;
+    let query = RecordingQuery { record_ids: ids.clone(), states: None, ..RecordingQuery::default() };
+    let found = ctx.recordings.recordings(&query).await.map_err(store_failure)?;
+    if found.len() != ids.len() {
+        return Ok(success_with("updated", false));
+    }
+    let updated = ctx.recordings.update_recordings(&ids, &edits(&params)).await.map_err(store_failure)?;
+    Ok(success_with("updated", updated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_edits() {
+        let edits = edits(&Params::parse(b"recordID=r&meta_Name=x&meta_gone=&meta_%3Cbad%3E=y&protect=TRUE"));
+        assert_eq!(edits.metadata, [("name".to_owned(), Some("x".to_owned())), ("gone".to_owned(), None)]);
+        assert_eq!(edits.protect, Some(true));
+    }
+}

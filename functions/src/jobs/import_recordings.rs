@@ -1,0 +1,269 @@
+//! The recording import pass: spool tars unpacked and placed, or metadata.xml files on a shared volume
+//! indexed where they lie. A file that cannot be imported is set aside with its reason and never retried
+//! until it changes; a store outage leaves the work for the next pass.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use http::StatusCode;
+use scalelite_infra::recordings_fs::{
+    ExtractLimits, FoundMetadata, Layout, extract, metadata_files, metadata_settled, parse_metadata, spool_tars,
+};
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::config::ImportMode;
+use scalelite_shared::model::Recording;
+use scalelite_shared::store::{ImportMark, StoreError};
+use serde::Serialize;
+
+use crate::Ctx;
+use crate::api::store_failure;
+use crate::registry::Outcome;
+use crate::request::{Accepts, authorize};
+
+/// The lease that keeps import passes from overlapping.
+const LEASE: &str = "import";
+/// A pass holds its lease this long at most; a crashed holder frees it then.
+const LEASE_MS: i64 = 15 * 60 * 1000;
+
+/// What one pass did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// Recordings (formats) indexed.
+    pub imported: usize,
+    /// Files set aside as failed.
+    pub failed: usize,
+    /// Files seen before and unchanged.
+    pub unchanged: usize,
+    /// Files still being written, left for the next pass.
+    pub pending: usize,
+    /// Files left for the next pass because the store did not answer.
+    pub retry: usize,
+}
+
+/// Told how far a pass has got: `(done, total)` after each file.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.expect("blocking import work panicked")
+}
+
+fn layout(ctx: &Ctx) -> Layout {
+    let config = &ctx.config.recordings;
+    Layout { publish_dir: config.publish_dir.clone(), unpublish_dir: config.unpublish_dir.clone() }
+}
+
+/// Reads and checks one metadata.xml against the directories it sits in.
+fn read_recording(found: &FoundMetadata) -> Result<Recording, String> {
+    let xml = fs::read(&found.path).map_err(|e| format!("cannot read {}: {e}", found.path.display()))?;
+    let recording = parse_metadata(&xml).map_err(|e| e.to_string())?;
+    let format = &recording.formats[0].format;
+    if *format != found.format || recording.record_id != found.record_id {
+        return Err(format!(
+            "metadata.xml describes {format}/{} but lies in {}/{}",
+            recording.record_id, found.format, found.record_id
+        ));
+    }
+    Ok(recording)
+}
+
+/// Applies the import settings: protection, and `RECORDING_IMPORT_UNPUBLISHED`.
+fn prepare(ctx: &Ctx, mut recording: Recording, published: bool) -> Recording {
+    recording.protected = ctx.config.recordings.protected;
+    recording.published = published;
+    if matches!(recording.state.as_deref(), Some("published" | "unpublished")) {
+        recording.state = Some(Recording::state_for(published).to_owned());
+    }
+    recording
+}
+
+/// What became of one tar.
+enum TarOutcome {
+    Imported(usize),
+    Failed(String),
+    Retry(StoreError),
+}
+
+/// Sets a failed tar aside as `<spool>/failed/<name>` with `<name>.reason` beside it.
+fn set_aside(tar: &Path, reason: &str) -> std::io::Result<()> {
+    let spool = tar.parent().unwrap_or(Path::new("."));
+    let failed = spool.join("failed");
+    fs::create_dir_all(&failed)?;
+    let name = tar.file_name().unwrap_or_default();
+    fs::write(failed.join(format!("{}.reason", name.to_string_lossy())), format!("{reason}\n"))?;
+    fs::rename(tar, failed.join(name))
+}
+
+async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
+    let config = &ctx.config.recordings;
+    let work = config.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
+    let limits = ExtractLimits { max_bytes: config.max_unpacked_bytes, max_entries: config.max_tar_entries };
+    let unpacked = {
+        let (tar, work) = (tar.to_owned(), work.clone());
+        blocking(move || -> Result<Vec<FoundMetadata>, String> {
+            fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+            extract(&tar, &work, limits).map_err(|e| e.to_string())?;
+            metadata_files(&work).map_err(|e| e.to_string())
+        })
+        .await
+    };
+    let outcome = match unpacked {
+        Err(reason) => TarOutcome::Failed(reason),
+        Ok(found) if found.is_empty() => {
+            TarOutcome::Failed("no <format>/<recordID>/metadata.xml in the archive".into())
+        }
+        Ok(found) => place_unpacked(ctx, &found).await,
+    };
+    let (tar, work) = (tar.to_owned(), work);
+    blocking(move || {
+        let _ = fs::remove_dir_all(&work);
+        if let TarOutcome::Imported(_) = &outcome {
+            if let Err(error) = fs::remove_file(&tar) {
+                tracing::warn!(tar = %tar.display(), %error, "import: could not remove the imported tar");
+            }
+        }
+        outcome
+    })
+    .await
+}
+
+/// Indexes and places each unpacked format; a format that fails is logged and skipped, as long as one imports.
+async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
+    let mut imported = 0;
+    let mut reasons = Vec::new();
+    for item in found {
+        let recording = match read_recording(item) {
+            Ok(recording) => recording,
+            Err(reason) => {
+                tracing::warn!(path = %item.path.display(), %reason, "import: format skipped");
+                reasons.push(reason);
+                continue;
+            }
+        };
+        let published = recording.published && !ctx.config.recordings.import_unpublished;
+        let stored = match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
+            Ok(stored) => stored,
+            Err(error) => return TarOutcome::Retry(error),
+        };
+        let (layout, dir, format, record_id) = (
+            layout(ctx),
+            item.path.parent().map(Path::to_owned).unwrap_or_default(),
+            item.format.clone(),
+            item.record_id.clone(),
+        );
+        let placed = blocking(move || layout.place(&dir, &format, &record_id, stored.published)).await;
+        match placed {
+            Ok(()) => imported += 1,
+            Err(error) => reasons.push(format!("cannot place {}/{}: {error}", item.format, item.record_id)),
+        }
+    }
+    if imported == 0 { TarOutcome::Failed(reasons.join("; ")) } else { TarOutcome::Imported(imported) }
+}
+
+async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, StoreError> {
+    let (spool, settle) = (ctx.config.recordings.spool_dir.clone(), ctx.config.recordings.import_settle);
+    let (tars, pending) = blocking(move || spool_tars(&spool, settle))
+        .await
+        .map_err(|e| StoreError::Backend(format!("cannot read the spool directory: {e}")))?;
+    let mut report = ImportReport { pending, ..ImportReport::default() };
+    for (done, tar) in tars.iter().enumerate() {
+        match import_tar(ctx, tar).await {
+            TarOutcome::Imported(count) => {
+                report.imported += count;
+                tracing::info!(tar = %tar.display(), formats = count, "imported");
+            }
+            TarOutcome::Failed(reason) => {
+                report.failed += 1;
+                tracing::error!(tar = %tar.display(), %reason, "import failed; the tar is set aside");
+                let tar: PathBuf = tar.clone();
+                let reason_copy = reason.clone();
+                if let Err(error) = blocking(move || set_aside(&tar, &reason_copy)).await {
+                    tracing::error!(%error, "could not set the failed tar aside");
+                }
+            }
+            TarOutcome::Retry(error) => {
+                report.retry += 1;
+                tracing::error!(tar = %tar.display(), %error, "import: store failure; the tar waits for the next pass");
+            }
+        }
+        progress(done + 1, tars.len());
+    }
+    Ok(report)
+}
+
+async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, StoreError> {
+    let marks = ctx.recordings.import_marks().await?;
+    let trees =
+        [(ctx.config.recordings.publish_dir.clone(), true), (ctx.config.recordings.unpublish_dir.clone(), false)];
+    let found = blocking(move || -> std::io::Result<Vec<(FoundMetadata, bool)>> {
+        let mut all = Vec::new();
+        for (tree, published) in trees {
+            all.extend(metadata_files(&tree)?.into_iter().map(|f| (f, published)));
+        }
+        Ok(all)
+    })
+    .await
+    .map_err(|e| StoreError::Backend(format!("cannot read the recordings volume: {e}")))?;
+    let mut report = ImportReport::default();
+    for (done, (item, published)) in found.iter().enumerate() {
+        let source = item.path.display().to_string();
+        let seen = marks.get(&source).is_some_and(|m| m.modified_ms == item.modified_ms && m.size == item.size);
+        if seen {
+            report.unchanged += 1;
+        } else if !metadata_settled(item, ctx.config.recordings.import_settle) {
+            report.pending += 1;
+        } else {
+            let failure = match read_recording(item) {
+                Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, *published)).await {
+                    Ok(_) => None,
+                    Err(error) => {
+                        report.retry += 1;
+                        tracing::error!(%source, %error, "import: store failure; retried next pass");
+                        continue;
+                    }
+                },
+                Err(reason) => Some(reason),
+            };
+            match &failure {
+                None => report.imported += 1,
+                Some(reason) => {
+                    report.failed += 1;
+                    tracing::error!(%source, %reason, "import failed; retried when the file changes");
+                }
+            }
+            let mark = ImportMark { modified_ms: item.modified_ms, size: item.size, failure };
+            ctx.recordings.mark_import(&source, &mark).await?;
+        }
+        progress(done + 1, found.len());
+    }
+    Ok(report)
+}
+
+/// One import pass; `None` when another replica holds the import lease.
+pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Option<ImportReport>, StoreError> {
+    if !ctx.store.acquire_lease(LEASE, &ctx.instance, LEASE_MS).await? {
+        tracing::info!("another replica is importing; this pass is skipped");
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    let result = match ctx.config.recordings.import_mode {
+        ImportMode::Spool => spool_pass(ctx, progress).await,
+        ImportMode::InPlace => in_place_pass(ctx, progress).await,
+    };
+    ctx.metrics.observe_import(started.elapsed().as_secs_f64(), result.as_ref().map_or(1, |r| r.failed));
+    ctx.store.release_lease(LEASE, &ctx.instance).await?;
+    result.map(Some)
+}
+
+/// One import pass with no progress reports.
+pub async fn pass(ctx: &Ctx) -> Result<Option<ImportReport>, StoreError> {
+    pass_with_progress(ctx, &|_, _| {}).await
+}
+
+/// `POST /scalelite/jobs/import`: runs one pass, answers what it did (admin checksum, call name `import`).
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    authorize(ctx, &req, "import", Accepts::Json)?;
+    Ok(match pass(ctx).await.map_err(store_failure)? {
+        Some(report) => ApiResponse::json(StatusCode::OK, serde_json::to_vec(&report).unwrap_or_default()),
+        None => ApiResponse::json(StatusCode::CONFLICT, r#"{"error":"another replica is importing"}"#),
+    })
+}
