@@ -1,5 +1,7 @@
-//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis), chosen by configuration.
+//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis, PostgreSQL for recordings),
+//! chosen by configuration.
 
+pub mod postgres;
 pub mod redis;
 pub mod sqlite;
 
