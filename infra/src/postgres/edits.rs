@@ -21,30 +21,34 @@ pub(super) async fn set_published(pool: &PgPool, record_id: &str, published: boo
 /// Applies `edits` to every listed recording; true when a row changed.
 pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
     let mut tx = pool.begin().await.map_err(backend)?;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(record_ids)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(record_ids)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
     let mut changed = 0;
     for (key, value) in &edits.metadata {
-        let done = match value {
-            Some(value) => sqlx::query(
-                "INSERT INTO metadata (recording_id, key, value) SELECT id, $2, $3 FROM unnest($1::bigint[]) AS id \
+        let done =
+            match value {
+                Some(value) => sqlx::query(
+                    "INSERT INTO metadata (recording_id, key, value) SELECT id, $2, $3 FROM unnest($1::bigint[]) AS id \
                  ON CONFLICT (recording_id, key) DO UPDATE SET value = EXCLUDED.value \
                  WHERE metadata.value IS DISTINCT FROM EXCLUDED.value",
-            )
-            .bind(&ids)
-            .bind(key)
-            .bind(value)
-            .execute(&mut *tx)
-            .await,
-            None => sqlx::query("DELETE FROM metadata WHERE recording_id = ANY($1) AND key = $2")
+                )
                 .bind(&ids)
                 .bind(key)
+                .bind(value)
                 .execute(&mut *tx)
                 .await,
-        };
+                None => {
+                    sqlx::query("DELETE FROM metadata WHERE recording_id = ANY($1) AND key = $2")
+                        .bind(&ids)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                }
+            };
         changed += done.map_err(backend)?.rows_affected();
     }
     if let Some(protect) = edits.protect {

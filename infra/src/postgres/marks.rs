@@ -16,11 +16,10 @@ struct MarkRow {
 }
 
 pub(super) async fn all(pool: &PgPool) -> StoreResult<HashMap<String, ImportMark>> {
-    let rows: Vec<MarkRow> =
-        sqlx::query_as("SELECT source, modified_ms, size, failure FROM scalelite_rs_import_marks")
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
+    let rows: Vec<MarkRow> = sqlx::query_as("SELECT source, modified_ms, size, failure FROM scalelite_rs_import_marks")
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
     Ok(rows
         .into_iter()
         .map(|r| (r.source, ImportMark { modified_ms: r.modified_ms, size: r.size, failure: r.failure }))

@@ -115,7 +115,10 @@ pub async fn a_publish_choice_survives_imports(store: Arc<dyn RecordingStore>) {
     unpublished.published = false;
     unpublished.state = Some("unpublished".into());
     let stored = store.import_recording(&unpublished).await.unwrap();
-    assert_eq!((stored.published, stored.state.as_deref(), stored.publish_updated), (false, Some("unpublished"), false));
+    assert_eq!(
+        (stored.published, stored.state.as_deref(), stored.publish_updated),
+        (false, Some("unpublished"), false)
+    );
 
     store.set_published("chosen", true).await.unwrap();
     let chosen = one(&*store, "chosen").await;
@@ -142,7 +145,10 @@ pub async fn queries_filter(store: Arc<dyn RecordingStore>) {
     };
     let s = &*store;
     assert_eq!(ids(s, any_state()).await, ["ABC-9", "a|c-1", "a%c_1", "abc-3", "abc-2", "abc-1"]);
-    assert_eq!(ids(s, q(|q| q.record_ids = vec!["abc-1".into(), "abc-3".into(), "nope".into()])).await, ["abc-3", "abc-1"]);
+    assert_eq!(
+        ids(s, q(|q| q.record_ids = vec!["abc-1".into(), "abc-3".into(), "nope".into()])).await,
+        ["abc-3", "abc-1"]
+    );
     assert_eq!(ids(s, q(|q| q.record_ids = vec!["abc".into()])).await, Vec::<String>::new(), "ids are exact");
     assert_eq!(ids(s, q(|q| q.record_id_prefixes = vec!["abc".into()])).await, ["abc-3", "abc-2", "abc-1"]);
     assert_eq!(ids(s, q(|q| q.record_id_prefixes = vec!["a%".into()])).await, ["a%c_1"], "% is literal");
@@ -151,10 +157,13 @@ pub async fn queries_filter(store: Arc<dyn RecordingStore>) {
     assert_eq!(ids(s, q(|q| q.record_id_prefixes = vec!["a|".into()])).await, ["a|c-1"], "| is literal");
     assert_eq!(ids(s, q(|q| q.record_id_prefixes = vec!["ABC".into(), "a|".into()])).await, ["ABC-9", "a|c-1"]);
     assert_eq!(
-        ids(s, q(|q| {
-            q.record_id_prefixes = vec!["abc".into()];
-            q.record_ids = vec!["abc-2".into(), "ABC-9".into()];
-        }))
+        ids(
+            s,
+            q(|q| {
+                q.record_id_prefixes = vec!["abc".into()];
+                q.record_ids = vec!["abc-2".into(), "ABC-9".into()];
+            })
+        )
         .await,
         ["abc-2"],
         "filters are AND-ed"
@@ -171,7 +180,8 @@ pub async fn queries_filter(store: Arc<dyn RecordingStore>) {
         ["a%c_1", "abc-1"]
     );
     assert_eq!(
-        ids(s, q(|q| q.meta = vec![("course".into(), vec!["art".into()]), ("teacher".into(), vec!["ada".into()])])).await,
+        ids(s, q(|q| q.meta = vec![("course".into(), vec!["art".into()]), ("teacher".into(), vec!["ada".into()])]))
+            .await,
         ["a%c_1", "abc-2"],
         "meta filters of different keys are OR-ed"
     );
@@ -179,10 +189,13 @@ pub async fn queries_filter(store: Arc<dyn RecordingStore>) {
     assert_eq!(ids(s, q(|q| q.meta = vec![("course".into(), vec![])])).await, Vec::<String>::new());
     assert_eq!(ids(s, q(|q| q.tenant_id = Some("t1".into()))).await, ["a%c_1", "abc-1"]);
     assert_eq!(
-        ids(s, q(|q| {
-            q.tenant_id = Some("t1".into());
-            q.meta = vec![("teacher".into(), vec!["ada".into()])];
-        }))
+        ids(
+            s,
+            q(|q| {
+                q.tenant_id = Some("t1".into());
+                q.meta = vec![("teacher".into(), vec!["ada".into()])];
+            })
+        )
         .await,
         Vec::<String>::new(),
         "the tenant is AND-ed with the meta filters"

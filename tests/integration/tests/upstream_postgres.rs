@@ -82,12 +82,11 @@ async fn dump(conn: &mut PgConnection) -> Vec<String> {
     .fetch_all(&mut *conn)
     .await
     .unwrap();
-    let indexes: Vec<String> = sqlx::query_scalar(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap();
+    let indexes: Vec<String> =
+        sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
     lines.extend(columns.into_iter().filter(|c| !c.starts_with("_sqlx") && !c.starts_with("scalelite_rs")));
     lines.extend(indexes.into_iter().filter(|i| !i.contains("_sqlx") && !i.contains("scalelite_rs")));
     lines
