@@ -1,6 +1,7 @@
-//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis) and the recording files,
-//! chosen by configuration.
+//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis, PostgreSQL for recordings)
+//! and the recording files, chosen by configuration.
 
+pub mod postgres;
 pub mod recordings_fs;
 pub mod redis;
 pub mod sqlite;

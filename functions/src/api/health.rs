@@ -1,14 +1,22 @@
 //! Health: `/` and `/health_check` as upstream (plain text, always 200), and the Kubernetes probes:
-//! `/healthz` (alive: the process serves) and `/readyz` (ready: the store answers, else 503).
+//! `/healthz` (alive: the process serves) and `/readyz` (ready: both stores answer, else 503).
 
 use http::StatusCode;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 
+use scalelite_shared::store::StoreError;
+
 use crate::Ctx;
 use crate::registry::Outcome;
 
+/// Both stores answer.
+async fn stores_answer(ctx: &Ctx) -> Result<(), StoreError> {
+    ctx.store.ping().await?;
+    ctx.recordings.ping().await
+}
+
 pub async fn run(ctx: &Ctx, _req: ApiRequest) -> Outcome {
-    Ok(match ctx.store.ping().await {
+    Ok(match stores_answer(ctx).await {
         Ok(()) => ApiResponse::text(StatusCode::OK, "success"),
         Err(error) => ApiResponse::text(StatusCode::OK, format!("Health Check Failure: {error}")),
     })
@@ -19,9 +27,9 @@ pub async fn live(_ctx: &Ctx, _req: ApiRequest) -> Outcome {
     Ok(ApiResponse::text(StatusCode::OK, "OK"))
 }
 
-/// Readiness: the store answers.
+/// Readiness: both stores answer.
 pub async fn ready(ctx: &Ctx, _req: ApiRequest) -> Outcome {
-    Ok(match ctx.store.ping().await {
+    Ok(match stores_answer(ctx).await {
         Ok(()) => ApiResponse::text(StatusCode::OK, "OK"),
         Err(error) => {
             tracing::warn!(%error, "not ready: the store does not answer");

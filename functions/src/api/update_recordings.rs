@@ -41,8 +41,10 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if found.len() != ids.len() {
         return Ok(success_with("updated", false));
     }
-    let updated = ctx.recordings.update_recordings(&ids, &edits(&params)).await.map_err(store_failure)?;
-    Ok(success_with("updated", updated))
+    let edits = edits(&params);
+    let changed = ctx.recordings.update_recordings(&ids, &edits).await.map_err(store_failure)?;
+    // As upstream: edits that were applied count as an update even when the values were already so.
+    Ok(success_with("updated", changed || edits.protect.is_some() || !edits.metadata.is_empty()))
 }
 
 #[cfg(test)]

@@ -228,4 +228,8 @@ impl RecordingStore for SqliteStore {
         recordings::mark(tx.conn(), source, mark).await?;
         tx.commit().await
     }
+
+    async fn ping(&self) -> StoreResult<()> {
+        MeetingStore::ping(self).await
+    }
 }

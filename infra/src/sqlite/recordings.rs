@@ -338,13 +338,13 @@ pub(crate) async fn update(
             };
         }
         if let Some(protect) = edits.protect {
-            sqlx::query("UPDATE recordings SET protected = ? WHERE id = ?")
+            let done = sqlx::query("UPDATE recordings SET protected = ?1 WHERE id = ?2 AND protected IS NOT ?1")
                 .bind(protect)
                 .bind(id)
                 .execute(&mut *conn)
                 .await
                 .map_err(backend)?;
-            changed = true;
+            changed |= done.rows_affected() > 0;
         }
     }
     Ok(changed)

@@ -64,4 +64,6 @@ pub trait RecordingStore: Send + Sync {
     async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>>;
     /// Remembers what the importer made of a source file.
     async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()>;
+    /// Checks the backend answers.
+    async fn ping(&self) -> StoreResult<()>;
 }

@@ -203,6 +203,17 @@ pub async fn leases_exclude_other_holders(store: Arc<dyn MeetingStore>) {
     assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap(), "an expired lease is free");
 }
 
+/// Protected-recording tokens are taken once, and not after they expire.
+pub async fn tokens_are_single_use(store: Arc<dyn MeetingStore>) {
+    store.put_token("t1", r#"{"record_id":"r"}"#, 60_000).await.unwrap();
+    assert_eq!(store.take_token("t1").await.unwrap().as_deref(), Some(r#"{"record_id":"r"}"#));
+    assert_eq!(store.take_token("t1").await.unwrap(), None, "a token is used once");
+    assert_eq!(store.take_token("never").await.unwrap(), None);
+    store.put_token("t2", "v", 1).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(store.take_token("t2").await.unwrap(), None, "an expired token is refused");
+}
+
 /// 8 tasks place 1,000 meetings at once over 10 servers: one server each, spread within 1, no reservation lost.
 pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
     for i in 0..10 {
@@ -253,6 +264,7 @@ macro_rules! store_contract {
             polls_end_meetings_and_drain_cordoned_servers,
             expired_meetings_are_gone,
             leases_exclude_other_holders,
+            tokens_are_single_use,
             concurrent_placements_spread_evenly
         );
     };

@@ -1,7 +1,9 @@
 //! The integration-test harness: the local runtime on loopback, a simulated fleet, signed HTTP calls,
-//! and the store contract every adapter passes.
+//! the store contracts every adapter passes, and fresh PostgreSQL schemas for the recordings index.
 
 pub mod contract;
+pub mod pg;
+pub mod recording_contract;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

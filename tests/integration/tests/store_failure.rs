@@ -9,9 +9,12 @@ use scalelite_functions::http_server::{App, Mode};
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
-use scalelite_shared::model::{Meeting, Server, ServerUpdate};
+use std::collections::HashMap;
+
+use scalelite_shared::model::{Meeting, Recording, Server, ServerUpdate};
 use scalelite_shared::store::{
-    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
+    ImportMark, JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, RecordingEdits,
+    RecordingQuery, RecordingStore, StoreError, StoreResult,
 };
 
 /// Every call fails as an unreachable backend does.
@@ -65,11 +68,45 @@ impl MeetingStore for BrokenStore {
     async fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
         down()
     }
+    async fn put_token(&self, _: &str, _: &str, _: i64) -> StoreResult<()> {
+        down()
+    }
+    async fn take_token(&self, _: &str) -> StoreResult<Option<String>> {
+        down()
+    }
+}
+
+#[async_trait]
+impl RecordingStore for BrokenStore {
+    async fn import_recording(&self, _: &Recording) -> StoreResult<Recording> {
+        down()
+    }
+    async fn recordings(&self, _: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+        down()
+    }
+    async fn set_published(&self, _: &str, _: bool) -> StoreResult<()> {
+        down()
+    }
+    async fn update_recordings(&self, _: &[String], _: &RecordingEdits) -> StoreResult<bool> {
+        down()
+    }
+    async fn delete_recording(&self, _: &str) -> StoreResult<()> {
+        down()
+    }
+    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
+        down()
+    }
+    async fn mark_import(&self, _: &str, _: &ImportMark) -> StoreResult<()> {
+        down()
+    }
+    async fn ping(&self) -> StoreResult<()> {
+        down()
+    }
 }
 
 fn app(mode: Mode) -> App {
     let config = Config::from_lookup(|name| (name == "LOADBALANCER_SECRET").then(|| "s".to_owned())).unwrap();
-    App { ctx: Arc::new(Ctx::new(config, Arc::new(BrokenStore))), mode }
+    App { ctx: Arc::new(Ctx::new(config, Arc::new(BrokenStore), Arc::new(BrokenStore))), mode }
 }
 
 fn signed(path: &str, call: &str, query: &str) -> ApiRequest {
@@ -88,6 +125,10 @@ async fn every_call_answers_its_documented_error() {
         ("isMeetingRunning", "meetingID=a"),
         ("getMeetingInfo", "meetingID=a"),
         ("getMeetings", ""),
+        ("getRecordings", "meetingID=a"),
+        ("publishRecordings", "recordID=r&publish=true"),
+        ("updateRecordings", "recordID=r&meta_a=b"),
+        ("deleteRecordings", "recordID=r"),
     ];
     for (call, query) in calls {
         let answer = app.handle(signed(&format!("/bigbluebutton/api/{call}"), call, query)).await;
@@ -101,6 +142,9 @@ async fn every_call_answers_its_documented_error() {
     let mut poll = signed("/scalelite/jobs/poll", "poll", "");
     poll.method = Method::POST;
     assert!(String::from_utf8_lossy(&app.handle(poll).await.body).contains("internalError"));
+    let mut import = signed("/scalelite/jobs/import", "import", "");
+    import.method = Method::POST;
+    assert!(String::from_utf8_lossy(&app.handle(import).await.body).contains("internalError"));
 
     let health = app.handle(ApiRequest::get("/health_check", "")).await;
     assert_eq!(health.status, 200);

@@ -1,0 +1,43 @@
+//! The importer's ledger of source files, in scalelite-rs's own table next to upstream's.
+
+use std::collections::HashMap;
+
+use scalelite_shared::store::{ImportMark, StoreResult};
+use sqlx::PgPool;
+
+use super::backend;
+
+#[derive(sqlx::FromRow)]
+struct MarkRow {
+    source: String,
+    modified_ms: i64,
+    size: i64,
+    failure: Option<String>,
+}
+
+pub(super) async fn all(pool: &PgPool) -> StoreResult<HashMap<String, ImportMark>> {
+    let rows: Vec<MarkRow> = sqlx::query_as("SELECT source, modified_ms, size, failure FROM scalelite_rs_import_marks")
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.source, ImportMark { modified_ms: r.modified_ms, size: r.size, failure: r.failure }))
+        .collect())
+}
+
+pub(super) async fn set(pool: &PgPool, source: &str, mark: &ImportMark) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO scalelite_rs_import_marks (source, modified_ms, size, failure) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (source) DO UPDATE SET modified_ms = EXCLUDED.modified_ms, size = EXCLUDED.size, \
+         failure = EXCLUDED.failure",
+    )
+    .bind(source)
+    .bind(mark.modified_ms)
+    .bind(mark.size)
+    .bind(mark.failure.as_deref())
+    .execute(pool)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
