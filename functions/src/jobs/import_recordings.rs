@@ -116,10 +116,10 @@ async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
     let (tar, work) = (tar.to_owned(), work);
     blocking(move || {
         let _ = fs::remove_dir_all(&work);
-        if let TarOutcome::Imported(_) = &outcome {
-            if let Err(error) = fs::remove_file(&tar) {
-                tracing::warn!(tar = %tar.display(), %error, "import: could not remove the imported tar");
-            }
+        if let TarOutcome::Imported(_) = &outcome
+            && let Err(error) = fs::remove_file(&tar)
+        {
+            tracing::warn!(tar = %tar.display(), %error, "import: could not remove the imported tar");
         }
         outcome
     })

@@ -27,7 +27,8 @@ fn format(response: &mut XmlResponse, recording: &Recording, format: &PlaybackFo
     if let Some(time) = format.processing_time {
         response.element("processingTime", &time.to_string());
     }
-    if !(recording.protected && links.show_protected) && !format.thumbnails.is_empty() {
+    let hidden = recording.protected && links.show_protected;
+    if !hidden && !format.thumbnails.is_empty() {
         response.start("preview").start("images");
         for thumbnail in &format.thumbnails {
             let width = thumbnail.width.map(|w| w.to_string()).unwrap_or_default();

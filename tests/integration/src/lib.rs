@@ -4,6 +4,7 @@
 pub mod contract;
 pub mod pg;
 pub mod recording_contract;
+pub mod recording_files;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -53,12 +54,14 @@ impl Answer {
 }
 
 /// The local runtime with `servers` simulated BBB servers, registered, enabled and polled once; on the
-/// embedded store, or on Redis when `SCALELITE_TEST_STORE=redis`.
+/// embedded store, or on Redis and PostgreSQL when `SCALELITE_TEST_STORE=production`. Recording directories
+/// live in the harness's temporary directory (`recordings/{spool,work,published,unpublished}`).
 pub struct Harness {
     pub running: Running,
     pub client: reqwest::Client,
-    _dir: TempDir,
+    dir: TempDir,
     _cleanup: Option<NamespaceCleanup>,
+    _schema: Option<pg::PgSchema>,
 }
 
 impl Harness {
@@ -69,27 +72,42 @@ impl Harness {
     /// Starts with extra environment variables (upstream names) on top of the test defaults.
     pub async fn with_env(servers: usize, vars: &[(&str, &str)]) -> Self {
         let dir = TempDir::new().expect("temp dir");
+        let path = |sub: &str| dir.path().join(sub).display().to_string();
         let mut env: HashMap<String, String> = HashMap::from([
             ("LOADBALANCER_SECRET".into(), SECRET.into()),
-            ("SQLITE_PATH".into(), dir.path().join("scalelite.db").display().to_string()),
+            ("SQLITE_PATH".into(), path("scalelite.db")),
             ("POLL_INTERVAL".into(), "3600".into()),
+            ("RECORDING_IMPORT_POLL_INTERVAL".into(), "3600".into()),
+            ("RECORDING_IMPORT_SETTLE".into(), "0".into()),
+            ("RECORDING_SPOOL_DIR".into(), path("recordings/spool")),
+            ("RECORDING_WORK_DIR".into(), path("recordings/work")),
+            ("RECORDING_PUBLISH_DIR".into(), path("recordings/published")),
+            ("RECORDING_UNPUBLISH_DIR".into(), path("recordings/unpublished")),
             ("CONNECT_TIMEOUT".into(), "1".into()),
             ("RESPONSE_TIMEOUT".into(), "2".into()),
         ]);
-        let mut cleanup = None;
-        if std::env::var("SCALELITE_TEST_STORE").is_ok_and(|store| store == "redis") {
-            let url = redis_url().await.expect("SCALELITE_TEST_STORE=redis needs a reachable Redis");
+        let (mut cleanup, mut schema) = (None, None);
+        if std::env::var("SCALELITE_TEST_STORE").is_ok_and(|store| store == "production") {
+            let url = redis_url().await.expect("SCALELITE_TEST_STORE=production needs a reachable Redis");
             let namespace = fresh_namespace("http");
             env.insert("REDIS_URL".into(), url.clone());
             env.insert("REDIS_NAMESPACE".into(), namespace.clone());
             cleanup = Some(NamespaceCleanup { url, namespace });
+            let created = pg::PgSchema::create("http").await.expect("SCALELITE_TEST_STORE=production needs PostgreSQL");
+            env.insert("DATABASE_URL".into(), created.url.clone());
+            schema = Some(created);
         }
         env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("config");
         let options = Options { bind: SocketAddr::from(([127, 0, 0, 1], 0)), demo_servers: servers };
         let running = scalelite_local::start(config, options).await.expect("runtime starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { running, client, _dir: dir, _cleanup: cleanup }
+        Self { running, client, dir, _cleanup: cleanup, _schema: schema }
+    }
+
+    /// A path under the harness's temporary directory (recordings live in `recordings/`).
+    pub fn path(&self, sub: &str) -> std::path::PathBuf {
+        self.dir.path().join(sub)
     }
 
     pub fn fleet(&self) -> &Fleet {
@@ -155,6 +173,15 @@ impl Harness {
         let url = format!("{}/scalelite/jobs/poll?checksum={checksum}", self.running.base_url());
         let answer = self.fetch(self.client.post(url)).await;
         assert_eq!(answer.status, StatusCode::OK, "poll: {}", answer.body);
+        answer.json()
+    }
+
+    /// One recording import pass, through `POST /scalelite/jobs/import`.
+    pub async fn import(&self) -> serde_json::Value {
+        let checksum = sign(Algorithm::Sha256, "import", "", SECRET);
+        let url = format!("{}/scalelite/jobs/import?checksum={checksum}", self.running.base_url());
+        let answer = self.fetch(self.client.post(url)).await;
+        assert_eq!(answer.status, StatusCode::OK, "import: {}", answer.body);
         answer.json()
     }
 

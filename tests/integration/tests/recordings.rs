@@ -1,0 +1,213 @@
+//! Recordings through HTTP: spool tars and in-place metadata.xml imported by the import job, then
+//! getRecordings, publishRecordings, updateRecordings and deleteRecordings against the files and the index.
+
+use scalelite_integration_tests::recording_files::{Fixture, write_hostile_tar, write_tar};
+use scalelite_integration_tests::{Answer, Harness};
+
+fn count(answer: &Answer, element: &str) -> usize {
+    answer.body.matches(&format!("<{element}>")).count()
+}
+
+fn record_ids(answer: &Answer) -> Vec<String> {
+    answer.body.split("<recordID>").skip(1).map(|part| part.split("</recordID>").next().unwrap().to_owned()).collect()
+}
+
+async fn spool_with_three_recordings(harness: &Harness) {
+    let spool = harness.path("recordings/spool");
+    write_tar(
+        &spool.join("r1.tar"),
+        &[
+            Fixture::new("r1-100", "m1").meta("bbb-origin", "greenlight"),
+            Fixture::new("r1-100", "m1").format("video").meta("bbb-origin", "greenlight"),
+        ],
+    );
+    write_tar(
+        &spool.join("r2.tar"),
+        &[Fixture::new("r2-200", "m2").start(1_700_000_500_000).meta("bbb-origin", "moodle")],
+    );
+    let mut hidden = Fixture::new("r3-300", "m1").start(1_600_000_000_000);
+    hidden.published = false;
+    write_tar(&spool.join("r3.tar"), &[hidden]);
+}
+
+#[tokio::test]
+async fn spool_tars_are_imported_and_listed() {
+    let harness = Harness::start(1).await;
+    spool_with_three_recordings(&harness).await;
+    let report = harness.import().await;
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(4), Some(0)), "{report}");
+    assert!(harness.path("recordings/published/presentation/r1-100/index.html").is_file());
+    assert!(harness.path("recordings/published/video/r1-100/metadata.xml").is_file());
+    assert!(harness.path("recordings/unpublished/presentation/r3-300/index.html").is_file());
+    assert!(!harness.path("recordings/spool/r1.tar").exists(), "imported tars are removed");
+    assert_eq!(harness.import().await["imported"], 0, "a second pass finds nothing new");
+
+    let all = harness.call("getRecordings", "").await;
+    assert_eq!(all.returncode().as_deref(), Some("SUCCESS"), "{}", all.body);
+    assert_eq!(record_ids(&all), ["r2-200", "r1-100", "r3-300"], "newest first");
+    let base = harness.running.base_url();
+    assert!(all.body.contains(&format!("<url>{base}/playback/presentation/2.3/r1-100</url>")), "{}", all.body);
+    assert!(all.body.contains("<length>3</length>"));
+    assert!(all.body.contains(&format!("{base}/presentation/r1-100/thumb-1.png</image>")));
+    assert!(all.body.contains("<internalMeetingID>r1-100</internalMeetingID>"));
+    assert!(!all.body.contains("<protected>"), "protected is shown only when protection is on");
+
+    let by_meeting = harness.call("getRecordings", "meetingID=m1").await;
+    assert_eq!(record_ids(&by_meeting), ["r1-100", "r3-300"]);
+    assert_eq!(count(&by_meeting, "format"), 3, "two formats of r1 and one of r3");
+    assert_eq!(record_ids(&harness.call("getRecordings", "recordID=r2").await), ["r2-200"], "prefix match");
+    assert_eq!(record_ids(&harness.call("getRecordings", "recordID=R2").await), Vec::<String>::new(), "case matters");
+    assert_eq!(record_ids(&harness.call("getRecordings", "state=unpublished").await), ["r3-300"]);
+    assert_eq!(record_ids(&harness.call("getRecordings", "meta_bbb-origin=moodle,nothing").await), ["r2-200"]);
+    assert_eq!(record_ids(&harness.call("getRecordings", "offset=1&limit=1").await), ["r1-100"], "BBB's paging");
+    let none = harness.call("getRecordings", "meetingID=unknown").await;
+    assert_eq!(none.message_key().as_deref(), Some("noRecordings"));
+    assert!(none.body.contains("<recordings/>"));
+}
+
+#[tokio::test]
+async fn publish_update_and_delete_act_on_files_and_index() {
+    let harness = Harness::start(1).await;
+    spool_with_three_recordings(&harness).await;
+    harness.import().await;
+
+    let published = harness.call("publishRecordings", "recordID=r1-100&publish=false").await;
+    assert_eq!(published.field("published").as_deref(), Some("false"), "{}", published.body);
+    assert!(harness.path("recordings/unpublished/presentation/r1-100/index.html").is_file());
+    assert!(harness.path("recordings/unpublished/video/r1-100/index.html").is_file());
+    assert!(!harness.path("recordings/published/presentation/r1-100").exists());
+    let listed = harness.call("getRecordings", "recordID=r1-100").await;
+    assert_eq!(listed.field("published").as_deref(), Some("false"));
+    assert_eq!(listed.field("state").as_deref(), Some("unpublished"));
+
+    // A re-import of the same recording keeps the operator's choice.
+    write_tar(&harness.path("recordings/spool/again.tar"), &[Fixture::new("r1-100", "m1")]);
+    assert_eq!(harness.import().await["imported"], 1);
+    assert_eq!(harness.call("getRecordings", "recordID=r1-100").await.field("published").as_deref(), Some("false"));
+    assert!(harness.path("recordings/unpublished/presentation/r1-100/index.html").is_file());
+
+    let updated =
+        harness.call("updateRecordings", "recordID=r1-100,r2-200&meta_Course=Maths%20%3C1%3E&meta_bbb-origin=").await;
+    assert_eq!(updated.field("updated").as_deref(), Some("true"), "{}", updated.body);
+    let listed = harness.call("getRecordings", "recordID=r1-100,r2-200").await;
+    assert_eq!(listed.body.matches("<course>Maths &lt;1&gt;</course>").count(), 2, "{}", listed.body);
+    assert!(!listed.body.contains("bbb-origin"));
+    let partly_unknown = harness.call("updateRecordings", "recordID=r1-100,nope&meta_x=y").await;
+    assert_eq!(partly_unknown.field("updated").as_deref(), Some("false"), "nothing changes when one id is unknown");
+    assert!(!harness.call("getRecordings", "recordID=r1-100").await.body.contains("<x>"));
+
+    let deleted = harness.call("deleteRecordings", "recordID=r1-100").await;
+    assert_eq!(deleted.field("deleted").as_deref(), Some("true"), "{}", deleted.body);
+    assert!(!harness.path("recordings/unpublished/presentation/r1-100").exists());
+    assert!(!harness.path("recordings/unpublished/video/r1-100").exists());
+    assert_eq!(record_ids(&harness.call("getRecordings", "").await), ["r2-200", "r3-300"]);
+    let gone = harness.call("getRecordings", "state=deleted").await;
+    assert_eq!(record_ids(&gone), ["r1-100"]);
+    assert_eq!(count(&gone, "format"), 0);
+}
+
+#[tokio::test]
+async fn recording_calls_answer_documented_errors() {
+    let harness = Harness::start(1).await;
+    spool_with_three_recordings(&harness).await;
+    harness.import().await;
+    let key = |answer: Answer| answer.message_key();
+    assert_eq!(key(harness.call("publishRecordings", "publish=true").await).as_deref(), Some("missingParamRecordID"));
+    assert_eq!(key(harness.call("publishRecordings", "recordID=r1-100").await).as_deref(), Some("missingParamPublish"));
+    assert_eq!(key(harness.call("publishRecordings", "recordID=nope&publish=true").await).as_deref(), Some("notFound"));
+    assert_eq!(key(harness.call("deleteRecordings", "recordID=nope").await).as_deref(), Some("notFound"));
+    assert_eq!(key(harness.call("updateRecordings", "").await).as_deref(), Some("missingParamRecordID"));
+    let post =
+        harness.fetch(harness.client.post(harness.url("publishRecordings", "recordID=r1-100&publish=true"))).await;
+    assert_eq!(post.message_key().as_deref(), Some("unsupportedRequest"), "publish is GET only");
+    let forged =
+        harness.get_url(&harness.url("deleteRecordings", "recordID=r1-100").replace("checksum=", "checksum=0")).await;
+    assert_eq!(forged.message_key().as_deref(), Some("checksumError"));
+    assert!(harness.path("recordings/published/presentation/r1-100").exists(), "a forged call changes nothing");
+}
+
+#[tokio::test]
+async fn hostile_tars_are_set_aside_and_good_ones_still_import() {
+    let harness = Harness::start(1).await;
+    let spool = harness.path("recordings/spool");
+    write_hostile_tar(&spool.join("a-escape.tar"), "../../escaped", tar::EntryType::Regular, None);
+    write_hostile_tar(
+        &spool.join("b-link.tar"),
+        "presentation/r9/metadata.xml",
+        tar::EntryType::Symlink,
+        Some("/etc/passwd"),
+    );
+    std::fs::write(spool.join("c-garbage.tar"), b"\x00\xffnot a tar at all").unwrap();
+    write_tar(&spool.join("d-good.tar"), &[Fixture::new("good-1", "m<&>\"1\"")]);
+    std::fs::write(spool.join("e-nometa.tar"), tar::Builder::new(Vec::new()).into_inner().unwrap()).unwrap();
+
+    let report = harness.import().await;
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(1), Some(4)), "{report}");
+    assert!(!harness.path("escaped").exists() && !harness.path("recordings/escaped").exists());
+    for name in ["a-escape.tar", "b-link.tar", "c-garbage.tar", "e-nometa.tar"] {
+        assert!(spool.join("failed").join(name).is_file(), "{name} set aside");
+        let reason = std::fs::read_to_string(spool.join("failed").join(format!("{name}.reason"))).unwrap();
+        assert!(!reason.trim().is_empty(), "{name} has its reason");
+    }
+    assert_eq!(harness.import().await["failed"], 0, "set-aside tars are not retried");
+
+    let listed = harness.call("getRecordings", "").await;
+    assert!(listed.body.contains("<meetingID>m&lt;&amp;&gt;&quot;1&quot;</meetingID>"), "{}", listed.body);
+}
+
+#[tokio::test]
+async fn in_place_volume_is_indexed_once_and_again_when_changed() {
+    let harness = Harness::with_env(1, &[("RECORDING_IMPORT_MODE", "in-place")]).await;
+    let published = harness.path("recordings/published");
+    Fixture::new("p1-1", "m1").write_dir(&published);
+    Fixture::new("p1-1", "m1").format("podcast").write_dir(&published);
+    Fixture::new("p2-2", "m2").write_dir(&harness.path("recordings/unpublished"));
+    let broken = published.join("presentation/p3-3");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("metadata.xml"), "<recording><id>p3-3</id>").unwrap();
+
+    let first = harness.import().await;
+    assert_eq!((first["imported"].as_u64(), first["failed"].as_u64()), (Some(3), Some(1)), "{first}");
+    let second = harness.import().await;
+    assert_eq!(
+        (second["imported"].as_u64(), second["failed"].as_u64(), second["unchanged"].as_u64()),
+        (Some(0), Some(0), Some(4))
+    );
+    assert!(published.join("presentation/p1-1/index.html").is_file(), "files stay where they are");
+
+    let listed = harness.call("getRecordings", "").await;
+    assert_eq!(record_ids(&listed), ["p1-1", "p2-2"]);
+    assert_eq!(harness.call("getRecordings", "recordID=p2-2").await.field("published").as_deref(), Some("false"));
+
+    Fixture::new("p3-3", "m3").write_dir(&published);
+    let fixed = harness.import().await;
+    assert_eq!(fixed["imported"], 1, "a changed file is read again: {fixed}");
+    assert_eq!(record_ids(&harness.call("getRecordings", "meetingID=m3").await), ["p3-3"]);
+}
+
+#[tokio::test]
+async fn settings_disable_filter_and_protect() {
+    let disabled = Harness::with_env(1, &[("RECORDING_DISABLED", "true")]).await;
+    let url = format!("{}/bigbluebutton/api/getRecordings", disabled.running.base_url());
+    assert_eq!(disabled.get_url(&url).await.message_key().as_deref(), Some("noRecordings"), "no checksum needed");
+    assert_eq!(
+        disabled.call("publishRecordings", "recordID=a&publish=true").await.message_key().as_deref(),
+        Some("notFound")
+    );
+
+    let filtered = Harness::with_env(1, &[("GET_RECORDINGS_API_FILTERED", "true")]).await;
+    assert_eq!(filtered.call("getRecordings", "").await.message_key().as_deref(), Some("missingParameters"));
+
+    let protected = Harness::with_env(1, &[("PROTECTED_RECORDINGS_ENABLED", "true")]).await;
+    write_tar(&protected.path("recordings/spool/p.tar"), &[Fixture::new("p-1", "m")]);
+    protected.import().await;
+    let listed = protected.call("getRecordings", "").await;
+    assert_eq!(listed.field("protected").as_deref(), Some("true"), "{}", listed.body);
+    let url = listed.field("url").unwrap();
+    let prefix = format!("{}/recording/p-1/presentation?token=", protected.running.base_url());
+    assert!(url.starts_with(&prefix), "{url}");
+    assert_eq!(url.len(), prefix.len() + 64);
+    assert!(!listed.body.contains("<preview>"), "no previews for protected recordings");
+    let again = protected.call("getRecordings", "").await.field("url").unwrap();
+    assert_ne!(url, again, "a new token on every call");
+}
