@@ -25,6 +25,8 @@ pub struct Config {
     /// Algorithm for calls to BBB: SHA256 unless `LOADBALANCER_CHECKSUM_ALGORITHM` is set, then the strongest allowed.
     pub outbound_algorithm: Algorithm,
     pub build_number: Option<String>,
+    /// `URL_HOST`: the host front-ends reach this load balancer at (callback URLs handed to BBB use it).
+    pub url_host: Option<String>,
     pub port: u16,
     pub sqlite_path: PathBuf,
     pub redis_url: Option<String>,
@@ -159,6 +161,7 @@ impl Config {
             checksum_algorithms,
             outbound_algorithm,
             build_number: lookup("BUILD_NUMBER").filter(|v| !v.is_empty()),
+            url_host: lookup("URL_HOST").filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned()),
             port: number("PORT", lookup("PORT"), 3000)?,
             sqlite_path: lookup("SQLITE_PATH").map_or_else(|| PathBuf::from("scalelite.db"), PathBuf::from),
             redis_url: lookup("REDIS_URL").filter(|v| !v.is_empty()),
