@@ -41,10 +41,8 @@ impl App {
         match self.mode {
             Mode::All => registry::dispatch(&self.ctx, req).await,
             Mode::One(function) => {
-                let probe = PROBES
-                    .iter()
-                    .filter_map(|name| registry::find(name))
-                    .find(|probe| probe.paths.contains(&req.path.as_str()));
+                let probe =
+                    PROBES.iter().filter_map(|name| registry::find(name)).find(|probe| probe.serves_exactly(&req.path));
                 registry::call(&self.ctx, probe.unwrap_or(function), req).await
             }
         }

@@ -7,7 +7,7 @@ use http::Method;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
 
-use crate::{Ctx, admin, api, jobs};
+use crate::{Ctx, admin, api, jobs, playback};
 
 /// What every handler returns; errors become the BBB XML error document.
 pub type Outcome = Result<ApiResponse, ApiError>;
@@ -19,8 +19,24 @@ pub type Handler = for<'a> fn(&'a Ctx, ApiRequest) -> BoxFuture<'a, Outcome>;
 pub struct Function {
     pub name: &'static str,
     pub methods: &'static [Method],
+    /// Exact paths, or prefixes written `/prefix/*` (anything below `/prefix/`).
     pub paths: &'static [&'static str],
     pub handler: Handler,
+}
+
+impl Function {
+    /// True when `path` is one of the function's exact paths.
+    pub fn serves_exactly(&self, path: &str) -> bool {
+        self.paths.contains(&path)
+    }
+
+    /// True when `path` lies below one of the function's `/prefix/*` paths.
+    pub fn serves_below(&self, path: &str) -> bool {
+        self.paths
+            .iter()
+            .filter_map(|p| p.strip_suffix('*'))
+            .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()))
+    }
 }
 
 macro_rules! handler {
@@ -100,6 +116,24 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/bigbluebutton/api/deleteRecordings"],
         handler: handler!(api::delete_recordings::run),
     },
+    Function {
+        name: "recordingTokenLink",
+        methods: GET,
+        paths: &["/recording/*"],
+        handler: handler!(playback::token_link::run),
+    },
+    Function {
+        name: "recordingResource",
+        methods: GET,
+        paths: &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"],
+        handler: handler!(playback::resource::run),
+    },
+    Function {
+        name: "recordingAuthorize",
+        methods: GET,
+        paths: &["/scalelite/recordings/authorize"],
+        handler: handler!(playback::authorize::run),
+    },
     Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
     Function { name: "live", methods: GET, paths: &["/healthz", "/_/health"], handler: handler!(api::health::live) },
     Function { name: "ready", methods: GET, paths: &["/readyz", "/_/ready"], handler: handler!(api::health::ready) },
@@ -174,9 +208,14 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
     response
 }
 
+/// The function serving `path`: an exact path first, then a prefix.
+pub fn route(path: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.serves_exactly(path)).or_else(|| FUNCTIONS.iter().find(|f| f.serves_below(path)))
+}
+
 /// Routes by path to the function that serves it; any other path is `unsupportedRequest`.
 pub async fn dispatch(ctx: &Ctx, req: ApiRequest) -> ApiResponse {
-    match FUNCTIONS.iter().find(|f| f.paths.contains(&req.path.as_str())) {
+    match route(&req.path) {
         Some(function) => call(ctx, function, req).await,
         None => ApiError::UnsupportedRequest.into(),
     }

@@ -211,3 +211,77 @@ async fn settings_disable_filter_and_protect() {
     let again = protected.call("getRecordings", "").await.field("url").unwrap();
     assert_ne!(url, again, "a new token on every call");
 }
+
+#[tokio::test]
+async fn protected_playback_takes_the_token_then_the_cookie() {
+    let harness = Harness::with_env(1, &[("PROTECTED_RECORDINGS_ENABLED", "true"), ("SECRET_KEY_BASE", "k")]).await;
+    write_tar(
+        &harness.path("recordings/spool/p.tar"),
+        &[Fixture::new("p-1", "m"), Fixture::new("p-1", "m").format("podcast")],
+    );
+    harness.import().await;
+    let base = harness.running.base_url();
+    let link_of = |answer: &Answer, format: &str| {
+        let needle = format!("/recording/p-1/{format}?token=");
+        answer
+            .body
+            .split("<url>")
+            .skip(1)
+            .map(|u| u.split("</url>").next().unwrap().to_owned())
+            .find(|u| u.contains(&needle))
+    };
+    let listed = harness.call("getRecordings", "").await;
+    let link = link_of(&listed, "presentation").expect("presentation token link");
+    assert!(link_of(&listed, "podcast").is_some(), "{}", listed.body);
+
+    let resource = format!("{base}/presentation/p-1/slides/1.png");
+    assert_eq!(harness.get_url(&resource).await.status, 404, "no cookie, no file");
+    let wrong_format = link.replace("/presentation?", "/podcast?");
+    assert_eq!(harness.get_url(&wrong_format).await.status, 404, "a token opens its own format only");
+    let opened = harness.get_url(&link).await;
+    assert_eq!(opened.status, 404, "the token was used up by the wrong-format attempt");
+
+    let link = link_of(&harness.call("getRecordings", "").await, "presentation").unwrap();
+    let opened = harness.get_url(&link).await;
+    assert_eq!(opened.status, 307, "{}", opened.body);
+    assert_eq!(opened.location().as_deref(), Some("/playback/presentation/2.3/p-1"));
+    let set_cookie = opened.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set_cookie.starts_with("recording_presentation_p-1="), "{set_cookie}");
+    assert!(set_cookie.contains("Path=/presentation/p-1") && set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert_eq!(harness.get_url(&link).await.status, 404, "a token works once");
+
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let served = harness.fetch(harness.client.get(&resource).header("cookie", &cookie)).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.headers["x-accel-redirect"], "/static-resource/presentation/p-1/slides/1.png");
+    assert!(!served.headers.contains_key("content-disposition"));
+    let forged = format!(
+        "recording_presentation_p-1={}",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIvcHJlc2VudGF0aW9uL3AtMSIsImV4cCI6OTk5OTk5OTk5OX0.c2lnbmF0dXJl"
+    );
+    assert_eq!(harness.fetch(harness.client.get(&resource).header("cookie", forged)).await.status, 404);
+
+    let authorize = format!("{base}/scalelite/recordings/authorize");
+    let check_path = |path: &'static str, cookie: Option<&str>| {
+        let mut request = harness.client.get(&authorize).header("x-original-uri", path);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        harness.fetch(request)
+    };
+    assert_eq!(check_path("/presentation/p-1/slides/1.png", Some(&cookie)).await.status, 204);
+    assert_eq!(check_path("/presentation/p-1/slides/1.png", None).await.status, 403);
+    for climbing in ["/presentation/p-1/../../etc/passwd", "/presentation/p-1/%2E%2E/x", "/presentation/p-1/.."] {
+        assert_eq!(check_path(climbing, Some(&cookie)).await.status, 403, "{climbing}");
+    }
+
+    // Unprotected: files are open, and downloads are offered as attachments.
+    harness.call("updateRecordings", "recordID=p-1&protect=false").await;
+    let podcast = harness.get_url(&format!("{base}/podcast/p-1/audio.ogg")).await;
+    assert_eq!(podcast.status, 200);
+    assert_eq!(podcast.headers["content-disposition"], "attachment");
+    assert_eq!(harness.get_url(&format!("{base}/recording/p-1/presentation")).await.status, 307);
+    harness.call("publishRecordings", "recordID=p-1&publish=false").await;
+    assert_eq!(harness.get_url(&format!("{base}/podcast/p-1/audio.ogg")).await.status, 404, "unpublished is hidden");
+    assert_eq!(harness.get_url(&format!("{base}/recording/unknown/presentation")).await.status, 404);
+}

@@ -1,0 +1,8 @@
+//! Playback of recordings behind nginx: the token link of a protected recording, the resource routes that
+//! hand files to nginx with `X-Accel-Redirect`, and an `auth_request` check for nginx serving the shared
+//! volume directly.
+
+mod access;
+pub mod authorize;
+pub mod resource;
+pub mod token_link;
