@@ -1,5 +1,7 @@
-//! scalelite-local: the local runtime. Every function on one HTTP server, the poll job on a timer, and an
-//! optional simulated fleet for demos.
+//! scalelite-local: the local runtime. Every function on one HTTP server, the poll and import jobs on
+//! timers, and an optional simulated fleet for demos.
+
+mod import_timer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -75,7 +77,7 @@ async fn register_fleet(ctx: &Ctx, fleet: &Fleet) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the store, optionally starts a simulated fleet, and serves every function with the poll timer.
+/// Opens the stores, optionally starts a simulated fleet, and serves every function with the job timers.
 pub async fn start(config: Config, options: Options) -> anyhow::Result<Running> {
     let interval = config.poll_interval;
     let ctx = Arc::new(Ctx::open(config).await.context("opening the store")?);
@@ -104,6 +106,7 @@ pub async fn start(config: Config, options: Options) -> anyhow::Result<Running> 
             }
         })
     };
+    let importer = import_timer::start(ctx.clone());
     let server = tokio::spawn(http_server::serve(listener, app));
-    Ok(Running { addr, ctx, fleet, tasks: vec![poller, server] })
+    Ok(Running { addr, ctx, fleet, tasks: vec![poller, importer, server] })
 }

@@ -10,6 +10,7 @@ use commands::servers::ServersCommand;
 use scalelite_functions::{Ctx, jobs, telemetry};
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
+use scalelite_shared::store::StoreError;
 
 /// scalelite-rs, a BigBlueButton load balancer.
 #[derive(Parser)]
@@ -60,20 +61,37 @@ enum Operation {
         #[command(subcommand)]
         command: Option<MeetingsCommand>,
     },
+    /// Work on recordings.
+    Recordings {
+        #[command(subcommand)]
+        command: RecordingsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordingsCommand {
+    /// Import what waits in the spool (or on the shared volume) now, with a progress bar.
+    Import,
+}
+
+/// How often a job runs: once, or every `every` for `run_for` at most.
+#[derive(clap::Args, Clone, Copy)]
+struct Repeat {
+    /// Run again after this long (e.g. 10s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    every: Option<Duration>,
+    /// With --every: stop after this long (e.g. 50s).
+    #[arg(long = "for", value_parser = humantime::parse_duration, requires = "every")]
+    run_for: Option<Duration>,
 }
 
 #[derive(Subcommand)]
 enum Job {
     /// Poll every server once and print what changed; with --every, keep polling (a poller Deployment, or a
     /// CronJob that polls more often than once a minute with --for).
-    Poll {
-        /// Poll again after this long (e.g. 10s).
-        #[arg(long, value_parser = humantime::parse_duration)]
-        every: Option<Duration>,
-        /// With --every: stop after this long (e.g. 50s).
-        #[arg(long = "for", value_parser = humantime::parse_duration, requires = "every")]
-        run_for: Option<Duration>,
-    },
+    Poll(Repeat),
+    /// Import new recordings once and print what was done; with --every, keep importing.
+    Import(Repeat),
 }
 
 #[derive(Subcommand)]
@@ -109,18 +127,22 @@ async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::R
     Ok(())
 }
 
-/// One poll pass, or one every `every` (for `run_for` at most); with `every`, a failed pass is logged and the
-/// next one runs.
-async fn poll(ctx: &Ctx, every: Option<Duration>, run_for: Option<Duration>) -> anyhow::Result<()> {
-    let deadline = run_for.map(|d| Instant::now() + d);
+/// One job pass, or one every `every` (for `run_for` at most), printing each pass's report; with `every`, a
+/// failed pass is logged and the next one runs.
+async fn repeat<T, F>(name: &str, repeat: Repeat, mut pass: impl FnMut() -> F) -> anyhow::Result<()>
+where
+    T: serde::Serialize,
+    F: Future<Output = Result<Option<T>, StoreError>>,
+{
+    let deadline = repeat.run_for.map(|d| Instant::now() + d);
     loop {
-        match jobs::poll::pass(ctx).await {
-            Ok(Some(polls)) => println!("{}", serde_json::to_string_pretty(&polls)?),
-            Ok(None) => println!("another replica is polling; this pass was skipped"),
-            Err(error) if every.is_some() => tracing::error!(%error, "poll pass failed"),
+        match pass().await {
+            Ok(Some(report)) => println!("{}", serde_json::to_string_pretty(&report)?),
+            Ok(None) => println!("another replica holds the {name} lease; this pass was skipped"),
+            Err(error) if repeat.every.is_some() => tracing::error!(%error, "{name} pass failed"),
             Err(error) => return Err(error.into()),
         }
-        let Some(every) = every else { return Ok(()) };
+        let Some(every) = repeat.every else { return Ok(()) };
         if deadline.is_some_and(|deadline| Instant::now() + every > deadline) {
             return Ok(());
         }
@@ -130,8 +152,12 @@ async fn poll(ctx: &Ctx, every: Option<Duration>, run_for: Option<Duration>) -> 
 
 async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
     match operation {
-        Operation::Job { job: Job::Poll { every, run_for } } => poll(ctx, every, run_for).await,
-        Operation::Poll => poll(ctx, None, None).await,
+        Operation::Job { job: Job::Poll(every) } => repeat("poll", every, || jobs::poll::pass(ctx)).await,
+        Operation::Job { job: Job::Import(every) } => {
+            repeat("import", every, || jobs::import_recordings::pass(ctx)).await
+        }
+        Operation::Poll => repeat("poll", Repeat { every: None, run_for: None }, || jobs::poll::pass(ctx)).await,
+        Operation::Recordings { command: RecordingsCommand::Import } => commands::recordings::import(ctx).await,
         Operation::Servers { command } => commands::servers::run(ctx, command.unwrap_or(ServersCommand::List)).await,
         Operation::Status { json } => commands::status::run(ctx, json).await,
         Operation::Meetings { command: None } => commands::meetings::list(ctx).await,

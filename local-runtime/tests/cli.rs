@@ -189,3 +189,48 @@ async fn servers_sync_and_yaml() {
     }
     assert_eq!(stdout(&scalelite(&db, &["servers"])).matches("id: ").count(), 1, "a refused file changes nothing");
 }
+
+#[test]
+fn recordings_import_with_progress_and_job_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let packed = dir.path().join("packed/presentation/rec-1");
+    std::fs::create_dir_all(&packed).unwrap();
+    std::fs::write(
+        packed.join("metadata.xml"),
+        "<recording><id>rec-1</id><state>published</state><published>true</published>\
+         <meta><meetingId>m1</meetingId><meetingName>Room</meetingName></meta>\
+         <playback><format>presentation</format><link>https://b/playback/presentation/2.3/rec-1</link></playback>\
+         </recording>",
+    )
+    .unwrap();
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let tarred = Command::new("tar")
+        .args(["-cf", &spool.join("rec-1.tar").display().to_string(), "-C"])
+        .arg(dir.path().join("packed"))
+        .arg("presentation")
+        .status()
+        .expect("tar runs");
+    assert!(tarred.success());
+
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_scalelite"))
+            .args(args)
+            .env("SQLITE_PATH", &db)
+            .env("LOADBALANCER_SECRET", "cli-secret")
+            .env("RUST_LOG", "error")
+            .env("RECORDING_SPOOL_DIR", &spool)
+            .env("RECORDING_WORK_DIR", dir.path().join("work"))
+            .env("RECORDING_PUBLISH_DIR", dir.path().join("published"))
+            .env("RECORDING_UNPUBLISH_DIR", dir.path().join("unpublished"))
+            .env("RECORDING_IMPORT_SETTLE", "0")
+            .output()
+            .expect("the binary runs")
+    };
+    let imported: serde_json::Value = serde_json::from_str(&stdout(&run(&["recordings", "import"]))).unwrap();
+    assert_eq!(imported["imported"], 1, "{imported}");
+    assert!(dir.path().join("published/presentation/rec-1/metadata.xml").is_file());
+    let again: serde_json::Value = serde_json::from_str(&stdout(&run(&["job", "import"]))).unwrap();
+    assert_eq!((again["imported"].as_u64(), again["failed"].as_u64()), (Some(0), Some(0)));
+}

@@ -69,6 +69,8 @@ pub struct RecordingConfig {
     pub import_mode: ImportMode,
     pub import_unpublished: bool,
     pub import_interval: Duration,
+    /// `RECORDING_IMPORT_WATCH`: in spool mode, also import as soon as a tar lands (local spool only).
+    pub import_watch: bool,
     /// Files younger than this are left for the next pass: they may still be being written.
     pub import_settle: Duration,
     /// Largest unpacked size of one tar, and most entries.
@@ -236,6 +238,7 @@ impl RecordingConfig {
             import_mode,
             import_unpublished: flag(lookup("RECORDING_IMPORT_UNPUBLISHED")),
             import_interval: seconds("RECORDING_IMPORT_POLL_INTERVAL", lookup("RECORDING_IMPORT_POLL_INTERVAL"), 60.0)?,
+            import_watch: lookup("RECORDING_IMPORT_WATCH").is_none_or(|v| flag(Some(v))),
             import_settle: seconds("RECORDING_IMPORT_SETTLE", lookup("RECORDING_IMPORT_SETTLE"), 5.0)?,
             max_unpacked_bytes: number(
                 "RECORDING_MAX_UNPACKED_BYTES",

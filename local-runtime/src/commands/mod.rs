@@ -1,6 +1,7 @@
 //! The operator commands of the `scalelite` binary, working on whatever store the configuration names.
 
 pub mod meetings;
+pub mod recordings;
 pub mod servers;
 pub mod status;
 pub mod sync;

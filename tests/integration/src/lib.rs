@@ -79,6 +79,7 @@ impl Harness {
             ("POLL_INTERVAL".into(), "3600".into()),
             ("RECORDING_IMPORT_POLL_INTERVAL".into(), "3600".into()),
             ("RECORDING_IMPORT_SETTLE".into(), "0".into()),
+            ("RECORDING_IMPORT_WATCH".into(), "false".into()),
             ("RECORDING_SPOOL_DIR".into(), path("recordings/spool")),
             ("RECORDING_WORK_DIR".into(), path("recordings/work")),
             ("RECORDING_PUBLISH_DIR".into(), path("recordings/published")),

@@ -285,3 +285,23 @@ async fn protected_playback_takes_the_token_then_the_cookie() {
     assert_eq!(harness.get_url(&format!("{base}/podcast/p-1/audio.ogg")).await.status, 404, "unpublished is hidden");
     assert_eq!(harness.get_url(&format!("{base}/recording/unknown/presentation")).await.status, 404);
 }
+
+#[tokio::test]
+async fn the_local_runtime_imports_a_tar_as_soon_as_it_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let spool_var = spool.display().to_string();
+    let harness =
+        Harness::with_env(1, &[("RECORDING_IMPORT_WATCH", "true"), ("RECORDING_SPOOL_DIR", &spool_var)]).await;
+    write_tar(&spool.join("w.tar"), &[Fixture::new("w-1", "m")]);
+    let mut listed = Vec::new();
+    for _ in 0..100 {
+        listed = record_ids(&harness.call("getRecordings", "").await);
+        if !listed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(listed, ["w-1"], "the watcher imported the tar without waiting for the hourly timer");
+}
