@@ -117,6 +117,18 @@ pub static FUNCTIONS: &[Function] = &[
         handler: handler!(api::delete_recordings::run),
     },
     Function {
+        name: "getRecordingTextTracks",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/getRecordingTextTracks"],
+        handler: handler!(api::get_recording_text_tracks::run),
+    },
+    Function {
+        name: "putRecordingTextTrack",
+        methods: POST,
+        paths: &["/bigbluebutton/api/putRecordingTextTrack"],
+        handler: handler!(api::put_recording_text_track::run),
+    },
+    Function {
         name: "recordingTokenLink",
         methods: GET,
         paths: &["/recording/*"],
@@ -127,6 +139,12 @@ pub static FUNCTIONS: &[Function] = &[
         methods: GET,
         paths: &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"],
         handler: handler!(playback::resource::run),
+    },
+    Function {
+        name: "recordingCaptions",
+        methods: GET,
+        paths: &["/captions/*"],
+        handler: handler!(playback::captions::run),
     },
     Function {
         name: "recordingAuthorize",

@@ -64,6 +64,8 @@ pub struct RecordingConfig {
     pub work_dir: PathBuf,
     pub publish_dir: PathBuf,
     pub unpublish_dir: PathBuf,
+    /// `RECORDING_CAPTIONS_DIR`: BBB's text tracks (`<recordID>/captions.json`, `inbox/` for uploads).
+    pub captions_dir: PathBuf,
     /// `RECORDING_IMPORT_MODE`: `spool` (tars from the BBB servers) or `in-place` (metadata.xml files on a
     /// shared volume, indexed where they lie).
     pub import_mode: ImportMode,
@@ -235,6 +237,7 @@ impl RecordingConfig {
             work_dir: dir(lookup("RECORDING_WORK_DIR"), "/var/bigbluebutton/recording/scalelite"),
             publish_dir: dir(lookup("RECORDING_PUBLISH_DIR"), "/var/bigbluebutton/published"),
             unpublish_dir: dir(lookup("RECORDING_UNPUBLISH_DIR"), "/var/bigbluebutton/unpublished"),
+            captions_dir: dir(lookup("RECORDING_CAPTIONS_DIR"), "/var/bigbluebutton/captions"),
             import_mode,
             import_unpublished: flag(lookup("RECORDING_IMPORT_UNPUBLISHED")),
             import_interval: seconds("RECORDING_IMPORT_POLL_INTERVAL", lookup("RECORDING_IMPORT_POLL_INTERVAL"), 60.0)?,

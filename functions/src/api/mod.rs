@@ -5,6 +5,7 @@ pub mod delete_recordings;
 pub mod end;
 pub mod get_meeting_info;
 pub mod get_meetings;
+pub mod get_recording_text_tracks;
 pub mod get_recordings;
 pub mod health;
 pub mod index;
@@ -13,7 +14,9 @@ pub mod is_meeting_running;
 pub mod join;
 pub mod metrics;
 pub mod publish_recordings;
+pub mod put_recording_text_track;
 mod recordings;
+mod text_tracks;
 pub mod update_recordings;
 
 use scalelite_shared::api::ApiResponse;
