@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod callbacks;
 pub mod ctx;
 pub mod http_server;
 pub mod jobs;

@@ -152,6 +152,18 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/recordings/authorize"],
         handler: handler!(playback::authorize::run),
     },
+    Function {
+        name: "analyticsCallback",
+        methods: POST,
+        paths: &["/bigbluebutton/api/analytics_callback"],
+        handler: handler!(api::analytics_callback::run),
+    },
+    Function {
+        name: "endCallback",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/end_callback"],
+        handler: handler!(api::end_callback::run),
+    },
     Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
     Function { name: "live", methods: GET, paths: &["/healthz", "/_/health"], handler: handler!(api::health::live) },
     Function { name: "ready", methods: GET, paths: &["/readyz", "/_/ready"], handler: handler!(api::health::ready) },

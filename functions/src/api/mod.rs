@@ -1,8 +1,10 @@
 //! The BBB API handlers, one file per call, and what several of them share.
 
+pub mod analytics_callback;
 pub mod create;
 pub mod delete_recordings;
 pub mod end;
+pub mod end_callback;
 pub mod get_meeting_info;
 pub mod get_meetings;
 pub mod get_recording_text_tracks;

@@ -1,7 +1,9 @@
 //! The recording import pass: spool tars unpacked and placed, or metadata.xml files on a shared volume
 //! indexed where they lie. A file that cannot be imported is set aside with its reason and never retried
-//! until it changes; a store outage leaves the work for the next pass.
+//! until it changes; a store outage leaves the work for the next pass. Each recording imported is announced
+//! once per pass to the recording-ready URL its meeting gave.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,7 @@ use serde::Serialize;
 
 use crate::Ctx;
 use crate::api::store_failure;
+use crate::callbacks::recording_ready;
 use crate::registry::Outcome;
 use crate::request::{Accepts, authorize};
 
@@ -39,6 +42,9 @@ pub struct ImportReport {
     /// Files left for the next pass because the store did not answer.
     pub retry: usize,
 }
+
+/// The recordings a pass imported, as `(meeting_id, record_id)`: each is announced once.
+type Imported = BTreeSet<(String, String)>;
 
 /// Told how far a pass has got: `(done, total)` after each file.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
@@ -93,7 +99,7 @@ fn set_aside(tar: &Path, reason: &str) -> std::io::Result<()> {
     fs::rename(tar, failed.join(name))
 }
 
-async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
+async fn import_tar(ctx: &Ctx, tar: &Path, ready: &mut Imported) -> TarOutcome {
     let config = &ctx.config.recordings;
     let work = config.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
     let limits = ExtractLimits { max_bytes: config.max_unpacked_bytes, max_entries: config.max_tar_entries };
@@ -111,7 +117,7 @@ async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
         Ok(found) if found.is_empty() => {
             TarOutcome::Failed("no <format>/<recordID>/metadata.xml in the archive".into())
         }
-        Ok(found) => place_unpacked(ctx, &found).await,
+        Ok(found) => place_unpacked(ctx, &found, ready).await,
     };
     let (tar, work) = (tar.to_owned(), work);
     blocking(move || {
@@ -127,7 +133,7 @@ async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
 }
 
 /// Indexes and places each unpacked format; a format that fails is logged and skipped, as long as one imports.
-async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
+async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata], ready: &mut Imported) -> TarOutcome {
     let mut imported = 0;
     let mut reasons = Vec::new();
     for item in found {
@@ -140,6 +146,7 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
             }
         };
         let published = recording.published && !ctx.config.recordings.import_unpublished;
+        let ids = (recording.meeting_id.clone(), recording.record_id.clone());
         let stored = match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
             Ok(stored) => stored,
             Err(error) => return TarOutcome::Retry(error),
@@ -152,21 +159,24 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
         );
         let placed = blocking(move || layout.place(&dir, &format, &record_id, stored.published)).await;
         match placed {
-            Ok(()) => imported += 1,
+            Ok(()) => {
+                imported += 1;
+                ready.insert(ids);
+            }
             Err(error) => reasons.push(format!("cannot place {}/{}: {error}", item.format, item.record_id)),
         }
     }
     if imported == 0 { TarOutcome::Failed(reasons.join("; ")) } else { TarOutcome::Imported(imported) }
 }
 
-async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, StoreError> {
+async fn spool_pass(ctx: &Ctx, progress: Progress<'_>, ready: &mut Imported) -> Result<ImportReport, StoreError> {
     let (spool, settle) = (ctx.config.recordings.spool_dir.clone(), ctx.config.recordings.import_settle);
     let (tars, pending) = blocking(move || spool_tars(&spool, settle))
         .await
         .map_err(|e| StoreError::Backend(format!("cannot read the spool directory: {e}")))?;
     let mut report = ImportReport { pending, ..ImportReport::default() };
     for (done, tar) in tars.iter().enumerate() {
-        match import_tar(ctx, tar).await {
+        match import_tar(ctx, tar, ready).await {
             TarOutcome::Imported(count) => {
                 report.imported += count;
                 tracing::info!(tar = %tar.display(), formats = count, "imported");
@@ -190,7 +200,7 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, S
     Ok(report)
 }
 
-async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, StoreError> {
+async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>, ready: &mut Imported) -> Result<ImportReport, StoreError> {
     let marks = ctx.recordings.import_marks().await?;
     let trees =
         [(ctx.config.recordings.publish_dir.clone(), true), (ctx.config.recordings.unpublish_dir.clone(), false)];
@@ -214,7 +224,10 @@ async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport
         } else {
             let failure = match read_recording(item) {
                 Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, *published)).await {
-                    Ok(_) => None,
+                    Ok(stored) => {
+                        ready.insert((stored.meeting_id, stored.record_id));
+                        None
+                    }
                     Err(error) => {
                         report.retry += 1;
                         tracing::error!(%source, %error, "import: store failure; retried next pass");
@@ -245,10 +258,14 @@ pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Opt
         return Ok(None);
     }
     let started = std::time::Instant::now();
+    let mut ready = Imported::new();
     let result = match ctx.config.recordings.import_mode {
-        ImportMode::Spool => spool_pass(ctx, progress).await,
-        ImportMode::InPlace => in_place_pass(ctx, progress).await,
+        ImportMode::Spool => spool_pass(ctx, progress, &mut ready).await,
+        ImportMode::InPlace => in_place_pass(ctx, progress, &mut ready).await,
     };
+    for (meeting_id, record_id) in &ready {
+        recording_ready::notify(ctx, meeting_id, record_id).await;
+    }
     ctx.metrics.observe_import(started.elapsed().as_secs_f64(), result.as_ref().map_or(1, |r| r.failed));
     ctx.store.release_lease(LEASE, &ctx.instance).await?;
     result.map(Some)

@@ -1,5 +1,6 @@
 //! The PostgreSQL recordings index, in upstream Scalelite's own tables so both can share one database.
 
+mod callbacks;
 mod edits;
 mod import;
 mod marks;
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use scalelite_shared::model::Recording;
+use scalelite_shared::model::{CallbackData, Recording};
 use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore, StoreError, StoreResult};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -75,6 +76,14 @@ impl RecordingStore for PostgresRecordings {
 
     async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
         marks::set(&self.pool, source, mark).await
+    }
+
+    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
+        callbacks::save(&self.pool, meeting_id, callbacks).await
+    }
+
+    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
+        callbacks::find(&self.pool, meeting_id).await
     }
 
     async fn ping(&self) -> StoreResult<()> {
