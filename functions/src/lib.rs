@@ -8,6 +8,7 @@ pub mod http_server;
 pub mod jobs;
 pub mod lambda_adapter;
 pub mod metrics;
+pub mod recordings;
 pub mod registry;
 mod request;
 pub mod telemetry;

@@ -7,7 +7,9 @@ use http::Method;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
 
-use crate::{Ctx, admin, api, jobs};
+use scalelite_shared::config::Config;
+
+use crate::{Ctx, admin, api, jobs, recordings};
 
 /// What every handler returns; errors become the BBB XML error document.
 pub type Outcome = Result<ApiResponse, ApiError>;
@@ -21,6 +23,16 @@ pub struct Function {
     pub methods: &'static [Method],
     pub paths: &'static [&'static str],
     pub handler: Handler,
+}
+
+/// The function BBB servers upload recording tars to; it takes bodies up to `RECORDING_UPLOAD_MAX_BYTES`.
+const UPLOAD_RECORDING: &str = "uploadRecording";
+
+impl Function {
+    /// The largest request body this function takes.
+    pub fn body_limit(&self, config: &Config) -> usize {
+        if self.name == UPLOAD_RECORDING { config.recordings.upload_max_bytes } else { config.max_body_bytes }
+    }
 }
 
 macro_rules! handler {
@@ -147,6 +159,12 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/jobs/import"],
         handler: handler!(jobs::import_recordings::run),
     },
+    Function {
+        name: UPLOAD_RECORDING,
+        methods: POST,
+        paths: &["/scalelite/recordings/upload"],
+        handler: handler!(recordings::upload::run),
+    },
 ];
 
 /// The function called `name`.
@@ -174,10 +192,7 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
     response
 }
 
-/// Routes by path to the function that serves it; any other path is `unsupportedRequest`.
-pub async fn dispatch(ctx: &Ctx, req: ApiRequest) -> ApiResponse {
-    match FUNCTIONS.iter().find(|f| f.paths.contains(&req.path.as_str())) {
-        Some(function) => call(ctx, function, req).await,
-        None => ApiError::UnsupportedRequest.into(),
-    }
+/// The function that serves `path`.
+pub fn route(path: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.paths.contains(&path))
 }

@@ -13,7 +13,7 @@ pub mod is_meeting_running;
 pub mod join;
 pub mod metrics;
 pub mod publish_recordings;
-mod recordings;
+pub(crate) mod recordings;
 pub mod update_recordings;
 
 use scalelite_shared::api::ApiResponse;
