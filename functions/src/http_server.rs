@@ -77,7 +77,7 @@ async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let body = match Limited::new(body, app.body_limit(parts.uri.path())).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            return to_http(ApiResponse::text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
+            return to_http(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#));
         }
     };
     let request = ApiRequest {
