@@ -9,6 +9,9 @@ use scalelite_integration_tests::{Answer, Harness};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+/// A refused upload: what it tries, its Authorization header, content type and body, and the status it gets.
+type Refusal = (&'static str, Option<Vec<u8>>, &'static str, Vec<u8>, StatusCode);
+
 fn sha256_hex(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
@@ -75,7 +78,7 @@ async fn refusals_answer_their_status_and_leave_nothing() {
     };
     let mut junk_header = b"Bearer ".to_vec();
     junk_header.extend((0x80..=0xff).cycle().take(300));
-    let cases: Vec<(&str, Option<Vec<u8>>, &str, Vec<u8>, StatusCode)> = vec![
+    let cases: Vec<Refusal> = vec![
         ("no Authorization", None, "application/x-tar", tar.clone(), StatusCode::UNAUTHORIZED),
         (
             "Basic scheme",
