@@ -5,6 +5,7 @@
 use http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::config::ImportMode;
 use scalelite_shared::model::ServerState;
 use serde_json::json;
 
@@ -58,6 +59,9 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
 
 async fn upload(ctx: &Ctx, req: ApiRequest) -> Result<ApiResponse, ApiResponse> {
     let claims = authenticate(ctx, &req.headers).await?;
+    if ctx.config.recordings.import_mode != ImportMode::Spool {
+        return Err(error(StatusCode::CONFLICT, "this load balancer imports in place; it takes no uploads"));
+    }
     if !is_safe_record_id(&claims.record_id) {
         return Err(error(StatusCode::BAD_REQUEST, "record_id must be a name of [A-Za-z0-9._-] not starting with ."));
     }

@@ -204,3 +204,12 @@ async fn uploads_have_their_own_body_limit() {
     let other = harness.admin("addServer", "", Some(json!({"server": {"url": "x".repeat(2000), "secret": "s"}}))).await;
     assert_eq!(other.status, StatusCode::PAYLOAD_TOO_LARGE, "other calls keep MAX_BODY_BYTES");
 }
+
+#[tokio::test]
+async fn uploads_are_refused_when_importing_in_place() {
+    let harness = Harness::with_env(1, &[("RECORDING_IMPORT_MODE", "in-place")]).await;
+    let tar = tar_bytes(&[Fixture::new("up-5", "m-up")]);
+    let answer = upload(&harness, Some(&bearer(&good_token(&harness, "up-5", &tar))), "application/x-tar", tar).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
+    assert_eq!(spool_names(&harness), Vec::<String>::new(), "nothing waits where no pass looks");
+}
