@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod lambda_adapter;
 pub mod metrics;
 pub mod playback;
+pub mod recordings;
 pub mod registry;
 mod request;
 pub mod telemetry;

@@ -7,7 +7,9 @@ use http::Method;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
 
-use crate::{Ctx, admin, api, jobs, playback};
+use scalelite_shared::config::Config;
+
+use crate::{Ctx, admin, api, jobs, playback, recordings};
 
 /// What every handler returns; errors become the BBB XML error document.
 pub type Outcome = Result<ApiResponse, ApiError>;
@@ -24,7 +26,15 @@ pub struct Function {
     pub handler: Handler,
 }
 
+/// The function BBB servers upload recording tars to; it takes bodies up to `RECORDING_UPLOAD_MAX_BYTES`.
+const UPLOAD_RECORDING: &str = "uploadRecording";
+
 impl Function {
+    /// The largest request body this function takes.
+    pub fn body_limit(&self, config: &Config) -> usize {
+        if self.name == UPLOAD_RECORDING { config.recordings.upload_max_bytes } else { config.max_body_bytes }
+    }
+
     /// True when `path` is one of the function's exact paths.
     pub fn serves_exactly(&self, path: &str) -> bool {
         self.paths.contains(&path)
@@ -211,6 +221,12 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/jobs/import"],
         handler: handler!(jobs::import_recordings::run),
     },
+    Function {
+        name: UPLOAD_RECORDING,
+        methods: POST,
+        paths: &["/scalelite/recordings/upload"],
+        handler: handler!(recordings::upload::run),
+    },
 ];
 
 /// The function called `name`.
@@ -241,12 +257,4 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
 /// The function serving `path`: an exact path first, then a prefix.
 pub fn route(path: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.serves_exactly(path)).or_else(|| FUNCTIONS.iter().find(|f| f.serves_below(path)))
-}
-
-/// Routes by path to the function that serves it; any other path is `unsupportedRequest`.
-pub async fn dispatch(ctx: &Ctx, req: ApiRequest) -> ApiResponse {
-    match route(&req.path) {
-        Some(function) => call(ctx, function, req).await,
-        None => ApiError::UnsupportedRequest.into(),
-    }
 }

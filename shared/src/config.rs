@@ -78,6 +78,8 @@ pub struct RecordingConfig {
     /// Largest unpacked size of one tar, and most entries.
     pub max_unpacked_bytes: u64,
     pub max_tar_entries: u64,
+    /// `RECORDING_UPLOAD_MAX_BYTES`: largest tar a BBB server may upload to `/scalelite/recordings/upload`.
+    pub upload_max_bytes: usize,
     /// `GET_RECORDINGS_API_FILTERED`: getRecordings needs a meetingID or recordID.
     pub get_recordings_filtered: bool,
     pub protected: bool,
@@ -249,6 +251,11 @@ impl RecordingConfig {
                 50 * 1024 * 1024 * 1024,
             )?,
             max_tar_entries: number("RECORDING_MAX_TAR_ENTRIES", lookup("RECORDING_MAX_TAR_ENTRIES"), 200_000)?,
+            upload_max_bytes: number(
+                "RECORDING_UPLOAD_MAX_BYTES",
+                lookup("RECORDING_UPLOAD_MAX_BYTES"),
+                2 * 1024 * 1024 * 1024,
+            )?,
             get_recordings_filtered: flag(lookup("GET_RECORDINGS_API_FILTERED")),
             protected: flag(lookup("PROTECTED_RECORDINGS_ENABLED")),
             token_timeout: minutes("PROTECTED_RECORDINGS_TOKEN_TIMEOUT", 60.0)?,

@@ -17,7 +17,7 @@ pub mod join;
 pub mod metrics;
 pub mod publish_recordings;
 pub mod put_recording_text_track;
-mod recordings;
+pub(crate) mod recordings;
 mod text_tracks;
 pub mod update_recordings;
 

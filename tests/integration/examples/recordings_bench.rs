@@ -14,6 +14,9 @@ use scalelite_integration_tests::pg::PgSchema;
 use scalelite_integration_tests::recording_files::{Fixture, write_tar};
 use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
 
+/// Builds the query of the i-th getRecordings request of a run.
+type Filter = Box<dyn Fn(usize) -> String>;
+
 /// Requests per filter in the query run.
 const SAMPLES: usize = 400;
 
@@ -85,7 +88,7 @@ async fn query(harness: &Harness, n: usize) {
         task.await.unwrap();
     }
     println!("indexed {n} recordings in {:.1} s", started.elapsed().as_secs_f64());
-    let filters: [(&str, Box<dyn Fn(usize) -> String>); 3] = [
+    let filters: [(&str, Filter); 3] = [
         ("by meetingID", Box::new(|i| format!("meetingID=meeting-{}", i * 37 % 20_000))),
         ("by recordID prefix", Box::new(move |i| format!("recordID={:040x}", (i * 131 % n) * 7919))),
         ("by meta filter", Box::new(|i| format!("meta_course=course-{}", i * 53 % 10_000))),
