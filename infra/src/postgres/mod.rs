@@ -30,7 +30,9 @@ impl PostgresRecordings {
     /// Connects to `url` and creates whatever part of upstream's schema is missing (an upstream database is
     /// left as it is).
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url).map_err(backend)?;
+        // getRecordings' statement skips the filters a call leaves empty: plan it for each call's binds.
+        let options =
+            PgConnectOptions::from_str(url).map_err(backend)?.options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)?;
         Self::with_pool(pool).await
     }
