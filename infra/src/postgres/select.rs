@@ -1,53 +1,57 @@
-//! getRecordings' query: every filter of `RecordingQuery` as binds of one static statement.
+//! getRecordings' query: the filters a `RecordingQuery` sets, each as a condition with its binds.
 
 use scalelite_shared::model::Recording;
 use scalelite_shared::store::{RecordingQuery, StoreResult};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::backend;
 use super::rows::{RecordingRow, assemble, recording_columns};
 
-/// Every filter is skipped when its bind is empty; connections plan each statement for its own binds
-/// (`plan_cache_mode`), so the skipped ones cost nothing and the others use their indexes.
-const SELECT: &str = concat!(
-    "SELECT ",
-    recording_columns!(),
-    " FROM recordings r WHERE \
-     (cardinality($1::text[]) = 0 OR r.record_id = ANY($1)) \
-     AND (cardinality($2::text[]) = 0 OR r.id IN (SELECT p.id FROM unnest($2::text[]) AS f(prefix) \
-          JOIN recordings p ON p.record_id COLLATE \"C\" >= f.prefix \
-          AND p.record_id COLLATE \"C\" < f.prefix || chr(1114111))) \
-     AND (cardinality($3::text[]) = 0 OR r.meeting_id = ANY($3)) \
-     AND ($4::text[] IS NULL OR cardinality($4::text[]) = 0 OR r.state = ANY($4)) \
-     AND (NOT $5::boolean OR r.id IN (SELECT m.recording_id FROM metadata m \
-          JOIN unnest($6::text[], $7::text[]) AS f(key, value) ON m.key = f.key AND m.value = f.value)) \
-     AND ($8::text IS NULL OR r.id IN (SELECT t.recording_id FROM metadata t \
-          WHERE t.key = 'tenant-id' AND t.value = $8)) \
-     ORDER BY r.starttime DESC, r.record_id \
-     OFFSET $9 LIMIT $10"
-);
+/// `AND <filter>` for each filter the query sets; filters it leaves empty are not in the statement at all, so
+/// each one present becomes an index lookup (a semi-join) rather than a check of every row.
+fn push_filters(builder: &mut QueryBuilder<Postgres>, query: &RecordingQuery) {
+    if !query.record_ids.is_empty() {
+        builder.push(" AND r.record_id = ANY(").push_bind(query.record_ids.clone()).push(")");
+    }
+    if !query.record_id_prefixes.is_empty() {
+        // Byte ranges on the "C"-collated index: every id with the prefix sorts between the prefix and the
+        // prefix followed by the highest code point.
+        builder.push(" AND r.id IN (SELECT p.id FROM unnest(").push_bind(query.record_id_prefixes.clone());
+        builder.push(
+            "::text[]) AS f(prefix) JOIN recordings p ON p.record_id COLLATE \"C\" >= f.prefix \
+             AND p.record_id COLLATE \"C\" < f.prefix || chr(1114111))",
+        );
+    }
+    if !query.meeting_ids.is_empty() {
+        builder.push(" AND r.meeting_id = ANY(").push_bind(query.meeting_ids.clone()).push(")");
+    }
+    if let Some(states) = query.states.as_ref().filter(|s| !s.is_empty()) {
+        builder.push(" AND r.state = ANY(").push_bind(states.clone()).push(")");
+    }
+    if !query.meta.is_empty() {
+        let (keys, values): (Vec<String>, Vec<String>) = query
+            .meta
+            .iter()
+            .flat_map(|(key, values)| values.iter().map(move |value| (key.clone(), value.clone())))
+            .unzip();
+        builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m JOIN unnest(").push_bind(keys);
+        builder.push("::text[], ").push_bind(values);
+        builder.push("::text[]) AS f(key, value) ON m.key = f.key AND m.value = f.value)");
+    }
+    if let Some(tenant) = &query.tenant_id {
+        builder.push(" AND r.id IN (SELECT t.recording_id FROM metadata t WHERE t.key = 'tenant-id' AND t.value = ");
+        builder.push_bind(tenant.clone()).push(")");
+    }
+}
 
 /// The recordings `query` selects, newest first.
 pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-    let (meta_keys, meta_values): (Vec<&str>, Vec<&str>) = query
-        .meta
-        .iter()
-        .flat_map(|(key, values)| values.iter().map(move |value| (key.as_str(), value.as_str())))
-        .unzip();
-    let rows: Vec<RecordingRow> = sqlx::query_as(SELECT)
-        .bind(&query.record_ids)
-        .bind(&query.record_id_prefixes)
-        .bind(&query.meeting_ids)
-        .bind(&query.states)
-        .bind(!query.meta.is_empty())
-        .bind(&meta_keys)
-        .bind(&meta_values)
-        .bind(query.tenant_id.as_deref())
-        .bind(i64::try_from(query.offset).unwrap_or(i64::MAX))
-        .bind(query.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(backend)?;
+    let mut builder = QueryBuilder::new(concat!("SELECT ", recording_columns!(), " FROM recordings r WHERE TRUE"));
+    push_filters(&mut builder, query);
+    builder.push(" ORDER BY r.starttime DESC, r.record_id OFFSET ");
+    builder.push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+    builder.push(" LIMIT ").push_bind(query.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)));
+    let rows: Vec<RecordingRow> = builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)?;
     assemble(conn, rows).await
 }
 
