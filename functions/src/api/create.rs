@@ -116,7 +116,9 @@ async fn create_on(
     placed_now: bool,
 ) -> Outcome {
     let mut forward = outbound(ctx, params, meeting, server, placed_now);
-    let callbacks = create_params::take(&mut forward, &create_params::base_url(&ctx.config, &req), &meeting.id);
+    let base = create_params::base_url(&ctx.config, &req);
+    let secret = ctx.config.secrets.first().map_or("", String::as_str);
+    let callbacks = create_params::take(&mut forward, &base, &meeting.id, secret);
     if !callbacks.is_empty() {
         ctx.recordings.save_callbacks(&meeting.id, &callbacks).await.map_err(store_failure)?;
     }

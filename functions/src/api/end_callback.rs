@@ -1,11 +1,13 @@
-//! `GET|POST end_callback` (no checksum): BBB says a meeting ended. The meeting is forgotten at once and the
-//! front-end's own end callback, if it gave one, is called with BBB's parameters. Always 200, empty.
+//! `GET|POST end_callback` (no checksum; the URL carries the token create made for the meeting): BBB says a
+//! meeting ended. The meeting is forgotten at once and the front-end's own end callback, if it gave one, is
+//! called with BBB's parameters. Always 200, empty; a missing or wrong token changes nothing.
 
 use http::StatusCode;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::params::Params;
 
 use crate::Ctx;
+use crate::callbacks::end_token::end_token_valid;
 use crate::registry::Outcome;
 
 /// `url` with `query` appended.
@@ -27,7 +29,14 @@ async fn front_end_url(ctx: &Ctx, meeting_id: &str) -> Option<String> {
     }
 }
 
-async fn ended(ctx: &Ctx, req: &ApiRequest, meeting_id: &str) {
+/// BBB's parameters without the load balancer's own (`token`), for the front-end.
+fn front_end_query(params: &Params) -> String {
+    let mut forwarded = params.clone();
+    forwarded.remove("token");
+    forwarded.encode()
+}
+
+async fn ended(ctx: &Ctx, params: &Params, meeting_id: &str) {
     match ctx.store.delete_meeting(meeting_id).await {
         Ok(Some(_)) => tracing::info!(meeting = meeting_id, "meeting ended, by its server's callback"),
         Ok(None) => {
@@ -37,7 +46,7 @@ async fn ended(ctx: &Ctx, req: &ApiRequest, meeting_id: &str) {
         Err(error) => tracing::error!(%error, meeting = meeting_id, "end callback: cannot forget the meeting"),
     }
     let Some(url) = front_end_url(ctx, meeting_id).await else { return };
-    match ctx.http.get(with_query(&url, &req.raw_query)).send().await {
+    match ctx.http.get(with_query(&url, &front_end_query(params))).send().await {
         Ok(response) => tracing::info!(status = response.status().as_u16(), "end callback forwarded"),
         Err(error) => tracing::warn!(error = %error.without_url(), "end callback receiver did not answer"),
     }
@@ -45,8 +54,13 @@ async fn ended(ctx: &Ctx, req: &ApiRequest, meeting_id: &str) {
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let params = Params::parse(req.raw_query.as_bytes());
-    if let Some(meeting_id) = params.non_blank("meetingID") {
-        ended(ctx, &req, meeting_id).await;
+    let token = params.get("token").unwrap_or_default();
+    match params.non_blank("meetingID") {
+        Some(meeting_id) if end_token_valid(&ctx.config.secrets, meeting_id, token) => {
+            ended(ctx, &params, meeting_id).await;
+        }
+        Some(meeting_id) => tracing::warn!(meeting = meeting_id, "end callback without a valid token; ignored"),
+        None => {}
     }
     Ok(ApiResponse::empty(StatusCode::OK))
 }

@@ -6,6 +6,8 @@ use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
 use scalelite_shared::model::CallbackData;
 
+use super::end_token::end_token;
+
 /// Recording-ready URL parameters, in the order the first present one is taken.
 const RECORDING_READY: [&str; 3] =
     ["meta_bn-recording-ready-url", "meta_bbb-recording-ready-url", "meta_canvas-recording-ready-url"];
@@ -22,8 +24,8 @@ pub(crate) fn base_url(config: &Config, req: &ApiRequest) -> String {
 }
 
 /// Takes the callback URLs out of `params`: recording-ready ones removed, analytics and end of meeting
-/// pointed at this load balancer under `base`.
-pub(crate) fn take(params: &mut Params, base: &str, meeting_id: &str) -> CallbackData {
+/// pointed at this load balancer under `base` (the end URL carrying its token made with `secret`).
+pub(crate) fn take(params: &mut Params, base: &str, meeting_id: &str, secret: &str) -> CallbackData {
     let recording_ready_url = RECORDING_READY.iter().find_map(|name| params.non_blank(name).map(str::to_owned));
     for name in RECORDING_READY {
         params.remove(name);
@@ -41,7 +43,7 @@ pub(crate) fn take(params: &mut Params, base: &str, meeting_id: &str) -> Callbac
         for name in &end_names {
             params.remove(name);
         }
-        let query = Params::from_pairs([("meetingID", meeting_id)]).encode();
+        let query = Params::from_pairs([("meetingID", meeting_id), ("token", &end_token(secret, meeting_id))]).encode();
         params.set(END, &format!("{base}/bigbluebutton/api/end_callback?{query}"));
     }
 
@@ -58,7 +60,7 @@ mod tests {
             b"meetingID=a+b&meta_bbb-recording-ready-url=https%3A%2F%2Fbbb&meta_canvas-recording-ready-url=c\
               &meta_analytics-callback-url=https%3A%2F%2Fan&meta_endcallbackurl=https%3A%2F%2Fend%3Fx%3D1",
         );
-        let taken = take(&mut params, "https://lb", "a b");
+        let taken = take(&mut params, "https://lb", "a b", "s");
         assert_eq!(
             taken,
             CallbackData {
@@ -71,16 +73,20 @@ mod tests {
         assert_eq!(params.get("meta_canvas-recording-ready-url"), None);
         assert_eq!(params.get(ANALYTICS), Some("https://lb/bigbluebutton/api/analytics_callback"));
         assert_eq!(params.get("meta_endcallbackurl"), None);
-        assert_eq!(params.get(END), Some("https://lb/bigbluebutton/api/end_callback?meetingID=a+b"));
+        let token = end_token("s", "a b");
+        assert_eq!(
+            params.get(END),
+            Some(format!("https://lb/bigbluebutton/api/end_callback?meetingID=a+b&token={token}").as_str())
+        );
     }
 
     #[test]
     fn bn_wins_and_nothing_is_added() {
         let mut params = Params::parse(b"meta_bbb-recording-ready-url=b&meta_bn-recording-ready-url=n");
-        assert_eq!(take(&mut params, "https://lb", "m").recording_ready_url.as_deref(), Some("n"));
+        assert_eq!(take(&mut params, "https://lb", "m", "s").recording_ready_url.as_deref(), Some("n"));
         assert!(params.is_empty());
         let mut plain = Params::parse(b"meetingID=m&name=x");
-        assert!(take(&mut plain, "https://lb", "m").is_empty());
+        assert!(take(&mut plain, "https://lb", "m", "s").is_empty());
         assert_eq!(plain, Params::parse(b"meetingID=m&name=x"));
     }
 }

@@ -148,10 +148,10 @@ async fn create_keeps_ready_urls_from_bbb_and_points_analytics_and_end_here() {
         Some(format!("{base}/bigbluebutton/api/analytics_callback"))
     );
     assert_eq!(sent(&params, "meta_endcallbackurl"), None);
-    assert_eq!(
-        sent(&params, "meta_endCallbackUrl"),
-        Some(format!("{base}/bigbluebutton/api/end_callback?meetingID=room+1"))
-    );
+    let end = sent(&params, "meta_endCallbackUrl").expect("an end callback");
+    let token =
+        end.strip_prefix(&format!("{base}/bigbluebutton/api/end_callback?meetingID=room+1&token=")).expect(&end);
+    assert_eq!(token.len(), 64, "an HMAC-SHA256 token: {end}");
 
     let plain = Harness::with_env(1, &[("URL_HOST", "lb.example")]).await;
     create_with(&plain, "m", &[("meta_analytics-callback-url", "https://lms.example/a")]).await;
@@ -250,6 +250,19 @@ async fn end_callback_forgets_the_meeting_and_tells_the_front_end() {
     create_with(&harness, "m 1", &[("meta_endCallbackUrl", &front.url("/end?room=1"))]).await;
     let params = sent_to_bbb(&harness, "m 1");
     let callback = sent(&params, "meta_endCallbackUrl").expect("the load balancer's end callback");
+
+    let base = harness.running.base_url();
+    for forged in [
+        format!("{base}/bigbluebutton/api/end_callback?meetingID=m+1"),
+        format!("{base}/bigbluebutton/api/end_callback?meetingID=m+1&token=00"),
+        callback.replace("meetingID=m+1", "meetingID=m+2"),
+    ] {
+        let answer = harness.get_url(&forged).await;
+        assert_eq!((answer.status.as_u16(), answer.body.as_str()), (200, ""), "{forged}");
+    }
+    let info = harness.call("getMeetingInfo", "meetingID=m+1").await;
+    assert_eq!(info.returncode().as_deref(), Some("SUCCESS"), "a forged callback changes nothing: {}", info.body);
+    assert!(front.received().is_empty());
 
     let answer = harness.get_url(&format!("{callback}&recordingmarks=true")).await;
     assert_eq!((answer.status.as_u16(), answer.body.as_str()), (200, ""));
