@@ -16,11 +16,12 @@ fn push_filters(builder: &mut QueryBuilder<Postgres>, query: &RecordingQuery) {
     if !query.record_id_prefixes.is_empty() {
         // Byte ranges on the "C"-collated index: every id with the prefix sorts between the prefix and the
         // prefix followed by the highest code point.
-        builder.push(" AND r.id IN (SELECT p.id FROM unnest(").push_bind(query.record_id_prefixes.clone());
-        builder.push(
-            "::text[]) AS f(prefix) JOIN recordings p ON p.record_id COLLATE \"C\" >= f.prefix \
-             AND p.record_id COLLATE \"C\" < f.prefix || chr(1114111))",
-        );
+        builder.push(" AND (FALSE");
+        for prefix in &query.record_id_prefixes {
+            builder.push(" OR (r.record_id COLLATE \"C\" >= ").push_bind(prefix.clone());
+            builder.push(" AND r.record_id COLLATE \"C\" < ").push_bind(format!("{prefix}\u{10FFFF}")).push(")");
+        }
+        builder.push(")");
     }
     if !query.meeting_ids.is_empty() {
         builder.push(" AND r.meeting_id = ANY(").push_bind(query.meeting_ids.clone()).push(")");
