@@ -230,3 +230,36 @@ async fn upstream_callback_data_is_read_and_written_in_its_yaml() {
         "upstream's row is updated in place (its recording_id kept); a new meeting gets one row, as Rails writes it"
     );
 }
+
+#[tokio::test]
+async fn an_upstream_database_is_served_through_the_api() {
+    let Some(schema) = PgSchema::create("upstream_api").await else { return };
+    let mut conn = schema.connect().await;
+    sqlx::raw_sql(UPSTREAM).execute(&mut conn).await.expect("upstream's schema and rows");
+    let harness = scalelite_integration_tests::Harness::with_env(1, &[("DATABASE_URL", &schema.url)]).await;
+    let base = harness.running.base_url();
+
+    let listed = harness.call("getRecordings", "meetingID=room-1").await;
+    let ids: Vec<&str> =
+        listed.body.split("<recordID>").skip(1).map(|part| part.split("</recordID>").next().unwrap()).collect();
+    assert_eq!(ids, ["a1b2c3d4e5f6-1700003600000", "a1b2c3d4e5f6-1700000000123"], "{}", listed.body);
+    assert!(listed.body.contains("<startTime>1700000000123</startTime>"), "{}", listed.body);
+    assert!(listed.body.contains("<gl-listed><![CDATA[]]></gl-listed>"));
+    assert!(listed.body.contains("<tenant-id>school</tenant-id>"));
+    assert!(listed.body.contains(&format!(
+        "<url>{base}/playback/presentation/2.3/a1b2c3d4e5f6-1700000000123</url><length>61</length>\
+         <processingTime>9</processingTime>"
+    )));
+    let first_thumb = listed.body.find("thumb-1.png").expect("thumbnails");
+    assert!(first_thumb < listed.body.find("thumb-2.png").unwrap(), "thumbnails in sequence order");
+    let prefixed = harness.call("getRecordings", "recordID=a1b2c3d4e5f6-17000036").await;
+    assert_eq!(prefixed.body.matches("<recording>").count(), 1);
+
+    let updated = harness.call("updateRecordings", "recordID=a1b2c3d4e5f6-1700000000123&meta_course=Maths").await;
+    assert_eq!(updated.field("updated").as_deref(), Some("true"));
+    let value: String = sqlx::query_scalar("SELECT value FROM metadata WHERE recording_id = 7 AND key = 'course'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(value, "Maths", "written into upstream's table, for upstream to read too");
+}
