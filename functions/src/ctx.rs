@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use scalelite_infra::Stores;
 use scalelite_shared::bbb::checksum::ChecksumPolicy;
 use scalelite_shared::bbb::client::BbbClient;
 use scalelite_shared::config::Config;
-use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError};
+use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError, TenantStore};
 
 use crate::metrics::Metrics;
 
@@ -14,6 +15,7 @@ pub struct Ctx {
     pub config: Config,
     pub store: Arc<dyn MeetingStore>,
     pub recordings: Arc<dyn RecordingStore>,
+    pub tenants: Arc<dyn TenantStore>,
     pub bbb: BbbClient,
     /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
     pub http: reqwest::Client,
@@ -25,7 +27,8 @@ pub struct Ctx {
 
 impl Ctx {
     /// A context over already opened stores.
-    pub fn new(config: Config, store: Arc<dyn MeetingStore>, recordings: Arc<dyn RecordingStore>) -> Self {
+    pub fn new(config: Config, stores: Stores) -> Self {
+        let Stores { meetings: store, recordings, tenants } = stores;
         let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -34,12 +37,12 @@ impl Ctx {
             .unwrap_or_default();
         let checksums = config.checksum_policy();
         let instance = uuid::Uuid::new_v4().to_string();
-        Self { config, store, recordings, bbb, http, checksums, metrics: Metrics::default(), instance }
+        Self { config, store, recordings, tenants, bbb, http, checksums, metrics: Metrics::default(), instance }
     }
 
     /// Opens the configured stores and builds the context.
     pub async fn open(config: Config) -> Result<Self, StoreError> {
         let stores = scalelite_infra::open_stores(&config).await?;
-        Ok(Self::new(config, stores.meetings, stores.recordings))
+        Ok(Self::new(config, stores))
     }
 }

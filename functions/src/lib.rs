@@ -14,5 +14,6 @@ pub mod recordings;
 pub mod registry;
 mod request;
 pub mod telemetry;
+mod tenancy;
 
 pub use ctx::Ctx;

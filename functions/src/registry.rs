@@ -214,6 +214,36 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/api/panicServer"],
         handler: handler!(admin::panic_server::run),
     },
+    Function {
+        name: "getTenants",
+        methods: GET,
+        paths: &["/scalelite/api/getTenants"],
+        handler: handler!(admin::get_tenants::run),
+    },
+    Function {
+        name: "getTenantInfo",
+        methods: GET,
+        paths: &["/scalelite/api/getTenantInfo"],
+        handler: handler!(admin::get_tenant_info::run),
+    },
+    Function {
+        name: "addTenant",
+        methods: POST,
+        paths: &["/scalelite/api/addTenant"],
+        handler: handler!(admin::add_tenant::run),
+    },
+    Function {
+        name: "updateTenant",
+        methods: POST,
+        paths: &["/scalelite/api/updateTenant"],
+        handler: handler!(admin::update_tenant::run),
+    },
+    Function {
+        name: "deleteTenant",
+        methods: POST,
+        paths: &["/scalelite/api/deleteTenant"],
+        handler: handler!(admin::delete_tenant::run),
+    },
     Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
     Function {
         name: "importRecordings",

@@ -2,11 +2,13 @@
 
 use http::Method;
 use scalelite_shared::api::ApiRequest;
-use scalelite_shared::bbb::checksum::strip_checksum;
+use scalelite_shared::bbb::checksum::{ChecksumPolicy, strip_checksum};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::{Params, count_raw};
+use scalelite_shared::model::Tenant;
 
 use crate::Ctx;
+use crate::tenancy::tenant_of;
 
 /// Which POST bodies a call accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +55,12 @@ fn form_body(req: &ApiRequest) -> Option<&[u8]> {
 /// Verifies the checksum of `call` over the raw query (exactly one `checksum`, from the query or a form body).
 /// A POST whose parameters all sit in the body may be signed over an empty query or, as BBB itself accepts,
 /// over the body parameters sorted and re-encoded.
-pub(crate) fn verify_checksum(ctx: &Ctx, req: &ApiRequest, call: &str, params: &Params) -> Result<(), ApiError> {
+pub(crate) fn verify_checksum(
+    policy: &ChecksumPolicy,
+    req: &ApiRequest,
+    call: &str,
+    params: &Params,
+) -> Result<(), ApiError> {
     let body = form_body(req).unwrap_or_default();
     if count_raw(req.raw_query.as_bytes(), "checksum") + count_raw(body, "checksum") != 1 {
         return Err(ApiError::Checksum);
@@ -66,18 +73,48 @@ pub(crate) fn verify_checksum(ctx: &Ctx, req: &ApiRequest, call: &str, params: &
         rebuilt = params.encode_sorted_without_checksum();
         signed.push(&rebuilt);
     }
-    if ctx.checksums.verify(call, &signed, checksum) { Ok(()) } else { Err(ApiError::Checksum) }
+    if policy.verify(call, &signed, checksum) { Ok(()) } else { Err(ApiError::Checksum) }
 }
 
-/// Content type, then checksum; returns the call's parameters (query, then form body).
-pub(crate) fn authorize(ctx: &Ctx, req: &ApiRequest, call: &str, accepts: Accepts) -> Result<Params, ApiError> {
-    check_content_type(req, accepts)?;
+/// The call's parameters: the query, then a form body.
+fn request_params(req: &ApiRequest) -> Params {
     let mut params = Params::parse(req.raw_query.as_bytes());
     if let Some(body) = form_body(req) {
         params.extend_from(body);
     }
-    verify_checksum(ctx, req, call, &params)?;
+    params
+}
+
+/// Content type, then checksum with the load-balancer secrets (the admin API and the jobs); returns the
+/// call's parameters.
+pub(crate) fn authorize(ctx: &Ctx, req: &ApiRequest, call: &str, accepts: Accepts) -> Result<Params, ApiError> {
+    check_content_type(req, accepts)?;
+    let params = request_params(req);
+    verify_checksum(&ctx.checksums, req, call, &params)?;
     Ok(params)
+}
+
+/// A BBB API call that passed its checks: its parameters and the tenant it is for.
+pub(crate) struct Caller {
+    pub params: Params,
+    pub tenant: Option<Tenant>,
+}
+
+/// Content type, then the tenant, then checksum: with the tenant's own secrets for a tenant's host, else the
+/// load-balancer secrets.
+pub(crate) async fn authorize_api(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    call: &str,
+    accepts: Accepts,
+) -> Result<Caller, ApiError> {
+    check_content_type(req, accepts)?;
+    let params = request_params(req);
+    let tenant = tenant_of(ctx, req).await?;
+    let tenant_policy =
+        tenant.as_ref().map(|t| ChecksumPolicy::new(t.secrets.clone(), ctx.config.checksum_algorithms.clone()));
+    verify_checksum(tenant_policy.as_ref().unwrap_or(&ctx.checksums), req, call, &params)?;
+    Ok(Caller { params, tenant })
 }
 
 /// The `meetingID` parameter, required.

@@ -9,24 +9,31 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use scalelite_shared::config::Config;
-use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError};
+use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError, TenantStore};
 
 /// The stores the configuration names.
 pub struct Stores {
     pub meetings: Arc<dyn MeetingStore>,
     pub recordings: Arc<dyn RecordingStore>,
+    pub tenants: Arc<dyn TenantStore>,
 }
 
-/// Opens the configured stores: meetings in Redis when `REDIS_URL` is set, else in the embedded SQLite file;
+/// The meeting and tenant stores, and the embedded store when they are it (recordings may share it).
+type MeetingSide = (Arc<dyn MeetingStore>, Arc<dyn TenantStore>, Option<Arc<sqlite::SqliteStore>>);
+
+/// Opens the configured stores: meetings and tenants in Redis when `REDIS_URL` is set, else in the embedded SQLite file;
 /// recordings in PostgreSQL when `DATABASE_URL` is set, else in the embedded file (the same one when both are
 /// embedded).
 pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
     let embedded = || sqlite::SqliteStore::open(&config.sqlite_path);
-    let (meetings, local): (Arc<dyn MeetingStore>, Option<Arc<sqlite::SqliteStore>>) = match &config.redis_url {
-        Some(url) => (Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?), None),
+    let (meetings, tenants, local): MeetingSide = match &config.redis_url {
+        Some(url) => {
+            let store = Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?);
+            (store.clone(), store, None)
+        }
         None => {
             let store = Arc::new(embedded().await?);
-            (store.clone(), Some(store))
+            (store.clone(), store.clone(), Some(store))
         }
     };
     let recordings: Arc<dyn RecordingStore> = match (&config.database_url, local) {
@@ -34,5 +41,5 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
         (None, Some(store)) => store,
         (None, None) => Arc::new(embedded().await?),
     };
-    Ok(Stores { meetings, recordings })
+    Ok(Stores { meetings, recordings, tenants })
 }

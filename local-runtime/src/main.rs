@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use commands::servers::ServersCommand;
+use commands::tenants::{SettingsCommand, TenantsCommand};
 use scalelite_functions::{Ctx, jobs, telemetry};
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
@@ -60,6 +61,16 @@ enum Operation {
     Meetings {
         #[command(subcommand)]
         command: Option<MeetingsCommand>,
+    },
+    /// Manage tenants (with MULTITENANCY_ENABLED).
+    Tenants {
+        #[command(subcommand)]
+        command: Option<TenantsCommand>,
+    },
+    /// Manage tenants' create/join parameter settings.
+    TenantSettings {
+        #[command(subcommand)]
+        command: Option<SettingsCommand>,
     },
     /// Work on recordings.
     Recordings {
@@ -158,6 +169,10 @@ async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
         }
         Operation::Poll => repeat("poll", Repeat { every: None, run_for: None }, || jobs::poll::pass(ctx)).await,
         Operation::Recordings { command: RecordingsCommand::Import } => commands::recordings::import(ctx).await,
+        Operation::Tenants { command } => commands::tenants::run(ctx, command.unwrap_or(TenantsCommand::List)).await,
+        Operation::TenantSettings { command } => {
+            commands::tenants::settings(ctx, command.unwrap_or(SettingsCommand::List)).await
+        }
         Operation::Servers { command } => commands::servers::run(ctx, command.unwrap_or(ServersCommand::List)).await,
         Operation::Status { json } => commands::status::run(ctx, json).await,
         Operation::Meetings { command: None } => commands::meetings::list(ctx).await,

@@ -234,3 +234,28 @@ fn recordings_import_with_progress_and_job_import() {
     let again: serde_json::Value = serde_json::from_str(&stdout(&run(&["job", "import"]))).unwrap();
     assert_eq!((again["imported"].as_u64(), again["failed"].as_u64()), (Some(0), Some(0)));
 }
+
+#[test]
+fn tenants_and_their_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let added = stdout(&scalelite(&db, &["tenants", "add", "School", "s1:s2"]));
+    let id = added.lines().find_map(|l| l.strip_prefix("id: ")).expect("the new id").to_owned();
+    let listed = stdout(&scalelite(&db, &["tenants"]));
+    assert!(listed.contains(&id) && listed.contains("school") && listed.contains("s1:s2"), "{listed}");
+    assert!(!scalelite(&db, &["tenants", "add", "school", "x"]).status.success(), "names are unique");
+    assert!(!scalelite(&db, &["tenants", "add", "a.b", "x"]).status.success(), "a name is a host label");
+    assert!(!scalelite(&db, &["tenants", "add", "empty", ":"]).status.success(), "a tenant needs a secret");
+
+    let setting = stdout(&scalelite(&db, &["tenant-settings", "add", &id, "record", "false", "--override"]));
+    let setting_id = setting.lines().find_map(|l| l.strip_prefix("id: ")).expect("the setting id").to_owned();
+    let settings = stdout(&scalelite(&db, &["tenant-settings"]));
+    assert!(settings.contains("record") && settings.contains("true"), "{settings}");
+    assert!(!scalelite(&db, &["tenant-settings", "add", "nope", "a", "b"]).status.success(), "unknown tenant");
+    stdout(&scalelite(&db, &["tenant-settings", "remove", &setting_id]));
+
+    stdout(&scalelite(&db, &["tenants", "update", &id, "--name", "college"]));
+    assert!(stdout(&scalelite(&db, &["tenants"])).contains("college"));
+    stdout(&scalelite(&db, &["tenants", "remove", &id, "--yes"]));
+    assert!(!stdout(&scalelite(&db, &["tenants"])).contains("college"));
+}

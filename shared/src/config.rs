@@ -27,6 +27,8 @@ pub struct Config {
     pub build_number: Option<String>,
     /// `URL_HOST`: the host front-ends reach this load balancer at (callback URLs handed to BBB use it).
     pub url_host: Option<String>,
+    /// `MULTITENANCY_ENABLED`: calls to `<tenant>.<host>` are the tenant's, with its secrets.
+    pub multitenancy: bool,
     pub port: u16,
     pub sqlite_path: PathBuf,
     pub redis_url: Option<String>,
@@ -167,6 +169,7 @@ impl Config {
             checksum_algorithms,
             outbound_algorithm,
             build_number: lookup("BUILD_NUMBER").filter(|v| !v.is_empty()),
+            multitenancy: flag(lookup("MULTITENANCY_ENABLED")),
             url_host: lookup("URL_HOST").filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned()),
             port: number("PORT", lookup("PORT"), 3000)?,
             sqlite_path: lookup("SQLITE_PATH").map_or_else(|| PathBuf::from("scalelite.db"), PathBuf::from),

@@ -1,11 +1,17 @@
 //! The admin API (`/scalelite/api/*`): JSON in and out, the load-balancer secrets' checksum as for BBB calls.
 
 pub mod add_server;
+pub mod add_tenant;
 pub mod delete_server;
+pub mod delete_tenant;
 pub mod get_server_info;
 pub mod get_servers;
+pub mod get_tenant_info;
+pub mod get_tenants;
 pub mod panic_server;
+mod tenant_common;
 pub mod update_server;
+pub mod update_tenant;
 
 use http::StatusCode;
 use scalelite_shared::api::{ApiRequest, ApiResponse};

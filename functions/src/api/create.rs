@@ -7,7 +7,7 @@ use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{Meeting, Server, ServerState};
+use scalelite_shared::model::{Meeting, Server, ServerState, Tenant};
 use scalelite_shared::store::{PlaceError, Placed, Placement};
 use scalelite_shared::voice_bridge;
 
@@ -15,21 +15,26 @@ use super::{forwarded, pass_on, store_failure, target};
 use crate::Ctx;
 use crate::callbacks::create_params;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize, is_xml, meeting_id};
+use crate::request::{Accepts, Caller, authorize_api, is_xml, meeting_id};
+use crate::tenancy::TenantLayers;
 
 const SERVER_TAG: &str = "meta_server-tag";
 
-fn placement(ctx: &Ctx, params: &Params, id: &str) -> Placement {
+/// What the call asks of the placement. The server tag comes from the first of: the tenant's override, the
+/// configured override, the client, the tenant's default, the configured default.
+fn placement(ctx: &Ctx, params: &Params, id: &str, tenant: Option<&Tenant>, layers: &TenantLayers) -> Placement {
     let config = &ctx.config;
-    let tag = config
-        .override_create_params
+    let tag = layers
+        .overrides
         .get(SERVER_TAG)
+        .or_else(|| config.override_create_params.get(SERVER_TAG))
         .or_else(|| params.get(SERVER_TAG))
+        .or_else(|| layers.defaults.get(SERVER_TAG))
         .or_else(|| config.default_create_params.get(SERVER_TAG));
     let external = config.use_external_voice_bridge.then(|| params.get("voiceBridge")).flatten();
     Placement {
         meeting_id: id.to_owned(),
-        tenant_id: String::new(),
+        tenant_id: tenant.map(|t| t.id.clone()).unwrap_or_default(),
         tags: TagRequest::parse(tag),
         moderator_pw: params.non_blank("moderatorPW").map_or_else(voice_bridge::random_password, str::to_owned),
         voice_bridges: voice_bridge::candidates(id, config.voice_bridge_len, external),
@@ -83,17 +88,28 @@ async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bo
     }
 }
 
-/// The parameters sent to BBB: the configured layers, then what the balancer forces.
-fn outbound(ctx: &Ctx, params: &Params, meeting: &Meeting, server: &Server, placed_now: bool) -> Params {
+/// What the balancer adds to the client's create: the configured and tenant layers, and the meeting's own.
+struct Extras<'a> {
+    tenant: Option<&'a Tenant>,
+    layers: &'a TenantLayers,
+    placed_now: bool,
+}
+
+/// The parameters sent to BBB: the configured and tenant layers, then what the balancer forces.
+fn outbound(ctx: &Ctx, params: &Params, meeting: &Meeting, server: &Server, extras: &Extras<'_>) -> Params {
     let config = &ctx.config;
-    let mut forward =
-        forwarded(params, &config.create_exclude_params, &config.default_create_params, &config.override_create_params);
+    let (defaults, overrides) = extras.layers.around(&config.default_create_params, &config.override_create_params);
+    let mut forward = forwarded(params, &config.create_exclude_params, &defaults, &overrides);
+    if let Some(tenant) = extras.tenant {
+        forward.set("meta_tenant-id", &tenant.id);
+        forward.set("meta_tenant-name", &tenant.name);
+    }
     match &server.tag {
         Some(tag) => forward.set(SERVER_TAG, tag),
         None => forward.remove(SERVER_TAG),
     }
     forward.set("voiceBridge", &meeting.voice_bridge);
-    if placed_now {
+    if extras.placed_now {
         forward.set("moderatorPW", &meeting.moderator_pw);
     }
     let max = config.max_meeting_duration;
@@ -111,11 +127,10 @@ async fn create_on(
     ctx: &Ctx,
     req: ApiRequest,
     params: &Params,
-    meeting: &Meeting,
-    server: &Server,
-    placed_now: bool,
+    (meeting, server): (&Meeting, &Server),
+    extras: &Extras<'_>,
 ) -> Outcome {
-    let mut forward = outbound(ctx, params, meeting, server, placed_now);
+    let mut forward = outbound(ctx, params, meeting, server, extras);
     let base = create_params::base_url(&ctx.config, &req);
     let secret = ctx.config.secrets.first().map_or("", String::as_str);
     let callbacks = create_params::take(&mut forward, &base, &meeting.id, secret);
@@ -133,10 +148,12 @@ async fn create_on(
 }
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let params = authorize(ctx, &req, "create", Accepts::FormOrXml)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "create", Accepts::FormOrXml).await?;
     let id = meeting_id(&params)?;
-    let (meeting, server, placed_now) = locate(ctx, &placement(ctx, &params, id)).await?;
-    let outcome = create_on(ctx, req, &params, &meeting, &server, placed_now).await;
+    let layers = TenantLayers::of(ctx, tenant.as_ref()).await?;
+    let (meeting, server, placed_now) = locate(ctx, &placement(ctx, &params, id, tenant.as_ref(), &layers)).await?;
+    let extras = Extras { tenant: tenant.as_ref(), layers: &layers, placed_now };
+    let outcome = create_on(ctx, req, &params, (&meeting, &server), &extras).await;
     if outcome.is_err() && placed_now {
         // A meeting that never started is not left pinned to the server that refused it.
         ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)?;

@@ -9,14 +9,16 @@ use super::recordings::{blocking, layout, record_ids, success_with};
 use super::store_failure;
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::request::{Accepts, Caller, authorize_api};
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if ctx.config.recordings.disabled {
         return Err(ApiError::RecordingsNotFound);
     }
-    let params = authorize(ctx, &req, "deleteRecordings", Accepts::Form)?;
-    let query = RecordingQuery { record_ids: record_ids(&params)?, states: None, ..RecordingQuery::default() };
+    let Caller { params, tenant } = authorize_api(ctx, &req, "deleteRecordings", Accepts::Form).await?;
+    let tenant_id = tenant.map(|t| t.id);
+    let query =
+        RecordingQuery { record_ids: record_ids(&params)?, states: None, tenant_id, ..RecordingQuery::default() };
     let found = ctx.recordings.recordings(&query).await.map_err(store_failure)?;
     if found.is_empty() {
         return Err(ApiError::RecordingsNotFound);

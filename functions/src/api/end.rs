@@ -7,7 +7,8 @@ use scalelite_shared::bbb::params::Params;
 use super::{pass_on, store_failure, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize, meeting_id};
+use crate::request::{Accepts, Caller, authorize_api, meeting_id};
+use crate::tenancy::owns;
 
 /// `meetingID=<id>&password=<pw>`, with a bare `password` key when none was given, as upstream sends it.
 pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
@@ -19,8 +20,14 @@ pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
 }
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let params = authorize(ctx, &req, "end", Accepts::Form)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "end", Accepts::Form).await?;
     let id = meeting_id(&params)?;
+    if tenant.is_some() {
+        let meeting = ctx.store.meeting(id).await.map_err(store_failure)?;
+        if !meeting.is_some_and(|m| owns(tenant.as_ref(), &m)) {
+            return Err(ApiError::MeetingNotFound);
+        }
+    }
     let meeting = ctx.store.delete_meeting(id).await.map_err(store_failure)?.ok_or(ApiError::MeetingNotFound)?;
     let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
     let Some(server) = server else {

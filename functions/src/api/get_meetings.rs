@@ -10,7 +10,7 @@ use scalelite_shared::model::{Server, ServerState};
 use super::{store_failure, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::request::{Accepts, Caller, authorize_api};
 
 fn no_meetings() -> ApiResponse {
     let mut response = XmlResponse::success();
@@ -21,8 +21,8 @@ fn no_meetings() -> ApiResponse {
     ApiResponse::xml(response.finish())
 }
 
-/// The `<meeting>` elements of one server, without those that belong to a tenant.
-async fn meetings_of(ctx: &Ctx, server: &Server) -> Vec<u8> {
+/// The `<meeting>` elements of one server that belong to `tenant_id` (with `None`, those of no tenant).
+async fn meetings_of(ctx: &Ctx, server: &Server, tenant_id: Option<&str>) -> Vec<u8> {
     let reply = match ctx.bbb.get(target(server), "getMeetings", &Params::default()).await {
         Ok(reply) if reply.status.is_success() => reply,
         Ok(reply) => {
@@ -39,7 +39,7 @@ async fn meetings_of(ctx: &Ctx, server: &Server) -> Vec<u8> {
         return Vec::new();
     };
     let mut xml = Vec::new();
-    for entry in entries.iter().filter(|e| e.tenant_id.is_none()) {
+    for entry in entries.iter().filter(|e| e.tenant_id.as_deref() == tenant_id) {
         xml.extend_from_slice(&reply.body[entry.span.clone()]);
     }
     xml
@@ -49,10 +49,11 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if ctx.config.get_meetings_api_disabled {
         return Ok(no_meetings());
     }
-    authorize(ctx, &req, "getMeetings", Accepts::Form)?;
+    let Caller { tenant, .. } = authorize_api(ctx, &req, "getMeetings", Accepts::Form).await?;
+    let tenant_id = tenant.as_ref().map(|t| t.id.as_str());
     let servers = ctx.store.servers().await.map_err(store_failure)?;
     let live = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled);
-    let parts = join_all(live.map(|server| meetings_of(ctx, server))).await;
+    let parts = join_all(live.map(|server| meetings_of(ctx, server, tenant_id))).await;
     if parts.iter().all(Vec::is_empty) {
         return Ok(no_meetings());
     }

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::text_tracks::{json_failure, json_success, recording_id};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::request::{Accepts, Caller, authorize_api};
 
 /// One entry of captions.json.
 #[derive(Deserialize)]
@@ -22,8 +22,8 @@ struct Track {
 }
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let params = authorize(ctx, &req, "getRecordingTextTracks", Accepts::Form)?;
-    let record_id = match recording_id(ctx, &params).await {
+    let Caller { params, tenant } = authorize_api(ctx, &req, "getRecordingTextTracks", Accepts::Form).await?;
+    let record_id = match recording_id(ctx, &params, tenant.map(|t| t.id)).await {
         Ok(id) => id,
         Err(answer) => return answer,
     };

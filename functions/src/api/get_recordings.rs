@@ -14,7 +14,7 @@ use super::recordings::list;
 use super::store_failure;
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::request::{Accepts, Caller, authorize_api};
 
 /// BBB's page size bounds.
 const MAX_LIMIT: u64 = 100;
@@ -80,14 +80,16 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         let links = Links { origin: &origin, show_protected: false, playback_url: &no_link };
         return Ok(ApiResponse::xml(recordings_document(&[], &links)));
     }
-    let params = authorize(ctx, &req, "getRecordings", Accepts::Form)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "getRecordings", Accepts::Form).await?;
+    let tenant_id = tenant.map(|t| t.id);
     if ctx.config.recordings.get_recordings_filtered
         && params.non_blank("recordID").is_none()
         && params.non_blank("meetingID").is_none()
     {
         return Err(ApiError::MissingParameters);
     }
-    let found = ctx.recordings.recordings(&query(&params)).await.map_err(store_failure)?;
+    let found =
+        ctx.recordings.recordings(&RecordingQuery { tenant_id, ..query(&params) }).await.map_err(store_failure)?;
     let tokens = tokens(ctx, &found).await?;
     let playback_url = |recording: &Recording, format: &PlaybackFormat| match tokens
         .get(&(recording.record_id.clone(), format.format.clone()))

@@ -7,12 +7,12 @@ use scalelite_shared::bbb::params::Params;
 use super::{meeting_with_server, pass_on, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize, meeting_id};
+use crate::request::{Accepts, Caller, authorize_api, meeting_id};
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let params = authorize(ctx, &req, "insertDocument", Accepts::Xml)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "insertDocument", Accepts::Xml).await?;
     let id = meeting_id(&params)?;
-    let (_, server) = meeting_with_server(ctx, id).await?.ok_or(ApiError::MeetingNotFound)?;
+    let (_, server) = meeting_with_server(ctx, tenant.as_ref(), id).await?.ok_or(ApiError::MeetingNotFound)?;
     let query = Params::from_pairs([("meetingID", id)]);
     let result = ctx.bbb.post_xml(target(&server), "insertDocument", &query, req.body).await;
     pass_on(result, "Unable to insert document on server.")

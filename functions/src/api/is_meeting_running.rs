@@ -7,12 +7,12 @@ use scalelite_shared::bbb::xml::XmlResponse;
 use super::{meeting_with_server, pass_on, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize, meeting_id};
+use crate::request::{Accepts, Caller, authorize_api, meeting_id};
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let params = authorize(ctx, &req, "isMeetingRunning", Accepts::Form)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "isMeetingRunning", Accepts::Form).await?;
     let id = meeting_id(&params)?;
-    let Some((_, server)) = meeting_with_server(ctx, id).await? else {
+    let Some((_, server)) = meeting_with_server(ctx, tenant.as_ref(), id).await? else {
         let mut response = XmlResponse::success();
         response.element("running", "false");
         return Ok(ApiResponse::xml(response.finish()));

@@ -7,18 +7,27 @@ use scalelite_shared::store::JoinTarget;
 use super::{forwarded, store_failure, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize, meeting_id};
+use crate::request::{Accepts, Caller, authorize_api, meeting_id};
+use crate::tenancy::{TenantLayers, owns};
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let params = authorize(ctx, &req, "join", Accepts::Form)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "join", Accepts::Form).await?;
     let id = meeting_id(&params)?;
+    if let Some(tenant) = &tenant {
+        // Only a tenant's call looks the meeting up first: the main domain's joins keep their single read.
+        let meeting = ctx.store.meeting(id).await.map_err(store_failure)?;
+        if !meeting.is_some_and(|m| owns(Some(tenant), &m)) {
+            return Err(ApiError::MeetingNotFound);
+        }
+    }
     let server = match ctx.store.join_meeting(id).await.map_err(store_failure)? {
         JoinTarget::Server(server) => server,
         JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound),
         JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable),
     };
     let config = &ctx.config;
-    let forward =
-        forwarded(&params, &config.join_exclude_params, &config.default_join_params, &config.override_join_params);
+    let (defaults, overrides) =
+        TenantLayers::of(ctx, tenant.as_ref()).await?.around(&config.default_join_params, &config.override_join_params);
+    let forward = forwarded(&params, &config.join_exclude_params, &defaults, &overrides);
     Ok(ApiResponse::redirect(&ctx.bbb.signed_url(target(&server), "join", &forward.encode())))
 }

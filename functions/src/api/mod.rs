@@ -25,10 +25,11 @@ use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::client::{CallError, Reply, Target};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::model::{Meeting, Server};
+use scalelite_shared::model::{Meeting, Server, Tenant};
 
 use crate::Ctx;
 use crate::registry::Outcome;
+use crate::tenancy::owns;
 
 /// Parameters a client may send that are never forwarded to BBB.
 const NEVER_FORWARDED: &[&str] = &["format", "controller", "action", "checksum"];
@@ -49,9 +50,13 @@ pub(crate) fn target(server: &Server) -> Target<'_> {
     Target { url: &server.url, secret: &server.secret, online: server.online }
 }
 
-/// A placed meeting and its server; `None` when either is gone.
-pub(crate) async fn meeting_with_server(ctx: &Ctx, meeting_id: &str) -> Result<Option<(Meeting, Server)>, ApiError> {
-    let Some(meeting) = ctx.store.meeting(meeting_id).await.map_err(store_failure)? else {
+/// A placed meeting the caller's tenant may see, and its server; `None` when either is gone.
+pub(crate) async fn meeting_with_server(
+    ctx: &Ctx,
+    tenant: Option<&Tenant>,
+    meeting_id: &str,
+) -> Result<Option<(Meeting, Server)>, ApiError> {
+    let Some(meeting) = ctx.store.meeting(meeting_id).await.map_err(store_failure)?.filter(|m| owns(tenant, m)) else {
         return Ok(None);
     };
     let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;

@@ -9,18 +9,20 @@ use super::recordings::{blocking, layout, record_ids, success_with};
 use super::store_failure;
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::request::{Accepts, Caller, authorize_api};
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if ctx.config.recordings.disabled {
         return Err(ApiError::RecordingsNotFound);
     }
-    let params = authorize(ctx, &req, "publishRecordings", Accepts::Form)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "publishRecordings", Accepts::Form).await?;
+    let tenant_id = tenant.map(|t| t.id);
     let ids = record_ids(&params)?;
     let publish = params.get("publish").ok_or(ApiError::MissingPublish)?.eq_ignore_ascii_case("true");
     let query = RecordingQuery {
         record_ids: ids,
         states: Some(vec!["published".into(), "unpublished".into()]),
+        tenant_id,
         ..RecordingQuery::default()
     };
     let found = ctx.recordings.recordings(&query).await.map_err(store_failure)?;

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::text_tracks::{json_failure, json_success, recording_id};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::request::{Accepts, Caller, authorize_api};
 
 /// A BCP-47 tag as BBB takes it: a language and optional subtags.
 fn valid_lang(lang: &str) -> bool {
@@ -35,8 +35,8 @@ async fn file_part(req: &ApiRequest) -> Option<(String, String, Bytes)> {
 }
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let params = authorize(ctx, &req, "putRecordingTextTrack", Accepts::Form)?;
-    let record_id = match recording_id(ctx, &params).await {
+    let Caller { params, tenant } = authorize_api(ctx, &req, "putRecordingTextTrack", Accepts::Form).await?;
+    let record_id = match recording_id(ctx, &params, tenant.map(|t| t.id)).await {
         Ok(id) => id,
         Err(answer) => return answer,
     };

@@ -26,12 +26,13 @@ pub(crate) fn json_failure(key: &str, message: &str) -> ApiResponse {
     ApiResponse::json(StatusCode::OK, body.to_string())
 }
 
-/// The `recordID` of a text-track call, if it names a recording in the index; else the JSON failure to answer.
-pub(crate) async fn recording_id(ctx: &Ctx, params: &Params) -> Result<String, Outcome> {
+/// The `recordID` of a text-track call, if it names a recording of the caller's tenant in the index; else the JSON failure to answer.
+pub(crate) async fn recording_id(ctx: &Ctx, params: &Params, tenant_id: Option<String>) -> Result<String, Outcome> {
     let Some(record_id) = params.non_blank("recordID").map(str::to_owned) else {
         return Err(Ok(json_failure("missingParamRecordID", "You must specify a recordID.")));
     };
-    let query = RecordingQuery { record_ids: vec![record_id.clone()], states: None, ..RecordingQuery::default() };
+    let query =
+        RecordingQuery { record_ids: vec![record_id.clone()], states: None, tenant_id, ..RecordingQuery::default() };
     match ctx.recordings.recordings(&query).await {
         Ok(found) if found.iter().any(|r| r.state.as_deref() != Some("deleted")) => Ok(record_id),
         Ok(_) => Err(Ok(json_failure("noRecordings", &format!("No recordings for {record_id}")))),

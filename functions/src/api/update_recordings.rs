@@ -11,7 +11,7 @@ use super::recordings::{record_ids, success_with};
 use super::store_failure;
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::request::{Accepts, Caller, authorize_api};
 
 /// The edits a call asks for; keys are lower-cased, and keys that cannot be XML names are ignored.
 pub(crate) fn edits(params: &Params) -> RecordingEdits {
@@ -34,9 +34,10 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if ctx.config.recordings.disabled {
         return Err(ApiError::RecordingsNotFound);
     }
-    let params = authorize(ctx, &req, "updateRecordings", Accepts::Form)?;
+    let Caller { params, tenant } = authorize_api(ctx, &req, "updateRecordings", Accepts::Form).await?;
+    let tenant_id = tenant.map(|t| t.id);
     let ids = record_ids(&params)?;
-    let query = RecordingQuery { record_ids: ids.clone(), states: None, ..RecordingQuery::default() };
+    let query = RecordingQuery { record_ids: ids.clone(), states: None, tenant_id, ..RecordingQuery::default() };
     let found = ctx.recordings.recordings(&query).await.map_err(store_failure)?;
     if found.len() != ids.len() {
         return Ok(success_with("updated", false));

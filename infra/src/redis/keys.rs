@@ -58,4 +58,26 @@ impl Keys {
     pub fn token(&self, token: &str) -> String {
         self.key(&format!("protector_token_{token}"))
     }
+
+    pub fn tenants(&self) -> String {
+        self.key("tenants")
+    }
+
+    pub fn tenant(&self, id: &str) -> String {
+        self.key(&format!("tenant:{id}"))
+    }
+
+    /// Upstream's name index: a hash whose `id` field names the tenant.
+    pub fn tenant_name(&self, name: &str) -> String {
+        self.key(&format!("tenant_name:{name}"))
+    }
+
+    /// The set of a tenant's setting ids.
+    pub fn tenant_settings(&self, tenant_id: &str) -> String {
+        self.key(&format!("tenant_settings:{tenant_id}"))
+    }
+
+    pub fn tenant_setting(&self, id: &str) -> String {
+        self.key(&format!("tenant_setting:{id}"))
+    }
 }

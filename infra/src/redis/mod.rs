@@ -6,6 +6,7 @@
 
 mod codec;
 mod keys;
+mod tenants;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;

@@ -7,6 +7,7 @@ mod poll;
 mod recordings;
 mod rows;
 mod servers;
+mod tenants;
 mod writer;
 
 use std::path::Path;

@@ -5,6 +5,7 @@ pub mod recordings;
 pub mod servers;
 pub mod status;
 pub mod sync;
+pub mod tenants;
 
 use std::io::{BufRead, Write};
 

@@ -5,8 +5,10 @@ mod callback;
 mod meeting;
 mod recording;
 mod server;
+mod tenant;
 
 pub use callback::CallbackData;
 pub use meeting::Meeting;
 pub use recording::{PlaybackFormat, RECORDING_STATES, Recording, Thumbnail};
 pub use server::{Server, ServerState, ServerStats, ServerUpdate};
+pub use tenant::{Tenant, TenantSetting};

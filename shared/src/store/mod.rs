@@ -9,8 +9,10 @@ use crate::bbb::meetings_xml::MeetingEntry;
 use crate::model::{Meeting, Server, ServerUpdate};
 
 mod recordings;
+mod tenants;
 
 pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
+pub use tenants::TenantStore;
 
 /// A store failure: the backend could not be reached or refused the change.
 #[derive(Debug, thiserror::Error)]

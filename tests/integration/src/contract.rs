@@ -9,8 +9,10 @@ use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
 use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{Server, ServerState, ServerUpdate};
-use scalelite_shared::store::{JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollReport, StoreError};
+use scalelite_shared::model::{Server, ServerState, ServerUpdate, Tenant, TenantSetting};
+use scalelite_shared::store::{
+    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollReport, StoreError, TenantStore,
+};
 
 const LOAD: LoadRules = LoadRules { min_user_count: 1.0, join_buffer: Duration::from_secs(900) };
 const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
@@ -249,6 +251,51 @@ pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
         total_meetings += store.meetings_on(&id).await.unwrap().len();
     }
     assert_eq!((total_load, total_meetings), (1000.0, 1000));
+}
+
+/// Tenants: found by id and name, names unique, renames move the name, settings kept per tenant and removed
+/// with it.
+pub async fn tenants_are_kept(store: Arc<dyn TenantStore>) {
+    let school = Tenant { id: "t1".into(), name: "school".into(), secrets: vec!["a".into(), "b".into()] };
+    let uni = Tenant { id: "t2".into(), name: "uni".into(), secrets: vec!["u".into()] };
+    store.add_tenant(&school).await.unwrap();
+    store.add_tenant(&uni).await.unwrap();
+    let clash = Tenant { id: "t3".into(), name: "school".into(), secrets: vec!["x".into()] };
+    assert!(matches!(store.add_tenant(&clash).await, Err(StoreError::Conflict(_))), "names are unique");
+    assert_eq!(store.tenants().await.unwrap(), vec![school.clone(), uni.clone()]);
+    assert_eq!(store.tenant_by_name("school").await.unwrap(), Some(school.clone()));
+    assert_eq!(store.tenant("t2").await.unwrap(), Some(uni.clone()));
+
+    let renamed = Tenant { name: "college".into(), secrets: vec!["c".into()], ..school.clone() };
+    assert_eq!(store.update_tenant(&renamed).await.unwrap(), Some(renamed.clone()));
+    assert_eq!(store.tenant_by_name("school").await.unwrap(), None, "the old name is free");
+    assert_eq!(store.tenant_by_name("college").await.unwrap(), Some(renamed.clone()));
+    let taken = Tenant { name: "uni".into(), ..renamed.clone() };
+    assert!(matches!(store.update_tenant(&taken).await, Err(StoreError::Conflict(_))));
+    let ghost = Tenant { id: "nope".into(), name: "ghost".into(), secrets: vec![] };
+    assert_eq!(store.update_tenant(&ghost).await.unwrap(), None);
+
+    let setting = |id: &str, tenant: &str, param: &str, override_: bool| TenantSetting {
+        id: id.into(),
+        tenant_id: tenant.into(),
+        param: param.into(),
+        value: format!("{param}-value"),
+        override_,
+    };
+    store.add_tenant_setting(&setting("s1", "t1", "welcome", false)).await.unwrap();
+    store.add_tenant_setting(&setting("s2", "t1", "record", true)).await.unwrap();
+    store.add_tenant_setting(&setting("s3", "t2", "logo", false)).await.unwrap();
+    assert_eq!(
+        store.tenant_settings(Some("t1")).await.unwrap(),
+        vec![setting("s2", "t1", "record", true), setting("s1", "t1", "welcome", false)]
+    );
+    assert_eq!(store.tenant_settings(None).await.unwrap().len(), 3);
+    assert!(store.delete_tenant_setting("s2").await.unwrap());
+    assert!(!store.delete_tenant_setting("s2").await.unwrap());
+    assert!(store.delete_tenant("t1").await.unwrap());
+    assert!(!store.delete_tenant("t1").await.unwrap());
+    assert_eq!(store.tenant_settings(None).await.unwrap(), vec![setting("s3", "t2", "logo", false)]);
+    assert_eq!(store.tenant_by_name("college").await.unwrap(), None);
 }
 
 /// Runs the whole contract, each case on a fresh store from `open`, which gives `Some((store, guard))` (the

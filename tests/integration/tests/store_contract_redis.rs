@@ -1,12 +1,11 @@
-//! The store contract on Redis, in upstream Scalelite's key layout (a fresh namespace per case).
+//! The store contract (meetings and tenants) on Redis, in upstream Scalelite's key layout (a fresh namespace per case).
 
 use std::sync::Arc;
 
 use scalelite_infra::redis::RedisStore;
 use scalelite_integration_tests::{NamespaceCleanup, fresh_namespace, redis_url};
-use scalelite_shared::store::MeetingStore;
 
-async fn open() -> Option<(Arc<dyn MeetingStore>, NamespaceCleanup)> {
+async fn open() -> Option<(Arc<RedisStore>, NamespaceCleanup)> {
     let url = redis_url().await?;
     let namespace = fresh_namespace("contract");
     let store = RedisStore::open(&url, &namespace).await.expect("redis store");
@@ -14,3 +13,4 @@ async fn open() -> Option<(Arc<dyn MeetingStore>, NamespaceCleanup)> {
 }
 
 scalelite_integration_tests::store_contract!(open());
+scalelite_integration_tests::store_contract!(open(); tenants_are_kept);

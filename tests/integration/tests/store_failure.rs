@@ -6,15 +6,16 @@ use async_trait::async_trait;
 use http::Method;
 use scalelite_functions::Ctx;
 use scalelite_functions::http_server::{App, Mode};
+use scalelite_infra::Stores;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
 use std::collections::HashMap;
 
-use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate};
+use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate, Tenant, TenantSetting};
 use scalelite_shared::store::{
     ImportMark, JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, RecordingEdits,
-    RecordingQuery, RecordingStore, StoreError, StoreResult,
+    RecordingQuery, RecordingStore, StoreError, StoreResult, TenantStore,
 };
 
 /// Every call fails as an unreachable backend does.
@@ -77,6 +78,37 @@ impl MeetingStore for BrokenStore {
 }
 
 #[async_trait]
+impl TenantStore for BrokenStore {
+    async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
+        down()
+    }
+    async fn tenant(&self, _: &str) -> StoreResult<Option<Tenant>> {
+        down()
+    }
+    async fn tenant_by_name(&self, _: &str) -> StoreResult<Option<Tenant>> {
+        down()
+    }
+    async fn add_tenant(&self, _: &Tenant) -> StoreResult<()> {
+        down()
+    }
+    async fn update_tenant(&self, _: &Tenant) -> StoreResult<Option<Tenant>> {
+        down()
+    }
+    async fn delete_tenant(&self, _: &str) -> StoreResult<bool> {
+        down()
+    }
+    async fn tenant_settings(&self, _: Option<&str>) -> StoreResult<Vec<TenantSetting>> {
+        down()
+    }
+    async fn add_tenant_setting(&self, _: &TenantSetting) -> StoreResult<()> {
+        down()
+    }
+    async fn delete_tenant_setting(&self, _: &str) -> StoreResult<bool> {
+        down()
+    }
+}
+
+#[async_trait]
 impl RecordingStore for BrokenStore {
     async fn import_recording(&self, _: &Recording) -> StoreResult<Recording> {
         down()
@@ -112,7 +144,9 @@ impl RecordingStore for BrokenStore {
 
 fn app(mode: Mode) -> App {
     let config = Config::from_lookup(|name| (name == "LOADBALANCER_SECRET").then(|| "s".to_owned())).unwrap();
-    App { ctx: Arc::new(Ctx::new(config, Arc::new(BrokenStore), Arc::new(BrokenStore))), mode }
+    let stores =
+        Stores { meetings: Arc::new(BrokenStore), recordings: Arc::new(BrokenStore), tenants: Arc::new(BrokenStore) };
+    App { ctx: Arc::new(Ctx::new(config, stores)), mode }
 }
 
 fn signed(path: &str, call: &str, query: &str) -> ApiRequest {

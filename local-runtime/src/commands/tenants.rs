@@ -1,0 +1,135 @@
+//! `scalelite tenants …` and `scalelite tenant-settings …`: the tenants sharing the pool and their create/join
+//! parameter settings.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use comfy_table::Table;
+use scalelite_functions::Ctx;
+use scalelite_shared::model::{Tenant, TenantSetting};
+
+use super::confirm;
+
+#[derive(Subcommand)]
+pub enum TenantsCommand {
+    /// List tenants.
+    List,
+    /// Add a tenant, reached at `<name>.<host>` with its own `:`-separated secrets.
+    Add { name: String, secrets: String },
+    /// Rename a tenant or replace its secrets.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        secrets: Option<String>,
+    },
+    /// Remove a tenant and its settings (asks first, unless --yes).
+    Remove {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SettingsCommand {
+    /// List every tenant's settings.
+    List,
+    /// Add a create/join parameter for a tenant: below the client's, or above it with --override.
+    Add {
+        tenant_id: String,
+        param: String,
+        value: String,
+        #[arg(long = "override")]
+        override_: bool,
+    },
+    /// Remove a setting.
+    Remove { id: String },
+}
+
+fn secrets(list: &str) -> anyhow::Result<Vec<String>> {
+    let secrets: Vec<String> = list.split(':').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    if secrets.is_empty() {
+        bail!("a tenant needs at least one secret");
+    }
+    Ok(secrets)
+}
+
+fn name(name: &str) -> anyhow::Result<String> {
+    let name = name.to_ascii_lowercase();
+    if !Tenant::valid_name(&name) {
+        bail!("{name:?} is not a host label (letters, digits and '-')");
+    }
+    Ok(name)
+}
+
+async fn tenant(ctx: &Ctx, id: &str) -> anyhow::Result<Tenant> {
+    ctx.tenants.tenant(id).await?.with_context(|| format!("no tenant with id {id}"))
+}
+
+pub async fn run(ctx: &Ctx, command: TenantsCommand) -> anyhow::Result<()> {
+    if !ctx.config.multitenancy {
+        eprintln!("note: MULTITENANCY_ENABLED is off, so tenants are kept but not used");
+    }
+    match command {
+        TenantsCommand::List => {
+            let mut table = Table::new();
+            table.set_header(["ID", "NAME", "SECRETS"]);
+            for tenant in ctx.tenants.tenants().await? {
+                table.add_row([tenant.id, tenant.name, tenant.secrets.join(":")]);
+            }
+            println!("{table}");
+        }
+        TenantsCommand::Add { name: given, secrets: list } => {
+            let tenant = Tenant { id: uuid::Uuid::new_v4().to_string(), name: name(&given)?, secrets: secrets(&list)? };
+            ctx.tenants.add_tenant(&tenant).await?;
+            println!("id: {}", tenant.id);
+        }
+        TenantsCommand::Update { id, name: new_name, secrets: new_secrets } => {
+            let mut tenant = tenant(ctx, &id).await?;
+            if let Some(given) = new_name {
+                tenant.name = name(&given)?;
+            }
+            if let Some(list) = new_secrets {
+                tenant.secrets = secrets(&list)?;
+            }
+            ctx.tenants.update_tenant(&tenant).await?;
+            println!("updated {id}");
+        }
+        TenantsCommand::Remove { id, yes } => {
+            let tenant = tenant(ctx, &id).await?;
+            if !confirm(&format!("Remove tenant {} and its settings?", tenant.name), yes) {
+                bail!("not removed");
+            }
+            ctx.tenants.delete_tenant(&id).await?;
+            println!("removed {id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn settings(ctx: &Ctx, command: SettingsCommand) -> anyhow::Result<()> {
+    match command {
+        SettingsCommand::List => {
+            let mut table = Table::new();
+            table.set_header(["ID", "TENANT", "PARAM", "VALUE", "OVERRIDE"]);
+            for s in ctx.tenants.tenant_settings(None).await? {
+                table.add_row([s.id, s.tenant_id, s.param, s.value, s.override_.to_string()]);
+            }
+            println!("{table}");
+        }
+        SettingsCommand::Add { tenant_id, param, value, override_ } => {
+            tenant(ctx, &tenant_id).await?;
+            let setting = TenantSetting { id: uuid::Uuid::new_v4().to_string(), tenant_id, param, value, override_ };
+            ctx.tenants.add_tenant_setting(&setting).await?;
+            println!("id: {}", setting.id);
+        }
+        SettingsCommand::Remove { id } => {
+            if !ctx.tenants.delete_tenant_setting(&id).await? {
+                bail!("no setting with id {id}");
+            }
+            println!("removed {id}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! Tenants: front-end customers sharing the pool, each with its own secrets, found by the first label of
+//! the host name they call, and their default and override create/join parameters.
+
+/// A tenant, keyed by a UUID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: String,
+    /// The host label it is reached at (`<name>.<URL_HOST>`).
+    pub name: String,
+    /// Its API secrets (stored `:`-separated, as upstream).
+    pub secrets: Vec<String>,
+}
+
+impl Tenant {
+    /// True for names usable as a host label: 1 to 63 lower-case letters, digits and `-`.
+    pub fn valid_name(name: &str) -> bool {
+        (1..=63).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }
+}
+
+/// One create or join parameter a tenant sets below (`override_ = false`) or above the client's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantSetting {
+    pub id: String,
+    pub tenant_id: String,
+    pub param: String,
+    pub value: String,
+    pub override_: bool,
+}
