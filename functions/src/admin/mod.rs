@@ -5,6 +5,8 @@ pub mod delete_server;
 pub mod get_server_info;
 pub mod get_servers;
 pub mod panic_server;
+pub mod status_page;
+mod status_template;
 pub mod update_server;
 
 use http::StatusCode;
