@@ -52,7 +52,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
 .online{color:#1a7f37}.offline{color:#cf222e;font-weight:600}\
 .dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:6px;background:currentColor}\
 tr.down td{background:#fff6f6}\
-.load{min-width:190px}.bar{background:#e6e9ed;border-radius:4px;height:10px;width:130px;display:inline-block;\
+.load,.online,.offline{white-space:nowrap}.load{min-width:190px}.bar{background:#e6e9ed;border-radius:4px;height:10px;width:130px;display:inline-block;\
 vertical-align:middle;margin-right:8px;overflow:hidden}.fill{display:block;background:#2f81f7;height:100%}\
 .empty{padding:28px;text-align:center;color:#5b6875}";
 
