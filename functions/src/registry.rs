@@ -214,7 +214,12 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/api/panicServer"],
         handler: handler!(admin::panic_server::run),
     },
-    Function { name: "status", methods: GET, paths: &["/scalelite/status"], handler: handler!(admin::status_page::run) },
+    Function {
+        name: "status",
+        methods: GET,
+        paths: &["/scalelite/status"],
+        handler: handler!(admin::status_page::run),
+    },
     Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
     Function {
         name: "importRecordings",

@@ -102,7 +102,8 @@ async fn the_page_shows_every_server_to_the_token_and_the_checksum_only() {
         assert_eq!(header(&refused, "cache-control"), "no-store");
         assert!(refused.body.contains("Unauthorized") && !refused.body.contains("demo-0"), "{}", refused.body);
     }
-    let signed_for_another_call = page_url(&harness, &format!("checksum={}", sign(Algorithm::Sha256, "getServers", "", SECRET)));
+    let signed_for_another_call =
+        page_url(&harness, &format!("checksum={}", sign(Algorithm::Sha256, "getServers", "", SECRET)));
     assert_eq!(harness.get_url(&signed_for_another_call).await.status, 401);
 
     harness.sim(2).go_down().await;
@@ -267,14 +268,14 @@ async fn headless_chromium_renders_the_page() {
     pixels.iter().for_each(|&b| seen[b as usize] = true);
     assert!(seen.iter().filter(|&&s| s).count() > 64, "the screenshot is nearly uniform");
 
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"),
-        PathBuf::from,
-    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
     let kept = target.join("status-page.png");
     match std::fs::create_dir_all(&target).and_then(|()| std::fs::copy(&out, &kept)) {
         Ok(_) => eprintln!("status page screenshot: {}", kept.display()),
-        Err(error) => eprintln!("status page screenshot: {} (not copied to {}: {error})", out.display(), kept.display()),
+        Err(error) => {
+            eprintln!("status page screenshot: {} (not copied to {}: {error})", out.display(), kept.display())
+        }
     }
     // Keep the temporary one too when the copy failed, so the path printed stays valid.
     if !kept.is_file() {
