@@ -194,9 +194,11 @@ fn png_pixels(bytes: &[u8]) -> Vec<u8> {
     raw
 }
 
-/// Runs `command` for at most `limit`, without blocking the runtime that serves the page.
-async fn run(command: &mut Command, limit: Duration) -> (bool, String) {
-    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("chromium starts");
+/// Runs `command` for at most `limit`, without blocking the runtime that serves the page; its stderr goes to
+/// `log` (a file, so a chatty browser cannot fill a pipe and stall).
+async fn run(command: &mut Command, limit: Duration, log: &Path) -> (bool, String) {
+    let stderr = std::fs::File::create(log).expect("log file");
+    let mut child = command.stdout(Stdio::null()).stderr(stderr).spawn().expect("chromium starts");
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -209,14 +211,10 @@ async fn run(command: &mut Command, limit: Duration) -> (bool, String) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = pipe.read_to_string(&mut stderr);
-    }
-    (status.is_some_and(|s| s.success()), stderr)
+    (status.is_some_and(|s| s.success()), std::fs::read_to_string(log).unwrap_or_default())
 }
 
-async fn screenshot(binary: &Path, url: &str, out: &Path, profile: &Path) -> (bool, String) {
+async fn screenshot(binary: &Path, url: &str, out: &Path, dir: &Path) -> (bool, String) {
     let mut command = Command::new(binary);
     command.args([
         "--headless",
@@ -225,12 +223,12 @@ async fn screenshot(binary: &Path, url: &str, out: &Path, profile: &Path) -> (bo
         "--hide-scrollbars",
         "--no-first-run",
         "--disable-dev-shm-usage",
-        &format!("--user-data-dir={}", profile.display()),
+        &format!("--user-data-dir={}", dir.join("profile").display()),
         &format!("--screenshot={}", out.display()),
         "--window-size=1280,900",
         url,
     ]);
-    run(&mut command, Duration::from_secs(90)).await
+    run(&mut command, Duration::from_secs(90), &dir.join("chromium.log")).await
 }
 
 #[tokio::test]
@@ -257,7 +255,7 @@ async fn headless_chromium_renders_the_page() {
     let dir = tempfile::TempDir::new().unwrap();
     let out = dir.path().join("status-page.png");
     let url = page_url(&harness, &format!("token={TOKEN}"));
-    let (ok, stderr) = screenshot(&binary, &url, &out, &dir.path().join("profile")).await;
+    let (ok, stderr) = screenshot(&binary, &url, &out, dir.path()).await;
     assert!(ok && out.is_file(), "{} did not write {}: {stderr}", binary.display(), out.display());
 
     let bytes = std::fs::read(&out).unwrap();
