@@ -244,6 +244,12 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/api/deleteTenant"],
         handler: handler!(admin::delete_tenant::run),
     },
+    Function {
+        name: "status",
+        methods: GET,
+        paths: &["/scalelite/status"],
+        handler: handler!(admin::status_page::run),
+    },
     Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
     Function {
         name: "importRecordings",

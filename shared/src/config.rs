@@ -54,6 +54,9 @@ pub struct Config {
     pub server_id_is_hostname: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// `STATUS_PAGE_TOKEN`: opens `/scalelite/status` with `?token=` (besides the admin checksum); unset, only
+    /// the checksum does.
+    pub status_page_token: Option<String>,
     pub recordings: RecordingConfig,
 }
 
@@ -202,6 +205,7 @@ impl Config {
             use_external_voice_bridge: flag(lookup("USE_EXTERNAL_VOICE_BRIDGE")),
             server_id_is_hostname: flag(lookup("SERVER_ID_IS_HOSTNAME")),
             max_body_bytes: number("MAX_BODY_BYTES", lookup("MAX_BODY_BYTES"), 4 * 1024 * 1024)?,
+            status_page_token: lookup("STATUS_PAGE_TOKEN").filter(|v| !v.trim().is_empty()),
             recordings: RecordingConfig::from_lookup(&lookup)?,
         })
     }
@@ -288,6 +292,7 @@ mod tests {
         assert_eq!(config.health, HealthRules { healthy_threshold: 1, unhealthy_threshold: 2 });
         assert_eq!(config.meeting_ttl, Duration::from_secs(86_400));
         assert_eq!(config.voice_bridge_len, 9);
+        assert_eq!(config.status_page_token, None);
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod get_servers;
 pub mod get_tenant_info;
 pub mod get_tenants;
 pub mod panic_server;
+pub mod status_page;
+mod status_template;
 mod tenant_common;
 pub mod update_server;
 pub mod update_tenant;

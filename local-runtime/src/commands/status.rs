@@ -7,8 +7,7 @@ use scalelite_shared::model::Server;
 use serde_json::json;
 
 fn host(server: &Server) -> &str {
-    let rest = server.url.split_once("://").map_or(server.url.as_str(), |(_, rest)| rest);
-    rest.split(['/', ':']).next().unwrap_or(rest)
+    server.host()
 }
 
 pub async fn run(ctx: &Ctx, as_json: bool) -> anyhow::Result<()> {

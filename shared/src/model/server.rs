@@ -80,6 +80,12 @@ impl Server {
         if value.fract() == 0.0 { format!("{value:.1}") } else { value.to_string() }
     }
 
+    /// The host of its URL (no scheme, port or path), as `scalelite status` and the status page show it.
+    pub fn host(&self) -> &str {
+        let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, rest)| rest);
+        rest.split(['/', ':']).next().unwrap_or(rest)
+    }
+
     /// Joins go to online servers that are not disabled (cordoned servers keep their meetings).
     pub fn accepts_joins(&self) -> bool {
         self.online && self.state != ServerState::Disabled
@@ -132,6 +138,12 @@ mod tests {
         assert_eq!(server.load_multiplier_text(), "1.0");
         server.load_multiplier = 2.5;
         assert_eq!(server.load_multiplier_text(), "2.5");
+    }
+
+    #[test]
+    fn host_is_the_url_without_scheme_port_and_path() {
+        assert_eq!(Server::new("a", "https://bbb1.example.org:8443/bigbluebutton/api", "s").host(), "bbb1.example.org");
+        assert_eq!(Server::new("a", "bbb2/api", "s").host(), "bbb2");
     }
 
     #[test]

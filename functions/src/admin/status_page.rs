@@ -1,0 +1,70 @@
+//! `GET /scalelite/status`: the pool at a glance as an HTML page, the figures of `scalelite status`.
+//!
+//! Open to the admin checksum (call name `status`, the rule of `/scalelite/api/*`) or to `?token=` equal to
+//! `STATUS_PAGE_TOKEN` (compared in constant time); anything else gets a 401 page. Never cached.
+
+use http::{HeaderValue, StatusCode, header};
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::bbb::params::Params;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::status_template::{UNAUTHORIZED, render};
+use crate::Ctx;
+use crate::api::store_failure;
+use crate::registry::Outcome;
+use crate::request::{Accepts, authorize};
+
+/// True when `given` equals `expected`; the time taken depends on neither (both are hashed first, so not even
+/// on their lengths).
+fn same_token(given: &str, expected: &str) -> bool {
+    Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())).into()
+}
+
+/// The configured token given as `?token=`, or the admin checksum.
+fn allowed(ctx: &Ctx, req: &ApiRequest) -> bool {
+    if let Some(expected) = ctx.config.status_page_token.as_deref() {
+        let params = Params::parse(req.raw_query.as_bytes());
+        if params.get("token").is_some_and(|given| same_token(given, expected)) {
+            return true;
+        }
+    }
+    authorize(ctx, req, "status", Accepts::Form).is_ok()
+}
+
+fn html(status: StatusCode, body: String) -> ApiResponse {
+    let mut response = ApiResponse::text(status, body);
+    let headers = &mut response.headers;
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // No scripts, no outside resources; the token in the URL is not sent on as a referrer.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    if !allowed(ctx, &req) {
+        return Ok(html(StatusCode::UNAUTHORIZED, UNAUTHORIZED.to_owned()));
+    }
+    let mut servers = ctx.store.servers().await.map_err(store_failure)?;
+    servers.sort_by(|a, b| a.host().cmp(b.host()).then_with(|| a.id.cmp(&b.id)));
+    Ok(html(StatusCode::OK, render(&servers)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_match_only_exactly() {
+        assert!(same_token("s3cret", "s3cret"));
+        assert!(!same_token("s3cre", "s3cret"));
+        assert!(!same_token("", "s3cret"));
+        assert!(!same_token("s3cret ", "s3cret"));
+    }
+}
