@@ -60,5 +60,10 @@ fn main() {
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("runs: {runs}, median: {:.1} ms, min: {:.1} ms, max: {:.1} ms", ms(times[runs / 2]), ms(times[0]), ms(times[runs - 1]));
+    println!(
+        "runs: {runs}, median: {:.1} ms, min: {:.1} ms, max: {:.1} ms",
+        ms(times[runs / 2]),
+        ms(times[0]),
+        ms(times[runs - 1])
+    );
 }

@@ -69,7 +69,8 @@ fn routes(relative: &str, target_of: impl Fn(&Value) -> Option<String>) -> BTree
                 None => text(&rule["backendRefs"][0], &["name"]).unwrap().to_owned(),
             };
             for m in rule["matches"].as_sequence().unwrap() {
-                let key = (text(m, &["path", "type"]).unwrap().to_owned(), text(m, &["path", "value"]).unwrap().to_owned());
+                let key =
+                    (text(m, &["path", "type"]).unwrap().to_owned(), text(m, &["path", "value"]).unwrap().to_owned());
                 assert!(out.insert(key.clone(), target.clone()).is_none(), "{relative}: {key:?} routed twice");
             }
         }
@@ -89,8 +90,11 @@ fn check(flavour: &str, services: &BTreeMap<String, String>, routed: &BTreeMap<(
             public.insert(route_match(path), kebab(function.name));
         }
     }
-    let to_functions: BTreeMap<_, _> =
-        routed.iter().filter(|(_, target)| services.contains_key(*target)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let to_functions: BTreeMap<_, _> = routed
+        .iter()
+        .filter(|(_, target)| services.contains_key(*target))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     assert_eq!(to_functions, public, "{flavour}: the routes differ from the registry's public paths");
     let others: BTreeSet<&String> = routed.values().filter(|t| !services.contains_key(*t)).collect();
     assert_eq!(others, BTreeSet::from([&"scalelite-nginx".to_owned()]), "{flavour}: routes to unknown services");
@@ -127,7 +131,11 @@ fn openfaas_functions_and_routes_follow_the_registry() {
 #[test]
 fn nginx_upstreams_name_deployed_functions() {
     let known: BTreeSet<String> = FUNCTIONS.iter().map(|f| kebab(f.name)).chain(["scalelite-api".to_owned()]).collect();
-    for relative in ["base/nginx/nginx.yaml", "overlays/knative-per-function/kustomization.yaml", "overlays/openfaas/kustomization.yaml"] {
+    for relative in [
+        "base/nginx/nginx.yaml",
+        "overlays/knative-per-function/kustomization.yaml",
+        "overlays/openfaas/kustomization.yaml",
+    ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kubernetes").join(relative);
         let text = std::fs::read_to_string(path).unwrap();
         let upstreams: Vec<&str> = text.split("http://").skip(1).filter_map(|rest| rest.split('.').next()).collect();
