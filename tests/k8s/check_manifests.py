@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,25 @@ def check_document(doc, overlay):
     return where
 
 
+NGINX_VARIABLES = ("SCALELITE_API_URL", "SCALELITE_RECORDING_RESOURCE_URL", "SCALELITE_RECORDING_TOKEN_LINK_URL",
+                   "SCALELITE_RECORDING_AUTHORIZE_URL")
+
+
+def check_nginx_template(template):
+    """The template with its variables filled in, inside an http block, passes `nginx -t`."""
+    server = template.read_text()
+    for name in NGINX_VARIABLES:
+        server = server.replace("${" + name + "}", "http://127.0.0.1:3000")
+    require("${" not in server, f"{template.name}: a variable nginx.yaml does not set")
+    with tempfile.TemporaryDirectory() as work:
+        conf = pathlib.Path(work) / "nginx.conf"
+        (pathlib.Path(work) / "server.conf").write_text(server)
+        conf.write_text(f"pid {work}/nginx.pid;\nerror_log {work}/error.log;\nevents {{}}\n"
+                        f"http {{ access_log off; include {work}/server.conf; }}\n")
+        result = subprocess.run(["nginx", "-t", "-c", str(conf)], capture_output=True, text=True)
+        require(result.returncode == 0, result.stderr.strip())
+
+
 def main():
     kubectl = sys.argv[1]
     passed, failed = 0, 0
@@ -173,6 +193,13 @@ def main():
     for doc in yaml.safe_load_all((ROOT / "base" / "secret.example.yaml").read_text()):
         run(f"secret.example/{doc['metadata']['name']}",
             lambda doc=doc: kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True))
+
+    templates = sorted(ROOT.glob("**/*.conf.template"))
+    if shutil.which("nginx"):
+        for template in templates:
+            run(f"nginx -t {template.relative_to(ROOT)}", lambda template=template: check_nginx_template(template))
+    else:
+        print(f"skipped: nginx -t of {len(templates)} nginx configurations (no nginx; apt-get install nginx-light)")
 
     status = "ok" if failed == 0 else "FAILED"
     print(f"\ntest result: {status}. {passed} passed; {failed} failed")
