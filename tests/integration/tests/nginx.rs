@@ -47,15 +47,16 @@ fn start_nginx(template: &str, api: &str, share: &Path, work: &Path) -> (Nginx, 
          http {{\naccess_log off;\n{temp_paths}{server}\n}}\n"
     );
     std::fs::write(work.join("nginx.conf"), conf).unwrap();
-    let child = Command::new("nginx")
+    let nginx = Command::new("nginx")
         .args(["-p", &work_dir.to_string(), "-c", "nginx.conf", "-g", "daemon off;"])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
+        .map(Nginx)
         .expect("nginx starts");
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (Nginx(child), format!("http://127.0.0.1:{port}"));
+            return (nginx, format!("http://127.0.0.1:{port}"));
         }
         std::thread::sleep(Duration::from_millis(10));
     }
