@@ -1,4 +1,4 @@
-//! The per-process context handlers share: configuration, stores and the BBB client, built once.
+//! The per-process context handlers share: configuration, stores and the HTTP clients, built once.
 
 use std::sync::Arc;
 
@@ -15,6 +15,8 @@ pub struct Ctx {
     pub store: Arc<dyn MeetingStore>,
     pub recordings: Arc<dyn RecordingStore>,
     pub bbb: BbbClient,
+    /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
+    pub http: reqwest::Client,
     pub checksums: ChecksumPolicy,
     pub metrics: Metrics,
     /// Names this process as a lease holder.
@@ -25,9 +27,14 @@ impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, store: Arc<dyn MeetingStore>, recordings: Arc<dyn RecordingStore>) -> Self {
         let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.response_timeout)
+            .build()
+            .unwrap_or_default();
         let checksums = config.checksum_policy();
         let instance = uuid::Uuid::new_v4().to_string();
-        Self { config, store, recordings, bbb, checksums, metrics: Metrics::default(), instance }
+        Self { config, store, recordings, bbb, http, checksums, metrics: Metrics::default(), instance }
     }
 
     /// Opens the configured stores and builds the context.

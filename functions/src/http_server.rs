@@ -12,6 +12,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::bbb::error::ApiError;
 use tokio::net::TcpListener;
 
 use crate::Ctx;
@@ -36,16 +37,30 @@ pub struct App {
 }
 
 impl App {
-    /// Answers one request.
-    pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
+    /// The function that serves `path`: routed by path, or the deployment's one function (or a probe).
+    pub fn route(&self, path: &str) -> Option<&'static Function> {
         match self.mode {
-            Mode::All => registry::dispatch(&self.ctx, req).await,
+            Mode::All => registry::route(path),
             Mode::One(function) => {
                 let probe =
-                    PROBES.iter().filter_map(|name| registry::find(name)).find(|probe| probe.serves_exactly(&req.path));
-                registry::call(&self.ctx, probe.unwrap_or(function), req).await
+                    PROBES.iter().filter_map(|name| registry::find(name)).find(|probe| probe.serves_exactly(path));
+                Some(probe.unwrap_or(function))
             }
         }
+    }
+
+    /// Answers one request; a path no function serves is `unsupportedRequest`.
+    pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
+        match self.route(&req.path) {
+            Some(function) => registry::call(&self.ctx, function, req).await,
+            None => ApiError::UnsupportedRequest.into(),
+        }
+    }
+
+    /// The largest body a request to `path` may carry.
+    fn body_limit(&self, path: &str) -> usize {
+        let config = &self.ctx.config;
+        self.route(path).map_or(config.max_body_bytes, |function| function.body_limit(config))
     }
 }
 
@@ -59,10 +74,10 @@ pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {
 
 async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, app.ctx.config.max_body_bytes).collect().await {
+    let body = match Limited::new(body, app.body_limit(parts.uri.path())).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            return to_http(ApiResponse::text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
+            return to_http(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#));
         }
     };
     let request = ApiRequest {

@@ -3,12 +3,14 @@
 
 pub mod admin;
 pub mod api;
+pub mod callbacks;
 pub mod ctx;
 pub mod http_server;
 pub mod jobs;
 pub mod lambda_adapter;
 pub mod metrics;
 pub mod playback;
+pub mod recordings;
 pub mod registry;
 mod request;
 pub mod telemetry;

@@ -7,7 +7,9 @@ use http::Method;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
 
-use crate::{Ctx, admin, api, jobs, playback};
+use scalelite_shared::config::Config;
+
+use crate::{Ctx, admin, api, jobs, playback, recordings};
 
 /// What every handler returns; errors become the BBB XML error document.
 pub type Outcome = Result<ApiResponse, ApiError>;
@@ -24,7 +26,15 @@ pub struct Function {
     pub handler: Handler,
 }
 
+/// The function BBB servers upload recording tars to; it takes bodies up to `RECORDING_UPLOAD_MAX_BYTES`.
+const UPLOAD_RECORDING: &str = "uploadRecording";
+
 impl Function {
+    /// The largest request body this function takes.
+    pub fn body_limit(&self, config: &Config) -> usize {
+        if self.name == UPLOAD_RECORDING { config.recordings.upload_max_bytes } else { config.max_body_bytes }
+    }
+
     /// True when `path` is one of the function's exact paths.
     pub fn serves_exactly(&self, path: &str) -> bool {
         self.paths.contains(&path)
@@ -117,6 +127,18 @@ pub static FUNCTIONS: &[Function] = &[
         handler: handler!(api::delete_recordings::run),
     },
     Function {
+        name: "getRecordingTextTracks",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/getRecordingTextTracks"],
+        handler: handler!(api::get_recording_text_tracks::run),
+    },
+    Function {
+        name: "putRecordingTextTrack",
+        methods: POST,
+        paths: &["/bigbluebutton/api/putRecordingTextTrack"],
+        handler: handler!(api::put_recording_text_track::run),
+    },
+    Function {
         name: "recordingTokenLink",
         methods: GET,
         paths: &["/recording/*"],
@@ -129,10 +151,28 @@ pub static FUNCTIONS: &[Function] = &[
         handler: handler!(playback::resource::run),
     },
     Function {
+        name: "recordingCaptions",
+        methods: GET,
+        paths: &["/captions/*"],
+        handler: handler!(playback::captions::run),
+    },
+    Function {
         name: "recordingAuthorize",
         methods: GET,
         paths: &["/scalelite/recordings/authorize"],
         handler: handler!(playback::authorize::run),
+    },
+    Function {
+        name: "analyticsCallback",
+        methods: POST,
+        paths: &["/bigbluebutton/api/analytics_callback"],
+        handler: handler!(api::analytics_callback::run),
+    },
+    Function {
+        name: "endCallback",
+        methods: GET_POST,
+        paths: &["/bigbluebutton/api/end_callback"],
+        handler: handler!(api::end_callback::run),
     },
     Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
     Function { name: "live", methods: GET, paths: &["/healthz", "/_/health"], handler: handler!(api::health::live) },
@@ -181,6 +221,12 @@ pub static FUNCTIONS: &[Function] = &[
         paths: &["/scalelite/jobs/import"],
         handler: handler!(jobs::import_recordings::run),
     },
+    Function {
+        name: UPLOAD_RECORDING,
+        methods: POST,
+        paths: &["/scalelite/recordings/upload"],
+        handler: handler!(recordings::upload::run),
+    },
 ];
 
 /// The function called `name`.
@@ -211,12 +257,4 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
 /// The function serving `path`: an exact path first, then a prefix.
 pub fn route(path: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.serves_exactly(path)).or_else(|| FUNCTIONS.iter().find(|f| f.serves_below(path)))
-}
-
-/// Routes by path to the function that serves it; any other path is `unsupportedRequest`.
-pub async fn dispatch(ctx: &Ctx, req: ApiRequest) -> ApiResponse {
-    match route(&req.path) {
-        Some(function) => call(ctx, function, req).await,
-        None => ApiError::UnsupportedRequest.into(),
-    }
 }

@@ -18,17 +18,21 @@ pub struct Stores {
 }
 
 /// Opens the configured stores: meetings in Redis when `REDIS_URL` is set, else in the embedded SQLite file;
-/// recordings in the embedded file too (the same one when both are embedded).
+/// recordings in PostgreSQL when `DATABASE_URL` is set, else in the embedded file (the same one when both are
+/// embedded).
 pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
     let embedded = || sqlite::SqliteStore::open(&config.sqlite_path);
-    let (meetings, recordings): (Arc<dyn MeetingStore>, Arc<dyn RecordingStore>) = match &config.redis_url {
-        Some(url) => {
-            (Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?), Arc::new(embedded().await?))
-        }
+    let (meetings, local): (Arc<dyn MeetingStore>, Option<Arc<sqlite::SqliteStore>>) = match &config.redis_url {
+        Some(url) => (Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?), None),
         None => {
             let store = Arc::new(embedded().await?);
-            (store.clone(), store)
+            (store.clone(), Some(store))
         }
+    };
+    let recordings: Arc<dyn RecordingStore> = match (&config.database_url, local) {
+        (Some(url), _) => Arc::new(postgres::PostgresRecordings::open(url).await?),
+        (None, Some(store)) => store,
+        (None, None) => Arc::new(embedded().await?),
     };
     Ok(Stores { meetings, recordings })
 }

@@ -78,6 +78,11 @@ impl ApiResponse {
         Self::with(status, "text/plain; charset=utf-8", body)
     }
 
+    /// A status with no body (the callback endpoints).
+    pub fn empty(status: StatusCode) -> Self {
+        Self { status, headers: HeaderMap::new(), body: Bytes::new() }
+    }
+
     /// A 302 redirect to `location`.
     pub fn redirect(location: &str) -> Self {
         let mut headers = HeaderMap::new();

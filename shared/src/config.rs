@@ -64,6 +64,8 @@ pub struct RecordingConfig {
     pub work_dir: PathBuf,
     pub publish_dir: PathBuf,
     pub unpublish_dir: PathBuf,
+    /// `RECORDING_CAPTIONS_DIR`: BBB's text tracks (`<recordID>/captions.json`, `inbox/` for uploads).
+    pub captions_dir: PathBuf,
     /// `RECORDING_IMPORT_MODE`: `spool` (tars from the BBB servers) or `in-place` (metadata.xml files on a
     /// shared volume, indexed where they lie).
     pub import_mode: ImportMode,
@@ -76,6 +78,8 @@ pub struct RecordingConfig {
     /// Largest unpacked size of one tar, and most entries.
     pub max_unpacked_bytes: u64,
     pub max_tar_entries: u64,
+    /// `RECORDING_UPLOAD_MAX_BYTES`: largest tar a BBB server may upload to `/scalelite/recordings/upload`.
+    pub upload_max_bytes: usize,
     /// `GET_RECORDINGS_API_FILTERED`: getRecordings needs a meetingID or recordID.
     pub get_recordings_filtered: bool,
     pub protected: bool,
@@ -245,6 +249,7 @@ impl RecordingConfig {
             work_dir: dir(lookup("RECORDING_WORK_DIR"), "/var/bigbluebutton/recording/scalelite"),
             publish_dir: dir(lookup("RECORDING_PUBLISH_DIR"), "/var/bigbluebutton/published"),
             unpublish_dir: dir(lookup("RECORDING_UNPUBLISH_DIR"), "/var/bigbluebutton/unpublished"),
+            captions_dir: dir(lookup("RECORDING_CAPTIONS_DIR"), "/var/bigbluebutton/captions"),
             import_mode,
             import_unpublished: flag(lookup("RECORDING_IMPORT_UNPUBLISHED")),
             import_interval: seconds("RECORDING_IMPORT_POLL_INTERVAL", lookup("RECORDING_IMPORT_POLL_INTERVAL"), 60.0)?,
@@ -256,6 +261,11 @@ impl RecordingConfig {
                 50 * 1024 * 1024 * 1024,
             )?,
             max_tar_entries: number("RECORDING_MAX_TAR_ENTRIES", lookup("RECORDING_MAX_TAR_ENTRIES"), 200_000)?,
+            upload_max_bytes: number(
+                "RECORDING_UPLOAD_MAX_BYTES",
+                lookup("RECORDING_UPLOAD_MAX_BYTES"),
+                2 * 1024 * 1024 * 1024,
+            )?,
             get_recordings_filtered: flag(lookup("GET_RECORDINGS_API_FILTERED")),
             protected: flag(lookup("PROTECTED_RECORDINGS_ENABLED")),
             token_timeout: minutes("PROTECTED_RECORDINGS_TOKEN_TIMEOUT", 60.0)?,

@@ -1,4 +1,5 @@
-//! `create`: places the meeting (or finds it), forces the balancer's parameters, and creates it on its server.
+//! `create`: places the meeting (or finds it), forces the balancer's parameters, remembers the front-end's
+//! callback URLs, and creates the meeting on its server.
 
 use http::Method;
 use scalelite_shared::api::ApiRequest;
@@ -12,6 +13,7 @@ use scalelite_shared::voice_bridge;
 
 use super::{forwarded, pass_on, store_failure, target};
 use crate::Ctx;
+use crate::callbacks::create_params;
 use crate::registry::Outcome;
 use crate::request::{Accepts, authorize, is_xml, meeting_id};
 
@@ -104,19 +106,35 @@ fn outbound(ctx: &Ctx, params: &Params, meeting: &Meeting, server: &Server, plac
     forward
 }
 
+/// Creates the placed meeting on its server, after remembering the callback URLs it carries.
+async fn create_on(
+    ctx: &Ctx,
+    req: ApiRequest,
+    params: &Params,
+    meeting: &Meeting,
+    server: &Server,
+    placed_now: bool,
+) -> Outcome {
+    let mut forward = outbound(ctx, params, meeting, server, placed_now);
+    let callbacks = create_params::take(&mut forward, &create_params::base_url(&ctx.config, &req), &meeting.id);
+    if !callbacks.is_empty() {
+        ctx.recordings.save_callbacks(&meeting.id, &callbacks).await.map_err(store_failure)?;
+    }
+
+    let xml_body = req.method == Method::POST && is_xml(&req.content_type());
+    let result = if xml_body {
+        ctx.bbb.post_xml(target(server), "create", &forward, req.body).await
+    } else {
+        ctx.bbb.get(target(server), "create", &forward).await
+    };
+    pass_on(result, "Unable to create meeting on server.")
+}
+
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let params = authorize(ctx, &req, "create", Accepts::FormOrXml)?;
     let id = meeting_id(&params)?;
     let (meeting, server, placed_now) = locate(ctx, &placement(ctx, &params, id)).await?;
-    let forward = outbound(ctx, &params, &meeting, &server, placed_now);
-
-    let xml_body = req.method == Method::POST && is_xml(&req.content_type());
-    let result = if xml_body {
-        ctx.bbb.post_xml(target(&server), "create", &forward, req.body).await
-    } else {
-        ctx.bbb.get(target(&server), "create", &forward).await
-    };
-    let outcome = pass_on(result, "Unable to create meeting on server.");
+    let outcome = create_on(ctx, req, &params, &meeting, &server, placed_now).await;
     if outcome.is_err() && placed_now {
         // A meeting that never started is not left pinned to the server that refused it.
         ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)?;

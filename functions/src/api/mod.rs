@@ -1,10 +1,13 @@
 //! The BBB API handlers, one file per call, and what several of them share.
 
+pub mod analytics_callback;
 pub mod create;
 pub mod delete_recordings;
 pub mod end;
+pub mod end_callback;
 pub mod get_meeting_info;
 pub mod get_meetings;
+pub mod get_recording_text_tracks;
 pub mod get_recordings;
 pub mod health;
 pub mod index;
@@ -13,7 +16,9 @@ pub mod is_meeting_running;
 pub mod join;
 pub mod metrics;
 pub mod publish_recordings;
-mod recordings;
+pub mod put_recording_text_track;
+pub(crate) mod recordings;
+mod text_tracks;
 pub mod update_recordings;
 
 use scalelite_shared::api::ApiResponse;

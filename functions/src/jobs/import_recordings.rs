@@ -1,9 +1,14 @@
 //! The recording import pass: spool tars unpacked and placed, or metadata.xml files on a shared volume
 //! indexed where they lie. A file that cannot be imported is set aside with its reason and never retried
-//! until it changes; a store outage leaves the work for the next pass.
+//! until it changes; a store outage leaves the work for the next pass. Each recording imported is announced
+//! once per pass to the recording-ready URL its meeting gave.
 
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use futures::{StreamExt, stream};
 
 use http::StatusCode;
 use scalelite_infra::recordings_fs::{
@@ -17,6 +22,7 @@ use serde::Serialize;
 
 use crate::Ctx;
 use crate::api::store_failure;
+use crate::callbacks::recording_ready;
 use crate::registry::Outcome;
 use crate::request::{Accepts, authorize};
 
@@ -38,6 +44,23 @@ pub struct ImportReport {
     pub pending: usize,
     /// Files left for the next pass because the store did not answer.
     pub retry: usize,
+}
+
+/// Files imported at once: unpacking, parsing and store writes of several files overlap.
+const CONCURRENCY: usize = 4;
+
+/// The recordings a pass imported, as `(meeting_id, record_id)`: each is announced once, after the pass.
+#[derive(Default)]
+struct Ready(Mutex<BTreeSet<(String, String)>>);
+
+impl Ready {
+    fn add(&self, ids: (String, String)) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(ids);
+    }
+
+    fn take(&self) -> BTreeSet<(String, String)> {
+        std::mem::take(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 /// Told how far a pass has got: `(done, total)` after each file.
@@ -93,7 +116,7 @@ fn set_aside(tar: &Path, reason: &str) -> std::io::Result<()> {
     fs::rename(tar, failed.join(name))
 }
 
-async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
+async fn import_tar(ctx: &Ctx, tar: &Path, ready: &Ready) -> TarOutcome {
     let config = &ctx.config.recordings;
     let work = config.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
     let limits = ExtractLimits { max_bytes: config.max_unpacked_bytes, max_entries: config.max_tar_entries };
@@ -111,7 +134,7 @@ async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
         Ok(found) if found.is_empty() => {
             TarOutcome::Failed("no <format>/<recordID>/metadata.xml in the archive".into())
         }
-        Ok(found) => place_unpacked(ctx, &found).await,
+        Ok(found) => place_unpacked(ctx, &found, ready).await,
     };
     let (tar, work) = (tar.to_owned(), work);
     blocking(move || {
@@ -127,7 +150,7 @@ async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
 }
 
 /// Indexes and places each unpacked format; a format that fails is logged and skipped, as long as one imports.
-async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
+async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata], ready: &Ready) -> TarOutcome {
     let mut imported = 0;
     let mut reasons = Vec::new();
     for item in found {
@@ -140,6 +163,7 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
             }
         };
         let published = recording.published && !ctx.config.recordings.import_unpublished;
+        let ids = (recording.meeting_id.clone(), recording.record_id.clone());
         let stored = match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
             Ok(stored) => stored,
             Err(error) => return TarOutcome::Retry(error),
@@ -152,21 +176,32 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
         );
         let placed = blocking(move || layout.place(&dir, &format, &record_id, stored.published)).await;
         match placed {
-            Ok(()) => imported += 1,
+            Ok(()) => {
+                imported += 1;
+                ready.add(ids);
+            }
             Err(error) => reasons.push(format!("cannot place {}/{}: {error}", item.format, item.record_id)),
         }
     }
     if imported == 0 { TarOutcome::Failed(reasons.join("; ")) } else { TarOutcome::Imported(imported) }
 }
 
-async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, StoreError> {
+async fn spool_pass(ctx: &Ctx, progress: Progress<'_>, ready: &Ready) -> Result<ImportReport, StoreError> {
     let (spool, settle) = (ctx.config.recordings.spool_dir.clone(), ctx.config.recordings.import_settle);
     let (tars, pending) = blocking(move || spool_tars(&spool, settle))
         .await
         .map_err(|e| StoreError::Backend(format!("cannot read the spool directory: {e}")))?;
     let mut report = ImportReport { pending, ..ImportReport::default() };
-    for (done, tar) in tars.iter().enumerate() {
-        match import_tar(ctx, tar).await {
+    let total = tars.len();
+    let mut outcomes = stream::iter(tars)
+        .map(|tar| async move {
+            let outcome = import_tar(ctx, &tar, ready).await;
+            (tar, outcome)
+        })
+        .buffer_unordered(CONCURRENCY);
+    let mut done = 0;
+    while let Some((tar, outcome)) = outcomes.next().await {
+        match outcome {
             TarOutcome::Imported(count) => {
                 report.imported += count;
                 tracing::info!(tar = %tar.display(), formats = count, "imported");
@@ -175,8 +210,7 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, S
                 report.failed += 1;
                 tracing::error!(tar = %tar.display(), %reason, "import failed; the tar is set aside");
                 let tar: PathBuf = tar.clone();
-                let reason_copy = reason.clone();
-                if let Err(error) = blocking(move || set_aside(&tar, &reason_copy)).await {
+                if let Err(error) = blocking(move || set_aside(&tar, &reason)).await {
                     tracing::error!(%error, "could not set the failed tar aside");
                 }
             }
@@ -185,12 +219,60 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, S
                 tracing::error!(tar = %tar.display(), %error, "import: store failure; the tar waits for the next pass");
             }
         }
-        progress(done + 1, tars.len());
+        done += 1;
+        progress(done, total);
     }
     Ok(report)
 }
 
-async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, StoreError> {
+/// What became of one metadata.xml read in place.
+enum FileOutcome {
+    Unchanged,
+    Pending,
+    Imported,
+    Failed,
+    Retry,
+}
+
+/// Indexes one metadata.xml unless it is unchanged since the last pass or still being written; remembers the
+/// result (a failure too, so the file is retried only when it changes).
+async fn index_in_place(
+    ctx: &Ctx,
+    marks: &HashMap<String, ImportMark>,
+    item: &FoundMetadata,
+    published: bool,
+    ready: &Ready,
+) -> Result<FileOutcome, StoreError> {
+    let source = item.path.display().to_string();
+    if marks.get(&source).is_some_and(|m| m.modified_ms == item.modified_ms && m.size == item.size) {
+        return Ok(FileOutcome::Unchanged);
+    }
+    if !metadata_settled(item, ctx.config.recordings.import_settle) {
+        return Ok(FileOutcome::Pending);
+    }
+    let failure = match read_recording(item) {
+        Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
+            Ok(stored) => {
+                ready.add((stored.meeting_id, stored.record_id));
+                None
+            }
+            Err(error) => {
+                tracing::error!(%source, %error, "import: store failure; retried next pass");
+                return Ok(FileOutcome::Retry);
+            }
+        },
+        Err(reason) => {
+            tracing::error!(%source, %reason, "import failed; retried when the file changes");
+            Some(reason)
+        }
+    };
+    let outcome = if failure.is_some() { FileOutcome::Failed } else { FileOutcome::Imported };
+    let mark = ImportMark { modified_ms: item.modified_ms, size: item.size, failure };
+    ctx.recordings.mark_import(&source, &mark).await?;
+    Ok(outcome)
+}
+
+async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>, ready: &Ready) -> Result<ImportReport, StoreError> {
     let marks = ctx.recordings.import_marks().await?;
     let trees =
         [(ctx.config.recordings.publish_dir.clone(), true), (ctx.config.recordings.unpublish_dir.clone(), false)];
@@ -204,36 +286,21 @@ async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport
     .await
     .map_err(|e| StoreError::Backend(format!("cannot read the recordings volume: {e}")))?;
     let mut report = ImportReport::default();
-    for (done, (item, published)) in found.iter().enumerate() {
-        let source = item.path.display().to_string();
-        let seen = marks.get(&source).is_some_and(|m| m.modified_ms == item.modified_ms && m.size == item.size);
-        if seen {
-            report.unchanged += 1;
-        } else if !metadata_settled(item, ctx.config.recordings.import_settle) {
-            report.pending += 1;
-        } else {
-            let failure = match read_recording(item) {
-                Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, *published)).await {
-                    Ok(_) => None,
-                    Err(error) => {
-                        report.retry += 1;
-                        tracing::error!(%source, %error, "import: store failure; retried next pass");
-                        continue;
-                    }
-                },
-                Err(reason) => Some(reason),
-            };
-            match &failure {
-                None => report.imported += 1,
-                Some(reason) => {
-                    report.failed += 1;
-                    tracing::error!(%source, %reason, "import failed; retried when the file changes");
-                }
-            }
-            let mark = ImportMark { modified_ms: item.modified_ms, size: item.size, failure };
-            ctx.recordings.mark_import(&source, &mark).await?;
+    let (marks, total) = (&marks, found.len());
+    let mut outcomes = stream::iter(found)
+        .map(|(item, published)| async move { index_in_place(ctx, marks, &item, published, ready).await })
+        .buffer_unordered(CONCURRENCY);
+    let mut done = 0;
+    while let Some(outcome) = outcomes.next().await {
+        match outcome? {
+            FileOutcome::Unchanged => report.unchanged += 1,
+            FileOutcome::Pending => report.pending += 1,
+            FileOutcome::Imported => report.imported += 1,
+            FileOutcome::Failed => report.failed += 1,
+            FileOutcome::Retry => report.retry += 1,
         }
-        progress(done + 1, found.len());
+        done += 1;
+        progress(done, total);
     }
     Ok(report)
 }
@@ -245,10 +312,14 @@ pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Opt
         return Ok(None);
     }
     let started = std::time::Instant::now();
+    let ready = Ready::default();
     let result = match ctx.config.recordings.import_mode {
-        ImportMode::Spool => spool_pass(ctx, progress).await,
-        ImportMode::InPlace => in_place_pass(ctx, progress).await,
+        ImportMode::Spool => spool_pass(ctx, progress, &ready).await,
+        ImportMode::InPlace => in_place_pass(ctx, progress, &ready).await,
     };
+    for (meeting_id, record_id) in &ready.take() {
+        recording_ready::notify(ctx, meeting_id, record_id).await;
+    }
     ctx.metrics.observe_import(started.elapsed().as_secs_f64(), result.as_ref().map_or(1, |r| r.failed));
     ctx.store.release_lease(LEASE, &ctx.instance).await?;
     result.map(Some)

@@ -28,6 +28,15 @@ pub(crate) fn not_found() -> ApiResponse {
     response
 }
 
+/// An empty 200 that tells nginx to send `internal_path` (an `internal` location of its own).
+pub(crate) fn accel_redirect(internal_path: &str) -> ApiResponse {
+    let Ok(redirect) = HeaderValue::from_str(internal_path) else { return not_found() };
+    let mut response = ApiResponse::text(StatusCode::OK, "");
+    response.headers.remove(header::CONTENT_TYPE);
+    response.headers.insert("x-accel-redirect", redirect);
+    response
+}
+
 /// The key cookies are signed with: `SECRET_KEY_BASE`, else the first load-balancer secret (shared by every
 /// replica either way).
 fn cookie_key(ctx: &Ctx) -> Option<&[u8]> {
@@ -88,12 +97,14 @@ fn has_cookie(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> boo
         .is_ok_and(|data| data.claims.sub == cookie_path(format, record_id))
 }
 
-/// The published recording `record_id` if it has `format`; `None` for anything else (or a store failure,
-/// which is logged).
-pub(crate) async fn published(ctx: &Ctx, record_id: &str, format: &str) -> Option<Recording> {
+/// The published recording `record_id` if it has `format` (any format when `None`); `None` for anything else
+/// (or a store failure, which is logged).
+pub(crate) async fn published(ctx: &Ctx, record_id: &str, format: Option<&str>) -> Option<Recording> {
     let query = RecordingQuery { record_ids: vec![record_id.to_owned()], states: None, ..RecordingQuery::default() };
     match ctx.recordings.recordings(&query).await {
-        Ok(found) => found.into_iter().find(|r| r.published && r.formats.iter().any(|f| f.format == format)),
+        Ok(found) => found
+            .into_iter()
+            .find(|r| r.published && format.is_none_or(|format| r.formats.iter().any(|f| f.format == format))),
         Err(error) => {
             tracing::error!(%error, "playback: store failure");
             None
@@ -101,16 +112,20 @@ pub(crate) async fn published(ctx: &Ctx, record_id: &str, format: &str) -> Optio
     }
 }
 
-/// `(format, recordID)` of a resource path `/<format>/<recordID>[/...]`, for a served format.
-pub(crate) fn resource_of<'a>(ctx: &Ctx, path: &'a str) -> Option<(&'a str, &'a str)> {
+/// `(top, recordID)` of a path `/<top>/<recordID>[/...]` that stays inside the recording's directory (nginx
+/// resolves it again, so nothing in it may climb out).
+pub(crate) fn split_path(path: &str) -> Option<(&str, &str)> {
     let mut parts = path.strip_prefix('/')?.split('/');
-    let (format, record_id) = (parts.next()?, parts.next()?);
-    let served = ctx.config.recordings.playback_formats.iter().any(|f| f == format);
-    // nginx resolves the path again: nothing in it may climb out of the recording's directory.
+    let (top, record_id) = (parts.next()?, parts.next()?);
     let climbs = path.split('/').any(|segment| segment == ".." || segment == ".")
         || path.contains('\\')
         || path.to_ascii_lowercase().contains("%2e");
-    (served && !record_id.is_empty() && !climbs).then_some((format, record_id))
+    (!record_id.is_empty() && !climbs).then_some((top, record_id))
+}
+
+/// `(format, recordID)` of a resource path `/<format>/<recordID>[/...]`, for a served format.
+pub(crate) fn resource_of<'a>(ctx: &Ctx, path: &'a str) -> Option<(&'a str, &'a str)> {
+    split_path(path).filter(|(format, _)| ctx.config.recordings.playback_formats.iter().any(|f| f == format))
 }
 
 /// Whether the request may read the files of this format of the recording.
@@ -118,7 +133,7 @@ pub(crate) async fn may_read(ctx: &Ctx, req: &ApiRequest, format: &str, record_i
     if ctx.config.recordings.disabled {
         return false;
     }
-    match published(ctx, record_id, format).await {
+    match published(ctx, record_id, Some(format)).await {
         None => false,
         Some(recording) => {
             !(ctx.config.recordings.protected && recording.protected) || has_cookie(ctx, req, format, record_id)

@@ -1,8 +1,9 @@
 //! Playback of recordings behind nginx: the token link of a protected recording, the resource routes that
 //! hand files to nginx with `X-Accel-Redirect`, and an `auth_request` check for nginx serving the shared
-//! volume directly.
+//! volume directly; and the text tracks of recordings.
 
 mod access;
 pub mod authorize;
+pub mod captions;
 pub mod resource;
 pub mod token_link;

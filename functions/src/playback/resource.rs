@@ -1,10 +1,10 @@
 //! `GET /<format>/<recordID>/…`: a recording's files. Allowed requests get an empty 200 with
 //! `X-Accel-Redirect: /static-resource<path>`, and nginx sends the file from the published tree.
 
-use http::{HeaderValue, StatusCode, header};
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use http::{HeaderValue, header};
+use scalelite_shared::api::ApiRequest;
 
-use super::access::{may_read, not_found, resource_of};
+use super::access::{accel_redirect, may_read, not_found, resource_of};
 use crate::Ctx;
 use crate::registry::Outcome;
 
@@ -17,10 +17,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         return Ok(not_found());
     }
     let full_path = if req.raw_query.is_empty() { req.path.clone() } else { format!("{}?{}", req.path, req.raw_query) };
-    let Ok(redirect) = HeaderValue::from_str(&format!("/static-resource{full_path}")) else { return Ok(not_found()) };
-    let mut response = ApiResponse::text(StatusCode::OK, "");
-    response.headers.remove(header::CONTENT_TYPE);
-    response.headers.insert("x-accel-redirect", redirect);
+    let mut response = accel_redirect(&format!("/static-resource{full_path}"));
     if !INLINE_FORMATS.contains(&format) {
         response.headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
     }

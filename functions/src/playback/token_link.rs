@@ -42,7 +42,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if ctx.config.recordings.disabled || format.contains('/') {
         return Ok(not_found());
     }
-    let Some(recording) = published(ctx, record_id, format).await else { return Ok(not_found()) };
+    let Some(recording) = published(ctx, record_id, Some(format)).await else { return Ok(not_found()) };
     let mut response = ApiResponse::text(StatusCode::TEMPORARY_REDIRECT, "");
     if ctx.config.recordings.protected && recording.protected {
         if !token_opens(ctx, &req, record_id, format).await {

@@ -1,5 +1,6 @@
 //! The PostgreSQL recordings index, in upstream Scalelite's own tables so both can share one database.
 
+mod callbacks;
 mod edits;
 mod import;
 mod marks;
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use scalelite_shared::model::Recording;
+use scalelite_shared::model::{CallbackData, Recording};
 use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore, StoreError, StoreResult};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -29,7 +30,9 @@ impl PostgresRecordings {
     /// Connects to `url` and creates whatever part of upstream's schema is missing (an upstream database is
     /// left as it is).
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url).map_err(backend)?;
+        // getRecordings' statement skips the filters a call leaves empty: plan it for each call's binds.
+        let options =
+            PgConnectOptions::from_str(url).map_err(backend)?.options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)?;
         Self::with_pool(pool).await
     }
@@ -75,6 +78,14 @@ impl RecordingStore for PostgresRecordings {
 
     async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
         marks::set(&self.pool, source, mark).await
+    }
+
+    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
+        callbacks::save(&self.pool, meeting_id, callbacks).await
+    }
+
+    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
+        callbacks::find(&self.pool, meeting_id).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -7,40 +7,28 @@ use sqlx::PgConnection;
 use super::backend;
 use super::rows::{RecordingRow, assemble, recording_columns};
 
-/// `prefix` as a LIKE pattern matching itself literally, with `|` as the escape character (upstream's).
-pub(super) fn like_prefix(prefix: &str) -> String {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '|') {
-            pattern.push('|');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
+/// Every filter is skipped when its bind is empty; connections plan each statement for its own binds
+/// (`plan_cache_mode`), so the skipped ones cost nothing and the others use their indexes.
 const SELECT: &str = concat!(
     "SELECT ",
     recording_columns!(),
     " FROM recordings r WHERE \
      (cardinality($1::text[]) = 0 OR r.record_id = ANY($1)) \
-     AND (cardinality($2::text[]) = 0 OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(pattern) \
-          WHERE r.record_id LIKE p.pattern ESCAPE '|')) \
+     AND (cardinality($2::text[]) = 0 OR r.id IN (SELECT p.id FROM unnest($2::text[]) AS f(prefix) \
+          JOIN recordings p ON p.record_id COLLATE \"C\" >= f.prefix \
+          AND p.record_id COLLATE \"C\" < f.prefix || chr(1114111))) \
      AND (cardinality($3::text[]) = 0 OR r.meeting_id = ANY($3)) \
      AND ($4::text[] IS NULL OR cardinality($4::text[]) = 0 OR r.state = ANY($4)) \
-     AND (NOT $5::boolean OR EXISTS (SELECT 1 FROM metadata m \
-          JOIN unnest($6::text[], $7::text[]) AS f(key, value) ON m.key = f.key AND m.value = f.value \
-          WHERE m.recording_id = r.id)) \
-     AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM metadata t \
-          WHERE t.recording_id = r.id AND t.key = 'tenant-id' AND t.value = $8)) \
+     AND (NOT $5::boolean OR r.id IN (SELECT m.recording_id FROM metadata m \
+          JOIN unnest($6::text[], $7::text[]) AS f(key, value) ON m.key = f.key AND m.value = f.value)) \
+     AND ($8::text IS NULL OR r.id IN (SELECT t.recording_id FROM metadata t \
+          WHERE t.key = 'tenant-id' AND t.value = $8)) \
      ORDER BY r.starttime DESC, r.record_id \
      OFFSET $9 LIMIT $10"
 );
 
 /// The recordings `query` selects, newest first.
 pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-    let prefixes: Vec<String> = query.record_id_prefixes.iter().map(|p| like_prefix(p)).collect();
     let (meta_keys, meta_values): (Vec<&str>, Vec<&str>) = query
         .meta
         .iter()
@@ -48,7 +36,7 @@ pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) ->
         .unzip();
     let rows: Vec<RecordingRow> = sqlx::query_as(SELECT)
         .bind(&query.record_ids)
-        .bind(&prefixes)
+        .bind(&query.record_id_prefixes)
         .bind(&query.meeting_ids)
         .bind(&query.states)
         .bind(!query.meta.is_empty())
@@ -72,15 +60,4 @@ pub(super) async fn one(conn: &mut PgConnection, record_id: &str) -> StoreResult
             .await
             .map_err(backend)?;
     Ok(assemble(conn, rows).await?.pop())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_prefix;
-
-    #[test]
-    fn prefixes_match_themselves_literally() {
-        assert_eq!(like_prefix("a%b_c|d"), "a|%b|_c||d%");
-        assert_eq!(like_prefix(""), "%");
-    }
 }

@@ -1,5 +1,6 @@
 //! The embedded store: servers, meetings and the recordings index in one SQLite file (WAL, busy timeout, `BEGIN IMMEDIATE`).
 
+mod callbacks;
 mod join_ledger;
 mod meetings;
 mod poll;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use std::collections::HashMap;
 
-use scalelite_shared::model::{Meeting, Recording, Server, ServerUpdate};
+use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate};
 use scalelite_shared::store::{
     ImportMark, JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, RecordingEdits,
     RecordingQuery, RecordingStore, StoreError, StoreResult,
@@ -227,6 +228,16 @@ impl RecordingStore for SqliteStore {
         let mut tx = self.write().await?;
         recordings::mark(tx.conn(), source, mark).await?;
         tx.commit().await
+    }
+
+    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        callbacks::save(tx.conn(), meeting_id, callbacks).await?;
+        tx.commit().await
+    }
+
+    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
+        callbacks::find(&self.pool, meeting_id).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

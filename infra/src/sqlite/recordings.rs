@@ -74,9 +74,10 @@ fn push_filter(builder: &mut QueryBuilder<Sqlite>, query: &RecordingQuery) {
             if i > 0 {
                 builder.push(" OR ");
             }
-            // substr compares bytes exactly; LIKE would ignore ASCII case in SQLite.
-            builder.push("substr(r.record_id, 1, length(").push_bind(prefix.clone()).push(")) = ");
-            builder.push_bind(prefix.clone());
+            // A range on the binary-ordered unique index: every id starting with the prefix sorts between the
+            // prefix and the prefix followed by the highest code point (LIKE would ignore ASCII case here).
+            builder.push("(r.record_id >= ").push_bind(prefix.clone());
+            builder.push(" AND r.record_id < ").push_bind(format!("{prefix}\u{10FFFF}")).push(")");
         }
         builder.push(")");
     }
@@ -86,23 +87,18 @@ fn push_filter(builder: &mut QueryBuilder<Sqlite>, query: &RecordingQuery) {
     if let Some(states) = query.states.as_ref().filter(|s| !s.is_empty()) {
         push_list(builder, "r.state", states);
     }
+    // Metadata filters look up the (key, value) index first, then the recordings it names.
     if !query.meta.is_empty() {
-        builder.push(" AND (");
-        for (i, (key, values)) in query.meta.iter().enumerate() {
-            if i > 0 {
-                builder.push(" OR ");
-            }
-            builder.push("EXISTS (SELECT 1 FROM metadata m WHERE m.recording_id = r.id AND m.key = ");
-            builder.push_bind(key.clone());
+        builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m WHERE 0");
+        for (key, values) in &query.meta {
+            builder.push(" OR (m.key = ").push_bind(key.clone());
             push_list(builder, "m.value", values);
             builder.push(")");
         }
         builder.push(")");
     }
     if let Some(tenant) = &query.tenant_id {
-        builder.push(
-            " AND EXISTS (SELECT 1 FROM metadata t WHERE t.recording_id = r.id AND t.key = 'tenant-id' AND t.value = ",
-        );
+        builder.push(" AND r.id IN (SELECT t.recording_id FROM metadata t WHERE t.key = 'tenant-id' AND t.value = ");
         builder.push_bind(tenant.clone()).push(")");
     }
 }

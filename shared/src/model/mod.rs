@@ -1,9 +1,12 @@
-//! The domain objects: BBB servers in the pool, the meetings placed on them, and the recordings index.
+//! The domain objects: BBB servers in the pool, the meetings placed on them, the recordings index, and the
+//! front-ends' callback URLs.
 
+mod callback;
 mod meeting;
 mod recording;
 mod server;
 
+pub use callback::CallbackData;
 pub use meeting::Meeting;
 pub use recording::{PlaybackFormat, RECORDING_STATES, Recording, Thumbnail};
 pub use server::{Server, ServerState, ServerStats, ServerUpdate};

@@ -1,12 +1,12 @@
 //! The recordings port: the index of recordings (upstream keeps it in PostgreSQL), its queries and edits,
-//! and the import ledger that keeps in-place imports idempotent.
+//! the import ledger that keeps in-place imports idempotent, and the callback URLs front-ends gave at create.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::model::Recording;
+use crate::model::{CallbackData, Recording};
 
 /// Which recordings a getRecordings (or publish, update, delete) call means. Lists are OR-ed inside,
 /// filters AND-ed together; an empty list does not filter.
@@ -64,6 +64,10 @@ pub trait RecordingStore: Send + Sync {
     async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>>;
     /// Remembers what the importer made of a source file.
     async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()>;
+    /// Remembers the callback URLs of `meeting_id`, replacing any it had.
+    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()>;
+    /// The callback URLs remembered for `meeting_id`.
+    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>>;
     /// Checks the backend answers.
     async fn ping(&self) -> StoreResult<()>;
 }

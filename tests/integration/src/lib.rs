@@ -55,7 +55,7 @@ impl Answer {
 
 /// The local runtime with `servers` simulated BBB servers, registered, enabled and polled once; on the
 /// embedded store, or on Redis and PostgreSQL when `SCALELITE_TEST_STORE=production`. Recording directories
-/// live in the harness's temporary directory (`recordings/{spool,work,published,unpublished}`).
+/// live in the harness's temporary directory (`recordings/{spool,work,published,unpublished,captions}`).
 pub struct Harness {
     pub running: Running,
     pub client: reqwest::Client,
@@ -84,6 +84,7 @@ impl Harness {
             ("RECORDING_WORK_DIR".into(), path("recordings/work")),
             ("RECORDING_PUBLISH_DIR".into(), path("recordings/published")),
             ("RECORDING_UNPUBLISH_DIR".into(), path("recordings/unpublished")),
+            ("RECORDING_CAPTIONS_DIR".into(), path("recordings/captions")),
             ("CONNECT_TIMEOUT".into(), "1".into()),
             ("RESPONSE_TIMEOUT".into(), "2".into()),
         ]);

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
+use scalelite_shared::model::{CallbackData, PlaybackFormat, Recording, Thumbnail};
 use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
 
 const START: i64 = 1_700_000_000_123;
@@ -306,6 +306,48 @@ pub async fn concurrent_imports_do_not_fail(store: Arc<dyn RecordingStore>) {
     }
 }
 
+fn ready_only(url: &str) -> CallbackData {
+    CallbackData { recording_ready_url: Some(url.to_owned()), ..CallbackData::default() }
+}
+
+pub async fn callbacks_are_saved_per_meeting(store: Arc<dyn RecordingStore>) {
+    assert_eq!(store.callbacks("m1").await.unwrap(), None);
+    let all = CallbackData {
+        recording_ready_url: Some("https://lms.example/ready?a=1&b=2".into()),
+        analytics_callback_url: Some("https://lms.example/analytics".into()),
+        end_callback_url: Some("https://lms.example/end?room=m1".into()),
+    };
+    store.save_callbacks("m1", &all).await.unwrap();
+    store.save_callbacks("m2", &ready_only("https://other.example/r")).await.unwrap();
+    assert_eq!(store.callbacks("m1").await.unwrap(), Some(all));
+    assert_eq!(store.callbacks("m2").await.unwrap(), Some(ready_only("https://other.example/r")));
+
+    let replaced =
+        CallbackData { end_callback_url: Some("https://lms.example/end2".into()), ..CallbackData::default() };
+    store.save_callbacks("m1", &replaced).await.unwrap();
+    assert_eq!(store.callbacks("m1").await.unwrap(), Some(replaced), "a save replaces every URL");
+    assert_eq!(store.callbacks("M1").await.unwrap(), None, "meeting ids are case-sensitive");
+}
+
+pub async fn concurrent_callback_saves_leave_one_answer(store: Arc<dyn RecordingStore>) {
+    let tasks: Vec<_> = (0..8)
+        .map(|task| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..10 {
+                    let url = format!("https://lms.example/{task}/{i}");
+                    store.save_callbacks("busy", &ready_only(&url)).await.expect("a concurrent save");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let last = store.callbacks("busy").await.unwrap().expect("saved").recording_ready_url.unwrap();
+    assert!(last.ends_with("/9"), "the last save of some task wins: {last}");
+}
+
 /// Runs the recording contract as `#[tokio::test]`s; `$open` yields `Option<(Arc<dyn RecordingStore>, guard)>`
 /// (`None` skips the case).
 #[macro_export]
@@ -319,7 +361,9 @@ macro_rules! recording_contract {
             updates_apply_to_every_listed_recording,
             deletes_keep_the_row,
             import_marks_round_trip,
-            concurrent_imports_do_not_fail
+            concurrent_imports_do_not_fail,
+            callbacks_are_saved_per_meeting,
+            concurrent_callback_saves_leave_one_answer
         );
     };
     ($open:expr; $($case:ident),+) => {

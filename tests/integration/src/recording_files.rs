@@ -85,6 +85,11 @@ impl Fixture {
 
 /// Writes a spool tar of the given formats, as the post-publish script packs them (`<format>/<recordID>/...`).
 pub fn write_tar(path: &Path, formats: &[Fixture]) {
+    write_atomically(path, &tar_bytes(formats));
+}
+
+/// A tar of the given formats (`<format>/<recordID>/metadata.xml` and a playback file each).
+pub fn tar_bytes(formats: &[Fixture]) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     for fixture in formats {
         for (file, data) in [("metadata.xml", fixture.metadata_xml()), ("index.html", "<html>playback</html>".into())] {
@@ -97,7 +102,7 @@ pub fn write_tar(path: &Path, formats: &[Fixture]) {
                 .expect("tar entry");
         }
     }
-    write_atomically(path, &builder.into_inner().expect("tar"));
+    builder.into_inner().expect("tar")
 }
 
 /// Writes a tar with one entry whose raw name and type are chosen by the test (`../x`, a symlink ...).

@@ -26,7 +26,7 @@ async fn index_answers_without_checksum() {
 #[tokio::test]
 async fn unknown_calls_are_unsupported() {
     let harness = Harness::start(1).await;
-    for path in ["/bigbluebutton/api/getRecordingTextTracks", "/bigbluebutton/api/sendChatMessage", "/whatever"] {
+    for path in ["/bigbluebutton/api/getJoinUrl", "/bigbluebutton/api/sendChatMessage", "/whatever"] {
         let answer = harness.get_url(&format!("{}{path}", harness.running.base_url())).await;
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.message_key().as_deref(), Some("unsupportedRequest"), "{path}");

@@ -1,6 +1,6 @@
-//! The nginx configurations of kubernetes/ in front of the local runtime: recording files sent by nginx after
-//! the API's X-Accel-Redirect answer or its auth_request check, the API passed through, the internal and job
-//! paths closed. Runs the Debian nginx (`apt-get install nginx-light`); skipped with a message without it.
+//! The nginx configurations of kubernetes/ in front of the local runtime: recording files and text tracks sent
+//! by nginx after the API's X-Accel-Redirect answer or its auth_request check, the API passed through, the
+//! internal and job paths closed. Runs the Debian nginx (`apt-get install nginx-light`); skipped without it.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -15,6 +15,7 @@ const VARIABLES: &[&str] = &[
     "SCALELITE_RECORDING_RESOURCE_URL",
     "SCALELITE_RECORDING_TOKEN_LINK_URL",
     "SCALELITE_RECORDING_AUTHORIZE_URL",
+    "SCALELITE_RECORDING_CAPTIONS_URL",
 ];
 
 struct Nginx(Child);
@@ -79,6 +80,8 @@ async fn nginx_sends_recording_files_the_api_allows() {
     let share = harness.path("recordings");
     std::fs::create_dir_all(share.join("playback/presentation/2.3")).unwrap();
     std::fs::write(share.join("playback/presentation/2.3/index.html"), "player").unwrap();
+    std::fs::create_dir_all(share.join("captions/n-1")).unwrap();
+    std::fs::write(share.join("captions/n-1/captions_en.vtt"), "WEBVTT").unwrap();
 
     let harness = &harness;
     for template in
@@ -102,6 +105,9 @@ async fn nginx_sends_recording_files_the_api_allows() {
         assert_eq!(index.returncode().as_deref(), Some("SUCCESS"), "{template}: {}", index.body);
         let player = get("/playback/presentation/2.3/n-1").await;
         assert_eq!((player.status.as_u16(), player.body.as_str()), (200, "player"), "{template}");
+        let captions = get("/captions/n-1/captions_en.vtt").await;
+        assert_eq!((captions.status.as_u16(), captions.body.as_str()), (200, "WEBVTT"), "{template}");
+        assert_eq!(get("/static-captions/n-1/captions_en.vtt").await.status, 404, "{template}: internal");
     }
 }
 

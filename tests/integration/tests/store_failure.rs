@@ -11,7 +11,7 @@ use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
 use std::collections::HashMap;
 
-use scalelite_shared::model::{Meeting, Recording, Server, ServerUpdate};
+use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate};
 use scalelite_shared::store::{
     ImportMark, JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, RecordingEdits,
     RecordingQuery, RecordingStore, StoreError, StoreResult,
@@ -97,6 +97,12 @@ impl RecordingStore for BrokenStore {
         down()
     }
     async fn mark_import(&self, _: &str, _: &ImportMark) -> StoreResult<()> {
+        down()
+    }
+    async fn save_callbacks(&self, _: &str, _: &CallbackData) -> StoreResult<()> {
+        down()
+    }
+    async fn callbacks(&self, _: &str) -> StoreResult<Option<CallbackData>> {
         down()
     }
     async fn ping(&self) -> StoreResult<()> {

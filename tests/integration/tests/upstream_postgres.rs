@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use scalelite_infra::postgres::PostgresRecordings;
 use scalelite_integration_tests::pg::PgSchema;
-use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
+use scalelite_shared::model::{CallbackData, PlaybackFormat, Recording, Thumbnail};
 use scalelite_shared::store::{RecordingQuery, RecordingStore};
 use sqlx::postgres::PgConnection;
 
@@ -190,4 +190,43 @@ async fn an_upstream_database_is_read_as_it_is() {
     assert_eq!(store.import_recording(&fresh).await.unwrap(), fresh);
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM recordings ORDER BY id").fetch_all(&mut conn).await.unwrap();
     assert!(matches!(ids[..], [7, 9, new] if new > 9), "upstream's sequence keeps numbering rows: {ids:?}");
+}
+
+#[tokio::test]
+async fn upstream_callback_data_is_read_and_written_in_its_yaml() {
+    let Some(schema) = PgSchema::create("upstream_callbacks").await else { return };
+    let mut conn = schema.connect().await;
+    sqlx::raw_sql(UPSTREAM).execute(&mut conn).await.expect("upstream's schema and rows");
+    let store = PostgresRecordings::open(&schema.url).await.expect("postgres recordings");
+
+    let upstream = store.callbacks("room-1").await.unwrap().expect("upstream's row");
+    assert_eq!(
+        upstream,
+        CallbackData { recording_ready_url: Some("https://lms.example/ready".into()), ..CallbackData::default() }
+    );
+    assert_eq!(store.callbacks("room-2").await.unwrap(), None);
+
+    let both = CallbackData {
+        recording_ready_url: Some("https://lms.example/ready2".into()),
+        analytics_callback_url: Some("https://lms.example/analytics".into()),
+        end_callback_url: None,
+    };
+    store.save_callbacks("room-1", &both).await.unwrap();
+    store.save_callbacks("room-2", &both).await.unwrap();
+    let rows: Vec<(String, Option<i32>, String, bool)> = sqlx::query_as(
+        "SELECT meeting_id, recording_id, callback_attributes, updated_at > created_at FROM callback_data \
+         ORDER BY meeting_id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let yaml = "---\n:recording_ready_url: https://lms.example/ready2\n:analytics_callback_url: https://lms.example/analytics\n";
+    assert_eq!(
+        rows,
+        vec![
+            ("room-1".to_owned(), Some(7), yaml.to_owned(), true),
+            ("room-2".to_owned(), None, yaml.to_owned(), false),
+        ],
+        "upstream's row is updated in place (its recording_id kept); a new meeting gets one row, as Rails writes it"
+    );
 }

@@ -1,0 +1,63 @@
+//! `POST analytics_callback` (no checksum): a BBB server's analytics, checked against the servers' secrets
+//! and forwarded to the URL the front-end gave at create. Always 204: failures are only logged.
+
+use http::StatusCode;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use jsonwebtoken::Algorithm;
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::Ctx;
+use crate::callbacks::{each_secret, tokens};
+use crate::registry::Outcome;
+
+/// How long the token sent on to the front-end is valid.
+const TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
+
+#[derive(Serialize)]
+struct Expiry {
+    exp: u64,
+}
+
+fn bearer(req: &ApiRequest) -> Option<&str> {
+    let value = req.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
+    let token = bearer(req).ok_or("no bearer token")?;
+    let servers = ctx.store.servers().await.map_err(|e| format!("cannot read the servers: {e}"))?;
+    if !tokens::signed_by_any(token, servers.iter().map(|s| s.secret.as_str())) {
+        return Err("the token is not signed by any server".into());
+    }
+    let mut body: Map<String, Value> =
+        serde_json::from_slice(&req.body).map_err(|e| format!("the body is not a JSON object: {e}"))?;
+    let meeting_id = body.get("meeting_id").and_then(Value::as_str).ok_or("no meeting_id")?.to_owned();
+    let callbacks = ctx.recordings.callbacks(&meeting_id).await.map_err(|e| format!("cannot read callbacks: {e}"))?;
+    let url = callbacks.and_then(|c| c.analytics_callback_url).ok_or("no analytics URL for the meeting")?;
+    body.insert("customer".into(), Value::String("scalelite".into()));
+    let payload = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+    let expiry = Expiry { exp: jsonwebtoken::get_current_timestamp() + TOKEN_LIFETIME_SECS };
+    let request = |secret: &str| {
+        let token = tokens::sign(Algorithm::HS512, &expiry, secret)?;
+        Some(
+            ctx.http
+                .post(&url)
+                .header(CONTENT_TYPE, "application/json")
+                .header(USER_AGENT, "BigBlueButton Analytics Callback")
+                .header(AUTHORIZATION, format!("Bearer {token}"))
+                .body(payload.clone()),
+        )
+    };
+    each_secret(ctx, "analytics", &url, request, |status| status.is_success()).await;
+    Ok(())
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    if let Err(reason) = forward(ctx, &req).await {
+        tracing::info!(%reason, "analytics callback not forwarded");
+    }
+    Ok(ApiResponse::empty(StatusCode::NO_CONTENT))
+}

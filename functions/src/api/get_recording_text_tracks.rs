@@ -1,0 +1,56 @@
+//! `getRecordingTextTracks`: the text tracks BBB keeps for a recording in `<captions>/<recordID>/captions.json`
+//! on the shared volume, with links served under `/captions/`.
+
+use scalelite_shared::api::ApiRequest;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::text_tracks::{json_failure, json_success, recording_id};
+use crate::Ctx;
+use crate::registry::Outcome;
+use crate::request::{Accepts, authorize};
+
+/// One entry of captions.json.
+#[derive(Deserialize)]
+struct Track {
+    kind: String,
+    lang: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    source: String,
+}
+
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    let params = authorize(ctx, &req, "getRecordingTextTracks", Accepts::Form)?;
+    let record_id = match recording_id(ctx, &params).await {
+        Ok(id) => id,
+        Err(answer) => return answer,
+    };
+    let listing = ctx.config.recordings.captions_dir.join(&record_id).join("captions.json");
+    let tracks: Vec<Track> = match tokio::fs::read(&listing).await.map(|bytes| serde_json::from_slice(&bytes)) {
+        Ok(Ok(tracks)) => tracks,
+        Ok(Err(error)) => {
+            tracing::warn!(path = %listing.display(), %error, "unreadable captions.json");
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    };
+    if tracks.is_empty() {
+        return Ok(json_failure("noCaptionsFound", &format!("No captions found for {record_id}.")));
+    }
+    let origin = req.origin();
+    let tracks: Vec<_> = tracks
+        .iter()
+        .map(|t| {
+            json!({
+                "href": format!("{origin}/captions/{record_id}/{}_{}.vtt", t.kind, t.lang),
+                "kind": t.kind,
+                "label": t.label,
+                "lang": t.lang,
+                "source": t.source,
+            })
+        })
+        .collect();
+    Ok(json_success(json!({ "tracks": tracks })))
+}

@@ -1,0 +1,39 @@
+//! Delivering a callback to a front-end: one request per load-balancer secret, until the receiver's answer
+//! settles it. Outcomes are logged with the receiver's host only (callback URLs may carry tokens).
+
+use http::StatusCode;
+
+use crate::Ctx;
+
+fn host(url: &str) -> String {
+    reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Sends `request(secret)` for each load-balancer secret in turn until `settled` accepts the status. A
+/// receiver that does not answer ends the delivery: another secret would not reach it either.
+pub(crate) async fn each_secret(
+    ctx: &Ctx,
+    callback: &'static str,
+    url: &str,
+    request: impl Fn(&str) -> Option<reqwest::RequestBuilder>,
+    settled: impl Fn(StatusCode) -> bool,
+) {
+    let host = host(url);
+    for secret in &ctx.config.secrets {
+        let Some(request) = request(secret) else { return };
+        match request.send().await {
+            Ok(response) if settled(response.status()) => {
+                tracing::info!(callback, %host, status = response.status().as_u16(), "callback delivered");
+                return;
+            }
+            Ok(response) => {
+                tracing::warn!(callback, %host, status = response.status().as_u16(), "callback refused; next secret");
+            }
+            Err(error) => {
+                tracing::warn!(callback, %host, error = %error.without_url(), "callback receiver did not answer");
+                return;
+            }
+        }
+    }
+    tracing::warn!(callback, %host, "callback not delivered: no secret was accepted");
+}

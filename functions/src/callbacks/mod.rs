@@ -1,0 +1,9 @@
+//! Callbacks between front-ends and BBB that pass through the load balancer: the URLs taken out of create,
+//! the JWTs both sides sign, and the deliveries to the front-end.
+
+pub(crate) mod create_params;
+mod delivery;
+pub mod recording_ready;
+pub(crate) mod tokens;
+
+pub(crate) use delivery::each_secret;

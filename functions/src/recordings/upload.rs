@@ -1,0 +1,110 @@
+//! `POST /scalelite/recordings/upload`: a BBB server sends one recording's tar (`<format>/<recordID>/...`),
+//! authenticated by a bearer token signed with its own BBB secret; the tar is queued in the spool for the
+//! import pass. Answers JSON: 201 when queued, else an `error` with the status saying why.
+
+use http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use http::{HeaderMap, StatusCode};
+use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::config::ImportMode;
+use scalelite_shared::model::ServerState;
+use serde_json::json;
+
+use super::spool::enqueue;
+use super::upload_token::{UploadClaims, body_matches, claimed_server, is_safe_record_id, verify};
+use crate::Ctx;
+use crate::admin::error;
+use crate::api::recordings::blocking;
+use crate::registry::Outcome;
+
+/// Content types a tar may be sent as.
+const TAR_TYPES: &[&str] = &["application/x-tar", "application/octet-stream"];
+
+/// A refusal: 401 with the Bearer challenge.
+fn unauthorized(message: &str) -> ApiResponse {
+    let mut response = error(StatusCode::UNAUTHORIZED, message);
+    response.headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// The token of `Authorization: Bearer <token>`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
+}
+
+/// Checks the token against the secret of the server it names.
+async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<UploadClaims, ApiResponse> {
+    let token = bearer(headers).ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
+    let server_id = claimed_server(token).map_err(|e| unauthorized(&e.to_string()))?;
+    let server = match ctx.store.server(&server_id).await {
+        Ok(Some(server)) => server,
+        Ok(None) => return Err(unauthorized("the upload token is invalid")),
+        Err(store) => {
+            tracing::error!(error = %store, "recording upload: store failure");
+            return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "Unable to access the meeting store."));
+        }
+    };
+    let claims = verify(token, &server.id, &server.secret).map_err(|e| unauthorized(&e.to_string()))?;
+    if server.state == ServerState::Disabled {
+        return Err(error(StatusCode::FORBIDDEN, "the server is disabled"));
+    }
+    Ok(claims)
+}
+
+/// Authenticates, checks the recordID and the body against the token, then queues the tar.
+pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+    Ok(upload(ctx, req).await.unwrap_or_else(|refusal| refusal))
+}
+
+async fn upload(ctx: &Ctx, req: ApiRequest) -> Result<ApiResponse, ApiResponse> {
+    let claims = authenticate(ctx, &req.headers).await?;
+    if ctx.config.recordings.import_mode != ImportMode::Spool {
+        return Err(error(StatusCode::CONFLICT, "this load balancer imports in place; it takes no uploads"));
+    }
+    if !is_safe_record_id(&claims.record_id) {
+        return Err(error(StatusCode::BAD_REQUEST, "record_id must be a name of [A-Za-z0-9._-] not starting with ."));
+    }
+    if !TAR_TYPES.contains(&req.content_type().as_str()) {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the tar as application/x-tar"));
+    }
+    if req.body.is_empty() {
+        return Err(error(StatusCode::BAD_REQUEST, "the request body is empty"));
+    }
+    if !body_matches(&claims.sha256, &req.body) {
+        return Err(error(StatusCode::BAD_REQUEST, "the body does not match the token's sha256"));
+    }
+    let (spool, record_id, body) = (ctx.config.recordings.spool_dir.clone(), claims.record_id.clone(), req.body);
+    match blocking(move || enqueue(&spool, &record_id, &body)).await {
+        Ok(path) => {
+            tracing::info!(server = %claims.sub, record_id = %claims.record_id, path = %path.display(), "recording queued");
+            Ok(ApiResponse::json(
+                StatusCode::CREATED,
+                json!({"record_id": claims.record_id, "queued": true}).to_string(),
+            ))
+        }
+        Err(io) => {
+            tracing::error!(error = %io, record_id = %claims.record_id, "recording upload: cannot write to the spool");
+            Err(error(StatusCode::INTERNAL_SERVER_ERROR, "the recording could not be queued"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_bearer_tokens() {
+        let headers = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+            headers
+        };
+        assert_eq!(bearer(&headers("Bearer abc")), Some("abc"));
+        assert_eq!(bearer(&headers("bearer  abc ")), Some("abc"));
+        assert_eq!(bearer(&headers("Basic abc")), None);
+        assert_eq!(bearer(&headers("Bearer ")), None);
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
+}
