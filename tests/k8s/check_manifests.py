@@ -71,6 +71,10 @@ def check_http_route(doc, where):
             require(backend.get("name") and backend.get("port"), f"{where}: backendRef without name or port")
         for flt in rule.get("filters", []):
             require(flt.get("type") == "URLRewrite" and flt.get("urlRewrite"), f"{where}: filter {flt}")
+            host = flt["urlRewrite"].get("hostname")
+            if host:
+                require(host.split(".")[1:] == [doc["metadata"].get("namespace"), "svc", "cluster", "local"],
+                        f"{where}: {host} is not a service of the route's namespace")
             rewrite = flt["urlRewrite"].get("path")
             if rewrite:
                 require(rewrite["type"] != "ReplacePrefixMatch" or path["type"] == "PathPrefix",
