@@ -18,6 +18,7 @@ const VARIABLES: &[&str] = &[
     "SCALELITE_RECORDING_CAPTIONS_URL",
 ];
 
+/// nginx as one process (`master_process off`), so killing it leaves no workers behind.
 struct Nginx(Child);
 
 impl Drop for Nginx {
@@ -44,7 +45,7 @@ fn start_nginx(template: &str, api: &str, share: &Path, work: &Path) -> (Nginx, 
         .map(|kind| format!("{kind}_temp_path {work_dir}/{kind};\n"))
         .collect();
     let conf = format!(
-        "user root root;\npid {work_dir}/nginx.pid;\nerror_log {work_dir}/error.log;\nevents {{}}\n\
+        "master_process off;\nuser root root;\npid {work_dir}/nginx.pid;\nerror_log {work_dir}/error.log;\nevents {{}}\n\
          http {{\naccess_log off;\n{temp_paths}{server}\n}}\n"
     );
     std::fs::write(work.join("nginx.conf"), conf).unwrap();
