@@ -123,14 +123,24 @@ fn flag(value: Option<String>) -> bool {
     value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"))
 }
 
+/// `lookup(name)`, or else the contents of the file `lookup("<name>_FILE")` names.
+fn with_files(name: &str, lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    lookup(name).or_else(|| {
+        let path = lookup(&format!("{name}_FILE")).filter(|p| !p.is_empty())?;
+        let contents = std::fs::read_to_string(path).ok()?;
+        Some(contents.trim_end_matches(['\r', '\n']).to_owned())
+    })
+}
+
 fn list(value: Option<String>) -> Vec<String> {
     value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 impl Config {
-    /// Reads the process environment.
+    /// Reads the process environment. A variable that is unset is read from the file named by `<NAME>_FILE`
+    /// instead (trailing newline dropped), so secrets mounted as files (OpenFaaS) work too.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(|name| with_files(name, |n| std::env::var(n).ok()))
     }
 
     /// Reads variables through `lookup` (tests pass a map).
@@ -282,6 +292,19 @@ mod tests {
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn unset_variables_come_from_their_files() {
+        let file = std::env::temp_dir().join(format!("scalelite-config-test-{}", std::process::id()));
+        std::fs::write(&file, "from-file\n").unwrap();
+        let map: HashMap<String, String> = [("REDIS_URL_FILE".to_owned(), file.display().to_string())].into();
+        let lookup = |name: &str| map.get(name).cloned();
+        assert_eq!(with_files("REDIS_URL", lookup).as_deref(), Some("from-file"));
+        let set: HashMap<String, String> = [("REDIS_URL".to_owned(), "env".to_owned())].into();
+        assert_eq!(with_files("REDIS_URL", |name: &str| set.get(name).cloned()).as_deref(), Some("env"));
+        assert_eq!(with_files("DATABASE_URL", lookup), None);
+        std::fs::remove_file(file).unwrap();
     }
 
     #[test]
