@@ -89,9 +89,9 @@ fn push_filter(builder: &mut QueryBuilder<Sqlite>, query: &RecordingQuery) {
     }
     // Metadata filters look up the (key, value) index first, then the recordings it names.
     if !query.meta.is_empty() {
-        builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m WHERE 0");
-        for (key, values) in &query.meta {
-            builder.push(" OR (m.key = ").push_bind(key.clone());
+        builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m WHERE ");
+        for (i, (key, values)) in query.meta.iter().enumerate() {
+            builder.push(if i == 0 { "(m.key = " } else { " OR (m.key = " }).push_bind(key.clone());
             push_list(builder, "m.value", values);
             builder.push(")");
         }
