@@ -9,8 +9,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::Ctx;
-use crate::callbacks::{each_secret, tokens};
+use crate::callbacks::{each_secret, secrets_for, tokens};
 use crate::registry::Outcome;
+use crate::tenancy::tenant_of;
 
 /// How long the token sent on to the front-end is valid.
 const TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
@@ -37,7 +38,10 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
     let meeting_id = body.get("meeting_id").and_then(Value::as_str).ok_or("no meeting_id")?.to_owned();
     let callbacks = ctx.recordings.callbacks(&meeting_id).await.map_err(|e| format!("cannot read callbacks: {e}"))?;
     let url = callbacks.and_then(|c| c.analytics_callback_url).ok_or("no analytics URL for the meeting")?;
-    body.insert("customer".into(), Value::String("scalelite".into()));
+    // A tenant's meetings were given the tenant's host for this callback.
+    let tenant = tenant_of(ctx, req).await.map_err(|e| format!("cannot read the tenant: {}", e.message()))?;
+    let customer = tenant.as_ref().map_or("scalelite", |t| t.name.as_str());
+    body.insert("customer".into(), Value::String(customer.to_owned()));
     let payload = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
     let expiry = Expiry { exp: jsonwebtoken::get_current_timestamp() + TOKEN_LIFETIME_SECS };
     let request = |secret: &str| {
@@ -51,7 +55,8 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
                 .body(payload.clone()),
         )
     };
-    each_secret(ctx, "analytics", &url, request, |status| status.is_success()).await;
+    let secrets = secrets_for(ctx, tenant.as_ref().map(|t| t.id.as_str())).await;
+    each_secret(&secrets, "analytics", &url, request, |status| status.is_success()).await;
     Ok(())
 }
 

@@ -131,7 +131,7 @@ async fn create_on(
     extras: &Extras<'_>,
 ) -> Outcome {
     let mut forward = outbound(ctx, params, meeting, server, extras);
-    let base = create_params::base_url(&ctx.config, &req);
+    let base = create_params::base_url(&ctx.config, &req, extras.tenant);
     let secret = ctx.config.secrets.first().map_or("", String::as_str);
     let callbacks = create_params::take(&mut forward, &base, &meeting.id, secret);
     if !callbacks.is_empty() {

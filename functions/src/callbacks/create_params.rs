@@ -4,7 +4,7 @@
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
-use scalelite_shared::model::CallbackData;
+use scalelite_shared::model::{CallbackData, Tenant};
 
 use super::end_token::end_token;
 
@@ -15,11 +15,13 @@ const ANALYTICS: &str = "meta_analytics-callback-url";
 /// Matched without case: BBB lower-cases meta keys.
 const END: &str = "meta_endCallbackUrl";
 
-/// `https://<URL_HOST>`, or the origin the request came to when `URL_HOST` is unset.
-pub(crate) fn base_url(config: &Config, req: &ApiRequest) -> String {
-    match &config.url_host {
-        Some(host) => format!("https://{host}"),
-        None => req.origin(),
+/// `https://<URL_HOST>` (`https://<tenant>.<URL_HOST>` for a tenant's meeting, so its callbacks come back
+/// as the tenant's), or the origin the request came to when `URL_HOST` is unset.
+pub(crate) fn base_url(config: &Config, req: &ApiRequest, tenant: Option<&Tenant>) -> String {
+    match (&config.url_host, tenant) {
+        (Some(host), Some(tenant)) => format!("https://{}.{host}", tenant.name),
+        (Some(host), None) => format!("https://{host}"),
+        (None, _) => req.origin(),
     }
 }
 

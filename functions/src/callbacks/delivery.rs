@@ -1,25 +1,38 @@
-//! Delivering a callback to a front-end: one request per load-balancer secret, until the receiver's answer
+//! Delivering a callback to a front-end: one request per secret (the tenant's, else the load balancer's), until the receiver's answer
 //! settles it. Outcomes are logged with the receiver's host only (callback URLs may carry tokens).
 
 use http::StatusCode;
 
 use crate::Ctx;
 
+/// The secrets callbacks for `tenant_id`'s meetings are signed with: the tenant's own, else (no tenant, or one
+/// that is gone) the load balancer's.
+pub(crate) async fn secrets_for(ctx: &Ctx, tenant_id: Option<&str>) -> Vec<String> {
+    let tenant = match tenant_id {
+        Some(id) => ctx.tenants.tenant(id).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "callback: cannot read the tenant; the load-balancer secrets are used");
+            None
+        }),
+        None => None,
+    };
+    tenant.map_or_else(|| ctx.config.secrets.clone(), |t| t.secrets)
+}
+
 fn host(url: &str) -> String {
     reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
 }
 
-/// Sends `request(secret)` for each load-balancer secret in turn until `settled` accepts the status. A
-/// receiver that does not answer ends the delivery: another secret would not reach it either.
+/// Sends `request(secret)` for each of `secrets` in turn until `settled` accepts the status. A receiver that
+/// does not answer ends the delivery: another secret would not reach it either.
 pub(crate) async fn each_secret(
-    ctx: &Ctx,
+    secrets: &[String],
     callback: &'static str,
     url: &str,
     request: impl Fn(&str) -> Option<reqwest::RequestBuilder>,
     settled: impl Fn(StatusCode) -> bool,
 ) {
     let host = host(url);
-    for secret in &ctx.config.secrets {
+    for secret in secrets {
         let Some(request) = request(secret) else { return };
         match request.send().await {
             Ok(response) if settled(response.status()) => {

@@ -9,7 +9,7 @@ use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
 use serde::Serialize;
 
-use super::{each_secret, tokens};
+use super::{each_secret, secrets_for, tokens};
 use crate::Ctx;
 
 #[derive(Serialize)]
@@ -29,8 +29,9 @@ fn settled(status: StatusCode) -> bool {
     status.is_success() || status == StatusCode::NOT_FOUND || status == StatusCode::GONE
 }
 
-/// Notifies the meeting's recording-ready URL, if it gave one; failures are logged.
-pub async fn notify(ctx: &Ctx, meeting_id: &str, record_id: &str) {
+/// Notifies the meeting's recording-ready URL, if it gave one, signed with the tenant's secrets when the
+/// recording has one; failures are logged.
+pub async fn notify(ctx: &Ctx, meeting_id: &str, record_id: &str, tenant_id: Option<&str>) {
     let url = match ctx.recordings.callbacks(meeting_id).await {
         Ok(Some(callbacks)) => match callbacks.recording_ready_url {
             Some(url) => url,
@@ -48,7 +49,7 @@ pub async fn notify(ctx: &Ctx, meeting_id: &str, record_id: &str) {
         let body = Params::from_pairs([("signed_parameters", token)]).encode();
         Some(ctx.http.post(&url).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body))
     };
-    each_secret(ctx, "recording ready", &url, request, settled).await;
+    each_secret(&secrets_for(ctx, tenant_id).await, "recording ready", &url, request, settled).await;
 }
 
 #[cfg(test)]

@@ -49,16 +49,21 @@ pub struct ImportReport {
 /// Files imported at once: unpacking, parsing and store writes of several files overlap.
 const CONCURRENCY: usize = 4;
 
-/// The recordings a pass imported, as `(meeting_id, record_id)`: each is announced once, after the pass.
+/// A recording to announce: its meeting, its recordID and its tenant.
+type Announce = (String, String, Option<String>);
+
+/// The recordings a pass imported: each is announced once, after the pass.
 #[derive(Default)]
-struct Ready(Mutex<BTreeSet<(String, String)>>);
+struct Ready(Mutex<BTreeSet<Announce>>);
 
 impl Ready {
-    fn add(&self, ids: (String, String)) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(ids);
+    fn add(&self, recording: &Recording) {
+        let entry =
+            (recording.meeting_id.clone(), recording.record_id.clone(), recording.tenant_id().map(str::to_owned));
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(entry);
     }
 
-    fn take(&self) -> BTreeSet<(String, String)> {
+    fn take(&self) -> BTreeSet<Announce> {
         std::mem::take(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
@@ -163,7 +168,6 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata], ready: &Ready) -> Ta
             }
         };
         let published = recording.published && !ctx.config.recordings.import_unpublished;
-        let ids = (recording.meeting_id.clone(), recording.record_id.clone());
         let stored = match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
             Ok(stored) => stored,
             Err(error) => return TarOutcome::Retry(error),
@@ -174,11 +178,12 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata], ready: &Ready) -> Ta
             item.format.clone(),
             item.record_id.clone(),
         );
-        let placed = blocking(move || layout.place(&dir, &format, &record_id, stored.published)).await;
+        let published = stored.published;
+        let placed = blocking(move || layout.place(&dir, &format, &record_id, published)).await;
         match placed {
             Ok(()) => {
                 imported += 1;
-                ready.add(ids);
+                ready.add(&stored);
             }
             Err(error) => reasons.push(format!("cannot place {}/{}: {error}", item.format, item.record_id)),
         }
@@ -253,7 +258,7 @@ async fn index_in_place(
     let failure = match read_recording(item) {
         Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
             Ok(stored) => {
-                ready.add((stored.meeting_id, stored.record_id));
+                ready.add(&stored);
                 None
             }
             Err(error) => {
@@ -317,8 +322,8 @@ pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Opt
         ImportMode::Spool => spool_pass(ctx, progress, &ready).await,
         ImportMode::InPlace => in_place_pass(ctx, progress, &ready).await,
     };
-    for (meeting_id, record_id) in &ready.take() {
-        recording_ready::notify(ctx, meeting_id, record_id).await;
+    for (meeting_id, record_id, tenant_id) in &ready.take() {
+        recording_ready::notify(ctx, meeting_id, record_id, tenant_id.as_deref()).await;
     }
     ctx.metrics.observe_import(started.elapsed().as_secs_f64(), result.as_ref().map_or(1, |r| r.failed));
     ctx.store.release_lease(LEASE, &ctx.instance).await?;

@@ -282,3 +282,35 @@ async fn end_callback_forgets_the_meeting_and_tells_the_front_end() {
     let none = harness.get_url(&format!("{}/bigbluebutton/api/end_callback", harness.running.base_url())).await;
     assert_eq!(none.status.as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_tenants_callbacks_use_its_host_and_its_secrets() {
+    let harness = Harness::with_env(1, &[("MULTITENANCY_ENABLED", "true"), ("URL_HOST", "lb.example")]).await;
+    let front = FrontEnd::start().await;
+    let tenant =
+        scalelite_shared::model::Tenant { id: "t-1".into(), name: "school".into(), secrets: vec!["ts".into()] };
+    harness.running.ctx.tenants.add_tenant(&tenant).await.unwrap();
+    let params = Params::from_pairs([
+        ("meetingID", "tm"),
+        ("name", "Room"),
+        ("meta_bbb-recording-ready-url", &front.url("/ready")),
+        ("meta_analytics-callback-url", &front.url("/analytics")),
+    ]);
+    let url = harness.url_with(scalelite_shared::bbb::checksum::Algorithm::Sha256, "ts", "create", &params.encode());
+    let created = harness.fetch(harness.client.get(url).header("host", "school.lb.example")).await;
+    assert_eq!(created.returncode().as_deref(), Some("SUCCESS"), "{}", created.body);
+    let sent_params = sent_to_bbb(&harness, "tm");
+    assert_eq!(
+        sent(&sent_params, "meta_analytics-callback-url").as_deref(),
+        Some("https://school.lb.example/bigbluebutton/api/analytics_callback"),
+        "the tenant's host, so the callback comes back as the tenant's"
+    );
+
+    write_tar(&harness.path("recordings/spool/t.tar"), &[Fixture::new("tr-1", "tm").meta("tenant-id", "t-1")]);
+    harness.import().await;
+    let calls = front.received_on("/ready");
+    assert_eq!(calls.len(), 1);
+    let token = Params::parse(&calls[0].body).get("signed_parameters").unwrap().to_owned();
+    assert!(claims(&token, Algorithm::HS256, "ts").is_ok(), "signed with the tenant's secret");
+    assert!(claims(&token, Algorithm::HS256, SECRET).is_err());
+}
