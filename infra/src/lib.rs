@@ -2,6 +2,7 @@
 //! and the recording files, chosen by configuration.
 
 pub mod postgres;
+mod recording_rows;
 pub mod recordings_fs;
 pub mod redis;
 pub mod sqlite;

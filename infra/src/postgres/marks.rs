@@ -6,24 +6,14 @@ use scalelite_shared::store::{ImportMark, StoreResult};
 use sqlx::PgPool;
 
 use super::backend;
-
-#[derive(sqlx::FromRow)]
-struct MarkRow {
-    source: String,
-    modified_ms: i64,
-    size: i64,
-    failure: Option<String>,
-}
+use crate::recording_rows::{MarkRow, marks};
 
 pub(super) async fn all(pool: &PgPool) -> StoreResult<HashMap<String, ImportMark>> {
     let rows: Vec<MarkRow> = sqlx::query_as("SELECT source, modified_ms, size, failure FROM scalelite_rs_import_marks")
         .fetch_all(pool)
         .await
         .map_err(backend)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.source, ImportMark { modified_ms: r.modified_ms, size: r.size, failure: r.failure }))
-        .collect())
+    Ok(marks(rows))
 }
 
 pub(super) async fn set(pool: &PgPool, source: &str, mark: &ImportMark) -> StoreResult<()> {

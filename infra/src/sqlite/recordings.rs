@@ -2,56 +2,17 @@
 
 use std::collections::HashMap;
 
-use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
+use scalelite_shared::model::Recording;
 use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, StoreResult};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::backend;
+use crate::recording_rows::{
+    FormatRow, MarkRow, MetadataRow, RecordingRow, ThumbnailRow, assemble, marks as marks_by_source,
+};
 
 /// Child rows are fetched for this many recordings per statement.
 const CHUNK: usize = 500;
-
-#[derive(sqlx::FromRow)]
-struct RecordingRow {
-    id: i64,
-    record_id: String,
-    meeting_id: String,
-    name: Option<String>,
-    published: bool,
-    participants: Option<i32>,
-    state: Option<String>,
-    starttime_ms: Option<i64>,
-    endtime_ms: Option<i64>,
-    protected: bool,
-    publish_updated: bool,
-}
-
-#[derive(sqlx::FromRow)]
-struct MetadataRow {
-    recording_id: i64,
-    key: String,
-    value: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct FormatRow {
-    id: i64,
-    recording_id: i64,
-    format: String,
-    url: Option<String>,
-    length: Option<i32>,
-    processing_time: Option<i32>,
-}
-
-#[derive(sqlx::FromRow)]
-struct ThumbnailRow {
-    playback_format_id: i64,
-    width: Option<i32>,
-    height: Option<i32>,
-    alt: Option<String>,
-    url: Option<String>,
-    sequence: Option<i32>,
-}
 
 fn push_list(builder: &mut QueryBuilder<Sqlite>, column: &str, values: &[String]) {
     builder.push(format_args!(" AND {column} IN ("));
@@ -105,8 +66,9 @@ fn push_filter(builder: &mut QueryBuilder<Sqlite>, query: &RecordingQuery) {
 
 async fn rows(pool: &SqlitePool, query: &RecordingQuery) -> StoreResult<Vec<RecordingRow>> {
     let mut builder = QueryBuilder::new(
-        "SELECT r.id, r.record_id, r.meeting_id, r.name, r.published, r.participants, r.state, r.starttime_ms, \
-         r.endtime_ms, r.protected, r.publish_updated FROM recordings r",
+        "SELECT r.id, r.record_id, r.meeting_id, r.name, r.published, r.participants, r.state, \
+         r.starttime_ms AS start_time_ms, r.endtime_ms AS end_time_ms, r.protected, r.publish_updated \
+         FROM recordings r",
     );
     push_filter(&mut builder, query);
     builder.push(" ORDER BY r.starttime_ms DESC, r.record_id LIMIT ");
@@ -126,93 +88,50 @@ fn in_ids(sql: &'static str, ids: &[i64], tail: &'static str) -> QueryBuilder<Sq
     builder
 }
 
-/// Recordings matching `query`, newest first, with metadata, formats and thumbnails.
+/// Recordings matching `query`, newest first, with metadata, formats and thumbnails (child rows fetched for
+/// `CHUNK` recordings per statement).
 pub(crate) async fn find(pool: &SqlitePool, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
     let rows = rows(pool, query).await?;
-    let mut metadata: HashMap<i64, Vec<MetadataRow>> = HashMap::new();
-    let mut formats: HashMap<i64, Vec<(i64, PlaybackFormat)>> = HashMap::new();
-    let mut thumbnails: HashMap<i64, Vec<Thumbnail>> = HashMap::new();
+    let (mut metadata, mut formats, mut thumbnails) = (Vec::new(), Vec::new(), Vec::new());
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(CHUNK) {
-        let found = in_ids("SELECT recording_id, key, value FROM metadata WHERE recording_id", chunk, "")
-            .build_query_as::<MetadataRow>()
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-        for row in found {
-            metadata.entry(row.recording_id).or_default().push(row);
-        }
-        let found = in_ids(
-            "SELECT id, recording_id, format, url, length, processing_time FROM playback_formats WHERE recording_id",
+        let found: Vec<MetadataRow> = in_ids(
+            "SELECT recording_id, key, COALESCE(value, '') AS value FROM metadata WHERE recording_id",
             chunk,
-            " ORDER BY format",
+            "",
         )
-        .build_query_as::<FormatRow>()
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
+        metadata.extend(found);
+        let found: Vec<FormatRow> = in_ids(
+            "SELECT id, recording_id, format, COALESCE(url, '') AS url, length, processing_time \
+             FROM playback_formats WHERE recording_id",
+            chunk,
+            " ORDER BY recording_id, format",
+        )
+        .build_query_as()
         .fetch_all(pool)
         .await
         .map_err(backend)?;
         let format_ids: Vec<i64> = found.iter().map(|f| f.id).collect();
-        for row in found {
-            let format = PlaybackFormat {
-                format: row.format,
-                url: row.url.unwrap_or_default(),
-                length: row.length,
-                processing_time: row.processing_time,
-                thumbnails: Vec::new(),
-            };
-            formats.entry(row.recording_id).or_default().push((row.id, format));
-        }
+        formats.extend(found);
         for format_chunk in format_ids.chunks(CHUNK) {
-            let found = in_ids(
-                "SELECT playback_format_id, width, height, alt, url, sequence FROM thumbnails WHERE playback_format_id",
+            let found: Vec<ThumbnailRow> = in_ids(
+                "SELECT playback_format_id, COALESCE(url, '') AS url, width, height, alt, \
+                 COALESCE(sequence, 0) AS sequence FROM thumbnails WHERE playback_format_id",
                 format_chunk,
-                " ORDER BY sequence",
+                " ORDER BY playback_format_id, sequence, id",
             )
-            .build_query_as::<ThumbnailRow>()
+            .build_query_as()
             .fetch_all(pool)
             .await
             .map_err(backend)?;
-            for row in found {
-                thumbnails.entry(row.playback_format_id).or_default().push(Thumbnail {
-                    url: row.url.unwrap_or_default(),
-                    width: row.width,
-                    height: row.height,
-                    alt: row.alt,
-                    sequence: row.sequence.unwrap_or(0),
-                });
-            }
+            thumbnails.extend(found);
         }
     }
-    Ok(rows
-        .into_iter()
-        .map(|row| Recording {
-            metadata: metadata
-                .remove(&row.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|m| (m.key, m.value.unwrap_or_default()))
-                .collect(),
-            formats: formats
-                .remove(&row.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(id, mut format)| {
-                    format.thumbnails = thumbnails.remove(&id).unwrap_or_default();
-                    format
-                })
-                .collect(),
-            record_id: row.record_id,
-            meeting_id: row.meeting_id,
-            name: row.name,
-            published: row.published,
-            participants: row.participants,
-            state: row.state,
-            start_time_ms: row.starttime_ms,
-            end_time_ms: row.endtime_ms,
-            protected: row.protected,
-            publish_updated: row.publish_updated,
-        })
-        .collect())
+    Ok(assemble(rows, metadata, formats, thumbnails))
 }
 
 async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &str) -> StoreResult<bool> {
@@ -366,23 +285,12 @@ pub(crate) async fn delete(conn: &mut SqliteConnection, record_id: &str) -> Stor
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct MarkRow {
-    source: String,
-    modified_ms: i64,
-    size: i64,
-    failure: Option<String>,
-}
-
 pub(crate) async fn marks(pool: &SqlitePool) -> StoreResult<HashMap<String, ImportMark>> {
     let rows: Vec<MarkRow> = sqlx::query_as("SELECT source, modified_ms, size, failure FROM import_marks")
         .fetch_all(pool)
         .await
         .map_err(backend)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.source, ImportMark { modified_ms: r.modified_ms, size: r.size, failure: r.failure }))
-        .collect())
+    Ok(marks_by_source(rows))
 }
 
 pub(crate) async fn mark(conn: &mut SqliteConnection, source: &str, mark: &ImportMark) -> StoreResult<()> {

@@ -1,0 +1,115 @@
+//! Rows of the recordings index as both SQL stores read them (the same columns, so one set of row types), and
+//! their assembly into `Recording`s: metadata by key, formats by name, thumbnails by sequence.
+
+use std::collections::HashMap;
+
+use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
+use scalelite_shared::store::ImportMark;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecordingRow {
+    pub id: i64,
+    record_id: String,
+    meeting_id: String,
+    name: Option<String>,
+    published: bool,
+    participants: Option<i32>,
+    state: Option<String>,
+    start_time_ms: Option<i64>,
+    end_time_ms: Option<i64>,
+    protected: bool,
+    publish_updated: bool,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MetadataRow {
+    recording_id: i64,
+    key: String,
+    value: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FormatRow {
+    pub id: i64,
+    recording_id: i64,
+    format: String,
+    url: String,
+    length: Option<i32>,
+    processing_time: Option<i32>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ThumbnailRow {
+    playback_format_id: i64,
+    url: String,
+    width: Option<i32>,
+    height: Option<i32>,
+    alt: Option<String>,
+    sequence: i32,
+}
+
+/// The recordings of `rows`, in their order, with their child rows (formats ordered by name, thumbnails by
+/// sequence, as fetched).
+pub(crate) fn assemble(
+    rows: Vec<RecordingRow>,
+    metadata: Vec<MetadataRow>,
+    formats: Vec<FormatRow>,
+    thumbnails: Vec<ThumbnailRow>,
+) -> Vec<Recording> {
+    let mut thumbs_by_format: HashMap<i64, Vec<Thumbnail>> = HashMap::new();
+    for t in thumbnails {
+        thumbs_by_format.entry(t.playback_format_id).or_default().push(Thumbnail {
+            url: t.url,
+            width: t.width,
+            height: t.height,
+            alt: t.alt,
+            sequence: t.sequence,
+        });
+    }
+    let mut formats_by_recording: HashMap<i64, Vec<PlaybackFormat>> = HashMap::new();
+    for f in formats {
+        formats_by_recording.entry(f.recording_id).or_default().push(PlaybackFormat {
+            thumbnails: thumbs_by_format.remove(&f.id).unwrap_or_default(),
+            format: f.format,
+            url: f.url,
+            length: f.length,
+            processing_time: f.processing_time,
+        });
+    }
+    let mut metadata_by_recording: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for m in metadata {
+        metadata_by_recording.entry(m.recording_id).or_default().push((m.key, m.value));
+    }
+    rows.into_iter()
+        .map(|r| Recording {
+            metadata: metadata_by_recording.remove(&r.id).unwrap_or_default().into_iter().collect(),
+            formats: formats_by_recording.remove(&r.id).unwrap_or_default(),
+            record_id: r.record_id,
+            meeting_id: r.meeting_id,
+            name: r.name,
+            published: r.published,
+            participants: r.participants,
+            state: r.state,
+            start_time_ms: r.start_time_ms,
+            end_time_ms: r.end_time_ms,
+            protected: r.protected,
+            publish_updated: r.publish_updated,
+        })
+        .collect()
+}
+
+/// One row of the importer's ledger.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MarkRow {
+    source: String,
+    modified_ms: i64,
+    size: i64,
+    failure: Option<String>,
+}
+
+/// The ledger by source path.
+pub(crate) fn marks(rows: Vec<MarkRow>) -> HashMap<String, ImportMark> {
+    rows.into_iter()
+        .map(|r| (r.source, ImportMark { modified_ms: r.modified_ms, size: r.size, failure: r.failure }))
+        .collect()
+}
