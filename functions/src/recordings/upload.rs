@@ -59,6 +59,9 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
 
 async fn upload(ctx: &Ctx, req: ApiRequest) -> Result<ApiResponse, ApiResponse> {
     let claims = authenticate(ctx, &req.headers).await?;
+    if ctx.config.recordings.disabled {
+        return Err(error(StatusCode::CONFLICT, "recordings are disabled on this load balancer"));
+    }
     if ctx.config.recordings.import_mode != ImportMode::Spool {
         return Err(error(StatusCode::CONFLICT, "this load balancer imports in place; it takes no uploads"));
     }

@@ -212,4 +212,10 @@ async fn uploads_are_refused_when_importing_in_place() {
     let answer = upload(&harness, Some(&bearer(&good_token(&harness, "up-5", &tar))), "application/x-tar", tar).await;
     assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
     assert_eq!(spool_names(&harness), Vec::<String>::new(), "nothing waits where no pass looks");
+
+    let disabled = Harness::with_env(1, &[("RECORDING_DISABLED", "true")]).await;
+    let tar = tar_bytes(&[Fixture::new("up-6", "m-up")]);
+    let answer = upload(&disabled, Some(&bearer(&good_token(&disabled, "up-6", &tar))), "application/x-tar", tar).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "recordings disabled: {}", answer.body);
+    assert_eq!(spool_names(&disabled), Vec::<String>::new());
 }
