@@ -57,6 +57,15 @@ impl App {
         }
     }
 
+    /// The refusal of an upload whose token does not pass, answered before its (large) body is read.
+    async fn refuse_before_body(&self, parts: &http::request::Parts) -> Option<ApiResponse> {
+        let function = self.route(parts.uri.path())?;
+        if function.name != registry::UPLOAD_RECORDING || !function.methods.contains(&parts.method) {
+            return None;
+        }
+        crate::recordings::upload::authenticate(&self.ctx, &parts.headers).await.err()
+    }
+
     /// The largest body a request to `path` may carry.
     fn body_limit(&self, path: &str) -> usize {
         let config = &self.ctx.config;
@@ -74,6 +83,9 @@ pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {
 
 async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
+    if let Some(refusal) = app.refuse_before_body(&parts).await {
+        return to_http(refusal);
+    }
     let body = match Limited::new(body, app.body_limit(parts.uri.path())).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {

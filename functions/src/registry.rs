@@ -27,7 +27,7 @@ pub struct Function {
 }
 
 /// The function BBB servers upload recording tars to; it takes bodies up to `RECORDING_UPLOAD_MAX_BYTES`.
-const UPLOAD_RECORDING: &str = "uploadRecording";
+pub(crate) const UPLOAD_RECORDING: &str = "uploadRecording";
 
 impl Function {
     /// The largest request body this function takes.

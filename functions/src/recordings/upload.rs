@@ -33,8 +33,9 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
 }
 
-/// Checks the token against the secret of the server it names.
-async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<UploadClaims, ApiResponse> {
+/// Checks the token against the secret of the server it names (also before the body is read, so an
+/// unauthenticated upload is refused without being received).
+pub(crate) async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<UploadClaims, ApiResponse> {
     let token = bearer(headers).ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
     let server_id = claimed_server(token).map_err(|e| unauthorized(&e.to_string()))?;
     let server = match ctx.store.server(&server_id).await {

@@ -200,6 +200,8 @@ async fn uploads_have_their_own_body_limit() {
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.body);
     assert!(answer.json()["error"].is_string(), "{}", answer.body);
     assert_eq!(spool_names(&harness), Vec::<String>::new());
+    let unsigned = upload(&harness, None, "application/x-tar", vec![0u8; 100_000]).await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED, "refused by its headers, before its body is taken");
 
     let other = harness.admin("addServer", "", Some(json!({"server": {"url": "x".repeat(2000), "secret": "s"}}))).await;
     assert_eq!(other.status, StatusCode::PAYLOAD_TOO_LARGE, "other calls keep MAX_BODY_BYTES");
