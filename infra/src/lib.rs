@@ -60,7 +60,8 @@ async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
     if config.redis_url.is_some() && config.database_url.is_some() {
         return Ok((None, None));
     }
-    let settings = dynamodb::DynamoSettings { table_prefix: prefix.clone(), endpoint: config.dynamodb_endpoint.clone() };
+    let settings =
+        dynamodb::DynamoSettings { table_prefix: prefix.clone(), endpoint: config.dynamodb_endpoint.clone() };
     let (meetings, recordings) = dynamodb::open(&settings).await?;
     let meetings: Option<Arc<dyn MeetingStore>> = config.redis_url.is_none().then(|| Arc::new(meetings) as _);
     let recordings: Option<Arc<dyn RecordingStore>> = config.database_url.is_none().then(|| Arc::new(recordings) as _);

@@ -179,7 +179,9 @@ impl Config {
             redis_namespace: lookup("REDIS_NAMESPACE").filter(|v| !v.is_empty()).unwrap_or_else(|| "scalelite".into()),
             database_url: lookup("DATABASE_URL").filter(|v| !v.is_empty()),
             dynamodb_table_prefix: lookup("DYNAMODB_TABLE_PREFIX").filter(|v| !v.trim().is_empty()),
-            dynamodb_endpoint: lookup("DYNAMODB_ENDPOINT").filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned()),
+            dynamodb_endpoint: lookup("DYNAMODB_ENDPOINT")
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| v.trim().to_owned()),
             connect_timeout: seconds("CONNECT_TIMEOUT", lookup("CONNECT_TIMEOUT"), 5.0)?,
             response_timeout: seconds("RESPONSE_TIMEOUT", lookup("RESPONSE_TIMEOUT"), 10.0)?,
             poll_interval: seconds("POLL_INTERVAL", lookup("POLL_INTERVAL"), 60.0)?,

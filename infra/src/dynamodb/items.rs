@@ -119,7 +119,8 @@ pub(crate) fn meeting(item: &Item) -> Option<Meeting> {
 }
 
 fn thumbnail_value(thumbnail: &Thumbnail) -> AttributeValue {
-    let mut item = HashMap::from([("url".to_owned(), s(&thumbnail.url)), ("sequence".to_owned(), n(thumbnail.sequence))]);
+    let mut item =
+        HashMap::from([("url".to_owned(), s(&thumbnail.url)), ("sequence".to_owned(), n(thumbnail.sequence))]);
     put_opt(&mut item, "width", thumbnail.width.map(n));
     put_opt(&mut item, "height", thumbnail.height.map(n));
     put_opt(&mut item, "alt", thumbnail.alt.as_ref().map(s));

@@ -312,8 +312,12 @@ impl DynamoMeetings {
             ("meeting_id".to_owned(), s(&meeting.id)),
         ])));
         put_bridge = match &holder {
-            Holder::Nobody => put_bridge.condition_expression("attribute_not_exists(#n)").expression_attribute_names("#n", "number"),
-            Holder::Itself => put_bridge.condition_expression("meeting_id = :m").expression_attribute_values(":m", s(&meeting.id)),
+            Holder::Nobody => {
+                put_bridge.condition_expression("attribute_not_exists(#n)").expression_attribute_names("#n", "number")
+            }
+            Holder::Itself => {
+                put_bridge.condition_expression("meeting_id = :m").expression_attribute_values(":m", s(&meeting.id))
+            }
             Holder::Stale(owner) => {
                 put_bridge.condition_expression("meeting_id = :m").expression_attribute_values(":m", s(owner))
             }

@@ -27,11 +27,14 @@ pub struct DynamoRecordings {
 fn matches(query: &RecordingQuery, r: &Recording) -> bool {
     let listed = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
     listed(&query.record_ids, &r.record_id)
-        && (query.record_id_prefixes.is_empty() || query.record_id_prefixes.iter().any(|p| r.record_id.starts_with(p.as_str())))
+        && (query.record_id_prefixes.is_empty()
+            || query.record_id_prefixes.iter().any(|p| r.record_id.starts_with(p.as_str())))
         && listed(&query.meeting_ids, &r.meeting_id)
-        && query.states.as_ref().filter(|s| !s.is_empty()).is_none_or(|states| {
-            r.state.as_deref().is_some_and(|state| states.iter().any(|s| s == state))
-        })
+        && query
+            .states
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .is_none_or(|states| r.state.as_deref().is_some_and(|state| states.iter().any(|s| s == state)))
         && (query.meta.is_empty()
             || query.meta.iter().any(|(k, values)| r.metadata.get(k).is_some_and(|v| values.iter().any(|x| x == v))))
         && query.tenant_id.as_deref().is_none_or(|tenant| r.tenant_id() == Some(tenant))

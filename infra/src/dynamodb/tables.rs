@@ -72,11 +72,7 @@ fn shapes(tables: &Tables) -> Vec<Shape<'_>> {
 }
 
 fn definition(name: &str) -> StoreResult<AttributeDefinition> {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .map_err(backend)
+    AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().map_err(backend)
 }
 
 fn key(name: &str, kind: KeyType) -> StoreResult<KeySchemaElement> {
@@ -124,7 +120,8 @@ async fn ensure(client: &Client, shape: &Shape<'_>) -> StoreResult<()> {
     for _ in 0..120 {
         if status(client, shape.name).await? == Some(true) {
             if created && shape.ttl {
-                let spec = TimeToLiveSpecification::builder().enabled(true).attribute_name("ttl").build().map_err(backend)?;
+                let spec =
+                    TimeToLiveSpecification::builder().enabled(true).attribute_name("ttl").build().map_err(backend)?;
                 client
                     .update_time_to_live()
                     .table_name(shape.name)

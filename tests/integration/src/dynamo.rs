@@ -43,7 +43,8 @@ fn start_moto() -> Option<String> {
          while kill -0 {} 2>/dev/null; do sleep 1; done",
         std::process::id()
     );
-    Command::new("sh").arg("-c").arg(script).stdin(Stdio::null()).spawn().expect("start moto_server");
+    let mut watcher = Command::new("sh").arg("-c").arg(script).stdin(Stdio::null()).spawn().expect("start moto");
+    std::thread::spawn(move || watcher.wait());
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
