@@ -1,6 +1,9 @@
-//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis, PostgreSQL for recordings)
+//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis, PostgreSQL for recordings,
+//! DynamoDB for both with the `dynamodb` feature)
 //! and the recording files, chosen by configuration.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod postgres;
 mod recording_rows;
 pub mod recordings_fs;
@@ -22,25 +25,68 @@ pub struct Stores {
 /// The meeting and tenant stores, and the embedded store when they are it (recordings may share it).
 type MeetingSide = (Arc<dyn MeetingStore>, Arc<dyn TenantStore>, Option<Arc<sqlite::SqliteStore>>);
 
-/// Opens the configured stores: meetings and tenants in Redis when `REDIS_URL` is set, else in the embedded SQLite file;
-/// recordings in PostgreSQL when `DATABASE_URL` is set, else in the embedded file (the same one when both are
-/// embedded).
+/// Opens the configured stores: meetings and tenants in Redis when `REDIS_URL` is set; else meetings in
+/// DynamoDB when `DYNAMODB_TABLE_PREFIX` is set (tenants then stay in the embedded file); else both in the
+/// embedded SQLite file. Recordings in PostgreSQL when `DATABASE_URL` is set, else in DynamoDB when
+/// `DYNAMODB_TABLE_PREFIX` is set, else in the embedded file (the same one as meetings when both are
+/// embedded). DynamoDB needs the `dynamodb` feature; without it, setting a `DYNAMODB_*` variable is an error.
 pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
+    let (dynamo_meetings, dynamo_recordings) = dynamo_stores(config).await?;
     let embedded = || sqlite::SqliteStore::open(&config.sqlite_path);
-    let (meetings, tenants, local): MeetingSide = match &config.redis_url {
-        Some(url) => {
+    let (meetings, tenants, local): MeetingSide = match (&config.redis_url, dynamo_meetings) {
+        (Some(url), _) => {
             let store = Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?);
             (store.clone(), store, None)
         }
-        None => {
+        (None, Some(store)) => {
+            let local = Arc::new(embedded().await?);
+            (store, local.clone(), Some(local))
+        }
+        (None, None) => {
             let store = Arc::new(embedded().await?);
             (store.clone(), store.clone(), Some(store))
         }
     };
-    let recordings: Arc<dyn RecordingStore> = match (&config.database_url, local) {
-        (Some(url), _) => Arc::new(postgres::PostgresRecordings::open(url).await?),
-        (None, Some(store)) => store,
-        (None, None) => Arc::new(embedded().await?),
+    let recordings: Arc<dyn RecordingStore> = match (&config.database_url, dynamo_recordings, local) {
+        (Some(url), _, _) => Arc::new(postgres::PostgresRecordings::open(url).await?),
+        (None, Some(store), _) => store,
+        (None, None, Some(store)) => store,
+        (None, None, None) => Arc::new(embedded().await?),
     };
     Ok(Stores { meetings, recordings, tenants })
+}
+
+type DynamoStores = (Option<Arc<dyn MeetingStore>>, Option<Arc<dyn RecordingStore>>);
+
+/// The DynamoDB stores the configuration asks for (none when Redis and PostgreSQL hold everything).
+#[cfg(feature = "dynamodb")]
+async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
+    let Some(prefix) = &config.dynamodb_table_prefix else {
+        if config.dynamodb_endpoint.is_some() {
+            return Err(StoreError::Backend("DYNAMODB_ENDPOINT is set without DYNAMODB_TABLE_PREFIX".into()));
+        }
+        return Ok((None, None));
+    };
+    if config.redis_url.is_some() && config.database_url.is_some() {
+        return Ok((None, None));
+    }
+    let settings =
+        dynamodb::DynamoSettings { table_prefix: prefix.clone(), endpoint: config.dynamodb_endpoint.clone() };
+    let (meetings, recordings) = dynamodb::open(&settings).await?;
+    let meetings: Option<Arc<dyn MeetingStore>> = config.redis_url.is_none().then(|| Arc::new(meetings) as _);
+    let recordings: Option<Arc<dyn RecordingStore>> = config.database_url.is_none().then(|| Arc::new(recordings) as _);
+    Ok((meetings, recordings))
+}
+
+/// Without the `dynamodb` feature, a DynamoDB setting is a configuration error, not silently ignored.
+#[cfg(not(feature = "dynamodb"))]
+async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
+    if config.dynamodb_table_prefix.is_some() || config.dynamodb_endpoint.is_some() {
+        return Err(StoreError::Backend(
+            "DYNAMODB_TABLE_PREFIX / DYNAMODB_ENDPOINT are set, but this build has no DynamoDB support \
+             (build with the `dynamodb` cargo feature)"
+                .into(),
+        ));
+    }
+    Ok((None, None))
 }

@@ -35,6 +35,11 @@ pub struct Config {
     /// Prefix of every Redis key (`REDIS_NAMESPACE`, upstream's production default `scalelite`).
     pub redis_namespace: String,
     pub database_url: Option<String>,
+    /// `DYNAMODB_TABLE_PREFIX`: DynamoDB tables `<prefix>servers`, `<prefix>meetings`, ... (builds with the
+    /// `dynamodb` feature): meetings there unless `REDIS_URL` is set, recordings unless `DATABASE_URL` is.
+    pub dynamodb_table_prefix: Option<String>,
+    /// `DYNAMODB_ENDPOINT`: a DynamoDB-compatible endpoint instead of AWS's (a local server).
+    pub dynamodb_endpoint: Option<String>,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
     pub poll_interval: Duration,
@@ -189,6 +194,10 @@ impl Config {
             redis_url: lookup("REDIS_URL").filter(|v| !v.is_empty()),
             redis_namespace: lookup("REDIS_NAMESPACE").filter(|v| !v.is_empty()).unwrap_or_else(|| "scalelite".into()),
             database_url: lookup("DATABASE_URL").filter(|v| !v.is_empty()),
+            dynamodb_table_prefix: lookup("DYNAMODB_TABLE_PREFIX").filter(|v| !v.trim().is_empty()),
+            dynamodb_endpoint: lookup("DYNAMODB_ENDPOINT")
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| v.trim().to_owned()),
             connect_timeout: seconds("CONNECT_TIMEOUT", lookup("CONNECT_TIMEOUT"), 5.0)?,
             response_timeout: seconds("RESPONSE_TIMEOUT", lookup("RESPONSE_TIMEOUT"), 10.0)?,
             poll_interval: seconds("POLL_INTERVAL", lookup("POLL_INTERVAL"), 60.0)?,

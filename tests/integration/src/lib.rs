@@ -2,6 +2,8 @@
 //! the store contracts every adapter passes, and fresh PostgreSQL schemas for the recordings index.
 
 pub mod contract;
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
 pub mod pg;
 pub mod recording_contract;
 pub mod recording_files;

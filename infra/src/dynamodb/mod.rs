@@ -1,0 +1,136 @@
+//! The DynamoDB stores (cargo feature `dynamodb`): [`DynamoMeetings`] (servers, meetings, leases, tokens) and
+//! [`DynamoRecordings`] (the recordings index, import marks, callback URLs), for deployments with many
+//! replicas (Lambda, Knative) and no Redis or PostgreSQL.
+//!
+//! # Tables
+//!
+//! One table per kind of item, named `<DYNAMODB_TABLE_PREFIX><kind>`, all on-demand (`PAY_PER_REQUEST`).
+//! Every key attribute is a string. [`ensure_tables`] creates the missing ones when a store is opened (as the
+//! SQLite and PostgreSQL stores migrate at open), so a fresh account or a local server needs no other step;
+//! tables made beforehand (CloudFormation, Terraform) with the same keys are used as they are.
+//!
+//! | table | key | other attributes |
+//! |---|---|---|
+//! | `servers` | `id` | `url`, `secret`, `tag`, `state`, `load` (absent: unknown), `load_multiplier`, `online`, `meetings`, `users`, `largest_meeting`, `videos`, `bbb_version`, `healthy_counter`, `unhealthy_counter`, `version` |
+//! | `meetings` | `id` | `server_id`, `moderator_pw`, `voice_bridge`, `tenant_id`, `reserved_load`, `created_at_ms`, `expires_at_ms`, `ttl` (TTL) |
+//! | `server_meetings` | `server_id`, `meeting_id` (range) | `created_at_ms`: the meetings placed on a server, read with a strongly consistent query |
+//! | `voice_bridges` | `number` | `meeting_id`: who holds the number |
+//! | `leases` | `name` | `holder`, `expires_at_ms`, `ttl` (TTL) |
+//! | `tokens` | `token` | `value`, `expires_at_ms`, `ttl` (TTL) |
+//! | `recordings` | `record_id` | `meeting_id`, `name`, `published`, `participants`, `state`, `start_time_ms`, `end_time_ms`, `protected`, `publish_updated`, `metadata` (map), `formats` (list of maps with their `thumbnails`), `version`; GSI `by_meeting` on `meeting_id` (all attributes) |
+//! | `callbacks` | `meeting_id` | `recording_ready_url`, `analytics_callback_url`, `end_callback_url`, `updated_at_ms` |
+//! | `import_marks` | `source` | `modified_ms`, `size`, `failure` |
+//!
+//! DynamoDB deletes TTL-expired items late (up to days), so `ttl` only keeps the tables small: every read
+//! checks `expires_at_ms` itself.
+//!
+//! # Placement
+//!
+//! A create reads the meeting, the servers (a consistent scan) and the voice bridge numbers, picks the
+//! server with the shared rules ([`scalelite_shared::balance::choice`]), then writes everything in one
+//! `TransactWriteItems`: the meeting (condition: absent or expired, or still the placement being replaced),
+//! the voice bridge (condition: free, or held by a meeting that no longer holds it, checked in the same
+//! transaction), the link in `server_meetings`, and the chosen server's load (`load + reservation`,
+//! condition: its `version` as read, still enabled and online). Any conditional failure or transaction
+//! conflict starts over from fresh reads, a bounded number of times. Placements only raise loads, so a
+//! server whose version did not move is still the least loaded when the transaction commits; polls, server
+//! changes and placements bump `version`, joins add their participant without bumping it (a join never
+//! makes a placement retry, and a poll replaces the load anyway).
+//!
+//! A poll computes its result from consistent reads and writes the server only if its `version` is still
+//! the one read (so no placement slipped in between), then removes ended or released meetings and extends
+//! running ones, each removal conditional on the meeting being the one the poll saw.
+//!
+//! # Recordings
+//!
+//! getRecordings with recordIDs reads them with a consistent `BatchGetItem`; with meetingIDs it queries the
+//! `by_meeting` index (eventually consistent: a recording imported a moment ago may be missing); otherwise
+//! it scans the table. The other filters (recordID prefixes, states, `meta_*`, tenant), the order (newest
+//! first, then recordID) and offset/limit are applied here, after the read. A scan reads the whole index, which
+//! is fine for thousands of recordings; a large archive queried without meetingIDs wants PostgreSQL
+//! (`DATABASE_URL`) instead. Imports and edits read a recording, change it, and write it back on the
+//! condition that its `version` did not move (retrying otherwise).
+
+mod items;
+mod meetings;
+mod recordings;
+mod tables;
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use scalelite_shared::store::{StoreError, StoreResult};
+
+pub use meetings::DynamoMeetings;
+pub use recordings::DynamoRecordings;
+pub use tables::{Tables, ensure_tables};
+
+/// Where the tables are: `DYNAMODB_TABLE_PREFIX` and, for a local server, `DYNAMODB_ENDPOINT`.
+#[derive(Clone, Debug)]
+pub struct DynamoSettings {
+    pub table_prefix: String,
+    pub endpoint: Option<String>,
+}
+
+/// A client and the table names; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Dynamo {
+    pub client: Client,
+    pub tables: Tables,
+}
+
+impl Dynamo {
+    /// A client from the usual AWS configuration (environment, profile, instance or task role); region
+    /// `us-east-1` when none is configured and an endpoint is given (a local server).
+    pub async fn connect(settings: &DynamoSettings) -> Self {
+        let shared = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(&shared);
+        if let Some(endpoint) = &settings.endpoint {
+            builder = builder.endpoint_url(endpoint);
+            if shared.region().is_none() {
+                builder = builder.region(aws_sdk_dynamodb::config::Region::new("us-east-1"));
+            }
+        }
+        builder = builder.timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .build(),
+        );
+        Self { client: Client::from_conf(builder.build()), tables: Tables::new(&settings.table_prefix) }
+    }
+}
+
+/// A backend error with the SDK's whole error chain.
+pub(crate) fn backend<E: std::error::Error>(error: E) -> StoreError {
+    StoreError::Backend(DisplayErrorContext(error).to_string())
+}
+
+/// True when the error is a failed condition (or a transaction cancelled by one, or by a conflict).
+pub(crate) fn is_conflict<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    error.as_service_error().and_then(|e| e.code()).is_some_and(|code| {
+        matches!(
+            code,
+            "ConditionalCheckFailedException" | "TransactionCanceledException" | "TransactionConflictException"
+        )
+    })
+}
+
+/// A short random pause after a lost race, growing with the attempt number.
+pub(crate) async fn back_off(attempt: usize) {
+    use rand::Rng;
+    let ceiling = (attempt as u64 + 1).min(20) * 2;
+    let pause = rand::rng().random_range(0..=ceiling);
+    tokio::time::sleep(Duration::from_millis(pause)).await;
+}
+
+/// Both stores on one client.
+pub async fn open(settings: &DynamoSettings) -> StoreResult<(DynamoMeetings, DynamoRecordings)> {
+    let db = Dynamo::connect(settings).await;
+    ensure_tables(&db.client, &db.tables).await?;
+    Ok((DynamoMeetings::new(db.clone()), DynamoRecordings::new(db)))
+}

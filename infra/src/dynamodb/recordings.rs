@@ -1,0 +1,416 @@
+//! `RecordingStore` on DynamoDB: one item per recording (metadata and formats inside it), import marks and
+//! callback URLs.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use scalelite_shared::clock::now_ms;
+use scalelite_shared::model::{CallbackData, PlaybackFormat, Recording};
+use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore, StoreError, StoreResult};
+
+use super::items::{self, Item, get_n, get_s, key, n, s};
+use super::tables::BY_MEETING;
+use super::{Dynamo, back_off, backend, is_conflict};
+
+/// How often an import or edit starts over after losing a race.
+const ATTEMPTS: usize = 100;
+
+/// The DynamoDB recordings index; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct DynamoRecordings {
+    db: Dynamo,
+}
+
+/// Whether `recording` passes every filter of `query` (all but offset and limit).
+fn matches(query: &RecordingQuery, r: &Recording) -> bool {
+    let listed = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
+    listed(&query.record_ids, &r.record_id)
+        && (query.record_id_prefixes.is_empty()
+            || query.record_id_prefixes.iter().any(|p| r.record_id.starts_with(p.as_str())))
+        && listed(&query.meeting_ids, &r.meeting_id)
+        && query
+            .states
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .is_none_or(|states| r.state.as_deref().is_some_and(|state| states.iter().any(|s| s == state)))
+        && (query.meta.is_empty()
+            || query.meta.iter().any(|(k, values)| r.metadata.get(k).is_some_and(|v| values.iter().any(|x| x == v))))
+        && query.tenant_id.as_deref().is_none_or(|tenant| r.tenant_id() == Some(tenant))
+}
+
+/// Newest first (no start time last), then by recordID.
+fn newest_first(a: &Recording, b: &Recording) -> Ordering {
+    match (a.start_time_ms, b.start_time_ms) {
+        (Some(x), Some(y)) => y.cmp(&x),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+    .then_with(|| a.record_id.cmp(&b.record_id))
+}
+
+/// `stored` updated from a new import of the same recording (see the port).
+fn merged(stored: Option<Recording>, import: &Recording) -> Recording {
+    let mut next = import.clone();
+    next.publish_updated = false;
+    if let Some(stored) = stored {
+        let mut metadata = stored.metadata;
+        metadata.extend(import.metadata.clone());
+        next.metadata = metadata;
+        let mut formats: BTreeMap<String, PlaybackFormat> =
+            stored.formats.into_iter().map(|f| (f.format.clone(), f)).collect();
+        formats.extend(import.formats.iter().map(|f| (f.format.clone(), f.clone())));
+        next.formats = formats.into_values().collect();
+        if stored.publish_updated {
+            next.published = stored.published;
+            next.state = stored.state;
+            next.publish_updated = true;
+        }
+    }
+    next.formats.sort_by(|a, b| a.format.cmp(&b.format));
+    for format in &mut next.formats {
+        format.thumbnails.sort_by_key(|t| t.sequence);
+    }
+    next
+}
+
+impl DynamoRecordings {
+    pub fn new(db: Dynamo) -> Self {
+        Self { db }
+    }
+
+    fn table(&self) -> &str {
+        &self.db.tables.recordings
+    }
+
+    async fn versioned(&self, record_id: &str) -> StoreResult<Option<(Recording, i64)>> {
+        let out = self
+            .db
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key("record_id", record_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item.as_ref().and_then(items::recording))
+    }
+
+    /// Writes `recording` if the stored version is still `version` (0: not stored); false otherwise.
+    async fn write(&self, recording: &Recording, version: i64) -> StoreResult<bool> {
+        let written = self
+            .db
+            .client
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(items::recording_item(recording, version + 1)))
+            .condition_expression("attribute_not_exists(record_id) OR #v = :v")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", n(version))
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(true),
+            Err(error) if is_conflict(&error) => Ok(false),
+            Err(error) => Err(backend(error)),
+        }
+    }
+
+    /// Reads, changes and writes back one recording until no concurrent write got in between; `change`
+    /// returns false to leave it as it is. Returns what is stored, or `None` for an unknown recording.
+    async fn modify(
+        &self,
+        record_id: &str,
+        mut change: impl FnMut(&mut Recording) -> bool,
+    ) -> StoreResult<Option<(Recording, bool)>> {
+        for attempt in 0..ATTEMPTS {
+            let Some((mut recording, version)) = self.versioned(record_id).await? else {
+                return Ok(None);
+            };
+            if !change(&mut recording) {
+                return Ok(Some((recording, false)));
+            }
+            if self.write(&recording, version).await? {
+                return Ok(Some((recording, true)));
+            }
+            back_off(attempt).await;
+        }
+        Err(StoreError::Backend(format!("recording {record_id} kept racing with other changes")))
+    }
+
+    async fn by_ids(&self, ids: &[String]) -> StoreResult<Vec<Recording>> {
+        let mut unique: Vec<String> = ids.to_vec();
+        unique.sort();
+        unique.dedup();
+        let table = self.table();
+        let mut found = Vec::new();
+        for chunk in unique.chunks(100) {
+            let mut keys: Vec<Item> = chunk.iter().map(|id| key("record_id", id)).collect();
+            let mut round = 0;
+            while !keys.is_empty() {
+                let request =
+                    KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(backend)?;
+                let out =
+                    self.db.client.batch_get_item().request_items(table, request).send().await.map_err(backend)?;
+                let items = out.responses.and_then(|mut r| r.remove(table)).unwrap_or_default();
+                found.extend(items.iter().filter_map(items::recording).map(|(r, _)| r));
+                keys = out.unprocessed_keys.and_then(|mut u| u.remove(table)).map(|k| k.keys).unwrap_or_default();
+                round += 1;
+                back_off(round).await;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn by_meeting(&self, meeting_id: &str) -> StoreResult<Vec<Recording>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .client
+                .query()
+                .table_name(self.table())
+                .index_name(BY_MEETING)
+                .key_condition_expression("meeting_id = :m")
+                .expression_attribute_values(":m", s(meeting_id))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            found.extend(out.items().iter().filter_map(items::recording).map(|(r, _)| r));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    async fn scan(&self, table: &str) -> StoreResult<Vec<Item>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .client
+                .scan()
+                .table_name(table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl RecordingStore for DynamoRecordings {
+    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
+        for attempt in 0..ATTEMPTS {
+            let stored = self.versioned(&recording.record_id).await?;
+            let version = stored.as_ref().map_or(0, |(_, v)| *v);
+            let next = merged(stored.map(|(r, _)| r), recording);
+            if self.write(&next, version).await? {
+                return Ok(next);
+            }
+            back_off(attempt).await;
+        }
+        Err(StoreError::Backend(format!("recording {} kept racing with other imports", recording.record_id)))
+    }
+
+    async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+        if query.limit == Some(0) {
+            return Ok(Vec::new());
+        }
+        let mut found = if !query.record_ids.is_empty() {
+            self.by_ids(&query.record_ids).await?
+        } else if !query.meeting_ids.is_empty() {
+            let mut meeting_ids = query.meeting_ids.clone();
+            meeting_ids.sort();
+            meeting_ids.dedup();
+            let mut found = Vec::new();
+            for meeting_id in meeting_ids.iter().filter(|m| !m.is_empty()) {
+                found.extend(self.by_meeting(meeting_id).await?);
+            }
+            found
+        } else {
+            self.scan(self.table()).await?.iter().filter_map(items::recording).map(|(r, _)| r).collect()
+        };
+        found.retain(|r| matches(query, r));
+        found.sort_by(newest_first);
+        let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
+        let limit = query.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok(found.into_iter().skip(offset).take(limit).collect())
+    }
+
+    async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {
+        let done = self
+            .db
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key("record_id", record_id)))
+            .update_expression("SET published = :p, #s = :s, publish_updated = :t, #v = #v + :one")
+            .condition_expression("attribute_exists(record_id)")
+            .expression_attribute_names("#s", "state")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":p", AttributeValue::Bool(published))
+            .expression_attribute_values(":s", s(Recording::state_for(published)))
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match done {
+            Err(error) if !is_conflict(&error) => Err(backend(error)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn update_recordings(&self, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
+        let mut changed = false;
+        for record_id in record_ids {
+            let result = self
+                .modify(record_id, |r| {
+                    let mut any = false;
+                    for (k, value) in &edits.metadata {
+                        any |= match value {
+                            Some(v) => r.metadata.insert(k.clone(), v.clone()).as_ref() != Some(v),
+                            None => r.metadata.remove(k).is_some(),
+                        };
+                    }
+                    if let Some(protect) = edits.protect {
+                        any |= r.protected != protect;
+                        r.protected = protect;
+                    }
+                    any
+                })
+                .await?;
+            changed |= result.is_some_and(|(_, written)| written);
+        }
+        Ok(changed)
+    }
+
+    async fn delete_recording(&self, record_id: &str) -> StoreResult<()> {
+        self.modify(record_id, |r| {
+            r.metadata.clear();
+            r.formats.clear();
+            r.state = Some("deleted".into());
+            true
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
+        Ok(self
+            .scan(&self.db.tables.import_marks)
+            .await?
+            .iter()
+            .filter_map(|item| {
+                let mark = ImportMark {
+                    modified_ms: get_n(item, "modified_ms").unwrap_or(0),
+                    size: get_n(item, "size").unwrap_or(0),
+                    failure: get_s(item, "failure"),
+                };
+                Some((get_s(item, "source")?, mark))
+            })
+            .collect())
+    }
+
+    async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
+        let mut item = HashMap::from([
+            ("source".to_owned(), s(source)),
+            ("modified_ms".to_owned(), n(mark.modified_ms)),
+            ("size".to_owned(), n(mark.size)),
+        ]);
+        if let Some(failure) = &mark.failure {
+            item.insert("failure".to_owned(), s(failure));
+        }
+        self.db
+            .client
+            .put_item()
+            .table_name(&self.db.tables.import_marks)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
+        let mut item =
+            HashMap::from([("meeting_id".to_owned(), s(meeting_id)), ("updated_at_ms".to_owned(), n(now_ms()))]);
+        for (name, url) in [
+            ("recording_ready_url", &callbacks.recording_ready_url),
+            ("analytics_callback_url", &callbacks.analytics_callback_url),
+            ("end_callback_url", &callbacks.end_callback_url),
+        ] {
+            if let Some(url) = url {
+                item.insert(name.to_owned(), s(url));
+            }
+        }
+        self.db
+            .client
+            .put_item()
+            .table_name(&self.db.tables.callbacks)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
+        let out = self
+            .db
+            .client
+            .get_item()
+            .table_name(&self.db.tables.callbacks)
+            .set_key(Some(key("meeting_id", meeting_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item.map(|item| CallbackData {
+            recording_ready_url: get_s(&item, "recording_ready_url"),
+            analytics_callback_url: get_s(&item, "analytics_callback_url"),
+            end_callback_url: get_s(&item, "end_callback_url"),
+        }))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.db.client.describe_table().table_name(self.table()).send().await.map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_filters_are_ored_and_the_tenant_anded() {
+        let mut r = Recording { record_id: "abc-1".into(), state: Some("published".into()), ..Recording::default() };
+        r.metadata.insert("course".into(), "math".into());
+        r.metadata.insert("tenant-id".into(), "t1".into());
+        let query = |f: fn(&mut RecordingQuery)| {
+            let mut q = RecordingQuery::default();
+            f(&mut q);
+            q
+        };
+        assert!(matches(&query(|q| q.meta = vec![("x".into(), vec![]), ("course".into(), vec!["math".into()])]), &r));
+        assert!(!matches(&query(|q| q.meta = vec![("course".into(), vec![])]), &r));
+        assert!(!matches(&query(|q| q.tenant_id = Some("t2".into())), &r));
+        assert!(matches(&query(|q| q.record_id_prefixes = vec!["x".into(), "abc".into()]), &r));
+        assert!(!matches(&query(|q| q.states = Some(vec!["deleted".into()])), &r));
+    }
+}
