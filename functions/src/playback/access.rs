@@ -8,6 +8,7 @@ use scalelite_shared::model::Recording;
 use scalelite_shared::store::RecordingQuery;
 use serde::{Deserialize, Serialize};
 
+use super::same_site::takes_same_site_none;
 use crate::Ctx;
 
 /// The cookie's claims: the path it opens and its expiry.
@@ -57,16 +58,19 @@ fn cookie_path(format: &str, record_id: &str) -> String {
     format!("/{format}/{record_id}")
 }
 
-/// A `Set-Cookie` value opening `/<format>/<recordID>` for `PROTECTED_RECORDINGS_TIMEOUT`.
-pub(crate) fn set_cookie(ctx: &Ctx, format: &str, record_id: &str) -> Option<String> {
+/// A `Set-Cookie` value opening `/<format>/<recordID>` for `PROTECTED_RECORDINGS_TIMEOUT`; `SameSite=None`
+/// unless the browser (by its User-Agent) mishandles it.
+pub(crate) fn set_cookie(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> Option<String> {
     let lifetime = ctx.config.recordings.cookie_timeout;
     let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() + lifetime.as_secs();
     let claims = Claims { sub: cookie_path(format, record_id), exp };
     let jwt =
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(cookie_key(ctx)?))
             .ok()?;
+    let user_agent = req.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let same_site = if takes_same_site_none(user_agent) { "; SameSite=None" } else { "" };
     Some(format!(
-        "{}={jwt}; Path={}; Max-Age={}; Secure; HttpOnly; SameSite=None",
+        "{}={jwt}; Path={}; Max-Age={}; Secure; HttpOnly{same_site}",
         cookie_name(format, record_id),
         cookie_path(format, record_id),
         lifetime.as_secs()

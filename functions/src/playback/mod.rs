@@ -6,4 +6,5 @@ mod access;
 pub mod authorize;
 pub mod captions;
 pub mod resource;
+mod same_site;
 pub mod token_link;

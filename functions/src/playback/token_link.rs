@@ -48,7 +48,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         if !token_opens(ctx, &req, record_id, format).await {
             return Ok(not_found());
         }
-        let Some(cookie) = set_cookie(ctx, format, record_id).and_then(|c| HeaderValue::from_str(&c).ok()) else {
+        let Some(cookie) = set_cookie(ctx, &req, format, record_id).and_then(|c| HeaderValue::from_str(&c).ok()) else {
             tracing::error!("playback: no key to sign cookies with (set SECRET_KEY_BASE)");
             return Ok(not_found());
         };

@@ -248,7 +248,14 @@ async fn protected_playback_takes_the_token_then_the_cookie() {
     let set_cookie = opened.headers["set-cookie"].to_str().unwrap().to_owned();
     assert!(set_cookie.starts_with("recording_presentation_p-1="), "{set_cookie}");
     assert!(set_cookie.contains("Path=/presentation/p-1") && set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.ends_with("SameSite=None"), "{set_cookie}");
     assert_eq!(harness.get_url(&link).await.status, 404, "a token works once");
+    let old_chrome =
+        "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/65.0.3325.181 Safari/537.36";
+    let another = link_of(&harness.call("getRecordings", "").await, "presentation").unwrap();
+    let opened_old = harness.fetch(harness.client.get(&another).header("user-agent", old_chrome)).await;
+    let old_cookie = opened_old.headers["set-cookie"].to_str().unwrap();
+    assert!(!old_cookie.contains("SameSite"), "browsers that mishandle SameSite=None get none: {old_cookie}");
 
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let served = harness.fetch(harness.client.get(&resource).header("cookie", &cookie)).await;
