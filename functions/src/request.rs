@@ -117,6 +117,13 @@ pub(crate) async fn authorize_api(
     Ok(Caller { params, tenant })
 }
 
+/// The token of `Authorization: Bearer <token>`, when there is a non-empty one.
+pub(crate) fn bearer(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
+}
+
 /// The `meetingID` parameter, required.
 pub(crate) fn meeting_id(params: &Params) -> Result<&str, ApiError> {
     params.non_blank("meetingID").ok_or(ApiError::MissingMeetingId)

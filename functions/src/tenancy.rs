@@ -34,6 +34,16 @@ pub(crate) fn owns(tenant: Option<&Tenant>, meeting: &Meeting) -> bool {
     tenant.is_none_or(|tenant| tenant.id == meeting.tenant_id)
 }
 
+/// For a tenant's call, `MeetingNotFound` unless meeting `id` is the tenant's (the main domain passes
+/// without a read, so its joins keep their single store read).
+pub(crate) async fn ensure_owns(ctx: &Ctx, tenant: Option<&Tenant>, id: &str) -> Result<(), ApiError> {
+    if tenant.is_none() {
+        return Ok(());
+    }
+    let meeting = ctx.store.meeting(id).await.map_err(store_failure)?;
+    if meeting.is_some_and(|m| owns(tenant, &m)) { Ok(()) } else { Err(ApiError::MeetingNotFound) }
+}
+
 /// The tenant's settings as two layers: below the configured defaults, and above the configured overrides.
 #[derive(Default)]
 pub(crate) struct TenantLayers {

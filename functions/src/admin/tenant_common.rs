@@ -13,7 +13,7 @@ pub(crate) fn disabled() -> ApiResponse {
 }
 
 pub(crate) fn tenant_json(tenant: &Tenant) -> Value {
-    json!({ "id": tenant.id, "name": tenant.name, "secrets": tenant.secrets.join(":") })
+    json!({ "id": tenant.id, "name": tenant.name, "secrets": tenant.stored_secrets() })
 }
 
 pub(crate) fn tenant_not_found(id: &str) -> ApiResponse {
@@ -32,14 +32,6 @@ pub(crate) fn name_of(body: &Value) -> Option<Result<String, ApiResponse>> {
 
 /// `tenant.secrets` of a body: `:`-separated, blanks dropped.
 pub(crate) fn secrets_of(body: &Value) -> Option<Vec<String>> {
-    let secrets: Vec<String> = body
-        .get("tenant")?
-        .get("secrets")?
-        .as_str()?
-        .split(':')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let secrets = Tenant::parse_secrets(body.get("tenant")?.get("secrets")?.as_str()?);
     (!secrets.is_empty()).then_some(secrets)
 }

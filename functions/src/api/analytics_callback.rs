@@ -9,8 +9,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::Ctx;
-use crate::callbacks::{each_secret, secrets_for, tokens};
+use crate::callbacks::{each_secret, secrets_of, tokens};
 use crate::registry::Outcome;
+use crate::request::bearer;
 use crate::tenancy::tenant_of;
 
 /// How long the token sent on to the front-end is valid.
@@ -21,14 +22,8 @@ struct Expiry {
     exp: u64,
 }
 
-fn bearer(req: &ApiRequest) -> Option<&str> {
-    let value = req.headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
-    let token = bearer(req).ok_or("no bearer token")?;
+    let token = bearer(&req.headers).ok_or("no bearer token")?;
     let servers = ctx.store.servers().await.map_err(|e| format!("cannot read the servers: {e}"))?;
     if !tokens::signed_by_any(token, servers.iter().map(|s| s.secret.as_str())) {
         return Err("the token is not signed by any server".into());
@@ -55,7 +50,7 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
                 .body(payload.clone()),
         )
     };
-    let secrets = secrets_for(ctx, tenant.as_ref().map(|t| t.id.as_str())).await;
+    let secrets = secrets_of(ctx, tenant.as_ref());
     each_secret(&secrets, "analytics", &url, request, |status| status.is_success()).await;
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::{pass_on, store_failure, target};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::request::{Accepts, Caller, authorize_api, meeting_id};
-use crate::tenancy::owns;
+use crate::tenancy::ensure_owns;
 
 /// `meetingID=<id>&password=<pw>`, with a bare `password` key when none was given, as upstream sends it.
 pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
@@ -22,12 +22,7 @@ pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let Caller { params, tenant } = authorize_api(ctx, &req, "end", Accepts::Form).await?;
     let id = meeting_id(&params)?;
-    if tenant.is_some() {
-        let meeting = ctx.store.meeting(id).await.map_err(store_failure)?;
-        if !meeting.is_some_and(|m| owns(tenant.as_ref(), &m)) {
-            return Err(ApiError::MeetingNotFound);
-        }
-    }
+    ensure_owns(ctx, tenant.as_ref(), id).await?;
     let meeting = ctx.store.delete_meeting(id).await.map_err(store_failure)?.ok_or(ApiError::MeetingNotFound)?;
     let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
     let Some(server) = server else {

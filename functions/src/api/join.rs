@@ -8,18 +8,12 @@ use super::{forwarded, store_failure, target};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::request::{Accepts, Caller, authorize_api, meeting_id};
-use crate::tenancy::{TenantLayers, owns};
+use crate::tenancy::{TenantLayers, ensure_owns};
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let Caller { params, tenant } = authorize_api(ctx, &req, "join", Accepts::Form).await?;
     let id = meeting_id(&params)?;
-    if let Some(tenant) = &tenant {
-        // Only a tenant's call looks the meeting up first: the main domain's joins keep their single read.
-        let meeting = ctx.store.meeting(id).await.map_err(store_failure)?;
-        if !meeting.is_some_and(|m| owns(Some(tenant), &m)) {
-            return Err(ApiError::MeetingNotFound);
-        }
-    }
+    ensure_owns(ctx, tenant.as_ref(), id).await?;
     let server = match ctx.store.join_meeting(id).await.map_err(store_failure)? {
         JoinTarget::Server(server) => server,
         JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound),

@@ -5,7 +5,9 @@ use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::store::RecordingQuery;
 
-use super::recordings::{blocking, layout, record_ids, success_with};
+use scalelite_infra::recordings_fs::Layout;
+
+use super::recordings::{blocking, record_ids, success_with};
 use super::store_failure;
 use crate::Ctx;
 use crate::registry::Outcome;
@@ -30,7 +32,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         return Err(ApiError::RecordingsNotFound);
     }
     for recording in found.into_iter().filter(|r| r.published != publish) {
-        let layout = layout(ctx);
+        let layout = Layout::from_config(&ctx.config.recordings);
         let formats: Vec<String> = recording.formats.iter().map(|f| f.format.clone()).collect();
         let record_id = recording.record_id.clone();
         let moved =

@@ -1,12 +1,9 @@
 //! What the recording calls share: recordID lists, the file layout, short SUCCESS answers.
 
-use scalelite_infra::recordings_fs::Layout;
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::bbb::xml::XmlResponse;
-
-use crate::Ctx;
 
 /// A comma list parameter: trimmed, blanks dropped, duplicates removed, order kept.
 pub(crate) fn list(params: &Params, name: &str) -> Vec<String> {
@@ -23,12 +20,6 @@ pub(crate) fn list(params: &Params, name: &str) -> Vec<String> {
 pub(crate) fn record_ids(params: &Params) -> Result<Vec<String>, ApiError> {
     let ids = list(params, "recordID");
     if ids.is_empty() { Err(ApiError::MissingRecordId) } else { Ok(ids) }
-}
-
-/// The published and unpublished trees.
-pub(crate) fn layout(ctx: &Ctx) -> Layout {
-    let config = &ctx.config.recordings;
-    Layout { publish_dir: config.publish_dir.clone(), unpublish_dir: config.unpublish_dir.clone() }
 }
 
 /// `<response><returncode>SUCCESS</returncode><name>value</name></response>`.

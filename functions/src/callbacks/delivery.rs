@@ -3,6 +3,8 @@
 
 use http::StatusCode;
 
+use scalelite_shared::model::Tenant;
+
 use crate::Ctx;
 
 /// The secrets callbacks for `tenant_id`'s meetings are signed with: the tenant's own, else (no tenant, or one
@@ -15,7 +17,12 @@ pub(crate) async fn secrets_for(ctx: &Ctx, tenant_id: Option<&str>) -> Vec<Strin
         }),
         None => None,
     };
-    tenant.map_or_else(|| ctx.config.secrets.clone(), |t| t.secrets)
+    secrets_of(ctx, tenant.as_ref())
+}
+
+/// The secrets a tenant's callbacks are signed with (the load balancer's without a tenant).
+pub(crate) fn secrets_of(ctx: &Ctx, tenant: Option<&Tenant>) -> Vec<String> {
+    tenant.map_or_else(|| ctx.config.secrets.clone(), |t| t.secrets.clone())
 }
 
 fn host(url: &str) -> String {

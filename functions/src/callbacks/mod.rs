@@ -7,4 +7,4 @@ pub(crate) mod end_token;
 pub mod recording_ready;
 pub(crate) mod tokens;
 
-pub(crate) use delivery::{each_secret, secrets_for};
+pub(crate) use delivery::{each_secret, secrets_for, secrets_of};

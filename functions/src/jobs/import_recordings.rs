@@ -75,11 +75,6 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work).await.expect("blocking import work panicked")
 }
 
-fn layout(ctx: &Ctx) -> Layout {
-    let config = &ctx.config.recordings;
-    Layout { publish_dir: config.publish_dir.clone(), unpublish_dir: config.unpublish_dir.clone() }
-}
-
 /// Reads and checks one metadata.xml against the directories it sits in.
 fn read_recording(found: &FoundMetadata) -> Result<Recording, String> {
     let xml = fs::read(&found.path).map_err(|e| format!("cannot read {}: {e}", found.path.display()))?;
@@ -173,7 +168,7 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata], ready: &Ready) -> Ta
             Err(error) => return TarOutcome::Retry(error),
         };
         let (layout, dir, format, record_id) = (
-            layout(ctx),
+            Layout::from_config(&ctx.config.recordings),
             item.path.parent().map(Path::to_owned).unwrap_or_default(),
             item.format.clone(),
             item.record_id.clone(),

@@ -2,7 +2,7 @@
 //! authenticated by a bearer token signed with its own BBB secret; the tar is queued in the spool for the
 //! import pass. Answers JSON: 201 when queued, else an `error` with the status saying why.
 
-use http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use http::header::{HeaderValue, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::config::ImportMode;
@@ -15,6 +15,7 @@ use crate::Ctx;
 use crate::admin::error;
 use crate::api::recordings::blocking;
 use crate::registry::Outcome;
+use crate::request::bearer;
 
 /// Content types a tar may be sent as.
 const TAR_TYPES: &[&str] = &["application/x-tar", "application/octet-stream"];
@@ -24,13 +25,6 @@ fn unauthorized(message: &str) -> ApiResponse {
     let mut response = error(StatusCode::UNAUTHORIZED, message);
     response.headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
-}
-
-/// The token of `Authorization: Bearer <token>`.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
 }
 
 /// Checks the token against the secret of the server it names (also before the body is read, so an
@@ -96,6 +90,8 @@ async fn upload(ctx: &Ctx, req: ApiRequest) -> Result<ApiResponse, ApiResponse> 
 
 #[cfg(test)]
 mod tests {
+    use http::header::AUTHORIZATION;
+
     use super::*;
 
     #[test]

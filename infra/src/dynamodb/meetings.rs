@@ -4,13 +4,13 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
 use futures::future::try_join_all;
 use rand::Rng;
 use scalelite_shared::balance::choice::{Candidate, NoChoice, choose, eligible};
 use scalelite_shared::balance::health::{Health, Verdict, step};
-use scalelite_shared::balance::load::{polled_load, stats};
+use scalelite_shared::balance::load::apply_poll;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server, ServerState, ServerStats, ServerUpdate};
 use scalelite_shared::store::{
@@ -55,27 +55,13 @@ impl DynamoMeetings {
         &self.db.tables
     }
 
-    async fn get(&self, table: &str, key: Item) -> StoreResult<Option<Item>> {
-        let out = self
-            .db
-            .client
-            .get_item()
-            .table_name(table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out.item)
-    }
-
     async fn server_versioned(&self, id: &str) -> StoreResult<Option<(Server, i64)>> {
-        Ok(self.get(&self.tables().servers, key("id", id)).await?.as_ref().and_then(items::server))
+        Ok(self.db.get(&self.tables().servers, key("id", id)).await?.as_ref().and_then(items::server))
     }
 
     /// The meeting item, expired or not.
     async fn meeting_raw(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        Ok(self.get(&self.tables().meetings, key("id", id)).await?.as_ref().and_then(items::meeting))
+        Ok(self.db.get(&self.tables().meetings, key("id", id)).await?.as_ref().and_then(items::meeting))
     }
 
     async fn all_servers(&self) -> StoreResult<Vec<(Server, i64)>> {
@@ -217,7 +203,7 @@ impl DynamoMeetings {
 
     /// Who holds `number`, or `None` when a live meeting does.
     async fn holder(&self, number: &str, meeting_id: &str, now: i64) -> StoreResult<Option<Holder>> {
-        let Some(item) = self.get(&self.tables().voice_bridges, key("number", number)).await? else {
+        let Some(item) = self.db.get(&self.tables().voice_bridges, key("number", number)).await? else {
             return Ok(Some(Holder::Nobody));
         };
         let owner = get_s(&item, "meeting_id").unwrap_or_default();
@@ -485,17 +471,7 @@ impl MeetingStore for DynamoMeetings {
     }
 
     async fn delete_server(&self, id: &str) -> StoreResult<bool> {
-        let out = self
-            .db
-            .client
-            .delete_item()
-            .table_name(&self.tables().servers)
-            .set_key(Some(key("id", id)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        Ok(self.db.take(&self.tables().servers, key("id", id)).await?.is_some())
     }
 
     async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
@@ -526,14 +502,7 @@ impl MeetingStore for DynamoMeetings {
                             kept.push(meeting);
                         }
                     }
-                    server.stats = stats(reported);
-                    let load = polled_load(reported, &kept, server.load_multiplier, &report.load, now);
-                    server.load = (server.state != ServerState::Disabled).then_some(load);
-                    if server.state == ServerState::Cordoned && load == 0.0 {
-                        server.state = ServerState::Disabled;
-                        server.load = None;
-                        outcome.drained = true;
-                    }
+                    outcome.drained = apply_poll(&mut server, reported, &kept, &report.load, now);
                 }
                 (Verdict::GoOffline, _) => {
                     outcome.released = placed;
@@ -676,36 +645,19 @@ impl MeetingStore for DynamoMeetings {
 
     async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
         let expires = now_ms().saturating_add(ttl_ms);
-        self.db
-            .client
-            .put_item()
-            .table_name(&self.tables().tokens)
-            .set_item(Some(HashMap::from([
-                ("token".to_owned(), s(token)),
-                ("value".to_owned(), s(value)),
-                ("expires_at_ms".to_owned(), n(expires)),
-                ("ttl".to_owned(), items::ttl(expires)),
-            ])))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let item = HashMap::from([
+            ("token".to_owned(), s(token)),
+            ("value".to_owned(), s(value)),
+            ("expires_at_ms".to_owned(), n(expires)),
+            ("ttl".to_owned(), items::ttl(expires)),
+        ]);
+        self.db.put(&self.tables().tokens, item).await
     }
 
     async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
-        let out = self
-            .db
-            .client
-            .delete_item()
-            .table_name(&self.tables().tokens)
-            .set_key(Some(key("token", token)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(backend)?;
+        let taken = self.db.take(&self.tables().tokens, key("token", token)).await?;
         let now = now_ms();
-        Ok(out
-            .attributes
+        Ok(taken
             .filter(|item| get_n::<i64>(item, "expires_at_ms").is_some_and(|e| e > now))
             .and_then(|item| get_s(&item, "value")))
     }

@@ -60,7 +60,10 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::ReturnValue;
 use scalelite_shared::store::{StoreError, StoreResult};
+
+use items::Item;
 
 pub use meetings::DynamoMeetings;
 pub use recordings::DynamoRecordings;
@@ -99,6 +102,40 @@ impl Dynamo {
                 .build(),
         );
         Self { client: Client::from_conf(builder.build()), tables: Tables::new(&settings.table_prefix) }
+    }
+
+    /// One item by key, read consistently.
+    pub(crate) async fn get(&self, table: &str, key: Item) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
+    /// Writes an item whatever was there.
+    pub(crate) async fn put(&self, table: &str, item: Item) -> StoreResult<()> {
+        self.client.put_item().table_name(table).set_item(Some(item)).send().await.map_err(backend)?;
+        Ok(())
+    }
+
+    /// Deletes an item; what it held, if it existed.
+    pub(crate) async fn take(&self, table: &str, key: Item) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.attributes.filter(|item| !item.is_empty()))
     }
 }
 

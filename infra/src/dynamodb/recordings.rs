@@ -86,17 +86,7 @@ impl DynamoRecordings {
     }
 
     async fn versioned(&self, record_id: &str) -> StoreResult<Option<(Recording, i64)>> {
-        let out = self
-            .db
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key("record_id", record_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out.item.as_ref().and_then(items::recording))
+        Ok(self.db.get(self.table(), key("record_id", record_id)).await?.as_ref().and_then(items::recording))
     }
 
     /// Writes `recording` if the stored version is still `version` (0: not stored); false otherwise.
@@ -335,15 +325,7 @@ impl RecordingStore for DynamoRecordings {
         if let Some(failure) = &mark.failure {
             item.insert("failure".to_owned(), s(failure));
         }
-        self.db
-            .client
-            .put_item()
-            .table_name(&self.db.tables.import_marks)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
+        self.db.put(&self.db.tables.import_marks, item).await
     }
 
     async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
@@ -358,29 +340,12 @@ impl RecordingStore for DynamoRecordings {
                 item.insert(name.to_owned(), s(url));
             }
         }
-        self.db
-            .client
-            .put_item()
-            .table_name(&self.db.tables.callbacks)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
+        self.db.put(&self.db.tables.callbacks, item).await
     }
 
     async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
-        let out = self
-            .db
-            .client
-            .get_item()
-            .table_name(&self.db.tables.callbacks)
-            .set_key(Some(key("meeting_id", meeting_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out.item.map(|item| CallbackData {
+        let found = self.db.get(&self.db.tables.callbacks, key("meeting_id", meeting_id)).await?;
+        Ok(found.map(|item| CallbackData {
             recording_ready_url: get_s(&item, "recording_ready_url"),
             analytics_callback_url: get_s(&item, "analytics_callback_url"),
             end_callback_url: get_s(&item, "end_callback_url"),

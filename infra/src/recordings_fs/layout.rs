@@ -5,6 +5,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use scalelite_shared::config::RecordingConfig;
+
 /// The published and unpublished trees (`RECORDING_PUBLISH_DIR`, `RECORDING_UNPUBLISH_DIR`).
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -50,6 +52,11 @@ fn remove_if_present(path: &Path) -> io::Result<()> {
 }
 
 impl Layout {
+    /// The trees the configuration names.
+    pub fn from_config(config: &RecordingConfig) -> Self {
+        Self { publish_dir: config.publish_dir.clone(), unpublish_dir: config.unpublish_dir.clone() }
+    }
+
     fn tree(&self, published: bool) -> &Path {
         if published { &self.publish_dir } else { &self.unpublish_dir }
     }

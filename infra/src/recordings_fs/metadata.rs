@@ -81,7 +81,6 @@ struct Gathered {
     format: Option<String>,
     link: Option<String>,
     duration_ms: Option<f64>,
-    processing_time: Option<i32>,
     thumbnails: Vec<Thumbnail>,
     /// The attributes of the `<image>` being read.
     image: Option<Thumbnail>,
@@ -130,7 +129,6 @@ impl Gathered {
             "recording/playback/format" => self.format = Some(text.trim().to_owned()),
             "recording/playback/link" => self.link = Some(text),
             "recording/playback/duration" => self.duration_ms = number(&text),
-            "recording/playback/processing_time" => self.processing_time = number(&text),
             "recording/playback/extensions/preview/images/image" => {
                 if let Some(image) = &mut self.image {
                     image.url.push_str(&text);

@@ -14,11 +14,7 @@ use super::{RedisStore, backend};
 fn tenant_of(id: &str, fields: HashMap<String, String>) -> Option<Tenant> {
     let name = fields.get("name")?.clone();
     let secrets = fields.get("secrets").map(String::as_str).unwrap_or_default();
-    Some(Tenant {
-        id: id.to_owned(),
-        name,
-        secrets: secrets.split(':').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-    })
+    Some(Tenant { id: id.to_owned(), name, secrets: Tenant::parse_secrets(secrets) })
 }
 
 impl RedisStore {
@@ -79,7 +75,7 @@ impl TenantStore for RedisStore {
             .atomic()
             .hset_multiple(
                 self.keys.tenant(&tenant.id),
-                &[("name", tenant.name.clone()), ("secrets", tenant.secrets.join(":"))],
+                &[("name", tenant.name.clone()), ("secrets", tenant.stored_secrets())],
             )
             .sadd(self.keys.tenants(), &tenant.id)
             .query_async::<()>(&mut self.conn())
@@ -95,7 +91,7 @@ impl TenantStore for RedisStore {
         let mut pipe = redis::pipe();
         pipe.atomic().hset_multiple(
             self.keys.tenant(&tenant.id),
-            &[("name", tenant.name.clone()), ("secrets", tenant.secrets.join(":"))],
+            &[("name", tenant.name.clone()), ("secrets", tenant.stored_secrets())],
         );
         if old.name != tenant.name {
             pipe.del(self.keys.tenant_name(&old.name));

@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 
 use scalelite_shared::balance::health::{Health, Verdict, step};
-use scalelite_shared::balance::load::{polled_load, stats};
+use scalelite_shared::balance::load::apply_poll;
 use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{ServerState, ServerStats};
+use scalelite_shared::model::ServerStats;
 use scalelite_shared::store::{PollOutcome, PollReport, StoreResult};
 use sqlx::SqliteConnection;
 
@@ -46,14 +46,7 @@ pub(crate) async fn record(
                     placed.push(meeting);
                 }
             }
-            server.stats = stats(reported);
-            let load = polled_load(reported, &placed, server.load_multiplier, &report.load, now);
-            server.load = (server.state != ServerState::Disabled).then_some(load);
-            if server.state == ServerState::Cordoned && load == 0.0 {
-                server.state = ServerState::Disabled;
-                server.load = None;
-                outcome.drained = true;
-            }
+            outcome.drained = apply_poll(&mut server, reported, &placed, &report.load, now);
         }
         (Verdict::GoOffline, _) => {
             for meeting in meetings::on_server(&mut *db, server_id).await? {

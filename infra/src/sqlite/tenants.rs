@@ -15,13 +15,8 @@ struct TenantRow {
 
 impl From<TenantRow> for Tenant {
     fn from(row: TenantRow) -> Self {
-        Tenant { id: row.id, name: row.name, secrets: split_secrets(&row.secrets) }
+        Tenant { id: row.id, name: row.name, secrets: Tenant::parse_secrets(&row.secrets) }
     }
-}
-
-/// Secrets as stored: `:`-separated, as upstream keeps them.
-pub(crate) fn split_secrets(secrets: &str) -> Vec<String> {
-    secrets.split(':').filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 #[derive(sqlx::FromRow)]
@@ -72,7 +67,7 @@ impl TenantStore for SqliteStore {
         sqlx::query("INSERT INTO tenants (id, name, secrets) VALUES (?, ?, ?)")
             .bind(&tenant.id)
             .bind(&tenant.name)
-            .bind(tenant.secrets.join(":"))
+            .bind(tenant.stored_secrets())
             .execute(&self.pool)
             .await
             .map(|_| ())
@@ -82,7 +77,7 @@ impl TenantStore for SqliteStore {
     async fn update_tenant(&self, tenant: &Tenant) -> StoreResult<Option<Tenant>> {
         let done = sqlx::query("UPDATE tenants SET name = ?, secrets = ? WHERE id = ?")
             .bind(&tenant.name)
-            .bind(tenant.secrets.join(":"))
+            .bind(tenant.stored_secrets())
             .bind(&tenant.id)
             .execute(&self.pool)
             .await

@@ -48,7 +48,7 @@ pub enum SettingsCommand {
 }
 
 fn secrets(list: &str) -> anyhow::Result<Vec<String>> {
-    let secrets: Vec<String> = list.split(':').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let secrets = Tenant::parse_secrets(list);
     if secrets.is_empty() {
         bail!("a tenant needs at least one secret");
     }
@@ -76,7 +76,8 @@ pub async fn run(ctx: &Ctx, command: TenantsCommand) -> anyhow::Result<()> {
             let mut table = Table::new();
             table.set_header(["ID", "NAME", "SECRETS"]);
             for tenant in ctx.tenants.tenants().await? {
-                table.add_row([tenant.id, tenant.name, tenant.secrets.join(":")]);
+                let secrets = tenant.stored_secrets();
+                table.add_row([tenant.id, tenant.name, secrets]);
             }
             println!("{table}");
         }

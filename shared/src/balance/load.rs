@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::bbb::meetings_xml::MeetingEntry;
-use crate::model::{Meeting, ServerStats};
+use crate::model::{Meeting, Server, ServerState, ServerStats};
 
 /// How much a new meeting reserves and for how long.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,6 +57,26 @@ pub fn polled_load(
         sum + (m.reserved_load - arrived).max(0.0)
     });
     measured + reserved
+}
+
+/// Applies an answered poll to `server`: its figures, its load (none while disabled), and the drain of a
+/// cordoned server with no load left. `placed` are the meetings it still holds. True when it drained.
+pub fn apply_poll(
+    server: &mut Server,
+    reported: &[MeetingEntry],
+    placed: &[Meeting],
+    rules: &LoadRules,
+    now_ms: i64,
+) -> bool {
+    server.stats = stats(reported);
+    let load = polled_load(reported, placed, server.load_multiplier, rules, now_ms);
+    server.load = (server.state != ServerState::Disabled).then_some(load);
+    let drained = server.state == ServerState::Cordoned && load == 0.0;
+    if drained {
+        server.state = ServerState::Disabled;
+        server.load = None;
+    }
+    drained
 }
 
 #[cfg(test)]

@@ -12,6 +12,16 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// Secrets from their stored (and typed) form: `:`-separated, blanks dropped.
+    pub fn parse_secrets(list: &str) -> Vec<String> {
+        list.split(':').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// The secrets in their stored form.
+    pub fn stored_secrets(&self) -> String {
+        self.secrets.join(":")
+    }
+
     /// True for names usable as a host label: 1 to 63 lower-case letters, digits and `-`.
     pub fn valid_name(name: &str) -> bool {
         (1..=63).contains(&name.len())

@@ -171,22 +171,23 @@ impl Harness {
         self.fetch(request).await
     }
 
-    /// One poll pass, through `POST /scalelite/jobs/poll`.
-    pub async fn poll(&self) -> serde_json::Value {
-        let checksum = sign(Algorithm::Sha256, "poll", "", SECRET);
-        let url = format!("{}/scalelite/jobs/poll?checksum={checksum}", self.running.base_url());
+    /// One pass of job `name`, through `POST /scalelite/jobs/<name>`; asserts 200 and returns its report.
+    async fn job(&self, name: &str) -> serde_json::Value {
+        let checksum = sign(Algorithm::Sha256, name, "", SECRET);
+        let url = format!("{}/scalelite/jobs/{name}?checksum={checksum}", self.running.base_url());
         let answer = self.fetch(self.client.post(url)).await;
-        assert_eq!(answer.status, StatusCode::OK, "poll: {}", answer.body);
+        assert_eq!(answer.status, StatusCode::OK, "{name}: {}", answer.body);
         answer.json()
     }
 
-    /// One recording import pass, through `POST /scalelite/jobs/import`.
+    /// One poll pass.
+    pub async fn poll(&self) -> serde_json::Value {
+        self.job("poll").await
+    }
+
+    /// One recording import pass.
     pub async fn import(&self) -> serde_json::Value {
-        let checksum = sign(Algorithm::Sha256, "import", "", SECRET);
-        let url = format!("{}/scalelite/jobs/import?checksum={checksum}", self.running.base_url());
-        let answer = self.fetch(self.client.post(url)).await;
-        assert_eq!(answer.status, StatusCode::OK, "import: {}", answer.body);
-        answer.json()
+        self.job("import").await
     }
 
     /// Creates a meeting and asserts SUCCESS.
