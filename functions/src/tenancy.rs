@@ -2,7 +2,6 @@
 //! settings add. A host whose first label is no tenant is the main domain, served with the load-balancer
 //! secrets: turning tenancy on never locks the main domain out.
 
-use http::header;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
@@ -13,10 +12,7 @@ use crate::api::store_failure;
 
 /// The first DNS label of the request's host (`X-Forwarded-Host`, else `Host`), without a port.
 fn host_label(req: &ApiRequest) -> Option<&str> {
-    let host =
-        req.headers.get("x-forwarded-host").or_else(|| req.headers.get(header::HOST)).and_then(|v| v.to_str().ok())?;
-    let host = host.split(',').next()?.trim();
-    let label = host.split(['.', ':']).next()?;
+    let label = req.host()?.split(['.', ':']).next()?;
     (!label.is_empty()).then_some(label)
 }
 
@@ -75,6 +71,8 @@ impl TenantLayers {
 
 #[cfg(test)]
 mod tests {
+    use http::header;
+
     use super::*;
 
     #[test]

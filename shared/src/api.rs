@@ -25,14 +25,20 @@ impl ApiRequest {
         }
     }
 
-    /// `scheme://host[:port]` the client used: `X-Forwarded-Proto` (else http) and `X-Forwarded-Host` (else Host).
+    /// The first value of header `name` (proxies append theirs after a comma).
+    fn first_value(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim)
+    }
+
+    /// The `host[:port]` the client used: `X-Forwarded-Host`, else `Host`.
+    pub fn host(&self) -> Option<&str> {
+        self.first_value("x-forwarded-host").or_else(|| self.first_value("host"))
+    }
+
+    /// `scheme://host[:port]` the client used: `X-Forwarded-Proto` (else http) and `host()` (else localhost).
     pub fn origin(&self) -> String {
-        let header = |name: &str| {
-            self.headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(str::trim)
-        };
-        let scheme = header("x-forwarded-proto").filter(|s| matches!(*s, "http" | "https")).unwrap_or("http");
-        let host = header("x-forwarded-host").or_else(|| header("host")).unwrap_or("localhost");
-        format!("{scheme}://{host}")
+        let scheme = self.first_value("x-forwarded-proto").filter(|s| matches!(*s, "http" | "https")).unwrap_or("http");
+        format!("{scheme}://{}", self.host().unwrap_or("localhost"))
     }
 
     /// The Content-Type header without parameters, lower-cased ("" when absent).

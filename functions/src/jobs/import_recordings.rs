@@ -6,7 +6,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 
 use futures::{StreamExt, stream};
 
@@ -53,19 +52,10 @@ const CONCURRENCY: usize = 4;
 type Announce = (String, String, Option<String>);
 
 /// The recordings a pass imported: each is announced once, after the pass.
-#[derive(Default)]
-struct Ready(Mutex<BTreeSet<Announce>>);
+type Ready = BTreeSet<Announce>;
 
-impl Ready {
-    fn add(&self, recording: &Recording) {
-        let entry =
-            (recording.meeting_id.clone(), recording.record_id.clone(), recording.tenant_id().map(str::to_owned));
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(entry);
-    }
-
-    fn take(&self) -> BTreeSet<Announce> {
-        std::mem::take(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
-    }
+fn announce(recording: &Recording) -> Announce {
+    (recording.meeting_id.clone(), recording.record_id.clone(), recording.tenant_id().map(str::to_owned))
 }
 
 /// Told how far a pass has got: `(done, total)` after each file.
@@ -101,7 +91,8 @@ fn prepare(ctx: &Ctx, mut recording: Recording, published: bool) -> Recording {
 
 /// What became of one tar.
 enum TarOutcome {
-    Imported(usize),
+    /// The formats indexed and placed.
+    Imported(Vec<Announce>),
     Failed(String),
     Retry(StoreError),
 }
@@ -116,7 +107,7 @@ fn set_aside(tar: &Path, reason: &str) -> std::io::Result<()> {
     fs::rename(tar, failed.join(name))
 }
 
-async fn import_tar(ctx: &Ctx, tar: &Path, ready: &Ready) -> TarOutcome {
+async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
     let config = &ctx.config.recordings;
     let work = config.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
     let limits = ExtractLimits { max_bytes: config.max_unpacked_bytes, max_entries: config.max_tar_entries };
@@ -134,7 +125,7 @@ async fn import_tar(ctx: &Ctx, tar: &Path, ready: &Ready) -> TarOutcome {
         Ok(found) if found.is_empty() => {
             TarOutcome::Failed("no <format>/<recordID>/metadata.xml in the archive".into())
         }
-        Ok(found) => place_unpacked(ctx, &found, ready).await,
+        Ok(found) => place_unpacked(ctx, &found).await,
     };
     let (tar, work) = (tar.to_owned(), work);
     blocking(move || {
@@ -150,8 +141,8 @@ async fn import_tar(ctx: &Ctx, tar: &Path, ready: &Ready) -> TarOutcome {
 }
 
 /// Indexes and places each unpacked format; a format that fails is logged and skipped, as long as one imports.
-async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata], ready: &Ready) -> TarOutcome {
-    let mut imported = 0;
+async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
+    let mut imported = Vec::new();
     let mut reasons = Vec::new();
     for item in found {
         let recording = match read_recording(item) {
@@ -176,35 +167,33 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata], ready: &Ready) -> Ta
         let published = stored.published;
         let placed = blocking(move || layout.place(&dir, &format, &record_id, published)).await;
         match placed {
-            Ok(()) => {
-                imported += 1;
-                ready.add(&stored);
-            }
+            Ok(()) => imported.push(announce(&stored)),
             Err(error) => reasons.push(format!("cannot place {}/{}: {error}", item.format, item.record_id)),
         }
     }
-    if imported == 0 { TarOutcome::Failed(reasons.join("; ")) } else { TarOutcome::Imported(imported) }
+    if imported.is_empty() { TarOutcome::Failed(reasons.join("; ")) } else { TarOutcome::Imported(imported) }
 }
 
-async fn spool_pass(ctx: &Ctx, progress: Progress<'_>, ready: &Ready) -> Result<ImportReport, StoreError> {
+async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, Ready), StoreError> {
     let (spool, settle) = (ctx.config.recordings.spool_dir.clone(), ctx.config.recordings.import_settle);
     let (tars, pending) = blocking(move || spool_tars(&spool, settle))
         .await
         .map_err(|e| StoreError::Backend(format!("cannot read the spool directory: {e}")))?;
-    let mut report = ImportReport { pending, ..ImportReport::default() };
+    let (mut report, mut ready) = (ImportReport { pending, ..ImportReport::default() }, Ready::new());
     let total = tars.len();
     let mut outcomes = stream::iter(tars)
         .map(|tar| async move {
-            let outcome = import_tar(ctx, &tar, ready).await;
+            let outcome = import_tar(ctx, &tar).await;
             (tar, outcome)
         })
         .buffer_unordered(CONCURRENCY);
     let mut done = 0;
     while let Some((tar, outcome)) = outcomes.next().await {
         match outcome {
-            TarOutcome::Imported(count) => {
-                report.imported += count;
-                tracing::info!(tar = %tar.display(), formats = count, "imported");
+            TarOutcome::Imported(formats) => {
+                report.imported += formats.len();
+                tracing::info!(tar = %tar.display(), formats = formats.len(), "imported");
+                ready.extend(formats);
             }
             TarOutcome::Failed(reason) => {
                 report.failed += 1;
@@ -222,14 +211,14 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>, ready: &Ready) -> Result<
         done += 1;
         progress(done, total);
     }
-    Ok(report)
+    Ok((report, ready))
 }
 
 /// What became of one metadata.xml read in place.
 enum FileOutcome {
     Unchanged,
     Pending,
-    Imported,
+    Imported(Announce),
     Failed,
     Retry,
 }
@@ -241,7 +230,6 @@ async fn index_in_place(
     marks: &HashMap<String, ImportMark>,
     item: &FoundMetadata,
     published: bool,
-    ready: &Ready,
 ) -> Result<FileOutcome, StoreError> {
     let source = item.path.display().to_string();
     if marks.get(&source).is_some_and(|m| m.modified_ms == item.modified_ms && m.size == item.size) {
@@ -250,12 +238,9 @@ async fn index_in_place(
     if !metadata_settled(item, ctx.config.recordings.import_settle) {
         return Ok(FileOutcome::Pending);
     }
-    let failure = match read_recording(item) {
+    let (outcome, failure) = match read_recording(item) {
         Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
-            Ok(stored) => {
-                ready.add(&stored);
-                None
-            }
+            Ok(stored) => (FileOutcome::Imported(announce(&stored)), None),
             Err(error) => {
                 tracing::error!(%source, %error, "import: store failure; retried next pass");
                 return Ok(FileOutcome::Retry);
@@ -263,16 +248,15 @@ async fn index_in_place(
         },
         Err(reason) => {
             tracing::error!(%source, %reason, "import failed; retried when the file changes");
-            Some(reason)
+            (FileOutcome::Failed, Some(reason))
         }
     };
-    let outcome = if failure.is_some() { FileOutcome::Failed } else { FileOutcome::Imported };
     let mark = ImportMark { modified_ms: item.modified_ms, size: item.size, failure };
     ctx.recordings.mark_import(&source, &mark).await?;
     Ok(outcome)
 }
 
-async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>, ready: &Ready) -> Result<ImportReport, StoreError> {
+async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, Ready), StoreError> {
     let marks = ctx.recordings.import_marks().await?;
     let trees =
         [(ctx.config.recordings.publish_dir.clone(), true), (ctx.config.recordings.unpublish_dir.clone(), false)];
@@ -285,24 +269,27 @@ async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>, ready: &Ready) -> Resu
     })
     .await
     .map_err(|e| StoreError::Backend(format!("cannot read the recordings volume: {e}")))?;
-    let mut report = ImportReport::default();
+    let (mut report, mut ready) = (ImportReport::default(), Ready::new());
     let (marks, total) = (&marks, found.len());
     let mut outcomes = stream::iter(found)
-        .map(|(item, published)| async move { index_in_place(ctx, marks, &item, published, ready).await })
+        .map(|(item, published)| async move { index_in_place(ctx, marks, &item, published).await })
         .buffer_unordered(CONCURRENCY);
     let mut done = 0;
     while let Some(outcome) = outcomes.next().await {
         match outcome? {
             FileOutcome::Unchanged => report.unchanged += 1,
             FileOutcome::Pending => report.pending += 1,
-            FileOutcome::Imported => report.imported += 1,
+            FileOutcome::Imported(recording) => {
+                report.imported += 1;
+                ready.insert(recording);
+            }
             FileOutcome::Failed => report.failed += 1,
             FileOutcome::Retry => report.retry += 1,
         }
         done += 1;
         progress(done, total);
     }
-    Ok(report)
+    Ok((report, ready))
 }
 
 /// One import pass; `None` when another replica holds the import lease.
@@ -312,14 +299,16 @@ pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Opt
         return Ok(None);
     }
     let started = std::time::Instant::now();
-    let ready = Ready::default();
     let result = match ctx.config.recordings.import_mode {
-        ImportMode::Spool => spool_pass(ctx, progress, &ready).await,
-        ImportMode::InPlace => in_place_pass(ctx, progress, &ready).await,
+        ImportMode::Spool => spool_pass(ctx, progress).await,
+        ImportMode::InPlace => in_place_pass(ctx, progress).await,
     };
-    for (meeting_id, record_id, tenant_id) in &ready.take() {
-        recording_ready::notify(ctx, meeting_id, record_id, tenant_id.as_deref()).await;
+    if let Ok((_, ready)) = &result {
+        for (meeting_id, record_id, tenant_id) in ready {
+            recording_ready::notify(ctx, meeting_id, record_id, tenant_id.as_deref()).await;
+        }
     }
+    let result = result.map(|(report, _)| report);
     ctx.metrics.observe_import(started.elapsed().as_secs_f64(), result.as_ref().map_or(1, |r| r.failed));
     ctx.store.release_lease(LEASE, &ctx.instance).await?;
     result.map(Some)
