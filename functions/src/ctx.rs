@@ -6,14 +6,19 @@ use scalelite_infra::Stores;
 use scalelite_shared::bbb::checksum::ChecksumPolicy;
 use scalelite_shared::bbb::client::BbbClient;
 use scalelite_shared::config::Config;
-use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError, TenantStore};
+use scalelite_shared::store::{
+    LeaseStore, MeetingStore, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
+};
 
 use crate::metrics::Metrics;
 
 /// Everything a handler needs; built once per process (or Lambda container) and reused.
 pub struct Ctx {
     pub config: Config,
-    pub store: Arc<dyn MeetingStore>,
+    pub servers: Arc<dyn ServerStore>,
+    pub meetings: Arc<dyn MeetingStore>,
+    pub leases: Arc<dyn LeaseStore>,
+    pub tokens: Arc<dyn TokenStore>,
     pub recordings: Arc<dyn RecordingStore>,
     pub tenants: Arc<dyn TenantStore>,
     pub bbb: BbbClient,
@@ -28,7 +33,7 @@ pub struct Ctx {
 impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, stores: Stores) -> Self {
-        let Stores { meetings: store, recordings, tenants } = stores;
+        let Stores { servers, meetings, leases, tokens, recordings, tenants } = stores;
         let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -37,7 +42,20 @@ impl Ctx {
             .unwrap_or_default();
         let checksums = config.checksum_policy();
         let instance = uuid::Uuid::new_v4().to_string();
-        Self { config, store, recordings, tenants, bbb, http, checksums, metrics: Metrics::default(), instance }
+        Self {
+            config,
+            servers,
+            meetings,
+            leases,
+            tokens,
+            recordings,
+            tenants,
+            bbb,
+            http,
+            checksums,
+            metrics: Metrics::default(),
+            instance,
+        }
     }
 
     /// Opens the configured stores and builds the context.

@@ -14,6 +14,7 @@ pub struct Metrics {
     latency: HistogramVec,
     poll_duration: Histogram,
     poll_failures: IntCounterVec,
+    poll_unrecorded: IntCounterVec,
     import_duration: Histogram,
     import_failures: IntCounter,
 }
@@ -47,6 +48,11 @@ impl Default for Metrics {
             &["server"],
         )
         .expect("valid metric");
+        let poll_unrecorded = IntCounterVec::new(
+            Opts::new("scalelite_poll_unrecorded_total", "Poll results the store could not record, by server"),
+            &["server"],
+        )
+        .expect("valid metric");
         let import_duration = Histogram::with_opts(
             HistogramOpts::new("scalelite_import_duration_seconds", "Time of one recording import pass")
                 .buckets(LATENCY_BUCKETS.to_vec()),
@@ -60,12 +66,22 @@ impl Default for Metrics {
             Box::new(latency.clone()),
             Box::new(poll_duration.clone()),
             Box::new(poll_failures.clone()),
+            Box::new(poll_unrecorded.clone()),
             Box::new(import_duration.clone()),
             Box::new(import_failures.clone()),
         ] {
             registry.register(collector).expect("metric registered once");
         }
-        Self { registry, requests, latency, poll_duration, poll_failures, import_duration, import_failures }
+        Self {
+            registry,
+            requests,
+            latency,
+            poll_duration,
+            poll_failures,
+            poll_unrecorded,
+            import_duration,
+            import_failures,
+        }
     }
 }
 
@@ -89,6 +105,10 @@ impl Metrics {
         self.poll_failures.with_label_values(&[server]).inc();
     }
 
+    pub fn poll_unrecorded(&self, server: &str) {
+        self.poll_unrecorded.with_label_values(&[server]).inc();
+    }
+
     /// The text exposition of every metric, with the servers' current figures.
     pub fn render(&self, servers: &[Server]) -> String {
         let pool = Registry::new();
@@ -103,6 +123,10 @@ impl Metrics {
         let meetings = gauge("scalelite_server_meetings", "Meetings the last poll counted");
         let users = gauge("scalelite_server_participants", "Participants the last poll counted");
         let videos = gauge("scalelite_server_videos", "Video streams the last poll counted");
+        let split = gauge(
+            "scalelite_server_split_meetings",
+            "Meetings the last poll found running here while placed on another server",
+        );
         for server in servers {
             let id = [server.id.as_str()];
             if let Some(value) = server.load {
@@ -114,6 +138,7 @@ impl Metrics {
             meetings.with_label_values(&id).set(server.stats.meetings as f64);
             users.with_label_values(&id).set(server.stats.users as f64);
             videos.with_label_values(&id).set(server.stats.videos as f64);
+            split.with_label_values(&id).set(server.split_meetings.len() as f64);
         }
         let mut families = self.registry.gather();
         families.extend(pool.gather());

@@ -5,6 +5,7 @@
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
+use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Tenant};
 
 use crate::Ctx;
@@ -36,7 +37,7 @@ pub(crate) async fn ensure_owns(ctx: &Ctx, tenant: Option<&Tenant>, id: &str) ->
     if tenant.is_none() {
         return Ok(());
     }
-    let meeting = ctx.store.meeting(id).await.map_err(store_failure)?;
+    let meeting = ctx.meetings.meeting(id, now_ms()).await.map_err(store_failure)?;
     if meeting.is_some_and(|m| owns(tenant, &m)) { Ok(()) } else { Err(ApiError::MeetingNotFound) }
 }
 

@@ -13,23 +13,61 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use scalelite_shared::config::Config;
-use scalelite_shared::store::{MeetingStore, RecordingStore, StoreError, TenantStore};
+use scalelite_shared::store::{
+    LeaseStore, MeetingBackend, MeetingStore, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
+};
 
-/// The stores the configuration names.
+/// The stores the configuration names, one handle per port.
+#[derive(Clone)]
 pub struct Stores {
+    pub servers: Arc<dyn ServerStore>,
     pub meetings: Arc<dyn MeetingStore>,
+    pub leases: Arc<dyn LeaseStore>,
+    pub tokens: Arc<dyn TokenStore>,
     pub recordings: Arc<dyn RecordingStore>,
     pub tenants: Arc<dyn TenantStore>,
 }
 
-/// The meeting and tenant stores, and the embedded store when they are it (recordings may share it).
-type MeetingSide = (Arc<dyn MeetingStore>, Arc<dyn TenantStore>, Option<Arc<sqlite::SqliteStore>>);
+impl Stores {
+    /// Every meeting-side port served by one backend.
+    pub fn new(
+        backend: Arc<dyn MeetingBackend>,
+        recordings: Arc<dyn RecordingStore>,
+        tenants: Arc<dyn TenantStore>,
+    ) -> Self {
+        Self {
+            servers: backend.clone(),
+            meetings: backend.clone(),
+            leases: backend.clone(),
+            tokens: backend,
+            recordings,
+            tenants,
+        }
+    }
+}
+
+/// The meeting backend and tenant store, and the embedded store when one of them is it.
+type MeetingSide = (Arc<dyn MeetingBackend>, Arc<dyn TenantStore>, Option<Arc<sqlite::SqliteStore>>);
+
+/// Refuses to pair a shared meeting store with a per-process embedded file, unless `SINGLE_REPLICA` says
+/// there is only this process: replicas would each keep their own `what`.
+fn per_process(config: &Config, what: &str) -> Result<(), StoreError> {
+    if config.single_replica {
+        return Ok(());
+    }
+    Err(StoreError::Backend(format!(
+        "{what} would be kept in the embedded file {} of each process while meetings are shared; \
+         configure a shared store for them, or set SINGLE_REPLICA=true if this process is the only replica",
+        config.sqlite_path.display()
+    )))
+}
 
 /// Opens the configured stores: meetings and tenants in Redis when `REDIS_URL` is set; else meetings in
-/// DynamoDB when `DYNAMODB_TABLE_PREFIX` is set (tenants then stay in the embedded file); else both in the
-/// embedded SQLite file. Recordings in PostgreSQL when `DATABASE_URL` is set, else in DynamoDB when
-/// `DYNAMODB_TABLE_PREFIX` is set, else in the embedded file (the same one as meetings when both are
-/// embedded). DynamoDB needs the `dynamodb` feature; without it, setting a `DYNAMODB_*` variable is an error.
+/// DynamoDB when `DYNAMODB_TABLE_PREFIX` is set (tenants then in the embedded file, with `SINGLE_REPLICA`
+/// only); else both in the embedded SQLite file. Recordings in PostgreSQL when `DATABASE_URL` is set, else in
+/// DynamoDB when `DYNAMODB_TABLE_PREFIX` is set, else in the embedded file (beside Redis meetings with
+/// `SINGLE_REPLICA` only). DynamoDB needs the `dynamodb` feature; without it, a `DYNAMODB_*` variable is an
+/// error.
 pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
     let (dynamo_meetings, dynamo_recordings) = dynamo_stores(config).await?;
     let embedded = || sqlite::SqliteStore::open(&config.sqlite_path);
@@ -39,6 +77,7 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
             (store.clone(), store, None)
         }
         (None, Some(store)) => {
+            per_process(config, "Tenants")?;
             let local = Arc::new(embedded().await?);
             (store, local.clone(), Some(local))
         }
@@ -51,12 +90,15 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
         (Some(url), _, _) => Arc::new(postgres::PostgresRecordings::open(url).await?),
         (None, Some(store), _) => store,
         (None, None, Some(store)) => store,
-        (None, None, None) => Arc::new(embedded().await?),
+        (None, None, None) => {
+            per_process(config, "The recordings index")?;
+            Arc::new(embedded().await?)
+        }
     };
-    Ok(Stores { meetings, recordings, tenants })
+    Ok(Stores::new(meetings, recordings, tenants))
 }
 
-type DynamoStores = (Option<Arc<dyn MeetingStore>>, Option<Arc<dyn RecordingStore>>);
+type DynamoStores = (Option<Arc<dyn MeetingBackend>>, Option<Arc<dyn RecordingStore>>);
 
 /// The DynamoDB stores the configuration asks for (none when Redis and PostgreSQL hold everything).
 #[cfg(feature = "dynamodb")]
@@ -73,7 +115,7 @@ async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
     let settings =
         dynamodb::DynamoSettings { table_prefix: prefix.clone(), endpoint: config.dynamodb_endpoint.clone() };
     let (meetings, recordings) = dynamodb::open(&settings).await?;
-    let meetings: Option<Arc<dyn MeetingStore>> = config.redis_url.is_none().then(|| Arc::new(meetings) as _);
+    let meetings: Option<Arc<dyn MeetingBackend>> = config.redis_url.is_none().then(|| Arc::new(meetings) as _);
     let recordings: Option<Arc<dyn RecordingStore>> = config.database_url.is_none().then(|| Arc::new(recordings) as _);
     Ok((meetings, recordings))
 }

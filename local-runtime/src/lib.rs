@@ -60,7 +60,7 @@ async fn register_fleet(ctx: &Ctx, fleet: &Fleet) -> anyhow::Result<()> {
         let id = format!("demo-{index}");
         let mut server = Server::new(&id, sim.url(), sim.secret());
         server.state = ServerState::Enabled;
-        match ctx.store.add_server(&server).await {
+        match ctx.servers.add_server(&server).await {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) => {
                 let update = ServerUpdate {
@@ -69,7 +69,7 @@ async fn register_fleet(ctx: &Ctx, fleet: &Fleet) -> anyhow::Result<()> {
                     state: Some(ServerState::Enabled),
                     ..ServerUpdate::default()
                 };
-                ctx.store.update_server(&id, &update).await?;
+                ctx.servers.update_server(&id, &update).await?;
             }
             Err(other) => return Err(other.into()),
         }

@@ -35,6 +35,10 @@ pub struct Config {
     /// Prefix of every Redis key (`REDIS_NAMESPACE`, upstream's production default `scalelite`).
     pub redis_namespace: String,
     pub database_url: Option<String>,
+    /// `SINGLE_REPLICA`: this process is the only one, so a shared meeting store may be paired with the
+    /// embedded file for what has no shared store configured (recordings without `DATABASE_URL`, tenants
+    /// beside DynamoDB meetings). Without it, such a pairing is refused at start.
+    pub single_replica: bool,
     /// `DYNAMODB_TABLE_PREFIX`: DynamoDB tables `<prefix>servers`, `<prefix>meetings`, ... (builds with the
     /// `dynamodb` feature): meetings there unless `REDIS_URL` is set, recordings unless `DATABASE_URL` is.
     pub dynamodb_table_prefix: Option<String>,
@@ -194,6 +198,7 @@ impl Config {
             redis_url: lookup("REDIS_URL").filter(|v| !v.is_empty()),
             redis_namespace: lookup("REDIS_NAMESPACE").filter(|v| !v.is_empty()).unwrap_or_else(|| "scalelite".into()),
             database_url: lookup("DATABASE_URL").filter(|v| !v.is_empty()),
+            single_replica: flag(lookup("SINGLE_REPLICA")),
             dynamodb_table_prefix: lookup("DYNAMODB_TABLE_PREFIX").filter(|v| !v.trim().is_empty()),
             dynamodb_endpoint: lookup("DYNAMODB_ENDPOINT")
                 .filter(|v| !v.trim().is_empty())

@@ -59,7 +59,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         Ok(server) => server,
         Err(message) => return Ok(error(StatusCode::BAD_REQUEST, message)),
     };
-    match ctx.store.add_server(&server).await {
+    match ctx.servers.add_server(&server).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &server_json(&server))),
         Err(StoreError::Conflict(_)) => {
             Ok(error(StatusCode::BAD_REQUEST, &format!("Server id={} already exists", server.id)))

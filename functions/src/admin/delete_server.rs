@@ -15,7 +15,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         Err(response) => return Ok(response),
     };
     let id = id_of(&input.body).unwrap_or_default();
-    Ok(if ctx.store.delete_server(&id).await.map_err(store_failure)? {
+    Ok(if ctx.servers.delete_server(&id).await.map_err(store_failure)? {
         reply(StatusCode::OK, &json!({ "success": format!("Server id={id} was destroyed") }))
     } else {
         server_not_found(&id)

@@ -14,7 +14,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         Err(response) => return Ok(response),
     };
     let id = input.query.get("id").unwrap_or_default();
-    Ok(match ctx.store.server(id).await.map_err(store_failure)? {
+    Ok(match ctx.servers.server(id).await.map_err(store_failure)? {
         Some(server) => reply(StatusCode::OK, &server_json(&server)),
         None => server_not_found(id),
     })

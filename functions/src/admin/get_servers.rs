@@ -13,7 +13,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if let Err(response) = input(ctx, &req, "getServers")? {
         return Ok(response);
     }
-    let servers = ctx.store.servers().await.map_err(store_failure)?;
+    let servers = ctx.servers.servers().await.map_err(store_failure)?;
     if servers.is_empty() {
         return Ok(error(StatusCode::NOT_FOUND, "No servers are configured"));
     }

@@ -2,6 +2,7 @@
 
 use http::StatusCode;
 use scalelite_shared::api::ApiRequest;
+use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{ServerState, ServerUpdate};
 use scalelite_shared::store::StoreError;
 use serde_json::{Value, json};
@@ -15,19 +16,19 @@ use crate::registry::Outcome;
 /// Forgets every meeting of a server and ends it on BBB, then disables the server unless `keep_state`.
 /// `None` when there is no such server; otherwise whether every `end` call succeeded.
 pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool) -> Result<Option<bool>, StoreError> {
-    let Some(server) = ctx.store.server(id).await? else {
+    let Some(server) = ctx.servers.server(id).await? else {
         return Ok(None);
     };
     let mut meetings = Vec::new();
-    for meeting in ctx.store.meetings_on(id).await? {
-        if let Some(meeting) = ctx.store.delete_meeting(&meeting.id).await? {
+    for meeting in ctx.meetings.meetings_on(id, now_ms()).await? {
+        if let Some(meeting) = ctx.meetings.delete_meeting(&meeting.id, &ctx.config.load, now_ms()).await? {
             meetings.push(meeting);
         }
     }
     let all_ended = end_meetings(ctx, &server, &meetings).await;
     if !keep_state {
         let update = ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() };
-        ctx.store.update_server(id, &update).await?;
+        ctx.servers.update_server(id, &update).await?;
     }
     Ok(Some(all_ended))
 }

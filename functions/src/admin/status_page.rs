@@ -51,7 +51,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if !allowed(ctx, &req) {
         return Ok(html(StatusCode::UNAUTHORIZED, UNAUTHORIZED.to_owned()));
     }
-    let mut servers = ctx.store.servers().await.map_err(store_failure)?;
+    let mut servers = ctx.servers.servers().await.map_err(store_failure)?;
     servers.sort_by(|a, b| a.host().cmp(b.host()).then_with(|| a.id.cmp(&b.id)));
     Ok(html(StatusCode::OK, render(&servers)))
 }

@@ -65,9 +65,15 @@ fn row(out: &mut String, server: &Server, width: f64) {
     let (status, class) = if server.online { ("online", "") } else { ("offline", " class=\"down\"") };
     let load = server.load.map_or_else(|| "unavailable".to_owned(), |l| format!("{l:.1}"));
     let stats = &server.stats;
+    let split = if server.split_meetings.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<String> = server.split_meetings.iter().map(|id| escape(id)).collect();
+        format!("<div class=\"split\">split: {}</div>", ids.join(", "))
+    };
     let _ = write!(
         out,
-        "<tr{class}><td><div class=\"id\">{id}</div><div class=\"host\">{host}</div></td>\
+        "<tr{class}><td><div class=\"id\">{id}</div><div class=\"host\">{host}</div>{split}</td>\
          <td>{state}</td><td class=\"{status}\"><span class=\"dot\"></span>{status}</td>\
          <td class=\"num\">{meetings}</td><td class=\"num\">{users}</td><td class=\"num\">{largest}</td>\
          <td class=\"num\">{videos}</td>\

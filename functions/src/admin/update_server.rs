@@ -49,7 +49,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if let Some(tag) = fields.get("tag").and_then(Value::as_str) {
         update.tag = Some((!tag.is_empty()).then(|| tag.to_owned()));
     }
-    Ok(match ctx.store.update_server(&id, &update).await.map_err(store_failure)? {
+    Ok(match ctx.servers.update_server(&id, &update).await.map_err(store_failure)? {
         Some(server) => reply(StatusCode::OK, &server_json(&server)),
         None => server_not_found(&id),
     })

@@ -24,7 +24,7 @@ struct Expiry {
 
 async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
     let token = bearer(&req.headers).ok_or("no bearer token")?;
-    let servers = ctx.store.servers().await.map_err(|e| format!("cannot read the servers: {e}"))?;
+    let servers = ctx.servers.servers().await.map_err(|e| format!("cannot read the servers: {e}"))?;
     if !tokens::signed_by_any(token, servers.iter().map(|s| s.secret.as_str())) {
         return Err("the token is not signed by any server".into());
     }

@@ -8,7 +8,7 @@ use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server, ServerState, Tenant};
-use scalelite_shared::store::{PlaceError, Placed, Placement};
+use scalelite_shared::store::{PlaceError, Placed, Placement, Refusal};
 use scalelite_shared::voice_bridge;
 
 use super::{forwarded, pass_on, store_failure, target};
@@ -41,15 +41,18 @@ fn placement(ctx: &Ctx, params: &Params, id: &str, tenant: Option<&Tenant>, laye
         load: config.load,
         ttl_ms: i64::try_from(config.meeting_ttl.as_millis()).unwrap_or(i64::MAX),
         now_ms: now_ms(),
+        stopped_on: None,
     }
 }
 
 fn place_error(error: PlaceError) -> ApiError {
     match error {
-        PlaceError::NoServer => ApiError::internal("Could not find any available servers."),
-        PlaceError::TagUnavailable(tags) => ApiError::ServerTagUnavailable(tags),
-        PlaceError::VoiceBridgeExhausted => ApiError::internal("Could not allocate a voice bridge for the meeting."),
-        PlaceError::OtherTenant => ApiError::internal("The meeting belongs to another tenant."),
+        PlaceError::Refused(Refusal::NoServer) => ApiError::internal("Could not find any available servers."),
+        PlaceError::Refused(Refusal::TagUnavailable(tags)) => ApiError::ServerTagUnavailable(tags),
+        PlaceError::Refused(Refusal::VoiceBridgeExhausted) => {
+            ApiError::internal("Could not allocate a voice bridge for the meeting.")
+        }
+        PlaceError::Refused(Refusal::OtherTenant) => ApiError::internal("The meeting belongs to another tenant."),
         PlaceError::Store(error) => store_failure(error),
     }
 }
@@ -67,13 +70,14 @@ async fn still_running(ctx: &Ctx, server: &Server, id: &str) -> bool {
 
 /// Finds or places the meeting; `true` when it was placed by this call.
 async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bool), ApiError> {
-    match ctx.store.place_meeting(placement).await.map_err(place_error)? {
+    match ctx.meetings.place_meeting(placement).await.map_err(place_error)? {
         Placed::Existing { meeting, server } if server.state == ServerState::Cordoned => {
             if still_running(ctx, &server, &meeting.id).await {
                 return Ok((meeting, server, false));
             }
-            ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)?;
-            match ctx.store.place_meeting(placement).await.map_err(place_error)? {
+            // One atomic replace: the placement on the cordoned server gives way to a new one.
+            let moved = Placement { stopped_on: Some(server.id.clone()), ..placement.clone() };
+            match ctx.meetings.place_meeting(&moved).await.map_err(place_error)? {
                 Placed::Existing { meeting, server } => Ok((meeting, server, false)),
                 Placed::New { meeting, server, .. } => Ok((meeting, server, true)),
             }
@@ -154,9 +158,12 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let (meeting, server, placed_now) = locate(ctx, &placement(ctx, &params, id, tenant.as_ref(), &layers)).await?;
     let extras = Extras { tenant: tenant.as_ref(), layers: &layers, placed_now };
     let outcome = create_on(ctx, req, &params, (&meeting, &server), &extras).await;
-    if outcome.is_err() && placed_now {
+    if outcome.is_ok() {
+        // BBB knows the meeting now: from here on a poll that misses it may end it.
+        ctx.meetings.confirm_meeting(&meeting, now_ms()).await.map_err(store_failure)?;
+    } else if placed_now {
         // A meeting that never started is not left pinned to the server that refused it.
-        ctx.store.delete_meeting(&meeting.id).await.map_err(store_failure)?;
+        ctx.meetings.delete_meeting(&meeting.id, &ctx.config.load, now_ms()).await.map_err(store_failure)?;
     }
     outcome
 }

@@ -3,6 +3,7 @@
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
+use scalelite_shared::clock::now_ms;
 
 use super::{pass_on, store_failure, target};
 use crate::Ctx;
@@ -23,8 +24,13 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let Caller { params, tenant } = authorize_api(ctx, &req, "end", Accepts::Form).await?;
     let id = meeting_id(&params)?;
     ensure_owns(ctx, tenant.as_ref(), id).await?;
-    let meeting = ctx.store.delete_meeting(id).await.map_err(store_failure)?.ok_or(ApiError::MeetingNotFound)?;
-    let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
+    let meeting = ctx
+        .meetings
+        .delete_meeting(id, &ctx.config.load, now_ms())
+        .await
+        .map_err(store_failure)?
+        .ok_or(ApiError::MeetingNotFound)?;
+    let server = ctx.servers.server(&meeting.server_id).await.map_err(store_failure)?;
     let Some(server) = server else {
         return Err(ApiError::internal("Unable to access meeting on server."));
     };

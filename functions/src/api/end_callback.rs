@@ -5,6 +5,7 @@
 use http::StatusCode;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::params::Params;
+use scalelite_shared::clock::now_ms;
 
 use crate::Ctx;
 use crate::callbacks::end_token::end_token_valid;
@@ -37,7 +38,7 @@ fn front_end_query(params: &Params) -> String {
 }
 
 async fn ended(ctx: &Ctx, params: &Params, meeting_id: &str) {
-    match ctx.store.delete_meeting(meeting_id).await {
+    match ctx.meetings.delete_meeting(meeting_id, &ctx.config.load, now_ms()).await {
         Ok(Some(_)) => tracing::info!(meeting = meeting_id, "meeting ended, by its server's callback"),
         Ok(None) => {
             tracing::info!(meeting = meeting_id, "end callback for an unknown meeting");

@@ -1,4 +1,7 @@
-//! `getMeetings`: every live server asked at once; a server that fails is logged and left out.
+//! `getMeetings`: every live server asked at once; a server that fails is logged and left out, and a meeting
+//! running on two servers is listed once.
+
+use std::collections::HashSet;
 
 use futures::future::join_all;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
@@ -21,8 +24,9 @@ fn no_meetings() -> ApiResponse {
     ApiResponse::xml(response.finish())
 }
 
-/// The `<meeting>` elements of one server that belong to `tenant_id` (with `None`, those of no tenant).
-async fn meetings_of(ctx: &Ctx, server: &Server, tenant_id: Option<&str>) -> Vec<u8> {
+/// The `<meeting>` elements of one server that belong to `tenant_id` (with `None`, those of no tenant), by
+/// meetingID; a meeting split onto this server while placed on another is left to its placed copy.
+async fn meetings_of(ctx: &Ctx, server: &Server, tenant_id: Option<&str>) -> Vec<(String, Vec<u8>)> {
     let reply = match ctx.bbb.get(target(server), "getMeetings", &Params::default()).await {
         Ok(reply) if reply.status.is_success() => reply,
         Ok(reply) => {
@@ -38,11 +42,11 @@ async fn meetings_of(ctx: &Ctx, server: &Server, tenant_id: Option<&str>) -> Vec
         tracing::warn!(server = %server.id, "unreadable getMeetings answer; left out");
         return Vec::new();
     };
-    let mut xml = Vec::new();
-    for entry in entries.iter().filter(|e| e.tenant_id.as_deref() == tenant_id) {
-        xml.extend_from_slice(&reply.body[entry.span.clone()]);
-    }
-    xml
+    entries
+        .into_iter()
+        .filter(|e| e.tenant_id.as_deref() == tenant_id && !server.split_meetings.contains(&e.meeting_id))
+        .map(|e| (e.meeting_id, reply.body[e.span].to_vec()))
+        .collect()
 }
 
 pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
@@ -51,16 +55,20 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     }
     let Caller { tenant, .. } = authorize_api(ctx, &req, "getMeetings", Accepts::Form).await?;
     let tenant_id = tenant.as_ref().map(|t| t.id.as_str());
-    let servers = ctx.store.servers().await.map_err(store_failure)?;
+    let servers = ctx.servers.servers().await.map_err(store_failure)?;
     let live = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled);
     let parts = join_all(live.map(|server| meetings_of(ctx, server, tenant_id))).await;
     if parts.iter().all(Vec::is_empty) {
         return Ok(no_meetings());
     }
+    let mut listed = HashSet::new();
     let mut response = XmlResponse::success();
     response.start("meetings");
-    for part in &parts {
-        response.raw(part);
+    // A meeting that runs on two servers is listed once.
+    for (id, xml) in parts.iter().flatten() {
+        if listed.insert(id) {
+            response.raw(xml);
+        }
     }
     response.end("meetings");
     Ok(ApiResponse::xml(response.finish()))

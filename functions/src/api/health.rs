@@ -11,7 +11,7 @@ use crate::registry::Outcome;
 
 /// Both stores answer.
 async fn stores_answer(ctx: &Ctx) -> Result<(), StoreError> {
-    ctx.store.ping().await?;
+    ctx.servers.ping().await?;
     ctx.recordings.ping().await
 }
 

@@ -2,6 +2,7 @@
 
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::clock::now_ms;
 use scalelite_shared::store::JoinTarget;
 
 use super::{forwarded, store_failure, target};
@@ -14,7 +15,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let Caller { params, tenant } = authorize_api(ctx, &req, "join", Accepts::Form).await?;
     let id = meeting_id(&params)?;
     ensure_owns(ctx, tenant.as_ref(), id).await?;
-    let server = match ctx.store.join_meeting(id).await.map_err(store_failure)? {
+    let server = match ctx.meetings.join_meeting(id, now_ms()).await.map_err(store_failure)? {
         JoinTarget::Server(server) => server,
         JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound),
         JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable),

@@ -8,7 +8,7 @@ use crate::Ctx;
 use crate::registry::Outcome;
 
 pub async fn run(ctx: &Ctx, _req: ApiRequest) -> Outcome {
-    let servers = ctx.store.servers().await.map_err(store_failure)?;
+    let servers = ctx.servers.servers().await.map_err(store_failure)?;
     let mut response = ApiResponse::text(StatusCode::OK, ctx.metrics.render(&servers));
     response.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     Ok(response)

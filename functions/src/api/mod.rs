@@ -25,6 +25,7 @@ use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::client::{CallError, Reply, Target};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
+use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server, Tenant};
 
 use crate::Ctx;
@@ -56,10 +57,12 @@ pub(crate) async fn meeting_with_server(
     tenant: Option<&Tenant>,
     meeting_id: &str,
 ) -> Result<Option<(Meeting, Server)>, ApiError> {
-    let Some(meeting) = ctx.store.meeting(meeting_id).await.map_err(store_failure)?.filter(|m| owns(tenant, m)) else {
+    let Some(meeting) =
+        ctx.meetings.meeting(meeting_id, now_ms()).await.map_err(store_failure)?.filter(|m| owns(tenant, m))
+    else {
         return Ok(None);
     };
-    let server = ctx.store.server(&meeting.server_id).await.map_err(store_failure)?;
+    let server = ctx.servers.server(&meeting.server_id).await.map_err(store_failure)?;
     Ok(server.map(|server| (meeting, server)))
 }
 

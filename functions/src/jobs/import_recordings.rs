@@ -3,6 +3,7 @@
 //! until it changes; a store outage leaves the work for the next pass. Each recording imported is announced
 //! once per pass to the recording-ready URL its meeting gave.
 
+use scalelite_shared::clock::now_ms;
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -294,7 +295,7 @@ async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportRepor
 
 /// One import pass; `None` when another replica holds the import lease.
 pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Option<ImportReport>, StoreError> {
-    if !ctx.store.acquire_lease(LEASE, &ctx.instance, LEASE_MS).await? {
+    if !ctx.leases.acquire_lease(LEASE, &ctx.instance, LEASE_MS, now_ms()).await? {
         tracing::info!("another replica is importing; this pass is skipped");
         return Ok(None);
     }
@@ -310,7 +311,7 @@ pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Opt
     }
     let result = result.map(|(report, _)| report);
     ctx.metrics.observe_import(started.elapsed().as_secs_f64(), result.as_ref().map_or(1, |r| r.failed));
-    ctx.store.release_lease(LEASE, &ctx.instance).await?;
+    ctx.leases.release_lease(LEASE, &ctx.instance).await?;
     result.map(Some)
 }
 

@@ -3,7 +3,8 @@
 use futures::future::join_all;
 use http::StatusCode;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
-use scalelite_shared::bbb::meetings_xml::parse_meetings;
+use scalelite_shared::bbb::client::Target;
+use scalelite_shared::bbb::meetings_xml::{bbb_version as bbb_version_of, parse_meetings};
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::Server;
@@ -20,21 +21,36 @@ use crate::request::{Accepts, authorize};
 const LEASE: &str = "poll";
 
 /// What one pass did to one server.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ServerPoll {
     pub id: String,
+    /// False when the store could not record the result: nothing about this server changed.
+    pub recorded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub online: bool,
     pub load: Option<f64>,
     pub ended: usize,
     pub released: usize,
+    pub adopted: usize,
+    /// Meetings running here while placed on another server.
+    pub split: Vec<String>,
     pub drained: bool,
 }
 
-async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
+/// The BBB version the server's API root reveals, if any.
+async fn bbb_version(ctx: &Ctx, target: Target<'_>) -> Option<String> {
+    let reply = ctx.bbb.get(target, "", &Params::default()).await.ok()?;
+    bbb_version_of(&reply.body)
+}
+
+async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
     let started_at_ms = now_ms();
     // Polls use the full timeouts even for offline servers, so a slow server can come back.
-    let target = scalelite_shared::bbb::client::Target { url: &server.url, secret: &server.secret, online: true };
-    let meetings = match ctx.bbb.get(target, "getMeetings", &Params::default()).await {
+    let target = Target { url: &server.url, secret: &server.secret, online: true };
+    let no_params = Params::default();
+    let (answer, version) = futures::join!(ctx.bbb.get(target, "getMeetings", &no_params), bbb_version(ctx, target));
+    let meetings = match answer {
         Ok(reply) if reply.status.is_success() => parse_meetings(&reply.body),
         Ok(reply) => {
             tracing::warn!(server = %server.id, key = %reply.status.message_key, "poll: BBB answered FAILED");
@@ -48,23 +64,35 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
     if meetings.is_none() {
         ctx.metrics.poll_failed(&server.id);
     }
+    let config = &ctx.config;
+    let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let report = PollReport {
         started_at_ms,
+        now_ms: now_ms(),
         meetings,
-        health: ctx.config.health,
-        load: ctx.config.load,
-        ttl_ms: i64::try_from(ctx.config.meeting_ttl.as_millis()).unwrap_or(i64::MAX),
+        bbb_version: version,
+        health: config.health,
+        load: config.load,
+        ttl_ms: millis(config.meeting_ttl),
+        grace_ms: millis(config.connect_timeout + config.response_timeout),
     };
-    let outcome: PollOutcome = match ctx.store.record_poll(&server.id, &report).await {
+    let outcome: PollOutcome = match ctx.meetings.record_poll(&server.id, &report).await {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(server = %server.id, %error, "poll: could not record the result");
-            return None;
+            ctx.metrics.poll_unrecorded(&server.id);
+            return ServerPoll { id: server.id.clone(), error: Some(error.to_string()), ..ServerPoll::default() };
         }
     };
     if !outcome.released.is_empty() {
         tracing::warn!(server = %server.id, meetings = outcome.released.len(), "server went offline; its meetings were released");
         end_meetings(ctx, &Server { online: false, ..server.clone() }, &outcome.released).await;
+    }
+    if !outcome.adopted.is_empty() {
+        tracing::info!(server = %server.id, meetings = ?outcome.adopted, "running meetings nobody placed were adopted");
+    }
+    if !outcome.split.is_empty() {
+        tracing::warn!(server = %server.id, meetings = ?outcome.split, "meetings run here and on another server");
     }
     if outcome.drained {
         tracing::info!(server = %server.id, "cordoned server has no load left; disabled");
@@ -75,14 +103,18 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
         load = outcome.load.map_or_else(|| "unavailable".to_owned(), |l| l.to_string()),
         "polled"
     );
-    Some(ServerPoll {
+    ServerPoll {
         id: server.id.clone(),
+        recorded: true,
+        error: None,
         online: outcome.online,
         load: outcome.load,
         ended: outcome.ended.len(),
         released: outcome.released.len(),
+        adopted: outcome.adopted.len(),
+        split: outcome.split,
         drained: outcome.drained,
-    })
+    }
 }
 
 /// One pass over every server, all polled in parallel.
@@ -91,21 +123,22 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> Option<ServerPoll> {
 pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
     let config = &ctx.config;
     let lease_ms = 2 * (config.connect_timeout + config.response_timeout).as_millis() + 30_000;
-    if !ctx.store.acquire_lease(LEASE, &ctx.instance, i64::try_from(lease_ms).unwrap_or(i64::MAX)).await? {
+    let lease_ms = i64::try_from(lease_ms).unwrap_or(i64::MAX);
+    if !ctx.leases.acquire_lease(LEASE, &ctx.instance, lease_ms, now_ms()).await? {
         tracing::info!("another replica is polling; this pass is skipped");
         return Ok(None);
     }
     let started = std::time::Instant::now();
-    let polls = match ctx.store.servers().await {
+    let polls = match ctx.servers.servers().await {
         Ok(servers) => join_all(servers.iter().map(|server| poll_server(ctx, server))).await,
         Err(error) => {
-            ctx.store.release_lease(LEASE, &ctx.instance).await?;
+            ctx.leases.release_lease(LEASE, &ctx.instance).await?;
             return Err(error);
         }
     };
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
-    ctx.store.release_lease(LEASE, &ctx.instance).await?;
-    Ok(Some(polls.into_iter().flatten().collect()))
+    ctx.leases.release_lease(LEASE, &ctx.instance).await?;
+    Ok(Some(polls))
 }
 
 /// `POST /scalelite/jobs/poll`: runs one pass, answers what it did (admin checksum, call name `poll`).

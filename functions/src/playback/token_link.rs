@@ -4,6 +4,7 @@
 use http::{HeaderValue, StatusCode, header};
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::params::Params;
+use scalelite_shared::clock::now_ms;
 use serde::Deserialize;
 
 use super::access::{not_found, published, set_cookie};
@@ -25,7 +26,7 @@ fn is_token(token: &str) -> bool {
 async fn token_opens(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: &str) -> bool {
     let params = Params::parse(req.raw_query.as_bytes());
     let Some(token) = params.get("token").filter(|t| is_token(t)) else { return false };
-    match ctx.store.take_token(token).await {
+    match ctx.tokens.take_token(token, now_ms()).await {
         Ok(Some(value)) => serde_json::from_str::<TokenFor>(&value)
             .is_ok_and(|minted| minted.record_id == record_id && minted.format == format),
         Ok(None) => false,

@@ -32,7 +32,7 @@ fn unauthorized(message: &str) -> ApiResponse {
 pub(crate) async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<UploadClaims, ApiResponse> {
     let token = bearer(headers).ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
     let server_id = claimed_server(token).map_err(|e| unauthorized(&e.to_string()))?;
-    let server = match ctx.store.server(&server_id).await {
+    let server = match ctx.servers.server(&server_id).await {
         Ok(Some(server)) => server,
         Ok(None) => return Err(unauthorized("the upload token is invalid")),
         Err(store) => {

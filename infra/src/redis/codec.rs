@@ -52,12 +52,15 @@ pub(crate) fn server(id: &str, parts: ServerParts) -> Server {
         bbb_version: hash.get("bbb_version").filter(|v| !v.is_empty()).cloned(),
         healthy_counter: u32::try_from(count(&parts.health, "healthy_counter")).unwrap_or(u32::MAX),
         unhealthy_counter: u32::try_from(count(&parts.health, "unhealthy_counter")).unwrap_or(u32::MAX),
+        split_meetings: Vec::new(),
     }
 }
 
 /// A meeting from its hash and remaining time to live (`PTTL`: -1 when it has none); `None` when gone.
 pub(crate) fn meeting(id: &str, hash: &HashMap<String, String>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
     let server_id = hash.get("server_id")?.clone();
+    let number = |field: &str| hash.get(field).and_then(|v| v.parse::<i64>().ok());
+    let created_at_ms = number("created_at_ms").unwrap_or(0);
     Some(Meeting {
         id: id.to_owned(),
         server_id,
@@ -65,8 +68,10 @@ pub(crate) fn meeting(id: &str, hash: &HashMap<String, String>, pttl_ms: i64, no
         voice_bridge: hash.get("voice_bridge").cloned().unwrap_or_default(),
         tenant_id: hash.get("tenant_id").cloned().unwrap_or_default(),
         reserved_load: hash.get("reserved_load").and_then(|v| v.parse().ok()).unwrap_or(0.0),
-        created_at_ms: hash.get("created_at_ms").and_then(|v| v.parse().ok()).unwrap_or(0),
+        created_at_ms,
         expires_at_ms: if pttl_ms >= 0 { now_ms.saturating_add(pttl_ms) } else { i64::MAX },
+        create_sent_at_ms: number("create_sent_at_ms").unwrap_or(created_at_ms),
+        confirmed_at_ms: number("confirmed_at_ms"),
     })
 }
 

@@ -40,6 +40,22 @@ impl Keys {
         self.key("meetings")
     }
 
+    /// Voice bridge number -> meetingID, as upstream keeps it.
+    pub fn voice_bridges(&self) -> String {
+        self.key("voice_bridges")
+    }
+
+    /// scalelite-rs's own change counter of a server: every placement, removal, poll and setting change on it
+    /// moves it on (joins do not), so a plan commits only if its server is as it was read.
+    pub fn server_version(&self, id: &str) -> String {
+        self.key(&format!("server_version:{id}"))
+    }
+
+    /// scalelite-rs's own list (JSON) of meetings a server runs while they are placed on another.
+    pub fn split_meetings(&self, id: &str) -> String {
+        self.key(&format!("split_meetings:{id}"))
+    }
+
     pub fn meeting(&self, id: &str) -> String {
         self.key(&format!("meeting:{id}"))
     }

@@ -1,35 +1,47 @@
 //! The Redis store: servers and meetings in upstream Scalelite's key layout, so an existing deployment's
-//! Redis keeps working. Multi-key changes are Lua scripts: a placement picks the least loaded of the servers
-//! the tag rules allow and reserves its load in one script; a poll computed in Rust is applied only if the
-//! server's health and placed meetings are unchanged (and recomputed otherwise). Scripts touch keys they
-//! compute, so Redis Cluster is not supported: use a standalone server or Sentinel.
+//! Redis keeps working. Each change is planned in Rust by `balance` from a snapshot and committed by one
+//! Lua script (a shared prelude plus the commit) that first checks the snapshot still holds: the server's
+//! change counter (`server_version:<id>`, moved on by every change but joins) and the meeting's placement.
+//! A lost race is read and planned again. Scripts touch keys named in their plan, so Redis Cluster is not
+//! supported: use a standalone server or Sentinel.
 
 mod codec;
 mod keys;
+mod payload;
+mod snapshot;
 mod tenants;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use futures::future::try_join_all;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
-use scalelite_shared::balance::choice::{Candidate, NoChoice, eligible};
-use scalelite_shared::balance::health::{Health, Verdict, step};
-use scalelite_shared::balance::load::{polled_load, stats};
-use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{Meeting, Server, ServerState, ServerUpdate};
+use scalelite_shared::balance::load::LoadRules;
+use scalelite_shared::balance::placement::{PlacementSnapshot, plan as plan_placement};
+use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll};
+use scalelite_shared::model::{Meeting, Server, ServerUpdate};
 use scalelite_shared::store::{
-    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
+    JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, ServerStore,
+    StoreError, StoreResult, TokenStore,
 };
+use serde_json::{Value, json};
 
-use codec::ServerParts;
 use keys::Keys;
+use snapshot::Versioned;
 
-static SAVE_SERVER: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/save_server.lua")));
-static DESTROY_MEETING: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/destroy_meeting.lua")));
-static RESERVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/reserve.lua")));
+/// A commit script: the shared prelude, then the commit itself.
+macro_rules! commit_script {
+    ($file:literal) => {
+        LazyLock::new(|| Script::new(concat!(include_str!("lua/prelude.lua"), "\n", include_str!($file))))
+    };
+}
+
+static PLACE: LazyLock<Script> = commit_script!("lua/place.lua");
+static FORGET: LazyLock<Script> = commit_script!("lua/forget.lua");
+static CONFIRM: LazyLock<Script> = commit_script!("lua/confirm.lua");
+static POLL: LazyLock<Script> = commit_script!("lua/poll.lua");
+static SAVE_SERVER: LazyLock<Script> = commit_script!("lua/save_server.lua");
 static ACQUIRE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         "local holder = redis.call('GET', KEYS[1]) \
@@ -40,13 +52,16 @@ static ACQUIRE_LEASE: LazyLock<Script> = LazyLock::new(|| {
 static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1")
 });
-static RECORD_POLL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/record_poll.lua")));
 
-/// How often a placement or a poll is recomputed when a concurrent change got in first.
+/// How often a plan is read and computed again after a concurrent change got in first.
 const ATTEMPTS: usize = 64;
 
 fn backend(error: redis::RedisError) -> StoreError {
     StoreError::Backend(error.to_string())
+}
+
+fn lost(what: &str) -> StoreError {
+    StoreError::Backend(format!("{what} kept racing with other changes"))
 }
 
 /// The Redis-backed store; cheap to clone (one multiplexed, self-reconnecting connection).
@@ -68,128 +83,214 @@ impl RedisStore {
         self.conn.clone()
     }
 
-    async fn read_meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        let (hash, pttl): (HashMap<String, String>, i64) = redis::pipe()
-            .hgetall(self.keys.meeting(id))
-            .pttl(self.keys.meeting(id))
-            .query_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
-        Ok(codec::meeting(id, &hash, pttl, now_ms()))
+    async fn commit(&self, script: &Script, plan: &Value) -> StoreResult<String> {
+        script.arg(plan.to_string()).invoke_async(&mut self.conn()).await.map_err(backend)
     }
 
-    /// The meetings scalelite-rs placed on a server (its own index).
-    async fn indexed_meetings(&self, server_id: &str) -> StoreResult<Vec<Meeting>> {
-        let ids: Vec<String> = self.conn().smembers(self.keys.server_meetings(server_id)).await.map_err(backend)?;
-        let meetings = try_join_all(ids.iter().map(|id| self.read_meeting(id))).await?;
-        Ok(meetings.into_iter().flatten().filter(|m| m.server_id == server_id).collect())
+    async fn versioned(&self, id: &str) -> StoreResult<Option<Versioned>> {
+        snapshot::server(&mut self.conn(), &self.keys, id).await
     }
 
-    async fn save_server(&self, server: &Server, must: &str) -> StoreResult<bool> {
-        let saved: i64 = SAVE_SERVER
-            .arg(&self.keys.ns)
-            .arg(&server.id)
-            .arg(must)
-            .arg(&server.url)
-            .arg(&server.secret)
-            .arg(server.tag.as_deref().unwrap_or(""))
-            .arg(server.state.as_str())
-            .arg(server.load_multiplier_text())
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
-        Ok(saved == 1)
+    async fn read_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        Ok(snapshot::meetings(&mut self.conn(), &self.keys, &[id], now_ms).await?.pop().flatten())
     }
 
-    /// The servers that may take new meetings: in `server_load` and online.
-    async fn candidates(&self) -> StoreResult<Vec<Candidate>> {
-        let scored: Vec<(String, f64)> = redis::cmd("ZRANGE")
-            .arg(self.keys.server_load())
-            .arg(0)
-            .arg(-1)
-            .arg("WITHSCORES")
-            .query_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
-        let fields = try_join_all(scored.iter().map(|(id, _)| async move {
-            let fields: (Option<String>, Option<String>) = redis::cmd("HMGET")
-                .arg(self.keys.server(id))
-                .arg("tag")
-                .arg("online")
-                .query_async(&mut self.conn())
-                .await
-                .map_err(backend)?;
-            Ok::<_, StoreError>(fields)
-        }))
-        .await?;
-        Ok(scored
-            .into_iter()
-            .zip(fields)
-            .filter(|(_, (_, online))| online.as_deref() == Some("true"))
-            .map(|((id, load), (tag, _))| Candidate { id, tag: tag.filter(|t| !t.is_empty()), load })
-            .collect())
+    /// The placement snapshot, with the change counter of the server each outcome depends on.
+    async fn placement_snapshot(
+        &self,
+        placement: &Placement,
+    ) -> StoreResult<(PlacementSnapshot, Option<(Meeting, Option<Versioned>)>, Vec<Versioned>)> {
+        let now = placement.now_ms;
+        let current = match self.read_meeting(&placement.meeting_id, now).await? {
+            Some(meeting) => {
+                let server = self.versioned(&meeting.server_id).await?;
+                Some((meeting, server))
+            }
+            None => None,
+        };
+        let ids: Vec<String> = self.conn().zrange(self.keys.server_load(), 0, -1).await.map_err(backend)?;
+        let candidates = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
+        let numbers: Vec<&str> = placement.voice_bridges.iter().map(String::as_str).collect();
+        let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &placement.meeting_id).await?;
+        let snapshot = PlacementSnapshot {
+            current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|v| v.server.clone()))),
+            servers: candidates.iter().map(|v| v.server.clone()).collect(),
+            held_bridges: held,
+        };
+        Ok((snapshot, current, candidates))
     }
 
-    async fn destroy(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        let fields: Vec<String> =
-            DESTROY_MEETING.arg(&self.keys.ns).arg(id).invoke_async(&mut self.conn()).await.map_err(backend)?;
-        let hash: HashMap<String, String> =
-            fields.chunks_exact(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
-        Ok(codec::meeting(id, &hash, -1, now_ms()))
+    /// One placement attempt; `None` when a concurrent change got in first.
+    async fn try_place(&self, placement: &Placement) -> Result<Option<Placed>, PlaceError> {
+        let (snapshot, current, candidates) = self.placement_snapshot(placement).await?;
+        let placed = plan_placement(placement, &snapshot)?;
+        let version_of = |id: &str| {
+            let from_current = current.as_ref().and_then(|(_, s)| s.as_ref()).filter(|v| v.server.id == id);
+            from_current.or_else(|| candidates.iter().find(|v| v.server.id == id)).map(|v| v.version.clone())
+        };
+        let mut plan = json!({
+            "servers": self.keys.servers(),
+            "server_load": self.keys.server_load(),
+            "cordoned_load": self.keys.cordoned_server_load(),
+            "meeting_prefix": self.keys.meeting(""),
+        });
+        if let Some((meeting, _)) = &current {
+            plan["current"] =
+                json!({ "server_id": meeting.server_id, "created_at_ms": meeting.created_at_ms.to_string() });
+        }
+        let placed = match placed {
+            Placed::Existing { mut meeting, server } => {
+                meeting.create_sent_at_ms = placement.now_ms;
+                meeting.confirmed_at_ms = None;
+                plan["mode"] = json!("existing");
+                plan["meeting"] = payload::meeting(&self.keys, &meeting);
+                plan["version_key"] = json!(self.keys.server_version(&server.id));
+                plan["version"] = json!(version_of(&server.id).unwrap_or_default());
+                Placed::Existing { meeting, server }
+            }
+            Placed::New { meeting, server, replaced } => {
+                plan["mode"] = json!("new");
+                plan["meeting"] = payload::meeting(&self.keys, &meeting);
+                plan["version_key"] = json!(self.keys.server_version(&server.id));
+                plan["version"] = json!(version_of(&server.id).unwrap_or_default());
+                if let Some(old) = &replaced {
+                    let old_load = current.as_ref().and_then(|(_, s)| s.as_ref()).and_then(|v| v.server.load);
+                    let mut old_plan = payload::meeting(&self.keys, old);
+                    old_plan["returned"] =
+                        json!(placement.load.returned(old, old_load.unwrap_or(0.0), placement.now_ms).to_string());
+                    old_plan["version_key"] = json!(self.keys.server_version(&old.server_id));
+                    plan["replaced"] = old_plan;
+                }
+                Placed::New { meeting, server, replaced }
+            }
+        };
+        Ok((self.commit(&PLACE, &plan).await? == "ok").then_some(placed))
+    }
+
+    /// One poll attempt; `None` when a concurrent change got in first.
+    async fn try_record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<Option<PollOutcome>> {
+        let now = report.now_ms;
+        let Some(Versioned { server, version }) = self.versioned(server_id).await? else {
+            return Ok(Some(PollOutcome::default()));
+        };
+        let indexed: Vec<String> = self.conn().smembers(self.keys.server_meetings(server_id)).await.map_err(backend)?;
+        let index_ids: Vec<&str> = indexed.iter().map(String::as_str).collect();
+        let index_meetings = snapshot::meetings(&mut self.conn(), &self.keys, &index_ids, now).await?;
+        let mut placed = Vec::new();
+        let mut stale = Vec::new();
+        for (id, meeting) in index_ids.iter().zip(index_meetings) {
+            match meeting.filter(|m| m.server_id == server_id) {
+                Some(meeting) => placed.push(meeting),
+                None => stale.push(*id),
+            }
+        }
+        // Reported meetings the index does not hold: placed here by an upstream deployment, elsewhere, or nowhere.
+        let here: HashSet<&str> = index_ids.iter().copied().collect();
+        let reported: Vec<&str> = report
+            .meetings
+            .iter()
+            .flatten()
+            .filter(|m| !m.is_breakout && !here.contains(m.meeting_id.as_str()))
+            .map(|m| m.meeting_id.as_str())
+            .collect();
+        let mut elsewhere = Vec::new();
+        for meeting in snapshot::meetings(&mut self.conn(), &self.keys, &reported, now).await?.into_iter().flatten() {
+            if meeting.server_id == server_id { placed.push(meeting) } else { elsewhere.push(meeting) }
+        }
+        let placed_ids: HashSet<&str> = placed.iter().map(|m| m.id.as_str()).collect();
+        let elsewhere_ids: HashSet<&str> = elsewhere.iter().map(|m| m.id.as_str()).collect();
+        let orphan_bridges: Vec<&str> = report
+            .meetings
+            .iter()
+            .flatten()
+            .filter(|m| {
+                !m.is_breakout
+                    && !m.voice_bridge.is_empty()
+                    && !placed_ids.contains(m.meeting_id.as_str())
+                    && !elsewhere_ids.contains(m.meeting_id.as_str())
+            })
+            .map(|m| m.voice_bridge.as_str())
+            .collect();
+        let held_bridges = snapshot::held_bridges(&mut self.conn(), &self.keys, &orphan_bridges, "").await?;
+        let poll = plan_poll(&PollSnapshot { server, placed, elsewhere, held_bridges }, report);
+
+        let removed: Vec<Value> =
+            poll.ended.iter().chain(&poll.released).map(|m| payload::meeting(&self.keys, m)).collect();
+        let plan = json!({
+            "server": payload::server(&self.keys, &poll.server),
+            "version": version,
+            "removed": removed,
+            "running": poll.running.iter().map(|m| payload::meeting(&self.keys, m)).collect::<Vec<_>>(),
+            "adopted": poll.adopted.iter().map(|m| payload::meeting(&self.keys, m)).collect::<Vec<_>>(),
+            "stale": stale,
+            "index": self.keys.server_meetings(server_id),
+            "meeting_prefix": self.keys.meeting(""),
+            "expires_at_ms": poll.expires_at_ms.to_string(),
+            "now_ms": now.to_string(),
+        });
+        Ok(match self.commit(&POLL, &plan).await?.as_str() {
+            "ok" => Some(poll.outcome()),
+            "gone" => Some(PollOutcome::default()),
+            _ => None,
+        })
+    }
+
+    /// One removal attempt: `Ok(None)` when a concurrent change got in first.
+    async fn try_delete(&self, id: &str, rules: &LoadRules, now_ms: i64) -> StoreResult<Option<Option<Meeting>>> {
+        let Some(meeting) = self.read_meeting(id, now_ms).await? else {
+            return Ok(Some(None));
+        };
+        let server = self.versioned(&meeting.server_id).await?;
+        let load = server.as_ref().and_then(|v| v.server.load).unwrap_or(0.0);
+        let plan = json!({
+            "meeting": payload::meeting(&self.keys, &meeting),
+            "version_key": self.keys.server_version(&meeting.server_id),
+            "version": server.map_or_else(|| "0".to_owned(), |v| v.version),
+            "returned": rules.returned(&meeting, load, now_ms).to_string(),
+            "server_load": self.keys.server_load(),
+            "cordoned_load": self.keys.cordoned_server_load(),
+        });
+        Ok((self.commit(&FORGET, &plan).await? == "ok").then_some(Some(meeting)))
+    }
+
+    async fn save_server(&self, server: &Server, must: &str, version: &str) -> StoreResult<String> {
+        let plan = json!({ "server": payload::server(&self.keys, server), "must": must, "version": version });
+        self.commit(&SAVE_SERVER, &plan).await
     }
 }
 
 #[async_trait]
-impl MeetingStore for RedisStore {
+impl ServerStore for RedisStore {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
         let mut ids: Vec<String> = self.conn().smembers(self.keys.servers()).await.map_err(backend)?;
         ids.sort();
-        let servers = try_join_all(ids.iter().map(|id| self.server(id))).await?;
-        Ok(servers.into_iter().flatten().collect())
+        Ok(snapshot::servers(&mut self.conn(), &self.keys, &ids).await?.into_iter().map(|v| v.server).collect())
     }
 
     async fn server(&self, id: &str) -> StoreResult<Option<Server>> {
-        let keys = &self.keys;
-        let (member, hash, load, cordoned_load, in_enabled_set, health): (
-            bool,
-            HashMap<String, String>,
-            Option<f64>,
-            Option<f64>,
-            bool,
-            HashMap<String, String>,
-        ) = redis::pipe()
-            .sismember(keys.servers(), id)
-            .hgetall(keys.server(id))
-            .zscore(keys.server_load(), id)
-            .zscore(keys.cordoned_server_load(), id)
-            .sismember(keys.server_enabled(), id)
-            .hgetall(keys.health(id))
-            .query_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
-        if !member || hash.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(codec::server(id, ServerParts { hash, load, cordoned_load, in_enabled_set, health })))
+        Ok(self.versioned(id).await?.map(|v| v.server))
     }
 
     async fn add_server(&self, server: &Server) -> StoreResult<()> {
-        if self.save_server(server, "new").await? {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict(format!("server {}", server.id)))
+        match self.save_server(server, "new", "0").await?.as_str() {
+            "ok" => Ok(()),
+            _ => Err(StoreError::Conflict(format!("server {}", server.id))),
         }
     }
 
     async fn update_server(&self, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
-        let Some(mut server) = self.server(id).await? else {
-            return Ok(None);
-        };
-        update.apply(&mut server);
-        if !self.save_server(&server, "existing").await? {
-            return Ok(None);
+        for _ in 0..ATTEMPTS {
+            let Some(Versioned { mut server, version }) = self.versioned(id).await? else {
+                return Ok(None);
+            };
+            update.apply(&mut server);
+            match self.save_server(&server, "existing", &version).await?.as_str() {
+                "ok" => return Ok(Some(server)),
+                "gone" => return Ok(None),
+                _ => continue,
+            }
         }
-        self.server(id).await
+        Err(lost(&format!("update of server {id}")))
     }
 
     async fn delete_server(&self, id: &str) -> StoreResult<bool> {
@@ -209,100 +310,33 @@ impl MeetingStore for RedisStore {
             .ignore()
             .del(keys.server_meetings(id))
             .ignore()
+            .del(keys.split_meetings(id))
+            .ignore()
+            .incr(keys.server_version(id), 1)
+            .ignore()
             .query_async(&mut self.conn())
             .await
             .map_err(backend)?;
         Ok(removed > 0)
     }
 
-    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
-        for _ in 0..ATTEMPTS {
-            let Some(server) = self.server(server_id).await? else {
-                return Ok(PollOutcome::default());
-            };
-            let (health, verdict) = step(Health::from(&server), report.meetings.is_some(), report.health);
-            let placed = self.indexed_meetings(server_id).await?;
-            let reported = report.meetings.as_deref().unwrap_or_default();
-            let running: HashSet<&str> = reported.iter().map(|m| m.meeting_id.as_str()).collect();
-            let (ended, live): (Vec<Meeting>, Vec<Meeting>) = placed
-                .iter()
-                .cloned()
-                .partition(|m| !running.contains(m.id.as_str()) && m.created_at_ms < report.started_at_ms);
-            let load = polled_load(reported, &live, server.load_multiplier, &report.load, now_ms());
-            let figures = stats(reported);
-
-            let mut script = RECORD_POLL.prepare_invoke();
-            script
-                .arg(&self.keys.ns)
-                .arg(server_id)
-                .arg(if server.online { "true" } else { "false" })
-                .arg(server.healthy_counter)
-                .arg(server.unhealthy_counter)
-                .arg(match verdict {
-                    Verdict::Apply => "apply",
-                    Verdict::Hold => "hold",
-                    Verdict::GoOffline => "offline",
-                })
-                .arg(if health.online { "true" } else { "false" })
-                .arg(health.healthy_counter)
-                .arg(health.unhealthy_counter)
-                .arg(report.ttl_ms)
-                .arg(load.to_string())
-                .arg(figures.meetings)
-                .arg(figures.users)
-                .arg(figures.largest_meeting)
-                .arg(figures.videos)
-                .arg(placed.len());
-            for meeting in &placed {
-                script.arg(&meeting.id);
-            }
-            script.arg(ended.len());
-            for meeting in &ended {
-                script.arg(&meeting.id);
-            }
-            script.arg(running.len());
-            for id in &running {
-                script.arg(*id);
-            }
-            let result: Vec<String> = script.invoke_async(&mut self.conn()).await.map_err(backend)?;
-            match result.first().map(String::as_str) {
-                Some("retry") => continue,
-                Some("ok") => {}
-                _ => return Ok(PollOutcome::default()),
-            }
-            let released = result[2..]
-                .chunks_exact(2)
-                .map(|pair| Meeting {
-                    id: pair[0].clone(),
-                    server_id: server_id.to_owned(),
-                    moderator_pw: pair[1].clone(),
-                    voice_bridge: String::new(),
-                    tenant_id: String::new(),
-                    reserved_load: 0.0,
-                    created_at_ms: 0,
-                    expires_at_ms: 0,
-                })
-                .collect();
-            let after = self.server(server_id).await?;
-            return Ok(PollOutcome {
-                online: health.online,
-                load: after.as_ref().and_then(|s| s.load),
-                released,
-                ended: if verdict == Verdict::Apply { ended.into_iter().map(|m| m.id).collect() } else { Vec::new() },
-                drained: result.get(1).is_some_and(|d| d == "1"),
-            });
-        }
-        Err(StoreError::Backend(format!("poll of {server_id} kept racing with other changes")))
+    async fn ping(&self) -> StoreResult<()> {
+        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await.map_err(backend)?;
+        Ok(())
     }
+}
 
-    async fn meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        self.read_meeting(id).await
+#[async_trait]
+impl MeetingStore for RedisStore {
+    async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        self.read_meeting(id, now_ms).await
     }
 
     /// Every meeting on the server, including those an upstream deployment placed (a scan of `meetings`).
-    async fn meetings_on(&self, server_id: &str) -> StoreResult<Vec<Meeting>> {
+    async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
         let ids: Vec<String> = self.conn().smembers(self.keys.meetings()).await.map_err(backend)?;
-        let meetings = try_join_all(ids.iter().map(|id| self.read_meeting(id))).await?;
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
         let mut on_server: Vec<Meeting> = meetings.into_iter().flatten().filter(|m| m.server_id == server_id).collect();
         on_server.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(on_server)
@@ -310,97 +344,63 @@ impl MeetingStore for RedisStore {
 
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
         for _ in 0..ATTEMPTS {
-            let mut replace = None;
-            if let Some(meeting) = self.read_meeting(&placement.meeting_id).await? {
-                if meeting.tenant_id != placement.tenant_id {
-                    return Err(PlaceError::OtherTenant);
-                }
-                match self.server(&meeting.server_id).await? {
-                    Some(server) if server.accepts_joins() => return Ok(Placed::Existing { meeting, server }),
-                    _ => replace = Some(meeting),
-                }
-            }
-            let candidates = self.candidates().await?;
-            let mut eligible: Vec<&str> = eligible(&candidates, &placement.tags)
-                .map_err(|reason| match reason {
-                    NoChoice::NoServer => PlaceError::NoServer,
-                    NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
-                })?
-                .into_iter()
-                .map(|c| c.id.as_str())
-                .collect();
-            eligible.sort_unstable();
-
-            let mut script = RESERVE.prepare_invoke();
-            script
-                .arg(&self.keys.ns)
-                .arg(&placement.meeting_id)
-                .arg(&placement.tenant_id)
-                .arg(&placement.moderator_pw)
-                .arg(placement.now_ms.saturating_add(placement.ttl_ms))
-                .arg(placement.now_ms)
-                .arg(placement.load.min_user_count.to_string())
-                .arg(replace.as_ref().map_or("", |m| m.server_id.as_str()))
-                .arg(eligible.len());
-            for id in &eligible {
-                script.arg(*id);
-            }
-            for number in &placement.voice_bridges {
-                script.arg(number);
-            }
-            let result: Vec<String> = script.invoke_async(&mut self.conn()).await.map_err(backend)?;
-            match (result.first().map(String::as_str), result.get(1), result.get(2), result.get(3)) {
-                (Some("ok"), Some(server_id), Some(voice_bridge), Some(reserved)) => {
-                    let Some(server) = self.server(server_id).await? else { continue };
-                    let meeting = Meeting {
-                        id: placement.meeting_id.clone(),
-                        server_id: server_id.clone(),
-                        moderator_pw: placement.moderator_pw.clone(),
-                        voice_bridge: voice_bridge.clone(),
-                        tenant_id: placement.tenant_id.clone(),
-                        reserved_load: reserved.parse().unwrap_or(0.0),
-                        created_at_ms: placement.now_ms,
-                        expires_at_ms: placement.now_ms.saturating_add(placement.ttl_ms),
-                    };
-                    return Ok(Placed::New { meeting, server, replaced: replace });
-                }
-                (Some("exhausted"), ..) => return Err(PlaceError::VoiceBridgeExhausted),
-                _ => continue,
+            if let Some(placed) = self.try_place(placement).await? {
+                return Ok(placed);
             }
         }
-        Err(StoreError::Backend("placement kept racing with other changes".into()).into())
+        Err(lost(&format!("placement of {}", placement.meeting_id)).into())
     }
 
-    async fn delete_meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        self.destroy(id).await
+    async fn confirm_meeting(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
+        let plan = json!({ "meeting": payload::meeting(&self.keys, meeting), "now_ms": now_ms.to_string() });
+        self.commit(&CONFIRM, &plan).await.map(|_| ())
     }
 
-    async fn join_meeting(&self, meeting_id: &str) -> StoreResult<JoinTarget> {
-        let Some(meeting) = self.read_meeting(meeting_id).await? else {
+    async fn delete_meeting(&self, id: &str, load: &LoadRules, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        for _ in 0..ATTEMPTS {
+            if let Some(deleted) = self.try_delete(id, load, now_ms).await? {
+                return Ok(deleted);
+            }
+        }
+        Err(lost(&format!("removal of meeting {id}")))
+    }
+
+    async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
+        let Some(meeting) = self.read_meeting(meeting_id, now_ms).await? else {
             return Ok(JoinTarget::NoMeeting);
         };
         let server = match self.server(&meeting.server_id).await? {
             Some(server) if server.accepts_joins() => server,
             _ => return Ok(JoinTarget::Unavailable),
         };
-        let set = match server.state {
-            ServerState::Cordoned => self.keys.cordoned_server_load(),
-            _ => self.keys.server_load(),
-        };
-        // Only a server whose load is known (a member of its set) counts the join, as upstream does.
-        let _: Option<f64> = redis::cmd("ZADD")
-            .arg(set)
-            .arg("XX")
-            .arg("INCR")
-            .arg(server.load_multiplier)
-            .arg(&server.id)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
+        if let Some(increment) = server.join_load() {
+            // XX: a server that left `server_load` meanwhile gains nothing, as upstream.
+            let _: Option<f64> = redis::cmd("ZADD")
+                .arg(self.keys.server_load())
+                .arg("XX")
+                .arg("INCR")
+                .arg(increment)
+                .arg(&server.id)
+                .query_async(&mut self.conn())
+                .await
+                .map_err(backend)?;
+        }
         Ok(JoinTarget::Server(server))
     }
 
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
+        for _ in 0..ATTEMPTS {
+            if let Some(outcome) = self.try_record_poll(server_id, report).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(lost(&format!("poll of {server_id}")))
+    }
+}
+
+#[async_trait]
+impl LeaseStore for RedisStore {
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, _now_ms: i64) -> StoreResult<bool> {
         let taken: i64 = ACQUIRE_LEASE
             .key(self.keys.lease(name))
             .arg(holder)
@@ -420,13 +420,16 @@ impl MeetingStore for RedisStore {
             .map_err(backend)?;
         Ok(())
     }
+}
 
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+#[async_trait]
+impl TokenStore for RedisStore {
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, _now_ms: i64) -> StoreResult<()> {
         let ttl = u64::try_from(ttl_ms).unwrap_or(0).max(1);
         self.conn().pset_ex(self.keys.token(token), value, ttl).await.map_err(backend)
     }
 
-    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
+    async fn take_token(&self, token: &str, _now_ms: i64) -> StoreResult<Option<String>> {
         // GET and DEL in one MULTI, as upstream does (GETDEL needs Redis 6.2).
         let (value, _): (Option<String>, i64) = redis::pipe()
             .atomic()
@@ -436,10 +439,5 @@ impl MeetingStore for RedisStore {
             .await
             .map_err(backend)?;
         Ok(value)
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await.map_err(backend)?;
-        Ok(())
     }
 }

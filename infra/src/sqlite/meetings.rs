@@ -1,7 +1,9 @@
-//! Meeting rows: lookups, and placement (server choice, load reservation, voice bridge) in one transaction.
+//! Meeting rows: lookups, and the placement snapshot and commit, inside one `BEGIN IMMEDIATE` transaction.
 
-use scalelite_shared::balance::choice::{Candidate, NoChoice, choose};
-use scalelite_shared::clock::now_ms;
+use std::collections::HashSet;
+
+use scalelite_shared::balance::load::LoadRules;
+use scalelite_shared::balance::placement::{PlacementSnapshot, plan};
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{JoinTarget, PlaceError, Placed, Placement, StoreResult};
 use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
@@ -13,30 +15,75 @@ use super::servers;
 /// The columns a [`MeetingRow`] reads.
 macro_rules! meeting_columns {
     () => {
-        "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms"
+        "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms, \
+         create_sent_at_ms, confirmed_at_ms"
     };
 }
 
-async fn find_at<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str, at_ms: i64) -> StoreResult<Option<Meeting>> {
+/// `?, ?, …` for `count` values.
+pub(crate) fn placeholders(count: usize) -> String {
+    vec!["?"; count].join(", ")
+}
+
+pub(crate) async fn find_live<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: &str,
+    now_ms: i64,
+) -> StoreResult<Option<Meeting>> {
     let sql = concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE id = ? AND expires_at_ms > ?");
-    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).bind(at_ms).fetch_optional(db).await.map_err(backend)?;
+    let row: Option<MeetingRow> =
+        sqlx::query_as(sql).bind(id).bind(now_ms).fetch_optional(db).await.map_err(backend)?;
     Ok(row.map(Meeting::from))
 }
 
-pub(crate) async fn find_live<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
-    find_at(db, id, now_ms()).await
+/// The live meetings among `ids`.
+pub(crate) async fn find_many(db: &mut SqliteConnection, ids: &[&str], now_ms: i64) -> StoreResult<Vec<Meeting>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE expires_at_ms > ? AND id IN ({})"),
+        placeholders(ids.len())
+    );
+    // Only placeholders are formatted in.
+    let mut query = sqlx::query_as::<_, MeetingRow>(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(db).await.map_err(backend)?.into_iter().map(Meeting::from).collect())
+}
+
+/// Which of `numbers` a live meeting other than `except` holds.
+pub(crate) async fn held_bridges(
+    db: &mut SqliteConnection,
+    numbers: &[&str],
+    except: &str,
+    now_ms: i64,
+) -> StoreResult<HashSet<String>> {
+    if numbers.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!(
+        "SELECT voice_bridge FROM meetings WHERE expires_at_ms > ? AND id <> ? AND voice_bridge IN ({})",
+        placeholders(numbers.len())
+    );
+    // Only placeholders are formatted in.
+    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now_ms).bind(except);
+    for number in numbers {
+        query = query.bind(*number);
+    }
+    Ok(query.fetch_all(db).await.map_err(backend)?.into_iter().collect())
 }
 
 /// The server a join goes to, in one read on the common path.
-pub(crate) async fn join_target(pool: &SqlitePool, meeting_id: &str) -> StoreResult<JoinTarget> {
-    let now = now_ms();
+pub(crate) async fn join_target(pool: &SqlitePool, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
     let sql = "SELECT s.* FROM servers s JOIN meetings m ON m.server_id = s.id WHERE m.id = ? AND m.expires_at_ms > ?";
     let row: Option<ServerRow> =
-        sqlx::query_as(sql).bind(meeting_id).bind(now).fetch_optional(pool).await.map_err(backend)?;
+        sqlx::query_as(sql).bind(meeting_id).bind(now_ms).fetch_optional(pool).await.map_err(backend)?;
     Ok(match row.map(Server::from) {
         Some(server) if server.accepts_joins() => JoinTarget::Server(server),
         Some(_) => JoinTarget::Unavailable,
-        None if find_at(pool, meeting_id, now).await?.is_some() => JoinTarget::Unavailable,
+        None if find_live(pool, meeting_id, now_ms).await?.is_some() => JoinTarget::Unavailable,
         None => JoinTarget::NoMeeting,
     })
 }
@@ -44,30 +91,58 @@ pub(crate) async fn join_target(pool: &SqlitePool, meeting_id: &str) -> StoreRes
 pub(crate) async fn on_server<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     server_id: &str,
+    now_ms: i64,
 ) -> StoreResult<Vec<Meeting>> {
-    let sql = concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE server_id = ? ORDER BY id");
-    let rows: Vec<MeetingRow> = sqlx::query_as(sql).bind(server_id).fetch_all(db).await.map_err(backend)?;
+    let sql =
+        concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE server_id = ? AND expires_at_ms > ? ORDER BY id");
+    let rows: Vec<MeetingRow> =
+        sqlx::query_as(sql).bind(server_id).bind(now_ms).fetch_all(db).await.map_err(backend)?;
     Ok(rows.into_iter().map(Meeting::from).collect())
 }
 
-pub(crate) async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Meeting>> {
-    let sql = concat!("DELETE FROM meetings WHERE id = ? RETURNING ", meeting_columns!(), "");
-    let row: Option<MeetingRow> = sqlx::query_as(sql).bind(id).fetch_optional(db).await.map_err(backend)?;
-    Ok(row.map(Meeting::from))
+/// Drops meetings that expired by `now_ms` (their voice bridges become free).
+pub(crate) async fn drop_expired(db: &mut SqliteConnection, now_ms: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?").bind(now_ms).execute(db).await.map_err(backend)?;
+    Ok(())
 }
 
-/// Inserts `meeting` with the first voice bridge of `candidates` that no other meeting holds.
-async fn insert_with_voice_bridge(
+/// Removes a meeting row; with `returning`, its reservation goes back to its server's load.
+pub(crate) async fn remove(
     db: &mut SqliteConnection,
-    meeting: &mut Meeting,
-    candidates: &[String],
-) -> Result<(), PlaceError> {
-    for number in candidates {
-        number.clone_into(&mut meeting.voice_bridge);
-        let inserted = sqlx::query(
-            "INSERT INTO meetings (id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, \
-             expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
+    meeting: &Meeting,
+    returning: Option<(&LoadRules, i64)>,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM meetings WHERE id = ?").bind(&meeting.id).execute(&mut *db).await.map_err(backend)?;
+    let Some((rules, now_ms)) = returning else {
+        return Ok(());
+    };
+    if let Some(load) = servers::find(&mut *db, &meeting.server_id).await?.and_then(|s| s.load) {
+        sqlx::query("UPDATE servers SET load = load - ? WHERE id = ? AND load IS NOT NULL")
+            .bind(rules.returned(meeting, load, now_ms))
+            .bind(&meeting.server_id)
+            .execute(&mut *db)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Deletes a live meeting and gives its reservation back.
+pub(crate) async fn delete(
+    db: &mut SqliteConnection,
+    id: &str,
+    rules: &LoadRules,
+    now_ms: i64,
+) -> StoreResult<Option<Meeting>> {
+    let Some(meeting) = find_live(&mut *db, id, now_ms).await? else {
+        return Ok(None);
+    };
+    remove(db, &meeting, Some((rules, now_ms))).await?;
+    Ok(Some(meeting))
+}
+
+pub(crate) async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
+    sqlx::query(concat!("INSERT INTO meetings (", meeting_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
         .bind(&meeting.id)
         .bind(&meeting.server_id)
         .bind(&meeting.moderator_pw)
@@ -76,70 +151,73 @@ async fn insert_with_voice_bridge(
         .bind(meeting.reserved_load)
         .bind(meeting.created_at_ms)
         .bind(meeting.expires_at_ms)
-        .execute(&mut *db)
-        .await;
-        match inserted {
-            Ok(_) => return Ok(()),
-            // The meeting id was checked in this transaction, so a unique violation is the voice bridge.
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => continue,
-            Err(other) => return Err(backend(other).into()),
-        }
-    }
-    Err(PlaceError::VoiceBridgeExhausted)
+        .bind(meeting.create_sent_at_ms)
+        .bind(meeting.confirmed_at_ms)
+        .execute(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
-/// Runs inside a `BEGIN IMMEDIATE` transaction: the choice and the reservation cannot interleave.
+/// Reads the placement snapshot, plans, and writes the plan: the caller holds the write transaction, so
+/// nothing the plan was computed from can change before it commits.
 pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> Result<Placed, PlaceError> {
-    sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?")
-        .bind(placement.now_ms)
-        .execute(&mut *db)
-        .await
-        .map_err(backend)?;
-
-    let mut replaced = None;
-    if let Some(meeting) = find_at(&mut *db, &placement.meeting_id, placement.now_ms).await? {
-        if meeting.tenant_id != placement.tenant_id {
-            return Err(PlaceError::OtherTenant);
+    let now = placement.now_ms;
+    drop_expired(db, now).await?;
+    let current = match find_live(&mut *db, &placement.meeting_id, now).await? {
+        Some(meeting) => {
+            let server = servers::find(&mut *db, &meeting.server_id).await?;
+            Some((meeting, server))
         }
-        match servers::find(&mut *db, &meeting.server_id).await? {
-            Some(server) if server.accepts_joins() => {
-                return Ok(Placed::Existing { meeting, server });
+        None => None,
+    };
+    let numbers: Vec<&str> = placement.voice_bridges.iter().map(String::as_str).collect();
+    let snapshot = PlacementSnapshot {
+        current,
+        servers: servers::available(&mut *db).await?,
+        held_bridges: held_bridges(db, &numbers, &placement.meeting_id, now).await?,
+    };
+    match plan(placement, &snapshot)? {
+        Placed::Existing { mut meeting, server } => {
+            sqlx::query("UPDATE meetings SET create_sent_at_ms = ?, confirmed_at_ms = NULL WHERE id = ?")
+                .bind(now)
+                .bind(&meeting.id)
+                .execute(&mut *db)
+                .await
+                .map_err(backend)?;
+            meeting.create_sent_at_ms = now;
+            meeting.confirmed_at_ms = None;
+            Ok(Placed::Existing { meeting, server })
+        }
+        Placed::New { meeting, server, replaced } => {
+            if let Some(old) = &replaced {
+                remove(db, old, Some((&placement.load, now))).await?;
             }
-            _ => replaced = delete(&mut *db, &meeting.id).await?,
+            insert(db, &meeting).await?;
+            sqlx::query("UPDATE servers SET load = load + ? WHERE id = ?")
+                .bind(meeting.reserved_load)
+                .bind(&server.id)
+                .execute(&mut *db)
+                .await
+                .map_err(backend)?;
+            Ok(Placed::New { meeting, server, replaced })
         }
     }
+}
 
-    let available = servers::available(&mut *db).await?;
-    let candidates: Vec<Candidate> = available
-        .iter()
-        .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
-        .collect();
-    let chosen = choose(&candidates, &placement.tags).map_err(|reason| match reason {
-        NoChoice::NoServer => PlaceError::NoServer,
-        NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
-    })?;
-    let Some(mut server) = available.into_iter().find(|s| s.id == chosen.id) else {
-        return Err(PlaceError::NoServer);
-    };
-
-    let reserved_load = placement.load.reservation(server.load_multiplier);
-    let mut meeting = Meeting {
-        id: placement.meeting_id.clone(),
-        server_id: server.id.clone(),
-        moderator_pw: placement.moderator_pw.clone(),
-        voice_bridge: String::new(),
-        tenant_id: placement.tenant_id.clone(),
-        reserved_load,
-        created_at_ms: placement.now_ms,
-        expires_at_ms: placement.now_ms.saturating_add(placement.ttl_ms),
-    };
-    insert_with_voice_bridge(db, &mut meeting, &placement.voice_bridges).await?;
-    sqlx::query("UPDATE servers SET load = load + ? WHERE id = ?")
-        .bind(reserved_load)
-        .bind(&server.id)
-        .execute(&mut *db)
-        .await
-        .map_err(backend)?;
-    server.load = server.load.map(|load| load + reserved_load);
-    Ok(Placed::New { meeting, server, replaced })
+/// Marks the placement's latest create as answered, if it is still the latest.
+pub(crate) async fn confirm(db: &mut SqliteConnection, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE meetings SET confirmed_at_ms = ? WHERE id = ? AND server_id = ? AND created_at_ms = ? \
+         AND create_sent_at_ms = ?",
+    )
+    .bind(now_ms)
+    .bind(&meeting.id)
+    .bind(&meeting.server_id)
+    .bind(meeting.created_at_ms)
+    .bind(meeting.create_sent_at_ms)
+    .execute(db)
+    .await
+    .map_err(backend)?;
+    Ok(())
 }

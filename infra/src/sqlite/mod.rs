@@ -17,10 +17,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use std::collections::HashMap;
 
+use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate};
 use scalelite_shared::store::{
-    ImportMark, JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, RecordingEdits,
-    RecordingQuery, RecordingStore, StoreError, StoreResult,
+    ImportMark, JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport,
+    RecordingEdits, RecordingQuery, RecordingStore, ServerStore, StoreError, StoreResult, TokenStore,
 };
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -64,7 +65,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl MeetingStore for SqliteStore {
+impl ServerStore for SqliteStore {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
         Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.writer.joins.overlay(s)).collect())
     }
@@ -88,19 +89,19 @@ impl MeetingStore for SqliteStore {
         servers::delete(&self.pool, id).await
     }
 
-    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
-        let mut tx = self.write().await?;
-        let outcome = poll::record(tx.conn(), server_id, report).await?;
-        tx.commit().await?;
-        Ok(outcome)
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
+    }
+}
+
+#[async_trait]
+impl MeetingStore for SqliteStore {
+    async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        meetings::find_live(&self.pool, id, now_ms).await
     }
 
-    async fn meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        meetings::find_live(&self.pool, id).await
-    }
-
-    async fn meetings_on(&self, server_id: &str) -> StoreResult<Vec<Meeting>> {
-        meetings::on_server(&self.pool, server_id).await
+    async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        meetings::on_server(&self.pool, server_id, now_ms).await
     }
 
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
@@ -110,22 +111,40 @@ impl MeetingStore for SqliteStore {
         Ok(placed)
     }
 
-    async fn delete_meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        meetings::delete(&self.pool, id).await
+    async fn confirm_meeting(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        meetings::confirm(tx.conn(), meeting, now_ms).await?;
+        tx.commit().await
     }
 
-    async fn join_meeting(&self, meeting_id: &str) -> StoreResult<JoinTarget> {
-        let target = meetings::join_target(&self.pool, meeting_id).await?;
+    async fn delete_meeting(&self, id: &str, load: &LoadRules, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        let mut tx = self.write().await?;
+        let deleted = meetings::delete(tx.conn(), id, load, now_ms).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
+        let target = meetings::join_target(&self.pool, meeting_id, now_ms).await?;
         if let JoinTarget::Server(server) = &target
-            && server.load.is_some()
+            && server.join_load().is_some()
         {
             self.writer.joins.count(&server.id);
         }
         Ok(target)
     }
 
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
-        let now = scalelite_shared::clock::now_ms();
+    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
+        let mut tx = self.write().await?;
+        let outcome = poll::record(tx.conn(), server_id, report).await?;
+        tx.commit().await?;
+        Ok(outcome.unwrap_or_default())
+    }
+}
+
+#[async_trait]
+impl LeaseStore for SqliteStore {
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<bool> {
         let taken = sqlx::query(
             "INSERT INTO leases (name, holder, expires_at_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE \
              SET holder = excluded.holder, expires_at_ms = excluded.expires_at_ms \
@@ -133,8 +152,8 @@ impl MeetingStore for SqliteStore {
         )
         .bind(name)
         .bind(holder)
-        .bind(now.saturating_add(ttl_ms))
-        .bind(now)
+        .bind(now_ms.saturating_add(ttl_ms))
+        .bind(now_ms)
         .execute(&self.pool)
         .await
         .map_err(backend)?;
@@ -150,38 +169,35 @@ impl MeetingStore for SqliteStore {
             .map_err(backend)?;
         Ok(())
     }
+}
 
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
-        let now = scalelite_shared::clock::now_ms();
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<()> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM recording_tokens WHERE expires_at_ms <= ?")
-            .bind(now)
+            .bind(now_ms)
             .execute(tx.conn())
             .await
             .map_err(backend)?;
         sqlx::query("INSERT OR REPLACE INTO recording_tokens (token, value, expires_at_ms) VALUES (?, ?, ?)")
             .bind(token)
             .bind(value)
-            .bind(now.saturating_add(ttl_ms))
+            .bind(now_ms.saturating_add(ttl_ms))
             .execute(tx.conn())
             .await
             .map_err(backend)?;
         tx.commit().await
     }
 
-    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
-        let now = scalelite_shared::clock::now_ms();
+    async fn take_token(&self, token: &str, now_ms: i64) -> StoreResult<Option<String>> {
         let taken: Option<(String, i64)> =
             sqlx::query_as("DELETE FROM recording_tokens WHERE token = ? RETURNING value, expires_at_ms")
                 .bind(token)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(backend)?;
-        Ok(taken.filter(|(_, expires)| *expires > now).map(|(value, _)| value))
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
+        Ok(taken.filter(|(_, expires)| *expires > now_ms).map(|(value, _)| value))
     }
 }
 
@@ -242,6 +258,6 @@ impl RecordingStore for SqliteStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        MeetingStore::ping(self).await
+        ServerStore::ping(self).await
     }
 }

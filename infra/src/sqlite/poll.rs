@@ -1,11 +1,6 @@
-//! Recording one poll result: health, figures, load, ended meetings, offline release, cordon drain.
+//! Recording one poll result: the snapshot read, planned by `balance::poll` and written in one transaction.
 
-use std::collections::HashSet;
-
-use scalelite_shared::balance::health::{Health, Verdict, step};
-use scalelite_shared::balance::load::apply_poll;
-use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::ServerStats;
+use scalelite_shared::balance::poll::{PollSnapshot, plan, unplaced};
 use scalelite_shared::store::{PollOutcome, PollReport, StoreResult};
 use sqlx::SqliteConnection;
 
@@ -15,51 +10,41 @@ pub(crate) async fn record(
     db: &mut SqliteConnection,
     server_id: &str,
     report: &PollReport,
-) -> StoreResult<PollOutcome> {
-    let Some(mut server) = servers::find(&mut *db, server_id).await? else {
-        return Ok(PollOutcome::default());
+) -> StoreResult<Option<PollOutcome>> {
+    let now = report.now_ms;
+    let Some(server) = servers::find(&mut *db, server_id).await? else {
+        return Ok(None);
     };
-    let (health, verdict) = step(Health::from(&server), report.meetings.is_some(), report.health);
-    server.online = health.online;
-    server.healthy_counter = health.healthy_counter;
-    server.unhealthy_counter = health.unhealthy_counter;
-    let now = now_ms();
-    let mut outcome = PollOutcome::default();
+    meetings::drop_expired(db, now).await?;
+    let placed = meetings::on_server(&mut *db, server_id, now).await?;
+    let others = unplaced(report, &placed);
+    let ids: Vec<&str> = others.iter().map(|m| m.meeting_id.as_str()).collect();
+    let bridges: Vec<&str> = others.iter().map(|m| m.voice_bridge.as_str()).filter(|b| !b.is_empty()).collect();
+    let snapshot = PollSnapshot {
+        elsewhere: meetings::find_many(db, &ids, now).await?,
+        held_bridges: meetings::held_bridges(db, &bridges, "", now).await?,
+        server,
+        placed,
+    };
+    let plan = plan(&snapshot, report);
 
-    match (verdict, &report.meetings) {
-        (Verdict::Apply, Some(reported)) => {
-            let running: HashSet<&str> = reported.iter().map(|m| m.meeting_id.as_str()).collect();
-            let mut placed = Vec::new();
-            for meeting in meetings::on_server(&mut *db, server_id).await? {
-                if running.contains(meeting.id.as_str()) {
-                    sqlx::query("UPDATE meetings SET expires_at_ms = ? WHERE id = ?")
-                        .bind(now.saturating_add(report.ttl_ms))
-                        .bind(&meeting.id)
-                        .execute(&mut *db)
-                        .await
-                        .map_err(backend)?;
-                    placed.push(meeting);
-                } else if meeting.created_at_ms < report.started_at_ms {
-                    meetings::delete(&mut *db, &meeting.id).await?;
-                    outcome.ended.push(meeting.id);
-                } else {
-                    placed.push(meeting);
-                }
-            }
-            outcome.drained = apply_poll(&mut server, reported, &placed, &report.load, now);
-        }
-        (Verdict::GoOffline, _) => {
-            for meeting in meetings::on_server(&mut *db, server_id).await? {
-                meetings::delete(&mut *db, &meeting.id).await?;
-                outcome.released.push(meeting);
-            }
-            server.load = None;
-            server.stats = ServerStats::default();
-        }
-        _ => {}
+    for meeting in plan.ended.iter().chain(&plan.released) {
+        meetings::remove(db, meeting, None).await?;
     }
-    servers::save(db, &server).await?;
-    outcome.online = server.online;
-    outcome.load = server.load;
-    Ok(outcome)
+    for meeting in &plan.running {
+        sqlx::query(
+            "UPDATE meetings SET expires_at_ms = ?, confirmed_at_ms = COALESCE(confirmed_at_ms, ?) WHERE id = ?",
+        )
+        .bind(plan.expires_at_ms)
+        .bind(now)
+        .bind(&meeting.id)
+        .execute(&mut *db)
+        .await
+        .map_err(backend)?;
+    }
+    for meeting in &plan.adopted {
+        meetings::insert(db, meeting).await?;
+    }
+    servers::save(db, &plan.server).await?;
+    Ok(Some(plan.outcome()))
 }

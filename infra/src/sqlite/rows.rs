@@ -19,6 +19,7 @@ pub(crate) struct ServerRow {
     bbb_version: Option<String>,
     healthy_counter: i64,
     unhealthy_counter: i64,
+    split_meetings: String,
 }
 
 fn count(value: i64) -> u64 {
@@ -45,6 +46,7 @@ impl From<ServerRow> for Server {
             bbb_version: row.bbb_version,
             healthy_counter: u32::try_from(row.healthy_counter).unwrap_or(0),
             unhealthy_counter: u32::try_from(row.unhealthy_counter).unwrap_or(0),
+            split_meetings: serde_json::from_str(&row.split_meetings).unwrap_or_default(),
         }
     }
 }
@@ -59,6 +61,8 @@ pub(crate) struct MeetingRow {
     reserved_load: f64,
     created_at_ms: i64,
     expires_at_ms: i64,
+    create_sent_at_ms: i64,
+    confirmed_at_ms: Option<i64>,
 }
 
 impl From<MeetingRow> for Meeting {
@@ -72,6 +76,8 @@ impl From<MeetingRow> for Meeting {
             reserved_load: row.reserved_load,
             created_at_ms: row.created_at_ms,
             expires_at_ms: row.expires_at_ms,
+            create_sent_at_ms: row.create_sent_at_ms,
+            confirmed_at_ms: row.confirmed_at_ms,
         }
     }
 }

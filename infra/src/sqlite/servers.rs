@@ -13,7 +13,7 @@ use super::rows::ServerRow;
 macro_rules! server_columns {
     () => {
         "id, url, secret, tag, state, load, load_multiplier, online, meetings, users, largest_meeting, videos, \
-         bbb_version, healthy_counter, unhealthy_counter"
+         bbb_version, healthy_counter, unhealthy_counter, split_meetings"
     };
 }
 
@@ -30,7 +30,7 @@ pub(crate) async fn find<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str)
 }
 
 /// Servers that take new meetings: enabled, online, with a known load.
-pub(crate) async fn available(db: &mut SqliteConnection) -> StoreResult<Vec<Server>> {
+pub(crate) async fn available<'e>(db: impl Executor<'e, Database = Sqlite>) -> StoreResult<Vec<Server>> {
     let sql = concat!(
         "SELECT ",
         server_columns!(),
@@ -40,7 +40,7 @@ pub(crate) async fn available(db: &mut SqliteConnection) -> StoreResult<Vec<Serv
     Ok(rows.into_iter().map(Server::from).collect())
 }
 
-/// Binds every column of `server`, in the order of [`server_columns!`], as `?1` to `?15`.
+/// Binds every column of `server`, in the order of [`server_columns!`], as `?1` to `?16`.
 fn bind_all<'q>(sql: &'static str, server: &'q Server) -> Query<'q, Sqlite, SqliteArguments> {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     sqlx::query(sql)
@@ -59,6 +59,7 @@ fn bind_all<'q>(sql: &'static str, server: &'q Server) -> Query<'q, Sqlite, Sqli
         .bind(&server.bbb_version)
         .bind(server.healthy_counter)
         .bind(server.unhealthy_counter)
+        .bind(serde_json::to_string(&server.split_meetings).unwrap_or_else(|_| "[]".to_owned()))
 }
 
 /// Adds `server`; `Conflict` if its id is taken.
@@ -66,7 +67,7 @@ pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server:
     let sql = concat!(
         "INSERT INTO servers (",
         server_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) ON CONFLICT (id) DO NOTHING"
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (id) DO NOTHING"
     );
     let result = bind_all(sql, server).execute(db).await.map_err(backend)?;
     if result.rows_affected() == 0 {
@@ -79,7 +80,7 @@ pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server:
 pub(crate) async fn save(db: &mut SqliteConnection, server: &Server) -> StoreResult<()> {
     let sql = "UPDATE servers SET url = ?2, secret = ?3, tag = ?4, state = ?5, load = ?6, load_multiplier = ?7, \
                online = ?8, meetings = ?9, users = ?10, largest_meeting = ?11, videos = ?12, bbb_version = ?13, \
-               healthy_counter = ?14, unhealthy_counter = ?15 WHERE id = ?1";
+               healthy_counter = ?14, unhealthy_counter = ?15, split_meetings = ?16 WHERE id = ?1";
     bind_all(sql, server).execute(db).await.map_err(backend)?;
     Ok(())
 }

@@ -3,13 +3,14 @@
 use anyhow::{Context, bail};
 use scalelite_functions::Ctx;
 use scalelite_functions::jobs::release::end_meetings;
+use scalelite_shared::clock::now_ms;
 
 use super::confirm;
 
 /// Lists every placed meeting with its server.
 pub async fn list(ctx: &Ctx) -> anyhow::Result<()> {
-    for server in ctx.store.servers().await? {
-        for meeting in ctx.store.meetings_on(&server.id).await? {
+    for server in ctx.servers.servers().await? {
+        for meeting in ctx.meetings.meetings_on(&server.id, now_ms()).await? {
             println!("{}\tserver: {}\t{}", meeting.id, server.id, server.url);
         }
     }
@@ -18,12 +19,12 @@ pub async fn list(ctx: &Ctx) -> anyhow::Result<()> {
 
 /// Forgets a meeting and ends it on its server (asks first, unless `yes`).
 pub async fn end(ctx: &Ctx, id: &str, yes: bool) -> anyhow::Result<()> {
-    let meeting = ctx.store.meeting(id).await?.with_context(|| format!("no meeting with id {id}"))?;
+    let meeting = ctx.meetings.meeting(id, now_ms()).await?.with_context(|| format!("no meeting with id {id}"))?;
     if !confirm(&format!("End meeting {id}?"), yes) {
         bail!("not ended");
     }
-    ctx.store.delete_meeting(id).await?;
-    match ctx.store.server(&meeting.server_id).await? {
+    ctx.meetings.delete_meeting(id, &ctx.config.load, now_ms()).await?;
+    match ctx.servers.server(&meeting.server_id).await? {
         Some(server) if end_meetings(ctx, &server, std::slice::from_ref(&meeting)).await => println!("OK"),
         Some(_) => bail!("meeting {id} is no longer tracked, but its server did not confirm the end"),
         None => println!("OK (its server is gone)"),

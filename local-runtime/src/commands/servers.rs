@@ -5,6 +5,7 @@ use clap::Subcommand;
 use scalelite_functions::Ctx;
 use scalelite_functions::admin::add_server::new_server;
 use scalelite_functions::admin::panic_server::panic;
+use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Server, ServerState, ServerUpdate};
 
 use super::confirm;
@@ -89,7 +90,7 @@ fn describe(server: &Server) -> String {
 
 async fn set_state(ctx: &Ctx, id: &str, state: ServerState) -> anyhow::Result<()> {
     let update = ServerUpdate { state: Some(state), ..ServerUpdate::default() };
-    ctx.store.update_server(id, &update).await?.with_context(|| format!("no server with id {id}"))?;
+    ctx.servers.update_server(id, &update).await?.with_context(|| format!("no server with id {id}"))?;
     println!("OK");
     Ok(())
 }
@@ -97,7 +98,7 @@ async fn set_state(ctx: &Ctx, id: &str, state: ServerState) -> anyhow::Result<()
 pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
     match command {
         ServersCommand::List => {
-            let servers = ctx.store.servers().await?;
+            let servers = ctx.servers.servers().await?;
             if servers.is_empty() {
                 println!("No servers are configured");
             }
@@ -108,7 +109,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
         ServersCommand::Add { url, secret, load_multiplier, tag } => {
             let server =
                 new_server(&ctx.config, &url, &secret, load_multiplier, tag.as_deref()).map_err(anyhow::Error::msg)?;
-            ctx.store.add_server(&server).await?;
+            ctx.servers.add_server(&server).await?;
             println!("OK\nid: {}", server.id);
         }
         ServersCommand::Update { id, secret, load_multiplier, tag } => {
@@ -121,12 +122,12 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
                 tag: tag.map(|t| Some(t).filter(|t| !t.is_empty())),
                 ..ServerUpdate::default()
             };
-            ctx.store.update_server(&id, &update).await?.with_context(|| format!("no server with id {id}"))?;
+            ctx.servers.update_server(&id, &update).await?.with_context(|| format!("no server with id {id}"))?;
             println!("OK");
         }
         ServersCommand::Remove { id, force } => {
-            ctx.store.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
-            let meetings = ctx.store.meetings_on(&id).await?;
+            ctx.servers.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
+            let meetings = ctx.meetings.meetings_on(&id, now_ms()).await?;
             if !meetings.is_empty() {
                 if !force {
                     bail!("server {id} has {} meetings; end them first or use --force", meetings.len());
@@ -135,14 +136,14 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
                     eprintln!("warning: some meetings could not be ended on the server");
                 }
             }
-            ctx.store.delete_server(&id).await?;
+            ctx.servers.delete_server(&id).await?;
             println!("OK");
         }
         ServersCommand::Enable { id } => set_state(ctx, &id, ServerState::Enabled).await?,
         ServersCommand::Cordon { id } => set_state(ctx, &id, ServerState::Cordoned).await?,
         ServersCommand::Disable { id, yes } => {
-            ctx.store.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
-            let meetings = ctx.store.meetings_on(&id).await?.len();
+            ctx.servers.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
+            let meetings = ctx.meetings.meetings_on(&id, now_ms()).await?.len();
             if meetings == 0 {
                 return set_state(ctx, &id, ServerState::Disabled).await;
             }

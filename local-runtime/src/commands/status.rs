@@ -11,7 +11,7 @@ fn host(server: &Server) -> &str {
 }
 
 pub async fn run(ctx: &Ctx, as_json: bool) -> anyhow::Result<()> {
-    let mut servers = ctx.store.servers().await?;
+    let mut servers = ctx.servers.servers().await?;
     servers.sort_by(|a, b| host(a).cmp(host(b)).then_with(|| a.id.cmp(&b.id)));
     if as_json {
         let rows: Vec<_> = servers

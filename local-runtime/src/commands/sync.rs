@@ -1,6 +1,7 @@
 //! `scalelite servers sync FILE|-` and `scalelite servers yaml`: the pool as upstream's YAML document,
 //! `servers: {<id>: {url, secret, enabled, load_multiplier, tag}}`.
 
+use scalelite_shared::clock::now_ms;
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -82,7 +83,7 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
         std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?
     };
     let wanted = wanted(ctx, &text)?;
-    let existing = ctx.store.servers().await?;
+    let existing = ctx.servers.servers().await?;
     let verb = |action: &str| if dry_run { format!("would {action}") } else { action.to_owned() };
 
     for server in &wanted {
@@ -90,7 +91,7 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
             None => {
                 println!("{} server {} ({})", verb("add"), server.id, server.url);
                 if !dry_run {
-                    ctx.store.add_server(server).await?;
+                    ctx.servers.add_server(server).await?;
                 }
             }
             Some(current) => {
@@ -106,7 +107,7 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
                 if changed != *current {
                     println!("{} server {}", verb("update"), server.id);
                     if !dry_run {
-                        ctx.store.update_server(&server.id, &update).await?;
+                        ctx.servers.update_server(&server.id, &update).await?;
                     }
                 }
             }
@@ -114,14 +115,14 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
     }
 
     for server in existing.iter().filter(|s| !wanted.iter().any(|w| w.id == s.id)) {
-        let meetings = ctx.store.meetings_on(&server.id).await?.len();
+        let meetings = ctx.meetings.meetings_on(&server.id, now_ms()).await?.len();
         match mode {
             Mode::Keep => println!("keep server {} (not in the file)", server.id),
             Mode::Cordon if meetings > 0 => {
                 println!("{} server {} ({meetings} meetings)", verb("cordon"), server.id);
                 if !dry_run {
                     let update = ServerUpdate { state: Some(ServerState::Cordoned), ..ServerUpdate::default() };
-                    ctx.store.update_server(&server.id, &update).await?;
+                    ctx.servers.update_server(&server.id, &update).await?;
                 }
             }
             Mode::Cordon | Mode::Force => {
@@ -130,7 +131,7 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
                     if meetings > 0 && panic(ctx, &server.id, true).await? == Some(false) {
                         eprintln!("warning: some meetings of {} could not be ended on the server", server.id);
                     }
-                    ctx.store.delete_server(&server.id).await?;
+                    ctx.servers.delete_server(&server.id).await?;
                 }
             }
         }
@@ -163,7 +164,7 @@ struct DumpEntry {
 
 /// Prints the pool in the form `sync` reads; `verbose` adds state, load (-1.0 when unknown), version, online.
 pub async fn dump(ctx: &Ctx, verbose: bool) -> anyhow::Result<()> {
-    let servers = ctx.store.servers().await?;
+    let servers = ctx.servers.servers().await?;
     let entries = servers
         .into_iter()
         .map(|s| {

@@ -28,6 +28,12 @@ impl LoadRules {
         let buffer = i64::try_from(self.join_buffer.as_millis()).unwrap_or(i64::MAX);
         now_ms.saturating_sub(meeting.created_at_ms) < buffer
     }
+
+    /// What a removed meeting gives back to its server's load: its reservation while it is young (later
+    /// the polls have measured it), never more than the load holds.
+    pub fn returned(&self, meeting: &Meeting, server_load: f64, now_ms: i64) -> f64 {
+        if self.is_young(meeting, now_ms) { meeting.reserved_load.min(server_load).max(0.0) } else { 0.0 }
+    }
 }
 
 /// The figures of a getMeetings answer.
@@ -105,7 +111,17 @@ mod tests {
             reserved_load: RULES.reservation(2.0),
             created_at_ms,
             expires_at_ms: i64::MAX,
+            create_sent_at_ms: created_at_ms,
+            confirmed_at_ms: None,
         }
+    }
+
+    #[test]
+    fn a_young_meeting_gives_its_reservation_back() {
+        let young = placed("a", 1_000);
+        assert_eq!(RULES.returned(&young, 100.0, 2_000), 30.0);
+        assert_eq!(RULES.returned(&young, 10.0, 2_000), 10.0, "never below zero");
+        assert_eq!(RULES.returned(&young, 100.0, 1_000 + 900_000), 0.0, "measured by polls by then");
     }
 
     #[test]

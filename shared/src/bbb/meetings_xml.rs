@@ -29,6 +29,18 @@ impl Status {
     }
 }
 
+#[derive(Deserialize)]
+struct IndexAnswer {
+    #[serde(rename = "bbbVersion", default)]
+    bbb_version: Option<String>,
+}
+
+/// The `bbbVersion` of an API root answer (BBB reveals it only with `allowRevealOfBBBVersion`).
+pub fn bbb_version(body: &[u8]) -> Option<String> {
+    let answer: IndexAnswer = quick_xml::de::from_str(std::str::from_utf8(body).ok()?).ok()?;
+    answer.bbb_version.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 /// One `<meeting>` of a getMeetings answer: where it stands in the document and what the poller counts.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MeetingEntry {
@@ -41,6 +53,8 @@ pub struct MeetingEntry {
     pub is_breakout: bool,
     pub create_time_ms: u64,
     pub tenant_id: Option<String>,
+    pub voice_bridge: String,
+    pub moderator_pw: String,
 }
 
 #[derive(Default, Deserialize)]
@@ -55,6 +69,10 @@ struct Fields {
     is_breakout: Option<String>,
     #[serde(rename = "createTime", default)]
     create_time: Option<String>,
+    #[serde(rename = "voiceBridge", default)]
+    voice_bridge: Option<String>,
+    #[serde(rename = "moderatorPW", default)]
+    moderator_pw: Option<String>,
     #[serde(default)]
     attendees: Option<Attendees>,
     #[serde(default)]
@@ -121,6 +139,8 @@ pub fn parse_meetings(body: &[u8]) -> Option<Vec<MeetingEntry>> {
                 is_breakout: fields.is_breakout.as_deref().is_some_and(|b| b.trim() == "true"),
                 create_time_ms: number(&fields.create_time),
                 tenant_id: fields.metadata.and_then(|m| m.tenant_id),
+                voice_bridge: fields.voice_bridge.unwrap_or_default().trim().to_owned(),
+                moderator_pw: fields.moderator_pw.unwrap_or_default(),
             })
         })
         .collect()
@@ -132,6 +152,7 @@ mod tests {
 
     const ANSWER: &str = "<response><returncode>SUCCESS</returncode><meetings>\
         <meeting><meetingID>a&amp;b</meetingID><createTime>1700000000000</createTime>\
+        <voiceBridge>71234</voiceBridge><moderatorPW>mp</moderatorPW>\
         <participantCount>2</participantCount><videoCount>1</videoCount><isBreakout>false</isBreakout>\
         <attendees><attendee><userID>u1</userID></attendee><attendee><userID>u2</userID></attendee></attendees>\
         <metadata><tenant-id>t1</tenant-id></metadata></meeting>\
@@ -147,10 +168,18 @@ mod tests {
         assert_eq!(meetings[0].participant_count, 2);
         assert_eq!(meetings[0].video_count, 1);
         assert_eq!(meetings[0].tenant_id.as_deref(), Some("t1"));
+        assert_eq!((meetings[0].voice_bridge.as_str(), meetings[0].moderator_pw.as_str()), ("71234", "mp"));
         assert!(ANSWER[meetings[1].span.clone()].starts_with("<meeting><meetingID>c<"));
         assert!(ANSWER[meetings[1].span.clone()].ends_with("</meeting>"));
         assert_eq!(meetings[1].participant_count, 0);
         assert_eq!(meetings[1].tenant_id, None);
+    }
+
+    #[test]
+    fn reads_the_bbb_version() {
+        let answer = b"<response><returncode>SUCCESS</returncode><version>2.0</version><bbbVersion>3.0.4</bbbVersion></response>";
+        assert_eq!(bbb_version(answer).as_deref(), Some("3.0.4"));
+        assert_eq!(bbb_version(b"<response><returncode>SUCCESS</returncode></response>"), None);
     }
 
     #[test]

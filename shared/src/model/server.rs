@@ -53,6 +53,8 @@ pub struct Server {
     pub bbb_version: Option<String>,
     pub healthy_counter: u32,
     pub unhealthy_counter: u32,
+    /// Meetings the last poll found running here while placed on another server (split across two).
+    pub split_meetings: Vec<String>,
 }
 
 impl Server {
@@ -71,6 +73,7 @@ impl Server {
             bbb_version: None,
             healthy_counter: 0,
             unhealthy_counter: 0,
+            split_meetings: Vec::new(),
         }
     }
 
@@ -89,6 +92,17 @@ impl Server {
     /// Joins go to online servers that are not disabled (cordoned servers keep their meetings).
     pub fn accepts_joins(&self) -> bool {
         self.online && self.state != ServerState::Disabled
+    }
+
+    /// New meetings go to enabled, online servers whose load a poll has measured.
+    pub fn takes_new_meetings(&self) -> bool {
+        self.online && self.state == ServerState::Enabled && self.load.is_some()
+    }
+
+    /// The load one more participant adds: only an enabled server with a known load counts joins (a cordoned
+    /// server's load only drains, as upstream's increment outside `server_load` is a no-op).
+    pub fn join_load(&self) -> Option<f64> {
+        (self.state == ServerState::Enabled && self.load.is_some()).then_some(self.load_multiplier)
     }
 }
 

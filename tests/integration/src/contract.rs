@@ -1,7 +1,8 @@
-//! The store contract: what every `MeetingStore` adapter must do, run against each backend.
+//! The store contract: what every meeting-side adapter must do, run against each backend. Cases that race
+//! take several replicas: separate store handles on the same backend, as separate processes would be.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use scalelite_shared::balance::health::HealthRules;
@@ -11,8 +12,14 @@ use scalelite_shared::bbb::meetings_xml::MeetingEntry;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Server, ServerState, ServerUpdate, Tenant, TenantSetting};
 use scalelite_shared::store::{
-    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollReport, StoreError, TenantStore,
+    JoinTarget, MeetingBackend, PlaceError, Placed, Placement, PollReport, Refusal, StoreError, TenantStore,
 };
+
+/// A store handle as the cases take it.
+pub type Store = Arc<dyn MeetingBackend>;
+
+/// How long the contract lets a create be on its way to BBB.
+const GRACE_MS: i64 = 3_000;
 
 const LOAD: LoadRules = LoadRules { min_user_count: 1.0, join_buffer: Duration::from_secs(900) };
 const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
@@ -27,19 +34,37 @@ fn placement(meeting_id: &str, tags: &str) -> Placement {
         load: LOAD,
         ttl_ms: 3_600_000,
         now_ms: now_ms(),
+        stopped_on: None,
     }
 }
 
 fn report(meetings: Option<Vec<MeetingEntry>>) -> PollReport {
-    PollReport { started_at_ms: now_ms(), meetings, health: HEALTH, load: LOAD, ttl_ms: 3_600_000 }
+    let now = now_ms();
+    PollReport {
+        started_at_ms: now,
+        now_ms: now,
+        meetings,
+        bbb_version: None,
+        health: HEALTH,
+        load: LOAD,
+        ttl_ms: 3_600_000,
+        grace_ms: GRACE_MS,
+    }
 }
 
 fn entry(id: &str, attendees: u64) -> MeetingEntry {
-    MeetingEntry { meeting_id: id.into(), attendees, participant_count: attendees, ..MeetingEntry::default() }
+    MeetingEntry {
+        meeting_id: id.into(),
+        attendees,
+        participant_count: attendees,
+        voice_bridge: format!("{id}-vb"),
+        moderator_pw: "bbb-mod".into(),
+        ..MeetingEntry::default()
+    }
 }
 
 /// Adds an enabled server and polls it online with no meetings.
-async fn live_server(store: &dyn MeetingStore, id: &str, tag: Option<&str>) {
+async fn live_server(store: &dyn MeetingBackend, id: &str, tag: Option<&str>) {
     let mut server = Server::new(id, format!("http://{id}/bigbluebutton/api"), "secret");
     server.state = ServerState::Enabled;
     server.tag = tag.map(str::to_owned);
@@ -53,7 +78,7 @@ fn server_of(placed: &Placed) -> &str {
     }
 }
 
-pub async fn servers_are_kept(store: Arc<dyn MeetingStore>) {
+pub async fn servers_are_kept(store: Store, _replicas: Vec<Store>) {
     let server = Server::new("s1", "http://s1/bigbluebutton/api", "secret");
     store.add_server(&server).await.unwrap();
     assert!(matches!(store.add_server(&server).await, Err(StoreError::Conflict(_))));
@@ -85,8 +110,8 @@ pub async fn servers_are_kept(store: Arc<dyn MeetingStore>) {
     store.ping().await.unwrap();
 }
 
-pub async fn placement_reserves_and_reuses(store: Arc<dyn MeetingStore>) {
-    assert!(matches!(store.place_meeting(&placement("m", "")).await, Err(PlaceError::NoServer)));
+pub async fn placement_reserves_and_reuses(store: Store, _replicas: Vec<Store>) {
+    assert!(matches!(store.place_meeting(&placement("m", "")).await, Err(PlaceError::Refused(Refusal::NoServer))));
     live_server(&*store, "a", None).await;
     live_server(&*store, "b", Some("gpu")).await;
     let first = store.place_meeting(&placement("m", "")).await.unwrap();
@@ -94,25 +119,25 @@ pub async fn placement_reserves_and_reuses(store: Arc<dyn MeetingStore>) {
     assert_eq!((server.id.as_str(), server.load), ("a", Some(1.0)));
     assert_eq!(meeting.voice_bridge, "m-vb0");
     assert!(matches!(store.place_meeting(&placement("m", "")).await.unwrap(), Placed::Existing { .. }));
-    assert_eq!(store.meeting("m").await.unwrap().unwrap().server_id, "a");
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().server_id, "a");
 
     assert_eq!(server_of(&store.place_meeting(&placement("g", "gpu")).await.unwrap()), "b");
     assert!(
-        matches!(store.place_meeting(&placement("r", "ssd!")).await, Err(PlaceError::TagUnavailable(tags)) if tags == "ssd")
+        matches!(store.place_meeting(&placement("r", "ssd!")).await, Err(PlaceError::Refused(Refusal::TagUnavailable(tags))) if tags == "ssd")
     );
-    let JoinTarget::Server(joined) = store.join_meeting("m").await.unwrap() else { panic!("joinable") };
+    let JoinTarget::Server(joined) = store.join_meeting("m", now_ms()).await.unwrap() else { panic!("joinable") };
     assert_eq!(joined.id, "a");
     assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0), "the join counts at once");
-    assert_eq!(store.join_meeting("nope").await.unwrap(), JoinTarget::NoMeeting);
+    assert_eq!(store.join_meeting("nope", now_ms()).await.unwrap(), JoinTarget::NoMeeting);
 
     let mut other_tenant = placement("m", "");
     other_tenant.tenant_id = "t2".into();
-    assert!(matches!(store.place_meeting(&other_tenant).await, Err(PlaceError::OtherTenant)));
-    assert_eq!(store.delete_meeting("m").await.unwrap().unwrap().id, "m");
-    assert!(store.meeting("m").await.unwrap().is_none());
+    assert!(matches!(store.place_meeting(&other_tenant).await, Err(PlaceError::Refused(Refusal::OtherTenant))));
+    assert_eq!(store.delete_meeting("m", &LOAD, now_ms()).await.unwrap().unwrap().id, "m");
+    assert!(store.meeting("m", now_ms()).await.unwrap().is_none());
 }
 
-pub async fn voice_bridges_are_unique(store: Arc<dyn MeetingStore>) {
+pub async fn voice_bridges_are_unique(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
     let mut first = placement("one", "");
     first.voice_bridges = vec!["111".into(), "222".into()];
@@ -122,20 +147,20 @@ pub async fn voice_bridges_are_unique(store: Arc<dyn MeetingStore>) {
     third.voice_bridges = vec!["111".into(), "333".into()];
     store.place_meeting(&first).await.unwrap();
     store.place_meeting(&second).await.unwrap();
-    assert_eq!(store.meeting("two").await.unwrap().unwrap().voice_bridge, "333");
-    assert!(matches!(store.place_meeting(&third).await, Err(PlaceError::VoiceBridgeExhausted)));
+    assert_eq!(store.meeting("two", now_ms()).await.unwrap().unwrap().voice_bridge, "333");
+    assert!(matches!(store.place_meeting(&third).await, Err(PlaceError::Refused(Refusal::VoiceBridgeExhausted))));
 }
 
-pub async fn dead_servers_lose_their_meetings(store: Arc<dyn MeetingStore>) {
+pub async fn dead_servers_lose_their_meetings(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
     live_server(&*store, "b", None).await;
     store.place_meeting(&placement("m", "")).await.unwrap();
-    let holder = store.meeting("m").await.unwrap().unwrap().server_id;
+    let holder = store.meeting("m", now_ms()).await.unwrap().unwrap().server_id;
     store
         .update_server(&holder, &ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() })
         .await
         .unwrap();
-    assert_eq!(store.join_meeting("m").await.unwrap(), JoinTarget::Unavailable);
+    assert_eq!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Unavailable);
     let moved = store.place_meeting(&placement("m", "")).await.unwrap();
     let Placed::New { server, replaced: Some(old), .. } = &moved else { panic!("{moved:?}") };
     assert_ne!(server.id, holder);
@@ -145,19 +170,19 @@ pub async fn dead_servers_lose_their_meetings(store: Arc<dyn MeetingStore>) {
     let outcome = store.record_poll(&new_holder, &report(None)).await.unwrap();
     assert!(!outcome.online);
     assert_eq!(outcome.released.len(), 1);
-    assert!(store.meeting("m").await.unwrap().is_none());
+    assert!(store.meeting("m", now_ms()).await.unwrap().is_none());
     assert_eq!(store.server(&new_holder).await.unwrap().unwrap().load, None);
 
     live_server(&*store, "c", None).await;
     store.place_meeting(&placement("n", "")).await.unwrap();
     assert!(store.delete_server("c").await.unwrap());
     assert!(
-        matches!(store.place_meeting(&placement("n", "")).await, Err(PlaceError::NoServer)),
+        matches!(store.place_meeting(&placement("n", "")).await, Err(PlaceError::Refused(Refusal::NoServer))),
         "only offline and disabled servers are left"
     );
 }
 
-pub async fn polls_end_meetings_and_drain_cordoned_servers(store: Arc<dyn MeetingStore>) {
+pub async fn polls_end_meetings_and_drain_cordoned_servers(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
     let mut early = placement("ended", "");
     early.now_ms -= 10_000;
@@ -176,54 +201,54 @@ pub async fn polls_end_meetings_and_drain_cordoned_servers(store: Arc<dyn Meetin
         .update_server("a", &ServerUpdate { state: Some(ServerState::Cordoned), ..ServerUpdate::default() })
         .await
         .unwrap();
-    store.delete_meeting("late").await.unwrap();
+    store.delete_meeting("late", &LOAD, now_ms()).await.unwrap();
     let outcome = store.record_poll("a", &report(Some(Vec::new()))).await.unwrap();
     assert!(outcome.drained);
     assert_eq!(store.server("a").await.unwrap().unwrap().state, ServerState::Disabled);
 }
 
-pub async fn expired_meetings_are_gone(store: Arc<dyn MeetingStore>) {
+pub async fn expired_meetings_are_gone(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
     let mut short = placement("short", "");
     short.ttl_ms = 1;
     short.now_ms -= 1_000;
     store.place_meeting(&short).await.unwrap();
-    assert!(store.meeting("short").await.unwrap().is_none());
+    assert!(store.meeting("short", now_ms()).await.unwrap().is_none());
     assert!(matches!(store.place_meeting(&placement("short", "")).await.unwrap(), Placed::New { .. }));
 }
 
-pub async fn leases_exclude_other_holders(store: Arc<dyn MeetingStore>) {
-    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap());
-    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap(), "the holder renews");
-    assert!(!store.acquire_lease("poll", "b", 60_000).await.unwrap());
-    assert!(store.acquire_lease("import", "b", 60_000).await.unwrap(), "leases are by name");
+pub async fn leases_exclude_other_holders(store: Store, _replicas: Vec<Store>) {
+    assert!(store.acquire_lease("poll", "a", 60_000, now_ms()).await.unwrap());
+    assert!(store.acquire_lease("poll", "a", 60_000, now_ms()).await.unwrap(), "the holder renews");
+    assert!(!store.acquire_lease("poll", "b", 60_000, now_ms()).await.unwrap());
+    assert!(store.acquire_lease("import", "b", 60_000, now_ms()).await.unwrap(), "leases are by name");
     store.release_lease("poll", "b").await.unwrap();
-    assert!(!store.acquire_lease("poll", "b", 60_000).await.unwrap(), "only the holder releases");
+    assert!(!store.acquire_lease("poll", "b", 60_000, now_ms()).await.unwrap(), "only the holder releases");
     store.release_lease("poll", "a").await.unwrap();
-    assert!(store.acquire_lease("poll", "b", 1).await.unwrap());
+    assert!(store.acquire_lease("poll", "b", 1, now_ms()).await.unwrap());
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap(), "an expired lease is free");
+    assert!(store.acquire_lease("poll", "a", 60_000, now_ms()).await.unwrap(), "an expired lease is free");
 }
 
 /// Protected-recording tokens are taken once, and not after they expire.
-pub async fn tokens_are_single_use(store: Arc<dyn MeetingStore>) {
-    store.put_token("t1", r#"{"record_id":"r"}"#, 60_000).await.unwrap();
-    assert_eq!(store.take_token("t1").await.unwrap().as_deref(), Some(r#"{"record_id":"r"}"#));
-    assert_eq!(store.take_token("t1").await.unwrap(), None, "a token is used once");
-    assert_eq!(store.take_token("never").await.unwrap(), None);
-    store.put_token("t2", "v", 1).await.unwrap();
+pub async fn tokens_are_single_use(store: Store, _replicas: Vec<Store>) {
+    store.put_token("t1", r#"{"record_id":"r"}"#, 60_000, now_ms()).await.unwrap();
+    assert_eq!(store.take_token("t1", now_ms()).await.unwrap().as_deref(), Some(r#"{"record_id":"r"}"#));
+    assert_eq!(store.take_token("t1", now_ms()).await.unwrap(), None, "a token is used once");
+    assert_eq!(store.take_token("never", now_ms()).await.unwrap(), None);
+    store.put_token("t2", "v", 1, now_ms()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(store.take_token("t2").await.unwrap(), None, "an expired token is refused");
+    assert_eq!(store.take_token("t2", now_ms()).await.unwrap(), None, "an expired token is refused");
 }
 
 /// 8 tasks place 1,000 meetings at once over 10 servers: one server each, spread within 1, no reservation lost.
-pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
+pub async fn concurrent_placements_spread_evenly(store: Store, replicas: Vec<Store>) {
     for i in 0..10 {
         live_server(&*store, &format!("s{i}"), None).await;
     }
     let tasks: Vec<_> = (0..8)
         .map(|task| {
-            let store = store.clone();
+            let store = replicas[task].clone();
             tokio::spawn(async move {
                 let mut placed = Vec::new();
                 for n in 0..125 {
@@ -248,9 +273,205 @@ pub async fn concurrent_placements_spread_evenly(store: Arc<dyn MeetingStore>) {
     for i in 0..10 {
         let id = format!("s{i}");
         total_load += store.server(&id).await.unwrap().unwrap().load.unwrap();
-        total_meetings += store.meetings_on(&id).await.unwrap().len();
+        total_meetings += store.meetings_on(&id, now_ms()).await.unwrap().len();
     }
     assert_eq!((total_load, total_meetings), (1000.0, 1000));
+}
+
+/// A poll that starts while the create is on its way to BBB keeps the meeting; once BBB confirmed the create,
+/// a poll that misses the meeting ends it.
+pub async fn a_poll_during_a_create_keeps_the_meeting(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    let Placed::New { meeting, .. } = store.place_meeting(&placement("m", "")).await.unwrap() else { panic!("new") };
+    let mut during = report(Some(Vec::new()));
+    during.started_at_ms = meeting.created_at_ms + 300;
+    let outcome = store.record_poll("a", &during).await.unwrap();
+    assert!(outcome.ended.is_empty(), "the create has not come back yet");
+    assert!(store.meeting("m", now_ms()).await.unwrap().is_some());
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(1.0), "its reservation stays");
+    assert!(matches!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+
+    let confirmed_at = now_ms();
+    store.confirm_meeting(&meeting, confirmed_at).await.unwrap();
+    let mut after = report(Some(Vec::new()));
+    after.started_at_ms = confirmed_at + 1;
+    after.now_ms = confirmed_at + 1;
+    assert_eq!(store.record_poll("a", &after).await.unwrap().ended, vec!["m".to_owned()]);
+    assert!(store.meeting("m", now_ms()).await.unwrap().is_none());
+
+    // A create of a meeting already placed is on its way again: the next poll keeps it too.
+    let Placed::New { meeting, .. } = store.place_meeting(&placement("n", "")).await.unwrap() else { panic!("new") };
+    store.confirm_meeting(&meeting, now_ms()).await.unwrap();
+    let Placed::Existing { meeting: again, .. } = store.place_meeting(&placement("n", "")).await.unwrap() else {
+        panic!("existing")
+    };
+    assert_eq!(again.confirmed_at_ms, None);
+    let mut racing = report(Some(Vec::new()));
+    racing.started_at_ms = now_ms() + 1;
+    assert!(store.record_poll("a", &racing).await.unwrap().ended.is_empty());
+    assert!(store.meeting("n", now_ms()).await.unwrap().is_some());
+}
+
+/// Fake BBB servers: the meetings each one runs.
+type Fleet = Arc<Mutex<HashMap<String, HashSet<String>>>>;
+
+fn fleet_entries(fleet: &Fleet, server: &str) -> Vec<MeetingEntry> {
+    let fleet = fleet.lock().unwrap();
+    fleet.get(server).into_iter().flatten().map(|id| entry(id, 1)).collect()
+}
+
+/// 8 replicas create 1,000 distinct meetings (each create takes a while to reach BBB) while another replica
+/// polls every 100 ms: none is lost, none is split.
+pub async fn replicas_creating_while_polls_run_lose_nothing(store: Store, replicas: Vec<Store>) {
+    let servers: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();
+    for id in &servers {
+        live_server(&*store, id, None).await;
+    }
+    let fleet: Fleet = Arc::default();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = {
+        let (store, fleet, done, servers) = (store.clone(), fleet.clone(), done.clone(), servers.clone());
+        tokio::spawn(async move {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                for id in &servers {
+                    let started = now_ms();
+                    let mut answer = report(Some(fleet_entries(&fleet, id)));
+                    answer.started_at_ms = started;
+                    answer.now_ms = now_ms();
+                    let outcome = store.record_poll(id, &answer).await.expect("poll recorded");
+                    assert!(outcome.ended.is_empty(), "{id} ended {:?}", outcome.ended);
+                    assert!(outcome.split.is_empty(), "{id} split {:?}", outcome.split);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let tasks: Vec<_> = replicas
+        .into_iter()
+        .enumerate()
+        .map(|(task, store)| {
+            let fleet = fleet.clone();
+            tokio::spawn(async move {
+                for n in 0..125 {
+                    let id = format!("r{task}-{n}");
+                    let placed = store.place_meeting(&placement(&id, "")).await.expect("placement");
+                    let Placed::New { meeting, .. } = placed else { panic!("{id} was new") };
+                    tokio::time::sleep(Duration::from_millis(((task * 7 + n * 13) % 20) as u64)).await;
+                    fleet.lock().unwrap().entry(meeting.server_id.clone()).or_default().insert(id);
+                    store.confirm_meeting(&meeting, now_ms()).await.expect("confirmed");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    poller.await.unwrap();
+    let mut total = 0;
+    for id in &servers {
+        let running = fleet.lock().unwrap().get(id).cloned().unwrap_or_default();
+        let placed: HashSet<String> =
+            store.meetings_on(id, now_ms()).await.unwrap().into_iter().map(|m| m.id).collect();
+        assert_eq!(placed, running, "the store places on {id} exactly what runs there");
+        total += placed.len();
+    }
+    assert_eq!(total, 1000);
+}
+
+/// The same meetingID created at once from 8 replicas lands on one server, placed once.
+pub async fn one_meeting_from_eight_replicas_lands_once(store: Store, replicas: Vec<Store>) {
+    for i in 0..4 {
+        live_server(&*store, &format!("s{i}"), None).await;
+    }
+    let calls = replicas.into_iter().map(|replica| async move { replica.place_meeting(&placement("same", "")).await });
+    let results: Vec<Placed> = futures::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
+    let servers: HashSet<&str> = results.iter().map(server_of).collect();
+    assert_eq!(servers.len(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| matches!(r, Placed::New { .. })).count(), 1);
+    let total: f64 = futures::future::join_all((0..4).map(|i| {
+        let store = store.clone();
+        async move { store.server(&format!("s{i}")).await.unwrap().unwrap().load.unwrap() }
+    }))
+    .await
+    .into_iter()
+    .sum();
+    assert_eq!(total, 1.0, "one reservation");
+}
+
+/// An operator's change and a poll that drains the server, racing: both land.
+pub async fn server_updates_and_poll_drains_both_land(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    for round in 0..10 {
+        let cordon = ServerUpdate { state: Some(ServerState::Cordoned), ..ServerUpdate::default() };
+        store.update_server("a", &cordon).await.unwrap();
+        let tag = format!("t{round}");
+        let update = ServerUpdate { tag: Some(Some(tag.clone())), ..ServerUpdate::default() };
+        let drained = report(Some(Vec::new()));
+        let (updated, polled) =
+            tokio::join!(replicas[0].update_server("a", &update), replicas[1].record_poll("a", &drained));
+        updated.unwrap();
+        assert!(polled.unwrap().drained);
+        let server = store.server("a").await.unwrap().unwrap();
+        assert_eq!((server.state, server.tag.as_deref()), (ServerState::Disabled, Some(tag.as_str())), "round {round}");
+        let enable = ServerUpdate { state: Some(ServerState::Enabled), ..ServerUpdate::default() };
+        store.update_server("a", &enable).await.unwrap();
+    }
+}
+
+/// A meeting deleted (its create failed, or it was ended) gives its reservation back.
+pub async fn deleting_a_meeting_returns_its_reservation(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    store.place_meeting(&placement("m", "")).await.unwrap();
+    store.place_meeting(&placement("n", "")).await.unwrap();
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0));
+    assert_eq!(store.delete_meeting("m", &LOAD, now_ms()).await.unwrap().unwrap().id, "m");
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(1.0));
+    assert!(store.delete_meeting("m", &LOAD, now_ms()).await.unwrap().is_none());
+    let mut voice = placement("other", "");
+    voice.voice_bridges = vec!["m-vb0".into()];
+    store.place_meeting(&voice).await.expect("the voice bridge is free again");
+}
+
+/// A server that comes back reports meetings nobody places: adopted there. One that also runs on another
+/// server is reported split and stays where it is placed.
+pub async fn running_meetings_are_adopted_or_reported_split(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    live_server(&*store, "b", None).await;
+    let outcome = store.record_poll("a", &report(Some(vec![entry("orphan", 4)]))).await.unwrap();
+    assert_eq!(outcome.adopted, vec!["orphan".to_owned()]);
+    let adopted = store.meeting("orphan", now_ms()).await.unwrap().expect("adopted");
+    assert_eq!((adopted.server_id.as_str(), adopted.voice_bridge.as_str()), ("a", "orphan-vb"));
+    assert_eq!(adopted.moderator_pw, "bbb-mod");
+    let JoinTarget::Server(server) = store.join_meeting("orphan", now_ms()).await.unwrap() else { panic!("join") };
+    assert_eq!(server.id, "a");
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(5.0), "4 polled, 1 joined");
+
+    let outcome = store.record_poll("b", &report(Some(vec![entry("orphan", 1)]))).await.unwrap();
+    assert_eq!((outcome.adopted.len(), outcome.split.clone()), (0, vec!["orphan".to_owned()]));
+    assert_eq!(store.server("b").await.unwrap().unwrap().split_meetings, vec!["orphan".to_owned()]);
+    assert_eq!(store.meeting("orphan", now_ms()).await.unwrap().unwrap().server_id, "a", "the placed copy stays");
+    store.record_poll("b", &report(Some(Vec::new()))).await.unwrap();
+    assert!(store.server("b").await.unwrap().unwrap().split_meetings.is_empty());
+}
+
+/// A cordoned server keeps its meetings and their joins, but joins add no load there.
+pub async fn cordoned_servers_drain_without_join_load(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    store.place_meeting(&placement("m", "")).await.unwrap();
+    let cordon = ServerUpdate { state: Some(ServerState::Cordoned), ..ServerUpdate::default() };
+    store.update_server("a", &cordon).await.unwrap();
+    assert!(matches!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(1.0));
+}
+
+/// A poll records the BBB version the server revealed.
+pub async fn polls_record_the_bbb_version(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    let mut answer = report(Some(Vec::new()));
+    answer.bbb_version = Some("3.0.9".into());
+    store.record_poll("a", &answer).await.unwrap();
+    assert_eq!(store.server("a").await.unwrap().unwrap().bbb_version.as_deref(), Some("3.0.9"));
 }
 
 /// Tenants: found by id and name, names unique, renames move the name, settings kept per tenant and removed
@@ -299,11 +520,12 @@ pub async fn tenants_are_kept(store: Arc<dyn TenantStore>) {
 }
 
 /// Runs the whole contract, each case on a fresh store from `open`, which gives `Some((store, guard))` (the
-/// guard lives as long as the case and cleans up after it) or `None` to skip the case.
+/// guard lives as long as the case and cleans up after it) or `None` to skip the case; `replica(&guard)`
+/// opens another handle on the same backend.
 #[macro_export]
 macro_rules! store_contract {
-    ($open:expr) => {
-        $crate::store_contract!($open;
+    ($open:expr, $replica:expr) => {
+        $crate::store_contract!($open, $replica;
             servers_are_kept,
             placement_reserves_and_reuses,
             voice_bridges_are_unique,
@@ -312,17 +534,42 @@ macro_rules! store_contract {
             expired_meetings_are_gone,
             leases_exclude_other_holders,
             tokens_are_single_use,
-            concurrent_placements_spread_evenly
+            concurrent_placements_spread_evenly,
+            a_poll_during_a_create_keeps_the_meeting,
+            replicas_creating_while_polls_run_lose_nothing,
+            one_meeting_from_eight_replicas_lands_once,
+            server_updates_and_poll_drains_both_land,
+            deleting_a_meeting_returns_its_reservation,
+            running_meetings_are_adopted_or_reported_split,
+            cordoned_servers_drain_without_join_load,
+            polls_record_the_bbb_version
         );
     };
-    ($open:expr; $($case:ident),+) => {
+    ($open:expr, $replica:expr; $($case:ident),+) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
-                if let Some((store, _guard)) = $open.await {
-                    $crate::contract::$case(store).await;
+                if let Some((store, guard)) = $open.await {
+                    let mut replicas = Vec::new();
+                    for _ in 0..8 {
+                        replicas.push($replica(&guard).await);
+                    }
+                    $crate::contract::$case(store, replicas).await;
                 }
             }
         )+
+    };
+}
+
+/// The tenant contract on a fresh store from `open`.
+#[macro_export]
+macro_rules! tenant_contract {
+    ($open:expr) => {
+        #[tokio::test]
+        async fn tenants_are_kept() {
+            if let Some((store, _guard)) = $open.await {
+                $crate::contract::tenants_are_kept(store).await;
+            }
+        }
     };
 }

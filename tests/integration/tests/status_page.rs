@@ -134,7 +134,7 @@ const HOSTILE_TAG: &str = "<script>alert(\"tag\")</script>&amp;";
 async fn add_hostile(harness: &Harness) {
     let mut server = Server::new(HOSTILE_ID, "http://evil<i>&\"host/bigbluebutton/api", "hostile-secret");
     server.tag = Some("<img src=x onerror=alert(1)>".into());
-    harness.running.ctx.store.add_server(&server).await.unwrap();
+    harness.running.ctx.servers.add_server(&server).await.unwrap();
     let updated =
         harness.admin("updateServer", "", Some(json!({"id": "demo-0", "server": {"tag": HOSTILE_TAG}}))).await;
     assert_eq!(updated.status, 200, "{}", updated.body);

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use scalelite_infra::redis::RedisStore;
+use scalelite_integration_tests::contract::Store;
 use scalelite_integration_tests::{NamespaceCleanup, fresh_namespace, redis_url};
 
 async fn open() -> Option<(Arc<RedisStore>, NamespaceCleanup)> {
@@ -12,5 +13,10 @@ async fn open() -> Option<(Arc<RedisStore>, NamespaceCleanup)> {
     Some((Arc::new(store), NamespaceCleanup { url, namespace }))
 }
 
-scalelite_integration_tests::store_contract!(open());
-scalelite_integration_tests::store_contract!(open(); tenants_are_kept);
+/// Another replica's connection to the same namespace.
+async fn replica(cleanup: &NamespaceCleanup) -> Store {
+    Arc::new(RedisStore::open(&cleanup.url, &cleanup.namespace).await.expect("redis store"))
+}
+
+scalelite_integration_tests::store_contract!(open(), replica);
+scalelite_integration_tests::tenant_contract!(open());

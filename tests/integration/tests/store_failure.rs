@@ -12,10 +12,11 @@ use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
 use std::collections::HashMap;
 
+use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate, Tenant, TenantSetting};
 use scalelite_shared::store::{
-    ImportMark, JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, RecordingEdits,
-    RecordingQuery, RecordingStore, StoreError, StoreResult, TenantStore,
+    ImportMark, JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport,
+    RecordingEdits, RecordingQuery, RecordingStore, ServerStore, StoreError, StoreResult, TenantStore, TokenStore,
 };
 
 /// Every call fails as an unreachable backend does.
@@ -26,7 +27,7 @@ fn down<T>() -> StoreResult<T> {
 }
 
 #[async_trait]
-impl MeetingStore for BrokenStore {
+impl ServerStore for BrokenStore {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
         down()
     }
@@ -42,37 +43,52 @@ impl MeetingStore for BrokenStore {
     async fn delete_server(&self, _: &str) -> StoreResult<bool> {
         down()
     }
-    async fn record_poll(&self, _: &str, _: &PollReport) -> StoreResult<PollOutcome> {
+    async fn ping(&self) -> StoreResult<()> {
         down()
     }
-    async fn meeting(&self, _: &str) -> StoreResult<Option<Meeting>> {
+}
+
+#[async_trait]
+impl MeetingStore for BrokenStore {
+    async fn meeting(&self, _: &str, _: i64) -> StoreResult<Option<Meeting>> {
         down()
     }
-    async fn meetings_on(&self, _: &str) -> StoreResult<Vec<Meeting>> {
+    async fn meetings_on(&self, _: &str, _: i64) -> StoreResult<Vec<Meeting>> {
         down()
     }
     async fn place_meeting(&self, _: &Placement) -> Result<Placed, PlaceError> {
         Err(down::<()>().unwrap_err().into())
     }
-    async fn delete_meeting(&self, _: &str) -> StoreResult<Option<Meeting>> {
+    async fn confirm_meeting(&self, _: &Meeting, _: i64) -> StoreResult<()> {
         down()
     }
-    async fn join_meeting(&self, _: &str) -> StoreResult<JoinTarget> {
+    async fn delete_meeting(&self, _: &str, _: &LoadRules, _: i64) -> StoreResult<Option<Meeting>> {
         down()
     }
-    async fn ping(&self) -> StoreResult<()> {
+    async fn join_meeting(&self, _: &str, _: i64) -> StoreResult<JoinTarget> {
         down()
     }
-    async fn acquire_lease(&self, _: &str, _: &str, _: i64) -> StoreResult<bool> {
+    async fn record_poll(&self, _: &str, _: &PollReport) -> StoreResult<PollOutcome> {
+        down()
+    }
+}
+
+#[async_trait]
+impl LeaseStore for BrokenStore {
+    async fn acquire_lease(&self, _: &str, _: &str, _: i64, _: i64) -> StoreResult<bool> {
         down()
     }
     async fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
         down()
     }
-    async fn put_token(&self, _: &str, _: &str, _: i64) -> StoreResult<()> {
+}
+
+#[async_trait]
+impl TokenStore for BrokenStore {
+    async fn put_token(&self, _: &str, _: &str, _: i64, _: i64) -> StoreResult<()> {
         down()
     }
-    async fn take_token(&self, _: &str) -> StoreResult<Option<String>> {
+    async fn take_token(&self, _: &str, _: i64) -> StoreResult<Option<String>> {
         down()
     }
 }
@@ -144,8 +160,7 @@ impl RecordingStore for BrokenStore {
 
 fn app(mode: Mode) -> App {
     let config = Config::from_lookup(|name| (name == "LOADBALANCER_SECRET").then(|| "s".to_owned())).unwrap();
-    let stores =
-        Stores { meetings: Arc::new(BrokenStore), recordings: Arc::new(BrokenStore), tenants: Arc::new(BrokenStore) };
+    let stores = Stores::new(Arc::new(BrokenStore), Arc::new(BrokenStore), Arc::new(BrokenStore));
     App { ctx: Arc::new(Ctx::new(config, stores)), mode }
 }
 

@@ -1,0 +1,31 @@
+-- Commits a placement plan: the meeting kept (its create marked as sent) or placed on the chosen server with
+-- its reservation and voice bridge, replacing its old placement. Returns 'ok' or 'retry'.
+local m = plan.meeting
+if redis.call('SISMEMBER', plan.servers, m.server_id) == 0 or not version_is(plan.version_key, plan.version) then
+  return 'retry'
+end
+if plan.current then
+  if not still(m.key, plan.current.server_id, plan.current.created_at_ms) then
+    return 'retry'
+  end
+elseif redis.call('EXISTS', m.key) == 1 then
+  return 'retry'
+end
+if plan.mode == 'existing' then
+  redis.call('HSET', m.key, 'create_sent_at_ms', m.create_sent_at_ms)
+  redis.call('HDEL', m.key, 'confirmed_at_ms')
+  return 'ok'
+end
+if held_by_other(m.bridges, m.voice_bridge, m.id, function(owner) return plan.meeting_prefix .. owner end) then
+  return 'retry'
+end
+local old = plan.replaced
+if old then
+  forget(old)
+  add_load(plan.server_load, plan.cordoned_load, old.server_id, '-' .. old.returned)
+  redis.call('INCR', old.version_key)
+end
+write_meeting(m)
+redis.call('ZINCRBY', plan.server_load, m.reserved_load, m.server_id)
+redis.call('INCR', plan.version_key)
+return 'ok'

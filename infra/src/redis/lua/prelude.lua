@@ -1,0 +1,84 @@
+-- The prelude of every scalelite-rs script: a script commits a plan that Rust computed from a snapshot
+-- (`balance`), after checking that what the plan was computed from is unchanged. The plan is ARGV[1], a
+-- JSON document with every key name already built (keys.rs); numbers travel as strings.
+local plan = cjson.decode(ARGV[1])
+
+local function version_is(key, expected)
+  return (redis.call('GET', key) or '0') == expected
+end
+
+-- Whether a meeting hash still describes the placement (its server and when it was placed).
+local function still(key, server_id, created_at_ms)
+  local fields = redis.call('HMGET', key, 'server_id', 'created_at_ms')
+  return fields[1] == server_id and (fields[2] or '0') == created_at_ms
+end
+
+-- Whether a live meeting other than `id` holds voice bridge `number` (its owner and the owner's key given).
+local function held_by_other(bridges, number, id, owner_key_of)
+  local owner = redis.call('HGET', bridges, number)
+  if not owner or owner == id then
+    return false
+  end
+  return redis.call('HGET', owner_key_of(owner), 'voice_bridge') == number
+end
+
+-- Forgets a meeting: its hash, its set memberships, and its voice bridge while it holds it.
+local function forget(m)
+  local vb = redis.call('HGET', m.key, 'voice_bridge')
+  if vb and redis.call('HGET', m.bridges, vb) == m.id then
+    redis.call('HDEL', m.bridges, vb)
+  end
+  redis.call('DEL', m.key)
+  redis.call('SREM', m.meetings, m.id)
+  redis.call('SREM', m.index, m.id)
+end
+
+-- Writes a meeting: its hash (upstream's fields and ours), its expiry, its sets and its voice bridge.
+local function write_meeting(m)
+  redis.call('HSET', m.key, 'server_id', m.server_id, 'moderator_pw', m.moderator_pw, 'voice_bridge', m.voice_bridge,
+    'tenant_id', m.tenant_id, 'reserved_load', m.reserved_load, 'created_at_ms', m.created_at_ms,
+    'create_sent_at_ms', m.create_sent_at_ms)
+  if m.confirmed_at_ms == '' then
+    redis.call('HDEL', m.key, 'confirmed_at_ms')
+  else
+    redis.call('HSET', m.key, 'confirmed_at_ms', m.confirmed_at_ms)
+  end
+  redis.call('PEXPIREAT', m.key, m.expires_at_ms)
+  redis.call('SADD', m.meetings, m.id)
+  redis.call('SADD', m.index, m.id)
+  redis.call('HSET', m.bridges, m.voice_bridge, m.id)
+end
+
+-- Writes a server: its hash, health counters, state sets, load in the set of its state, split meetings.
+local function write_server(s)
+  redis.call('SADD', s.servers, s.id)
+  redis.call('HSET', s.key, 'url', s.url, 'secret', s.secret, 'state', s.state, 'load_multiplier', s.load_multiplier,
+    'online', s.online, 'meetings', s.meetings, 'users', s.users, 'largest_meeting', s.largest_meeting,
+    'videos', s.videos)
+  if s.tag == '' then redis.call('HDEL', s.key, 'tag') else redis.call('HSET', s.key, 'tag', s.tag) end
+  if s.bbb_version ~= '' then redis.call('HSET', s.key, 'bbb_version', s.bbb_version) end
+  redis.call('HSET', s.health, 'healthy_counter', s.healthy_counter, 'unhealthy_counter', s.unhealthy_counter)
+  if s.state == 'enabled' then
+    redis.call('SADD', s.enabled, s.id)
+  else
+    redis.call('SREM', s.enabled, s.id)
+  end
+  redis.call('ZREM', s.server_load, s.id)
+  redis.call('ZREM', s.cordoned_load, s.id)
+  if s.load ~= '' and s.state == 'enabled' then
+    redis.call('ZADD', s.server_load, s.load, s.id)
+  elseif s.load ~= '' and s.state == 'cordoned' then
+    redis.call('ZADD', s.cordoned_load, s.load, s.id)
+  end
+  if s.split == '[]' then redis.call('DEL', s.split_key) else redis.call('SET', s.split_key, s.split) end
+  redis.call('INCR', s.version_key)
+end
+
+-- Adds `amount` to a server's load in whichever set holds it (none: no load to change).
+local function add_load(server_load, cordoned_load, id, amount)
+  if redis.call('ZSCORE', server_load, id) then
+    redis.call('ZINCRBY', server_load, amount, id)
+  elseif redis.call('ZSCORE', cordoned_load, id) then
+    redis.call('ZINCRBY', cordoned_load, amount, id)
+  end
+end

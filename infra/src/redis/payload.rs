@@ -1,0 +1,56 @@
+//! The JSON plans the Lua scripts commit: domain objects with their key names, numbers as strings.
+
+use scalelite_shared::model::{Meeting, Server};
+use serde_json::{Value, json};
+
+use super::keys::Keys;
+
+/// A meeting as `write_meeting` and `forget` take it.
+pub(crate) fn meeting(keys: &Keys, m: &Meeting) -> Value {
+    json!({
+        "id": m.id,
+        "key": keys.meeting(&m.id),
+        "meetings": keys.meetings(),
+        "index": keys.server_meetings(&m.server_id),
+        "bridges": keys.voice_bridges(),
+        "server_id": m.server_id,
+        "moderator_pw": m.moderator_pw,
+        "voice_bridge": m.voice_bridge,
+        "tenant_id": m.tenant_id,
+        "reserved_load": m.reserved_load.to_string(),
+        "created_at_ms": m.created_at_ms.to_string(),
+        "expires_at_ms": m.expires_at_ms.to_string(),
+        "create_sent_at_ms": m.create_sent_at_ms.to_string(),
+        "confirmed_at_ms": m.confirmed_at_ms.map(|at| at.to_string()).unwrap_or_default(),
+    })
+}
+
+/// A server as `write_server` takes it.
+pub(crate) fn server(keys: &Keys, s: &Server) -> Value {
+    json!({
+        "id": s.id,
+        "key": keys.server(&s.id),
+        "servers": keys.servers(),
+        "health": keys.health(&s.id),
+        "enabled": keys.server_enabled(),
+        "server_load": keys.server_load(),
+        "cordoned_load": keys.cordoned_server_load(),
+        "version_key": keys.server_version(&s.id),
+        "split_key": keys.split_meetings(&s.id),
+        "url": s.url,
+        "secret": s.secret,
+        "tag": s.tag.clone().unwrap_or_default(),
+        "state": s.state.as_str(),
+        "load_multiplier": s.load_multiplier_text(),
+        "online": if s.online { "true" } else { "false" },
+        "meetings": s.stats.meetings.to_string(),
+        "users": s.stats.users.to_string(),
+        "largest_meeting": s.stats.largest_meeting.to_string(),
+        "videos": s.stats.videos.to_string(),
+        "bbb_version": s.bbb_version.clone().unwrap_or_default(),
+        "healthy_counter": s.healthy_counter.to_string(),
+        "unhealthy_counter": s.unhealthy_counter.to_string(),
+        "load": s.load.map(|l| l.to_string()).unwrap_or_default(),
+        "split": serde_json::to_string(&s.split_meetings).unwrap_or_else(|_| "[]".to_owned()),
+    })
+}

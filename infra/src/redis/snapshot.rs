@@ -1,0 +1,114 @@
+//! Reading what a plan depends on: servers with their change counters, meetings, voice bridge holders.
+
+use std::collections::{HashMap, HashSet};
+
+use redis::aio::ConnectionManager;
+use scalelite_shared::model::{Meeting, Server};
+use scalelite_shared::store::StoreResult;
+
+use super::backend;
+use super::codec::{self, ServerParts};
+use super::keys::Keys;
+
+/// A server as read, with its change counter (`"0"` when it never had one).
+pub(crate) struct Versioned {
+    pub server: Server,
+    pub version: String,
+}
+
+type ServerReply = (
+    bool,
+    HashMap<String, String>,
+    Option<f64>,
+    Option<f64>,
+    bool,
+    HashMap<String, String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Servers by id, in one round trip; missing ones are left out.
+pub(crate) async fn servers(conn: &mut ConnectionManager, keys: &Keys, ids: &[String]) -> StoreResult<Vec<Versioned>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for id in ids {
+        pipe.cmd("SISMEMBER")
+            .arg(keys.servers())
+            .arg(id)
+            .hgetall(keys.server(id))
+            .zscore(keys.server_load(), id)
+            .zscore(keys.cordoned_server_load(), id)
+            .sismember(keys.server_enabled(), id)
+            .hgetall(keys.health(id))
+            .get(keys.server_version(id))
+            .get(keys.split_meetings(id));
+    }
+    let replies: Vec<ServerReply> = pipe.query_async(conn).await.map_err(backend)?;
+    Ok(ids
+        .iter()
+        .zip(replies)
+        .filter(|(_, (member, hash, ..))| *member && !hash.is_empty())
+        .map(|(id, (_, hash, load, cordoned_load, in_enabled_set, health, version, split))| {
+            let mut server = codec::server(id, ServerParts { hash, load, cordoned_load, in_enabled_set, health });
+            server.split_meetings = split.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+            Versioned { server, version: version.unwrap_or_else(|| "0".to_owned()) }
+        })
+        .collect())
+}
+
+pub(crate) async fn server(conn: &mut ConnectionManager, keys: &Keys, id: &str) -> StoreResult<Option<Versioned>> {
+    Ok(servers(conn, keys, &[id.to_owned()]).await?.pop())
+}
+
+/// Meetings by id, in one round trip: each live one at `now_ms`, or `None`.
+pub(crate) async fn meetings(
+    conn: &mut ConnectionManager,
+    keys: &Keys,
+    ids: &[&str],
+    now_ms: i64,
+) -> StoreResult<Vec<Option<Meeting>>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for id in ids {
+        pipe.hgetall(keys.meeting(id)).pttl(keys.meeting(id));
+    }
+    let replies: Vec<(HashMap<String, String>, i64)> = pipe.query_async(conn).await.map_err(backend)?;
+    Ok(ids.iter().zip(replies).map(|(id, (hash, pttl))| codec::meeting(id, &hash, pttl, now_ms)).collect())
+}
+
+/// Which of `numbers` a live meeting other than `except` holds.
+pub(crate) async fn held_bridges(
+    conn: &mut ConnectionManager,
+    keys: &Keys,
+    numbers: &[&str],
+    except: &str,
+) -> StoreResult<HashSet<String>> {
+    if numbers.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let owners: Vec<Option<String>> =
+        redis::cmd("HMGET").arg(keys.voice_bridges()).arg(numbers).query_async(conn).await.map_err(backend)?;
+    let claimed: Vec<(&str, String)> = numbers
+        .iter()
+        .zip(owners)
+        .filter_map(|(number, owner)| Some((*number, owner.filter(|o| o != except)?)))
+        .collect();
+    if claimed.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut pipe = redis::pipe();
+    for (_, owner) in &claimed {
+        pipe.hget(keys.meeting(owner), "voice_bridge");
+    }
+    let held: Vec<Option<String>> = pipe.query_async(conn).await.map_err(backend)?;
+    Ok(claimed
+        .into_iter()
+        .zip(held)
+        .filter(|((number, _), bridge)| bridge.as_deref() == Some(*number))
+        .map(|((number, _), _)| number.to_owned())
+        .collect())
+}

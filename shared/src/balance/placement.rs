@@ -1,0 +1,237 @@
+//! The placement planner: where a create goes, decided from a snapshot of the store.
+//!
+//! A live meeting stays on a server that takes joins; on a cordoned server only while BBB still runs it.
+//! Otherwise it is placed anew on the least loaded eligible server, with its load reservation and the first
+//! free voice bridge, replacing the placement it had. Adapters read the snapshot, call [`plan`] and commit
+//! the result only if what it was computed from is unchanged.
+
+use std::collections::HashSet;
+
+use crate::balance::choice::{Candidate, NoChoice, choose};
+use crate::balance::load::LoadRules;
+use crate::balance::tags::TagRequest;
+use crate::model::{Meeting, Server, ServerState};
+
+/// What a create asks for one meetingID.
+#[derive(Clone, Debug)]
+pub struct Placement {
+    pub meeting_id: String,
+    pub tenant_id: String,
+    pub tags: TagRequest,
+    /// Used only when a new meeting is placed.
+    pub moderator_pw: String,
+    /// Voice bridge numbers to try, in order; the first free one is taken.
+    pub voice_bridges: Vec<String>,
+    pub load: LoadRules,
+    pub ttl_ms: i64,
+    pub now_ms: i64,
+    /// BBB said the meeting no longer runs on this cordoned server: its placement is replaced.
+    pub stopped_on: Option<String>,
+}
+
+/// What the store holds that a placement depends on.
+#[derive(Clone, Debug, Default)]
+pub struct PlacementSnapshot {
+    /// The live meeting with this id, and its server (`None` when the server is gone).
+    pub current: Option<(Meeting, Option<Server>)>,
+    /// The servers that may take it (others are passed over).
+    pub servers: Vec<Server>,
+    /// Which of the requested voice bridges another live meeting holds.
+    pub held_bridges: HashSet<String>,
+}
+
+/// Where a create goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Placed {
+    /// The meeting already runs on a server that can take it.
+    Existing { meeting: Meeting, server: Server },
+    /// The meeting is placed now (`replaced` is the previous placement, if any), `server` with its new load.
+    New { meeting: Meeting, server: Server, replaced: Option<Meeting> },
+}
+
+/// Why a meeting cannot be placed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no available server")]
+    NoServer,
+    #[error("no available server with tags {0}")]
+    TagUnavailable(String),
+    #[error("no free voice bridge")]
+    VoiceBridgeExhausted,
+    #[error("the meeting belongs to another tenant")]
+    OtherTenant,
+}
+
+impl From<NoChoice> for Refusal {
+    fn from(reason: NoChoice) -> Self {
+        match reason {
+            NoChoice::NoServer => Refusal::NoServer,
+            NoChoice::TagUnavailable(tags) => Refusal::TagUnavailable(tags),
+        }
+    }
+}
+
+/// Decides where the meeting goes.
+pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed, Refusal> {
+    let mut replaced = None;
+    if let Some((meeting, server)) = &snapshot.current {
+        if meeting.tenant_id != request.tenant_id {
+            return Err(Refusal::OtherTenant);
+        }
+        match server {
+            Some(server)
+                if server.accepts_joins()
+                    && !(server.state == ServerState::Cordoned
+                        && request.stopped_on.as_deref() == Some(server.id.as_str())) =>
+            {
+                return Ok(Placed::Existing { meeting: meeting.clone(), server: server.clone() });
+            }
+            _ => replaced = Some(meeting.clone()),
+        }
+    }
+
+    let available: Vec<&Server> = snapshot.servers.iter().filter(|s| s.takes_new_meetings()).collect();
+    let candidates: Vec<Candidate> = available
+        .iter()
+        .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
+        .collect();
+    let chosen = choose(&candidates, &request.tags, &request.meeting_id)?;
+    let mut server = available.into_iter().find(|s| s.id == chosen.id).cloned().ok_or(Refusal::NoServer)?;
+    let voice_bridge = request
+        .voice_bridges
+        .iter()
+        .find(|number| !snapshot.held_bridges.contains(*number))
+        .ok_or(Refusal::VoiceBridgeExhausted)?;
+
+    let reserved_load = request.load.reservation(server.load_multiplier);
+    server.load = server.load.map(|load| load + reserved_load);
+    let meeting = Meeting {
+        id: request.meeting_id.clone(),
+        server_id: server.id.clone(),
+        moderator_pw: request.moderator_pw.clone(),
+        voice_bridge: voice_bridge.clone(),
+        tenant_id: request.tenant_id.clone(),
+        reserved_load,
+        created_at_ms: request.now_ms,
+        expires_at_ms: request.now_ms.saturating_add(request.ttl_ms),
+        create_sent_at_ms: request.now_ms,
+        confirmed_at_ms: None,
+    };
+    Ok(Placed::New { meeting, server, replaced })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const RULES: LoadRules = LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900) };
+
+    fn server(id: &str, load: f64, state: ServerState) -> Server {
+        Server { state, online: true, load: Some(load), ..Server::new(id, format!("http://{id}/api"), "s") }
+    }
+
+    fn request(id: &str) -> Placement {
+        Placement {
+            meeting_id: id.into(),
+            tenant_id: String::new(),
+            tags: TagRequest::default(),
+            moderator_pw: "mp".into(),
+            voice_bridges: vec!["111".into(), "222".into()],
+            load: RULES,
+            ttl_ms: 1_000,
+            now_ms: 5_000,
+            stopped_on: None,
+        }
+    }
+
+    fn placed_on(server: &Server, id: &str) -> Meeting {
+        let Ok(Placed::New { meeting, .. }) =
+            plan(&request(id), &PlacementSnapshot { servers: vec![server.clone()], ..PlacementSnapshot::default() })
+        else {
+            panic!("placed")
+        };
+        meeting
+    }
+
+    #[test]
+    fn a_new_meeting_goes_to_the_least_loaded_server_with_its_reservation() {
+        let snapshot = PlacementSnapshot {
+            servers: vec![server("a", 40.0, ServerState::Enabled), server("b", 10.0, ServerState::Enabled)],
+            held_bridges: HashSet::from(["111".to_owned()]),
+            ..PlacementSnapshot::default()
+        };
+        let Ok(Placed::New { meeting, server, replaced: None }) = plan(&request("m"), &snapshot) else {
+            panic!("placed")
+        };
+        assert_eq!((server.id.as_str(), server.load), ("b", Some(25.0)));
+        assert_eq!((meeting.voice_bridge.as_str(), meeting.reserved_load), ("222", 15.0));
+        assert_eq!((meeting.created_at_ms, meeting.expires_at_ms, meeting.confirmed_at_ms), (5_000, 6_000, None));
+    }
+
+    #[test]
+    fn servers_that_cannot_take_meetings_are_passed_over() {
+        let mut offline = server("a", 0.0, ServerState::Enabled);
+        offline.online = false;
+        let unmeasured = Server { load: None, ..server("b", 0.0, ServerState::Enabled) };
+        let snapshot = PlacementSnapshot {
+            servers: vec![offline, unmeasured, server("c", 0.0, ServerState::Cordoned)],
+            ..PlacementSnapshot::default()
+        };
+        assert_eq!(plan(&request("m"), &snapshot), Err(Refusal::NoServer));
+    }
+
+    #[test]
+    fn a_running_meeting_stays_and_a_dead_placement_is_replaced() {
+        let a = server("a", 0.0, ServerState::Enabled);
+        let b = server("b", 5.0, ServerState::Enabled);
+        let existing = placed_on(&a, "m");
+        let mut snapshot = PlacementSnapshot {
+            current: Some((existing.clone(), Some(a.clone()))),
+            servers: vec![a.clone(), b.clone()],
+            ..PlacementSnapshot::default()
+        };
+        assert!(matches!(plan(&request("m"), &snapshot), Ok(Placed::Existing { .. })));
+
+        let dead = Server { online: false, ..a };
+        snapshot.current = Some((existing.clone(), Some(dead.clone())));
+        snapshot.servers = vec![dead, b];
+        let Ok(Placed::New { server, replaced: Some(old), .. }) = plan(&request("m"), &snapshot) else {
+            panic!("replaced")
+        };
+        assert_eq!((server.id.as_str(), old), ("b", existing));
+    }
+
+    #[test]
+    fn a_cordoned_server_keeps_its_meeting_until_bbb_says_it_stopped() {
+        let cordoned = server("a", 20.0, ServerState::Cordoned);
+        let existing = placed_on(&server("a", 0.0, ServerState::Enabled), "m");
+        let snapshot = PlacementSnapshot {
+            current: Some((existing.clone(), Some(cordoned))),
+            servers: vec![server("b", 0.0, ServerState::Enabled)],
+            ..PlacementSnapshot::default()
+        };
+        assert!(matches!(plan(&request("m"), &snapshot), Ok(Placed::Existing { .. })));
+        let stopped = Placement { stopped_on: Some("a".into()), ..request("m") };
+        let Ok(Placed::New { server, replaced: Some(old), .. }) = plan(&stopped, &snapshot) else { panic!("moved") };
+        assert_eq!((server.id.as_str(), old), ("b", existing));
+    }
+
+    #[test]
+    fn refusals() {
+        let a = server("a", 0.0, ServerState::Enabled);
+        let mine = placed_on(&a, "m");
+        let theirs = Placement { tenant_id: "t2".into(), ..request("m") };
+        let snapshot = PlacementSnapshot { current: Some((mine, Some(a.clone()))), ..PlacementSnapshot::default() };
+        assert_eq!(plan(&theirs, &snapshot), Err(Refusal::OtherTenant));
+        let full = PlacementSnapshot {
+            servers: vec![a],
+            held_bridges: HashSet::from(["111".to_owned(), "222".to_owned()]),
+            ..PlacementSnapshot::default()
+        };
+        assert_eq!(plan(&request("n"), &full), Err(Refusal::VoiceBridgeExhausted));
+        let tagged = Placement { tags: TagRequest::parse(Some("gpu!")), ..request("n") };
+        assert_eq!(plan(&tagged, &full), Err(Refusal::TagUnavailable("gpu".into())));
+    }
+}

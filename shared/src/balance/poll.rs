@@ -1,0 +1,317 @@
+//! The poll planner: what one server's getMeetings answer (or its silence) does to the store.
+//!
+//! Health first (the thresholds of [`health`](crate::balance::health)); then, on an answer: the figures and
+//! load, the drain of a cordoned server, the expiry of the meetings it runs moved on, the meetings it no
+//! longer runs ended, running meetings the store does not place anywhere adopted, and meetings placed on
+//! another server reported as split. A server going offline releases its meetings.
+//!
+//! A meeting the server does not report is ended only once BBB must know it: its latest create came back
+//! before the poll started, or was sent more than `grace_ms` (the BBB connect plus response timeout) before
+//! it. So a poll that runs while a create is on its way to BBB never forgets that meeting.
+
+use std::collections::HashSet;
+
+use crate::balance::health::{Health, HealthRules, Verdict, step};
+use crate::balance::load::{LoadRules, apply_poll};
+use crate::bbb::meetings_xml::MeetingEntry;
+use crate::model::{Meeting, Server, ServerStats};
+
+/// The result of polling one server.
+#[derive(Clone, Debug)]
+pub struct PollReport {
+    /// When the getMeetings request was sent.
+    pub started_at_ms: i64,
+    /// When the result is recorded.
+    pub now_ms: i64,
+    /// The meetings the server reported, or `None` if it could not be polled.
+    pub meetings: Option<Vec<MeetingEntry>>,
+    /// The BBB version its API root revealed, if it did.
+    pub bbb_version: Option<String>,
+    pub health: HealthRules,
+    pub load: LoadRules,
+    /// Meetings the server still reports live this much longer (`DEFAULT_MEETING_TTL`).
+    pub ttl_ms: i64,
+    /// The longest a create can be on its way to BBB.
+    pub grace_ms: i64,
+}
+
+/// What the store holds that a poll depends on.
+#[derive(Clone, Debug)]
+pub struct PollSnapshot {
+    pub server: Server,
+    /// The live meetings placed on the server.
+    pub placed: Vec<Meeting>,
+    /// Live placements on other servers of meetings this server reports (see [`unplaced`]).
+    pub elsewhere: Vec<Meeting>,
+    /// Voice bridges of [`unplaced`] meetings that another live meeting holds.
+    pub held_bridges: HashSet<String>,
+}
+
+/// What a poll changes; adapters commit it as one step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PollPlan {
+    /// The server with its new health, figures, load, state, version and split meetings.
+    pub server: Server,
+    /// Placed meetings the server no longer runs.
+    pub ended: Vec<Meeting>,
+    /// The server went offline: its meetings leave it.
+    pub released: Vec<Meeting>,
+    /// Placed meetings it runs: their expiry moves to `expires_at_ms`, and they count as confirmed.
+    pub running: Vec<Meeting>,
+    pub expires_at_ms: i64,
+    /// Meetings it runs that no server held: placed back on it.
+    pub adopted: Vec<Meeting>,
+    /// A cordoned server with no load left was disabled.
+    pub drained: bool,
+}
+
+/// What a poll did, as the poller reports it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PollOutcome {
+    pub online: bool,
+    pub load: Option<f64>,
+    /// The server went offline: these meetings were released from it.
+    pub released: Vec<Meeting>,
+    /// Placed meetings the server no longer reports: removed as ended.
+    pub ended: Vec<String>,
+    /// Running meetings nobody placed: placed back on this server.
+    pub adopted: Vec<String>,
+    /// Running here while placed on another server.
+    pub split: Vec<String>,
+    /// A cordoned server with no load left was disabled.
+    pub drained: bool,
+}
+
+impl PollPlan {
+    pub fn outcome(&self) -> PollOutcome {
+        PollOutcome {
+            online: self.server.online,
+            load: self.server.load,
+            released: self.released.clone(),
+            ended: self.ended.iter().map(|m| m.id.clone()).collect(),
+            adopted: self.adopted.iter().map(|m| m.id.clone()).collect(),
+            split: self.server.split_meetings.clone(),
+            drained: self.drained,
+        }
+    }
+}
+
+/// The reported meetings (breakouts aside: BBB makes those itself) that are not placed on the server: the
+/// adapter looks up where they are placed and who holds their voice bridges.
+pub fn unplaced<'a>(report: &'a PollReport, placed: &[Meeting]) -> Vec<&'a MeetingEntry> {
+    let here: HashSet<&str> = placed.iter().map(|m| m.id.as_str()).collect();
+    report
+        .meetings
+        .iter()
+        .flatten()
+        .filter(|entry| !entry.is_breakout && !here.contains(entry.meeting_id.as_str()))
+        .collect()
+}
+
+/// Whether BBB must know `meeting` by the time the poll started.
+fn known_to_bbb(meeting: &Meeting, report: &PollReport) -> bool {
+    let sent = meeting.create_sent_at_ms;
+    let confirmed = meeting.confirmed_at_ms.is_some_and(|at| at >= sent && at < report.started_at_ms);
+    confirmed || sent < report.started_at_ms.saturating_sub(report.grace_ms)
+}
+
+/// Decides what the poll changes.
+pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
+    let mut server = snapshot.server.clone();
+    let (health, verdict) = step(Health::from(&server), report.meetings.is_some(), report.health);
+    server.online = health.online;
+    server.healthy_counter = health.healthy_counter;
+    server.unhealthy_counter = health.unhealthy_counter;
+    let now = report.now_ms;
+    let mut plan = PollPlan {
+        server,
+        ended: Vec::new(),
+        released: Vec::new(),
+        running: Vec::new(),
+        expires_at_ms: now.saturating_add(report.ttl_ms),
+        adopted: Vec::new(),
+        drained: false,
+    };
+    if let Some(version) = report.bbb_version.as_ref().filter(|v| !v.is_empty()) {
+        plan.server.bbb_version = Some(version.clone());
+    }
+    match (verdict, &report.meetings) {
+        (Verdict::Apply, Some(reported)) => {
+            let running: HashSet<&str> = reported.iter().map(|m| m.meeting_id.as_str()).collect();
+            let mut kept = Vec::new();
+            for meeting in &snapshot.placed {
+                if running.contains(meeting.id.as_str()) {
+                    plan.running.push(meeting.clone());
+                    kept.push(meeting.clone());
+                } else if known_to_bbb(meeting, report) {
+                    plan.ended.push(meeting.clone());
+                } else {
+                    kept.push(meeting.clone());
+                }
+            }
+            let elsewhere: HashSet<&str> = snapshot.elsewhere.iter().map(|m| m.id.as_str()).collect();
+            let mut split = Vec::new();
+            let mut bridges = snapshot.held_bridges.clone();
+            for entry in unplaced(report, &snapshot.placed) {
+                if elsewhere.contains(entry.meeting_id.as_str()) {
+                    split.push(entry.meeting_id.clone());
+                } else if !entry.voice_bridge.is_empty() && bridges.insert(entry.voice_bridge.clone()) {
+                    plan.adopted.push(adopt(entry, &plan.server.id, now, plan.expires_at_ms));
+                }
+            }
+            split.sort();
+            plan.server.split_meetings = split;
+            kept.extend(plan.adopted.iter().cloned());
+            plan.drained = apply_poll(&mut plan.server, reported, &kept, &report.load, now);
+        }
+        (Verdict::GoOffline, _) => {
+            plan.released = snapshot.placed.clone();
+            plan.server.load = None;
+            plan.server.stats = ServerStats::default();
+            plan.server.split_meetings.clear();
+        }
+        _ => {}
+    }
+    plan
+}
+
+/// A running meeting placed back on the server that runs it: confirmed, nothing reserved.
+fn adopt(entry: &MeetingEntry, server_id: &str, now: i64, expires_at_ms: i64) -> Meeting {
+    Meeting {
+        id: entry.meeting_id.clone(),
+        server_id: server_id.to_owned(),
+        moderator_pw: entry.moderator_pw.clone(),
+        voice_bridge: entry.voice_bridge.clone(),
+        tenant_id: entry.tenant_id.clone().unwrap_or_default(),
+        reserved_load: 0.0,
+        created_at_ms: now,
+        expires_at_ms,
+        create_sent_at_ms: now,
+        confirmed_at_ms: Some(now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::ServerState;
+
+    const LOAD: LoadRules = LoadRules { min_user_count: 10.0, join_buffer: Duration::from_secs(900) };
+    const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
+
+    fn server() -> Server {
+        Server { state: ServerState::Enabled, online: true, load: Some(0.0), ..Server::new("a", "http://a/api", "s") }
+    }
+
+    fn meeting(id: &str, sent: i64, confirmed: Option<i64>) -> Meeting {
+        Meeting {
+            id: id.into(),
+            server_id: "a".into(),
+            moderator_pw: "mp".into(),
+            voice_bridge: format!("7{}", id.len()),
+            tenant_id: String::new(),
+            reserved_load: 10.0,
+            created_at_ms: sent,
+            expires_at_ms: i64::MAX,
+            create_sent_at_ms: sent,
+            confirmed_at_ms: confirmed,
+        }
+    }
+
+    fn entry(id: &str, bridge: &str, attendees: u64) -> MeetingEntry {
+        MeetingEntry {
+            meeting_id: id.into(),
+            voice_bridge: bridge.into(),
+            moderator_pw: "bbb-mp".into(),
+            attendees,
+            participant_count: attendees,
+            ..MeetingEntry::default()
+        }
+    }
+
+    fn report(meetings: Option<Vec<MeetingEntry>>) -> PollReport {
+        PollReport {
+            started_at_ms: 100_000,
+            now_ms: 100_500,
+            meetings,
+            bbb_version: None,
+            health: HEALTH,
+            load: LOAD,
+            ttl_ms: 1_000,
+            grace_ms: 15_000,
+        }
+    }
+
+    fn snapshot(placed: Vec<Meeting>) -> PollSnapshot {
+        PollSnapshot { server: server(), placed, elsewhere: Vec::new(), held_bridges: HashSet::new() }
+    }
+
+    #[test]
+    fn a_create_on_its_way_keeps_its_meeting() {
+        let on_its_way = meeting("new", 99_700, None);
+        let plan = plan(&snapshot(vec![on_its_way]), &report(Some(Vec::new())));
+        assert!(plan.ended.is_empty());
+        assert_eq!(plan.server.load, Some(10.0), "its reservation stays");
+    }
+
+    #[test]
+    fn a_meeting_bbb_knows_and_no_longer_runs_ends() {
+        let confirmed = meeting("confirmed", 99_000, Some(99_500));
+        let confirmed_late = meeting("late", 99_000, Some(100_200));
+        let stale = meeting("stale", 80_000, None);
+        let placed = vec![confirmed, confirmed_late, stale];
+        let ended: Vec<String> =
+            plan(&snapshot(placed), &report(Some(Vec::new()))).ended.into_iter().map(|m| m.id).collect();
+        assert_eq!(ended, vec!["confirmed".to_owned(), "stale".to_owned()]);
+    }
+
+    #[test]
+    fn running_meetings_live_on_and_set_the_load() {
+        let running = meeting("r", -900_000, Some(-899_000));
+        let plan = plan(&snapshot(vec![running.clone()]), &report(Some(vec![entry("r", "71", 3)])));
+        assert_eq!((plan.running, plan.expires_at_ms), (vec![running], 101_500));
+        assert_eq!(plan.server.load, Some(3.0));
+        assert_eq!(plan.server.stats.users, 3);
+    }
+
+    #[test]
+    fn an_unplaced_running_meeting_is_adopted_and_one_placed_elsewhere_is_split() {
+        let mut snapshot = snapshot(Vec::new());
+        let mut elsewhere = meeting("twice", 1, Some(1));
+        elsewhere.server_id = "b".into();
+        snapshot.elsewhere = vec![elsewhere];
+        snapshot.held_bridges = HashSet::from(["99".to_owned()]);
+        let answer = vec![entry("orphan", "81", 2), entry("twice", "82", 1), entry("clash", "99", 1), {
+            let mut breakout = entry("orphan-1", "83", 1);
+            breakout.is_breakout = true;
+            breakout
+        }];
+        let plan = plan(&snapshot, &report(Some(answer)));
+        let adopted: Vec<(&str, &str, &str)> =
+            plan.adopted.iter().map(|m| (m.id.as_str(), m.voice_bridge.as_str(), m.moderator_pw.as_str())).collect();
+        assert_eq!(adopted, vec![("orphan", "81", "bbb-mp")]);
+        assert_eq!(plan.adopted[0].confirmed_at_ms, Some(100_500));
+        assert_eq!(plan.server.split_meetings, vec!["twice".to_owned()]);
+        assert_eq!(plan.outcome().split, vec!["twice".to_owned()]);
+    }
+
+    #[test]
+    fn going_offline_releases_everything() {
+        let placed = vec![meeting("x", 1, Some(1))];
+        let plan = plan(&snapshot(placed.clone()), &report(None));
+        assert_eq!((plan.server.online, plan.server.load, plan.released), (false, None, placed));
+    }
+
+    #[test]
+    fn a_cordoned_server_with_nothing_left_drains_and_versions_are_kept() {
+        let mut snap = snapshot(Vec::new());
+        snap.server.state = ServerState::Cordoned;
+        let mut answered = report(Some(Vec::new()));
+        answered.bbb_version = Some("3.0.4".into());
+        let plan = plan(&snap, &answered);
+        assert!(plan.drained);
+        assert_eq!((plan.server.state, plan.server.bbb_version.as_deref()), (ServerState::Disabled, Some("3.0.4")));
+    }
+}
