@@ -63,6 +63,8 @@ pub(crate) fn server_item(server: &Server, version: i64) -> Item {
     put_opt(&mut item, "tag", server.tag.as_ref().map(s));
     put_opt(&mut item, "load", server.load.map(n));
     put_opt(&mut item, "bbb_version", server.bbb_version.as_ref().map(s));
+    let split = server.split_meetings.iter().map(s).collect::<Vec<_>>();
+    put_opt(&mut item, "split_meetings", (!split.is_empty()).then_some(AttributeValue::L(split)));
     item
 }
 
@@ -86,12 +88,17 @@ pub(crate) fn server(item: &Item) -> Option<(Server, i64)> {
         bbb_version: get_s(item, "bbb_version"),
         healthy_counter: get_n(item, "healthy_counter").unwrap_or(0),
         unhealthy_counter: get_n(item, "unhealthy_counter").unwrap_or(0),
+        split_meetings: item
+            .get("split_meetings")
+            .and_then(|v| v.as_l().ok())
+            .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+            .unwrap_or_default(),
     };
     Some((server, get_n(item, "version").unwrap_or(0)))
 }
 
 pub(crate) fn meeting_item(meeting: &Meeting) -> Item {
-    HashMap::from([
+    let mut item = HashMap::from([
         ("id".to_owned(), s(&meeting.id)),
         ("server_id".to_owned(), s(&meeting.server_id)),
         ("moderator_pw".to_owned(), s(&meeting.moderator_pw)),
@@ -101,7 +108,10 @@ pub(crate) fn meeting_item(meeting: &Meeting) -> Item {
         ("created_at_ms".to_owned(), n(meeting.created_at_ms)),
         ("expires_at_ms".to_owned(), n(meeting.expires_at_ms)),
         ("ttl".to_owned(), ttl(meeting.expires_at_ms)),
-    ])
+        ("create_sent_at_ms".to_owned(), n(meeting.create_sent_at_ms)),
+    ]);
+    put_opt(&mut item, "confirmed_at_ms", meeting.confirmed_at_ms.map(n));
+    item
 }
 
 /// A meeting, expired or not.
@@ -115,6 +125,8 @@ pub(crate) fn meeting(item: &Item) -> Option<Meeting> {
         reserved_load: get_n(item, "reserved_load").unwrap_or(0.0),
         created_at_ms: get_n(item, "created_at_ms").unwrap_or(0),
         expires_at_ms: get_n(item, "expires_at_ms").unwrap_or(0),
+        create_sent_at_ms: get_n(item, "create_sent_at_ms").or_else(|| get_n(item, "created_at_ms")).unwrap_or(0),
+        confirmed_at_ms: get_n(item, "confirmed_at_ms"),
     })
 }
 

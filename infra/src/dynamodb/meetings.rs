@@ -7,14 +7,13 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
 use futures::future::try_join_all;
-use rand::Rng;
-use scalelite_shared::balance::choice::{Candidate, NoChoice, choose, eligible};
-use scalelite_shared::balance::health::{Health, Verdict, step};
-use scalelite_shared::balance::load::apply_poll;
-use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{Meeting, Server, ServerState, ServerStats, ServerUpdate};
+use scalelite_shared::balance::load::LoadRules;
+use scalelite_shared::balance::placement::{PlacementSnapshot, plan as plan_placement};
+use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll, unplaced};
+use scalelite_shared::model::{Meeting, Server, ServerState, ServerUpdate};
 use scalelite_shared::store::{
-    JoinTarget, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, StoreError, StoreResult,
+    JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, Refusal, ServerStore,
+    StoreError, StoreResult, TokenStore,
 };
 
 use super::items::{self, Item, get_n, get_s, key, n, s};
@@ -89,7 +88,7 @@ impl DynamoMeetings {
     }
 
     /// The meetings linked to a server: the live ones placed there, and the links that are stale.
-    async fn linked(&self, server_id: &str) -> StoreResult<(Vec<Meeting>, Vec<(String, i64)>)> {
+    async fn linked(&self, server_id: &str, now: i64) -> StoreResult<(Vec<Meeting>, Vec<(String, i64)>)> {
         let mut links: Vec<(String, i64)> = Vec::new();
         let mut start = None;
         loop {
@@ -117,7 +116,6 @@ impl DynamoMeetings {
         }
         let ids: Vec<String> = links.iter().map(|(id, _)| id.clone()).collect();
         let found = self.batch_meetings(&ids).await?;
-        let now = now_ms();
         let mut live = Vec::new();
         let mut stale = Vec::new();
         for (id, created) in links {
@@ -156,7 +154,7 @@ impl DynamoMeetings {
     }
 
     /// Forgets a meeting if it is still the placement `meeting` describes: the item, its link and its number.
-    async fn remove(&self, meeting: &Meeting) -> StoreResult<bool> {
+    async fn remove(&self, meeting: &Meeting, give_back: Option<Update>) -> StoreResult<bool> {
         let tables = self.tables();
         let delete_meeting = Delete::builder()
             .table_name(&tables.meetings)
@@ -171,14 +169,16 @@ impl DynamoMeetings {
             .set_key(Some(link_key(&meeting.server_id, &meeting.id)))
             .build()
             .map_err(backend)?;
-        let done = self
+        let mut request = self
             .db
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().delete(delete_meeting).build())
-            .transact_items(TransactWriteItem::builder().delete(delete_link).build())
-            .send()
-            .await;
+            .transact_items(TransactWriteItem::builder().delete(delete_link).build());
+        if let Some(update) = give_back {
+            request = request.transact_items(TransactWriteItem::builder().update(update).build());
+        }
+        let done = request.send().await;
         match done {
             Ok(_) => {}
             Err(error) if is_conflict(&error) => return Ok(false),
@@ -217,71 +217,67 @@ impl DynamoMeetings {
     }
 
     /// One placement attempt from fresh reads; `Ok(None)` when a concurrent change got in first.
-    async fn try_place(&self, placement: &Placement, attempt: usize) -> Result<Option<Placed>, PlaceError> {
+    async fn try_place(&self, placement: &Placement) -> Result<Option<Placed>, PlaceError> {
         let tables = self.tables();
         let now = placement.now_ms;
         let existing = self.meeting_raw(&placement.meeting_id).await?;
-        let mut replaced = None;
-        if let Some(meeting) = existing.clone().filter(|m| m.expires_at_ms > now) {
-            if meeting.tenant_id != placement.tenant_id {
-                return Err(PlaceError::OtherTenant);
+        let current = match existing.clone().filter(|m| m.expires_at_ms > now) {
+            Some(meeting) => {
+                let server = self.server_versioned(&meeting.server_id).await?;
+                Some((meeting, server))
             }
-            match self.server_versioned(&meeting.server_id).await? {
-                Some((server, _)) if server.accepts_joins() => return Ok(Some(Placed::Existing { meeting, server })),
-                _ => replaced = Some(meeting),
-            }
-        }
-
-        let available: Vec<(Server, i64)> = self
-            .all_servers()
-            .await?
-            .into_iter()
-            .filter(|(s, _)| s.state == ServerState::Enabled && s.online && s.load.is_some())
-            .collect();
-        let candidates: Vec<Candidate> = available
-            .iter()
-            .map(|(s, _)| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
-            .collect();
-        let no_choice = |reason| match reason {
-            NoChoice::NoServer => PlaceError::NoServer,
-            NoChoice::TagUnavailable(tags) => PlaceError::TagUnavailable(tags),
+            None => None,
         };
-        let chosen_id = if attempt == 0 {
-            choose(&candidates, &placement.tags).map_err(no_choice)?.id.clone()
-        } else {
-            // After a lost race, pick at random among the equally least loaded, so racing creates spread out
-            // instead of all retrying on the same server.
-            let eligible = eligible(&candidates, &placement.tags).map_err(no_choice)?;
-            let lowest = eligible.iter().map(|c| c.load).fold(f64::INFINITY, f64::min);
-            let ties: Vec<&&Candidate> = eligible.iter().filter(|c| c.load == lowest).collect();
-            ties[rand::rng().random_range(0..ties.len())].id.clone()
-        };
-        let Some((mut server, version)) = available.into_iter().find(|(s, _)| s.id == chosen_id) else {
-            return Err(PlaceError::NoServer);
-        };
-
-        let mut bridge = None;
+        let servers = self.all_servers().await?;
+        // Numbers are checked in order until a free one: the planner takes the first not held.
+        let mut held_bridges = HashSet::new();
+        let mut holder = None;
         for number in &placement.voice_bridges {
-            if let Some(holder) = self.holder(number, &placement.meeting_id, now_ms()).await? {
-                bridge = Some((number.clone(), holder));
-                break;
+            match self.holder(number, &placement.meeting_id, now).await? {
+                None => {
+                    held_bridges.insert(number.clone());
+                }
+                Some(found) => {
+                    holder = Some(found);
+                    break;
+                }
             }
         }
-        let Some((number, holder)) = bridge else {
-            return Err(PlaceError::VoiceBridgeExhausted);
+        let snapshot = PlacementSnapshot {
+            current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|(s, _)| s.clone()))),
+            servers: servers.iter().map(|(s, _)| s.clone()).collect(),
+            held_bridges,
         };
-
-        let reserved_load = placement.load.reservation(server.load_multiplier);
-        let meeting = Meeting {
-            id: placement.meeting_id.clone(),
-            server_id: server.id.clone(),
-            moderator_pw: placement.moderator_pw.clone(),
-            voice_bridge: number.clone(),
-            tenant_id: placement.tenant_id.clone(),
-            reserved_load,
-            created_at_ms: now,
-            expires_at_ms: now.saturating_add(placement.ttl_ms),
+        let version_of = |id: &str| servers.iter().find(|(s, _)| s.id == id).map_or(0, |(_, v)| *v);
+        let (meeting, server, replaced) = match plan_placement(placement, &snapshot)? {
+            Placed::Existing { mut meeting, server } => {
+                let marked = self
+                    .db
+                    .client
+                    .update_item()
+                    .table_name(&tables.meetings)
+                    .set_key(Some(key("id", &meeting.id)))
+                    .update_expression("SET create_sent_at_ms = :now REMOVE confirmed_at_ms")
+                    .condition_expression("server_id = :s AND created_at_ms = :c")
+                    .expression_attribute_values(":now", n(now))
+                    .expression_attribute_values(":s", s(&meeting.server_id))
+                    .expression_attribute_values(":c", n(meeting.created_at_ms))
+                    .send()
+                    .await;
+                return match marked {
+                    Ok(_) => {
+                        meeting.create_sent_at_ms = now;
+                        meeting.confirmed_at_ms = None;
+                        Ok(Some(Placed::Existing { meeting, server }))
+                    }
+                    Err(error) if is_conflict(&error) => Ok(None),
+                    Err(error) => Err(backend(error).into()),
+                };
+            }
+            Placed::New { meeting, server, replaced } => (meeting, server, replaced),
         };
+        let holder = holder.ok_or(PlaceError::Refused(Refusal::VoiceBridgeExhausted))?;
+        let number = meeting.voice_bridge.clone();
 
         let mut put_meeting = Put::builder().table_name(&tables.meetings).set_item(Some(items::meeting_item(&meeting)));
         put_meeting = match (&replaced, &existing) {
@@ -317,9 +313,9 @@ impl DynamoMeetings {
             .expression_attribute_names("#v", "version")
             .expression_attribute_names("#st", "state")
             .expression_attribute_names("#o", "online")
-            .expression_attribute_values(":r", n(reserved_load))
+            .expression_attribute_values(":r", n(meeting.reserved_load))
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":v", n(version))
+            .expression_attribute_values(":v", n(version_of(&server.id)))
             .expression_attribute_values(":enabled", s(ServerState::Enabled.as_str()))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .build()
@@ -341,7 +337,7 @@ impl DynamoMeetings {
                 .table_name(&tables.meetings)
                 .set_key(Some(key("id", owner)))
                 .condition_expression("attribute_not_exists(id) OR expires_at_ms <= :now OR voice_bridge <> :b")
-                .expression_attribute_values(":now", n(now_ms()))
+                .expression_attribute_values(":now", n(now))
                 .expression_attribute_values(":b", s(&number))
                 .build()
                 .map_err(backend)?;
@@ -354,14 +350,38 @@ impl DynamoMeetings {
                 .build()
                 .map_err(backend)?;
             request = request.transact_items(TransactWriteItem::builder().delete(unlink).build());
+            let old_server = current.as_ref().and_then(|(_, s)| s.as_ref());
+            if let Some((old_server, old_version)) = old_server.filter(|(s, _)| s.load.is_some()) {
+                let returned = placement.load.returned(old, old_server.load.unwrap_or(0.0), now);
+                request = request.transact_items(
+                    TransactWriteItem::builder()
+                        .update(self.give_back(&old_server.id, *old_version, returned)?)
+                        .build(),
+                );
+            }
         }
         match request.send().await {
             Ok(_) => {}
             Err(error) if is_conflict(&error) => return Ok(None),
             Err(error) => return Err(backend(error).into()),
         }
-        server.load = server.load.map(|load| load + reserved_load);
         Ok(Some(Placed::New { meeting, server, replaced }))
+    }
+
+    /// Takes `returned` off a server's load if its version is still `version`.
+    fn give_back(&self, server_id: &str, version: i64, returned: f64) -> StoreResult<Update> {
+        Update::builder()
+            .table_name(&self.tables().servers)
+            .set_key(Some(key("id", server_id)))
+            .update_expression("SET #l = #l - :r, #v = #v + :one")
+            .condition_expression("#v = :v AND attribute_exists(#l)")
+            .expression_attribute_names("#l", "load")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":r", n(returned))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":v", n(version))
+            .build()
+            .map_err(backend)
     }
 
     /// Writes a server back if its version is still `version`; false when something changed it meanwhile.
@@ -384,16 +404,19 @@ impl DynamoMeetings {
         }
     }
 
-    /// Moves a running meeting's expiry on, if it is still on `server_id`.
-    async fn extend(&self, meeting_id: &str, server_id: &str, expires_at_ms: i64) -> StoreResult<()> {
+    /// Moves a running meeting's expiry on and counts it confirmed, if it is still on `server_id`.
+    async fn extend(&self, meeting_id: &str, server_id: &str, expires_at_ms: i64, now: i64) -> StoreResult<()> {
         let done = self
             .db
             .client
             .update_item()
             .table_name(&self.tables().meetings)
             .set_key(Some(key("id", meeting_id)))
-            .update_expression("SET expires_at_ms = :e, #t = :t")
+            .update_expression(
+                "SET expires_at_ms = :e, #t = :t, confirmed_at_ms = if_not_exists(confirmed_at_ms, :now)",
+            )
             .condition_expression("server_id = :s")
+            .expression_attribute_values(":now", n(now))
             .expression_attribute_names("#t", "ttl")
             .expression_attribute_values(":e", n(expires_at_ms))
             .expression_attribute_values(":t", items::ttl(expires_at_ms))
@@ -403,6 +426,95 @@ impl DynamoMeetings {
         match done {
             Err(error) if !is_conflict(&error) => Err(backend(error)),
             _ => Ok(()),
+        }
+    }
+
+    /// One poll attempt: the snapshot, the plan, the server written if unchanged, then each meeting change
+    /// (conditional on its placement). `None` when the server changed meanwhile.
+    async fn try_record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<Option<PollOutcome>> {
+        let now = report.now_ms;
+        let Some((server, version)) = self.server_versioned(server_id).await? else {
+            return Ok(Some(PollOutcome::default()));
+        };
+        let (placed, stale) = self.linked(server_id, now).await?;
+        let others: Vec<String> = unplaced(report, &placed).iter().map(|m| m.meeting_id.clone()).collect();
+        let found = self.batch_meetings(&others).await?;
+        let elsewhere: Vec<Meeting> = found.into_values().filter(|m| m.expires_at_ms > now).collect();
+        let mut held_bridges = HashSet::new();
+        for entry in unplaced(report, &placed) {
+            if !entry.voice_bridge.is_empty()
+                && !elsewhere.iter().any(|m| m.id == entry.meeting_id)
+                && self.holder(&entry.voice_bridge, &entry.meeting_id, now).await?.is_none()
+            {
+                held_bridges.insert(entry.voice_bridge.clone());
+            }
+        }
+        let plan = plan_poll(&PollSnapshot { server, placed, elsewhere, held_bridges }, report);
+        if !self.save_server(&plan.server, version).await? {
+            return Ok(None);
+        }
+        let mut outcome = plan.outcome();
+        outcome.ended.clear();
+        outcome.released.clear();
+        for meeting in &plan.ended {
+            if self.remove(meeting, None).await? {
+                outcome.ended.push(meeting.id.clone());
+            }
+        }
+        for meeting in &plan.released {
+            if self.remove(meeting, None).await? {
+                outcome.released.push(meeting.clone());
+            }
+        }
+        try_join_all(plan.running.iter().map(|m| self.extend(&m.id, server_id, plan.expires_at_ms, now))).await?;
+        outcome.adopted.clear();
+        for meeting in &plan.adopted {
+            if self.adopt(meeting, now).await? {
+                outcome.adopted.push(meeting.id.clone());
+            }
+        }
+        self.drop_stale_links(server_id, &stale).await?;
+        Ok(Some(outcome))
+    }
+
+    /// Places a running meeting nobody held back on its server, if its id and voice bridge are still free.
+    async fn adopt(&self, meeting: &Meeting, now: i64) -> StoreResult<bool> {
+        let tables = self.tables();
+        let put_meeting = Put::builder()
+            .table_name(&tables.meetings)
+            .set_item(Some(items::meeting_item(meeting)))
+            .condition_expression("attribute_not_exists(id) OR expires_at_ms <= :now")
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(backend)?;
+        let put_bridge = Put::builder()
+            .table_name(&tables.voice_bridges)
+            .set_item(Some(HashMap::from([
+                ("number".to_owned(), s(&meeting.voice_bridge)),
+                ("meeting_id".to_owned(), s(&meeting.id)),
+            ])))
+            .condition_expression("attribute_not_exists(#n) OR meeting_id = :m")
+            .expression_attribute_names("#n", "number")
+            .expression_attribute_values(":m", s(&meeting.id))
+            .build()
+            .map_err(backend)?;
+        let mut link = link_key(&meeting.server_id, &meeting.id);
+        link.insert("created_at_ms".to_owned(), n(meeting.created_at_ms));
+        let put_link =
+            Put::builder().table_name(&tables.server_meetings).set_item(Some(link)).build().map_err(backend)?;
+        let done = self
+            .db
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put_meeting).build())
+            .transact_items(TransactWriteItem::builder().put(put_bridge).build())
+            .transact_items(TransactWriteItem::builder().put(put_link).build())
+            .send()
+            .await;
+        match done {
+            Ok(_) => Ok(true),
+            Err(error) if is_conflict(&error) => Ok(false),
+            Err(error) => Err(backend(error)),
         }
     }
 
@@ -430,7 +542,7 @@ impl DynamoMeetings {
 }
 
 #[async_trait]
-impl MeetingStore for DynamoMeetings {
+impl ServerStore for DynamoMeetings {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
         Ok(self.all_servers().await?.into_iter().map(|(s, _)| s).collect())
     }
@@ -474,79 +586,25 @@ impl MeetingStore for DynamoMeetings {
         Ok(self.db.take(&self.tables().servers, key("id", id)).await?.is_some())
     }
 
-    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
-        for attempt in 0..ATTEMPTS {
-            let Some((mut server, version)) = self.server_versioned(server_id).await? else {
-                return Ok(PollOutcome::default());
-            };
-            let (placed, stale) = self.linked(server_id).await?;
-            let (health, verdict) = step(Health::from(&server), report.meetings.is_some(), report.health);
-            server.online = health.online;
-            server.healthy_counter = health.healthy_counter;
-            server.unhealthy_counter = health.unhealthy_counter;
-            let now = now_ms();
-            let mut outcome = PollOutcome::default();
-            let mut running_ids = Vec::new();
-            let mut ended = Vec::new();
-            match (verdict, &report.meetings) {
-                (Verdict::Apply, Some(reported)) => {
-                    let running: HashSet<&str> = reported.iter().map(|m| m.meeting_id.as_str()).collect();
-                    let mut kept = Vec::new();
-                    for meeting in placed {
-                        if running.contains(meeting.id.as_str()) {
-                            running_ids.push(meeting.id.clone());
-                            kept.push(meeting);
-                        } else if meeting.created_at_ms < report.started_at_ms {
-                            ended.push(meeting);
-                        } else {
-                            kept.push(meeting);
-                        }
-                    }
-                    outcome.drained = apply_poll(&mut server, reported, &kept, &report.load, now);
-                }
-                (Verdict::GoOffline, _) => {
-                    outcome.released = placed;
-                    server.load = None;
-                    server.stats = ServerStats::default();
-                }
-                _ => {}
-            }
-            if !self.save_server(&server, version).await? {
-                back_off(attempt).await;
-                continue;
-            }
-            for meeting in &ended {
-                if self.remove(meeting).await? {
-                    outcome.ended.push(meeting.id.clone());
-                }
-            }
-            let released = std::mem::take(&mut outcome.released);
-            for meeting in released {
-                if self.remove(&meeting).await? {
-                    outcome.released.push(meeting);
-                }
-            }
-            let expires = now.saturating_add(report.ttl_ms);
-            try_join_all(running_ids.iter().map(|id| self.extend(id, server_id, expires))).await?;
-            self.drop_stale_links(server_id, &stale).await?;
-            outcome.online = server.online;
-            outcome.load = server.load;
-            return Ok(outcome);
-        }
-        Err(lost(&format!("poll of {server_id}")))
+    async fn ping(&self) -> StoreResult<()> {
+        self.db.client.describe_table().table_name(&self.tables().servers).send().await.map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl MeetingStore for DynamoMeetings {
+    async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        Ok(self.meeting_raw(id).await?.filter(|m| m.expires_at_ms > now_ms))
     }
 
-    async fn meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
-        Ok(self.meeting_raw(id).await?.filter(|m| m.expires_at_ms > now_ms()))
-    }
-
-    async fn meetings_on(&self, server_id: &str) -> StoreResult<Vec<Meeting>> {
-        Ok(self.linked(server_id).await?.0)
+    async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        Ok(self.linked(server_id, now_ms).await?.0)
     }
 
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
         for attempt in 0..ATTEMPTS {
-            if let Some(placed) = self.try_place(placement, attempt).await? {
+            if let Some(placed) = self.try_place(placement).await? {
                 return Ok(placed);
             }
             back_off(attempt).await;
@@ -554,12 +612,40 @@ impl MeetingStore for DynamoMeetings {
         Err(lost(&format!("placement of {}", placement.meeting_id)).into())
     }
 
-    async fn delete_meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
+    async fn confirm_meeting(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
+        let done = self
+            .db
+            .client
+            .update_item()
+            .table_name(&self.tables().meetings)
+            .set_key(Some(key("id", &meeting.id)))
+            .update_expression("SET confirmed_at_ms = :now")
+            .condition_expression("server_id = :s AND created_at_ms = :c AND create_sent_at_ms = :sent")
+            .expression_attribute_values(":now", n(now_ms))
+            .expression_attribute_values(":s", s(&meeting.server_id))
+            .expression_attribute_values(":c", n(meeting.created_at_ms))
+            .expression_attribute_values(":sent", n(meeting.create_sent_at_ms))
+            .send()
+            .await;
+        match done {
+            Err(error) if !is_conflict(&error) => Err(backend(error)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn delete_meeting(&self, id: &str, load: &LoadRules, now_ms: i64) -> StoreResult<Option<Meeting>> {
         for attempt in 0..ATTEMPTS {
-            let Some(meeting) = self.meeting_raw(id).await? else {
+            let Some(meeting) = self.meeting(id, now_ms).await? else {
                 return Ok(None);
             };
-            if self.remove(&meeting).await? {
+            let give_back = match self.server_versioned(&meeting.server_id).await? {
+                Some((server, version)) if server.load.is_some() => {
+                    let returned = load.returned(&meeting, server.load.unwrap_or(0.0), now_ms);
+                    Some(self.give_back(&server.id, version, returned)?)
+                }
+                _ => None,
+            };
+            if self.remove(&meeting, give_back).await? {
                 return Ok(Some(meeting));
             }
             back_off(attempt).await;
@@ -567,15 +653,18 @@ impl MeetingStore for DynamoMeetings {
         Err(lost(&format!("removal of meeting {id}")))
     }
 
-    async fn join_meeting(&self, meeting_id: &str) -> StoreResult<JoinTarget> {
-        let Some(meeting) = self.meeting(meeting_id).await? else {
+    async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
+        let Some(meeting) = self.meeting(meeting_id, now_ms).await? else {
             return Ok(JoinTarget::NoMeeting);
         };
         let server = match self.server(&meeting.server_id).await? {
             Some(server) if server.accepts_joins() => server,
             _ => return Ok(JoinTarget::Unavailable),
         };
-        // Only a server whose load is known counts the join; the version stays, so no placement retries.
+        let Some(increment) = server.join_load() else {
+            return Ok(JoinTarget::Server(server));
+        };
+        // Only an enabled server whose load is known counts the join; the version stays, so no placement retries.
         let counted = self
             .db
             .client
@@ -583,9 +672,11 @@ impl MeetingStore for DynamoMeetings {
             .table_name(&self.tables().servers)
             .set_key(Some(key("id", &server.id)))
             .update_expression("SET #l = #l + :m")
-            .condition_expression("attribute_exists(#l)")
+            .condition_expression("attribute_exists(#l) AND #st = :enabled")
             .expression_attribute_names("#l", "load")
-            .expression_attribute_values(":m", n(server.load_multiplier))
+            .expression_attribute_names("#st", "state")
+            .expression_attribute_values(":m", n(increment))
+            .expression_attribute_values(":enabled", s(ServerState::Enabled.as_str()))
             .send()
             .await;
         match counted {
@@ -594,13 +685,20 @@ impl MeetingStore for DynamoMeetings {
         }
     }
 
-    async fn ping(&self) -> StoreResult<()> {
-        self.db.client.describe_table().table_name(&self.tables().servers).send().await.map_err(backend)?;
-        Ok(())
+    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
+        for attempt in 0..ATTEMPTS {
+            if let Some(outcome) = self.try_record_poll(server_id, report).await? {
+                return Ok(outcome);
+            }
+            back_off(attempt).await;
+        }
+        Err(lost(&format!("poll of {server_id}")))
     }
+}
 
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
-        let now = now_ms();
+#[async_trait]
+impl LeaseStore for DynamoMeetings {
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, now: i64) -> StoreResult<bool> {
         let expires = now.saturating_add(ttl_ms.max(1));
         let taken = self
             .db
@@ -642,9 +740,12 @@ impl MeetingStore for DynamoMeetings {
             _ => Ok(()),
         }
     }
+}
 
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
-        let expires = now_ms().saturating_add(ttl_ms);
+#[async_trait]
+impl TokenStore for DynamoMeetings {
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<()> {
+        let expires = now_ms.saturating_add(ttl_ms);
         let item = HashMap::from([
             ("token".to_owned(), s(token)),
             ("value".to_owned(), s(value)),
@@ -654,9 +755,8 @@ impl MeetingStore for DynamoMeetings {
         self.db.put(&self.tables().tokens, item).await
     }
 
-    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
+    async fn take_token(&self, token: &str, now: i64) -> StoreResult<Option<String>> {
         let taken = self.db.take(&self.tables().tokens, key("token", token)).await?;
-        let now = now_ms();
         Ok(taken
             .filter(|item| get_n::<i64>(item, "expires_at_ms").is_some_and(|e| e > now))
             .and_then(|item| get_s(&item, "value")))

@@ -6,28 +6,32 @@ use scalelite_integration_tests::Harness;
 async fn metrics_count_requests_polls_and_servers() {
     let harness = Harness::start(2).await;
     harness.create("m1").await;
+    let holder = harness.holder("m1").expect("placed");
+    let other = 1 - holder;
     harness.call("join", "meetingID=m1&fullName=x&role=VIEWER").await;
     harness.call("join", "meetingID=none&fullName=x").await;
     harness.get_url(&format!("{}/bigbluebutton/api/getMeetings?checksum=bad", harness.running.base_url())).await;
-    harness.sim(1).go_down().await;
+    harness.sim(other).go_down().await;
     harness.poll().await;
 
     let answer = harness.get_url(&format!("{}/metrics", harness.running.base_url())).await;
     assert_eq!(answer.status, 200);
     assert!(answer.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = answer.body;
-    for expected in [
-        "scalelite_requests_total{function=\"create\",outcome=\"success\"} 1",
-        "scalelite_requests_total{function=\"join\",outcome=\"redirect\"} 1",
-        "scalelite_requests_total{function=\"join\",outcome=\"notFound\"} 1",
-        "scalelite_requests_total{function=\"getMeetings\",outcome=\"checksumError\"} 1",
-        "scalelite_request_duration_seconds_count{function=\"create\"} 1",
-        "scalelite_poll_failures_total{server=\"demo-1\"} 1",
-        "scalelite_server_online{server=\"demo-0\"} 1",
-        "scalelite_server_enabled{server=\"demo-1\"} 1",
-        "scalelite_server_load{server=\"demo-0\"} 15",
-    ] {
-        assert!(text.lines().any(|line| line == expected), "missing {expected}:\n{text}");
+    let expected_lines = [
+        "scalelite_requests_total{function=\"create\",outcome=\"success\"} 1".to_owned(),
+        "scalelite_requests_total{function=\"join\",outcome=\"redirect\"} 1".to_owned(),
+        "scalelite_requests_total{function=\"join\",outcome=\"notFound\"} 1".to_owned(),
+        "scalelite_requests_total{function=\"getMeetings\",outcome=\"checksumError\"} 1".to_owned(),
+        "scalelite_request_duration_seconds_count{function=\"create\"} 1".to_owned(),
+        format!("scalelite_poll_failures_total{{server=\"demo-{other}\"}} 1"),
+        format!("scalelite_server_online{{server=\"demo-{holder}\"}} 1"),
+        format!("scalelite_server_enabled{{server=\"demo-{other}\"}} 1"),
+        format!("scalelite_server_load{{server=\"demo-{holder}\"}} 15"),
+        format!("scalelite_server_split_meetings{{server=\"demo-{holder}\"}} 0"),
+    ];
+    for expected in &expected_lines {
+        assert!(text.lines().any(|line| line == expected.as_str()), "missing {expected}:\n{text}");
     }
     assert!(
         text.lines().any(|l| l == "scalelite_poll_duration_seconds_count 2"),

@@ -123,3 +123,32 @@ async fn a_pass_is_skipped_while_another_replica_holds_the_lease() {
         "the pass gave the lease back"
     );
 }
+
+/// A BBB server slow to answer `create`, and a poll that starts while the create is on its way: the meeting
+/// stays placed, joins reach it, and the next create finds it on the same server (never split in two).
+#[tokio::test]
+async fn a_poll_during_a_slow_create_keeps_the_meeting() {
+    let harness = Harness::start(2).await;
+    for index in 0..2 {
+        harness.sim(index).set_call_delay("create", Duration::from_millis(1500));
+    }
+    let create = harness.call("create", "meetingID=slow&name=Slow");
+    let poll = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        harness.poll().await
+    };
+    let (created, polled) = tokio::join!(create, poll);
+    assert_eq!(created.returncode().as_deref(), Some("SUCCESS"), "{}", created.body);
+    let holder = harness.holder("slow").expect("created on a server");
+    assert_eq!(entry(&polled, &format!("demo-{holder}"))["ended"], json!(0), "{polled}");
+    assert_eq!(entry(&polled, &format!("demo-{holder}"))["recorded"], json!(true));
+
+    let joined = harness.call("join", "meetingID=slow&fullName=Ann&role=VIEWER").await;
+    let location = joined.location().expect("a redirect");
+    assert!(location.starts_with(&harness.sim(holder).url()), "{location}");
+    harness.poll().await;
+    let again = harness.call("create", "meetingID=slow&name=Slow").await;
+    assert_eq!(again.returncode().as_deref(), Some("SUCCESS"));
+    let servers_running: Vec<usize> = (0..2).filter(|&i| harness.sim(i).meeting("slow").is_some()).collect();
+    assert_eq!(servers_running, vec![holder], "one server runs the class");
+}

@@ -60,6 +60,10 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
         return status(StatusCode::NOT_FOUND);
     };
     let call = call.trim_start_matches('/');
+    let call_delay = shared.state().call_delays.get(call).copied();
+    if let Some(delay) = call_delay {
+        tokio::time::sleep(delay).await;
+    }
     let raw_query = parts.uri.query().unwrap_or_default();
     let params = Params::parse(raw_query.as_bytes());
     let mut state = shared.state();

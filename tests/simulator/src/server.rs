@@ -21,6 +21,8 @@ pub(crate) struct State {
     /// Every call received: `call?query`.
     pub calls: Vec<String>,
     pub delay: Duration,
+    /// Extra delays of single calls (by call name), e.g. a slow `create`.
+    pub call_delays: std::collections::HashMap<String, Duration>,
     pub next_user: u64,
 }
 
@@ -110,6 +112,11 @@ impl SimServer {
     /// Delays every answer by `delay`.
     pub fn set_delay(&self, delay: Duration) {
         self.shared.state().delay = delay;
+    }
+
+    /// Delays every answer to `call` by `delay` (before the call takes effect).
+    pub fn set_call_delay(&self, call: &str, delay: Duration) {
+        self.shared.state().call_delays.insert(call.to_owned(), delay);
     }
 
     /// Sets how many people are in a meeting (the first one a moderator); false if there is no such meeting.
