@@ -14,7 +14,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 store_env=()
 if [ "$store" = redis ]; then
   namespace=bench-$$
-  store_env=(REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" REDIS_NAMESPACE="$namespace")
+  store_env=(REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" REDIS_NAMESPACE="$namespace" SINGLE_REPLICA=true)
   trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work";
         redis-cli eval "for _,k in ipairs(redis.call(\"KEYS\", ARGV[1])) do redis.call(\"DEL\", k) end" 0 "$namespace:*" > /dev/null' EXIT
 fi

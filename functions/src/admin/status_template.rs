@@ -46,7 +46,7 @@ table{width:100%;border-collapse:collapse;background:#fff;border-radius:8px;over
 th,td{padding:9px 10px;text-align:left;font-size:14px;border-bottom:1px solid #e6e9ed;vertical-align:middle}\
 th{font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:#5b6875;background:#fafbfc}\
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
-.id{font-weight:600;word-break:break-all}.host{font-size:12px;color:#5b6875;word-break:break-all}\
+.id{font-weight:600;word-break:break-all}.host{font-size:12px;color:#5b6875;word-break:break-all}.split{font-size:12px;color:#b4530a;word-break:break-all}\
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}\
 .enabled{background:#dff5e3;color:#1a7f37}.cordoned{background:#fff4d6;color:#9a6700}.disabled{background:#eceef0;color:#57606a}\
 .online{color:#1a7f37}.offline{color:#cf222e;font-weight:600}\

@@ -59,7 +59,8 @@ async fn an_upstream_redis_is_served() {
     let _: () = redis.expire(key("meeting:old-room"), 86_400).await.unwrap();
     let _: () = redis.hset(key("voice_bridges"), "123456789", "old-room").await.unwrap();
 
-    let harness = Harness::with_env(0, &[("REDIS_URL", &url), ("REDIS_NAMESPACE", &ns)]).await;
+    let harness =
+        Harness::with_env(0, &[("REDIS_URL", &url), ("REDIS_NAMESPACE", &ns), ("SINGLE_REPLICA", "true")]).await;
     let servers = harness.admin("getServers", "", None).await.json();
     assert_eq!(servers[0]["id"], json!("bbb-a"));
     assert_eq!((servers[0]["state"].clone(), servers[0]["load"].clone()), (json!("enabled"), json!(3.0)));
