@@ -35,8 +35,9 @@ pub enum PlaceError {
     Store(#[from] StoreError),
 }
 
-/// Where a join goes.
+/// Where a join goes (returned once per join and matched at once, so the server is not boxed).
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum JoinTarget {
     /// No live meeting with that id.
     NoMeeting,
