@@ -3,6 +3,7 @@
 
 use http::Method;
 use scalelite_shared::api::ApiRequest;
+use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
@@ -155,7 +156,13 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let Caller { params, tenant } = authorize_api(ctx, &req, "create", Accepts::FormOrXml).await?;
     let id = meeting_id(&params)?;
     let layers = TenantLayers::of(ctx, tenant.as_ref()).await?;
-    let (meeting, server, placed_now) = locate(ctx, &placement(ctx, &params, id, tenant.as_ref(), &layers)).await?;
+    let wanted = placement(ctx, &params, id, tenant.as_ref(), &layers);
+    let (mut meeting, mut server, placed_now) = locate(ctx, &wanted).await?;
+    let grace = ctx.config.connect_timeout + ctx.config.response_timeout;
+    if mark_is_stale(&meeting, now_ms(), i64::try_from(grace.as_millis()).unwrap_or(i64::MAX)) {
+        // The placement took long: the create is marked as sent now, so polls give it its whole grace.
+        (meeting, server, _) = locate(ctx, &Placement { now_ms: now_ms(), ..wanted }).await?;
+    }
     let extras = Extras { tenant: tenant.as_ref(), layers: &layers, placed_now };
     let outcome = create_on(ctx, req, &params, (&meeting, &server), &extras).await;
     if outcome.is_ok() {

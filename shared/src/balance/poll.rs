@@ -108,6 +108,12 @@ pub fn unplaced<'a>(report: &'a PollReport, placed: &[Meeting]) -> Vec<&'a Meeti
         .collect()
 }
 
+/// Whether a create about to be sent must mark the meeting as sent again first: the grace is counted from the
+/// mark, so a placement that took long (lost races, a slow store) would otherwise leave the create less of it.
+pub fn mark_is_stale(meeting: &Meeting, now_ms: i64, grace_ms: i64) -> bool {
+    now_ms.saturating_sub(meeting.create_sent_at_ms) > grace_ms / 2
+}
+
 /// Whether BBB must know `meeting` by the time the poll started.
 fn known_to_bbb(meeting: &Meeting, report: &PollReport) -> bool {
     let sent = meeting.create_sent_at_ms;
@@ -254,6 +260,13 @@ mod tests {
         let plan = plan(&snapshot(vec![on_its_way]), &report(Some(Vec::new())));
         assert!(plan.ended.is_empty());
         assert_eq!(plan.server.load, Some(10.0), "its reservation stays");
+    }
+
+    #[test]
+    fn a_slow_placement_marks_its_create_again() {
+        let placed = meeting("m", 10_000, None);
+        assert!(!mark_is_stale(&placed, 17_000, 15_000));
+        assert!(mark_is_stale(&placed, 17_501, 15_000));
     }
 
     #[test]
