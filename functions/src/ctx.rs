@@ -7,7 +7,7 @@ use scalelite_shared::bbb::checksum::ChecksumPolicy;
 use scalelite_shared::bbb::client::BbbClient;
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{
-    LeaseStore, MeetingStore, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
+    LeaseStore, MeetingStore, RecordingFiles, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
 };
 
 use crate::metrics::Metrics;
@@ -21,6 +21,7 @@ pub struct Ctx {
     pub tokens: Arc<dyn TokenStore>,
     pub recordings: Arc<dyn RecordingStore>,
     pub tenants: Arc<dyn TenantStore>,
+    pub files: Arc<dyn RecordingFiles>,
     pub bbb: BbbClient,
     /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
     pub http: reqwest::Client,
@@ -33,7 +34,7 @@ pub struct Ctx {
 impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, stores: Stores) -> Self {
-        let Stores { servers, meetings, leases, tokens, recordings, tenants } = stores;
+        let Stores { servers, meetings, leases, tokens, recordings, tenants, files } = stores;
         let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -50,6 +51,7 @@ impl Ctx {
             tokens,
             recordings,
             tenants,
+            files,
             bbb,
             http,
             checksums,

@@ -1,4 +1,4 @@
-//! The HTTP adapter: hyper on a TCP listener, serving every function or the one a deployment names.
+//! The HTTP adapter: hyper on a TCP listener; routing is the shared [`App`](crate::app::App)'s.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,66 +12,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
-use scalelite_shared::bbb::error::ApiError;
 use tokio::net::TcpListener;
 
-use crate::Ctx;
-use crate::registry::{self, Function};
-
-/// Probes a single-function deployment answers besides its function (Knative and OpenFaaS).
-const PROBES: &[&str] = &["live", "ready"];
-
-/// Which functions a process serves.
-#[derive(Clone, Copy)]
-pub enum Mode {
-    /// Every function, routed by path (the local runtime, an "all verbs" service).
-    All,
-    /// One function whatever the path (a per-verb Knative service, an OpenFaaS function, a Lambda).
-    One(&'static Function),
-}
-
-/// A served application: the shared context and the functions it exposes.
-pub struct App {
-    pub ctx: Arc<Ctx>,
-    pub mode: Mode,
-}
-
-impl App {
-    /// The function that serves `path`: routed by path, or the deployment's one function (or a probe).
-    pub fn route(&self, path: &str) -> Option<&'static Function> {
-        match self.mode {
-            Mode::All => registry::route(path),
-            Mode::One(function) => {
-                let probe =
-                    PROBES.iter().filter_map(|name| registry::find(name)).find(|probe| probe.serves_exactly(path));
-                Some(probe.unwrap_or(function))
-            }
-        }
-    }
-
-    /// Answers one request; a path no function serves is `unsupportedRequest`.
-    pub async fn handle(&self, req: ApiRequest) -> ApiResponse {
-        match self.route(&req.path) {
-            Some(function) => registry::call(&self.ctx, function, req).await,
-            None => ApiError::UnsupportedRequest.into(),
-        }
-    }
-
-    /// The refusal of an upload whose token does not pass, answered before its (large) body is read.
-    async fn refuse_before_body(&self, parts: &http::request::Parts) -> Option<ApiResponse> {
-        let function = self.route(parts.uri.path())?;
-        if function.name != registry::UPLOAD_RECORDING || !function.methods.contains(&parts.method) {
-            return None;
-        }
-        crate::recordings::upload::authenticate(&self.ctx, &parts.headers).await.err()
-    }
-
-    /// The largest body a request to `path` may carry.
-    fn body_limit(&self, path: &str) -> usize {
-        let config = &self.ctx.config;
-        self.route(path).map_or(config.max_body_bytes, |function| function.body_limit(config))
-    }
-}
+pub use crate::app::{App, Mode};
 
 /// Turns a handler's answer into a hyper response.
 pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use lambda_http::{Body, Request, Response};
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 
-use crate::http_server::App;
+use crate::app::App;
 
 /// A Lambda request as a handler sees it.
 pub fn from_lambda(req: Request) -> ApiRequest {

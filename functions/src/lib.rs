@@ -3,16 +3,19 @@
 
 pub mod admin;
 pub mod api;
+pub mod app;
 pub mod callbacks;
 pub mod ctx;
 pub mod http_server;
 pub mod jobs;
 pub mod lambda_adapter;
+pub mod manifests;
 pub mod metrics;
 pub mod playback;
 pub mod recordings;
 pub mod registry;
-mod request;
+pub mod reject;
+pub mod request;
 pub mod telemetry;
 mod tenancy;
 

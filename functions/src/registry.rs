@@ -1,58 +1,296 @@
-//! The one list of functions: name, methods, paths and handler. Adding a BBB verb is one file and one line here.
+//! The one list of functions. Each entry declares what the function is (its methods and paths, how callers
+//! authenticate, its body limit, the feature it needs, how it answers, whether it is public, internal or a
+//! probe); [`call`] applies that policy and hands the handler checked input. Adding a BBB verb is one handler
+//! file and one line here (then `scalelite-function manifests` regenerates the deployments).
 
 use std::time::Instant;
 
 use futures::future::BoxFuture;
-use http::Method;
+use http::{Method, StatusCode};
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
-
+use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
+use serde_json::{Value, json};
 
+use crate::reject::{Answers, Reject};
+use crate::request::{Accepts, Call, authorize, authorize_api};
 use crate::{Ctx, admin, api, jobs, playback, recordings};
 
-/// What every handler returns; errors become the BBB XML error document.
-pub type Outcome = Result<ApiResponse, ApiError>;
+/// What every handler returns.
+pub type Outcome = Result<ApiResponse, Reject>;
 
 /// A handler as the registry stores it.
-pub type Handler = for<'a> fn(&'a Ctx, ApiRequest) -> BoxFuture<'a, Outcome>;
+pub type Handler = for<'a> fn(&'a Ctx, Call) -> BoxFuture<'a, Outcome>;
 
-/// One function: a BBB verb, an admin action or a job.
+/// Where BBB's API lives; a BBB function's path is this plus its name.
+pub const BBB_API: &str = "/bigbluebutton/api/";
+
+/// How a function's callers prove who they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// The BBB checksum over the call name (a tenant's secrets on its host, else the load balancer's), with
+    /// the POST bodies the call accepts.
+    Bbb(Accepts),
+    /// The checksum with the load-balancer secrets only, over `signed_as`; JSON bodies (admin API, jobs).
+    Admin { signed_as: &'static str },
+    /// A BBB server's upload token (a JWT signed with its own secret), checked before the body is read.
+    UploadToken,
+    /// Nothing the registry checks: probes, playback (its own cookies), callbacks (their own tokens), the
+    /// status page (checksum or token), the API root.
+    Open,
+}
+
+/// What a function answers while the feature it needs is off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Off {
+    /// BBB `notFound` (recordings), before the checksum, as upstream.
+    NotFound,
+    /// An empty recordings list, before the checksum, as upstream's getRecordings.
+    NoRecordings,
+    /// The playback 404 page.
+    Page,
+    /// 403 with no body (nginx's `auth_request`).
+    Forbidden,
+    /// 409 JSON, after authentication (uploads).
+    Conflict,
+    /// 412 `{"message": "Multitenancy is disabled"}`, after the checksum, as upstream's tenant actions.
+    Precondition,
+    /// BBB's `noMeetings`, before the checksum.
+    NoMeetings,
+}
+
+/// A feature a function needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    /// Recordings (off with `RECORDING_DISABLED`).
+    Recordings(Off),
+    /// Tenants (`MULTITENANCY_ENABLED`).
+    Multitenancy(Off),
+    /// The list of every meeting (off with `GET_MEETINGS_API_DISABLED`).
+    MeetingList(Off),
+}
+
+/// Who may reach a function in a deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exposure {
+    /// Routed from the public host.
+    Public,
+    /// Deployed, but kept off the public routes (metrics, jobs).
+    Internal,
+    /// Answered by every deployed function (liveness and readiness).
+    Probe,
+}
+
+/// Where a function is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paths {
+    /// `/bigbluebutton/api/<name>`.
+    Bbb,
+    /// Exact paths, or prefixes written `/prefix/*` (anything below `/prefix/`).
+    At(&'static [&'static str]),
+}
+
+/// One function: a BBB verb, an admin action, a playback route, a probe or a job.
+#[derive(Clone, Copy)]
 pub struct Function {
     pub name: &'static str,
     pub methods: &'static [Method],
-    /// Exact paths, or prefixes written `/prefix/*` (anything below `/prefix/`).
-    pub paths: &'static [&'static str],
+    pub paths: Paths,
+    pub auth: Auth,
+    /// How its answers, and so its refusals, look.
+    pub answers: Answers,
+    pub needs: Option<Feature>,
+    pub exposure: Exposure,
+    /// Takes bodies up to `RECORDING_UPLOAD_MAX_BYTES` instead of `MAX_BODY_BYTES`.
+    pub large_body: bool,
+    /// Kept running (never scaled to zero) where the platform can.
+    pub warm: bool,
     pub handler: Handler,
 }
 
-/// The function BBB servers upload recording tars to; it takes bodies up to `RECORDING_UPLOAD_MAX_BYTES`.
-pub(crate) const UPLOAD_RECORDING: &str = "uploadRecording";
+const fn function(
+    name: &'static str,
+    methods: &'static [Method],
+    paths: Paths,
+    auth: Auth,
+    answers: Answers,
+    handler: Handler,
+) -> Function {
+    Function {
+        name,
+        methods,
+        paths,
+        auth,
+        answers,
+        needs: None,
+        exposure: Exposure::Public,
+        large_body: false,
+        warm: false,
+        handler,
+    }
+}
+
+/// A BBB call at `/bigbluebutton/api/<name>`, signed over its name, answering XML.
+const fn bbb(name: &'static str, methods: &'static [Method], accepts: Accepts, handler: Handler) -> Function {
+    function(name, methods, Paths::Bbb, Auth::Bbb(accepts), Answers::Xml, handler)
+}
+
+/// An admin action at `path`, signed over its name, answering JSON.
+const fn admin(
+    name: &'static str,
+    methods: &'static [Method],
+    paths: &'static [&'static str],
+    handler: Handler,
+) -> Function {
+    function(name, methods, Paths::At(paths), Auth::Admin { signed_as: name }, Answers::Json, handler)
+}
+
+/// A function with no authentication the registry checks.
+const fn open(
+    name: &'static str,
+    methods: &'static [Method],
+    paths: &'static [&'static str],
+    answers: Answers,
+    handler: Handler,
+) -> Function {
+    function(name, methods, Paths::At(paths), Auth::Open, answers, handler)
+}
 
 impl Function {
+    const fn needs(self, feature: Feature) -> Self {
+        Self { needs: Some(feature), ..self }
+    }
+
+    const fn internal(self) -> Self {
+        Self { exposure: Exposure::Internal, ..self }
+    }
+
+    const fn probe(self) -> Self {
+        Self { exposure: Exposure::Probe, ..self }
+    }
+
+    const fn warm(self) -> Self {
+        Self { warm: true, ..self }
+    }
+
+    const fn answers(self, answers: Answers) -> Self {
+        Self { answers, ..self }
+    }
+
+    const fn signed_as(self, signed_as: &'static str) -> Self {
+        Self { auth: Auth::Admin { signed_as }, ..self }
+    }
+
+    const fn upload(self) -> Self {
+        Self { auth: Auth::UploadToken, large_body: true, ..self }
+    }
+
+    /// Its paths as written (`/bigbluebutton/api/<name>` for a BBB call).
+    pub fn paths(&self) -> Vec<String> {
+        match self.paths {
+            Paths::Bbb => vec![format!("{BBB_API}{}", self.name)],
+            Paths::At(paths) => paths.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
     /// The largest request body this function takes.
     pub fn body_limit(&self, config: &Config) -> usize {
-        if self.name == UPLOAD_RECORDING { config.recordings.upload_max_bytes } else { config.max_body_bytes }
+        if self.large_body { config.recordings.upload_max_bytes } else { config.max_body_bytes }
     }
 
     /// True when `path` is one of the function's exact paths.
     pub fn serves_exactly(&self, path: &str) -> bool {
-        self.paths.contains(&path)
+        match self.paths {
+            Paths::Bbb => path.strip_prefix(BBB_API) == Some(self.name),
+            Paths::At(paths) => paths.contains(&path),
+        }
     }
 
     /// True when `path` lies below one of the function's `/prefix/*` paths.
     pub fn serves_below(&self, path: &str) -> bool {
-        self.paths
+        let Paths::At(paths) = self.paths else { return false };
+        paths
             .iter()
             .filter_map(|p| p.strip_suffix('*'))
             .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()))
+    }
+
+    /// What it answers now because a feature it needs is off: `Some` before authentication when `early`,
+    /// after it otherwise.
+    fn off(&self, config: &Config, early: bool) -> Option<Outcome> {
+        let off = match self.needs? {
+            Feature::Recordings(off) if config.recordings.disabled => off,
+            Feature::Multitenancy(off) if !config.multitenancy => off,
+            Feature::MeetingList(off) if config.get_meetings_api_disabled => off,
+            _ => return None,
+        };
+        let before_auth =
+            matches!(off, Off::NotFound | Off::NoRecordings | Off::NoMeetings | Off::Page | Off::Forbidden);
+        if before_auth != early {
+            return None;
+        }
+        Some(match off {
+            Off::NotFound => Err(ApiError::RecordingsNotFound.into()),
+            Off::NoRecordings => Ok(api::get_recordings::none()),
+            Off::NoMeetings => Ok(api::get_meetings::none()),
+            Off::Page => Err(Reject::NotFound),
+            Off::Forbidden => Ok(ApiResponse::text(StatusCode::FORBIDDEN, "")),
+            Off::Conflict => Err(Reject::json(StatusCode::CONFLICT, "recordings are disabled on this load balancer")),
+            Off::Precondition => {
+                Err(Reject::Json(StatusCode::PRECONDITION_FAILED, json!({ "message": "Multitenancy is disabled" })))
+            }
+        })
+    }
+
+    /// Authenticates the request as the policy says and gathers what the handler is handed.
+    async fn check(&self, ctx: &Ctx, req: ApiRequest) -> Result<Call, Reject> {
+        Ok(match self.auth {
+            Auth::Bbb(accepts) => {
+                let caller = authorize_api(ctx, &req, self.name, accepts).await?;
+                Call { params: caller.params, tenant: caller.tenant, body: Value::Null, upload: None, req }
+            }
+            Auth::Admin { signed_as } => {
+                let params = authorize(ctx, &req, signed_as, Accepts::Json)?;
+                let body = if req.body.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&req.body)
+                        .map_err(|_| Reject::json(StatusCode::BAD_REQUEST, "The request body is not valid JSON"))?
+                };
+                Call { params, tenant: None, body, upload: None, req }
+            }
+            Auth::UploadToken => {
+                let claims = recordings::upload::authenticate(ctx, &req.headers).await?;
+                Call { params: Params::default(), tenant: None, body: Value::Null, upload: Some(claims), req }
+            }
+            Auth::Open => {
+                let params = Params::parse(req.raw_query.as_bytes());
+                Call { params, tenant: None, body: Value::Null, upload: None, req }
+            }
+        })
+    }
+
+    /// The policy, then the handler.
+    async fn run(&'static self, ctx: &Ctx, req: ApiRequest) -> Outcome {
+        if !self.methods.contains(&req.method) {
+            return Err(ApiError::UnsupportedRequest.into());
+        }
+        if let Some(answer) = self.off(&ctx.config, true) {
+            return answer;
+        }
+        let call = self.check(ctx, req).await?;
+        if let Some(answer) = self.off(&ctx.config, false) {
+            return answer;
+        }
+        (self.handler)(ctx, call).await
     }
 }
 
 macro_rules! handler {
     ($run:path) => {{
-        fn boxed(ctx: &Ctx, req: ApiRequest) -> BoxFuture<'_, Outcome> {
-            Box::pin($run(ctx, req))
+        fn boxed(ctx: &Ctx, call: Call) -> BoxFuture<'_, Outcome> {
+            Box::pin($run(ctx, call))
         }
         boxed as Handler
     }};
@@ -62,207 +300,52 @@ const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
 
+use Accepts::{Form, FormOrXml, Xml};
+use Answers::{BbbJson, Page};
+use Feature::{MeetingList, Multitenancy, Recordings};
+
 /// Every function this build serves.
+#[rustfmt::skip]
 pub static FUNCTIONS: &[Function] = &[
-    Function {
-        name: "index",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api", "/bigbluebutton/api/"],
-        handler: handler!(api::index::run),
-    },
-    Function {
-        name: "create",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/create"],
-        handler: handler!(api::create::run),
-    },
-    Function { name: "join", methods: GET, paths: &["/bigbluebutton/api/join"], handler: handler!(api::join::run) },
-    Function { name: "end", methods: GET_POST, paths: &["/bigbluebutton/api/end"], handler: handler!(api::end::run) },
-    Function {
-        name: "isMeetingRunning",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/isMeetingRunning"],
-        handler: handler!(api::is_meeting_running::run),
-    },
-    Function {
-        name: "getMeetingInfo",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/getMeetingInfo"],
-        handler: handler!(api::get_meeting_info::run),
-    },
-    Function {
-        name: "getMeetings",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/getMeetings"],
-        handler: handler!(api::get_meetings::run),
-    },
-    Function {
-        name: "insertDocument",
-        methods: POST,
-        paths: &["/bigbluebutton/api/insertDocument"],
-        handler: handler!(api::insert_document::run),
-    },
-    Function {
-        name: "getRecordings",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/getRecordings"],
-        handler: handler!(api::get_recordings::run),
-    },
-    Function {
-        name: "publishRecordings",
-        methods: GET,
-        paths: &["/bigbluebutton/api/publishRecordings"],
-        handler: handler!(api::publish_recordings::run),
-    },
-    Function {
-        name: "updateRecordings",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/updateRecordings"],
-        handler: handler!(api::update_recordings::run),
-    },
-    Function {
-        name: "deleteRecordings",
-        methods: GET,
-        paths: &["/bigbluebutton/api/deleteRecordings"],
-        handler: handler!(api::delete_recordings::run),
-    },
-    Function {
-        name: "getRecordingTextTracks",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/getRecordingTextTracks"],
-        handler: handler!(api::get_recording_text_tracks::run),
-    },
-    Function {
-        name: "putRecordingTextTrack",
-        methods: POST,
-        paths: &["/bigbluebutton/api/putRecordingTextTrack"],
-        handler: handler!(api::put_recording_text_track::run),
-    },
-    Function {
-        name: "recordingTokenLink",
-        methods: GET,
-        paths: &["/recording/*"],
-        handler: handler!(playback::token_link::run),
-    },
-    Function {
-        name: "recordingResource",
-        methods: GET,
-        paths: &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"],
-        handler: handler!(playback::resource::run),
-    },
-    Function {
-        name: "recordingCaptions",
-        methods: GET,
-        paths: &["/captions/*"],
-        handler: handler!(playback::captions::run),
-    },
-    Function {
-        name: "recordingAuthorize",
-        methods: GET,
-        paths: &["/scalelite/recordings/authorize"],
-        handler: handler!(playback::authorize::run),
-    },
-    Function {
-        name: "analyticsCallback",
-        methods: POST,
-        paths: &["/bigbluebutton/api/analytics_callback"],
-        handler: handler!(api::analytics_callback::run),
-    },
-    Function {
-        name: "endCallback",
-        methods: GET_POST,
-        paths: &["/bigbluebutton/api/end_callback"],
-        handler: handler!(api::end_callback::run),
-    },
-    Function { name: "health", methods: GET_POST, paths: &["/", "/health_check"], handler: handler!(api::health::run) },
-    Function { name: "live", methods: GET, paths: &["/healthz", "/_/health"], handler: handler!(api::health::live) },
-    Function { name: "ready", methods: GET, paths: &["/readyz", "/_/ready"], handler: handler!(api::health::ready) },
-    Function { name: "metrics", methods: GET, paths: &["/metrics"], handler: handler!(api::metrics::run) },
-    Function {
-        name: "getServers",
-        methods: GET,
-        paths: &["/scalelite/api/getServers"],
-        handler: handler!(admin::get_servers::run),
-    },
-    Function {
-        name: "getServerInfo",
-        methods: GET,
-        paths: &["/scalelite/api/getServerInfo"],
-        handler: handler!(admin::get_server_info::run),
-    },
-    Function {
-        name: "addServer",
-        methods: POST,
-        paths: &["/scalelite/api/addServer"],
-        handler: handler!(admin::add_server::run),
-    },
-    Function {
-        name: "updateServer",
-        methods: POST,
-        paths: &["/scalelite/api/updateServer"],
-        handler: handler!(admin::update_server::run),
-    },
-    Function {
-        name: "deleteServer",
-        methods: POST,
-        paths: &["/scalelite/api/deleteServer"],
-        handler: handler!(admin::delete_server::run),
-    },
-    Function {
-        name: "panicServer",
-        methods: POST,
-        paths: &["/scalelite/api/panicServer"],
-        handler: handler!(admin::panic_server::run),
-    },
-    Function {
-        name: "getTenants",
-        methods: GET,
-        paths: &["/scalelite/api/getTenants"],
-        handler: handler!(admin::get_tenants::run),
-    },
-    Function {
-        name: "getTenantInfo",
-        methods: GET,
-        paths: &["/scalelite/api/getTenantInfo"],
-        handler: handler!(admin::get_tenant_info::run),
-    },
-    Function {
-        name: "addTenant",
-        methods: POST,
-        paths: &["/scalelite/api/addTenant"],
-        handler: handler!(admin::add_tenant::run),
-    },
-    Function {
-        name: "updateTenant",
-        methods: POST,
-        paths: &["/scalelite/api/updateTenant"],
-        handler: handler!(admin::update_tenant::run),
-    },
-    Function {
-        name: "deleteTenant",
-        methods: POST,
-        paths: &["/scalelite/api/deleteTenant"],
-        handler: handler!(admin::delete_tenant::run),
-    },
-    Function {
-        name: "status",
-        methods: GET,
-        paths: &["/scalelite/status"],
-        handler: handler!(admin::status_page::run),
-    },
-    Function { name: "poll", methods: POST, paths: &["/scalelite/jobs/poll"], handler: handler!(jobs::poll::run) },
-    Function {
-        name: "importRecordings",
-        methods: POST,
-        paths: &["/scalelite/jobs/import"],
-        handler: handler!(jobs::import_recordings::run),
-    },
-    Function {
-        name: UPLOAD_RECORDING,
-        methods: POST,
-        paths: &["/scalelite/recordings/upload"],
-        handler: handler!(recordings::upload::run),
-    },
+    open("index", GET_POST, &["/bigbluebutton/api", "/bigbluebutton/api/"], Answers::Xml, handler!(api::index::run)),
+    bbb("create", GET_POST, FormOrXml, handler!(api::create::run)).warm(),
+    bbb("join", GET, Form, handler!(api::join::run)).warm(),
+    bbb("end", GET_POST, Form, handler!(api::end::run)),
+    bbb("isMeetingRunning", GET_POST, Form, handler!(api::is_meeting_running::run)),
+    bbb("getMeetingInfo", GET_POST, Form, handler!(api::get_meeting_info::run)),
+    bbb("getMeetings", GET_POST, Form, handler!(api::get_meetings::run)).needs(MeetingList(Off::NoMeetings)),
+    bbb("insertDocument", POST, Xml, handler!(api::insert_document::run)),
+    bbb("getRecordings", GET_POST, Form, handler!(api::get_recordings::run)).needs(Recordings(Off::NoRecordings)),
+    bbb("publishRecordings", GET, Form, handler!(api::publish_recordings::run)).needs(Recordings(Off::NotFound)),
+    bbb("updateRecordings", GET_POST, Form, handler!(api::update_recordings::run)).needs(Recordings(Off::NotFound)),
+    bbb("deleteRecordings", GET, Form, handler!(api::delete_recordings::run)).needs(Recordings(Off::NotFound)),
+    bbb("getRecordingTextTracks", GET_POST, Form, handler!(api::get_recording_text_tracks::run)).answers(BbbJson),
+    bbb("putRecordingTextTrack", POST, Form, handler!(api::put_recording_text_track::run)).answers(BbbJson),
+    open("recordingTokenLink", GET, &["/recording/*"], Page, handler!(playback::token_link::run)).needs(Recordings(Off::Page)),
+    open("recordingResource", GET, &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"], Page, handler!(playback::resource::run)).needs(Recordings(Off::Page)),
+    open("recordingCaptions", GET, &["/captions/*"], Page, handler!(playback::captions::run)).needs(Recordings(Off::Page)),
+    open("recordingAuthorize", GET, &["/scalelite/recordings/authorize"], Page, handler!(playback::authorize::run)).needs(Recordings(Off::Forbidden)),
+    open("analyticsCallback", POST, &["/bigbluebutton/api/analytics_callback"], Answers::Xml, handler!(api::analytics_callback::run)),
+    open("endCallback", GET_POST, &["/bigbluebutton/api/end_callback"], Answers::Xml, handler!(api::end_callback::run)),
+    open("health", GET_POST, &["/", "/health_check"], Answers::Xml, handler!(api::health::run)),
+    open("live", GET, &["/healthz", "/_/health"], Answers::Xml, handler!(api::health::live)).probe(),
+    open("ready", GET, &["/readyz", "/_/ready"], Answers::Xml, handler!(api::health::ready)).probe(),
+    open("metrics", GET, &["/metrics"], Answers::Xml, handler!(api::metrics::run)).internal(),
+    admin("getServers", GET, &["/scalelite/api/getServers"], handler!(admin::get_servers::run)),
+    admin("getServerInfo", GET, &["/scalelite/api/getServerInfo"], handler!(admin::get_server_info::run)),
+    admin("addServer", POST, &["/scalelite/api/addServer"], handler!(admin::add_server::run)),
+    admin("updateServer", POST, &["/scalelite/api/updateServer"], handler!(admin::update_server::run)),
+    admin("deleteServer", POST, &["/scalelite/api/deleteServer"], handler!(admin::delete_server::run)),
+    admin("panicServer", POST, &["/scalelite/api/panicServer"], handler!(admin::panic_server::run)),
+    admin("getTenants", GET, &["/scalelite/api/getTenants"], handler!(admin::get_tenants::run)).needs(Multitenancy(Off::Precondition)),
+    admin("getTenantInfo", GET, &["/scalelite/api/getTenantInfo"], handler!(admin::get_tenant_info::run)).needs(Multitenancy(Off::Precondition)),
+    admin("addTenant", POST, &["/scalelite/api/addTenant"], handler!(admin::add_tenant::run)).needs(Multitenancy(Off::Precondition)),
+    admin("updateTenant", POST, &["/scalelite/api/updateTenant"], handler!(admin::update_tenant::run)).needs(Multitenancy(Off::Precondition)),
+    admin("deleteTenant", POST, &["/scalelite/api/deleteTenant"], handler!(admin::delete_tenant::run)).needs(Multitenancy(Off::Precondition)),
+    open("status", GET, &["/scalelite/status"], Answers::Xml, handler!(admin::status_page::run)),
+    admin("poll", POST, &["/scalelite/jobs/poll"], handler!(jobs::poll::run)).internal(),
+    admin("importRecordings", POST, &["/scalelite/jobs/import"], handler!(jobs::import_recordings::run)).signed_as("import").internal(),
+    admin("uploadRecording", POST, &["/scalelite/recordings/upload"], handler!(recordings::upload::run)).upload().needs(Recordings(Off::Conflict)),
 ];
 
 /// The function called `name`.
@@ -270,27 +353,23 @@ pub fn find(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }
 
-/// Runs `function` on `req`, or answers `unsupportedRequest` if it does not take the method.
+/// The function serving `path`: an exact path first, then a prefix.
+pub fn route(path: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.serves_exactly(path)).or_else(|| FUNCTIONS.iter().find(|f| f.serves_below(path)))
+}
+
+/// Runs `function` on `req` under its policy; a refusal is answered in the function's family and counted.
 pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> ApiResponse {
-    if !function.methods.contains(&req.method) {
-        ctx.metrics.observe_request(function.name, ApiError::UnsupportedRequest.message_key(), 0.0);
-        return ApiError::UnsupportedRequest.into();
-    }
     let started = Instant::now();
-    let (response, outcome) = match (function.handler)(ctx, req).await {
+    let (response, outcome) = match function.run(ctx, req).await {
         Ok(response) if response.status.is_redirection() => (response, "redirect".to_owned()),
         Ok(response) => (response, "success".to_owned()),
-        Err(error) => {
-            tracing::info!(function = function.name, key = error.message_key(), "answered with an error");
-            let key = error.message_key().to_owned();
-            (error.into(), key)
+        Err(reject) => {
+            let outcome = reject.outcome();
+            tracing::info!(function = function.name, outcome, "answered with a refusal");
+            (reject.respond(function.answers), outcome)
         }
     };
     ctx.metrics.observe_request(function.name, &outcome, started.elapsed().as_secs_f64());
     response
-}
-
-/// The function serving `path`: an exact path first, then a prefix.
-pub fn route(path: &str) -> Option<&'static Function> {
-    FUNCTIONS.iter().find(|f| f.serves_exactly(path)).or_else(|| FUNCTIONS.iter().find(|f| f.serves_below(path)))
 }

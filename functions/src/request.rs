@@ -1,4 +1,5 @@
-//! Checks every checksummed call makes before its handler runs: content type, then checksum.
+//! What the registry checks before a handler runs (content type, tenant, checksum) and what it hands the
+//! handler: the [`Call`].
 
 use http::Method;
 use scalelite_shared::api::ApiRequest;
@@ -8,11 +9,26 @@ use scalelite_shared::bbb::params::{Params, count_raw};
 use scalelite_shared::model::Tenant;
 
 use crate::Ctx;
+use crate::recordings::upload_token::UploadClaims;
+use crate::reject::Reject;
 use crate::tenancy::tenant_of;
+
+/// A request that passed its function's checks, with what they found.
+pub struct Call {
+    pub req: ApiRequest,
+    /// The verified parameters: the query, then a form body (for unchecked functions, the query alone).
+    pub params: Params,
+    /// The tenant a BBB call is for (its host), when multitenancy is on.
+    pub tenant: Option<Tenant>,
+    /// An admin call's JSON body (`Null` when empty).
+    pub body: serde_json::Value,
+    /// The claims of an upload's token.
+    pub upload: Option<UploadClaims>,
+}
 
 /// Which POST bodies a call accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Accepts {
+pub enum Accepts {
     /// Form data only.
     Form,
     /// Form data or XML (create with pre-uploaded slides).
@@ -102,12 +118,7 @@ pub(crate) struct Caller {
 
 /// Content type, then the tenant, then checksum: with the tenant's own secrets for a tenant's host, else the
 /// load-balancer secrets.
-pub(crate) async fn authorize_api(
-    ctx: &Ctx,
-    req: &ApiRequest,
-    call: &str,
-    accepts: Accepts,
-) -> Result<Caller, ApiError> {
+pub(crate) async fn authorize_api(ctx: &Ctx, req: &ApiRequest, call: &str, accepts: Accepts) -> Result<Caller, Reject> {
     check_content_type(req, accepts)?;
     let params = request_params(req);
     let tenant = tenant_of(ctx, req).await?;

@@ -9,7 +9,7 @@ use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Tenant};
 
 use crate::Ctx;
-use crate::api::store_failure;
+use crate::reject::{Reject, Store};
 
 /// The first DNS label of the request's host (`X-Forwarded-Host`, else `Host`), without a port.
 fn host_label(req: &ApiRequest) -> Option<&str> {
@@ -18,12 +18,12 @@ fn host_label(req: &ApiRequest) -> Option<&str> {
 }
 
 /// The tenant the call is for; `None` with tenancy off, or on the main domain.
-pub(crate) async fn tenant_of(ctx: &Ctx, req: &ApiRequest) -> Result<Option<Tenant>, ApiError> {
+pub(crate) async fn tenant_of(ctx: &Ctx, req: &ApiRequest) -> Result<Option<Tenant>, Reject> {
     if !ctx.config.multitenancy {
         return Ok(None);
     }
     let Some(label) = host_label(req) else { return Ok(None) };
-    ctx.tenants.tenant_by_name(label).await.map_err(store_failure)
+    ctx.tenants.tenant_by_name(label).await.map_err(Reject::store(Store::Tenants))
 }
 
 /// True when `meeting` may be seen by a call for `tenant` (the main domain sees every meeting).
@@ -33,12 +33,12 @@ pub(crate) fn owns(tenant: Option<&Tenant>, meeting: &Meeting) -> bool {
 
 /// For a tenant's call, `MeetingNotFound` unless meeting `id` is the tenant's (the main domain passes
 /// without a read, so its joins keep their single store read).
-pub(crate) async fn ensure_owns(ctx: &Ctx, tenant: Option<&Tenant>, id: &str) -> Result<(), ApiError> {
+pub(crate) async fn ensure_owns(ctx: &Ctx, tenant: Option<&Tenant>, id: &str) -> Result<(), Reject> {
     if tenant.is_none() {
         return Ok(());
     }
-    let meeting = ctx.meetings.meeting(id, now_ms()).await.map_err(store_failure)?;
-    if meeting.is_some_and(|m| owns(tenant, &m)) { Ok(()) } else { Err(ApiError::MeetingNotFound) }
+    let meeting = ctx.meetings.meeting(id, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
+    if meeting.is_some_and(|m| owns(tenant, &m)) { Ok(()) } else { Err(ApiError::MeetingNotFound.into()) }
 }
 
 /// The tenant's settings as two layers: below the configured defaults, and above the configured overrides.
@@ -49,10 +49,10 @@ pub(crate) struct TenantLayers {
 }
 
 impl TenantLayers {
-    pub(crate) async fn of(ctx: &Ctx, tenant: Option<&Tenant>) -> Result<Self, ApiError> {
+    pub(crate) async fn of(ctx: &Ctx, tenant: Option<&Tenant>) -> Result<Self, Reject> {
         let mut layers = Self::default();
         let Some(tenant) = tenant else { return Ok(layers) };
-        for setting in ctx.tenants.tenant_settings(Some(&tenant.id)).await.map_err(store_failure)? {
+        for setting in ctx.tenants.tenant_settings(Some(&tenant.id)).await.map_err(Reject::store(Store::Tenants))? {
             let layer = if setting.override_ { &mut layers.overrides } else { &mut layers.defaults };
             layer.set(&setting.param, &setting.value);
         }

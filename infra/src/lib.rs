@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{
-    LeaseStore, MeetingBackend, MeetingStore, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
+    LeaseStore, MeetingBackend, MeetingStore, RecordingFiles, RecordingStore, ServerStore, StoreError, TenantStore,
+    TokenStore,
 };
 
 /// The stores the configuration names, one handle per port.
@@ -26,6 +27,8 @@ pub struct Stores {
     pub tokens: Arc<dyn TokenStore>,
     pub recordings: Arc<dyn RecordingStore>,
     pub tenants: Arc<dyn TenantStore>,
+    /// The recording files (the trees playback serves, the spool).
+    pub files: Arc<dyn RecordingFiles>,
 }
 
 impl Stores {
@@ -34,6 +37,7 @@ impl Stores {
         backend: Arc<dyn MeetingBackend>,
         recordings: Arc<dyn RecordingStore>,
         tenants: Arc<dyn TenantStore>,
+        files: Arc<dyn RecordingFiles>,
     ) -> Self {
         Self {
             servers: backend.clone(),
@@ -42,6 +46,7 @@ impl Stores {
             tokens: backend,
             recordings,
             tenants,
+            files,
         }
     }
 }
@@ -95,7 +100,8 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
             Arc::new(embedded().await?)
         }
     };
-    Ok(Stores::new(meetings, recordings, tenants))
+    let files = Arc::new(recordings_fs::DiskFiles::from_config(&config.recordings));
+    Ok(Stores::new(meetings, recordings, tenants, files))
 }
 
 type DynamoStores = (Option<Arc<dyn MeetingBackend>>, Option<Arc<dyn RecordingStore>>);

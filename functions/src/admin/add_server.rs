@@ -1,15 +1,15 @@
 //! `addServer`: a new server, disabled until enabled, as upstream adds them.
 
 use http::StatusCode;
-use scalelite_shared::api::ApiRequest;
 use scalelite_shared::config::Config;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::StoreError;
 
-use super::{error, input, load_multiplier, reply, server_json};
+use super::{load_multiplier, reply, server_json};
 use crate::Ctx;
-use crate::api::store_failure;
 use crate::registry::Outcome;
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
 /// The host of an http(s) URL, lower-cased.
 fn host_of(url: &str) -> Option<String> {
@@ -40,11 +40,7 @@ pub fn new_server(
     Ok(server)
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let input = match input(ctx, &req, "addServer")? {
-        Ok(input) => input,
-        Err(response) => return Ok(response),
-    };
+pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
     let fields = input.body.get("server");
     let text =
         |name: &str| fields.and_then(|f| f.get(name)).and_then(|v| v.as_str()).map(str::trim).filter(|v| !v.is_empty());
@@ -57,14 +53,14 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         text("tag"),
     ) {
         Ok(server) => server,
-        Err(message) => return Ok(error(StatusCode::BAD_REQUEST, message)),
+        Err(message) => return Err(Reject::json(StatusCode::BAD_REQUEST, message)),
     };
     match ctx.servers.add_server(&server).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &server_json(&server))),
         Err(StoreError::Conflict(_)) => {
-            Ok(error(StatusCode::BAD_REQUEST, &format!("Server id={} already exists", server.id)))
+            Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Server id={} already exists", server.id)))
         }
-        Err(other) => Err(store_failure(other)),
+        Err(other) => Err(Reject::Store(Store::Servers, other)),
     }
 }
 

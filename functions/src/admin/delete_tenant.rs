@@ -1,27 +1,20 @@
 //! `deleteTenant` `{"id"}`: removes a tenant and its settings.
 
 use http::StatusCode;
-use scalelite_shared::api::ApiRequest;
 use serde_json::json;
 
-use super::tenant_common::{disabled, tenant_not_found};
-use super::{id_of, input, reply};
+use super::tenant_common::tenant_not_found;
+use super::{id_of, reply};
 use crate::Ctx;
-use crate::api::store_failure;
 use crate::registry::Outcome;
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let input = match input(ctx, &req, "deleteTenant")? {
-        Ok(input) => input,
-        Err(response) => return Ok(response),
-    };
-    if !ctx.config.multitenancy {
-        return Ok(disabled());
-    }
+pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
     let id = id_of(&input.body).unwrap_or_default();
-    Ok(if ctx.tenants.delete_tenant(&id).await.map_err(store_failure)? {
-        reply(StatusCode::OK, &json!({ "success": format!("Tenant id={id} was destroyed") }))
+    if ctx.tenants.delete_tenant(&id).await.map_err(Reject::store(Store::Tenants))? {
+        Ok(reply(StatusCode::OK, &json!({ "success": format!("Tenant id={id} was destroyed") })))
     } else {
-        tenant_not_found(&id)
-    })
+        Err(tenant_not_found(&id))
+    }
 }

@@ -16,43 +16,18 @@ pub mod update_server;
 pub mod update_tenant;
 
 use http::StatusCode;
-use scalelite_shared::api::{ApiRequest, ApiResponse};
-use scalelite_shared::bbb::error::ApiError;
-use scalelite_shared::bbb::params::Params;
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::model::Server;
 use serde_json::{Value, json};
 
-use crate::Ctx;
-use crate::request::{Accepts, authorize};
-
-/// An admin call's input: its query parameters and its JSON body (`Null` when empty).
-pub(crate) struct AdminInput {
-    pub query: Params,
-    pub body: Value,
-}
-
-/// Checks content type and checksum, then reads the JSON body; a body that is not JSON is a 400.
-pub(crate) fn input(ctx: &Ctx, req: &ApiRequest, action: &str) -> Result<Result<AdminInput, ApiResponse>, ApiError> {
-    let query = authorize(ctx, req, action, Accepts::Json)?;
-    if req.body.is_empty() {
-        return Ok(Ok(AdminInput { query, body: Value::Null }));
-    }
-    Ok(match serde_json::from_slice(&req.body) {
-        Ok(body) => Ok(AdminInput { query, body }),
-        Err(_) => Err(error(StatusCode::BAD_REQUEST, "The request body is not valid JSON")),
-    })
-}
+use crate::reject::Reject;
 
 pub(crate) fn reply(status: StatusCode, value: &Value) -> ApiResponse {
     ApiResponse::json(status, value.to_string())
 }
 
-pub(crate) fn error(status: StatusCode, message: &str) -> ApiResponse {
-    reply(status, &json!({ "error": message }))
-}
-
-pub(crate) fn server_not_found(id: &str) -> ApiResponse {
-    error(StatusCode::NOT_FOUND, &format!("Couldn't find server with id={id}"))
+pub(crate) fn server_not_found(id: &str) -> Reject {
+    Reject::json(StatusCode::NOT_FOUND, &format!("Couldn't find server with id={id}"))
 }
 
 /// The `id` field of a body, as a string or a number.

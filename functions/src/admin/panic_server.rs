@@ -1,17 +1,17 @@
 //! `panicServer`: forgets and ends every meeting of a server, then disables it (unless `keep_state`).
 
 use http::StatusCode;
-use scalelite_shared::api::ApiRequest;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{ServerState, ServerUpdate};
 use scalelite_shared::store::StoreError;
 use serde_json::{Value, json};
 
-use super::{error, id_of, input, reply, server_not_found};
+use super::{id_of, reply, server_not_found};
 use crate::Ctx;
-use crate::api::store_failure;
-use crate::jobs::release::end_meetings;
+use crate::jobs::end_meetings::end_meetings;
 use crate::registry::Outcome;
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
 /// Forgets every meeting of a server and ends it on BBB, then disables the server unless `keep_state`.
 /// `None` when there is no such server; otherwise whether every `end` call succeeded.
@@ -33,23 +33,19 @@ pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool) -> Result<Option<bool>
     Ok(Some(all_ended))
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let input = match input(ctx, &req, "panicServer")? {
-        Ok(input) => input,
-        Err(response) => return Ok(response),
-    };
+pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
     let id = id_of(&input.body).unwrap_or_default();
     let keep_state = match input.body.get("keep_state") {
         Some(Value::Bool(keep)) => *keep,
         Some(Value::String(keep)) => keep == "true",
         _ => false,
     };
-    Ok(match panic(ctx, &id, keep_state).await.map_err(store_failure)? {
-        None => server_not_found(&id),
-        Some(true) => reply(
+    match panic(ctx, &id, keep_state).await.map_err(Reject::store(Store::Meetings))? {
+        None => Err(server_not_found(&id)),
+        Some(true) => Ok(reply(
             StatusCode::OK,
             &json!({ "success": format!("Server id={id} has been disabled and the meetings have been destroyed") }),
-        ),
-        Some(false) => error(StatusCode::BAD_REQUEST, &format!("Couldn't disable server id={id}")),
-    })
+        )),
+        Some(false) => Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Couldn't disable server id={id}"))),
+    }
 }

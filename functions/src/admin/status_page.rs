@@ -11,8 +11,9 @@ use subtle::ConstantTimeEq;
 
 use super::status_template::{UNAUTHORIZED, render};
 use crate::Ctx;
-use crate::api::store_failure;
 use crate::registry::Outcome;
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 use crate::request::{Accepts, authorize};
 
 /// True when `given` equals `expected`; the time taken depends on neither (both are hashed first, so not even
@@ -47,11 +48,11 @@ fn html(status: StatusCode, body: String) -> ApiResponse {
     response
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
     if !allowed(ctx, &req) {
         return Ok(html(StatusCode::UNAUTHORIZED, UNAUTHORIZED.to_owned()));
     }
-    let mut servers = ctx.servers.servers().await.map_err(store_failure)?;
+    let mut servers = ctx.servers.servers().await.map_err(Reject::store(Store::Servers))?;
     servers.sort_by(|a, b| a.host().cmp(b.host()).then_with(|| a.id.cmp(&b.id)));
     Ok(html(StatusCode::OK, render(&servers)))
 }

@@ -1,14 +1,14 @@
 //! `updateServer`: state (enable, cordon, disable), load multiplier, secret and tag.
 
 use http::StatusCode;
-use scalelite_shared::api::ApiRequest;
 use scalelite_shared::model::{ServerState, ServerUpdate};
 use serde_json::Value;
 
-use super::{error, id_of, input, load_multiplier, reply, server_json, server_not_found};
+use super::{id_of, load_multiplier, reply, server_json, server_not_found};
 use crate::Ctx;
-use crate::api::store_failure;
 use crate::registry::Outcome;
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
 fn state(action: &str) -> Option<ServerState> {
     match action {
@@ -19,11 +19,7 @@ fn state(action: &str) -> Option<ServerState> {
     }
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let input = match input(ctx, &req, "updateServer")? {
-        Ok(input) => input,
-        Err(response) => return Ok(response),
-    };
+pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
     let id = id_of(&input.body).unwrap_or_default();
     let fields = input.body.get("server").cloned().unwrap_or(Value::Null);
     let mut update = ServerUpdate::default();
@@ -32,14 +28,14 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         match state(action) {
             Some(state) => update.state = Some(state),
             None => {
-                return Ok(error(StatusCode::BAD_REQUEST, &format!("Invalid state parameter: {action}")));
+                return Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Invalid state parameter: {action}")));
             }
         }
     }
     match load_multiplier(fields.get("load_multiplier")) {
         Some(Some(multiplier)) => update.load_multiplier = Some(multiplier),
         Some(None) => {
-            return Ok(error(StatusCode::BAD_REQUEST, "Load-multiplier must be a non-zero number"));
+            return Err(Reject::json(StatusCode::BAD_REQUEST, "Load-multiplier must be a non-zero number"));
         }
         None => {}
     }
@@ -49,8 +45,8 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     if let Some(tag) = fields.get("tag").and_then(Value::as_str) {
         update.tag = Some((!tag.is_empty()).then(|| tag.to_owned()));
     }
-    Ok(match ctx.servers.update_server(&id, &update).await.map_err(store_failure)? {
-        Some(server) => reply(StatusCode::OK, &server_json(&server)),
-        None => server_not_found(&id),
-    })
+    match ctx.servers.update_server(&id, &update).await.map_err(Reject::store(Store::Servers))? {
+        Some(server) => Ok(reply(StatusCode::OK, &server_json(&server))),
+        None => Err(server_not_found(&id)),
+    }
 }

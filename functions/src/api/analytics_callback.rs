@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::Ctx;
 use crate::callbacks::{each_secret, secrets_of, tokens};
 use crate::registry::Outcome;
+use crate::request::Call;
 use crate::request::bearer;
 use crate::tenancy::tenant_of;
 
@@ -34,7 +35,7 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
     let callbacks = ctx.recordings.callbacks(&meeting_id).await.map_err(|e| format!("cannot read callbacks: {e}"))?;
     let url = callbacks.and_then(|c| c.analytics_callback_url).ok_or("no analytics URL for the meeting")?;
     // A tenant's meetings were given the tenant's host for this callback.
-    let tenant = tenant_of(ctx, req).await.map_err(|e| format!("cannot read the tenant: {}", e.message()))?;
+    let tenant = tenant_of(ctx, req).await.map_err(|e| format!("cannot read the tenant: {}", e.outcome()))?;
     let customer = tenant.as_ref().map_or("scalelite", |t| t.name.as_str());
     body.insert("customer".into(), Value::String(customer.to_owned()));
     let payload = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
@@ -55,7 +56,7 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
     if let Err(reason) = forward(ctx, &req).await {
         tracing::info!(%reason, "analytics callback not forwarded");
     }

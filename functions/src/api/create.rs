@@ -12,11 +12,12 @@ use scalelite_shared::model::{Meeting, Server, ServerState, Tenant};
 use scalelite_shared::store::{PlaceError, Placed, Placement, Refusal};
 use scalelite_shared::voice_bridge;
 
-use super::{forwarded, pass_on, store_failure, target};
+use super::{forwarded, pass_on, target};
 use crate::Ctx;
 use crate::callbacks::create_params;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api, is_xml, meeting_id};
+use crate::reject::{Reject, Store};
+use crate::request::{Call, is_xml, meeting_id};
 use crate::tenancy::TenantLayers;
 
 const SERVER_TAG: &str = "meta_server-tag";
@@ -46,15 +47,17 @@ fn placement(ctx: &Ctx, params: &Params, id: &str, tenant: Option<&Tenant>, laye
     }
 }
 
-fn place_error(error: PlaceError) -> ApiError {
+fn place_error(error: PlaceError) -> Reject {
     match error {
-        PlaceError::Refused(Refusal::NoServer) => ApiError::internal("Could not find any available servers."),
-        PlaceError::Refused(Refusal::TagUnavailable(tags)) => ApiError::ServerTagUnavailable(tags),
+        PlaceError::Refused(Refusal::NoServer) => ApiError::internal("Could not find any available servers.").into(),
+        PlaceError::Refused(Refusal::TagUnavailable(tags)) => ApiError::ServerTagUnavailable(tags).into(),
         PlaceError::Refused(Refusal::VoiceBridgeExhausted) => {
-            ApiError::internal("Could not allocate a voice bridge for the meeting.")
+            ApiError::internal("Could not allocate a voice bridge for the meeting.").into()
         }
-        PlaceError::Refused(Refusal::OtherTenant) => ApiError::internal("The meeting belongs to another tenant."),
-        PlaceError::Store(error) => store_failure(error),
+        PlaceError::Refused(Refusal::OtherTenant) => {
+            ApiError::internal("The meeting belongs to another tenant.").into()
+        }
+        PlaceError::Store(error) => Reject::Store(Store::Meetings, error),
     }
 }
 
@@ -70,7 +73,7 @@ async fn still_running(ctx: &Ctx, server: &Server, id: &str) -> bool {
 }
 
 /// Finds or places the meeting; `true` when it was placed by this call.
-async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bool), ApiError> {
+async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bool), Reject> {
     match ctx.meetings.place_meeting(placement).await.map_err(place_error)? {
         Placed::Existing { meeting, server } if server.state == ServerState::Cordoned => {
             if still_running(ctx, &server, &meeting.id).await {
@@ -140,7 +143,7 @@ async fn create_on(
     let secret = ctx.config.secrets.first().map_or("", String::as_str);
     let callbacks = create_params::take(&mut forward, &base, &meeting.id, secret);
     if !callbacks.is_empty() {
-        ctx.recordings.save_callbacks(&meeting.id, &callbacks).await.map_err(store_failure)?;
+        ctx.recordings.save_callbacks(&meeting.id, &callbacks).await.map_err(Reject::store(Store::Recordings))?;
     }
 
     let xml_body = req.method == Method::POST && is_xml(&req.content_type());
@@ -152,8 +155,7 @@ async fn create_on(
     pass_on(result, "Unable to create meeting on server.")
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Caller { params, tenant } = authorize_api(ctx, &req, "create", Accepts::FormOrXml).await?;
+pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     let layers = TenantLayers::of(ctx, tenant.as_ref()).await?;
     let wanted = placement(ctx, &params, id, tenant.as_ref(), &layers);
@@ -167,10 +169,13 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     let outcome = create_on(ctx, req, &params, (&meeting, &server), &extras).await;
     if outcome.is_ok() {
         // BBB knows the meeting now: from here on a poll that misses it may end it.
-        ctx.meetings.confirm_meeting(&meeting, now_ms()).await.map_err(store_failure)?;
+        ctx.meetings.confirm_meeting(&meeting, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
     } else if placed_now {
         // A meeting that never started is not left pinned to the server that refused it.
-        ctx.meetings.delete_meeting(&meeting.id, &ctx.config.load, now_ms()).await.map_err(store_failure)?;
+        ctx.meetings
+            .delete_meeting(&meeting.id, &ctx.config.load, now_ms())
+            .await
+            .map_err(Reject::store(Store::Meetings))?;
     }
     outcome
 }

@@ -1,14 +1,14 @@
 //! `end`: forgets the meeting first, then asks its server to end it.
 
-use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 
-use super::{pass_on, store_failure, target};
+use super::{pass_on, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api, meeting_id};
+use crate::reject::{Reject, Store};
+use crate::request::{Call, meeting_id};
 use crate::tenancy::ensure_owns;
 
 /// `meetingID=<id>&password=<pw>`, with a bare `password` key when none was given, as upstream sends it.
@@ -20,19 +20,18 @@ pub(crate) fn end_query(meeting_id: &str, password: Option<&str>) -> String {
     }
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Caller { params, tenant } = authorize_api(ctx, &req, "end", Accepts::Form).await?;
+pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     ensure_owns(ctx, tenant.as_ref(), id).await?;
     let meeting = ctx
         .meetings
         .delete_meeting(id, &ctx.config.load, now_ms())
         .await
-        .map_err(store_failure)?
+        .map_err(Reject::store(Store::Meetings))?
         .ok_or(ApiError::MeetingNotFound)?;
-    let server = ctx.servers.server(&meeting.server_id).await.map_err(store_failure)?;
+    let server = ctx.servers.server(&meeting.server_id).await.map_err(Reject::store(Store::Servers))?;
     let Some(server) = server else {
-        return Err(ApiError::internal("Unable to access meeting on server."));
+        return Err(ApiError::internal("Unable to access meeting on server.").into());
     };
     let query = end_query(id, params.get("password"));
     pass_on(ctx.bbb.get_query(target(&server), "end", &query).await, "Unable to access meeting on server.")

@@ -3,13 +3,14 @@
 //! called with BBB's parameters. Always 200, empty; a missing or wrong token changes nothing.
 
 use http::StatusCode;
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 
 use crate::Ctx;
 use crate::callbacks::end_token::end_token_valid;
 use crate::registry::Outcome;
+use crate::request::Call;
 
 /// `url` with `query` appended.
 fn with_query(url: &str, query: &str) -> String {
@@ -53,7 +54,7 @@ async fn ended(ctx: &Ctx, params: &Params, meeting_id: &str) {
     }
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
     let params = Params::parse(req.raw_query.as_bytes());
     let token = params.get("token").unwrap_or_default();
     match params.non_blank("meetingID") {

@@ -4,18 +4,20 @@
 use std::collections::HashSet;
 
 use futures::future::join_all;
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::meetings_xml::parse_meetings;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::bbb::xml::XmlResponse;
 use scalelite_shared::model::{Server, ServerState};
 
-use super::{store_failure, target};
+use super::target;
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api};
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
-fn no_meetings() -> ApiResponse {
+/// The answer with no meetings to list (also while `GET_MEETINGS_API_DISABLED`).
+pub fn none() -> ApiResponse {
     let mut response = XmlResponse::success();
     response
         .element("messageKey", "noMeetings")
@@ -49,17 +51,13 @@ async fn meetings_of(ctx: &Ctx, server: &Server, tenant_id: Option<&str>) -> Vec
         .collect()
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    if ctx.config.get_meetings_api_disabled {
-        return Ok(no_meetings());
-    }
-    let Caller { tenant, .. } = authorize_api(ctx, &req, "getMeetings", Accepts::Form).await?;
+pub async fn run(ctx: &Ctx, Call { tenant, .. }: Call) -> Outcome {
     let tenant_id = tenant.as_ref().map(|t| t.id.as_str());
-    let servers = ctx.servers.servers().await.map_err(store_failure)?;
+    let servers = ctx.servers.servers().await.map_err(Reject::store(Store::Servers))?;
     let live = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled);
     let parts = join_all(live.map(|server| meetings_of(ctx, server, tenant_id))).await;
     if parts.iter().all(Vec::is_empty) {
-        return Ok(no_meetings());
+        return Ok(none());
     }
     let mut listed = HashSet::new();
     let mut response = XmlResponse::success();

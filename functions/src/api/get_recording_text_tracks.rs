@@ -1,14 +1,14 @@
 //! `getRecordingTextTracks`: the text tracks BBB keeps for a recording in `<captions>/<recordID>/captions.json`
 //! on the shared volume, with links served under `/captions/`.
 
-use scalelite_shared::api::ApiRequest;
+use scalelite_shared::bbb::error::ApiError;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::text_tracks::{json_failure, json_success, recording_id};
+use super::text_tracks::{json_success, recording_id};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api};
+use crate::request::Call;
 
 /// One entry of captions.json.
 #[derive(Deserialize)]
@@ -21,12 +21,8 @@ struct Track {
     source: String,
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Caller { params, tenant } = authorize_api(ctx, &req, "getRecordingTextTracks", Accepts::Form).await?;
-    let record_id = match recording_id(ctx, &params, tenant.map(|t| t.id)).await {
-        Ok(id) => id,
-        Err(answer) => return answer,
-    };
+pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
+    let record_id = recording_id(ctx, &params, tenant.map(|t| t.id)).await?;
     let listing = ctx.config.recordings.captions_dir.join(&record_id).join("captions.json");
     let tracks: Vec<Track> = match tokio::fs::read(&listing).await.map(|bytes| serde_json::from_slice(&bytes)) {
         Ok(Ok(tracks)) => tracks,
@@ -37,7 +33,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
         Err(_) => Vec::new(),
     };
     if tracks.is_empty() {
-        return Ok(json_failure("noCaptionsFound", &format!("No captions found for {record_id}.")));
+        return Err(ApiError::NoCaptionsFound(record_id).into());
     }
     let origin = req.origin();
     let tracks: Vec<_> = tracks

@@ -4,18 +4,18 @@
 use scalelite_shared::clock::now_ms;
 use std::collections::HashMap;
 
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::bbb::recordings_xml::{Links, recordings_document};
 use scalelite_shared::model::{PlaybackFormat, Recording};
 use scalelite_shared::store::RecordingQuery;
 
-use super::recordings::list;
-use super::store_failure;
+use super::recording_params::list;
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api};
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
 /// BBB's page size bounds.
 const MAX_LIMIT: u64 = 100;
@@ -57,7 +57,7 @@ fn new_token() -> String {
 }
 
 /// Mints a token for every format of every protected recording (when protection is on).
-async fn tokens(ctx: &Ctx, recordings: &[Recording]) -> Result<HashMap<(String, String), String>, ApiError> {
+async fn tokens(ctx: &Ctx, recordings: &[Recording]) -> Result<HashMap<(String, String), String>, Reject> {
     let mut tokens = HashMap::new();
     if !ctx.config.recordings.protected {
         return Ok(tokens);
@@ -67,30 +67,33 @@ async fn tokens(ctx: &Ctx, recordings: &[Recording]) -> Result<HashMap<(String, 
         for format in &recording.formats {
             let token = new_token();
             let value = serde_json::json!({ "record_id": recording.record_id, "format": format.format }).to_string();
-            ctx.tokens.put_token(&token, &value, ttl_ms, now_ms()).await.map_err(store_failure)?;
+            ctx.tokens.put_token(&token, &value, ttl_ms, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
             tokens.insert((recording.record_id.clone(), format.format.clone()), token);
         }
     }
     Ok(tokens)
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let origin = req.origin();
+/// The answer while recordings are disabled: an empty list.
+pub fn none() -> ApiResponse {
     let no_link = |_: &Recording, _: &PlaybackFormat| String::new();
-    if ctx.config.recordings.disabled {
-        let links = Links { origin: &origin, show_protected: false, playback_url: &no_link };
-        return Ok(ApiResponse::xml(recordings_document(&[], &links)));
-    }
-    let Caller { params, tenant } = authorize_api(ctx, &req, "getRecordings", Accepts::Form).await?;
+    ApiResponse::xml(recordings_document(&[], &Links { origin: "", show_protected: false, playback_url: &no_link }))
+}
+
+pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
+    let origin = req.origin();
     let tenant_id = tenant.map(|t| t.id);
     if ctx.config.recordings.get_recordings_filtered
         && params.non_blank("recordID").is_none()
         && params.non_blank("meetingID").is_none()
     {
-        return Err(ApiError::MissingParameters);
+        return Err(ApiError::MissingParameters.into());
     }
-    let found =
-        ctx.recordings.recordings(&RecordingQuery { tenant_id, ..query(&params) }).await.map_err(store_failure)?;
+    let found = ctx
+        .recordings
+        .recordings(&RecordingQuery { tenant_id, ..query(&params) })
+        .await
+        .map_err(Reject::store(Store::Recordings))?;
     let tokens = tokens(ctx, &found).await?;
     let playback_url = |recording: &Recording, format: &PlaybackFormat| match tokens
         .get(&(recording.record_id.clone(), format.format.clone()))

@@ -2,12 +2,13 @@
 //! `/healthz` (alive: the process serves) and `/readyz` (ready: both stores answer, else 503).
 
 use http::StatusCode;
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 
 use scalelite_shared::store::StoreError;
 
 use crate::Ctx;
 use crate::registry::Outcome;
+use crate::request::Call;
 
 /// Both stores answer.
 async fn stores_answer(ctx: &Ctx) -> Result<(), StoreError> {
@@ -15,7 +16,7 @@ async fn stores_answer(ctx: &Ctx) -> Result<(), StoreError> {
     ctx.recordings.ping().await
 }
 
-pub async fn run(ctx: &Ctx, _req: ApiRequest) -> Outcome {
+pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     Ok(match stores_answer(ctx).await {
         Ok(()) => ApiResponse::text(StatusCode::OK, "success"),
         Err(error) => ApiResponse::text(StatusCode::OK, format!("Health Check Failure: {error}")),
@@ -23,12 +24,12 @@ pub async fn run(ctx: &Ctx, _req: ApiRequest) -> Outcome {
 }
 
 /// Liveness: the process answers.
-pub async fn live(_ctx: &Ctx, _req: ApiRequest) -> Outcome {
+pub async fn live(_ctx: &Ctx, _: Call) -> Outcome {
     Ok(ApiResponse::text(StatusCode::OK, "OK"))
 }
 
 /// Readiness: both stores answer.
-pub async fn ready(ctx: &Ctx, _req: ApiRequest) -> Outcome {
+pub async fn ready(ctx: &Ctx, _: Call) -> Outcome {
     Ok(match stores_answer(ctx).await {
         Ok(()) => ApiResponse::text(StatusCode::OK, "OK"),
         Err(error) => {

@@ -1,16 +1,14 @@
 //! `insertDocument` (POST, XML body): forwarded with its body to the meeting's server.
 
-use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 
 use super::{meeting_with_server, pass_on, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api, meeting_id};
+use crate::request::{Call, meeting_id};
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Caller { params, tenant } = authorize_api(ctx, &req, "insertDocument", Accepts::Xml).await?;
+pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     let (_, server) = meeting_with_server(ctx, tenant.as_ref(), id).await?.ok_or(ApiError::MeetingNotFound)?;
     let query = Params::from_pairs([("meetingID", id)]);

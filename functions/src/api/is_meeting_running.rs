@@ -1,16 +1,15 @@
 //! `isMeetingRunning`: false for an unknown meeting, else the meeting's server answers.
 
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::bbb::xml::XmlResponse;
 
 use super::{meeting_with_server, pass_on, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api, meeting_id};
+use crate::request::{Call, meeting_id};
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Caller { params, tenant } = authorize_api(ctx, &req, "isMeetingRunning", Accepts::Form).await?;
+pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     let Some((_, server)) = meeting_with_server(ctx, tenant.as_ref(), id).await? else {
         let mut response = XmlResponse::success();

@@ -1,24 +1,24 @@
 //! `join` (GET only): a 302 to the meeting's server with a freshly signed join URL.
 
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::store::JoinTarget;
 
-use super::{forwarded, store_failure, target};
+use super::{forwarded, target};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api, meeting_id};
+use crate::reject::{Reject, Store};
+use crate::request::{Call, meeting_id};
 use crate::tenancy::{TenantLayers, ensure_owns};
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Caller { params, tenant } = authorize_api(ctx, &req, "join", Accepts::Form).await?;
+pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     ensure_owns(ctx, tenant.as_ref(), id).await?;
-    let server = match ctx.meetings.join_meeting(id, now_ms()).await.map_err(store_failure)? {
+    let server = match ctx.meetings.join_meeting(id, now_ms()).await.map_err(Reject::store(Store::Meetings))? {
         JoinTarget::Server(server) => server,
-        JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound),
-        JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable),
+        JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound.into()),
+        JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable.into()),
     };
     let config = &ctx.config;
     let (defaults, overrides) =

@@ -17,7 +17,7 @@ pub mod join;
 pub mod metrics;
 pub mod publish_recordings;
 pub mod put_recording_text_track;
-pub(crate) mod recordings;
+pub(crate) mod recording_params;
 mod text_tracks;
 pub mod update_recordings;
 
@@ -30,6 +30,7 @@ use scalelite_shared::model::{Meeting, Server, Tenant};
 
 use crate::Ctx;
 use crate::registry::Outcome;
+use crate::reject::{Reject, Store};
 use crate::tenancy::owns;
 
 /// Parameters a client may send that are never forwarded to BBB.
@@ -56,20 +57,18 @@ pub(crate) async fn meeting_with_server(
     ctx: &Ctx,
     tenant: Option<&Tenant>,
     meeting_id: &str,
-) -> Result<Option<(Meeting, Server)>, ApiError> {
-    let Some(meeting) =
-        ctx.meetings.meeting(meeting_id, now_ms()).await.map_err(store_failure)?.filter(|m| owns(tenant, m))
+) -> Result<Option<(Meeting, Server)>, Reject> {
+    let Some(meeting) = ctx
+        .meetings
+        .meeting(meeting_id, now_ms())
+        .await
+        .map_err(Reject::store(Store::Meetings))?
+        .filter(|m| owns(tenant, m))
     else {
         return Ok(None);
     };
-    let server = ctx.servers.server(&meeting.server_id).await.map_err(store_failure)?;
+    let server = ctx.servers.server(&meeting.server_id).await.map_err(Reject::store(Store::Servers))?;
     Ok(server.map(|server| (meeting, server)))
-}
-
-/// A store failure, logged, as the client sees it.
-pub(crate) fn store_failure(error: impl std::fmt::Display) -> ApiError {
-    tracing::error!(%error, "store failure");
-    ApiError::internal("Unable to access the meeting store.")
 }
 
 /// A BBB answer passed on: SUCCESS as it came, FAILED with BBB's own key and message, no answer as
@@ -77,10 +76,10 @@ pub(crate) fn store_failure(error: impl std::fmt::Display) -> ApiError {
 pub(crate) fn pass_on(result: Result<Reply, CallError>, unreachable: &'static str) -> Outcome {
     match result {
         Ok(reply) if reply.status.is_success() => Ok(ApiResponse::xml(reply.body)),
-        Ok(reply) => Err(ApiError::Bbb { key: reply.status.message_key, message: reply.status.message }),
+        Ok(reply) => Err(ApiError::Bbb { key: reply.status.message_key, message: reply.status.message }.into()),
         Err(error) => {
             tracing::warn!(%error, "BBB server did not answer");
-            Err(ApiError::internal(unreachable))
+            Err(ApiError::internal(unreachable).into())
         }
     }
 }

@@ -6,10 +6,10 @@ use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use serde_json::json;
 
-use super::text_tracks::{json_failure, json_success, recording_id};
+use super::text_tracks::{json_success, recording_id};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api};
+use crate::request::Call;
 
 /// A BCP-47 tag as BBB takes it: a language and optional subtags.
 fn valid_lang(lang: &str) -> bool {
@@ -34,26 +34,19 @@ async fn file_part(req: &ApiRequest) -> Option<(String, String, Bytes)> {
     None
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Caller { params, tenant } = authorize_api(ctx, &req, "putRecordingTextTrack", Accepts::Form).await?;
-    let record_id = match recording_id(ctx, &params, tenant.map(|t| t.id)).await {
-        Ok(id) => id,
-        Err(answer) => return answer,
-    };
+pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
+    let record_id = recording_id(ctx, &params, tenant.map(|t| t.id)).await?;
     let kind = params.get("kind").unwrap_or_default();
     if !matches!(kind, "subtitles" | "captions") {
-        return Ok(json_failure(
-            "invalidKind",
-            &format!("Invalid kind parameter, expected='subtitles|captions' actual={kind}"),
-        ));
+        return Err(ApiError::InvalidKind(kind.to_owned()).into());
     }
     let lang = params.get("lang").unwrap_or_default();
     if !valid_lang(lang) {
-        return Ok(json_failure("invalidLang", &format!("Malformed lang param, received={lang}")));
+        return Err(ApiError::InvalidLang(lang.to_owned()).into());
     }
     let label = params.non_blank("label").unwrap_or(lang);
     let Some((file_name, content_type, bytes)) = file_part(&req).await.filter(|(_, _, b)| !b.is_empty()) else {
-        return Ok(json_failure("empty_uploaded_text_track", "Empty uploaded text track."));
+        return Err(ApiError::EmptyTextTrack.into());
     };
     let inbox = ctx.config.recordings.captions_dir.join("inbox");
     let stem = format!("{record_id}-{}", uuid::Uuid::new_v4().simple());
@@ -77,7 +70,7 @@ pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
     };
     if let Err(error) = written.await {
         tracing::error!(%error, inbox = %inbox.display(), "putRecordingTextTrack: cannot write the track");
-        return Err(ApiError::internal("Unable to save the text track."));
+        return Err(ApiError::internal("Unable to save the text track.").into());
     }
     Ok(json_success(json!({
         "messageKey": "upload_text_track_success",

@@ -1,17 +1,15 @@
 //! `updateRecordings`: metadata edits (`meta_x=` deletes x) and `protect`, applied to every listed
 //! recording at once, or to none when any of them is unknown.
 
-use scalelite_shared::api::ApiRequest;
-use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::bbb::recordings_xml::valid_meta_key;
 use scalelite_shared::store::{RecordingEdits, RecordingQuery};
 
-use super::recordings::{record_ids, success_with};
-use super::store_failure;
+use super::recording_params::{record_ids, success_with};
 use crate::Ctx;
 use crate::registry::Outcome;
-use crate::request::{Accepts, Caller, authorize_api};
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
 /// The edits a call asks for; keys are lower-cased, and keys that cannot be XML names are ignored.
 pub(crate) fn edits(params: &Params) -> RecordingEdits {
@@ -30,20 +28,16 @@ pub(crate) fn edits(params: &Params) -> RecordingEdits {
     RecordingEdits { metadata, protect }
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    if ctx.config.recordings.disabled {
-        return Err(ApiError::RecordingsNotFound);
-    }
-    let Caller { params, tenant } = authorize_api(ctx, &req, "updateRecordings", Accepts::Form).await?;
+pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     let tenant_id = tenant.map(|t| t.id);
     let ids = record_ids(&params)?;
     let query = RecordingQuery { record_ids: ids.clone(), states: None, tenant_id, ..RecordingQuery::default() };
-    let found = ctx.recordings.recordings(&query).await.map_err(store_failure)?;
+    let found = ctx.recordings.recordings(&query).await.map_err(Reject::store(Store::Recordings))?;
     if found.len() != ids.len() {
         return Ok(success_with("updated", false));
     }
     let edits = edits(&params);
-    let changed = ctx.recordings.update_recordings(&ids, &edits).await.map_err(store_failure)?;
+    let changed = ctx.recordings.update_recordings(&ids, &edits).await.map_err(Reject::store(Store::Recordings))?;
     // As upstream: edits that were applied count as an update even when the values were already so.
     Ok(success_with("updated", changed || edits.protect.is_some() || !edits.metadata.is_empty()))
 }

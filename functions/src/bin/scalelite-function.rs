@@ -1,15 +1,36 @@
 //! `scalelite-function`: serves every function, or the one named by `$FUNCTION`, on `$PORT`; under the Lambda
-//! runtime instead when `AWS_LAMBDA_RUNTIME_API` is set.
+//! runtime instead when `AWS_LAMBDA_RUNTIME_API` is set. `scalelite-function manifests knative|openfaas [DIR]`
+//! writes the per-function deployments generated from the registry (into `kubernetes/overlays/<overlay>`).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
 use scalelite_functions::http_server::{self, App, Mode};
+use scalelite_functions::manifests::{self, Flavour};
 use scalelite_functions::{Ctx, lambda_adapter, registry, telemetry};
 use scalelite_shared::config::Config;
 
+/// Writes the generated manifests of `flavour` into `dir` (default: its overlay under `kubernetes/overlays`).
+fn write_manifests(flavour: &str, dir: Option<String>) -> anyhow::Result<()> {
+    let flavour =
+        Flavour::parse(flavour).with_context(|| format!("no manifests for {flavour:?}: knative or openfaas"))?;
+    let dir = dir.map_or_else(|| Path::new("kubernetes/overlays").join(flavour.overlay()), PathBuf::from);
+    for manifest in manifests::generate(flavour) {
+        let path = dir.join(manifest.file);
+        std::fs::write(&path, manifest.text).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some("manifests") {
+        let flavour = args.next().context("usage: scalelite-function manifests knative|openfaas [DIR]")?;
+        return write_manifests(&flavour, args.next());
+    }
     telemetry::init();
     let config = Config::from_env()?;
     let port = config.port;

@@ -6,25 +6,25 @@
 use scalelite_shared::clock::now_ms;
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures::{StreamExt, stream};
 
 use http::StatusCode;
 use scalelite_infra::recordings_fs::{
-    ExtractLimits, FoundMetadata, Layout, extract, metadata_files, metadata_settled, parse_metadata, spool_tars,
+    ExtractLimits, FoundMetadata, extract, metadata_files, metadata_settled, parse_metadata, spool_tars,
 };
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::config::ImportMode;
 use scalelite_shared::model::Recording;
 use scalelite_shared::store::{ImportMark, StoreError};
 use serde::Serialize;
 
 use crate::Ctx;
-use crate::api::store_failure;
 use crate::callbacks::recording_ready;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
 /// The lease that keeps import passes from overlapping.
 const LEASE: &str = "import";
@@ -98,16 +98,6 @@ enum TarOutcome {
     Retry(StoreError),
 }
 
-/// Sets a failed tar aside as `<spool>/failed/<name>` with `<name>.reason` beside it.
-fn set_aside(tar: &Path, reason: &str) -> std::io::Result<()> {
-    let spool = tar.parent().unwrap_or(Path::new("."));
-    let failed = spool.join("failed");
-    fs::create_dir_all(&failed)?;
-    let name = tar.file_name().unwrap_or_default();
-    fs::write(failed.join(format!("{}.reason", name.to_string_lossy())), format!("{reason}\n"))?;
-    fs::rename(tar, failed.join(name))
-}
-
 async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
     let config = &ctx.config.recordings;
     let work = config.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
@@ -159,15 +149,8 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
             Ok(stored) => stored,
             Err(error) => return TarOutcome::Retry(error),
         };
-        let (layout, dir, format, record_id) = (
-            Layout::from_config(&ctx.config.recordings),
-            item.path.parent().map(Path::to_owned).unwrap_or_default(),
-            item.format.clone(),
-            item.record_id.clone(),
-        );
-        let published = stored.published;
-        let placed = blocking(move || layout.place(&dir, &format, &record_id, published)).await;
-        match placed {
+        let dir = item.path.parent().map(Path::to_owned).unwrap_or_default();
+        match ctx.files.place(&dir, &item.format, &item.record_id, stored.published).await {
             Ok(()) => imported.push(announce(&stored)),
             Err(error) => reasons.push(format!("cannot place {}/{}: {error}", item.format, item.record_id)),
         }
@@ -199,8 +182,7 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, 
             TarOutcome::Failed(reason) => {
                 report.failed += 1;
                 tracing::error!(tar = %tar.display(), %reason, "import failed; the tar is set aside");
-                let tar: PathBuf = tar.clone();
-                if let Err(error) = blocking(move || set_aside(&tar, &reason)).await {
+                if let Err(error) = ctx.files.set_aside(&tar, &reason).await {
                     tracing::error!(%error, "could not set the failed tar aside");
                 }
             }
@@ -321,10 +303,9 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<ImportReport>, StoreError> {
 }
 
 /// `POST /scalelite/jobs/import`: runs one pass, answers what it did (admin checksum, call name `import`).
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    authorize(ctx, &req, "import", Accepts::Json)?;
-    Ok(match pass(ctx).await.map_err(store_failure)? {
-        Some(report) => ApiResponse::json(StatusCode::OK, serde_json::to_vec(&report).unwrap_or_default()),
-        None => ApiResponse::json(StatusCode::CONFLICT, r#"{"error":"another replica is importing"}"#),
-    })
+pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
+    match pass(ctx).await.map_err(Reject::store(Store::Recordings))? {
+        Some(report) => Ok(ApiResponse::json(StatusCode::OK, serde_json::to_vec(&report).unwrap_or_default())),
+        None => Err(Reject::json(StatusCode::CONFLICT, "another replica is importing")),
+    }
 }

@@ -1,5 +1,5 @@
 //! The jobs: one pass per call, run by a timer, a CronJob or an HTTP request.
 
+pub mod end_meetings;
 pub mod import_recordings;
 pub mod poll;
-pub mod release;

@@ -2,7 +2,7 @@
 
 use futures::future::join_all;
 use http::StatusCode;
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::client::Target;
 use scalelite_shared::bbb::meetings_xml::{bbb_version as bbb_version_of, parse_meetings};
 use scalelite_shared::bbb::params::Params;
@@ -11,11 +11,11 @@ use scalelite_shared::model::Server;
 use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
 use serde::Serialize;
 
-use super::release::end_meetings;
+use super::end_meetings::end_meetings;
 use crate::Ctx;
-use crate::api::store_failure;
 use crate::registry::Outcome;
-use crate::request::{Accepts, authorize};
+use crate::reject::{Reject, Store};
+use crate::request::Call;
 
 /// The lease that keeps poll passes from overlapping.
 const LEASE: &str = "poll";
@@ -142,10 +142,9 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
 }
 
 /// `POST /scalelite/jobs/poll`: runs one pass, answers what it did (admin checksum, call name `poll`).
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    authorize(ctx, &req, "poll", Accepts::Json)?;
-    Ok(match pass(ctx).await.map_err(store_failure)? {
-        Some(polls) => ApiResponse::json(StatusCode::OK, serde_json::to_vec(&polls).unwrap_or_default()),
-        None => ApiResponse::json(StatusCode::CONFLICT, r#"{"error":"another replica is polling"}"#),
-    })
+pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
+    match pass(ctx).await.map_err(Reject::store(Store::Meetings))? {
+        Some(polls) => Ok(ApiResponse::json(StatusCode::OK, serde_json::to_vec(&polls).unwrap_or_default())),
+        None => Err(Reject::json(StatusCode::CONFLICT, "another replica is polling")),
+    }
 }

@@ -134,9 +134,6 @@ pub(crate) fn resource_of<'a>(ctx: &Ctx, path: &'a str) -> Option<(&'a str, &'a 
 
 /// Whether the request may read the files of this format of the recording.
 pub(crate) async fn may_read(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> bool {
-    if ctx.config.recordings.disabled {
-        return false;
-    }
     match published(ctx, record_id, Some(format)).await {
         None => false,
         Some(recording) => {

@@ -2,13 +2,14 @@
 //! the published tree itself. The original path comes in `X-Original-URI`; 204 allows, 403 refuses.
 
 use http::StatusCode;
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::ApiResponse;
 
 use super::access::{may_read, resource_of};
 use crate::Ctx;
 use crate::registry::Outcome;
+use crate::request::Call;
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
     let original = req.headers.get("x-original-uri").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let path = original.split('?').next().unwrap_or_default();
     let allowed = match resource_of(ctx, path) {

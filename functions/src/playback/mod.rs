@@ -2,7 +2,7 @@
 //! hand files to nginx with `X-Accel-Redirect`, and an `auth_request` check for nginx serving the shared
 //! volume directly; and the text tracks of recordings.
 
-mod access;
+pub(crate) mod access;
 pub mod authorize;
 pub mod captions;
 pub mod resource;

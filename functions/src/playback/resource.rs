@@ -2,19 +2,20 @@
 //! `X-Accel-Redirect: /static-resource<path>`, and nginx sends the file from the published tree.
 
 use http::{HeaderValue, header};
-use scalelite_shared::api::ApiRequest;
 
-use super::access::{accel_redirect, may_read, not_found, resource_of};
+use super::access::{accel_redirect, may_read, resource_of};
 use crate::Ctx;
 use crate::registry::Outcome;
+use crate::reject::Reject;
+use crate::request::Call;
 
 /// Formats whose files play in the browser; the others are offered as downloads.
 const INLINE_FORMATS: &[&str] = &["presentation", "video", "screenshare"];
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
-    let Some((format, record_id)) = resource_of(ctx, &req.path) else { return Ok(not_found()) };
+pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
+    let Some((format, record_id)) = resource_of(ctx, &req.path) else { return Err(Reject::NotFound) };
     if !may_read(ctx, &req, format, record_id).await {
-        return Ok(not_found());
+        return Err(Reject::NotFound);
     }
     let full_path = if req.raw_query.is_empty() { req.path.clone() } else { format!("{}?{}", req.path, req.raw_query) };
     let mut response = accel_redirect(&format!("/static-resource{full_path}"));

@@ -7,9 +7,11 @@ use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use serde::Deserialize;
 
-use super::access::{not_found, published, set_cookie};
+use super::access::{published, set_cookie};
 use crate::Ctx;
 use crate::registry::Outcome;
+use crate::reject::Reject;
+use crate::request::Call;
 
 /// What a token was minted for.
 #[derive(Deserialize)]
@@ -37,26 +39,26 @@ async fn token_opens(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: &str)
     }
 }
 
-pub async fn run(ctx: &Ctx, req: ApiRequest) -> Outcome {
+pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
     let mut parts = req.path.trim_start_matches("/recording/").splitn(2, '/');
-    let (Some(record_id), Some(format)) = (parts.next(), parts.next()) else { return Ok(not_found()) };
-    if ctx.config.recordings.disabled || format.contains('/') {
-        return Ok(not_found());
+    let (Some(record_id), Some(format)) = (parts.next(), parts.next()) else { return Err(Reject::NotFound) };
+    if format.contains('/') {
+        return Err(Reject::NotFound);
     }
-    let Some(recording) = published(ctx, record_id, Some(format)).await else { return Ok(not_found()) };
+    let Some(recording) = published(ctx, record_id, Some(format)).await else { return Err(Reject::NotFound) };
     let mut response = ApiResponse::text(StatusCode::TEMPORARY_REDIRECT, "");
     if ctx.config.recordings.protected && recording.protected {
         if !token_opens(ctx, &req, record_id, format).await {
-            return Ok(not_found());
+            return Err(Reject::NotFound);
         }
         let Some(cookie) = set_cookie(ctx, &req, format, record_id).and_then(|c| HeaderValue::from_str(&c).ok()) else {
             tracing::error!("playback: no key to sign cookies with (set SECRET_KEY_BASE)");
-            return Ok(not_found());
+            return Err(Reject::NotFound);
         };
         response.headers.insert(header::SET_COOKIE, cookie);
     }
     let url = recording.formats.iter().find(|f| f.format == format).map(|f| f.url.clone()).unwrap_or_default();
-    let Ok(location) = HeaderValue::from_str(&url) else { return Ok(not_found()) };
+    let Ok(location) = HeaderValue::from_str(&url) else { return Err(Reject::NotFound) };
     response.headers.insert(header::LOCATION, location);
     Ok(response)
 }

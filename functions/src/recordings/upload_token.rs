@@ -13,7 +13,7 @@ const MAX_RECORD_ID_LEN: usize = 128;
 
 /// What a verified token says.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
-pub(crate) struct UploadClaims {
+pub struct UploadClaims {
     pub sub: String,
     pub record_id: String,
     pub sha256: String,

@@ -42,11 +42,6 @@ impl PostgresRecordings {
         sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
         Ok(Self { pool })
     }
-
-    /// The pool, for callers that share it (callback data, health checks).
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
 }
 
 #[async_trait]

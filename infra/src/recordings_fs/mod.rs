@@ -1,11 +1,14 @@
-//! Recording files: reading metadata.xml, unpacking spool tars safely, and the published/unpublished trees.
+//! Recording files: reading metadata.xml, unpacking spool tars safely, the spool, and the
+//! published/unpublished trees behind the recording files port.
 
+mod disk;
 pub mod extract;
-pub mod layout;
+mod layout;
 pub mod metadata;
 pub mod scan;
+mod spool;
 
+pub use disk::DiskFiles;
 pub use extract::{ExtractError, ExtractLimits, extract};
-pub use layout::Layout;
 pub use metadata::{MetadataError, parse_metadata, safe_name};
 pub use scan::{FoundMetadata, metadata_files, metadata_settled, spool_tars};

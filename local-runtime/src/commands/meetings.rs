@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use scalelite_functions::Ctx;
-use scalelite_functions::jobs::release::end_meetings;
+use scalelite_functions::jobs::end_meetings::end_meetings;
 use scalelite_shared::clock::now_ms;
 
 use super::confirm;

@@ -67,11 +67,6 @@ impl BbbClient {
         }
     }
 
-    /// The algorithm outbound calls are signed with.
-    pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
-    }
-
     /// `<base>/<call>?<query>&checksum=<hex>`.
     pub fn signed_url(&self, target: Target<'_>, call: &str, query: &str) -> String {
         let checksum = sign(self.algorithm, call, query, target.secret);

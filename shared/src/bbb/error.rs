@@ -30,6 +30,16 @@ pub enum ApiError {
     ServerUnavailable,
     #[error("no server with tags {0}")]
     ServerTagUnavailable(String),
+    #[error("no recordings for {0}")]
+    NoRecordingsFor(String),
+    #[error("invalid text track kind {0}")]
+    InvalidKind(String),
+    #[error("invalid text track language {0}")]
+    InvalidLang(String),
+    #[error("empty text track")]
+    EmptyTextTrack,
+    #[error("no captions for {0}")]
+    NoCaptionsFound(String),
     #[error("internal error: {0}")]
     Internal(Cow<'static, str>),
     /// A FAILED answer from a BBB server, passed through as it came.
@@ -55,6 +65,11 @@ impl ApiError {
             Self::UnsupportedContentType => "unsupportedContentType",
             Self::ServerUnavailable => "serverUnavailable",
             Self::ServerTagUnavailable(_) => "serverTagUnavailable",
+            Self::NoRecordingsFor(_) => "noRecordings",
+            Self::InvalidKind(_) => "invalidKind",
+            Self::InvalidLang(_) => "invalidLang",
+            Self::EmptyTextTrack => "empty_uploaded_text_track",
+            Self::NoCaptionsFound(_) => "noCaptionsFound",
             Self::Internal(_) => "internalError",
             Self::Bbb { key, .. } => key,
         }
@@ -77,6 +92,13 @@ impl ApiError {
             Self::ServerTagUnavailable(tags) => {
                 format!("There is no available server with the required tag={tags}.").into()
             }
+            Self::NoRecordingsFor(id) => format!("No recordings for {id}").into(),
+            Self::InvalidKind(kind) => {
+                format!("Invalid kind parameter, expected='subtitles|captions' actual={kind}").into()
+            }
+            Self::InvalidLang(lang) => format!("Malformed lang param, received={lang}").into(),
+            Self::EmptyTextTrack => "Empty uploaded text track.".into(),
+            Self::NoCaptionsFound(id) => format!("No captions found for {id}.").into(),
             Self::Internal(message) => Cow::Borrowed(message),
             Self::Bbb { message, .. } => Cow::Borrowed(message),
         }
@@ -85,6 +107,14 @@ impl ApiError {
     /// The XML error document.
     pub fn to_xml(&self) -> Vec<u8> {
         XmlResponse::failed(self.message_key(), &self.message()).finish()
+    }
+
+    /// The JSON error document of the calls BBB answers in JSON (the text tracks).
+    pub fn to_json(&self) -> Vec<u8> {
+        let body = serde_json::json!({
+            "response": { "returncode": "FAILED", "messageKey": self.message_key(), "message": self.message() }
+        });
+        body.to_string().into_bytes()
     }
 }
 

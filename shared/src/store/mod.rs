@@ -7,11 +7,13 @@ use async_trait::async_trait;
 use crate::balance::load::LoadRules;
 use crate::model::{Meeting, Server, ServerUpdate};
 
+mod recording_files;
 mod recordings;
 mod tenants;
 
 pub use crate::balance::placement::{Placed, Placement, Refusal};
 pub use crate::balance::poll::{PollOutcome, PollReport};
+pub use recording_files::RecordingFiles;
 pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
 pub use tenants::TenantStore;
 

@@ -91,9 +91,12 @@ async fn a_single_function_deployment_serves_any_path() {
 fn every_function_is_reachable_by_name_and_path() {
     for function in registry::FUNCTIONS {
         assert!(std::ptr::eq(registry::find(function.name).unwrap(), function));
-        for path in function.paths {
-            let owners = registry::FUNCTIONS.iter().filter(|f| f.paths.contains(path)).count();
+        for path in function.paths() {
+            let owners = registry::FUNCTIONS.iter().filter(|f| f.paths().contains(&path)).count();
             assert_eq!(owners, 1, "{path} is routed once");
+            if !path.ends_with('*') {
+                assert!(std::ptr::eq(registry::route(&path).unwrap(), function), "{path} routes to {}", function.name);
+            }
         }
     }
 }

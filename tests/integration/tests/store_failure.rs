@@ -5,8 +5,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::Method;
 use scalelite_functions::Ctx;
-use scalelite_functions::http_server::{App, Mode};
+use scalelite_functions::app::{App, Mode};
 use scalelite_infra::Stores;
+use scalelite_infra::recordings_fs::DiskFiles;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
@@ -160,7 +161,8 @@ impl RecordingStore for BrokenStore {
 
 fn app(mode: Mode) -> App {
     let config = Config::from_lookup(|name| (name == "LOADBALANCER_SECRET").then(|| "s".to_owned())).unwrap();
-    let stores = Stores::new(Arc::new(BrokenStore), Arc::new(BrokenStore), Arc::new(BrokenStore));
+    let files = Arc::new(DiskFiles::from_config(&config.recordings));
+    let stores = Stores::new(Arc::new(BrokenStore), Arc::new(BrokenStore), Arc::new(BrokenStore), files);
     App { ctx: Arc::new(Ctx::new(config, stores)), mode }
 }
 
@@ -192,14 +194,21 @@ async fn every_call_answers_its_documented_error() {
         assert!(body.contains("<messageKey>internalError</messageKey>"), "{call}: {body}");
         assert!(!body.contains("connection refused"), "{call}: store details stay in the logs");
     }
+    // The JSON APIs answer in JSON, naming the store that failed.
     let admin = app.handle(signed("/scalelite/api/getServers", "getServers", "")).await;
-    assert!(String::from_utf8_lossy(&admin.body).contains("internalError"));
+    assert_eq!(admin.status, 500);
+    assert_eq!(String::from_utf8_lossy(&admin.body), r#"{"error":"Unable to access the server store."}"#);
     let mut poll = signed("/scalelite/jobs/poll", "poll", "");
     poll.method = Method::POST;
-    assert!(String::from_utf8_lossy(&app.handle(poll).await.body).contains("internalError"));
+    let polled = app.handle(poll).await;
+    assert_eq!((polled.status.as_u16(), String::from_utf8_lossy(&polled.body).contains("meeting store")), (500, true));
     let mut import = signed("/scalelite/jobs/import", "import", "");
     import.method = Method::POST;
-    assert!(String::from_utf8_lossy(&app.handle(import).await.body).contains("internalError"));
+    let imported = app.handle(import).await;
+    assert_eq!(imported.status, 500);
+    assert!(String::from_utf8_lossy(&imported.body).contains("recordings store"));
+    let recordings = app.handle(signed("/bigbluebutton/api/getRecordings", "getRecordings", "meetingID=a")).await;
+    assert!(String::from_utf8_lossy(&recordings.body).contains("Unable to access the recordings store."));
 
     let health = app.handle(ApiRequest::get("/health_check", "")).await;
     assert_eq!(health.status, 200);

@@ -1,4 +1,4 @@
-//! The BBB-side sender `infra/bbb/scalelite_upload.py` against the local runtime: it packs a published recording,
+//! The BBB-side sender `bbb-server/scalelite_upload.py` against the local runtime: it packs a published recording,
 //! signs its token with the server's secret, and the upload imports; refusals and an unreachable load
 //! balancer end in a non-zero exit. Skipped with a message when python3 is missing (failed in CI).
 
@@ -7,14 +7,14 @@ use std::process::Output;
 use scalelite_integration_tests::Harness;
 use scalelite_integration_tests::recording_files::Fixture;
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/bbb/scalelite_upload.py");
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bbb-server/scalelite_upload.py");
 
 async fn python_available() -> bool {
     let found =
         tokio::process::Command::new("python3").arg("--version").output().await.is_ok_and(|o| o.status.success());
     if !found {
         assert!(std::env::var_os("CI").is_none(), "python3 is missing, and CI needs it");
-        eprintln!("skipped: python3 is not installed, so infra/bbb/scalelite_upload.py cannot be tried");
+        eprintln!("skipped: python3 is not installed, so bbb-server/scalelite_upload.py cannot be tried");
     }
     found
 }

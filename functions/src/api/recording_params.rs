@@ -1,4 +1,4 @@
-//! What the recording calls share: recordID lists, the file layout, short SUCCESS answers.
+//! The recording calls' parameters (recordID lists, comma lists) and their short SUCCESS answers.
 
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::error::ApiError;
@@ -27,11 +27,4 @@ pub(crate) fn success_with(name: &str, value: bool) -> ApiResponse {
     let mut response = XmlResponse::success();
     response.element(name, if value { "true" } else { "false" });
     ApiResponse::xml(response.finish())
-}
-
-/// Runs blocking file work off the async threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> std::io::Result<T> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }

@@ -1,5 +1,6 @@
-//! Puts an uploaded tar in the spool atomically: written and synced under a hidden `.part` name, then renamed
-//! to `<recordID>.tar`, so the import pass never sees half a tar.
+//! The spool: an uploaded tar is put there atomically (written and synced under a hidden `.part` name, then
+//! renamed to `<recordID>.tar`, so the import pass never sees half a tar); a tar that cannot be imported is set
+//! aside in `failed/` with its reason.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Writes `tar` to `<spool>/<record_id>.tar` (replacing an earlier upload of the same recording); returns
 /// the path. `record_id` must already be a safe file name. Nothing is left behind when it fails.
-pub(crate) fn enqueue(spool: &Path, record_id: &str, tar: &[u8]) -> io::Result<PathBuf> {
+pub fn enqueue(spool: &Path, record_id: &str, tar: &[u8]) -> io::Result<PathBuf> {
     fs::create_dir_all(spool)?;
     let part = spool.join(format!(".{record_id}.tar.{}.part", uuid::Uuid::new_v4()));
     let target = spool.join(format!("{record_id}.tar"));
@@ -19,6 +20,16 @@ pub(crate) fn enqueue(spool: &Path, record_id: &str, tar: &[u8]) -> io::Result<P
     // The rename itself survives a crash once the directory is synced.
     File::open(spool)?.sync_all()?;
     Ok(target)
+}
+
+/// Sets a failed tar aside as `<spool>/failed/<name>` with `<name>.reason` beside it.
+pub fn set_aside(tar: &Path, reason: &str) -> io::Result<()> {
+    let spool = tar.parent().unwrap_or(Path::new("."));
+    let failed = spool.join("failed");
+    fs::create_dir_all(&failed)?;
+    let name = tar.file_name().unwrap_or_default();
+    fs::write(failed.join(format!("{}.reason", name.to_string_lossy())), format!("{reason}\n"))?;
+    fs::rename(tar, failed.join(name))
 }
 
 fn write_synced(path: &Path, data: &[u8]) -> io::Result<()> {

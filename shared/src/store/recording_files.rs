@@ -1,0 +1,23 @@
+//! The recording files port: the published and unpublished trees that playback serves, and the spool the
+//! importer reads. On disk today (a local directory or an NFS share); object storage plugs in beside it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+/// Where a recording's files are kept and moved.
+#[async_trait]
+pub trait RecordingFiles: Send + Sync {
+    /// Puts an unpacked format directory in the published or unpublished tree, replacing an earlier copy.
+    async fn place(&self, unpacked: &Path, format: &str, record_id: &str, published: bool) -> io::Result<()>;
+    /// Moves a recording's formats into the published or the unpublished tree.
+    async fn set_published(&self, record_id: &str, formats: &[String], published: bool) -> io::Result<()>;
+    /// Removes a recording's files from both trees.
+    async fn delete(&self, record_id: &str) -> io::Result<()>;
+    /// Queues an uploaded tar for the import pass, atomically; its place in the spool.
+    async fn enqueue(&self, record_id: &str, tar: Bytes) -> io::Result<PathBuf>;
+    /// Sets a spool tar that cannot be imported aside, with its reason, so it is never retried.
+    async fn set_aside(&self, tar: &Path, reason: &str) -> io::Result<()>;
+}
