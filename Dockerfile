@@ -1,12 +1,14 @@
 # syntax=docker/dockerfile:1
 # The scalelite-rs image: `scalelite-function` (the API, the entrypoint) and `scalelite` (jobs and the admin
-# CLI: `scalelite job poll`, `scalelite job import`, `scalelite servers`), as user 1000 on Debian slim.
+# CLI: `scalelite job poll`, `scalelite job import`, `scalelite servers`), as user 1000 on Debian slim; built
+# without the `demo` feature, so no simulated BBB server is linked in.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p scalelite-functions --bin scalelite-function -p scalelite-local --bin scalelite \
+    cargo build --release --locked --no-default-features -p scalelite-functions --bin scalelite-function \
+        -p scalelite-local --bin scalelite \
     && install -D -m 0755 -t /out target/release/scalelite-function target/release/scalelite
 
 FROM debian:bookworm-slim

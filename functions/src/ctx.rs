@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use scalelite_infra::Stores;
 use scalelite_shared::bbb::checksum::ChecksumPolicy;
-use scalelite_shared::bbb::client::BbbClient;
+use scalelite_shared::bbb::client::{BbbApi, BbbClient};
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{
     LeaseStore, MeetingStore, RecordingFiles, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
@@ -22,7 +22,8 @@ pub struct Ctx {
     pub recordings: Arc<dyn RecordingStore>,
     pub tenants: Arc<dyn TenantStore>,
     pub files: Arc<dyn RecordingFiles>,
-    pub bbb: BbbClient,
+    /// Calls to BBB servers.
+    pub bbb: Arc<dyn BbbApi>,
     /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
     pub http: reqwest::Client,
     pub checksums: ChecksumPolicy,
@@ -35,7 +36,7 @@ impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, stores: Stores) -> Self {
         let Stores { servers, meetings, leases, tokens, recordings, tenants, files } = stores;
-        let bbb = BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm);
+        let bbb = Arc::new(BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm));
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.response_timeout)
@@ -58,6 +59,11 @@ impl Ctx {
             metrics: Metrics::default(),
             instance,
         }
+    }
+
+    /// The same context calling BBB through `bbb` (a fake in tests).
+    pub fn with_bbb(self, bbb: Arc<dyn BbbApi>) -> Self {
+        Self { bbb, ..self }
     }
 
     /// Opens the configured stores and builds the context.

@@ -1,19 +1,20 @@
 //! scalelite-local: the local runtime. Every function on one HTTP server, the poll and import jobs on
 //! timers, and an optional simulated fleet for demos.
 
+#[cfg(feature = "demo")]
+mod demo;
 mod import_timer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+#[cfg(feature = "demo")]
 use bbb_simulator::Fleet;
 use scalelite_functions::Ctx;
 use scalelite_functions::http_server::{self, App, Mode};
 use scalelite_functions::jobs::poll;
 use scalelite_shared::config::Config;
-use scalelite_shared::model::{Server, ServerState, ServerUpdate};
-use scalelite_shared::store::StoreError;
 use tokio::task::JoinHandle;
 
 /// How to start the runtime.
@@ -28,6 +29,7 @@ pub struct Options {
 pub struct Running {
     pub addr: SocketAddr,
     pub ctx: Arc<Ctx>,
+    #[cfg(feature = "demo")]
     pub fleet: Option<Fleet>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -36,6 +38,14 @@ impl Running {
     /// `http://<addr>`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How many simulated servers it runs.
+    pub fn demo_servers(&self) -> usize {
+        #[cfg(feature = "demo")]
+        return self.fleet.as_ref().map_or(0, |fleet| fleet.servers.len());
+        #[cfg(not(feature = "demo"))]
+        0
     }
 
     /// Serves until the process is stopped.
@@ -54,44 +64,18 @@ impl Drop for Running {
     }
 }
 
-/// Registers (or re-points, on a restart) the simulated servers as enabled servers.
-async fn register_fleet(ctx: &Ctx, fleet: &Fleet) -> anyhow::Result<()> {
-    for (index, sim) in fleet.servers.iter().enumerate() {
-        let id = format!("demo-{index}");
-        let mut server = Server::new(&id, sim.url(), sim.secret());
-        server.state = ServerState::Enabled;
-        match ctx.servers.add_server(&server).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict(_)) => {
-                let update = ServerUpdate {
-                    url: Some(sim.url()),
-                    secret: Some(sim.secret().to_owned()),
-                    state: Some(ServerState::Enabled),
-                    ..ServerUpdate::default()
-                };
-                ctx.servers.update_server(&id, &update).await?;
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Ok(())
-}
-
-/// Opens the stores, optionally starts a simulated fleet, and serves every function with the job timers.
+/// Binds the address first (so a second instance fails before it touches any store), opens the stores,
+/// optionally starts a simulated fleet, and serves every function with the job timers.
 pub async fn start(config: Config, options: Options) -> anyhow::Result<Running> {
-    let interval = config.poll_interval;
-    let ctx = Arc::new(Ctx::open(config).await.context("opening the store")?);
-    let fleet = if options.demo_servers > 0 {
-        let fleet = Fleet::start(options.demo_servers).await.context("starting the simulated fleet")?;
-        register_fleet(&ctx, &fleet).await?;
-        poll::pass(&ctx).await?;
-        Some(fleet)
-    } else {
-        None
-    };
     let listener =
         tokio::net::TcpListener::bind(options.bind).await.with_context(|| format!("binding {}", options.bind))?;
     let addr = listener.local_addr()?;
+    let interval = config.poll_interval;
+    let ctx = Arc::new(Ctx::open(config).await.context("opening the store")?);
+    #[cfg(feature = "demo")]
+    let fleet = demo::start(&ctx, options.demo_servers).await?;
+    #[cfg(not(feature = "demo"))]
+    anyhow::ensure!(options.demo_servers == 0, "this build has no simulated fleet (build with the `demo` feature)");
     let app = Arc::new(App { ctx: ctx.clone(), mode: Mode::All });
     let poller = {
         let ctx = ctx.clone();
@@ -108,5 +92,11 @@ pub async fn start(config: Config, options: Options) -> anyhow::Result<Running> 
     };
     let importer = import_timer::start(ctx.clone());
     let server = tokio::spawn(http_server::serve(listener, app));
-    Ok(Running { addr, ctx, fleet, tasks: vec![poller, importer, server] })
+    Ok(Running {
+        addr,
+        ctx,
+        #[cfg(feature = "demo")]
+        fleet,
+        tasks: vec![poller, importer, server],
+    })
 }

@@ -9,7 +9,6 @@ use clap::{Parser, Subcommand};
 use commands::servers::ServersCommand;
 use commands::tenants::{SettingsCommand, TenantsCommand};
 use scalelite_functions::{Ctx, jobs, telemetry};
-use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
 use scalelite_shared::store::StoreError;
 
@@ -25,12 +24,24 @@ struct Cli {
 enum Command {
     /// Serve every function on $PORT (default 3000) and poll every $POLL_INTERVAL seconds.
     Serve {
-        /// Also start simulated BBB servers and register them, so no real server is needed.
+        /// Also start simulated BBB servers and register them, so no real server is needed. The demo keeps
+        /// its state in a temporary store (unless SQLITE_PATH names one) and listens on 127.0.0.1.
         #[arg(long)]
         demo: bool,
         /// How many simulated servers --demo starts.
         #[arg(long, default_value_t = 3)]
         demo_servers: usize,
+    },
+    /// Print a URL for CALL with QUERY, signed with the configured secret (try it with curl).
+    Sign {
+        /// A BBB call (`join`, `getMeetings`, ...) or an admin action (`getServers`, ...).
+        call: String,
+        /// The query, as it will be sent (e.g. 'meetingID=m&fullName=Ann').
+        #[arg(default_value = "")]
+        query: String,
+        /// Where the load balancer answers.
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        base: String,
     },
     #[command(flatten)]
     Operate(Operation),
@@ -118,21 +129,34 @@ enum MeetingsCommand {
 const DEMO_SECRET: &str = "scalelite-demo-secret";
 
 async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::Result<()> {
+    // The demo's state stays apart from a real store: a temporary file, unless SQLITE_PATH names one.
+    let demo_store = if demo && std::env::var_os("SQLITE_PATH").is_none() {
+        let dir = tempfile::tempdir()?;
+        config.sqlite_path = dir.path().join("demo.db");
+        Some(dir)
+    } else {
+        None
+    };
     if demo && config.secrets.is_empty() {
         tracing::warn!("LOADBALANCER_SECRET is not set; the demo uses {DEMO_SECRET:?}");
         config.secrets.push(DEMO_SECRET.to_owned());
     }
-    let secret = config.secrets.first().cloned().unwrap_or_default();
-    let bind = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), config.port);
+    // The demo's secret is well known: it answers on loopback only.
+    let host = if demo { Ipv4Addr::LOCALHOST } else { Ipv4Addr::UNSPECIFIED };
+    let bind = SocketAddr::new(IpAddr::V4(host), config.port);
     let options = scalelite_local::Options { bind, demo_servers: if demo { demo_servers } else { 0 } };
+    let sign_config = config.clone();
     let running = scalelite_local::start(config, options).await?;
-    let base = format!("http://127.0.0.1:{}/bigbluebutton/api", running.addr.port());
-    println!("scalelite-rs is serving the BBB API at {base}");
-    if let Some(fleet) = &running.fleet {
-        println!("{} simulated BBB servers are registered and online.", fleet.servers.len());
-        let create = "meetingID=demo&name=Demo+meeting";
-        let checksum = sign(Algorithm::Sha256, "create", create, &secret);
-        println!("Try: curl '{base}/create?{create}&checksum={checksum}'");
+    let base = format!("http://127.0.0.1:{}", running.addr.port());
+    println!("scalelite-rs is serving the BBB API at {base}/bigbluebutton/api");
+    if running.demo_servers() > 0 {
+        println!("{} simulated BBB servers are registered and online.", running.demo_servers());
+        if let Some(dir) = &demo_store {
+            println!("The demo's state is in {} (gone when it stops).", dir.path().display());
+        }
+        let create = commands::sign::url(&sign_config, &base, "create", "meetingID=demo&name=Demo+meeting")?;
+        println!("Try: curl '{create}'");
+        println!("Sign any call with: scalelite sign join 'meetingID=demo&fullName=Ann&role=MODERATOR'");
     }
     running.wait().await;
     Ok(())
@@ -189,6 +213,10 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command {
         Command::Serve { demo, demo_servers } => serve(config, demo, demo_servers).await,
+        Command::Sign { call, query, base } => {
+            println!("{}", commands::sign::url(&config, &base, &call, &query)?);
+            Ok(())
+        }
         Command::Operate(operation) => operate(&Ctx::open(config).await?, operation).await,
     }
 }

@@ -259,3 +259,81 @@ fn tenants_and_their_settings() {
     stdout(&scalelite(&db, &["tenants", "remove", &id, "--yes"]));
     assert!(!stdout(&scalelite(&db, &["tenants"])).contains("college"));
 }
+
+#[test]
+fn sign_prints_urls_the_load_balancer_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let join = stdout(&scalelite(&dir.path().join("s.db"), &["sign", "join", "meetingID=m&fullName=Ann"]));
+    let checksum = scalelite_shared::bbb::checksum::sign(
+        scalelite_shared::bbb::checksum::Algorithm::Sha256,
+        "join",
+        "meetingID=m&fullName=Ann",
+        "cli-secret",
+    );
+    assert_eq!(
+        join.trim(),
+        format!("http://127.0.0.1:3000/bigbluebutton/api/join?meetingID=m&fullName=Ann&checksum={checksum}")
+    );
+    let servers = stdout(&scalelite(&dir.path().join("s.db"), &["sign", "getServers", "--base", "http://lb:8080/"]));
+    assert!(servers.trim().starts_with("http://lb:8080/scalelite/api/getServers?checksum="), "{servers}");
+    let import = stdout(&scalelite(&dir.path().join("s.db"), &["sign", "importRecordings"]));
+    let signed_as_import = scalelite_shared::bbb::checksum::sign(
+        scalelite_shared::bbb::checksum::Algorithm::Sha256,
+        "import",
+        "",
+        "cli-secret",
+    );
+    assert!(import.trim().ends_with(&format!("/scalelite/jobs/import?checksum={signed_as_import}")), "{import}");
+    assert!(!scalelite(&dir.path().join("s.db"), &["sign", "nope"]).status.success());
+}
+
+/// `serve --demo` keeps its state apart: nothing is written where it runs, and a second demo on the same
+/// port fails to bind before it touches any store, leaving the first one working.
+#[test]
+fn the_demo_keeps_its_state_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let demo = || {
+        Command::new(env!("CARGO_BIN_EXE_scalelite"))
+            .args(["serve", "--demo", "--demo-servers", "1"])
+            .current_dir(dir.path())
+            .env_remove("SQLITE_PATH")
+            .env("LOADBALANCER_SECRET", "cli-secret")
+            .env("PORT", port.to_string())
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = demo();
+    let checksum = scalelite_shared::bbb::checksum::sign(
+        scalelite_shared::bbb::checksum::Algorithm::Sha256,
+        "getMeetings",
+        "",
+        "cli-secret",
+    );
+    let answered = || {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+        let request = format!(
+            "GET /bigbluebutton/api/getMeetings?checksum={checksum} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        );
+        let mut answer = String::new();
+        stream.write_all(request.as_bytes()).is_ok()
+            && stream.read_to_string(&mut answer).is_ok()
+            && answer.contains("<returncode>SUCCESS</returncode>")
+    };
+    let started = std::time::Instant::now();
+    while !answered() && started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(answered(), "the demo answers");
+    let second = demo().wait_with_output().unwrap();
+    assert!(!second.status.success(), "the port is taken");
+    assert!(answered(), "the first demo still answers");
+    first.kill().unwrap();
+    let _ = first.wait();
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "the demo wrote {left:?} where it ran");
+}

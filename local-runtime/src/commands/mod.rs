@@ -3,6 +3,7 @@
 pub mod meetings;
 pub mod recordings;
 pub mod servers;
+pub mod sign;
 pub mod status;
 pub mod sync;
 pub mod tenants;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::bbb::checksum::{Algorithm, sign};
@@ -33,6 +34,21 @@ pub enum CallError {
     HttpStatus(u16),
     #[error("the answer has no returncode")]
     Malformed,
+}
+
+/// The calls the load balancer makes to BBB servers; [`BbbClient`] makes them over HTTP, a test may fake them.
+#[async_trait]
+pub trait BbbApi: Send + Sync {
+    /// `<base>/<call>?<query>&checksum=<hex>`, signed with the target's secret (redirects carry it).
+    fn signed_url(&self, target: Target<'_>, call: &str, query: &str) -> String;
+    /// GET `call` with an already encoded query.
+    async fn get_query(&self, target: Target<'_>, call: &str, query: &str) -> Result<Reply, CallError>;
+    /// POST `call` with `params` in the query and an XML body.
+    async fn post_xml(&self, target: Target<'_>, call: &str, params: &Params, body: Bytes) -> Result<Reply, CallError>;
+    /// GET `call` with `params`.
+    async fn get(&self, target: Target<'_>, call: &str, params: &Params) -> Result<Reply, CallError> {
+        self.get_query(target, call, &params.encode()).await
+    }
 }
 
 /// Calls BBB servers; built once per process and shared.
@@ -67,43 +83,8 @@ impl BbbClient {
         }
     }
 
-    /// `<base>/<call>?<query>&checksum=<hex>`.
-    pub fn signed_url(&self, target: Target<'_>, call: &str, query: &str) -> String {
-        let checksum = sign(self.algorithm, call, query, target.secret);
-        let base = target.url.trim_end_matches('/');
-        if query.is_empty() {
-            format!("{base}/{call}?checksum={checksum}")
-        } else {
-            format!("{base}/{call}?{query}&checksum={checksum}")
-        }
-    }
-
     fn http(&self, target: Target<'_>) -> &reqwest::Client {
         if target.online { &self.normal } else { &self.offline }
-    }
-
-    /// GET `call` with an already encoded query.
-    pub async fn get_query(&self, target: Target<'_>, call: &str, query: &str) -> Result<Reply, CallError> {
-        let url = self.signed_url(target, call, query);
-        Self::read(self.http(target).get(url)).await
-    }
-
-    /// GET `call` with `params`.
-    pub async fn get(&self, target: Target<'_>, call: &str, params: &Params) -> Result<Reply, CallError> {
-        self.get_query(target, call, &params.encode()).await
-    }
-
-    /// POST `call` with `params` in the query and an XML body.
-    pub async fn post_xml(
-        &self,
-        target: Target<'_>,
-        call: &str,
-        params: &Params,
-        body: Bytes,
-    ) -> Result<Reply, CallError> {
-        let url = self.signed_url(target, call, &params.encode());
-        let request = self.http(target).post(url).header("content-type", "application/xml").body(body);
-        Self::read(request).await
     }
 
     async fn read(request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
@@ -115,6 +96,30 @@ impl BbbClient {
         let body = response.bytes().await.map_err(|e| CallError::Transport(e.without_url().to_string()))?;
         let status = Status::parse(&body).ok_or(CallError::Malformed)?;
         Ok(Reply { body, status })
+    }
+}
+
+#[async_trait]
+impl BbbApi for BbbClient {
+    fn signed_url(&self, target: Target<'_>, call: &str, query: &str) -> String {
+        let checksum = sign(self.algorithm, call, query, target.secret);
+        let base = target.url.trim_end_matches('/');
+        if query.is_empty() {
+            format!("{base}/{call}?checksum={checksum}")
+        } else {
+            format!("{base}/{call}?{query}&checksum={checksum}")
+        }
+    }
+
+    async fn get_query(&self, target: Target<'_>, call: &str, query: &str) -> Result<Reply, CallError> {
+        let url = self.signed_url(target, call, query);
+        Self::read(self.http(target).get(url)).await
+    }
+
+    async fn post_xml(&self, target: Target<'_>, call: &str, params: &Params, body: Bytes) -> Result<Reply, CallError> {
+        let url = self.signed_url(target, call, &params.encode());
+        let request = self.http(target).post(url).header("content-type", "application/xml").body(body);
+        Self::read(request).await
     }
 }
 
