@@ -8,7 +8,7 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --no-default-features -p scalelite-functions --bin scalelite-function \
-        -p scalelite-local --bin scalelite \
+        -p scalelite-cli --bin scalelite \
     && install -D -m 0755 -t /out target/release/scalelite-function target/release/scalelite
 
 FROM debian:bookworm-slim

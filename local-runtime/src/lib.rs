@@ -1,4 +1,4 @@
-//! scalelite-local: the local runtime. Every function on one HTTP server, the poll and import jobs on
+//! scalelite-cli: the local runtime. Every function on one HTTP server, the poll and import jobs on
 //! timers, and an optional simulated fleet for demos.
 
 #[cfg(feature = "demo")]

@@ -144,9 +144,9 @@ async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::R
     // The demo's secret is well known: it answers on loopback only.
     let host = if demo { Ipv4Addr::LOCALHOST } else { Ipv4Addr::UNSPECIFIED };
     let bind = SocketAddr::new(IpAddr::V4(host), config.port);
-    let options = scalelite_local::Options { bind, demo_servers: if demo { demo_servers } else { 0 } };
+    let options = scalelite_cli::Options { bind, demo_servers: if demo { demo_servers } else { 0 } };
     let sign_config = config.clone();
-    let running = scalelite_local::start(config, options).await?;
+    let running = scalelite_cli::start(config, options).await?;
     let base = format!("http://127.0.0.1:{}", running.addr.port());
     println!("scalelite-rs is serving the BBB API at {base}/bigbluebutton/api");
     if running.demo_servers() > 0 {

@@ -49,8 +49,8 @@ async fn servers_status_and_meetings() {
     ]
     .into();
     let config = scalelite_shared::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let options = scalelite_local::Options { bind: "127.0.0.1:0".parse().unwrap(), demo_servers: 0 };
-    let running = scalelite_local::start(config, options).await.unwrap();
+    let options = scalelite_cli::Options { bind: "127.0.0.1:0".parse().unwrap(), demo_servers: 0 };
+    let running = scalelite_cli::start(config, options).await.unwrap();
     let query = "meetingID=cli-room&name=Room&meta_server-tag=gpu";
     let checksum = scalelite_shared::bbb::checksum::sign(
         scalelite_shared::bbb::checksum::Algorithm::Sha1,

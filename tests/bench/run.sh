@@ -19,7 +19,7 @@ if [ "$store" = redis ]; then
         redis-cli eval "for _,k in ipairs(redis.call(\"KEYS\", ARGV[1])) do redis.call(\"DEL\", k) end" 0 "$namespace:*" > /dev/null' EXIT
 fi
 
-cargo build --release -q -p scalelite-local -p scalelite-integration-tests --bin scalelite --example bare_redirect
+cargo build --release -q -p scalelite-cli -p scalelite-integration-tests --bin scalelite --example bare_redirect
 target=${CARGO_TARGET_DIR:-target}/release
 
 env "${store_env[@]}" LOADBALANCER_SECRET=$secret SQLITE_PATH=$work/bench.db PORT=3100 POLL_INTERVAL=3600 RUST_LOG=warn \

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use bbb_simulator::{Fleet, SimServer};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use scalelite_local::{Options, Running};
+use scalelite_cli::{Options, Running};
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::config::Config;
 use tempfile::TempDir;
@@ -104,7 +104,7 @@ impl Harness {
         env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("config");
         let options = Options { bind: SocketAddr::from(([127, 0, 0, 1], 0)), demo_servers: servers };
-        let running = scalelite_local::start(config, options).await.expect("runtime starts");
+        let running = scalelite_cli::start(config, options).await.expect("runtime starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self { running, client, dir, _cleanup: cleanup, _schema: schema }
     }
