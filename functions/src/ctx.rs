@@ -36,7 +36,12 @@ impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, stores: Stores) -> Self {
         let Stores { servers, meetings, leases, tokens, recordings, tenants, files } = stores;
-        let bbb = Arc::new(BbbClient::new(config.connect_timeout, config.response_timeout, config.outbound_algorithm));
+        let bbb = Arc::new(BbbClient::new(
+            config.connect_timeout,
+            config.response_timeout,
+            config.outbound_algorithm,
+            config.bbb_max_answer_bytes,
+        ));
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.response_timeout)

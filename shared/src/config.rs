@@ -46,6 +46,8 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
+    /// `BBB_MAX_ANSWER_BYTES`: the largest answer read from a BBB server (a larger one is an error).
+    pub bbb_max_answer_bytes: usize,
     pub poll_interval: Duration,
     pub health: HealthRules,
     pub load: LoadRules,
@@ -229,6 +231,7 @@ impl Config {
             use_external_voice_bridge: flag(lookup("USE_EXTERNAL_VOICE_BRIDGE")),
             server_id_is_hostname: flag(lookup("SERVER_ID_IS_HOSTNAME")),
             max_body_bytes: number("MAX_BODY_BYTES", lookup("MAX_BODY_BYTES"), 4 * 1024 * 1024)?,
+            bbb_max_answer_bytes: number("BBB_MAX_ANSWER_BYTES", lookup("BBB_MAX_ANSWER_BYTES"), 16 * 1024 * 1024)?,
             status_page_token: lookup("STATUS_PAGE_TOKEN").filter(|v| !v.trim().is_empty()),
             recordings: RecordingConfig::from_lookup(&lookup)?,
         })

@@ -17,7 +17,7 @@ use scalelite_infra::recordings_fs::{
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::config::ImportMode;
 use scalelite_shared::model::Recording;
-use scalelite_shared::store::{ImportMark, StoreError};
+use scalelite_shared::store::{ImportMark, RecordingQuery, StoreError};
 use serde::Serialize;
 
 use crate::Ctx;
@@ -131,6 +131,17 @@ async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
     .await
 }
 
+/// Why `recording` may not be imported: the index holds its recordID for another meeting (one BBB server cannot
+/// take over another's recording).
+async fn claimed_by_another_meeting(ctx: &Ctx, recording: &Recording) -> Result<Option<String>, StoreError> {
+    let query =
+        RecordingQuery { record_ids: vec![recording.record_id.clone()], states: None, ..RecordingQuery::default() };
+    let existing = ctx.recordings.recordings(&query).await?;
+    Ok(existing.into_iter().find(|r| r.meeting_id != recording.meeting_id).map(|r| {
+        format!("recording {} belongs to meeting {}, not to {}", r.record_id, r.meeting_id, recording.meeting_id)
+    }))
+}
+
 /// Indexes and places each unpacked format; a format that fails is logged and skipped, as long as one imports.
 async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
     let mut imported = Vec::new();
@@ -144,6 +155,15 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
                 continue;
             }
         };
+        match claimed_by_another_meeting(ctx, &recording).await {
+            Ok(None) => {}
+            Ok(Some(reason)) => {
+                tracing::error!(path = %item.path.display(), %reason, "import: format refused");
+                reasons.push(reason);
+                continue;
+            }
+            Err(error) => return TarOutcome::Retry(error),
+        }
         let published = recording.published && !ctx.config.recordings.import_unpublished;
         let stored = match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
             Ok(stored) => stored,
@@ -221,7 +241,14 @@ async fn index_in_place(
     if !metadata_settled(item, ctx.config.recordings.import_settle) {
         return Ok(FileOutcome::Pending);
     }
-    let (outcome, failure) = match read_recording(item) {
+    let checked = match read_recording(item) {
+        Ok(recording) => match claimed_by_another_meeting(ctx, &recording).await? {
+            Some(reason) => Err(reason),
+            None => Ok(recording),
+        },
+        Err(reason) => Err(reason),
+    };
+    let (outcome, failure) = match checked {
         Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
             Ok(stored) => (FileOutcome::Imported(announce(&stored)), None),
             Err(error) => {

@@ -3,6 +3,7 @@
 
 use http::{HeaderValue, StatusCode, header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use percent_encoding::percent_decode_str;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::model::Recording;
 use scalelite_shared::store::RecordingQuery;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::same_site::takes_same_site_none;
 use crate::Ctx;
+use crate::tenancy::tenant_of;
 
 /// The cookie's claims: the path it opens and its expiry.
 #[derive(Debug, Deserialize, Serialize)]
@@ -101,10 +103,23 @@ fn has_cookie(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> boo
         .is_ok_and(|data| data.claims.sub == cookie_path(format, record_id))
 }
 
-/// The published recording `record_id` if it has `format` (any format when `None`); `None` for anything else
-/// (or a store failure, which is logged).
-pub(crate) async fn published(ctx: &Ctx, record_id: &str, format: Option<&str>) -> Option<Recording> {
-    let query = RecordingQuery { record_ids: vec![record_id.to_owned()], states: None, ..RecordingQuery::default() };
+/// The published recording `record_id` if it has `format` (any format when `None`) and belongs to the tenant
+/// whose host the request came to (the main domain sees every recording); `None` for anything else (or a
+/// store failure, which is logged).
+pub(crate) async fn published(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: Option<&str>) -> Option<Recording> {
+    let tenant = match tenant_of(ctx, req).await {
+        Ok(tenant) => tenant,
+        Err(error) => {
+            tracing::error!(error = error.outcome(), "playback: cannot tell the tenant");
+            return None;
+        }
+    };
+    let query = RecordingQuery {
+        record_ids: vec![record_id.to_owned()],
+        states: None,
+        tenant_id: tenant.map(|t| t.id),
+        ..RecordingQuery::default()
+    };
     match ctx.recordings.recordings(&query).await {
         Ok(found) => found
             .into_iter()
@@ -116,15 +131,45 @@ pub(crate) async fn published(ctx: &Ctx, record_id: &str, format: Option<&str>) 
     }
 }
 
-/// `(top, recordID)` of a path `/<top>/<recordID>[/...]` that stays inside the recording's directory (nginx
-/// resolves it again, so nothing in it may climb out).
+/// Whether one path segment, decoded once, is a plain name: not empty, not `.` or `..`, and without `/`, `\`
+/// or NUL (encoded or not), so nginx, which decodes the path again, stays in the directory it was allowed.
+fn plain_segment(segment: &str) -> bool {
+    let Ok(decoded) = percent_decode_str(segment).decode_utf8() else { return false };
+    !matches!(decoded.as_ref(), "" | "." | "..")
+        && !decoded.contains(['/', '\\', '\0'])
+        && !segment.contains('\\')
+        && !decoded.contains('%')
+}
+
+/// The segments of `path` (`/a/b/...`) when every one is a plain name, so the path stays inside the
+/// directory it names.
+pub(crate) fn segments(path: &str) -> Option<Vec<&str>> {
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    segments.iter().all(|segment| plain_segment(segment)).then_some(segments)
+}
+
+/// `(top, recordID)` of a path `/<top>/<recordID>[/...]` whose every segment is a plain name.
 pub(crate) fn split_path(path: &str) -> Option<(&str, &str)> {
-    let mut parts = path.strip_prefix('/')?.split('/');
-    let (top, record_id) = (parts.next()?, parts.next()?);
-    let climbs = path.split('/').any(|segment| segment == ".." || segment == ".")
-        || path.contains('\\')
-        || path.to_ascii_lowercase().contains("%2e");
-    (!record_id.is_empty() && !climbs).then_some((top, record_id))
+    match segments(path)?.as_slice() {
+        [top, record_id, ..] => Some((top, record_id)),
+        _ => None,
+    }
+}
+
+/// Whether a redirect to `location` stays on this site: a path (never `//host` or `/\host`, which browsers
+/// take for another host), or an absolute URL on the request's own host.
+pub(crate) fn stays_on_site(location: &str, host: Option<&str>) -> bool {
+    if location.chars().any(|c| c.is_control() || c == '\\') {
+        return false;
+    }
+    if let Some(path) = location.strip_prefix('/') {
+        return !path.starts_with('/');
+    }
+    let Some(rest) = location.strip_prefix("https://").or_else(|| location.strip_prefix("http://")) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    host.is_some_and(|host| authority.eq_ignore_ascii_case(host))
 }
 
 /// `(format, recordID)` of a resource path `/<format>/<recordID>[/...]`, for a served format.
@@ -134,10 +179,58 @@ pub(crate) fn resource_of<'a>(ctx: &Ctx, path: &'a str) -> Option<(&'a str, &'a 
 
 /// Whether the request may read the files of this format of the recording.
 pub(crate) async fn may_read(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> bool {
-    match published(ctx, record_id, Some(format)).await {
+    match published(ctx, req, record_id, Some(format)).await {
         None => false,
         Some(recording) => {
             !(ctx.config.recordings.protected && recording.protected) || has_cookie(ctx, req, format, record_id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_path;
+
+    #[test]
+    fn plain_paths_split() {
+        assert_eq!(split_path("/presentation/r-1/slides/1.png"), Some(("presentation", "r-1")));
+        assert_eq!(split_path("/captions/r-1"), Some(("captions", "r-1")));
+        assert_eq!(split_path("/presentation/r%2D1/x"), Some(("presentation", "r%2D1")), "harmless escapes pass");
+    }
+
+    #[test]
+    fn redirects_stay_on_site() {
+        use super::stays_on_site;
+        assert!(stays_on_site("/playback/presentation/2.3/r", None));
+        assert!(stays_on_site("https://lb.example.org/playback/x", Some("lb.example.org")));
+        for away in
+            ["//evil.example/x", "/\\evil.example/x", "https://evil.example/x", "javascript:alert(1)", "x", "/a\nb"]
+        {
+            assert!(!stays_on_site(away, Some("lb.example.org")), "{away}");
+        }
+    }
+
+    #[test]
+    fn climbing_out_is_refused_however_it_is_written() {
+        for hostile in [
+            "/presentation/pub/../sec/x",
+            "/presentation/pub/..%2fsec/x",
+            "/presentation/pub/..%2Fsec/x",
+            "/presentation/pub/%2e%2e/sec/x",
+            "/presentation/pub/%2E./sec",
+            "/presentation/pub/.%2e%2fsec",
+            "/presentation/pub%2f..%2fsec/x",
+            "/presentation/pub/..%5csec/x",
+            "/presentation/pub\\..\\sec",
+            "/presentation/pub/%00/x",
+            "/presentation/pub/./x",
+            "/presentation/pub//x",
+            "/presentation/pub/%252e%252e/x",
+            "/presentation/pub/%ff/x",
+            "/presentation/",
+            "/presentation",
+        ] {
+            assert_eq!(split_path(hostile), None, "{hostile}");
         }
     }
 }

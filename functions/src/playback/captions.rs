@@ -10,7 +10,7 @@ use crate::request::Call;
 
 pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
     let Some(("captions", record_id)) = split_path(&req.path) else { return Err(Reject::NotFound) };
-    let open = published(ctx, record_id, None)
+    let open = published(ctx, &req, record_id, None)
         .await
         .is_some_and(|recording| !(recording.protected && ctx.config.recordings.protected));
     if !open {

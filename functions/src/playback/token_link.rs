@@ -7,7 +7,7 @@ use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use serde::Deserialize;
 
-use super::access::{published, set_cookie};
+use super::access::{published, segments, set_cookie, stays_on_site};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::Reject;
@@ -40,12 +40,12 @@ async fn token_opens(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: &str)
 }
 
 pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
-    let mut parts = req.path.trim_start_matches("/recording/").splitn(2, '/');
-    let (Some(record_id), Some(format)) = (parts.next(), parts.next()) else { return Err(Reject::NotFound) };
-    if format.contains('/') {
+    let path = segments(&req.path);
+    let Some(["recording", record_id, format]) = path.as_deref() else {
         return Err(Reject::NotFound);
-    }
-    let Some(recording) = published(ctx, record_id, Some(format)).await else { return Err(Reject::NotFound) };
+    };
+    let (record_id, format) = (*record_id, *format);
+    let Some(recording) = published(ctx, &req, record_id, Some(format)).await else { return Err(Reject::NotFound) };
     let mut response = ApiResponse::text(StatusCode::TEMPORARY_REDIRECT, "");
     if ctx.config.recordings.protected && recording.protected {
         if !token_opens(ctx, &req, record_id, format).await {
@@ -58,6 +58,10 @@ pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
         response.headers.insert(header::SET_COOKIE, cookie);
     }
     let url = recording.formats.iter().find(|f| f.format == format).map(|f| f.url.clone()).unwrap_or_default();
+    if !stays_on_site(&url, req.host()) {
+        tracing::warn!(record = record_id, format, "playback: the recording's link leads off this site; refused");
+        return Err(Reject::NotFound);
+    }
     let Ok(location) = HeaderValue::from_str(&url) else { return Err(Reject::NotFound) };
     response.headers.insert(header::LOCATION, location);
     Ok(response)

@@ -3,6 +3,7 @@
 //! import pass. Answers JSON: 201 when queued, else an `error` with the status saying why.
 
 use http::{HeaderMap, StatusCode};
+use scalelite_infra::recordings_fs::{ExtractError, entries_under};
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::config::ImportMode;
 use scalelite_shared::model::ServerState;
@@ -60,6 +61,12 @@ pub async fn run(ctx: &Ctx, Call { req, upload, .. }: Call) -> Outcome {
     }
     if !body_matches(&claims.sha256, &req.body) {
         return Err(Reject::json(StatusCode::BAD_REQUEST, "the body does not match the token's sha256"));
+    }
+    let (tar, record_id) = (req.body.clone(), claims.record_id.clone());
+    let inside = tokio::task::spawn_blocking(move || entries_under(&tar, &record_id)).await;
+    if let Ok(Err(error)) | Err(error) = inside.map_err(|e| ExtractError::Io(std::io::Error::other(e))) {
+        tracing::warn!(server = %claims.sub, record_id = %claims.record_id, %error, "recording upload refused");
+        return Err(Reject::json(StatusCode::BAD_REQUEST, &format!("the tar is refused: {error}")));
     }
     match ctx.files.enqueue(&claims.record_id, req.body).await {
         Ok(path) => {

@@ -30,6 +30,8 @@ pub enum ExtractError {
     TooLarge(u64),
     #[error("the archive has more than {0} entries")]
     TooManyEntries(u64),
+    #[error("entry {0:?} is not under the recording the upload was signed for")]
+    OtherRecording(String),
 }
 
 /// The entry's path below the destination, or an error if it is absolute or climbs out.
@@ -52,6 +54,30 @@ fn open(tar_path: &Path) -> Result<Box<dyn Read>, ExtractError> {
     let mut reader = BufReader::new(File::open(tar_path)?);
     let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     Ok(if gzip { Box::new(GzDecoder::new(reader)) } else { Box::new(reader) })
+}
+
+/// Checks, without unpacking, that every entry of an uploaded tar (plain or gzip) lies under
+/// `<format>/<record_id>/`, so a server can only send the recording its token names.
+pub fn entries_under(tar: &[u8], record_id: &str) -> Result<(), ExtractError> {
+    let reader: Box<dyn Read + '_> =
+        if tar.starts_with(&[0x1f, 0x8b]) { Box::new(GzDecoder::new(tar)) } else { Box::new(tar) };
+    let mut archive = Archive::new(reader);
+    for entry in archive.entries()? {
+        let entry = entry?;
+        let kind = entry.header().entry_type();
+        if matches!(kind, EntryType::XGlobalHeader | EntryType::XHeader) {
+            continue;
+        }
+        let path = entry.path()?.into_owned();
+        let clean = relative(&path)?;
+        let parts: Vec<_> = clean.components().map(Component::as_os_str).collect();
+        match parts.as_slice() {
+            [_format] if kind == EntryType::Directory => {}
+            [_format, id, ..] if *id == record_id => {}
+            _ => return Err(ExtractError::OtherRecording(path.display().to_string())),
+        }
+    }
+    Ok(())
 }
 
 /// Unpacks `tar_path` into `dest` (which must exist and be empty), within `limits`.
@@ -107,6 +133,38 @@ mod tests {
     use super::*;
 
     const LIMITS: ExtractLimits = ExtractLimits { max_bytes: 1 << 20, max_entries: 100 };
+
+    fn entries_tar(entries: &[(&str, EntryType)]) -> Vec<u8> {
+        let mut builder = Builder::new(Vec::new());
+        for (path, kind) in entries {
+            let mut header = header(path, *kind, 0);
+            header.set_cksum();
+            builder.append(&header, std::io::empty()).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn an_upload_holds_only_its_own_recording() {
+        let own = entries_tar(&[
+            ("presentation/", EntryType::Directory),
+            ("presentation/rec-a/", EntryType::Directory),
+            ("presentation/rec-a/metadata.xml", EntryType::Regular),
+            ("video/rec-a/video.mp4", EntryType::Regular),
+        ]);
+        assert!(entries_under(&own, "rec-a").is_ok());
+        let mut gzipped = GzEncoder::new(Vec::new(), Compression::fast());
+        gzipped.write_all(&own).unwrap();
+        assert!(entries_under(&gzipped.finish().unwrap(), "rec-a").is_ok());
+        for hostile in [
+            entries_tar(&[("presentation/rec-victim/metadata.xml", EntryType::Regular)]),
+            entries_tar(&[("presentation/rec-a/x", EntryType::Regular), ("presentation/rec-b/x", EntryType::Regular)]),
+            entries_tar(&[("metadata.xml", EntryType::Regular)]),
+            entries_tar(&[("presentation/../rec-victim/x", EntryType::Regular)]),
+        ] {
+            assert!(entries_under(&hostile, "rec-a").is_err());
+        }
+    }
 
     fn header(path: &str, kind: EntryType, size: u64) -> Header {
         let mut header = Header::new_gnu();

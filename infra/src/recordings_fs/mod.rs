@@ -9,6 +9,6 @@ pub mod scan;
 mod spool;
 
 pub use disk::DiskFiles;
-pub use extract::{ExtractError, ExtractLimits, extract};
+pub use extract::{ExtractError, ExtractLimits, entries_under, extract};
 pub use metadata::{MetadataError, parse_metadata, safe_name};
 pub use scan::{FoundMetadata, metadata_files, metadata_settled, spool_tars};

@@ -34,6 +34,10 @@ pub enum CallError {
     HttpStatus(u16),
     #[error("the answer has no returncode")]
     Malformed,
+    #[error("the answer is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("BBB answered with a redirect, which is not followed")]
+    Redirect,
 }
 
 /// The calls the load balancer makes to BBB servers; [`BbbClient`] makes them over HTTP, a test may fake them.
@@ -57,6 +61,7 @@ pub struct BbbClient {
     normal: reqwest::Client,
     offline: reqwest::Client,
     algorithm: Algorithm,
+    max_answer: usize,
 }
 
 fn clamp(value: f64, low: f64, high: f64) -> Duration {
@@ -65,13 +70,15 @@ fn clamp(value: f64, low: f64, high: f64) -> Duration {
 
 impl BbbClient {
     /// A client with upstream's timeouts; offline servers get `clamp(RT/10, 0.2..RT)` to connect and
-    /// `clamp(RT/10, 0.5..RT)` in all.
-    pub fn new(connect: Duration, response: Duration, algorithm: Algorithm) -> Self {
+    /// `clamp(RT/10, 0.5..RT)` in all. Redirects are never followed, and answers past `max_answer` bytes are
+    /// refused.
+    pub fn new(connect: Duration, response: Duration, algorithm: Algorithm, max_answer: usize) -> Self {
         let build = |connect: Duration, total: Duration| {
             reqwest::Client::builder()
                 .connect_timeout(connect)
                 .timeout(total)
                 .pool_idle_timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default()
         };
@@ -80,6 +87,7 @@ impl BbbClient {
             normal: build(connect, response),
             offline: build(clamp(rt / 10.0, 0.2, rt), clamp(rt / 10.0, 0.5, rt)),
             algorithm,
+            max_answer,
         }
     }
 
@@ -87,13 +95,27 @@ impl BbbClient {
         if target.online { &self.normal } else { &self.offline }
     }
 
-    async fn read(request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
+    async fn read(&self, request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
         // Errors drop the URL: it carries the checksum, which must not reach the logs.
-        let response = request.send().await.map_err(|e| CallError::Transport(e.without_url().to_string()))?;
+        let transport = |e: reqwest::Error| CallError::Transport(e.without_url().to_string());
+        let mut response = request.send().await.map_err(transport)?;
+        if response.status().is_redirection() {
+            return Err(CallError::Redirect);
+        }
         if !response.status().is_success() {
             return Err(CallError::HttpStatus(response.status().as_u16()));
         }
-        let body = response.bytes().await.map_err(|e| CallError::Transport(e.without_url().to_string()))?;
+        if response.content_length().is_some_and(|length| length > self.max_answer as u64) {
+            return Err(CallError::TooLarge(self.max_answer));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > self.max_answer {
+                return Err(CallError::TooLarge(self.max_answer));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = Bytes::from(body);
         let status = Status::parse(&body).ok_or(CallError::Malformed)?;
         Ok(Reply { body, status })
     }
@@ -113,13 +135,13 @@ impl BbbApi for BbbClient {
 
     async fn get_query(&self, target: Target<'_>, call: &str, query: &str) -> Result<Reply, CallError> {
         let url = self.signed_url(target, call, query);
-        Self::read(self.http(target).get(url)).await
+        self.read(self.http(target).get(url)).await
     }
 
     async fn post_xml(&self, target: Target<'_>, call: &str, params: &Params, body: Bytes) -> Result<Reply, CallError> {
         let url = self.signed_url(target, call, &params.encode());
         let request = self.http(target).post(url).header("content-type", "application/xml").body(body);
-        Self::read(request).await
+        self.read(request).await
     }
 }
 
@@ -129,7 +151,7 @@ mod tests {
 
     #[test]
     fn signs_urls_like_upstream() {
-        let client = BbbClient::new(Duration::from_secs(1), Duration::from_secs(1), Algorithm::Sha1);
+        let client = BbbClient::new(Duration::from_secs(1), Duration::from_secs(1), Algorithm::Sha1, 1 << 20);
         let target = Target { url: "http://h/bigbluebutton/api/", secret: "testsecret", online: true };
         assert_eq!(
             client.signed_url(target, "getMeetings", ""),
@@ -142,7 +164,7 @@ mod tests {
     #[tokio::test]
     async fn transport_errors_do_not_carry_the_checksum() {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let client = BbbClient::new(Duration::from_secs(1), Duration::from_secs(1), Algorithm::Sha256);
+        let client = BbbClient::new(Duration::from_secs(1), Duration::from_secs(1), Algorithm::Sha256, 1 << 20);
         let url = format!("http://127.0.0.1:{port}/bigbluebutton/api");
         let target = Target { url: &url, secret: "s", online: true };
         let error = client.get(target, "getMeetings", &Params::default()).await.unwrap_err();

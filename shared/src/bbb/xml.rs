@@ -1,5 +1,7 @@
 //! Writing BBB XML answers: `<response><returncode>…</returncode>…</response>`, every value escaped.
 
+use std::borrow::Cow;
+
 use quick_xml::Writer;
 use quick_xml::events::{BytesCData, BytesEnd, BytesStart, BytesText, Event};
 
@@ -43,8 +45,8 @@ impl XmlResponse {
     /// Opens an element with attributes.
     pub fn start_with(&mut self, name: &str, attributes: &[(&str, &str)]) -> &mut Self {
         let mut start = BytesStart::new(name);
-        for attribute in attributes {
-            start.push_attribute(*attribute);
+        for (key, value) in attributes {
+            start.push_attribute((*key, xml_chars(value).as_ref()));
         }
         self.write(Event::Start(start));
         self
@@ -67,13 +69,16 @@ impl XmlResponse {
 
     /// Escaped text inside the open element.
     pub fn text(&mut self, text: &str) -> &mut Self {
-        self.write(Event::Text(BytesText::new(text)));
+        self.write(Event::Text(BytesText::new(&xml_chars(text))));
         self
     }
 
-    /// A CDATA section inside the open element.
+    /// CDATA inside the open element (split where the text holds `]]>`, so it cannot end the section).
     pub fn cdata(&mut self, text: &str) -> &mut Self {
-        self.write(Event::CData(BytesCData::new(text)));
+        let text = xml_chars(text);
+        for section in BytesCData::escaped(&text) {
+            self.write(Event::CData(section));
+        }
         self
     }
 
@@ -96,9 +101,35 @@ impl XmlResponse {
     }
 }
 
+/// `text` with every character XML 1.0 forbids (control characters but tab, newline and carriage return, and
+/// U+FFFE/U+FFFF) replaced by U+FFFD, so a document written from anything a client or BBB sent stays
+/// well-formed.
+fn xml_chars(text: &str) -> Cow<'_, str> {
+    let forbidden = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    if text.contains(forbidden) { Cow::Owned(text.replace(forbidden, "\u{FFFD}")) } else { Cow::Borrowed(text) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_break_the_document() {
+        let mut response = XmlResponse::failed("serverTagUnavailable", "tag=a\0b\u{1b}c\u{FFFF}!");
+        response.start("x").cdata("]]><evil/>\u{7}").end("x");
+        let document = String::from_utf8(response.finish()).unwrap();
+        assert!(!document.contains(['\0', '\u{1b}', '\u{7}', '\u{FFFF}']), "{document:?}");
+        let mut reader = quick_xml::Reader::from_str(&document);
+        loop {
+            match reader.read_event().expect("well-formed") {
+                quick_xml::events::Event::Eof => break,
+                quick_xml::events::Event::Empty(e) | quick_xml::events::Event::Start(e) => {
+                    assert_ne!(e.name().as_ref(), "evil", "CDATA text stays text: {document}");
+                }
+                _ => {}
+            }
+        }
+    }
 
     #[test]
     fn escapes_metacharacters() {

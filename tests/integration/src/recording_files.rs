@@ -15,6 +15,8 @@ pub struct Fixture {
     pub start_ms: i64,
     /// Extra `<meta>` children.
     pub meta: Vec<(String, String)>,
+    /// The playback `<link>`, when not BBB's usual one.
+    pub link: Option<String>,
 }
 
 impl Fixture {
@@ -28,7 +30,13 @@ impl Fixture {
             published: true,
             start_ms: 1_700_000_000_000,
             meta: Vec::new(),
+            link: None,
         }
+    }
+
+    pub fn link(mut self, link: &str) -> Self {
+        self.link = Some(link.into());
+        self
     }
 
     pub fn format(mut self, format: &str) -> Self {
@@ -59,7 +67,7 @@ impl Fixture {
   <meeting id="{rid}" externalId="{mid}" name="{name}" breakout="false"/>
   <meta><isBreakout>false</isBreakout><meetingId>{mid}</meetingId><meetingName>{name}</meetingName>{meta}</meta>
   <playback>
-    <format>{format}</format><link>https://bbb1.example/playback/{format}/2.3/{rid}</link>
+    <format>{format}</format><link>{link}</link>
     <duration>180000</duration>
     <extensions><preview><images><image width="176" height="136" alt="Slide 1">https://bbb1.example/{format}/{rid}/thumb-1.png</image></images></preview></extensions>
   </playback>
@@ -71,6 +79,10 @@ impl Fixture {
             start = self.start_ms,
             end = self.start_ms + 180_000,
             format = self.format,
+            link = self.link.as_deref().map_or_else(
+                || format!("https://bbb1.example/playback/{}/2.3/{}", self.format, self.record_id),
+                escape
+            ),
         )
     }
 

@@ -141,3 +141,56 @@ async fn nginx_passes_token_links_and_cookies_of_protected_recordings() {
         assert_eq!((served.status.as_u16(), served.body.as_str()), (200, "<html>playback</html>"), "{template}");
     }
 }
+
+/// An encoded slash never leads nginx from an allowed recording into another one, with either configuration:
+/// from an open recording into a protected one, nor with one protected recording's cookie into another's.
+#[tokio::test]
+async fn nginx_refuses_encoded_slashes_into_other_recordings() {
+    if !nginx_installed() {
+        eprintln!("skipped: no nginx (apt-get install nginx-light) to run the kubernetes/ nginx configurations");
+        return;
+    }
+    let harness = Harness::with_env(0, &[("PROTECTED_RECORDINGS_ENABLED", "true"), ("SECRET_KEY_BASE", "k")]).await;
+    let fixtures = [Fixture::new("open-1", "m1"), Fixture::new("sec-a", "m2"), Fixture::new("sec-b", "m3")];
+    write_tar(&harness.path("recordings/spool/e.tar"), &fixtures);
+    harness.import().await;
+    let opened = harness.call("updateRecordings", "recordID=open-1&protect=false").await;
+    assert_eq!(opened.returncode().as_deref(), Some("SUCCESS"));
+    std::fs::write(harness.path("recordings/published/presentation/sec-b/secret.txt"), "secret").unwrap();
+    let share = harness.path("recordings");
+    let harness = &harness;
+    for template in
+        ["base/nginx/recordings.conf.template", "components/nginx-auth-request/recordings-auth-request.conf.template"]
+    {
+        let work = tempfile::tempdir().unwrap();
+        let (_nginx, base) = start_nginx(template, &harness.running.base_url(), &share, work.path());
+        let open = harness.get_url(&format!("{base}/presentation/open-1/index.html")).await;
+        assert_eq!(open.status, 200, "{template}: the open recording is served");
+        for trick in ["..%2fsec-b/secret.txt", "..%2Fsec-b/secret.txt", "%2e%2e%2fsec-b/secret.txt"] {
+            let answer = harness.get_url(&format!("{base}/presentation/open-1/{trick}")).await;
+            assert!(answer.body != "secret" && answer.status != 200, "{template}: {trick} answered {}", answer.status);
+        }
+        let link = harness.call("getRecordings", "recordID=sec-a").await.field("url").unwrap();
+        let path = link.strip_prefix(&harness.running.base_url()).unwrap();
+        let cookie_a = harness.get_url(&format!("{base}{path}")).await.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let own = harness
+            .fetch(harness.client.get(format!("{base}/presentation/sec-a/index.html")).header("cookie", &cookie_a))
+            .await;
+        assert_eq!(own.status, 200, "{template}: the cookie opens its own recording");
+        let other = harness
+            .fetch(
+                harness
+                    .client
+                    .get(format!("{base}/presentation/sec-a/..%2fsec-b/secret.txt"))
+                    .header("cookie", &cookie_a),
+            )
+            .await;
+        assert!(other.body != "secret" && other.status != 200, "{template}: cookie A read B ({})", other.status);
+    }
+}

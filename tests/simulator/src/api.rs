@@ -64,6 +64,19 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
     if let Some(delay) = call_delay {
         tokio::time::sleep(delay).await;
     }
+    let raw_answer = shared.state().raw_answers.get(call).cloned();
+    if let Some(raw) = raw_answer {
+        let mut response = Response::new(Full::new(Bytes::from(raw.body)));
+        *response.status_mut() = StatusCode::from_u16(raw.status).unwrap_or(StatusCode::OK);
+        for (name, value) in raw.headers {
+            if let (Ok(name), Ok(value)) =
+                (header::HeaderName::from_bytes(name.as_bytes()), header::HeaderValue::from_str(&value))
+            {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        return response;
+    }
     let raw_query = parts.uri.query().unwrap_or_default();
     let params = Params::parse(raw_query.as_bytes());
     let mut state = shared.state();

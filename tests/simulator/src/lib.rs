@@ -8,7 +8,7 @@ mod meeting;
 mod server;
 
 pub use meeting::{Attendee, SimMeeting};
-pub use server::SimServer;
+pub use server::{RawAnswer, SimServer};
 
 /// Several simulated servers.
 pub struct Fleet {

@@ -14,6 +14,14 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::meeting::{Attendee, SimMeeting};
 
+/// An answer a test chooses whole.
+#[derive(Clone, Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
 /// The mutable state of a simulated server.
 #[derive(Default)]
 pub(crate) struct State {
@@ -23,6 +31,9 @@ pub(crate) struct State {
     pub delay: Duration,
     /// Extra delays of single calls (by call name), e.g. a slow `create`.
     pub call_delays: std::collections::HashMap<String, Duration>,
+    /// Answers given instead of the real one (by call name): status, headers and body, as a hostile or broken
+    /// server would send them.
+    pub raw_answers: std::collections::HashMap<String, RawAnswer>,
     pub next_user: u64,
 }
 
@@ -117,6 +128,11 @@ impl SimServer {
     /// Delays every answer to `call` by `delay` (before the call takes effect).
     pub fn set_call_delay(&self, call: &str, delay: Duration) {
         self.shared.state().call_delays.insert(call.to_owned(), delay);
+    }
+
+    /// Answers `call` with `answer` instead of the real answer.
+    pub fn set_raw_answer(&self, call: &str, answer: RawAnswer) {
+        self.shared.state().raw_answers.insert(call.to_owned(), answer);
     }
 
     /// Sets how many people are in a meeting (the first one a moderator); false if there is no such meeting.
