@@ -1,18 +1,21 @@
-//! The HTTP adapter: hyper on a TCP listener; routing is the shared [`App`](crate::app::App)'s.
+//! The HTTP adapter: hyper on a TCP listener, guarded against slow and numerous clients and drained on
+//! SIGTERM; routing is the shared [`App`](crate::app::App)'s.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 pub use crate::app::{App, Mode};
 
@@ -24,15 +27,53 @@ pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {
     http
 }
 
+/// Reads a body up to `limit` bytes; a body that pauses longer than `pause` between two pieces is given up.
+async fn read_body(body: Incoming, limit: usize, pause: Duration) -> Result<Bytes, ApiResponse> {
+    let mut body = Limited::new(body, limit);
+    let mut collected = BytesMut::new();
+    loop {
+        match tokio::time::timeout(pause, body.frame()).await {
+            Err(_) => {
+                return Err(ApiResponse::json(
+                    StatusCode::REQUEST_TIMEOUT,
+                    r#"{"error":"the request body stopped arriving"}"#,
+                ));
+            }
+            Ok(None) => return Ok(collected.freeze()),
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    collected.extend_from_slice(&data);
+                }
+            }
+            Ok(Some(Err(error))) if error.is::<LengthLimitError>() => {
+                return Err(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#));
+            }
+            Ok(Some(Err(_))) => {
+                return Err(ApiResponse::json(StatusCode::BAD_REQUEST, r#"{"error":"the request body broke off"}"#));
+            }
+        }
+    }
+}
+
 async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     if let Some(refusal) = app.refuse_before_body(&parts).await {
         return to_http(refusal);
     }
-    let body = match Limited::new(body, app.body_limit(parts.uri.path())).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            return to_http(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#));
+    let pause = app.ctx.config.http.body_timeout;
+    let limit = app.body_limit(parts.uri.path());
+    let announced = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let body = if announced.is_some_and(|length| length > limit as u64) {
+        Err(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#))
+    } else {
+        read_body(body, limit, pause).await
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(refusal) => {
+            let mut response = to_http(refusal);
+            response.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+            return response;
         }
     };
     let request = ApiRequest {
@@ -45,11 +86,58 @@ async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     to_http(app.handle(request).await)
 }
 
-/// Serves `app` on `listener` until the task is dropped.
+/// How many connections to serve at once: the configured number, but never so many that the open-file limit
+/// (raised to its hard limit first) runs out; the rest of the files are left to stores and BBB calls.
+fn connection_slots(configured: usize) -> usize {
+    let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let affordable = usize::try_from(open_files / 2).unwrap_or(usize::MAX);
+    configured.min(affordable).max(1)
+}
+
+/// Resolves when the process is asked to stop (SIGTERM, as Kubernetes and Knative send, or Ctrl-C).
+pub async fn stop_requested() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// Serves `app` on `listener` until the process is asked to stop, then drains.
 pub async fn serve(listener: TcpListener, app: Arc<App>) {
+    serve_until(listener, app, stop_requested()).await;
+}
+
+/// Serves `app` on `listener` until `stop` resolves: headers must arrive within `HTTP_HEADER_TIMEOUT`,
+/// at most `HTTP_MAX_CONNECTIONS` connections are served at once (more wait in the listen queue), and on
+/// `stop` no new connection is taken while in-flight requests get `SHUTDOWN_DRAIN_TIMEOUT` to finish.
+pub async fn serve_until(listener: TcpListener, app: Arc<App>, stop: impl Future<Output = ()>) {
+    let limits = app.ctx.config.http;
+    let slots = Arc::new(Semaphore::new(connection_slots(limits.max_connections)));
+    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    tokio::pin!(stop);
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let accepted = tokio::select! {
+            () = &mut stop => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => tokio::select! {
+                    () = &mut stop => break,
+                    accepted = listener.accept() => accepted.map(|(stream, _)| (stream, slot)),
+                },
+                Err(_) => break,
+            },
+        };
+        let (stream, slot) = match accepted {
+            Ok(accepted) => accepted,
             Err(error) => {
                 tracing::warn!(%error, "accept failed");
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -58,14 +146,21 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) {
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let service = service_fn(move |req| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(respond(&app, req).await) }
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
-            let service = service_fn(|req| {
-                let app = app.clone();
-                async move { Ok::<_, Infallible>(respond(&app, req).await) }
-            });
-            if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+            if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection closed with an error");
             }
+            drop(slot);
         });
+    }
+    drop(listener);
+    tracing::info!("stopping: no new connections; draining the requests in flight");
+    if tokio::time::timeout(limits.drain_timeout, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still in flight after the drain timeout; stopping anyway");
     }
 }

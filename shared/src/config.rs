@@ -65,10 +65,27 @@ pub struct Config {
     pub server_id_is_hostname: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How the HTTP server guards itself against slow and numerous clients.
+    pub http: HttpLimits,
     /// `STATUS_PAGE_TOKEN`: opens `/scalelite/status` with `?token=` (besides the admin checksum); unset, only
     /// the checksum does.
     pub status_page_token: Option<String>,
     pub recordings: RecordingConfig,
+}
+
+/// The HTTP server's limits: a client that sends its headers slowly, stalls its body, or opens connection
+/// after connection cannot hold the server.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpLimits {
+    /// `HTTP_HEADER_TIMEOUT` (default 10 s): the longest a request's headers (or the next request on a kept-alive
+    /// connection) may take to arrive.
+    pub header_timeout: Duration,
+    /// `HTTP_BODY_TIMEOUT` (default 30 s): the longest a request body may pause between two pieces.
+    pub body_timeout: Duration,
+    /// `HTTP_MAX_CONNECTIONS` (default 4096): connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// `SHUTDOWN_DRAIN_TIMEOUT` (default 25 s): on SIGTERM, how long in-flight requests may finish.
+    pub drain_timeout: Duration,
 }
 
 /// Where recordings come from and how they are served (upstream's `RECORDING_*` and `PROTECTED_*`).
@@ -231,6 +248,12 @@ impl Config {
             use_external_voice_bridge: flag(lookup("USE_EXTERNAL_VOICE_BRIDGE")),
             server_id_is_hostname: flag(lookup("SERVER_ID_IS_HOSTNAME")),
             max_body_bytes: number("MAX_BODY_BYTES", lookup("MAX_BODY_BYTES"), 4 * 1024 * 1024)?,
+            http: HttpLimits {
+                header_timeout: seconds("HTTP_HEADER_TIMEOUT", lookup("HTTP_HEADER_TIMEOUT"), 10.0)?,
+                body_timeout: seconds("HTTP_BODY_TIMEOUT", lookup("HTTP_BODY_TIMEOUT"), 30.0)?,
+                max_connections: number("HTTP_MAX_CONNECTIONS", lookup("HTTP_MAX_CONNECTIONS"), 4096)?,
+                drain_timeout: seconds("SHUTDOWN_DRAIN_TIMEOUT", lookup("SHUTDOWN_DRAIN_TIMEOUT"), 25.0)?,
+            },
             bbb_max_answer_bytes: number("BBB_MAX_ANSWER_BYTES", lookup("BBB_MAX_ANSWER_BYTES"), 16 * 1024 * 1024)?,
             status_page_token: lookup("STATUS_PAGE_TOKEN").filter(|v| !v.trim().is_empty()),
             recordings: RecordingConfig::from_lookup(&lookup)?,
