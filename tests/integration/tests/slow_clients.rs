@@ -50,7 +50,7 @@ async fn a_crowd_of_slow_clients_neither_holds_the_server_nor_healthz() {
                 let mut stream = stream;
                 stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
                 let mut byte = [0u8; 512];
-                matches!(stream.read(&mut byte), Ok(_))
+                stream.read(&mut byte).is_ok()
             })
             .count()
     })
