@@ -3,10 +3,10 @@
 //! until it changes; a store outage leaves the work for the next pass. Each recording imported is announced
 //! once per pass to the recording-ready URL its meeting gave.
 
-use scalelite_shared::clock::now_ms;
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 
 use futures::{StreamExt, stream};
 
@@ -22,14 +22,14 @@ use serde::Serialize;
 
 use crate::Ctx;
 use crate::callbacks::recording_ready;
+use crate::jobs::lease::Lease;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
 
-/// The lease that keeps import passes from overlapping.
-const LEASE: &str = "import";
-/// A pass holds its lease this long at most; a crashed holder frees it then.
-const LEASE_MS: i64 = 15 * 60 * 1000;
+/// The lease that keeps import passes from overlapping: renewed while a pass runs, so a crashed holder blocks
+/// the next pass for a minute at most.
+const LEASE: Lease = Lease::renewed("import", Duration::from_secs(60));
 
 /// What one pass did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -304,10 +304,38 @@ async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportRepor
 
 /// One import pass; `None` when another replica holds the import lease.
 pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Option<ImportReport>, StoreError> {
-    if !ctx.leases.acquire_lease(LEASE, &ctx.instance, LEASE_MS, now_ms()).await? {
+    let held = LEASE.hold(&*ctx.leases, &ctx.instance, leased_pass(ctx, progress)).await?;
+    if held.is_none() {
         tracing::info!("another replica is importing; this pass is skipped");
-        return Ok(None);
     }
+    held.transpose()
+}
+
+/// Removes the work directories a crashed pass left (no other pass runs while this one holds the lease).
+async fn clear_abandoned_work(ctx: &Ctx) {
+    let work_dir = ctx.config.recordings.work_dir.clone();
+    let cleared = blocking(move || -> std::io::Result<usize> {
+        let mut cleared = 0;
+        let Ok(entries) = fs::read_dir(&work_dir) else { return Ok(0) };
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with("import-") {
+                fs::remove_dir_all(entry.path())?;
+                cleared += 1;
+            }
+        }
+        Ok(cleared)
+    })
+    .await;
+    match cleared {
+        Ok(0) => {}
+        Ok(cleared) => tracing::warn!(cleared, "removed work directories an interrupted import left"),
+        Err(error) => tracing::warn!(%error, "could not clear old work directories"),
+    }
+}
+
+async fn leased_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<ImportReport, StoreError> {
+    clear_abandoned_work(ctx).await;
     let started = std::time::Instant::now();
     let result = match ctx.config.recordings.import_mode {
         ImportMode::Spool => spool_pass(ctx, progress).await,
@@ -320,8 +348,7 @@ pub async fn pass_with_progress(ctx: &Ctx, progress: Progress<'_>) -> Result<Opt
     }
     let result = result.map(|(report, _)| report);
     ctx.metrics.observe_import(started.elapsed().as_secs_f64(), result.as_ref().map_or(1, |r| r.failed));
-    ctx.leases.release_lease(LEASE, &ctx.instance).await?;
-    result.map(Some)
+    result
 }
 
 /// One import pass with no progress reports.

@@ -2,4 +2,5 @@
 
 pub mod end_meetings;
 pub mod import_recordings;
+pub mod lease;
 pub mod poll;

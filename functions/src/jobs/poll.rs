@@ -1,5 +1,7 @@
 //! The poll pass: every server asked for its meetings at once, each result recorded atomically.
 
+use std::time::Duration;
+
 use futures::future::join_all;
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
@@ -12,13 +14,14 @@ use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
 use serde::Serialize;
 
 use super::end_meetings::end_meetings;
+use super::lease::Lease;
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
 
 /// The lease that keeps poll passes from overlapping.
-const LEASE: &str = "poll";
+const LEASE: Lease = Lease::renewed("poll", Duration::from_secs(30));
 
 /// What one pass did to one server.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -118,27 +121,22 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
 }
 
 /// One pass over every server, all polled in parallel.
-/// `None` when another replica holds the poll lease (its pass is running); the lease outlives a crashed
-/// holder by at most twice the BBB timeouts plus half a minute.
+/// `None` when another replica holds the poll lease (its pass is running); the lease is renewed while the
+/// pass runs, so a crashed holder blocks the next pass for half a minute at most.
 pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
-    let config = &ctx.config;
-    let lease_ms = 2 * (config.connect_timeout + config.response_timeout).as_millis() + 30_000;
-    let lease_ms = i64::try_from(lease_ms).unwrap_or(i64::MAX);
-    if !ctx.leases.acquire_lease(LEASE, &ctx.instance, lease_ms, now_ms()).await? {
+    let held = LEASE.hold(&*ctx.leases, &ctx.instance, leased_pass(ctx)).await?;
+    if held.is_none() {
         tracing::info!("another replica is polling; this pass is skipped");
-        return Ok(None);
     }
+    held.transpose()
+}
+
+async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
     let started = std::time::Instant::now();
-    let polls = match ctx.servers.servers().await {
-        Ok(servers) => join_all(servers.iter().map(|server| poll_server(ctx, server))).await,
-        Err(error) => {
-            ctx.leases.release_lease(LEASE, &ctx.instance).await?;
-            return Err(error);
-        }
-    };
+    let servers = ctx.servers.servers().await?;
+    let polls = join_all(servers.iter().map(|server| poll_server(ctx, server))).await;
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
-    ctx.leases.release_lease(LEASE, &ctx.instance).await?;
-    Ok(Some(polls))
+    Ok(polls)
 }
 
 /// `POST /scalelite/jobs/poll`: runs one pass, answers what it did (admin checksum, call name `poll`).

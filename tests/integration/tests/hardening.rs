@@ -123,3 +123,20 @@ async fn token_links_never_lead_off_the_site() {
         }
     }
 }
+
+/// After a crash mid-import: the work directory it left is cleared by the next pass, and the lease it held
+/// blocks imports for one short lease at most (it is renewed while a pass runs, not taken for a long time).
+#[tokio::test]
+async fn an_interrupted_import_leaves_nothing_behind() {
+    let harness = Harness::start(0).await;
+    let abandoned = harness.path("recordings/work/import-crashed/presentation/r");
+    std::fs::create_dir_all(&abandoned).unwrap();
+    std::fs::write(abandoned.join("metadata.xml"), "half").unwrap();
+    write_tar(&harness.path("recordings/spool/ok.tar"), &[Fixture::new("ok-1", "m")]);
+    let report = harness.import().await;
+    assert_eq!(report["imported"], json!(1), "{report}");
+    assert!(!harness.path("recordings/work/import-crashed").exists(), "the abandoned work directory is gone");
+    let leases = &harness.running.ctx.leases;
+    let now = scalelite_shared::clock::now_ms();
+    assert!(leases.acquire_lease("import", "another", 1, now).await.unwrap(), "the pass gave its lease back");
+}
