@@ -12,6 +12,8 @@ pub mod lambda_adapter;
 pub mod manifests;
 pub mod metrics;
 pub mod playback;
+#[cfg(test)]
+mod properties;
 pub mod recordings;
 pub mod registry;
 pub mod reject;

@@ -5,6 +5,8 @@ mod disk;
 pub mod extract;
 mod layout;
 pub mod metadata;
+#[cfg(test)]
+mod properties;
 pub mod scan;
 mod spool;
 

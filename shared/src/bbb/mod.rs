@@ -5,5 +5,7 @@ pub mod client;
 pub mod error;
 pub mod meetings_xml;
 pub mod params;
+#[cfg(test)]
+mod properties;
 pub mod recordings_xml;
 pub mod xml;
