@@ -10,7 +10,10 @@ use scalelite_shared::store::{
     LeaseStore, MeetingStore, RecordingFiles, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
 };
 
+use crate::callbacks::pending::PendingCallbacks;
 use crate::metrics::Metrics;
+use crate::registry::Function;
+use crate::reject::Store;
 
 /// Everything a handler needs; built once per process (or Lambda container) and reused.
 pub struct Ctx {
@@ -22,6 +25,10 @@ pub struct Ctx {
     pub recordings: Arc<dyn RecordingStore>,
     pub tenants: Arc<dyn TenantStore>,
     pub files: Arc<dyn RecordingFiles>,
+    /// Callback URLs waiting for the recordings database.
+    pub kept_callbacks: Arc<PendingCallbacks>,
+    /// The stores readiness waits for: every store, or those of the one function a pod serves.
+    pub ready_on: &'static [Store],
     /// Calls to BBB servers.
     pub bbb: Arc<dyn BbbApi>,
     /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
@@ -58,12 +65,19 @@ impl Ctx {
             recordings,
             tenants,
             files,
+            kept_callbacks: Arc::default(),
+            ready_on: &[Store::Meetings, Store::Recordings],
             bbb,
             http,
             checksums,
             metrics: Metrics::default(),
             instance,
         }
+    }
+
+    /// The same context for a pod that serves only `function`: ready when the stores it uses answer.
+    pub fn serving(self, function: &Function) -> Self {
+        Self { ready_on: function.stores, ..self }
     }
 
     /// The same context calling BBB through `bbb` (a fake in tests).

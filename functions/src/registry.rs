@@ -13,7 +13,7 @@ use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
 use serde_json::{Value, json};
 
-use crate::reject::{Answers, Reject};
+use crate::reject::{Answers, Reject, Store};
 use crate::request::{Accepts, Call, authorize, authorize_api};
 use crate::{Ctx, admin, api, jobs, playback, recordings};
 
@@ -106,6 +106,8 @@ pub struct Function {
     pub large_body: bool,
     /// Kept running (never scaled to zero) where the platform can.
     pub warm: bool,
+    /// The stores it needs to answer: a pod serving only this function is ready when these answer.
+    pub stores: &'static [Store],
     pub handler: Handler,
 }
 
@@ -127,6 +129,7 @@ const fn function(
         exposure: Exposure::Public,
         large_body: false,
         warm: false,
+        stores: MEETINGS,
         handler,
     }
 }
@@ -180,6 +183,10 @@ impl Function {
 
     const fn signed_as(self, signed_as: &'static str) -> Self {
         Self { auth: Auth::Admin { signed_as }, ..self }
+    }
+
+    const fn uses(self, stores: &'static [Store]) -> Self {
+        Self { stores, ..self }
     }
 
     const fn upload(self) -> Self {
@@ -296,6 +303,11 @@ macro_rules! handler {
     }};
 }
 
+const MEETINGS: &[Store] = &[Store::Meetings];
+const RECORDINGS: &[Store] = &[Store::Recordings];
+const BOTH: &[Store] = &[Store::Meetings, Store::Recordings];
+const NONE: &[Store] = &[];
+
 const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
@@ -307,7 +319,7 @@ use Feature::{MeetingList, Multitenancy, Recordings};
 /// Every function this build serves.
 #[rustfmt::skip]
 pub static FUNCTIONS: &[Function] = &[
-    open("index", GET_POST, &["/bigbluebutton/api", "/bigbluebutton/api/"], Answers::Xml, handler!(api::index::run)),
+    open("index", GET_POST, &["/bigbluebutton/api", "/bigbluebutton/api/"], Answers::Xml, handler!(api::index::run)).uses(NONE),
     bbb("create", GET_POST, FormOrXml, handler!(api::create::run)).warm(),
     bbb("join", GET, Form, handler!(api::join::run)).warm(),
     bbb("end", GET_POST, Form, handler!(api::end::run)),
@@ -315,21 +327,21 @@ pub static FUNCTIONS: &[Function] = &[
     bbb("getMeetingInfo", GET_POST, Form, handler!(api::get_meeting_info::run)),
     bbb("getMeetings", GET_POST, Form, handler!(api::get_meetings::run)).needs(MeetingList(Off::NoMeetings)),
     bbb("insertDocument", POST, Xml, handler!(api::insert_document::run)),
-    bbb("getRecordings", GET_POST, Form, handler!(api::get_recordings::run)).needs(Recordings(Off::NoRecordings)),
-    bbb("publishRecordings", GET, Form, handler!(api::publish_recordings::run)).needs(Recordings(Off::NotFound)),
-    bbb("updateRecordings", GET_POST, Form, handler!(api::update_recordings::run)).needs(Recordings(Off::NotFound)),
-    bbb("deleteRecordings", GET, Form, handler!(api::delete_recordings::run)).needs(Recordings(Off::NotFound)),
-    bbb("getRecordingTextTracks", GET_POST, Form, handler!(api::get_recording_text_tracks::run)).answers(BbbJson),
-    bbb("putRecordingTextTrack", POST, Form, handler!(api::put_recording_text_track::run)).answers(BbbJson),
-    open("recordingTokenLink", GET, &["/recording/*"], Page, handler!(playback::token_link::run)).needs(Recordings(Off::Page)),
-    open("recordingResource", GET, &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"], Page, handler!(playback::resource::run)).needs(Recordings(Off::Page)),
-    open("recordingCaptions", GET, &["/captions/*"], Page, handler!(playback::captions::run)).needs(Recordings(Off::Page)),
-    open("recordingAuthorize", GET, &["/scalelite/recordings/authorize"], Page, handler!(playback::authorize::run)).needs(Recordings(Off::Forbidden)),
-    open("analyticsCallback", POST, &["/bigbluebutton/api/analytics_callback"], Answers::Xml, handler!(api::analytics_callback::run)),
-    open("endCallback", GET_POST, &["/bigbluebutton/api/end_callback"], Answers::Xml, handler!(api::end_callback::run)),
-    open("health", GET_POST, &["/", "/health_check"], Answers::Xml, handler!(api::health::run)),
-    open("live", GET, &["/healthz", "/_/health"], Answers::Xml, handler!(api::health::live)).probe(),
-    open("ready", GET, &["/readyz", "/_/ready"], Answers::Xml, handler!(api::health::ready)).probe(),
+    bbb("getRecordings", GET_POST, Form, handler!(api::get_recordings::run)).needs(Recordings(Off::NoRecordings)).uses(RECORDINGS),
+    bbb("publishRecordings", GET, Form, handler!(api::publish_recordings::run)).needs(Recordings(Off::NotFound)).uses(RECORDINGS),
+    bbb("updateRecordings", GET_POST, Form, handler!(api::update_recordings::run)).needs(Recordings(Off::NotFound)).uses(RECORDINGS),
+    bbb("deleteRecordings", GET, Form, handler!(api::delete_recordings::run)).needs(Recordings(Off::NotFound)).uses(RECORDINGS),
+    bbb("getRecordingTextTracks", GET_POST, Form, handler!(api::get_recording_text_tracks::run)).answers(BbbJson).uses(RECORDINGS),
+    bbb("putRecordingTextTrack", POST, Form, handler!(api::put_recording_text_track::run)).answers(BbbJson).uses(RECORDINGS),
+    open("recordingTokenLink", GET, &["/recording/*"], Page, handler!(playback::token_link::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingResource", GET, &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"], Page, handler!(playback::resource::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingCaptions", GET, &["/captions/*"], Page, handler!(playback::captions::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingAuthorize", GET, &["/scalelite/recordings/authorize"], Page, handler!(playback::authorize::run)).needs(Recordings(Off::Forbidden)).uses(RECORDINGS),
+    open("analyticsCallback", POST, &["/bigbluebutton/api/analytics_callback"], Answers::Xml, handler!(api::analytics_callback::run)).uses(BOTH),
+    open("endCallback", GET_POST, &["/bigbluebutton/api/end_callback"], Answers::Xml, handler!(api::end_callback::run)).uses(BOTH),
+    open("health", GET_POST, &["/", "/health_check"], Answers::Xml, handler!(api::health::run)).uses(NONE),
+    open("live", GET, &["/healthz", "/_/health"], Answers::Xml, handler!(api::health::live)).probe().uses(NONE),
+    open("ready", GET, &["/readyz", "/_/ready"], Answers::Xml, handler!(api::health::ready)).probe().uses(NONE),
     open("metrics", GET, &["/metrics"], Answers::Xml, handler!(api::metrics::run)).internal(),
     admin("getServers", GET, &["/scalelite/api/getServers"], handler!(admin::get_servers::run)),
     admin("getServerInfo", GET, &["/scalelite/api/getServerInfo"], handler!(admin::get_server_info::run)),
@@ -344,7 +356,7 @@ pub static FUNCTIONS: &[Function] = &[
     admin("deleteTenant", POST, &["/scalelite/api/deleteTenant"], handler!(admin::delete_tenant::run)).needs(Multitenancy(Off::Precondition)),
     open("status", GET, &["/scalelite/status"], Answers::Xml, handler!(admin::status_page::run)),
     admin("poll", POST, &["/scalelite/jobs/poll"], handler!(jobs::poll::run)).internal(),
-    admin("importRecordings", POST, &["/scalelite/jobs/import"], handler!(jobs::import_recordings::run)).signed_as("import").internal(),
+    admin("importRecordings", POST, &["/scalelite/jobs/import"], handler!(jobs::import_recordings::run)).signed_as("import").internal().uses(BOTH),
     admin("uploadRecording", POST, &["/scalelite/recordings/upload"], handler!(recordings::upload::run)).upload().needs(Recordings(Off::Conflict)),
 ];
 

@@ -32,7 +32,11 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
     let mut body: Map<String, Value> =
         serde_json::from_slice(&req.body).map_err(|e| format!("the body is not a JSON object: {e}"))?;
     let meeting_id = body.get("meeting_id").and_then(Value::as_str).ok_or("no meeting_id")?.to_owned();
-    let callbacks = ctx.recordings.callbacks(&meeting_id).await.map_err(|e| format!("cannot read callbacks: {e}"))?;
+    let callbacks = ctx
+        .kept_callbacks
+        .find(&*ctx.recordings, &meeting_id)
+        .await
+        .map_err(|e| format!("cannot read callbacks: {e}"))?;
     let url = callbacks.and_then(|c| c.analytics_callback_url).ok_or("no analytics URL for the meeting")?;
     // A tenant's meetings were given the tenant's host for this callback.
     let tenant = tenant_of(ctx, req).await.map_err(|e| format!("cannot read the tenant: {}", e.outcome()))?;

@@ -143,7 +143,7 @@ async fn create_on(
     let secret = ctx.config.secrets.first().map_or("", String::as_str);
     let callbacks = create_params::take(&mut forward, &base, &meeting.id, secret);
     if !callbacks.is_empty() {
-        ctx.recordings.save_callbacks(&meeting.id, &callbacks).await.map_err(Reject::store(Store::Recordings))?;
+        ctx.kept_callbacks.save(&ctx.recordings, &meeting.id, callbacks).await;
     }
 
     let xml_body = req.method == Method::POST && is_xml(&req.content_type());

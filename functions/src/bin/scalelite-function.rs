@@ -34,14 +34,18 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let config = Config::from_env()?;
     let port = config.port;
-    let ctx = Arc::new(Ctx::open(config).await?);
     // On Lambda the configured handler may name the function instead.
     let lambda_handler = std::env::var("_HANDLER").ok().filter(|h| registry::find(h).is_some());
     let mode = match std::env::var("FUNCTION").ok().filter(|f| !f.is_empty()).or(lambda_handler) {
         Some(name) => Mode::One(registry::find(&name).with_context(|| format!("no function named {name:?}"))?),
         None => Mode::All,
     };
-    let app = Arc::new(App { ctx, mode });
+    let ctx = Ctx::open(config).await?;
+    let ctx = match mode {
+        Mode::One(function) => ctx.serving(function),
+        Mode::All => ctx,
+    };
+    let app = Arc::new(App { ctx: Arc::new(ctx), mode });
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return lambda_adapter::run(app).await.map_err(|e| anyhow::anyhow!(e));
     }

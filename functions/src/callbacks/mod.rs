@@ -4,6 +4,7 @@
 pub(crate) mod create_params;
 mod delivery;
 pub(crate) mod end_token;
+pub mod pending;
 pub mod recording_ready;
 pub(crate) mod tokens;
 

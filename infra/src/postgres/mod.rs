@@ -9,6 +9,9 @@ mod select;
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use scalelite_shared::model::{CallbackData, Recording};
@@ -16,10 +19,17 @@ use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, Record
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+/// How long a call waits for a database connection before it fails: an outage fails fast.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often the schema is tried again while the database does not answer.
+const MIGRATE_RETRY: Duration = Duration::from_secs(2);
+
 /// The recordings index over a PostgreSQL pool; cheap to clone.
 #[derive(Clone)]
 pub struct PostgresRecordings {
     pool: PgPool,
+    /// The schema is up to date; until then the store reports itself not ready.
+    migrated: Arc<AtomicBool>,
 }
 
 pub(crate) fn backend(error: sqlx::Error) -> StoreError {
@@ -27,20 +37,42 @@ pub(crate) fn backend(error: sqlx::Error) -> StoreError {
 }
 
 impl PostgresRecordings {
-    /// Connects to `url` and creates whatever part of upstream's schema is missing (an upstream database is
-    /// left as it is).
+    /// Opens a pool on `url` without waiting for the database: a process that starts during an outage stays up
+    /// (not ready) and connects when the database answers. Whatever part of upstream's schema is missing is
+    /// created then (an upstream database is left as it is); calls fail within a second while it is down.
     pub async fn open(url: &str) -> StoreResult<Self> {
         // getRecordings' statement skips the filters a call leaves empty: plan it for each call's binds.
         let options =
             PgConnectOptions::from_str(url).map_err(backend)?.options([("plan_cache_mode", "force_custom_plan")]);
-        let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)?;
-        Self::with_pool(pool).await
+        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT).connect_lazy_with(options);
+        let store = Self { pool, migrated: Arc::default() };
+        if let Err(error) = store.migrate().await {
+            tracing::warn!(%error, "PostgreSQL does not answer yet; retrying in the background");
+            let retrying = store.clone();
+            tokio::spawn(async move {
+                while retrying.migrate().await.is_err() {
+                    tokio::time::sleep(MIGRATE_RETRY).await;
+                }
+                tracing::info!("PostgreSQL answers; the recordings index is ready");
+            });
+        }
+        Ok(store)
     }
 
     /// Uses an existing pool, bringing its schema up to date first.
     pub async fn with_pool(pool: PgPool) -> StoreResult<Self> {
-        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
-        Ok(Self { pool })
+        let store = Self { pool, migrated: Arc::default() };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.migrated.store(true, Ordering::Release);
+        Ok(())
     }
 }
 
@@ -84,6 +116,9 @@ impl RecordingStore for PostgresRecordings {
     }
 
     async fn ping(&self) -> StoreResult<()> {
+        if !self.migrated.load(Ordering::Acquire) {
+            return Err(StoreError::Backend("the recordings schema is not ready yet".into()));
+        }
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
     }
 }

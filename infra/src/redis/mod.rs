@@ -13,9 +13,10 @@ mod tenants;
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::placement::{PlacementSnapshot, plan as plan_placement};
@@ -53,6 +54,9 @@ static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1")
 });
 
+/// How long a call waits for Redis, connecting or answering, before it fails.
+const FAIL_FAST: Duration = Duration::from_secs(1);
+
 /// How often a plan is read and computed again after a concurrent change got in first.
 const ATTEMPTS: usize = 64;
 
@@ -72,10 +76,17 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to `url`; keys live under `namespace` (upstream's default is `scalelite`).
+    /// A store on `url` that connects on first use and reconnects in the background, so a process that starts
+    /// during an outage stays up (not ready); while Redis does not answer, calls fail within a second. Keys live
+    /// under `namespace` (upstream's default is `scalelite`).
     pub async fn open(url: &str, namespace: &str) -> StoreResult<Self> {
         let client = redis::Client::open(url).map_err(backend)?;
-        let conn = ConnectionManager::new(client).await.map_err(backend)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(FAIL_FAST))
+            .set_response_timeout(Some(FAIL_FAST))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(backend)?;
         Ok(Self { conn, keys: Keys { ns: namespace.to_owned() } })
     }
 

@@ -4,6 +4,7 @@
 pub mod contract;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
+pub mod outage;
 pub mod pg;
 pub mod recording_contract;
 pub mod recording_files;
