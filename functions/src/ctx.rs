@@ -25,6 +25,8 @@ pub struct Ctx {
     pub recordings: Arc<dyn RecordingStore>,
     pub tenants: Arc<dyn TenantStore>,
     pub files: Arc<dyn RecordingFiles>,
+    /// Where servers and meetings are kept (for operators' messages).
+    pub meetings_at: String,
     /// Callback URLs waiting for the recordings database.
     pub kept_callbacks: Arc<PendingCallbacks>,
     /// The stores readiness waits for: every store, or those of the one function a pod serves.
@@ -42,7 +44,7 @@ pub struct Ctx {
 impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, stores: Stores) -> Self {
-        let Stores { servers, meetings, leases, tokens, recordings, tenants, files } = stores;
+        let Stores { servers, meetings, leases, tokens, recordings, tenants, files, meetings_at } = stores;
         let bbb = Arc::new(BbbClient::new(
             config.connect_timeout,
             config.response_timeout,
@@ -65,6 +67,7 @@ impl Ctx {
             recordings,
             tenants,
             files,
+            meetings_at,
             kept_callbacks: Arc::default(),
             ready_on: &[Store::Meetings, Store::Recordings],
             bbb,

@@ -29,6 +29,8 @@ pub struct Stores {
     pub tenants: Arc<dyn TenantStore>,
     /// The recording files (the trees playback serves, the spool).
     pub files: Arc<dyn RecordingFiles>,
+    /// Where servers and meetings are kept, as an operator should read it (no credentials).
+    pub meetings_at: String,
 }
 
 impl Stores {
@@ -47,7 +49,13 @@ impl Stores {
             recordings,
             tenants,
             files,
+            meetings_at: String::new(),
         }
+    }
+
+    /// The same stores, described as kept at `place`.
+    pub fn kept_at(self, place: String) -> Self {
+        Self { meetings_at: place, ..self }
     }
 }
 
@@ -101,7 +109,23 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
         }
     };
     let files = Arc::new(recordings_fs::DiskFiles::from_config(&config.recordings));
-    Ok(Stores::new(meetings, recordings, tenants, files))
+    Ok(Stores::new(meetings, recordings, tenants, files).kept_at(meetings_at(config)))
+}
+
+/// Where the configuration keeps servers and meetings, without credentials.
+fn meetings_at(config: &Config) -> String {
+    match (&config.redis_url, &config.dynamodb_table_prefix) {
+        (Some(url), _) => {
+            let host =
+                url::Url::parse(url).ok().and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(6379))));
+            format!("Redis at {} (namespace {})", host.unwrap_or_else(|| "?".into()), config.redis_namespace)
+        }
+        (None, Some(prefix)) => format!("DynamoDB tables {prefix}*"),
+        (None, None) => {
+            let path = std::path::absolute(&config.sqlite_path).unwrap_or_else(|_| config.sqlite_path.clone());
+            format!("the embedded store {}", path.display())
+        }
+    }
 }
 
 type DynamoStores = (Option<Arc<dyn MeetingBackend>>, Option<Arc<dyn RecordingStore>>);

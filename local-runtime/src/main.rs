@@ -3,9 +3,10 @@
 mod commands;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use commands::servers::ServersCommand;
 use commands::tenants::{SettingsCommand, TenantsCommand};
 use scalelite_functions::{Ctx, jobs, telemetry};
@@ -17,7 +18,7 @@ use scalelite_shared::store::StoreError;
 #[command(version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -207,11 +208,27 @@ async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
+    let Some(command) = cli.command else {
+        // Bare `scalelite` prints its usage and succeeds, so wrappers can check that it is there.
+        let _ = Cli::command().print_help();
+        return ExitCode::SUCCESS;
+    };
+    match run(command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line for the operator, whatever RUST_BACKTRACE says.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    match cli.command {
+    match command {
         Command::Serve { demo, demo_servers } => serve(config, demo, demo_servers).await,
         Command::Sign { call, query, base } => {
             println!("{}", commands::sign::url(&config, &base, &call, &query)?);

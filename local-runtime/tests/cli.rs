@@ -337,3 +337,60 @@ fn the_demo_keeps_its_state_apart() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "the demo wrote {left:?} where it ran");
 }
+
+/// What an operator sees: one line per user error (whatever RUST_BACKTRACE says), the store named when it
+/// holds nothing or cannot be opened, a message for no meetings, the usage for a bare command.
+#[test]
+fn user_errors_and_empty_stores_say_what_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let failed = Command::new(env!("CARGO_BIN_EXE_scalelite"))
+        .args(["servers", "enable", "missing"])
+        .env("SQLITE_PATH", &db)
+        .env("LOADBALANCER_SECRET", "cli-secret")
+        .env("RUST_BACKTRACE", "1")
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: ") && !stderr.contains("backtrace"), "{stderr}");
+
+    let nowhere = dir.path().join("no/such/dir/cli.db");
+    let unopened = scalelite(&nowhere, &["servers"]);
+    assert!(!unopened.status.success());
+    assert!(String::from_utf8_lossy(&unopened.stderr).contains(&nowhere.display().to_string()), "the path is named");
+
+    let empty = scalelite(&db, &["servers"]);
+    assert_eq!(stdout(&empty).trim(), "No servers are configured");
+    assert!(String::from_utf8_lossy(&empty.stderr).contains(&db.display().to_string()), "the store is named");
+    assert!(stdout(&scalelite(&db, &["meetings"])).starts_with("No meetings are placed"));
+
+    let bare = Command::new(env!("CARGO_BIN_EXE_scalelite")).output().unwrap();
+    assert!(bare.status.success(), "a bare `scalelite` succeeds");
+    assert!(String::from_utf8_lossy(&bare.stdout).contains("Usage:"));
+}
+
+/// Logs go to stderr without colours when it is no terminal, so command output can be piped; a poll that
+/// fails says why.
+#[test]
+fn logs_stay_off_stdout_and_name_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    stdout(&scalelite(&db, &["servers", "add", &format!("http://127.0.0.1:{closed}/bigbluebutton/api"), "s"]));
+    let polled = Command::new(env!("CARGO_BIN_EXE_scalelite"))
+        .args(["poll"])
+        .env("SQLITE_PATH", &db)
+        .env("LOADBALANCER_SECRET", "cli-secret")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(polled.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&polled.stdout).expect("stdout is the JSON report alone");
+    assert_eq!(report[0]["online"], serde_json::json!(false));
+    let logs = String::from_utf8_lossy(&polled.stderr);
+    assert!(!logs.contains('\u{1b}'), "no colours into a pipe: {logs:?}");
+    assert!(logs.to_lowercase().contains("refused"), "the cause is given: {logs}");
+}

@@ -52,7 +52,11 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             // Every commit drops each connection's page cache; mapped reads refill it without system calls.
             .pragma("mmap_size", "268435456");
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot open the database file {}: {e}", path.display())))?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
         let writer = Writer::new(pool.clone());
         let flusher = Arc::new(Flusher::start(writer.clone()));

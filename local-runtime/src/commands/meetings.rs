@@ -9,10 +9,15 @@ use super::confirm;
 
 /// Lists every placed meeting with its server.
 pub async fn list(ctx: &Ctx) -> anyhow::Result<()> {
+    let mut listed = 0;
     for server in ctx.servers.servers().await? {
         for meeting in ctx.meetings.meetings_on(&server.id, now_ms()).await? {
             println!("{}\tserver: {}\t{}", meeting.id, server.id, server.url);
+            listed += 1;
         }
+    }
+    if listed == 0 {
+        println!("No meetings are placed (in {}).", ctx.meetings_at);
     }
     Ok(())
 }

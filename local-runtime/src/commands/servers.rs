@@ -101,6 +101,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
             let servers = ctx.servers.servers().await?;
             if servers.is_empty() {
                 println!("No servers are configured");
+                eprintln!("(in {})", ctx.meetings_at);
             }
             for server in &servers {
                 println!("{}", describe(server));

@@ -12,6 +12,9 @@ fn host(server: &Server) -> &str {
 
 pub async fn run(ctx: &Ctx, as_json: bool) -> anyhow::Result<()> {
     let mut servers = ctx.servers.servers().await?;
+    if servers.is_empty() {
+        eprintln!("No servers are configured (in {}).", ctx.meetings_at);
+    }
     servers.sort_by(|a, b| host(a).cmp(host(b)).then_with(|| a.id.cmp(&b.id)));
     if as_json {
         let rows: Vec<_> = servers

@@ -68,6 +68,21 @@ fn clamp(value: f64, low: f64, high: f64) -> Duration {
     Duration::from_secs_f64(value.max(low).min(high.max(low)))
 }
 
+/// What went wrong, down to the cause (refused, timed out, name lookup, TLS), on one line.
+fn cause(error: reqwest::Error) -> String {
+    let mut text = if error.is_timeout() { "timed out".to_owned() } else { error.to_string() };
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        source = inner.source();
+    }
+    text
+}
+
 impl BbbClient {
     /// A client with upstream's timeouts; offline servers get `clamp(RT/10, 0.2..RT)` to connect and
     /// `clamp(RT/10, 0.5..RT)` in all. Redirects are never followed, and answers past `max_answer` bytes are
@@ -97,7 +112,7 @@ impl BbbClient {
 
     async fn read(&self, request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
         // Errors drop the URL: it carries the checksum, which must not reach the logs.
-        let transport = |e: reqwest::Error| CallError::Transport(e.without_url().to_string());
+        let transport = |e: reqwest::Error| CallError::Transport(cause(e.without_url()));
         let mut response = request.send().await.map_err(transport)?;
         if response.status().is_redirection() {
             return Err(CallError::Redirect);
