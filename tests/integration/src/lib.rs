@@ -8,6 +8,7 @@ pub mod outage;
 pub mod pg;
 pub mod recording_contract;
 pub mod recording_files;
+pub mod skip;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -215,8 +216,7 @@ pub async fn redis_url() -> Option<String> {
     if reachable {
         return Some(url);
     }
-    assert!(std::env::var_os("CI").is_none(), "Redis is not reachable at {url}, and CI needs it");
-    eprintln!("skipped: Redis is not reachable at {url} (start redis-server or set REDIS_URL)");
+    skip::skip(&format!("Redis is not reachable at {url} (start redis-server or set REDIS_URL)"));
     None
 }
 

@@ -13,11 +13,7 @@ pub async fn postgres_url() -> Option<String> {
             Some(url)
         }
         Err(error) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "PostgreSQL is not reachable at {url} ({error}), and CI needs it"
-            );
-            eprintln!("skipped: PostgreSQL is not reachable at {url} ({error}); start it or set DATABASE_URL");
+            crate::skip::skip(&format!("PostgreSQL is not reachable at {url} ({error}); start it or set DATABASE_URL"));
             None
         }
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use scalelite_integration_tests::Harness;
 use scalelite_integration_tests::recording_files::{Fixture, write_tar};
+use scalelite_integration_tests::skip::skip;
 
 const VARIABLES: &[&str] = &[
     "SCALELITE_API_URL",
@@ -72,7 +73,7 @@ fn nginx_installed() -> bool {
 #[tokio::test]
 async fn nginx_sends_recording_files_the_api_allows() {
     if !nginx_installed() {
-        eprintln!("skipped: no nginx (apt-get install nginx-light) to run the kubernetes/ nginx configurations");
+        skip("no nginx (apt-get install nginx-light) to run the kubernetes/ nginx configurations");
         return;
     }
     let harness = Harness::start(0).await;
@@ -115,7 +116,7 @@ async fn nginx_sends_recording_files_the_api_allows() {
 #[tokio::test]
 async fn nginx_passes_token_links_and_cookies_of_protected_recordings() {
     if !nginx_installed() {
-        eprintln!("skipped: no nginx (apt-get install nginx-light) to run the kubernetes/ nginx configurations");
+        skip("no nginx (apt-get install nginx-light) to run the kubernetes/ nginx configurations");
         return;
     }
     let harness = Harness::with_env(0, &[("PROTECTED_RECORDINGS_ENABLED", "true"), ("SECRET_KEY_BASE", "k")]).await;
@@ -147,7 +148,7 @@ async fn nginx_passes_token_links_and_cookies_of_protected_recordings() {
 #[tokio::test]
 async fn nginx_refuses_encoded_slashes_into_other_recordings() {
     if !nginx_installed() {
-        eprintln!("skipped: no nginx (apt-get install nginx-light) to run the kubernetes/ nginx configurations");
+        skip("no nginx (apt-get install nginx-light) to run the kubernetes/ nginx configurations");
         return;
     }
     let harness = Harness::with_env(0, &[("PROTECTED_RECORDINGS_ENABLED", "true"), ("SECRET_KEY_BASE", "k")]).await;

@@ -13,8 +13,9 @@ async fn python_available() -> bool {
     let found =
         tokio::process::Command::new("python3").arg("--version").output().await.is_ok_and(|o| o.status.success());
     if !found {
-        assert!(std::env::var_os("CI").is_none(), "python3 is missing, and CI needs it");
-        eprintln!("skipped: python3 is not installed, so bbb-server/scalelite_upload.py cannot be tried");
+        scalelite_integration_tests::skip::skip(
+            "python3 is not installed, so bbb-server/scalelite_upload.py cannot be tried",
+        );
     }
     found
 }
