@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use scalelite_functions::http_server::{self, App, Mode};
+use scalelite_functions::app::{App, Mode};
+use scalelite_functions::http_server;
 use scalelite_functions::{lambda_adapter, registry};
 use scalelite_integration_tests::Harness;
 use serde_json::json;
@@ -49,7 +50,7 @@ async fn lambda_http_api_events_get_the_same_answers_as_http() {
 
         let event = http_api_event("GET", &format!("/bigbluebutton/api/{call}"), raw_query);
         let request = lambda_http::request::from_str(&event).expect("a valid HTTP API event");
-        let answer = lambda_adapter::to_lambda(app.handle(lambda_adapter::from_lambda(request)).await);
+        let answer = lambda_adapter::answer(&app, request).await;
         let body = String::from_utf8_lossy(answer.body().as_ref()).into_owned();
         assert_eq!(answer.status(), over_http.status, "{call}");
         assert_eq!(body, over_http.body, "{call}");
@@ -64,6 +65,49 @@ async fn lambda_http_api_events_get_the_same_answers_as_http() {
         http_api_event("GET", "/bigbluebutton/api/getMeetings", "checksum=0000000000000000000000000000000000000000");
     let answer = app.handle(lambda_adapter::from_lambda(lambda_http::request::from_str(&bad).unwrap())).await;
     assert!(String::from_utf8_lossy(&answer.body).contains("checksumError"));
+}
+
+/// REST API (payload 1.0) and ALB events re-encode the query, so no checksum could pass: they get a clear
+/// error naming the front doors that work, not a bare 502.
+#[tokio::test]
+async fn rest_api_and_alb_events_get_a_clear_refusal() {
+    let harness = Harness::start(1).await;
+    let app = App { ctx: harness.running.ctx.clone(), mode: Mode::All };
+    let rest = json!({
+        "resource": "/{proxy+}",
+        "path": "/bigbluebutton/api/getMeetings",
+        "httpMethod": "GET",
+        "headers": {"Host": "lb.example.org"},
+        "multiValueHeaders": {"Host": ["lb.example.org"]},
+        "queryStringParameters": {"checksum": "abc"},
+        "multiValueQueryStringParameters": {"checksum": ["abc"]},
+        "pathParameters": {"proxy": "bigbluebutton/api/getMeetings"},
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012", "resourceId": "r", "stage": "prod", "requestId": "q",
+            "identity": {"sourceIp": "127.0.0.1"}, "resourcePath": "/{proxy+}", "httpMethod": "GET", "apiId": "api",
+            "path": "/prod/bigbluebutton/api/getMeetings"
+        },
+        "body": null,
+        "isBase64Encoded": false
+    });
+    let alb = json!({
+        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:region:123456789012:targetgroup/tg/1"}},
+        "httpMethod": "GET",
+        "path": "/bigbluebutton/api/getMeetings",
+        "queryStringParameters": {"checksum": "abc"},
+        "headers": {"host": "lb.example.org"},
+        "body": "",
+        "isBase64Encoded": false
+    });
+    for (event, door) in [(rest, "API Gateway REST API"), (alb, "Application Load Balancer")] {
+        let request = lambda_http::request::from_str(&event.to_string()).expect("a valid event");
+        let answer = lambda_adapter::answer(&app, request).await;
+        let body = String::from_utf8_lossy(answer.body().as_ref()).into_owned();
+        assert_eq!(answer.status(), 200, "{door}");
+        assert!(body.contains("<messageKey>internalError</messageKey>") && body.contains(door), "{door}: {body}");
+        assert!(body.contains("payload 2.0"), "{body}");
+    }
 }
 
 #[tokio::test]
