@@ -1,6 +1,7 @@
 //! `scalelite`: run the load balancer locally, run one job pass, or operate the pool.
 
 mod commands;
+mod rake;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -119,9 +120,10 @@ enum Job {
 
 #[derive(Subcommand)]
 enum MeetingsCommand {
-    /// Forget a meeting and end it on its server.
+    /// Forget meetings and end them on their servers (asks first, unless --yes).
     End {
-        id: String,
+        #[arg(required = true)]
+        ids: Vec<String>,
         #[arg(long)]
         yes: bool,
     },
@@ -201,8 +203,8 @@ async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
         Operation::Servers { command } => commands::servers::run(ctx, command.unwrap_or(ServersCommand::List)).await,
         Operation::Status { json } => commands::status::run(ctx, json).await,
         Operation::Meetings { command: None } => commands::meetings::list(ctx).await,
-        Operation::Meetings { command: Some(MeetingsCommand::End { id, yes }) } => {
-            commands::meetings::end(ctx, &id, yes).await
+        Operation::Meetings { command: Some(MeetingsCommand::End { ids, yes }) } => {
+            commands::meetings::end(ctx, &ids, yes).await
         }
     }
 }
@@ -210,7 +212,7 @@ async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(rake::arguments(std::env::args().collect()));
     let Some(command) = cli.command else {
         // Bare `scalelite` prints its usage and succeeds, so wrappers can check that it is there.
         let _ = Cli::command().print_help();

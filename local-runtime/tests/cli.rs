@@ -394,3 +394,33 @@ fn logs_stay_off_stdout_and_name_the_cause() {
     assert!(!logs.contains('\u{1b}'), "no colours into a pipe: {logs:?}");
     assert!(logs.to_lowercase().contains("refused"), "the cause is given: {logs}");
 }
+
+/// Scripts written for upstream's rake tasks work unchanged, with its outputs where scripts read them.
+#[test]
+fn rake_task_names_work_as_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let added = stdout(&scalelite(&db, &["servers:add[https://bbb1.example/bigbluebutton/api,s3cret,2,gpu]"]));
+    let mut lines = added.lines();
+    assert_eq!(lines.next(), Some("OK"));
+    let id = lines.next().and_then(|l| l.strip_prefix("id: ")).expect("id: <id>").to_owned();
+    for task in [
+        format!("servers:enable[{id}]"),
+        format!("servers:cordon[{id}]"),
+        format!("servers:loadMultiplier[{id},3]"),
+        format!("servers:tag[{id},]"),
+        format!("servers:update[{id},new-secret,,ssd]"),
+        format!("servers:panic[{id},true,true]"),
+    ] {
+        assert_eq!(stdout(&scalelite(&db, &[&task])).trim(), "OK", "{task}");
+    }
+    let listed = stdout(&scalelite(&db, &["servers"]));
+    assert!(listed.contains("secret: new-secret") && listed.contains("tag: ssd"), "{listed}");
+    assert!(listed.contains("load multiplier: 3") && listed.contains("cordoned"), "{listed}");
+    let yaml = stdout(&scalelite(&db, &["servers:yaml[true]"]));
+    assert!(yaml.contains(&id) && yaml.contains("state: cordoned"), "{yaml}");
+    let polled: serde_json::Value = serde_json::from_str(&stdout(&scalelite(&db, &["poll:all"]))).unwrap();
+    assert_eq!(polled.as_array().map(Vec::len), Some(1));
+    assert_eq!(stdout(&scalelite(&db, &[&format!("servers:remove[{id}]")])).trim(), "OK");
+    assert!(stdout(&scalelite(&db, &["servers"])).starts_with("No servers are configured"));
+}

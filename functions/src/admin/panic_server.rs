@@ -15,7 +15,9 @@ use crate::request::Call;
 
 /// Forgets every meeting of a server and ends it on BBB, then disables the server unless `keep_state`.
 /// `None` when there is no such server; otherwise whether every `end` call succeeded.
-pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool) -> Result<Option<bool>, StoreError> {
+/// Forgets every meeting of server `id`, ends them on it (unless `skip_end_calls`), and disables it (unless
+/// `keep_state`); `None` for an unknown server, else whether every end call succeeded.
+pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool, skip_end_calls: bool) -> Result<Option<bool>, StoreError> {
     let Some(server) = ctx.servers.server(id).await? else {
         return Ok(None);
     };
@@ -25,7 +27,7 @@ pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool) -> Result<Option<bool>
             meetings.push(meeting);
         }
     }
-    let all_ended = end_meetings(ctx, &server, &meetings).await;
+    let all_ended = skip_end_calls || end_meetings(ctx, &server, &meetings).await;
     if !keep_state {
         let update = ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() };
         ctx.servers.update_server(id, &update).await?;
@@ -40,7 +42,7 @@ pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
         Some(Value::String(keep)) => keep == "true",
         _ => false,
     };
-    match panic(ctx, &id, keep_state).await.map_err(Reject::store(Store::Meetings))? {
+    match panic(ctx, &id, keep_state, false).await.map_err(Reject::store(Store::Meetings))? {
         None => Err(server_not_found(&id)),
         Some(true) => Ok(reply(
             StatusCode::OK,

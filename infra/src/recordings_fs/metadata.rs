@@ -88,6 +88,10 @@ struct Gathered {
 
 impl Gathered {
     fn element_start(&mut self, path: &[String], start: &BytesStart<'_>) {
+        // A metadata key is kept even when it has no text (`<key/>` or `<key></key>`), as upstream keeps it.
+        if path.len() == 3 && path[0] == "recording" && path[1] == "meta" && !OWN_KEYS.contains(&path[2].as_str()) {
+            self.meta.entry(path[2].clone()).or_default();
+        }
         match path_str(path).as_str() {
             "recording/meeting" => {
                 self.attributes_id = attribute(start, "id");
@@ -213,9 +217,6 @@ pub fn parse_metadata(xml: &[u8]) -> Result<Recording, MetadataError> {
             Event::Empty(start) => {
                 path.push(start.name().into_inner().to_owned());
                 gathered.element_start(&path, &start);
-                if path.len() == 3 && path[1] == "meta" && !OWN_KEYS.contains(&path[2].as_str()) {
-                    gathered.meta.entry(path[2].clone()).or_default();
-                }
                 gathered.element_end(&path);
                 path.pop();
             }
@@ -270,6 +271,7 @@ mod tests {
     <meetingName>Maths &lt;1&gt;</meetingName>
     <bbb-origin>greenlight</bbb-origin>
     <empty/>
+    <emptykey></emptykey>
   </meta>
   <playback>
     <format>presentation</format>
@@ -295,7 +297,11 @@ mod tests {
         assert_eq!(recording.participants, Some(3));
         assert_eq!(
             recording.metadata.into_iter().collect::<Vec<_>>(),
-            [("bbb-origin".to_owned(), "greenlight".to_owned()), ("empty".to_owned(), String::new())]
+            [
+                ("bbb-origin".to_owned(), "greenlight".to_owned()),
+                ("empty".to_owned(), String::new()),
+                ("emptykey".to_owned(), String::new())
+            ]
         );
         let format = &recording.formats[0];
         assert_eq!(format.format, "presentation");

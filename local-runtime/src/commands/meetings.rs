@@ -23,16 +23,22 @@ pub async fn list(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 /// Forgets a meeting and ends it on its server (asks first, unless `yes`).
-pub async fn end(ctx: &Ctx, id: &str, yes: bool) -> anyhow::Result<()> {
-    let meeting = ctx.meetings.meeting(id, now_ms()).await?.with_context(|| format!("no meeting with id {id}"))?;
-    if !confirm(&format!("End meeting {id}?"), yes) {
+pub async fn end(ctx: &Ctx, ids: &[String], yes: bool) -> anyhow::Result<()> {
+    let mut meetings = Vec::new();
+    for id in ids {
+        meetings.push(ctx.meetings.meeting(id, now_ms()).await?.with_context(|| format!("no meeting with id {id}"))?);
+    }
+    if !confirm(&format!("End {}?", ids.join(", ")), yes) {
         bail!("not ended");
     }
-    ctx.meetings.delete_meeting(id, &ctx.config.load, now_ms()).await?;
-    match ctx.servers.server(&meeting.server_id).await? {
-        Some(server) if end_meetings(ctx, &server, std::slice::from_ref(&meeting)).await => println!("OK"),
-        Some(_) => bail!("meeting {id} is no longer tracked, but its server did not confirm the end"),
-        None => println!("OK (its server is gone)"),
+    for meeting in meetings {
+        let id = &meeting.id;
+        ctx.meetings.delete_meeting(id, &ctx.config.load, now_ms()).await?;
+        match ctx.servers.server(&meeting.server_id).await? {
+            Some(server) if end_meetings(ctx, &server, std::slice::from_ref(&meeting)).await => println!("OK"),
+            Some(_) => bail!("meeting {id} is no longer tracked, but its server did not confirm the end"),
+            None => println!("OK (its server is gone)"),
+        }
     }
     Ok(())
 }

@@ -55,6 +55,9 @@ pub enum ServersCommand {
         id: String,
         #[arg(long)]
         keep_state: bool,
+        /// Forget the meetings without asking their server to end them.
+        #[arg(long)]
+        skip_end_calls: bool,
     },
     /// Make the pool match a YAML file (`-` for standard input), in upstream's `servers:` format.
     Sync {
@@ -133,7 +136,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
                 if !force {
                     bail!("server {id} has {} meetings; end them first or use --force", meetings.len());
                 }
-                if panic(ctx, &id, true).await? == Some(false) {
+                if panic(ctx, &id, true, false).await? == Some(false) {
                     eprintln!("warning: some meetings could not be ended on the server");
                 }
             }
@@ -151,18 +154,20 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
             if !confirm(&format!("Server {id} has {meetings} meetings; disabling ends them."), yes) {
                 bail!("not disabled");
             }
-            if panic(ctx, &id, false).await? == Some(false) {
+            if panic(ctx, &id, false, false).await? == Some(false) {
                 eprintln!("warning: some meetings could not be ended on the server");
             }
             println!("OK");
         }
         ServersCommand::Sync { file, mode, dry_run } => sync::sync(ctx, &file, mode, dry_run).await?,
         ServersCommand::Yaml { verbose } => sync::dump(ctx, verbose).await?,
-        ServersCommand::Panic { id, keep_state } => match panic(ctx, &id, keep_state).await? {
-            None => bail!("no server with id {id}"),
-            Some(true) => println!("OK"),
-            Some(false) => bail!("some meetings of server {id} could not be ended; they are no longer tracked"),
-        },
+        ServersCommand::Panic { id, keep_state, skip_end_calls } => {
+            match panic(ctx, &id, keep_state, skip_end_calls).await? {
+                None => bail!("no server with id {id}"),
+                Some(true) => println!("OK"),
+                Some(false) => bail!("some meetings of server {id} could not be ended; they are no longer tracked"),
+            }
+        }
     }
     Ok(())
 }

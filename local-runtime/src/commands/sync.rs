@@ -128,7 +128,7 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
             Mode::Cordon | Mode::Force => {
                 println!("{} server {} ({meetings} meetings ended)", verb("remove"), server.id);
                 if !dry_run {
-                    if meetings > 0 && panic(ctx, &server.id, true).await? == Some(false) {
+                    if meetings > 0 && panic(ctx, &server.id, true, false).await? == Some(false) {
                         eprintln!("warning: some meetings of {} could not be ended on the server", server.id);
                     }
                     ctx.servers.delete_server(&server.id).await?;

@@ -312,3 +312,14 @@ async fn the_local_runtime_imports_a_tar_as_soon_as_it_lands() {
     }
     assert_eq!(listed, ["w-1"], "the watcher imported the tar without waiting for the hourly timer");
 }
+
+/// A metadata key with no value is kept and answered as an element with empty CDATA, as upstream does, whether
+/// metadata.xml wrote it `<key/>` or `<key></key>` (integrations test for the node).
+#[tokio::test]
+async fn empty_metadata_values_are_kept() {
+    let harness = Harness::start(0).await;
+    write_tar(&harness.path("recordings/spool/e.tar"), &[Fixture::new("e-1", "m").meta("emptykey", "")]);
+    harness.import().await;
+    let listed = harness.call("getRecordings", "recordID=e-1").await;
+    assert!(listed.body.contains("<emptykey><![CDATA[]]></emptykey>"), "{}", listed.body);
+}
