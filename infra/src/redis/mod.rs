@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use scalelite_shared::balance::load::LoadRules;
-use scalelite_shared::balance::placement::{PlacementSnapshot, plan as plan_placement};
+use scalelite_shared::balance::placement::{PlacementSnapshot, eligible_ids, plan as plan_placement};
 use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll};
 use scalelite_shared::model::{Meeting, Server, ServerUpdate};
 use scalelite_shared::store::{
@@ -163,7 +163,7 @@ impl RedisStore {
                 plan["mode"] = json!("new");
                 plan["meeting"] = payload::meeting(&self.keys, &meeting);
                 plan["version_key"] = json!(self.keys.server_version(&server.id));
-                plan["version"] = json!(version_of(&server.id).unwrap_or_default());
+                plan["eligible"] = json!(eligible_ids(placement, &snapshot.servers));
                 if let Some(old) = &replaced {
                     let old_load = current.as_ref().and_then(|(_, s)| s.as_ref()).and_then(|v| v.server.load);
                     let mut old_plan = payload::meeting(&self.keys, old);

@@ -1,7 +1,7 @@
 //! The embedded store: servers, meetings and the recordings index in one SQLite file (WAL, busy timeout, `BEGIN IMMEDIATE`).
 
 mod callbacks;
-mod join_ledger;
+mod ledger;
 mod meetings;
 mod poll;
 mod recordings;
@@ -26,7 +26,7 @@ use scalelite_shared::store::{
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use join_ledger::Flusher;
+use ledger::Flusher;
 use writer::{WriteTx, Writer};
 
 /// The SQLite-backed store; cheap to clone.
@@ -71,11 +71,11 @@ impl SqliteStore {
 #[async_trait]
 impl ServerStore for SqliteStore {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
-        Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.writer.joins.overlay(s)).collect())
+        Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.writer.ledger.overlay(s)).collect())
     }
 
     async fn server(&self, id: &str) -> StoreResult<Option<Server>> {
-        Ok(servers::find(&self.pool, id).await?.map(|s| self.writer.joins.overlay(s)))
+        Ok(servers::find(&self.pool, id).await?.map(|s| self.writer.ledger.overlay(s)))
     }
 
     async fn add_server(&self, server: &Server) -> StoreResult<()> {
@@ -116,9 +116,10 @@ impl MeetingStore for SqliteStore {
     }
 
     async fn confirm_meeting(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        meetings::confirm(tx.conn(), meeting, now_ms).await?;
-        tx.commit().await
+        // Written with the next write transaction (within half a second): every poll is one, so a poll always
+        // reads the confirmations made before it.
+        self.writer.ledger.confirm(meeting, now_ms);
+        Ok(())
     }
 
     async fn delete_meeting(&self, id: &str, load: &LoadRules, now_ms: i64) -> StoreResult<Option<Meeting>> {
@@ -133,7 +134,7 @@ impl MeetingStore for SqliteStore {
         if let JoinTarget::Server(server) = &target
             && server.join_load().is_some()
         {
-            self.writer.joins.count(&server.id);
+            self.writer.ledger.count(&server.id);
         }
         Ok(target)
     }

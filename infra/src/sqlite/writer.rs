@@ -1,5 +1,6 @@
 //! The single writer: one write transaction at a time in this process, queued in order rather than left to
-//! SQLite's sleeping busy handler; `BEGIN IMMEDIATE`, and pending join load written first.
+//! SQLite's sleeping busy handler; `BEGIN IMMEDIATE`, and the ledger's pending writes (join load, create
+//! confirmations) written first.
 
 use std::sync::Arc;
 
@@ -8,14 +9,14 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::backend;
-use super::join_ledger::JoinLedger;
+use super::ledger::Ledger;
 
 /// Opens write transactions.
 #[derive(Clone)]
 pub(crate) struct Writer {
     pool: SqlitePool,
     turn: Arc<Mutex<()>>,
-    pub joins: Arc<JoinLedger>,
+    pub ledger: Arc<Ledger>,
 }
 
 /// A write transaction holding this process's write turn until it commits or drops.
@@ -26,14 +27,14 @@ pub(crate) struct WriteTx {
 
 impl Writer {
     pub fn new(pool: SqlitePool) -> Self {
-        Self { pool, turn: Arc::default(), joins: Arc::default() }
+        Self { pool, turn: Arc::default(), ledger: Arc::default() }
     }
 
     /// Waits for the write turn, then begins; the transaction sees every server's full load.
     pub async fn begin(&self) -> StoreResult<WriteTx> {
         let turn = self.turn.clone().lock_owned().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-        self.joins.write(&mut tx).await?;
+        self.ledger.write(&mut tx).await?;
         Ok(WriteTx { tx, _turn: turn })
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use crate::balance::choice::{Candidate, NoChoice, choose};
+use crate::balance::choice::{Candidate, NoChoice, choose, eligible};
 use crate::balance::load::LoadRules;
 use crate::balance::tags::TagRequest;
 use crate::model::{Meeting, Server, ServerState};
@@ -71,6 +71,24 @@ impl From<NoChoice> for Refusal {
     }
 }
 
+/// The servers that take new meetings, as choice candidates.
+fn candidates(servers: &[Server]) -> Vec<Candidate> {
+    servers
+        .iter()
+        .filter(|s| s.takes_new_meetings())
+        .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
+        .collect()
+}
+
+/// The ids of the servers the rules let `request` choose from (a placement takes the least loaded of them):
+/// a store that commits a new placement checks the choice is still least loaded among these.
+pub fn eligible_ids(request: &Placement, servers: &[Server]) -> Vec<String> {
+    let candidates = candidates(servers);
+    eligible(&candidates, &request.tags)
+        .map(|found| found.into_iter().map(|c| c.id.clone()).collect())
+        .unwrap_or_default()
+}
+
 /// Decides where the meeting goes.
 pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed, Refusal> {
     let mut replaced = None;
@@ -90,13 +108,9 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         }
     }
 
-    let available: Vec<&Server> = snapshot.servers.iter().filter(|s| s.takes_new_meetings()).collect();
-    let candidates: Vec<Candidate> = available
-        .iter()
-        .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
-        .collect();
+    let candidates = candidates(&snapshot.servers);
     let chosen = choose(&candidates, &request.tags, &request.meeting_id)?;
-    let mut server = available.into_iter().find(|s| s.id == chosen.id).cloned().ok_or(Refusal::NoServer)?;
+    let mut server = snapshot.servers.iter().find(|s| s.id == chosen.id).cloned().ok_or(Refusal::NoServer)?;
     let voice_bridge = request
         .voice_bridges
         .iter()

@@ -82,7 +82,19 @@ async fn create_sends_the_placement_and_confirms_it() {
     assert!(calls[0].starts_with("create?"), "{calls:?}");
     assert!(calls[0].contains(&format!("voiceBridge={}", meeting.voice_bridge)), "{calls:?}");
     assert!(calls[0].contains(&format!("moderatorPW={}", meeting.moderator_pw)), "{calls:?}");
-    assert!(meeting.confirmed_at_ms.is_some(), "BBB answered: confirmed");
+    // BBB answered, so the meeting counts as confirmed: a poll that starts now and misses it ends it.
+    let now = now_ms() + 1;
+    let missed = PollReport {
+        started_at_ms: now,
+        now_ms: now,
+        meetings: Some(Vec::new()),
+        bbb_version: None,
+        health: HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 },
+        load: app.ctx.config.load,
+        ttl_ms: 60_000,
+        grace_ms: 60_000,
+    };
+    assert_eq!(app.ctx.meetings.record_poll("bbb-1", &missed).await.unwrap().ended, vec!["m1".to_owned()]);
 }
 
 #[tokio::test]

@@ -1,8 +1,27 @@
 -- Commits a placement plan: the meeting kept (its create marked as sent) or placed on the chosen server with
 -- its reservation and voice bridge, replacing its old placement. Returns 'ok' or 'retry'.
+-- A kept meeting needs its server as it was read. A new placement needs the chosen server still to take
+-- meetings (in `server_load`) and still to be no more loaded than the other servers the plan could choose
+-- from: a join or another placement elsewhere meanwhile changes nothing the plan depends on.
 local m = plan.meeting
-if redis.call('SISMEMBER', plan.servers, m.server_id) == 0 or not version_is(plan.version_key, plan.version) then
+if redis.call('SISMEMBER', plan.servers, m.server_id) == 0 then
   return 'retry'
+end
+if plan.mode == 'existing' then
+  if not version_is(plan.version_key, plan.version) then
+    return 'retry'
+  end
+else
+  local chosen = redis.call('ZSCORE', plan.server_load, m.server_id)
+  if not chosen then
+    return 'retry'
+  end
+  for _, other in ipairs(plan.eligible) do
+    local score = redis.call('ZSCORE', plan.server_load, other)
+    if score and tonumber(score) < tonumber(chosen) then
+      return 'retry'
+    end
+  end
 end
 if plan.current then
   if not still(m.key, plan.current.server_id, plan.current.created_at_ms) then

@@ -1,30 +1,39 @@
-//! Join load, counted in memory and written in batches: SQLite has a single writer, and a join should not
-//! wait for it. Reads add what is pending; placements and polls write it first, inside their transaction.
+//! Writes that wait for the writer, gathered in memory and written in batches: SQLite has a single writer, and
+//! neither a join nor a create's confirmation should wait for it. Join load: reads add what is pending.
+//! Confirmations: only polls read them, inside a write transaction. Every write transaction (placements and
+//! polls among them) writes what is pending first.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use scalelite_shared::model::Server;
+use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::StoreResult;
 use sqlx::SqliteConnection;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::backend;
 use super::writer::Writer;
+use super::{backend, meetings};
 
-/// How long increments gather before they are written.
+/// How long pending writes gather before they are written.
 const GATHER: Duration = Duration::from_millis(500);
 
-/// Participants joined per server, not yet written.
+/// A create BBB answered: the placement it was for, and when.
+struct Confirmation {
+    meeting: Meeting,
+    at_ms: i64,
+}
+
+/// Participants joined per server and confirmed creates, not yet written.
 #[derive(Default)]
-pub(crate) struct JoinLedger {
+pub(crate) struct Ledger {
     pending: Mutex<HashMap<String, u64>>,
+    confirmations: Mutex<Vec<Confirmation>>,
     wake: Notify,
 }
 
-impl JoinLedger {
+impl Ledger {
     fn pending(&self) -> MutexGuard<'_, HashMap<String, u64>> {
         self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -32,6 +41,13 @@ impl JoinLedger {
     /// Counts one join on `server_id`.
     pub fn count(&self, server_id: &str) {
         *self.pending().entry(server_id.to_owned()).or_default() += 1;
+        self.wake.notify_one();
+    }
+
+    /// Records that BBB answered the create sent for `meeting` at `at_ms`.
+    pub fn confirm(&self, meeting: &Meeting, at_ms: i64) {
+        let confirmation = Confirmation { meeting: meeting.clone(), at_ms };
+        self.confirmations.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(confirmation);
         self.wake.notify_one();
     }
 
@@ -43,8 +59,13 @@ impl JoinLedger {
         server
     }
 
-    /// Writes every pending join inside the caller's transaction.
+    /// Writes every pending join and confirmation inside the caller's transaction.
     pub async fn write(&self, db: &mut SqliteConnection) -> StoreResult<()> {
+        let confirmations =
+            std::mem::take(&mut *self.confirmations.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        for confirmation in confirmations {
+            meetings::confirm(&mut *db, &confirmation.meeting, confirmation.at_ms).await?;
+        }
         let taken = std::mem::take(&mut *self.pending());
         for (server_id, joins) in taken {
             sqlx::query("UPDATE servers SET load = load + ? * load_multiplier WHERE id = ? AND load IS NOT NULL")
@@ -65,11 +86,11 @@ impl Flusher {
     pub fn start(writer: Writer) -> Self {
         Self(tokio::spawn(async move {
             loop {
-                writer.joins.wake.notified().await;
+                writer.ledger.wake.notified().await;
                 tokio::time::sleep(GATHER).await;
                 let written = async { writer.begin().await?.commit().await };
                 if let Err(error) = written.await {
-                    tracing::warn!(%error, "could not write join load; the next poll measures it");
+                    tracing::warn!(%error, "could not write the pending join load and confirmations; the next write transaction tries again");
                 }
             }
         }))
