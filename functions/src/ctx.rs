@@ -33,6 +33,8 @@ pub struct Ctx {
     pub ready_on: &'static [Store],
     /// Calls to BBB servers.
     pub bbb: Arc<dyn BbbApi>,
+    /// The poller's calls to BBB servers (no idle connections kept).
+    pub poller: Arc<dyn BbbApi>,
     /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
     pub http: reqwest::Client,
     pub checksums: ChecksumPolicy,
@@ -45,12 +47,10 @@ impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, stores: Stores) -> Self {
         let Stores { servers, meetings, leases, tokens, recordings, tenants, files, meetings_at } = stores;
-        let bbb = Arc::new(BbbClient::new(
-            config.connect_timeout,
-            config.response_timeout,
-            config.outbound_algorithm,
-            config.bbb_max_answer_bytes,
-        ));
+        let (connect, response, algorithm, max_answer) =
+            (config.connect_timeout, config.response_timeout, config.outbound_algorithm, config.bbb_max_answer_bytes);
+        let bbb = Arc::new(BbbClient::new(connect, response, algorithm, max_answer));
+        let poller = Arc::new(BbbClient::for_polls(connect, response, algorithm, max_answer));
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.response_timeout)
@@ -71,6 +71,7 @@ impl Ctx {
             kept_callbacks: Arc::default(),
             ready_on: &[Store::Meetings, Store::Recordings],
             bbb,
+            poller,
             http,
             checksums,
             metrics: Metrics::default(),
@@ -83,9 +84,9 @@ impl Ctx {
         Self { ready_on: function.stores, ..self }
     }
 
-    /// The same context calling BBB through `bbb` (a fake in tests).
+    /// The same context calling BBB through `bbb` (a fake in tests), for calls and polls.
     pub fn with_bbb(self, bbb: Arc<dyn BbbApi>) -> Self {
-        Self { bbb, ..self }
+        Self { bbb: bbb.clone(), poller: bbb, ..self }
     }
 
     /// Opens the configured stores and builds the context.

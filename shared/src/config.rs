@@ -49,6 +49,8 @@ pub struct Config {
     /// `BBB_MAX_ANSWER_BYTES`: the largest answer read from a BBB server (a larger one is an error).
     pub bbb_max_answer_bytes: usize,
     pub poll_interval: Duration,
+    /// `POLL_CONCURRENCY` (default 64): servers a poll pass asks at once.
+    pub poll_concurrency: usize,
     pub health: HealthRules,
     pub load: LoadRules,
     pub max_meeting_duration: u32,
@@ -225,6 +227,7 @@ impl Config {
             connect_timeout: seconds("CONNECT_TIMEOUT", lookup("CONNECT_TIMEOUT"), 5.0)?,
             response_timeout: seconds("RESPONSE_TIMEOUT", lookup("RESPONSE_TIMEOUT"), 10.0)?,
             poll_interval: seconds("POLL_INTERVAL", lookup("POLL_INTERVAL"), 60.0)?,
+            poll_concurrency: number("POLL_CONCURRENCY", lookup("POLL_CONCURRENCY"), 64usize)?.max(1),
             health: HealthRules {
                 healthy_threshold: number("SERVER_HEALTHY_THRESHOLD", lookup("SERVER_HEALTHY_THRESHOLD"), 1)?,
                 unhealthy_threshold: number("SERVER_UNHEALTHY_THRESHOLD", lookup("SERVER_UNHEALTHY_THRESHOLD"), 2)?,

@@ -1,4 +1,5 @@
-//! The poll pass: every server asked for its meetings at once, each result recorded atomically.
+//! The poll pass: every server asked for its meetings, `POLL_CONCURRENCY` at a time over connections that
+//! are not kept, each result recorded atomically.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
 use super::end_meetings::end_meetings;
 use super::lease::Lease;
@@ -43,7 +45,7 @@ pub struct ServerPoll {
 
 /// The BBB version the server's API root reveals, if any.
 async fn bbb_version(ctx: &Ctx, target: Target<'_>) -> Option<String> {
-    let reply = ctx.bbb.get(target, "", &Params::default()).await.ok()?;
+    let reply = ctx.poller.get(target, "", &Params::default()).await.ok()?;
     bbb_version_of(&reply.body)
 }
 
@@ -52,7 +54,7 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
     // Polls use the full timeouts even for offline servers, so a slow server can come back.
     let target = Target { url: &server.url, secret: &server.secret, online: true };
     let no_params = Params::default();
-    let (answer, version) = futures::join!(ctx.bbb.get(target, "getMeetings", &no_params), bbb_version(ctx, target));
+    let (answer, version) = futures::join!(ctx.poller.get(target, "getMeetings", &no_params), bbb_version(ctx, target));
     let meetings = match answer {
         Ok(reply) if reply.status.is_success() => parse_meetings(&reply.body),
         Ok(reply) => {
@@ -120,7 +122,7 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
     }
 }
 
-/// One pass over every server, all polled in parallel.
+/// One pass over every server, `POLL_CONCURRENCY` at a time.
 /// `None` when another replica holds the poll lease (its pass is running); the lease is renewed while the
 /// pass runs, so a crashed holder blocks the next pass for half a minute at most.
 pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
@@ -134,7 +136,12 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
 async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
     let started = std::time::Instant::now();
     let servers = ctx.servers.servers().await?;
-    let polls = join_all(servers.iter().map(|server| poll_server(ctx, server))).await;
+    let slots = Semaphore::new(ctx.config.poll_concurrency);
+    let polls = join_all(servers.iter().map(|server| async {
+        let _slot = slots.acquire().await;
+        poll_server(ctx, server).await
+    }))
+    .await;
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
     Ok(polls)
 }

@@ -88,11 +88,22 @@ impl BbbClient {
     /// `clamp(RT/10, 0.5..RT)` in all. Redirects are never followed, and answers past `max_answer` bytes are
     /// refused.
     pub fn new(connect: Duration, response: Duration, algorithm: Algorithm, max_answer: usize) -> Self {
+        Self::build(connect, response, algorithm, max_answer, usize::MAX)
+    }
+
+    /// The same, keeping no idle connection: a poll pass asks every server once per interval, so kept
+    /// connections would only hold open files (three per server), however large the pool.
+    pub fn for_polls(connect: Duration, response: Duration, algorithm: Algorithm, max_answer: usize) -> Self {
+        Self::build(connect, response, algorithm, max_answer, 0)
+    }
+
+    fn build(connect: Duration, response: Duration, algorithm: Algorithm, max_answer: usize, idle: usize) -> Self {
         let build = |connect: Duration, total: Duration| {
             reqwest::Client::builder()
                 .connect_timeout(connect)
                 .timeout(total)
                 .pool_idle_timeout(Duration::from_secs(30))
+                .pool_max_idle_per_host(idle)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default()

@@ -152,3 +152,36 @@ async fn a_poll_during_a_slow_create_keeps_the_meeting() {
     let servers_running: Vec<usize> = (0..2).filter(|&i| harness.sim(i).meeting("slow").is_some()).collect();
     assert_eq!(servers_running, vec![holder], "one server runs the class");
 }
+
+/// A pass asks `POLL_CONCURRENCY` servers at a time, and keeps no connection to them afterwards, so the open
+/// files of a poller do not grow with the pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_polls_a_few_servers_at_a_time_and_keeps_no_connection() {
+    let harness = Harness::with_env(12, &[("POLL_CONCURRENCY", "3")]).await;
+    for index in 0..12 {
+        harness.sim(index).set_call_delay("getMeetings", Duration::from_millis(200));
+    }
+    let ports: Vec<u16> = (0..12).map(|index| harness.sim(index).addr().port()).collect();
+    // Established TCP connections to the simulated servers (the loopback table of /proc/net/tcp, hex ports).
+    let connections = || {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+        table
+            .lines()
+            .skip(1)
+            .filter(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let port = |field: &str| field.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
+                fields.len() > 3
+                    && fields[3] == "01"
+                    && fields[2..3].iter().any(|f| port(f).is_some_and(|p| ports.contains(&p)))
+            })
+            .count()
+    };
+    let started = std::time::Instant::now();
+    let polled = harness.poll().await;
+    let took = started.elapsed();
+    assert_eq!(polled.as_array().map(Vec::len), Some(12));
+    assert!(took >= Duration::from_millis(780), "12 servers, 3 at a time, 200 ms each took {took:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(connections(), 0, "no connection to a polled server is kept");
+}
