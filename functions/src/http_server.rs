@@ -17,7 +17,7 @@ use scalelite_shared::api::{ApiRequest, ApiResponse};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use crate::app::{App, Mode};
+use crate::app::App;
 
 /// Turns a handler's answer into a hyper response.
 pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {

@@ -75,6 +75,14 @@ pub struct Config {
     pub recordings: RecordingConfig,
 }
 
+impl Config {
+    /// The longest one call to BBB can take (connect plus response timeout): a create sent that long ago has
+    /// come back, whatever its answer.
+    pub fn bbb_call_budget(&self) -> Duration {
+        self.connect_timeout + self.response_timeout
+    }
+}
+
 /// The HTTP server's limits: a client that sends its headers slowly, stalls its body, or opens connection
 /// after connection cannot hold the server.
 #[derive(Clone, Copy, Debug)]

@@ -160,8 +160,8 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let layers = TenantLayers::of(ctx, tenant.as_ref()).await?;
     let wanted = placement(ctx, &params, id, tenant.as_ref(), &layers);
     let (mut meeting, mut server, placed_now) = locate(ctx, &wanted).await?;
-    let grace = ctx.config.connect_timeout + ctx.config.response_timeout;
-    if mark_is_stale(&meeting, now_ms(), i64::try_from(grace.as_millis()).unwrap_or(i64::MAX)) {
+    let grace = i64::try_from(ctx.config.bbb_call_budget().as_millis()).unwrap_or(i64::MAX);
+    if mark_is_stale(&meeting, now_ms(), grace) {
         // The placement took long: the create is marked as sent now, so polls give it its whole grace.
         (meeting, server, _) = locate(ctx, &Placement { now_ms: now_ms(), ..wanted }).await?;
     }

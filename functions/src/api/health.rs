@@ -12,14 +12,8 @@ use crate::registry::Outcome;
 use crate::reject::Store;
 use crate::request::Call;
 
-/// Both stores answer.
-async fn stores_answer(ctx: &Ctx) -> Result<(), StoreError> {
-    ctx.servers.ping().await?;
-    ctx.recordings.ping().await
-}
-
 pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
-    Ok(match stores_answer(ctx).await {
+    Ok(match stores_answer(ctx, &[Store::Meetings, Store::Recordings]).await {
         Ok(()) => ApiResponse::text(StatusCode::OK, "success"),
         Err(error) => ApiResponse::text(StatusCode::OK, format!("Health Check Failure: {error}")),
     })
@@ -30,9 +24,9 @@ pub async fn live(_ctx: &Ctx, _: Call) -> Outcome {
     Ok(ApiResponse::text(StatusCode::OK, "OK"))
 }
 
-/// The stores this process serves with answer.
-async fn serving_stores_answer(ctx: &Ctx) -> Result<(), StoreError> {
-    for store in ctx.ready_on {
+/// The `stores` answer.
+async fn stores_answer(ctx: &Ctx, stores: &[Store]) -> Result<(), StoreError> {
+    for store in stores {
         match store {
             Store::Recordings => ctx.recordings.ping().await?,
             Store::Meetings | Store::Servers | Store::Tenants => ctx.servers.ping().await?,
@@ -43,7 +37,7 @@ async fn serving_stores_answer(ctx: &Ctx) -> Result<(), StoreError> {
 
 /// Readiness: the stores this process serves with answer.
 pub async fn ready(ctx: &Ctx, _: Call) -> Outcome {
-    Ok(match serving_stores_answer(ctx).await {
+    Ok(match stores_answer(ctx, ctx.ready_on).await {
         Ok(()) => ApiResponse::text(StatusCode::OK, "OK"),
         Err(error) => {
             tracing::warn!(%error, "not ready: the store does not answer");

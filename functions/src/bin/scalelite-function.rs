@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use scalelite_functions::http_server::{self, App, Mode};
+use scalelite_functions::app::{App, Mode};
+use scalelite_functions::http_server;
 use scalelite_functions::manifests::{self, Flavour};
 use scalelite_functions::{Ctx, lambda_adapter, registry, telemetry};
 use scalelite_shared::config::Config;

@@ -79,7 +79,7 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
         health: config.health,
         load: config.load,
         ttl_ms: millis(config.meeting_ttl),
-        grace_ms: millis(config.connect_timeout + config.response_timeout),
+        grace_ms: millis(config.bbb_call_budget()),
     };
     let outcome: PollOutcome = match ctx.meetings.record_poll(&server.id, &report).await {
         Ok(outcome) => outcome,

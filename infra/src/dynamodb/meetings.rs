@@ -437,11 +437,12 @@ impl DynamoMeetings {
             return Ok(Some(PollOutcome::default()));
         };
         let (placed, stale) = self.linked(server_id, now).await?;
-        let others: Vec<String> = unplaced(report, &placed).iter().map(|m| m.meeting_id.clone()).collect();
+        let reported_elsewhere = unplaced(report, &placed);
+        let others: Vec<String> = reported_elsewhere.iter().map(|m| m.meeting_id.clone()).collect();
         let found = self.batch_meetings(&others).await?;
         let elsewhere: Vec<Meeting> = found.into_values().filter(|m| m.expires_at_ms > now).collect();
         let mut held_bridges = HashSet::new();
-        for entry in unplaced(report, &placed) {
+        for entry in reported_elsewhere {
             if !entry.voice_bridge.is_empty()
                 && !elsewhere.iter().any(|m| m.id == entry.meeting_id)
                 && self.holder(&entry.voice_bridge, &entry.meeting_id, now).await?.is_none()

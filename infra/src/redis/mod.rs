@@ -20,7 +20,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::placement::{PlacementSnapshot, eligible_ids, plan as plan_placement};
-use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll};
+use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll, unplaced};
 use scalelite_shared::model::{Meeting, Server, ServerUpdate};
 use scalelite_shared::store::{
     JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, ServerStore,
@@ -196,30 +196,15 @@ impl RedisStore {
             }
         }
         // Reported meetings the index does not hold: placed here by an upstream deployment, elsewhere, or nowhere.
-        let here: HashSet<&str> = index_ids.iter().copied().collect();
-        let reported: Vec<&str> = report
-            .meetings
-            .iter()
-            .flatten()
-            .filter(|m| !m.is_breakout && !here.contains(m.meeting_id.as_str()))
-            .map(|m| m.meeting_id.as_str())
-            .collect();
+        let reported: Vec<&str> = unplaced(report, &placed).iter().map(|m| m.meeting_id.as_str()).collect();
         let mut elsewhere = Vec::new();
         for meeting in snapshot::meetings(&mut self.conn(), &self.keys, &reported, now).await?.into_iter().flatten() {
             if meeting.server_id == server_id { placed.push(meeting) } else { elsewhere.push(meeting) }
         }
-        let placed_ids: HashSet<&str> = placed.iter().map(|m| m.id.as_str()).collect();
         let elsewhere_ids: HashSet<&str> = elsewhere.iter().map(|m| m.id.as_str()).collect();
-        let orphan_bridges: Vec<&str> = report
-            .meetings
-            .iter()
-            .flatten()
-            .filter(|m| {
-                !m.is_breakout
-                    && !m.voice_bridge.is_empty()
-                    && !placed_ids.contains(m.meeting_id.as_str())
-                    && !elsewhere_ids.contains(m.meeting_id.as_str())
-            })
+        let orphan_bridges: Vec<&str> = unplaced(report, &placed)
+            .into_iter()
+            .filter(|m| !m.voice_bridge.is_empty() && !elsewhere_ids.contains(m.meeting_id.as_str()))
             .map(|m| m.voice_bridge.as_str())
             .collect();
         let held_bridges = snapshot::held_bridges(&mut self.conn(), &self.keys, &orphan_bridges, "").await?;
