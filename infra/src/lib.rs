@@ -4,6 +4,7 @@
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+mod pending_joins;
 pub mod postgres;
 mod recording_rows;
 pub mod recordings_fs;

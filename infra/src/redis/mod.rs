@@ -6,13 +6,14 @@
 //! supported: use a standalone server or Sentinel.
 
 mod codec;
+mod joins;
 mod keys;
 mod payload;
 mod snapshot;
 mod tenants;
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,6 +29,7 @@ use scalelite_shared::store::{
 };
 use serde_json::{Value, json};
 
+use joins::Joins;
 use keys::Keys;
 use snapshot::Versioned;
 
@@ -73,6 +75,7 @@ fn lost(what: &str) -> StoreError {
 pub struct RedisStore {
     conn: ConnectionManager,
     keys: Keys,
+    joins: Arc<Joins>,
 }
 
 impl RedisStore {
@@ -87,7 +90,7 @@ impl RedisStore {
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
         let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(backend)?;
-        Ok(Self { conn, keys: Keys { ns: namespace.to_owned() } })
+        Ok(Self { conn, keys: Keys { ns: namespace.to_owned() }, joins: Arc::default() })
     }
 
     fn conn(&self) -> ConnectionManager {
@@ -260,11 +263,12 @@ impl ServerStore for RedisStore {
     async fn servers(&self) -> StoreResult<Vec<Server>> {
         let mut ids: Vec<String> = self.conn().smembers(self.keys.servers()).await.map_err(backend)?;
         ids.sort();
-        Ok(snapshot::servers(&mut self.conn(), &self.keys, &ids).await?.into_iter().map(|v| v.server).collect())
+        let servers = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
+        Ok(servers.into_iter().map(|v| self.joins.overlay(v.server)).collect())
     }
 
     async fn server(&self, id: &str) -> StoreResult<Option<Server>> {
-        Ok(self.versioned(id).await?.map(|v| v.server))
+        Ok(self.versioned(id).await?.map(|v| self.joins.overlay(v.server)))
     }
 
     async fn add_server(&self, server: &Server) -> StoreResult<()> {
@@ -361,25 +365,15 @@ impl MeetingStore for RedisStore {
         Err(lost(&format!("removal of meeting {id}")))
     }
 
-    async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
-        let Some(meeting) = self.read_meeting(meeting_id, now_ms).await? else {
-            return Ok(JoinTarget::NoMeeting);
+    /// Redis expires a meeting's hash itself: what it still holds is live, whatever the time.
+    async fn join_meeting(&self, meeting_id: &str, _now_ms: i64) -> StoreResult<JoinTarget> {
+        let server = match snapshot::join(&mut self.conn(), &self.keys, meeting_id).await? {
+            None => return Ok(JoinTarget::NoMeeting),
+            Some(Some(server)) if server.accepts_joins() => server,
+            Some(_) => return Ok(JoinTarget::Unavailable),
         };
-        let server = match self.server(&meeting.server_id).await? {
-            Some(server) if server.accepts_joins() => server,
-            _ => return Ok(JoinTarget::Unavailable),
-        };
-        if let Some(increment) = server.join_load() {
-            // XX: a server that left `server_load` meanwhile gains nothing, as upstream.
-            let _: Option<f64> = redis::cmd("ZADD")
-                .arg(self.keys.server_load())
-                .arg("XX")
-                .arg("INCR")
-                .arg(increment)
-                .arg(&server.id)
-                .query_async(&mut self.conn())
-                .await
-                .map_err(backend)?;
+        if let Some(load) = server.join_load() {
+            self.joins.count(&self.conn, || self.keys.server_load(), &server.id, load);
         }
         Ok(JoinTarget::Server(server))
     }

@@ -1,7 +1,9 @@
 //! Reading what a plan depends on: servers with their change counters, meetings, voice bridge holders.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
+use redis::Script;
 use redis::aio::ConnectionManager;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::StoreResult;
@@ -46,20 +48,47 @@ pub(crate) async fn servers(conn: &mut ConnectionManager, keys: &Keys, ids: &[St
             .get(keys.split_meetings(id));
     }
     let replies: Vec<ServerReply> = pipe.query_async(conn).await.map_err(backend)?;
-    Ok(ids
-        .iter()
-        .zip(replies)
-        .filter(|(_, (member, hash, ..))| *member && !hash.is_empty())
-        .map(|(id, (_, hash, load, cordoned_load, in_enabled_set, health, version, split))| {
-            let mut server = codec::server(id, ServerParts { hash, load, cordoned_load, in_enabled_set, health });
-            server.split_meetings = split.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
-            Versioned { server, version: version.unwrap_or_else(|| "0".to_owned()) }
-        })
-        .collect())
+    Ok(ids.iter().zip(replies).filter_map(|(id, reply)| versioned(id, reply)).collect())
+}
+
+/// A server from its parts as read; `None` when it is not in the servers set or has no hash.
+fn versioned(id: &str, reply: ServerReply) -> Option<Versioned> {
+    let (member, hash, load, cordoned_load, in_enabled_set, health, version, split) = reply;
+    if !member || hash.is_empty() {
+        return None;
+    }
+    let mut server = codec::server(id, ServerParts { hash, load, cordoned_load, in_enabled_set, health });
+    server.split_meetings = split.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+    Some(Versioned { server, version: version.unwrap_or_else(|| "0".to_owned()) })
 }
 
 pub(crate) async fn server(conn: &mut ConnectionManager, keys: &Keys, id: &str) -> StoreResult<Option<Versioned>> {
     Ok(servers(conn, keys, &[id.to_owned()]).await?.pop())
+}
+
+static JOIN: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/join.lua")));
+
+/// The server a live meeting is placed on, as a join needs it (no health counters, change counter or split
+/// list), in one round trip: `None` when the meeting is gone, `Some(None)` when its server is.
+pub(crate) async fn join(conn: &mut ConnectionManager, keys: &Keys, id: &str) -> StoreResult<Option<Option<Server>>> {
+    type JoinReply = (Option<String>, Option<(bool, HashMap<String, String>, Option<f64>, Option<f64>, bool)>);
+    let (server_id, parts): JoinReply = JOIN
+        .arg(keys.meeting(id))
+        .arg(keys.servers())
+        .arg(keys.server_load())
+        .arg(keys.cordoned_server_load())
+        .arg(keys.server_enabled())
+        .arg(keys.server(""))
+        .invoke_async(conn)
+        .await
+        .map_err(backend)?;
+    let Some(server_id) = server_id else { return Ok(None) };
+    let server = parts.filter(|(member, hash, ..)| *member && !hash.is_empty()).map(
+        |(_, hash, load, cordoned_load, in_enabled_set)| {
+            codec::server(&server_id, ServerParts { hash, load, cordoned_load, in_enabled_set, health: HashMap::new() })
+        },
+    );
+    Ok(Some(server))
 }
 
 /// Meetings by id, in one round trip: each live one at `now_ms`, or `None`.

@@ -3,8 +3,7 @@
 //! Confirmations: only polls read them, inside a write transaction. Every write transaction (placements and
 //! polls among them) writes what is pending first.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use scalelite_shared::model::{Meeting, Server};
@@ -15,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::writer::Writer;
 use super::{backend, meetings};
+use crate::pending_joins::PendingJoins;
 
 /// How long pending writes gather before they are written.
 const GATHER: Duration = Duration::from_millis(500);
@@ -28,19 +28,15 @@ struct Confirmation {
 /// Participants joined per server and confirmed creates, not yet written.
 #[derive(Default)]
 pub(crate) struct Ledger {
-    pending: Mutex<HashMap<String, u64>>,
+    pending: PendingJoins,
     confirmations: Mutex<Vec<Confirmation>>,
     wake: Notify,
 }
 
 impl Ledger {
-    fn pending(&self) -> MutexGuard<'_, HashMap<String, u64>> {
-        self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Counts one join on `server_id`.
-    pub fn count(&self, server_id: &str) {
-        *self.pending().entry(server_id.to_owned()).or_default() += 1;
+    /// Counts one join on `server_id`, adding `load`.
+    pub fn count(&self, server_id: &str, load: f64) {
+        self.pending.count(server_id, load);
         self.wake.notify_one();
     }
 
@@ -52,11 +48,8 @@ impl Ledger {
     }
 
     /// Adds the pending joins to a server read from the database.
-    pub fn overlay(&self, mut server: Server) -> Server {
-        if let (Some(load), Some(&joins)) = (server.load, self.pending().get(&server.id)) {
-            server.load = Some(load + joins as f64 * server.load_multiplier);
-        }
-        server
+    pub fn overlay(&self, server: Server) -> Server {
+        self.pending.overlay(server)
     }
 
     /// Writes every pending join and confirmation inside the caller's transaction.
@@ -66,10 +59,9 @@ impl Ledger {
         for confirmation in confirmations {
             meetings::confirm(&mut *db, &confirmation.meeting, confirmation.at_ms).await?;
         }
-        let taken = std::mem::take(&mut *self.pending());
-        for (server_id, joins) in taken {
-            sqlx::query("UPDATE servers SET load = load + ? * load_multiplier WHERE id = ? AND load IS NOT NULL")
-                .bind(i64::try_from(joins).unwrap_or(i64::MAX))
+        for (server_id, load) in self.pending.take() {
+            sqlx::query("UPDATE servers SET load = load + ? WHERE id = ? AND load IS NOT NULL")
+                .bind(load)
                 .bind(server_id)
                 .execute(&mut *db)
                 .await

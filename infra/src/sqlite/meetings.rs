@@ -4,12 +4,12 @@ use std::collections::HashSet;
 
 use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::placement::{PlacementSnapshot, plan};
-use scalelite_shared::model::{Meeting, Server};
-use scalelite_shared::store::{JoinTarget, PlaceError, Placed, Placement, StoreResult};
-use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
+use scalelite_shared::model::Meeting;
+use scalelite_shared::store::{PlaceError, Placed, Placement, StoreResult};
+use sqlx::{Executor, Sqlite, SqliteConnection};
 
 use super::backend;
-use super::rows::{MeetingRow, ServerRow};
+use super::rows::MeetingRow;
 use super::servers;
 
 /// The columns a [`MeetingRow`] reads.
@@ -73,19 +73,6 @@ pub(crate) async fn held_bridges(
         query = query.bind(*number);
     }
     Ok(query.fetch_all(db).await.map_err(backend)?.into_iter().collect())
-}
-
-/// The server a join goes to, in one read on the common path.
-pub(crate) async fn join_target(pool: &SqlitePool, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
-    let sql = "SELECT s.* FROM servers s JOIN meetings m ON m.server_id = s.id WHERE m.id = ? AND m.expires_at_ms > ?";
-    let row: Option<ServerRow> =
-        sqlx::query_as(sql).bind(meeting_id).bind(now_ms).fetch_optional(pool).await.map_err(backend)?;
-    Ok(match row.map(Server::from) {
-        Some(server) if server.accepts_joins() => JoinTarget::Server(server),
-        Some(_) => JoinTarget::Unavailable,
-        None if find_live(pool, meeting_id, now_ms).await?.is_some() => JoinTarget::Unavailable,
-        None => JoinTarget::NoMeeting,
-    })
 }
 
 pub(crate) async fn on_server<'e>(

@@ -1,11 +1,13 @@
 //! The embedded store: servers, meetings and the recordings index in one SQLite file (WAL, busy timeout, `BEGIN IMMEDIATE`).
 
+#[macro_use]
+mod rows;
 mod callbacks;
 mod ledger;
 mod meetings;
 mod poll;
+mod reader;
 mod recordings;
-mod rows;
 mod servers;
 mod tenants;
 mod writer;
@@ -27,12 +29,14 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use ledger::Flusher;
+use reader::Reader;
 use writer::{WriteTx, Writer};
 
 /// The SQLite-backed store; cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    reader: Arc<Reader>,
     writer: Writer,
     _flusher: Arc<Flusher>,
 }
@@ -60,7 +64,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
         let writer = Writer::new(pool.clone());
         let flusher = Arc::new(Flusher::start(writer.clone()));
-        Ok(Self { pool, writer, _flusher: flusher })
+        Ok(Self { pool, reader: Arc::new(Reader::new(path)), writer, _flusher: flusher })
     }
 
     async fn write(&self) -> StoreResult<WriteTx> {
@@ -130,11 +134,11 @@ impl MeetingStore for SqliteStore {
     }
 
     async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
-        let target = meetings::join_target(&self.pool, meeting_id, now_ms).await?;
+        let target = self.reader.join_target(meeting_id, now_ms)?;
         if let JoinTarget::Server(server) = &target
-            && server.join_load().is_some()
+            && let Some(load) = server.join_load()
         {
-            self.writer.ledger.count(&server.id);
+            self.writer.ledger.count(&server.id, load);
         }
         Ok(target)
     }

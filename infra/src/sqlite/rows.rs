@@ -2,6 +2,46 @@
 
 use scalelite_shared::model::{Meeting, Server, ServerState, ServerStats};
 
+/// The columns a [`ServerRow`] reads, in its order, each behind `prefix` (a table alias or `""`).
+macro_rules! server_columns {
+    ($prefix:literal) => {
+        concat!(
+            $prefix,
+            "id, ",
+            $prefix,
+            "url, ",
+            $prefix,
+            "secret, ",
+            $prefix,
+            "tag, ",
+            $prefix,
+            "state, ",
+            $prefix,
+            "load, ",
+            $prefix,
+            "load_multiplier, ",
+            $prefix,
+            "online, ",
+            $prefix,
+            "meetings, ",
+            $prefix,
+            "users, ",
+            $prefix,
+            "largest_meeting, ",
+            $prefix,
+            "videos, ",
+            $prefix,
+            "bbb_version, ",
+            $prefix,
+            "healthy_counter, ",
+            $prefix,
+            "unhealthy_counter, ",
+            $prefix,
+            "split_meetings"
+        )
+    };
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ServerRow {
     id: String,
@@ -20,6 +60,30 @@ pub(crate) struct ServerRow {
     healthy_counter: i64,
     unhealthy_counter: i64,
     split_meetings: String,
+}
+
+impl ServerRow {
+    /// A row of rusqlite's, selected with [`server_columns!`].
+    pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            url: row.get(1)?,
+            secret: row.get(2)?,
+            tag: row.get(3)?,
+            state: row.get(4)?,
+            load: row.get(5)?,
+            load_multiplier: row.get(6)?,
+            online: row.get(7)?,
+            meetings: row.get(8)?,
+            users: row.get(9)?,
+            largest_meeting: row.get(10)?,
+            videos: row.get(11)?,
+            bbb_version: row.get(12)?,
+            healthy_counter: row.get(13)?,
+            unhealthy_counter: row.get(14)?,
+            split_meetings: row.get(15)?,
+        })
+    }
 }
 
 fn count(value: i64) -> u64 {

@@ -9,22 +9,14 @@ use sqlx::{Executor, Sqlite, SqliteConnection};
 use super::backend;
 use super::rows::ServerRow;
 
-/// The columns a [`ServerRow`] reads.
-macro_rules! server_columns {
-    () => {
-        "id, url, secret, tag, state, load, load_multiplier, online, meetings, users, largest_meeting, videos, \
-         bbb_version, healthy_counter, unhealthy_counter, split_meetings"
-    };
-}
-
 pub(crate) async fn all<'e>(db: impl Executor<'e, Database = Sqlite>) -> StoreResult<Vec<Server>> {
-    let sql = concat!("SELECT ", server_columns!(), " FROM servers ORDER BY id");
+    let sql = concat!("SELECT ", server_columns!(""), " FROM servers ORDER BY id");
     let rows: Vec<ServerRow> = sqlx::query_as(sql).fetch_all(db).await.map_err(backend)?;
     Ok(rows.into_iter().map(Server::from).collect())
 }
 
 pub(crate) async fn find<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Server>> {
-    let sql = concat!("SELECT ", server_columns!(), " FROM servers WHERE id = ?");
+    let sql = concat!("SELECT ", server_columns!(""), " FROM servers WHERE id = ?");
     let row: Option<ServerRow> = sqlx::query_as(sql).bind(id).fetch_optional(db).await.map_err(backend)?;
     Ok(row.map(Server::from))
 }
@@ -33,7 +25,7 @@ pub(crate) async fn find<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str)
 pub(crate) async fn available<'e>(db: impl Executor<'e, Database = Sqlite>) -> StoreResult<Vec<Server>> {
     let sql = concat!(
         "SELECT ",
-        server_columns!(),
+        server_columns!(""),
         " FROM servers WHERE state = 'enabled' AND online = 1 AND load IS NOT NULL"
     );
     let rows: Vec<ServerRow> = sqlx::query_as(sql).fetch_all(db).await.map_err(backend)?;
@@ -66,7 +58,7 @@ fn bind_all<'q>(sql: &'static str, server: &'q Server) -> Query<'q, Sqlite, Sqli
 pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server: &Server) -> StoreResult<()> {
     let sql = concat!(
         "INSERT INTO servers (",
-        server_columns!(),
+        server_columns!(""),
         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (id) DO NOTHING"
     );
     let result = bind_all(sql, server).execute(db).await.map_err(backend)?;
