@@ -25,6 +25,10 @@ fn write_manifests(flavour: &str, dir: Option<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Allocations are many and small on the request path; mimalloc serves them from per-thread pages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

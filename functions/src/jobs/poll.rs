@@ -1,5 +1,5 @@
 //! The poll pass: every server asked for its meetings, `POLL_CONCURRENCY` at a time over connections that
-//! are not kept, each result recorded atomically.
+//! are not kept, the results recorded in batches as they arrive (each one atomically).
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
 use serde::Serialize;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::end_meetings::end_meetings;
 use super::lease::Lease;
@@ -21,6 +21,9 @@ use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
+
+/// Most poll results recorded in one store call.
+const BATCH: usize = 256;
 
 /// The lease that keeps poll passes from overlapping.
 const LEASE: Lease = Lease::renewed("poll", Duration::from_secs(30));
@@ -49,12 +52,18 @@ async fn bbb_version(ctx: &Ctx, target: Target<'_>) -> Option<String> {
     bbb_version_of(&reply.body)
 }
 
-async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
+/// Asks one server for its meetings (and, when it is new to us or was offline, its version): the report a
+/// poll records.
+async fn ask(ctx: &Ctx, server: &Server) -> PollReport {
     let started_at_ms = now_ms();
     // Polls use the full timeouts even for offline servers, so a slow server can come back.
     let target = Target { url: &server.url, secret: &server.secret, online: true };
     let no_params = Params::default();
-    let (answer, version) = futures::join!(ctx.poller.get(target, "getMeetings", &no_params), bbb_version(ctx, target));
+    // The version changes only when BBB is reinstalled, which a poll sees as unknown or offline first.
+    let wants_version = server.bbb_version.is_none() || !server.online;
+    let (answer, version) = futures::join!(ctx.poller.get(target, "getMeetings", &no_params), async {
+        if wants_version { bbb_version(ctx, target).await } else { None }
+    });
     let meetings = match answer {
         Ok(reply) if reply.status.is_success() => parse_meetings(&reply.body),
         Ok(reply) => {
@@ -71,7 +80,7 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
     }
     let config = &ctx.config;
     let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-    let report = PollReport {
+    PollReport {
         started_at_ms,
         now_ms: now_ms(),
         meetings,
@@ -80,8 +89,12 @@ async fn poll_server(ctx: &Ctx, server: &Server) -> ServerPoll {
         load: config.load,
         ttl_ms: millis(config.meeting_ttl),
         grace_ms: millis(config.bbb_call_budget()),
-    };
-    let outcome: PollOutcome = match ctx.meetings.record_poll(&server.id, &report).await {
+    }
+}
+
+/// What a recorded (or unrecorded) poll result leads to: the released meetings ended, the log lines.
+async fn settle(ctx: &Ctx, server: &Server, recorded: Result<PollOutcome, StoreError>) -> ServerPoll {
+    let outcome = match recorded {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(server = %server.id, %error, "poll: could not record the result");
@@ -133,17 +146,40 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
     held.transpose()
 }
 
+/// Servers are asked `POLL_CONCURRENCY` at a time; their reports are recorded as they come in, up to `BATCH`
+/// in one store call, while the next servers are asked.
 async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
     let started = std::time::Instant::now();
     let servers = ctx.servers.servers().await?;
     let slots = Semaphore::new(ctx.config.poll_concurrency);
-    let polls = join_all(servers.iter().map(|server| async {
-        let _slot = slots.acquire().await;
-        poll_server(ctx, server).await
-    }))
-    .await;
+    let (reports, mut arrived) = mpsc::unbounded_channel::<(usize, PollReport)>();
+    let asking = join_all(servers.iter().enumerate().map(|(index, server)| {
+        let (slots, reports) = (&slots, reports.clone());
+        async move {
+            let _slot = slots.acquire().await;
+            // The receiver outlives every sender: it is dropped only after they all finished.
+            let _ = reports.send((index, ask(ctx, server).await));
+        }
+    }));
+    drop(reports);
+    let recording = async {
+        let mut polls = Vec::with_capacity(servers.len());
+        let mut batch = Vec::with_capacity(BATCH);
+        while arrived.recv_many(&mut batch, BATCH).await > 0 {
+            let taken: Vec<(usize, PollReport)> = std::mem::take(&mut batch);
+            let (indices, reports): (Vec<usize>, Vec<(String, PollReport)>) =
+                taken.into_iter().map(|(index, report)| (index, (servers[index].id.clone(), report))).unzip();
+            let outcomes = ctx.meetings.record_polls(&reports).await;
+            for (index, recorded) in indices.into_iter().zip(outcomes) {
+                polls.push((index, settle(ctx, &servers[index], recorded).await));
+            }
+        }
+        polls
+    };
+    let (_, mut polls) = futures::join!(asking, recording);
+    polls.sort_by_key(|(index, _)| *index);
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
-    Ok(polls)
+    Ok(polls.into_iter().map(|(_, poll)| poll).collect())
 }
 
 /// `POST /scalelite/jobs/poll`: runs one pass, answers what it did (admin checksum, call name `poll`).

@@ -149,6 +149,22 @@ impl MeetingStore for SqliteStore {
         tx.commit().await?;
         Ok(outcome.unwrap_or_default())
     }
+
+    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
+        let written = async {
+            let mut tx = self.write().await?;
+            let mut outcomes = Vec::with_capacity(reports.len());
+            for (server_id, report) in reports {
+                outcomes.push(poll::record(tx.conn(), server_id, report).await?.unwrap_or_default());
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(outcomes)
+        };
+        match written.await {
+            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+            Err(error) => reports.iter().map(|_| Err(error.clone())).collect(),
+        }
+    }
 }
 
 #[async_trait]

@@ -6,6 +6,9 @@ use sqlx::SqliteConnection;
 
 use super::{backend, meetings, servers};
 
+/// Running meetings extended by one statement (well below SQLite's limit of bound values).
+const CHUNK: usize = 500;
+
 pub(crate) async fn record(
     db: &mut SqliteConnection,
     server_id: &str,
@@ -31,16 +34,17 @@ pub(crate) async fn record(
     for meeting in plan.ended.iter().chain(&plan.released) {
         meetings::remove(db, meeting, None).await?;
     }
-    for meeting in &plan.running {
-        sqlx::query(
-            "UPDATE meetings SET expires_at_ms = ?, confirmed_at_ms = COALESCE(confirmed_at_ms, ?) WHERE id = ?",
-        )
-        .bind(plan.expires_at_ms)
-        .bind(now)
-        .bind(&meeting.id)
-        .execute(&mut *db)
-        .await
-        .map_err(backend)?;
+    for running in plan.running.chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE meetings SET expires_at_ms = ?, confirmed_at_ms = COALESCE(confirmed_at_ms, ?) WHERE id IN ({})",
+            meetings::placeholders(running.len())
+        );
+        // Only placeholders are formatted in.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan.expires_at_ms).bind(now);
+        for meeting in running {
+            query = query.bind(&meeting.id);
+        }
+        query.execute(&mut *db).await.map_err(backend)?;
     }
     for meeting in &plan.adopted {
         meetings::insert(db, meeting).await?;

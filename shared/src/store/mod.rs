@@ -18,7 +18,7 @@ pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore}
 pub use tenants::TenantStore;
 
 /// A store failure: the backend could not be reached or refused the change.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store backend: {0}")]
     Backend(String),
@@ -80,6 +80,12 @@ pub trait MeetingStore: Send + Sync {
     async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget>;
     /// Commits [`balance::poll::plan`](crate::balance::poll::plan) for one server's poll result.
     async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome>;
+    /// Commits several servers' poll results, one outcome per `(server_id, report)` in order; each is what
+    /// [`record_poll`](Self::record_poll) would give. A store that can writes them together (the embedded
+    /// store in one transaction); the others record them concurrently.
+    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
+        futures::future::join_all(reports.iter().map(|(id, report)| self.record_poll(id, report))).await
+    }
 }
 
 /// Leases that keep job passes of several replicas from overlapping.

@@ -211,6 +211,33 @@ pub async fn polls_end_meetings_and_drain_cordoned_servers(store: Store, _replic
     assert_eq!(store.server("a").await.unwrap().unwrap().state, ServerState::Disabled);
 }
 
+/// A batch of poll results gives each server the outcome a poll of its own would, in the batch's order; a
+/// server that is gone gets the empty outcome without spoiling the others.
+pub async fn polls_recorded_together_are_recorded_each(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    live_server(&*store, "b", None).await;
+    let mut early = placement("ended", "");
+    early.now_ms -= 10_000;
+    store.place_meeting(&early).await.unwrap();
+    store.place_meeting(&placement("running", "")).await.unwrap();
+    let placed_on = store.meeting("running", now_ms()).await.unwrap().unwrap().server_id;
+    let other = if placed_on == "a" { "b" } else { "a" };
+    let batch = vec![
+        ("gone".to_owned(), report(Some(Vec::new()))),
+        (placed_on.clone(), report(Some(vec![entry("running", 3)]))),
+        (other.to_owned(), report(Some(vec![entry("orphan", 2)]))),
+    ];
+    let outcomes: Vec<_> = store.record_polls(&batch).await.into_iter().map(|o| o.expect("recorded")).collect();
+    assert_eq!(outcomes.len(), 3);
+    assert!(!outcomes[0].online && outcomes[0].ended.is_empty(), "a server that is gone changes nothing");
+    let ended_early = store.meeting("ended", now_ms()).await.unwrap().is_none();
+    assert!(ended_early, "the meeting placed before the poll and not reported ended");
+    assert_eq!(outcomes[1].load, Some(3.0));
+    assert_eq!(outcomes[2].adopted, vec!["orphan".to_owned()]);
+    assert_eq!(store.meeting("orphan", now_ms()).await.unwrap().unwrap().server_id, other);
+    assert_eq!(store.meeting("running", now_ms()).await.unwrap().unwrap().server_id, placed_on);
+}
+
 pub async fn expired_meetings_are_gone(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
     let mut short = placement("short", "");
@@ -553,7 +580,8 @@ macro_rules! store_contract {
             deleting_a_meeting_returns_its_reservation,
             running_meetings_are_adopted_or_reported_split,
             cordoned_servers_drain_without_join_load,
-            polls_record_the_bbb_version
+            polls_record_the_bbb_version,
+            polls_recorded_together_are_recorded_each
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {
