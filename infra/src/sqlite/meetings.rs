@@ -1,6 +1,6 @@
 //! Meeting rows: lookups, and the placement snapshot and commit, inside one `BEGIN IMMEDIATE` transaction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::placement::{PlacementSnapshot, plan};
@@ -75,16 +75,33 @@ pub(crate) async fn held_bridges(
     Ok(query.fetch_all(db).await.map_err(backend)?.into_iter().collect())
 }
 
-pub(crate) async fn on_server<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    server_id: &str,
+/// The live meetings placed on each of `server_ids` (at most a few hundred), by server, each list in id order.
+pub(crate) async fn on_servers(
+    db: &mut SqliteConnection,
+    server_ids: &[&str],
     now_ms: i64,
-) -> StoreResult<Vec<Meeting>> {
-    let sql =
-        concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE server_id = ? AND expires_at_ms > ? ORDER BY id");
-    let rows: Vec<MeetingRow> =
-        sqlx::query_as(sql).bind(server_id).bind(now_ms).fetch_all(db).await.map_err(backend)?;
-    Ok(rows.into_iter().map(Meeting::from).collect())
+) -> StoreResult<HashMap<String, Vec<Meeting>>> {
+    let mut placed: HashMap<String, Vec<Meeting>> = HashMap::new();
+    if server_ids.is_empty() {
+        return Ok(placed);
+    }
+    let sql = format!(
+        concat!(
+            "SELECT ",
+            meeting_columns!(),
+            " FROM meetings WHERE expires_at_ms > ? AND server_id IN ({}) ORDER BY id"
+        ),
+        placeholders(server_ids.len())
+    );
+    // Only placeholders are formatted in.
+    let mut query = sqlx::query_as::<_, MeetingRow>(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+    for id in server_ids {
+        query = query.bind(*id);
+    }
+    for meeting in query.fetch_all(db).await.map_err(backend)?.into_iter().map(Meeting::from) {
+        placed.entry(meeting.server_id.clone()).or_default().push(meeting);
+    }
+    Ok(placed)
 }
 
 /// Drops meetings that expired by `now_ms` (their voice bridges become free).

@@ -109,7 +109,8 @@ impl MeetingStore for SqliteStore {
     }
 
     async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
-        meetings::on_server(&self.pool, server_id, now_ms).await
+        let mut db = self.pool.acquire().await.map_err(backend)?;
+        Ok(meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default())
     }
 
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
@@ -144,19 +145,14 @@ impl MeetingStore for SqliteStore {
     }
 
     async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
-        let mut tx = self.write().await?;
-        let outcome = poll::record(tx.conn(), server_id, report).await?;
-        tx.commit().await?;
-        Ok(outcome.unwrap_or_default())
+        let mut outcomes = self.record_polls(&[(server_id.to_owned(), report.clone())]).await;
+        outcomes.pop().unwrap_or_else(|| Ok(PollOutcome::default()))
     }
 
     async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
         let written = async {
             let mut tx = self.write().await?;
-            let mut outcomes = Vec::with_capacity(reports.len());
-            for (server_id, report) in reports {
-                outcomes.push(poll::record(tx.conn(), server_id, report).await?.unwrap_or_default());
-            }
+            let outcomes = poll::record_all(tx.conn(), reports).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(outcomes)
         };

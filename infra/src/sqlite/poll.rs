@@ -1,6 +1,10 @@
-//! Recording one poll result: the snapshot read, planned by `balance::poll` and written in one transaction.
+//! Recording poll results: each server's snapshot read, planned by `balance::poll` and written, inside the
+//! caller's transaction.
 
 use scalelite_shared::balance::poll::{PollSnapshot, plan, unplaced};
+use std::collections::HashSet;
+
+use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{PollOutcome, PollReport, StoreResult};
 use sqlx::SqliteConnection;
 
@@ -9,17 +13,49 @@ use super::{backend, meetings, servers};
 /// Running meetings extended by one statement (well below SQLite's limit of bound values).
 const CHUNK: usize = 500;
 
-pub(crate) async fn record(
+/// Servers whose results one batch records (their ids are bound in one statement).
+const BATCH: usize = 256;
+
+/// Records each `(server_id, report)` in order, as one poll of its own would; a server that is gone gets the
+/// empty outcome. Servers and their placed meetings are read once per batch (what another server's poll
+/// changes is read per server), so a pass costs two statements a server when nothing moved.
+pub(crate) async fn record_all(
     db: &mut SqliteConnection,
-    server_id: &str,
+    reports: &[(String, PollReport)],
+) -> StoreResult<Vec<PollOutcome>> {
+    let mut outcomes = Vec::with_capacity(reports.len());
+    let mut rest = reports;
+    while !rest.is_empty() {
+        // A server polled twice in a batch would be planned from a read older than its own first result.
+        let mut seen = HashSet::new();
+        let size = rest.iter().take(BATCH).take_while(|(id, _)| seen.insert(id.as_str())).count();
+        let (batch, after) = rest.split_at(size);
+        rest = after;
+        let oldest = batch.iter().map(|(_, report)| report.now_ms).min().unwrap_or_default();
+        meetings::drop_expired(db, oldest).await?;
+        let ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
+        let mut servers = servers::find_many(db, &ids).await?;
+        let mut placed = meetings::on_servers(db, &ids, oldest).await?;
+        for (id, report) in batch {
+            let Some(server) = servers.remove(id) else {
+                outcomes.push(PollOutcome::default());
+                continue;
+            };
+            let mut placed = placed.remove(id).unwrap_or_default();
+            placed.retain(|meeting| meeting.expires_at_ms > report.now_ms);
+            outcomes.push(record(db, server, placed, report).await?);
+        }
+    }
+    Ok(outcomes)
+}
+
+async fn record(
+    db: &mut SqliteConnection,
+    server: Server,
+    placed: Vec<Meeting>,
     report: &PollReport,
-) -> StoreResult<Option<PollOutcome>> {
+) -> StoreResult<PollOutcome> {
     let now = report.now_ms;
-    let Some(server) = servers::find(&mut *db, server_id).await? else {
-        return Ok(None);
-    };
-    meetings::drop_expired(db, now).await?;
-    let placed = meetings::on_server(&mut *db, server_id, now).await?;
     let others = unplaced(report, &placed);
     let ids: Vec<&str> = others.iter().map(|m| m.meeting_id.as_str()).collect();
     let bridges: Vec<&str> = others.iter().map(|m| m.voice_bridge.as_str()).filter(|b| !b.is_empty()).collect();
@@ -50,5 +86,5 @@ pub(crate) async fn record(
         meetings::insert(db, meeting).await?;
     }
     servers::save(db, &plan.server).await?;
-    Ok(Some(plan.outcome()))
+    Ok(plan.outcome())
 }

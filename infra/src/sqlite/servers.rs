@@ -6,7 +6,10 @@ use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Executor, Sqlite, SqliteConnection};
 
+use std::collections::HashMap;
+
 use super::backend;
+use super::meetings::placeholders;
 use super::rows::ServerRow;
 
 pub(crate) async fn all<'e>(db: impl Executor<'e, Database = Sqlite>) -> StoreResult<Vec<Server>> {
@@ -19,6 +22,22 @@ pub(crate) async fn find<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str)
     let sql = concat!("SELECT ", server_columns!(""), " FROM servers WHERE id = ?");
     let row: Option<ServerRow> = sqlx::query_as(sql).bind(id).fetch_optional(db).await.map_err(backend)?;
     Ok(row.map(Server::from))
+}
+
+/// The servers among `ids` (at most a few hundred), by id.
+pub(crate) async fn find_many(db: &mut SqliteConnection, ids: &[&str]) -> StoreResult<HashMap<String, Server>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql =
+        format!(concat!("SELECT ", server_columns!(""), " FROM servers WHERE id IN ({})"), placeholders(ids.len()));
+    // Only placeholders are formatted in.
+    let mut query = sqlx::query_as::<_, ServerRow>(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(db).await.map_err(backend)?;
+    Ok(rows.into_iter().map(Server::from).map(|server| (server.id.clone(), server)).collect())
 }
 
 /// Servers that take new meetings: enabled, online, with a known load.
