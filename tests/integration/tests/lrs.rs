@@ -84,7 +84,7 @@ fn have_openssl() -> bool {
 /// where OpenSSL writes `Salted__`, so those are put back and OpenSSL derives key and IV itself.
 fn openssl_open(sealed: &str, secret: &str) -> String {
     let mut bytes = STANDARD.decode(sealed).expect("the payload is Base64");
-    assert!(bytes.len() > 16 && (bytes.len() - 16) % 16 == 0, "8 bytes, the salt, whole AES blocks");
+    assert!(bytes.len() > 16 && (bytes.len() - 16).is_multiple_of(16), "8 bytes, the salt, whole AES blocks");
     bytes[..8].copy_from_slice(b"Salted__");
     let mut child = Command::new("openssl")
         .args(["enc", "-d", "-aes-256-cbc", "-pbkdf2", "-iter", "10000", "-md", "sha256", "-pass", "env:LRS_SECRET"])
