@@ -16,8 +16,9 @@ use http::StatusCode;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use redis::AsyncCommands;
 use scalelite_integration_tests::skip::skip;
-use scalelite_integration_tests::{Answer, Harness};
+use scalelite_integration_tests::{Answer, Harness, NamespaceCleanup, fresh_namespace, redis_url};
 use scalelite_shared::bbb::checksum::Algorithm;
 use scalelite_shared::bbb::params::Params;
 use serde_json::{Value, json};
@@ -135,7 +136,7 @@ async fn redis_fields(harness: &Harness, id: &str) -> Option<HashMap<String, Str
     };
     let mut conn = redis::Client::open(url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
     let key = format!("{}:tenant:{id}", config.redis_namespace);
-    Some(redis::AsyncCommands::hgetall(&mut conn, key).await.unwrap())
+    Some(conn.hgetall(key).await.unwrap())
 }
 
 #[tokio::test]
@@ -270,4 +271,38 @@ async fn creates_go_on_without_the_payload_when_no_token_can_be_had() {
     }
     assert_eq!(failing.requests().len(), 1);
     assert_eq!(tokenless.requests().len(), 1);
+}
+
+/// A tenant upstream wrote (its LRS set by `tenants:update_lrs_basic` after `tenants:update_lrs_kc`, so both
+/// kinds of fields are there and the basic credentials win, as upstream reads them) gets its payload.
+#[tokio::test]
+async fn an_upstream_tenant_keeps_its_lrs() {
+    let Some(url) = redis_url().await else { return };
+    if !have_openssl() {
+        return;
+    }
+    let ns = fresh_namespace("upstream-lrs");
+    let _cleanup = NamespaceCleanup { url: url.clone(), namespace: ns.clone() };
+    let mut redis = redis::Client::open(url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let key = |name: &str| format!("{ns}:{name}");
+    let _: () = redis.sadd(key("tenants"), "t-up").await.unwrap();
+    let _: () = redis.hset(key("tenant_name:school"), "id", "t-up").await.unwrap();
+    let fields = [
+        ("name", "school"),
+        ("secrets", "s1:s2"),
+        ("lrs_endpoint", "https://lrs.example/xapi"),
+        ("kc_token_url", "http://127.0.0.1:9/token"),
+        ("kc_client_id", "c"),
+        ("lrs_username", "alice"),
+        ("lrs_password", "pw"),
+    ];
+    let _: () = redis.hset_multiple(key("tenant:t-up"), &fields).await.unwrap();
+
+    let vars = [("REDIS_URL", url.as_str()), ("REDIS_NAMESPACE", &ns), ("SINGLE_REPLICA", "true")];
+    let harness = Harness::with_env(1, &[vars.as_slice(), &[("MULTITENANCY_ENABLED", "true")]].concat()).await;
+    create_as(&harness, "school.lb.example", "s2", "room").await;
+    let sealed = sent(&harness, "room", PAYLOAD).expect("the create carries the LRS payload");
+    let opened: Value = serde_json::from_str(&openssl_open(&sealed, harness.sim(0).secret())).unwrap();
+    let basic = json!({ "lrs_endpoint": "https://lrs.example/xapi", "lrs_username": "alice", "lrs_password": "pw" });
+    assert_eq!(opened, basic);
 }
