@@ -91,6 +91,10 @@ fn translate(task: &str) -> Option<Vec<String>> {
                 push(&["--secrets", secrets]);
             }
         }
+        "tenants:update_lrs_basic" => push(&["tenants", "lrs-basic", arg(0)?, arg(1)?, arg(2)?, arg(3)?]),
+        "tenants:update_lrs_kc" => {
+            push(&["tenants", "lrs-keycloak", arg(0)?, arg(1)?, arg(2)?, arg(3)?, arg(4)?, arg(5)?, arg(6)?]);
+        }
         "tenants:remove" => push(&["tenants", "remove", arg(0)?]),
         "tenantSettings" => push(&["tenant-settings"]),
         "tenantSettings:add" => {
@@ -136,6 +140,15 @@ mod tests {
         assert_eq!(run("servers:sync[-,force,true]"), ["servers", "sync", "-", "--mode", "force", "--dry-run"]);
         assert_eq!(run("poll:all"), ["poll"]);
         assert_eq!(run("meetings:end[a:b]"), ["meetings", "end", "a", "b"]);
+        assert_eq!(
+            run("tenants:update_lrs_basic[t1,https://lrs,u,p]"),
+            ["tenants", "lrs-basic", "t1", "https://lrs", "u", "p"]
+        );
+        assert_eq!(
+            run("tenants:update_lrs_kc[t1,https://lrs,https://kc/token,id,cs,ku,kp]"),
+            ["tenants", "lrs-keycloak", "t1", "https://lrs", "https://kc/token", "id", "cs", "ku", "kp"]
+        );
+        assert_eq!(run("tenants:update_lrs_basic[t1,https://lrs,u,]"), ["tenants:update_lrs_basic[t1,https://lrs,u,]"]);
         assert_eq!(
             run("tenantSettings:add[t1,record,false,true]"),
             ["tenant-settings", "add", "t1", "record", "false", "--override"]

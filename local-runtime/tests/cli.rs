@@ -254,6 +254,15 @@ fn tenants_and_their_settings() {
     assert!(!scalelite(&db, &["tenant-settings", "add", "nope", "a", "b"]).status.success(), "unknown tenant");
     stdout(&scalelite(&db, &["tenant-settings", "remove", &setting_id]));
 
+    stdout(&scalelite(&db, &[&format!("tenants:update_lrs_basic[{id},https://lrs.example,u,p]")]));
+    assert!(stdout(&scalelite(&db, &["tenants"])).contains("https://lrs.example (basic)"));
+    let keycloak = format!("tenants:update_lrs_kc[{id},https://lrs.example,https://kc.example/token,c,cs,u,p]");
+    stdout(&scalelite(&db, &[&keycloak]));
+    assert!(stdout(&scalelite(&db, &["tenants"])).contains("https://lrs.example (keycloak)"));
+    assert!(!scalelite(&db, &["tenants", "lrs-basic", &id, "https://lrs", " ", "p"]).status.success(), "no blanks");
+    stdout(&scalelite(&db, &["tenants", "lrs-remove", &id]));
+    assert!(!stdout(&scalelite(&db, &["tenants"])).contains("lrs.example"));
+
     stdout(&scalelite(&db, &["tenants", "update", &id, "--name", "college"]));
     assert!(stdout(&scalelite(&db, &["tenants"])).contains("college"));
     stdout(&scalelite(&db, &["tenants", "remove", &id, "--yes"]));

@@ -1,4 +1,5 @@
-//! `addTenant` `{"tenant": {"name", "secrets"}}`: a new tenant, reached at `<name>.<host>`.
+//! `addTenant` `{"tenant": {"name", "secrets", LRS fields?}}`: a new tenant, reached at `<name>.<host>`, with
+//! its Learning Record Store when the LRS fields are given (upstream takes those from rake tasks only).
 
 use http::StatusCode;
 use scalelite_shared::model::Tenant;
@@ -6,7 +7,7 @@ use scalelite_shared::store::StoreError;
 use serde_json::json;
 
 use super::reply;
-use super::tenant_common::{name_of, secrets_of, tenant_json};
+use super::tenant_common::{lrs_of, name_of, secrets_of, tenant_json};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
@@ -23,7 +24,8 @@ pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
         Ok(name) => name,
         Err(refusal) => return Err(refusal),
     };
-    let tenant = Tenant { id: uuid::Uuid::new_v4().to_string(), name, secrets };
+    let lrs = lrs_of(&input.body).transpose()?.flatten();
+    let tenant = Tenant { id: uuid::Uuid::new_v4().to_string(), name, secrets, lrs };
     match ctx.tenants.add_tenant(&tenant).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &json!({ "tenant": tenant_json(&tenant) }))),
         Err(StoreError::Conflict(_)) => {

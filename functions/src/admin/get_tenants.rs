@@ -4,7 +4,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::reply;
-use super::tenant_common::tenant_json;
+use super::tenant_common::tenant_summary_json;
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
@@ -15,6 +15,6 @@ pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     if tenants.is_empty() {
         Ok(reply(StatusCode::OK, &json!({ "message": "No tenants exist" })))
     } else {
-        Ok(reply(StatusCode::OK, &Value::Array(tenants.iter().map(tenant_json).collect())))
+        Ok(reply(StatusCode::OK, &Value::Array(tenants.iter().map(tenant_summary_json).collect())))
     }
 }

@@ -1,10 +1,11 @@
-//! `updateTenant` `{"id", "tenant": {"name"?, "secrets"?}}`: renames a tenant or replaces its secrets.
+//! `updateTenant` `{"id", "tenant": {"name"?, "secrets"?, LRS fields?}}`: renames a tenant, replaces its
+//! secrets, or replaces (all LRS fields blank: removes) its Learning Record Store settings.
 
 use http::StatusCode;
 use scalelite_shared::store::StoreError;
 use serde_json::json;
 
-use super::tenant_common::{name_of, secrets_of, tenant_json, tenant_not_found};
+use super::tenant_common::{lrs_of, name_of, secrets_of, tenant_json, tenant_not_found};
 use super::{id_of, reply};
 use crate::Ctx;
 use crate::registry::Outcome;
@@ -23,6 +24,9 @@ pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
     }
     if let Some(secrets) = secrets_of(&input.body) {
         tenant.secrets = secrets;
+    }
+    if let Some(lrs) = lrs_of(&input.body).transpose()? {
+        tenant.lrs = lrs;
     }
     match ctx.tenants.update_tenant(&tenant).await {
         Ok(Some(tenant)) => Ok(reply(StatusCode::OK, &json!({ "tenant": tenant_json(&tenant) }))),

@@ -6,13 +6,14 @@ use scalelite_shared::api::ApiRequest;
 use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::lrs_payload;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server, ServerState, Tenant};
 use scalelite_shared::store::{PlaceError, Placed, Placement, Refusal};
 use scalelite_shared::voice_bridge;
 
-use super::{forwarded, pass_on, target};
+use super::{forwarded, lrs, pass_on, target};
 use crate::Ctx;
 use crate::callbacks::create_params;
 use crate::registry::Outcome;
@@ -101,6 +102,8 @@ struct Extras<'a> {
     tenant: Option<&'a Tenant>,
     layers: &'a TenantLayers,
     placed_now: bool,
+    /// The tenant's LRS payload JSON, sealed here with the server's secret.
+    lrs_payload: Option<&'a str>,
 }
 
 /// The parameters sent to BBB: the configured and tenant layers, then what the balancer forces.
@@ -126,6 +129,9 @@ fn outbound(ctx: &Ctx, params: &Params, meeting: &Meeting, server: &Server, extr
         if asked == 0 || asked > u64::from(max) {
             forward.set("duration", &max.to_string());
         }
+    }
+    if let Some(payload) = extras.lrs_payload {
+        forward.set(lrs_payload::PARAM, &lrs_payload::seal(&server.secret, payload.as_bytes()));
     }
     forward
 }
@@ -160,12 +166,14 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let layers = TenantLayers::of(ctx, tenant.as_ref()).await?;
     let wanted = placement(ctx, &params, id, tenant.as_ref(), &layers);
     let (mut meeting, mut server, placed_now) = locate(ctx, &wanted).await?;
+    // A Keycloak token is fetched before the staleness check, so its wait does not eat the create's grace.
+    let lrs_payload = lrs::payload(ctx, tenant.as_ref(), id).await;
     let grace = i64::try_from(ctx.config.bbb_call_budget().as_millis()).unwrap_or(i64::MAX);
     if mark_is_stale(&meeting, now_ms(), grace) {
         // The placement took long: the create is marked as sent now, so polls give it its whole grace.
         (meeting, server, _) = locate(ctx, &Placement { now_ms: now_ms(), ..wanted }).await?;
     }
-    let extras = Extras { tenant: tenant.as_ref(), layers: &layers, placed_now };
+    let extras = Extras { tenant: tenant.as_ref(), layers: &layers, placed_now, lrs_payload: lrs_payload.as_deref() };
     let outcome = create_on(ctx, req, &params, (&meeting, &server), &extras).await;
     if outcome.is_ok() {
         // BBB knows the meeting now: from here on a poll that misses it may end it.

@@ -14,6 +14,7 @@ pub mod index;
 pub mod insert_document;
 pub mod is_meeting_running;
 pub mod join;
+mod lrs;
 pub mod metrics;
 pub mod publish_recordings;
 pub mod put_recording_text_track;

@@ -1,12 +1,13 @@
 //! Tenants and their settings in upstream's Redis layout: `tenants` (set of ids), `tenant:<id>` (name,
-//! `:`-separated secrets), `tenant_name:<name>` (its `id`), `tenant_settings:<tenant id>` (set of setting
+//! `:`-separated secrets, the LRS fields `lrs_endpoint`, `lrs_username`, `lrs_password`, `kc_token_url`,
+//! `kc_client_id`, `kc_client_secret`, `kc_username`, `kc_password`), `tenant_name:<name>` (its `id`), `tenant_settings:<tenant id>` (set of setting
 //! ids) and `tenant_setting:<id>` (param, value, override, tenant_id).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
-use scalelite_shared::model::{Tenant, TenantSetting};
+use scalelite_shared::model::{Lrs, Tenant, TenantSetting};
 use scalelite_shared::store::{StoreError, StoreResult, TenantStore};
 
 use super::{RedisStore, backend};
@@ -14,7 +15,24 @@ use super::{RedisStore, backend};
 fn tenant_of(id: &str, fields: HashMap<String, String>) -> Option<Tenant> {
     let name = fields.get("name")?.clone();
     let secrets = fields.get("secrets").map(String::as_str).unwrap_or_default();
-    Some(Tenant { id: id.to_owned(), name, secrets: Tenant::parse_secrets(secrets) })
+    let lrs = Lrs::from_fields(|field| fields.get(field).map(String::as_str));
+    Some(Tenant { id: id.to_owned(), name, secrets: Tenant::parse_secrets(secrets), lrs })
+}
+
+/// Queues the writes of a tenant's hash: name, secrets and the LRS fields it has; the others are removed.
+fn write_tenant(pipe: &mut redis::Pipeline, key: &str, tenant: &Tenant) {
+    let mut set = vec![("name", tenant.name.clone()), ("secrets", tenant.stored_secrets())];
+    let mut cleared = Vec::new();
+    for (field, value) in Lrs::fields(tenant.lrs.as_ref()) {
+        match value {
+            Some(value) => set.push((field, value.to_owned())),
+            None => cleared.push(field),
+        }
+    }
+    pipe.hset_multiple(key, &set);
+    if !cleared.is_empty() {
+        pipe.hdel(key, cleared);
+    }
 }
 
 impl RedisStore {
@@ -71,16 +89,9 @@ impl TenantStore for RedisStore {
         if !self.claim_name(&tenant.name, &tenant.id).await? {
             return Err(StoreError::Conflict(format!("tenant name {}", tenant.name)));
         }
-        redis::pipe()
-            .atomic()
-            .hset_multiple(
-                self.keys.tenant(&tenant.id),
-                &[("name", tenant.name.clone()), ("secrets", tenant.stored_secrets())],
-            )
-            .sadd(self.keys.tenants(), &tenant.id)
-            .query_async::<()>(&mut self.conn())
-            .await
-            .map_err(backend)
+        let mut pipe = redis::pipe();
+        write_tenant(pipe.atomic(), &self.keys.tenant(&tenant.id), tenant);
+        pipe.sadd(self.keys.tenants(), &tenant.id).query_async::<()>(&mut self.conn()).await.map_err(backend)
     }
 
     async fn update_tenant(&self, tenant: &Tenant) -> StoreResult<Option<Tenant>> {
@@ -89,10 +100,7 @@ impl TenantStore for RedisStore {
             return Err(StoreError::Conflict(format!("tenant name {}", tenant.name)));
         }
         let mut pipe = redis::pipe();
-        pipe.atomic().hset_multiple(
-            self.keys.tenant(&tenant.id),
-            &[("name", tenant.name.clone()), ("secrets", tenant.stored_secrets())],
-        );
+        write_tenant(pipe.atomic(), &self.keys.tenant(&tenant.id), tenant);
         if old.name != tenant.name {
             pipe.del(self.keys.tenant_name(&old.name));
         }

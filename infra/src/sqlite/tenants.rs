@@ -1,22 +1,47 @@
 //! Tenants and their settings in the embedded store.
 
 use async_trait::async_trait;
-use scalelite_shared::model::{Tenant, TenantSetting};
+use scalelite_shared::model::{Lrs, Tenant, TenantSetting};
 use scalelite_shared::store::{StoreError, StoreResult, TenantStore};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, backend};
 
-#[derive(sqlx::FromRow)]
-struct TenantRow {
-    id: String,
-    name: String,
-    secrets: String,
+/// `SELECT` of a tenant's columns (upstream's field names for the LRS settings), then `$rest`.
+macro_rules! select_tenants {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, name, secrets, lrs_endpoint, lrs_username, lrs_password, kc_token_url, kc_client_id, \
+             kc_client_secret, kc_username, kc_password FROM tenants ",
+            $rest
+        )
+    };
 }
 
-impl From<TenantRow> for Tenant {
-    fn from(row: TenantRow) -> Self {
-        Tenant { id: row.id, name: row.name, secrets: Tenant::parse_secrets(&row.secrets) }
+fn tenant_of(row: &SqliteRow) -> Result<Tenant, sqlx::Error> {
+    let secrets: String = row.try_get("secrets")?;
+    Ok(Tenant {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        secrets: Tenant::parse_secrets(&secrets),
+        lrs: Lrs::from_fields(|field| row.try_get::<Option<&str>, _>(field).ok().flatten()),
+    })
+}
+
+async fn tenant_where(store: &SqliteStore, sql: &'static str, value: &str) -> StoreResult<Option<Tenant>> {
+    let row = sqlx::query(sql).bind(value).fetch_optional(&store.pool).await.map_err(backend)?;
+    row.as_ref().map(tenant_of).transpose().map_err(backend)
+}
+
+/// The tenant's name, secrets and LRS settings written by `sql`, whose last placeholder is the id.
+async fn write_tenant(store: &SqliteStore, sql: &'static str, tenant: &Tenant) -> StoreResult<u64> {
+    let mut query = sqlx::query(sql).bind(&tenant.name).bind(tenant.stored_secrets());
+    for (_, value) in Lrs::fields(tenant.lrs.as_ref()) {
+        query = query.bind(value);
     }
+    let done = query.bind(&tenant.id).execute(&store.pool).await.map_err(|e| name_taken(e, &tenant.name))?;
+    Ok(done.rows_affected())
 }
 
 #[derive(sqlx::FromRow)]
@@ -38,51 +63,28 @@ fn name_taken(error: sqlx::Error, name: &str) -> StoreError {
 #[async_trait]
 impl TenantStore for SqliteStore {
     async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
-        let rows: Vec<TenantRow> = sqlx::query_as("SELECT id, name, secrets FROM tenants ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(rows.into_iter().map(Tenant::from).collect())
+        let rows = sqlx::query(select_tenants!("ORDER BY name")).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(tenant_of).collect::<Result<_, _>>().map_err(backend)
     }
 
     async fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
-        let row: Option<TenantRow> = sqlx::query_as("SELECT id, name, secrets FROM tenants WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(row.map(Tenant::from))
+        tenant_where(self, select_tenants!("WHERE id = ?"), id).await
     }
 
     async fn tenant_by_name(&self, name: &str) -> StoreResult<Option<Tenant>> {
-        let row: Option<TenantRow> = sqlx::query_as("SELECT id, name, secrets FROM tenants WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(row.map(Tenant::from))
+        tenant_where(self, select_tenants!("WHERE name = ?"), name).await
     }
 
     async fn add_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
-        sqlx::query("INSERT INTO tenants (id, name, secrets) VALUES (?, ?, ?)")
-            .bind(&tenant.id)
-            .bind(&tenant.name)
-            .bind(tenant.stored_secrets())
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(|e| name_taken(e, &tenant.name))
+        let sql = "INSERT INTO tenants (name, secrets, lrs_endpoint, lrs_username, lrs_password, kc_token_url, \
+                   kc_client_id, kc_client_secret, kc_username, kc_password, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        write_tenant(self, sql, tenant).await.map(|_| ())
     }
 
     async fn update_tenant(&self, tenant: &Tenant) -> StoreResult<Option<Tenant>> {
-        let done = sqlx::query("UPDATE tenants SET name = ?, secrets = ? WHERE id = ?")
-            .bind(&tenant.name)
-            .bind(tenant.stored_secrets())
-            .bind(&tenant.id)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| name_taken(e, &tenant.name))?;
-        Ok((done.rows_affected() > 0).then(|| tenant.clone()))
+        let sql = "UPDATE tenants SET name = ?, secrets = ?, lrs_endpoint = ?, lrs_username = ?, lrs_password = ?, \
+                   kc_token_url = ?, kc_client_id = ?, kc_client_secret = ?, kc_username = ?, kc_password = ? WHERE id = ?";
+        Ok((write_tenant(self, sql, tenant).await? > 0).then(|| tenant.clone()))
     }
 
     async fn delete_tenant(&self, id: &str) -> StoreResult<bool> {

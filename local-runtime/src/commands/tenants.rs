@@ -1,11 +1,11 @@
-//! `scalelite tenants …` and `scalelite tenant-settings …`: the tenants sharing the pool and their create/join
-//! parameter settings.
+//! `scalelite tenants …` and `scalelite tenant-settings …`: the tenants sharing the pool, their Learning Record
+//! Stores, and their create/join parameter settings.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use comfy_table::Table;
 use scalelite_functions::Ctx;
-use scalelite_shared::model::{Tenant, TenantSetting};
+use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant, TenantSetting};
 
 use super::confirm;
 
@@ -23,6 +23,21 @@ pub enum TenantsCommand {
         #[arg(long)]
         secrets: Option<String>,
     },
+    /// Send the tenant's xAPI statements to the LRS at ENDPOINT, with basic credentials.
+    LrsBasic { id: String, endpoint: String, username: String, password: String },
+    /// Send the tenant's xAPI statements to the LRS at ENDPOINT, with a bearer token fetched at each create
+    /// from the Keycloak (OpenID Connect) token URL with the password grant.
+    LrsKeycloak {
+        id: String,
+        endpoint: String,
+        token_url: String,
+        client_id: String,
+        client_secret: String,
+        username: String,
+        password: String,
+    },
+    /// Stop sending the tenant's xAPI statements anywhere.
+    LrsRemove { id: String },
     /// Remove a tenant and its settings (asks first, unless --yes).
     Remove {
         id: String,
@@ -67,6 +82,18 @@ async fn tenant(ctx: &Ctx, id: &str) -> anyhow::Result<Tenant> {
     ctx.tenants.tenant(id).await?.with_context(|| format!("no tenant with id {id}"))
 }
 
+/// Replaces the tenant's LRS settings.
+async fn set_lrs(ctx: &Ctx, id: &str, lrs: Option<Lrs>) -> anyhow::Result<()> {
+    let tenant = Tenant { lrs, ..tenant(ctx, id).await? };
+    ctx.tenants.update_tenant(&tenant).await?;
+    println!("updated {id}");
+    Ok(())
+}
+
+fn lrs_column(lrs: Option<&Lrs>) -> String {
+    lrs.map(|lrs| format!("{} ({})", lrs.endpoint, lrs.kind())).unwrap_or_default()
+}
+
 pub async fn run(ctx: &Ctx, command: TenantsCommand) -> anyhow::Result<()> {
     if !ctx.config.multitenancy {
         eprintln!("note: MULTITENANCY_ENABLED is off, so tenants are kept but not used");
@@ -74,15 +101,16 @@ pub async fn run(ctx: &Ctx, command: TenantsCommand) -> anyhow::Result<()> {
     match command {
         TenantsCommand::List => {
             let mut table = Table::new();
-            table.set_header(["ID", "NAME", "SECRETS"]);
+            table.set_header(["ID", "NAME", "SECRETS", "LRS"]);
             for tenant in ctx.tenants.tenants().await? {
-                let secrets = tenant.stored_secrets();
-                table.add_row([tenant.id, tenant.name, secrets]);
+                let (secrets, lrs) = (tenant.stored_secrets(), lrs_column(tenant.lrs.as_ref()));
+                table.add_row([tenant.id, tenant.name, secrets, lrs]);
             }
             println!("{table}");
         }
         TenantsCommand::Add { name: given, secrets: list } => {
-            let tenant = Tenant { id: uuid::Uuid::new_v4().to_string(), name: name(&given)?, secrets: secrets(&list)? };
+            let id = uuid::Uuid::new_v4().to_string();
+            let tenant = Tenant { id, name: name(&given)?, secrets: secrets(&list)?, lrs: None };
             ctx.tenants.add_tenant(&tenant).await?;
             println!("id: {}", tenant.id);
         }
@@ -97,6 +125,16 @@ pub async fn run(ctx: &Ctx, command: TenantsCommand) -> anyhow::Result<()> {
             ctx.tenants.update_tenant(&tenant).await?;
             println!("updated {id}");
         }
+        TenantsCommand::LrsBasic { id, endpoint, username, password } => {
+            let lrs = Lrs::basic(&endpoint, &username, &password).context("the LRS settings have a blank part")?;
+            set_lrs(ctx, &id, Some(lrs)).await?;
+        }
+        TenantsCommand::LrsKeycloak { id, endpoint, token_url, client_id, client_secret, username, password } => {
+            let login = KeycloakLogin { token_url, client_id, client_secret, username, password };
+            let lrs = Lrs::keycloak(&endpoint, login).context("the LRS settings have a blank part")?;
+            set_lrs(ctx, &id, Some(lrs)).await?;
+        }
+        TenantsCommand::LrsRemove { id } => set_lrs(ctx, &id, None).await?,
         TenantsCommand::Remove { id, yes } => {
             let tenant = tenant(ctx, &id).await?;
             if !confirm(&format!("Remove tenant {} and its settings?", tenant.name), yes) {

@@ -3,6 +3,7 @@
 pub mod checksum;
 pub mod client;
 pub mod error;
+pub mod lrs_payload;
 pub mod meetings_xml;
 pub mod params;
 #[cfg(test)]

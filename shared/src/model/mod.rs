@@ -2,12 +2,14 @@
 //! front-ends' callback URLs.
 
 mod callback;
+mod lrs;
 mod meeting;
 mod recording;
 mod server;
 mod tenant;
 
 pub use callback::CallbackData;
+pub use lrs::{KeycloakLogin, Lrs, LrsAuth};
 pub use meeting::Meeting;
 pub use recording::{PlaybackFormat, RECORDING_STATES, Recording, Thumbnail};
 pub use server::{Server, ServerState, ServerStats, ServerUpdate};

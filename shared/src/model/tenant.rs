@@ -1,5 +1,7 @@
 //! Tenants: front-end customers sharing the pool, each with its own secrets, found by the first label of
-//! the host name they call, and their default and override create/join parameters.
+//! the host name they call, their Learning Record Store, and their default and override create/join parameters.
+
+use super::Lrs;
 
 /// A tenant, keyed by a UUID.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -9,6 +11,8 @@ pub struct Tenant {
     pub name: String,
     /// Its API secrets (stored `:`-separated, as upstream).
     pub secrets: Vec<String>,
+    /// Where BBB sends the xAPI statements of this tenant's meetings, if anywhere.
+    pub lrs: Option<Lrs>,
 }
 
 impl Tenant {

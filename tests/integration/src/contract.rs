@@ -11,7 +11,7 @@ use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
 use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{Server, ServerState, ServerUpdate, Tenant, TenantSetting};
+use scalelite_shared::model::{KeycloakLogin, Lrs, LrsAuth, Server, ServerState, ServerUpdate, Tenant, TenantSetting};
 use scalelite_shared::store::{
     JoinTarget, MeetingBackend, PlaceError, Placed, Placement, PollReport, Refusal, StoreError, TenantStore,
 };
@@ -512,26 +512,42 @@ pub async fn polls_record_the_bbb_version(store: Store, _replicas: Vec<Store>) {
     assert_eq!(store.server("a").await.unwrap().unwrap().bbb_version.as_deref(), Some("3.0.9"));
 }
 
-/// Tenants: found by id and name, names unique, renames move the name, settings kept per tenant and removed
-/// with it.
+/// Tenants: found by id and name, names unique, renames move the name, LRS settings replaced whole, settings
+/// kept per tenant and removed with it.
 pub async fn tenants_are_kept(store: Arc<dyn TenantStore>) {
-    let school = Tenant { id: "t1".into(), name: "school".into(), secrets: vec!["a".into(), "b".into()] };
-    let uni = Tenant { id: "t2".into(), name: "uni".into(), secrets: vec!["u".into()] };
+    let basic =
+        Lrs { endpoint: "https://lrs".into(), auth: LrsAuth::Basic { username: "u".into(), password: "p".into() } };
+    let school =
+        Tenant { id: "t1".into(), name: "school".into(), secrets: vec!["a".into(), "b".into()], lrs: Some(basic) };
+    let uni = Tenant { id: "t2".into(), name: "uni".into(), secrets: vec!["u".into()], lrs: None };
     store.add_tenant(&school).await.unwrap();
     store.add_tenant(&uni).await.unwrap();
-    let clash = Tenant { id: "t3".into(), name: "school".into(), secrets: vec!["x".into()] };
+    let clash = Tenant { id: "t3".into(), name: "school".into(), secrets: vec!["x".into()], lrs: None };
     assert!(matches!(store.add_tenant(&clash).await, Err(StoreError::Conflict(_))), "names are unique");
     assert_eq!(store.tenants().await.unwrap(), vec![school.clone(), uni.clone()]);
     assert_eq!(store.tenant_by_name("school").await.unwrap(), Some(school.clone()));
     assert_eq!(store.tenant("t2").await.unwrap(), Some(uni.clone()));
 
-    let renamed = Tenant { name: "college".into(), secrets: vec!["c".into()], ..school.clone() };
+    let keycloak = LrsAuth::Keycloak(KeycloakLogin {
+        token_url: "https://kc/token".into(),
+        client_id: "id".into(),
+        client_secret: "cs".into(),
+        username: "ku".into(),
+        password: "kp".into(),
+    });
+    let lrs = Some(Lrs { endpoint: "https://lrs2".into(), auth: keycloak });
+    let renamed = Tenant { name: "college".into(), secrets: vec!["c".into()], lrs, ..school.clone() };
     assert_eq!(store.update_tenant(&renamed).await.unwrap(), Some(renamed.clone()));
+    assert_eq!(store.tenant("t1").await.unwrap(), Some(renamed.clone()), "Keycloak replaces basic credentials");
+    let plain = Tenant { lrs: None, ..renamed.clone() };
+    store.update_tenant(&plain).await.unwrap();
+    assert_eq!(store.tenant("t1").await.unwrap(), Some(plain), "the LRS settings are removed");
+    store.update_tenant(&renamed).await.unwrap();
     assert_eq!(store.tenant_by_name("school").await.unwrap(), None, "the old name is free");
     assert_eq!(store.tenant_by_name("college").await.unwrap(), Some(renamed.clone()));
     let taken = Tenant { name: "uni".into(), ..renamed.clone() };
     assert!(matches!(store.update_tenant(&taken).await, Err(StoreError::Conflict(_))));
-    let ghost = Tenant { id: "nope".into(), name: "ghost".into(), secrets: vec![] };
+    let ghost = Tenant { id: "nope".into(), name: "ghost".into(), secrets: vec![], lrs: None };
     assert_eq!(store.update_tenant(&ghost).await.unwrap(), None);
 
     let setting = |id: &str, tenant: &str, param: &str, override_: bool| TenantSetting {
