@@ -49,9 +49,13 @@ async fn main() {
             let polled = report.as_array().map_or(0, Vec::len);
             let online = report.as_array().map_or(0, |a| a.iter().filter(|s| s["online"] == true).count());
             let adopted: u64 = report.as_array().map_or(0, |a| a.iter().filter_map(|s| s["adopted"].as_u64()).sum());
+            // Each simulated server holds one listening socket in this process; the rest is the load balancer's.
+            let open_files = std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count());
             println!(
-                "{label}: {polled} servers ({online} online, {adopted} meetings adopted) in {seconds:.3} s, {:.3} ms a server",
-                seconds * 1000.0 / servers.max(1) as f64
+                "{label}: {polled} servers ({online} online, {adopted} meetings adopted) in {seconds:.3} s, \
+                 {:.3} ms a server; {} open files besides the simulated servers' listeners",
+                seconds * 1000.0 / servers.max(1) as f64,
+                open_files.saturating_sub(servers)
             );
         }
     };
