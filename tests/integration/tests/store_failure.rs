@@ -57,6 +57,9 @@ impl MeetingStore for BrokenStore {
     async fn meetings_on(&self, _: &str, _: i64) -> StoreResult<Vec<Meeting>> {
         down()
     }
+    async fn meeting_by_voice_bridge(&self, _: &str, _: i64) -> StoreResult<Option<Meeting>> {
+        down()
+    }
     async fn place_meeting(&self, _: &Placement) -> Result<Placed, PlaceError> {
         Err(down::<()>().unwrap_err().into())
     }
