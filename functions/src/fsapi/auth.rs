@@ -2,8 +2,8 @@
 //! that is empty).
 
 use base64::Engine;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use http::header::AUTHORIZATION;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::config::Config;
