@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod callbacks;
 pub mod ctx;
+pub mod fsapi;
 pub mod http_server;
 pub mod jobs;
 pub mod lambda_adapter;

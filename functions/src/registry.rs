@@ -14,8 +14,8 @@ use scalelite_shared::config::Config;
 use serde_json::{Value, json};
 
 use crate::reject::{Answers, Reject, Store};
-use crate::request::{Accepts, Call, authorize, authorize_api};
-use crate::{Ctx, admin, api, jobs, playback, recordings};
+use crate::request::{Accepts, Call, authorize, authorize_api, request_params};
+use crate::{Ctx, admin, api, fsapi, jobs, playback, recordings};
 
 /// What every handler returns.
 pub type Outcome = Result<ApiResponse, Reject>;
@@ -36,6 +36,9 @@ pub enum Auth {
     Admin { signed_as: &'static str },
     /// A BBB server's upload token (a JWT signed with its own secret), checked before the body is read.
     UploadToken,
+    /// HTTP Basic as user `fsapi` with `FSAPI_PASSWORD` (FreeSWITCH's mod_xml_curl); none when that is empty.
+    /// The handler gets the query and a form body.
+    FreeSwitch,
     /// Nothing the registry checks: probes, playback (its own cookies), callbacks (their own tokens), the
     /// status page (checksum or token), the API root.
     Open,
@@ -271,6 +274,10 @@ impl Function {
                 let claims = recordings::upload::authenticate(ctx, &req.headers).await?;
                 Call { params: Params::default(), tenant: None, body: Value::Null, upload: Some(claims), req }
             }
+            Auth::FreeSwitch => {
+                fsapi::authenticate(&ctx.config, &req)?;
+                Call { params: request_params(&req), tenant: None, body: Value::Null, upload: None, req }
+            }
             Auth::Open => {
                 let params = Params::parse(req.raw_query.as_bytes());
                 Call { params, tenant: None, body: Value::Null, upload: None, req }
@@ -357,6 +364,7 @@ pub static FUNCTIONS: &[Function] = &[
     open("status", GET, &["/scalelite/status"], Answers::Xml, handler!(admin::status_page::run)),
     admin("poll", POST, &["/scalelite/jobs/poll"], handler!(jobs::poll::run)).internal(),
     admin("importRecordings", POST, &["/scalelite/jobs/import"], handler!(jobs::import_recordings::run)).signed_as("import").internal().uses(BOTH),
+    function("fsapi", POST, Paths::At(&["/fsapi"]), Auth::FreeSwitch, Answers::Json, handler!(fsapi::run)),
     admin("uploadRecording", POST, &["/scalelite/recordings/upload"], handler!(recordings::upload::run)).upload().needs(Recordings(Off::Conflict)),
 ];
 

@@ -52,7 +52,7 @@ pub enum Reject {
     /// An HTTP status and its JSON body.
     Json(StatusCode, Value),
     /// 401 with the `WWW-Authenticate` challenge (e.g. `Bearer`) and `{"error": message}`.
-    Unauthorized { challenge: &'static str, message: String },
+    Unauthorized { challenge: String, message: String },
     /// Nothing to see here (playback).
     NotFound,
 }
@@ -104,7 +104,9 @@ impl Reject {
             (Reject::Json(status, body), _) => ApiResponse::json(status, body.to_string()),
             (Reject::Unauthorized { challenge, message }, _) => {
                 let mut response = ApiResponse::json(StatusCode::UNAUTHORIZED, json!({ "error": message }).to_string());
-                response.headers.insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static(challenge));
+                if let Ok(challenge) = http::HeaderValue::from_str(&challenge) {
+                    response.headers.insert(http::header::WWW_AUTHENTICATE, challenge);
+                }
                 response
             }
             (Reject::NotFound, _) => not_found(),

@@ -7,6 +7,8 @@ use scalelite_shared::bbb::checksum::{ChecksumPolicy, strip_checksum};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::{Params, count_raw};
 use scalelite_shared::model::Tenant;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::Ctx;
 use crate::recordings::upload_token::UploadClaims;
@@ -92,8 +94,14 @@ pub(crate) fn verify_checksum(
     if policy.verify(call, &signed, checksum) { Ok(()) } else { Err(ApiError::Checksum) }
 }
 
+/// True when `given` equals `expected`; the time taken depends on neither (both are hashed first, so not even
+/// on their lengths).
+pub(crate) fn same_token(given: &str, expected: &str) -> bool {
+    Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())).into()
+}
+
 /// The call's parameters: the query, then a form body.
-fn request_params(req: &ApiRequest) -> Params {
+pub(crate) fn request_params(req: &ApiRequest) -> Params {
     let mut params = Params::parse(req.raw_query.as_bytes());
     if let Some(body) = form_body(req) {
         params.extend_from(body);

@@ -73,6 +73,8 @@ pub struct Config {
     /// the checksum does.
     pub status_page_token: Option<String>,
     pub recordings: RecordingConfig,
+    /// FreeSWITCH dial-in (`POST /fsapi`).
+    pub fsapi: FsapiConfig,
 }
 
 impl Config {
@@ -132,6 +134,46 @@ pub struct RecordingConfig {
     pub secret_key_base: Option<String>,
     /// Formats served by the playback routes (`RECORDING_PLAYBACK_FORMATS`).
     pub playback_formats: Vec<String>,
+}
+
+/// The dial plan served to the BBB servers' FreeSWITCH (`POST /fsapi`, mod_xml_curl).
+#[derive(Clone, Debug)]
+pub struct FsapiConfig {
+    /// `FSAPI_PASSWORD` (default the first load-balancer secret): the HTTP Basic password of user `fsapi`;
+    /// `None` (set empty) serves the dial plan to anyone.
+    pub password: Option<String>,
+    /// `FSAPI_MAX_DURATION` (minutes, default `MAX_MEETING_DURATION`): a dial-in call is hung up after it; 0 never.
+    pub max_duration_minutes: u64,
+    /// `VOICE_BRIDGE_MIN` (default 5): the fewest digits the pin prompt takes.
+    pub pin_min_digits: usize,
+    /// `VOICE_BRIDGE_MAX`: the most digits the pin prompt takes; by default one more than `VOICE_BRIDGE_LEN` (at
+    /// least 9), so a breakout room's pin (its parent's voice bridge and one digit) can be dialled.
+    pub pin_max_digits: usize,
+}
+
+impl FsapiConfig {
+    fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+        secrets: &[String],
+        max_meeting_duration: u32,
+        voice_bridge_len: usize,
+    ) -> Result<Self, ConfigError> {
+        let password = lookup("FSAPI_PASSWORD").or_else(|| secrets.first().cloned()).filter(|p| !p.trim().is_empty());
+        let max_duration: i64 =
+            number("FSAPI_MAX_DURATION", lookup("FSAPI_MAX_DURATION"), max_meeting_duration.into())?;
+        let pin_min_digits: usize = number("VOICE_BRIDGE_MIN", lookup("VOICE_BRIDGE_MIN"), 5)?;
+        let pin_max_digits: usize =
+            number("VOICE_BRIDGE_MAX", lookup("VOICE_BRIDGE_MAX"), (voice_bridge_len + 1).max(9))?;
+        // FreeSWITCH's play_and_get_digits takes at most 128 digits.
+        if pin_min_digits == 0 || pin_min_digits > pin_max_digits || pin_max_digits > 128 {
+            return Err(ConfigError {
+                name: "VOICE_BRIDGE_MAX",
+                value: format!("{pin_min_digits}..{pin_max_digits}"),
+                reason: "VOICE_BRIDGE_MIN must be at least 1 and at most VOICE_BRIDGE_MAX, which is at most 128",
+            });
+        }
+        Ok(Self { password, max_duration_minutes: max_duration.max(0).unsigned_abs(), pin_min_digits, pin_max_digits })
+    }
 }
 
 /// How the importer finds recordings.
@@ -215,6 +257,9 @@ impl Config {
             });
         }
 
+        let max_meeting_duration = number("MAX_MEETING_DURATION", lookup("MAX_MEETING_DURATION"), 0)?;
+        let fsapi = FsapiConfig::from_lookup(&lookup, &secrets, max_meeting_duration, voice_bridge_len)?;
+
         Ok(Self {
             secrets,
             checksum_algorithms,
@@ -246,7 +291,7 @@ impl Config {
                     60.0 * number::<f64>("LOAD_JOIN_BUFFER_TIME", lookup("LOAD_JOIN_BUFFER_TIME"), 15.0)?.max(0.0),
                 ),
             },
-            max_meeting_duration: number("MAX_MEETING_DURATION", lookup("MAX_MEETING_DURATION"), 0)?,
+            max_meeting_duration,
             meeting_ttl: seconds("DEFAULT_MEETING_TTL", lookup("DEFAULT_MEETING_TTL"), 86_400.0)?,
             create_exclude_params: list(lookup("CREATE_EXCLUDE_PARAMS")),
             join_exclude_params: list(lookup("JOIN_EXCLUDE_PARAMS")),
@@ -268,6 +313,7 @@ impl Config {
             bbb_max_answer_bytes: number("BBB_MAX_ANSWER_BYTES", lookup("BBB_MAX_ANSWER_BYTES"), 16 * 1024 * 1024)?,
             status_page_token: lookup("STATUS_PAGE_TOKEN").filter(|v| !v.trim().is_empty()),
             recordings: RecordingConfig::from_lookup(&lookup)?,
+            fsapi,
         })
     }
 
@@ -381,6 +427,21 @@ mod tests {
         assert_eq!(parsed.outbound_algorithm, Algorithm::Sha384);
         assert!(config(&[("LOADBALANCER_CHECKSUM_ALGORITHM", "MD5")]).is_err());
         assert!(config(&[("PORT", "x")]).is_err());
+    }
+
+    #[test]
+    fn fsapi_defaults_follow_the_secret_and_meeting_duration() {
+        let parsed = config(&[("LOADBALANCER_SECRET", "a"), ("MAX_MEETING_DURATION", "90")]).unwrap();
+        assert_eq!(parsed.fsapi.password.as_deref(), Some("a"));
+        assert_eq!(parsed.fsapi.max_duration_minutes, 90);
+        assert_eq!((parsed.fsapi.pin_min_digits, parsed.fsapi.pin_max_digits), (5, 10));
+        let parsed =
+            config(&[("LOADBALANCER_SECRET", "a"), ("FSAPI_PASSWORD", ""), ("FSAPI_MAX_DURATION", "-1")]).unwrap();
+        assert_eq!((parsed.fsapi.password, parsed.fsapi.max_duration_minutes), (None, 0));
+        assert_eq!(config(&[("FSAPI_PASSWORD", "p")]).unwrap().fsapi.password.as_deref(), Some("p"));
+        assert_eq!(config(&[]).unwrap().fsapi.password, None, "no secret, no password");
+        assert!(config(&[("VOICE_BRIDGE_MIN", "12")]).is_err());
+        assert_eq!(config(&[("VOICE_BRIDGE_LEN", "12")]).unwrap().fsapi.pin_max_digits, 13);
     }
 
     #[test]

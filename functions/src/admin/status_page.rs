@@ -6,21 +6,13 @@
 use http::{HeaderValue, StatusCode, header};
 use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::params::Params;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::status_template::{UNAUTHORIZED, render};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
-use crate::request::{Accepts, authorize};
-
-/// True when `given` equals `expected`; the time taken depends on neither (both are hashed first, so not even
-/// on their lengths).
-fn same_token(given: &str, expected: &str) -> bool {
-    Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())).into()
-}
+use crate::request::{Accepts, authorize, same_token};
 
 /// The configured token given as `?token=`, or the admin checksum.
 fn allowed(ctx: &Ctx, req: &ApiRequest) -> bool {

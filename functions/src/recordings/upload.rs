@@ -21,7 +21,7 @@ const TAR_TYPES: &[&str] = &["application/x-tar", "application/octet-stream"];
 
 /// A refusal: 401 with the Bearer challenge.
 fn unauthorized(message: &str) -> Reject {
-    Reject::Unauthorized { challenge: "Bearer", message: message.to_owned() }
+    Reject::Unauthorized { challenge: "Bearer".to_owned(), message: message.to_owned() }
 }
 
 /// Checks the token against the secret of the server it names (also before the body is read, so an

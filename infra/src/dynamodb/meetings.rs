@@ -603,6 +603,18 @@ impl MeetingStore for DynamoMeetings {
         Ok(self.linked(server_id, now_ms).await?.0)
     }
 
+    /// Through the `voice_bridges` table; a stale holder finds nothing.
+    async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        if number.is_empty() {
+            return Ok(None); // no key can be empty
+        }
+        let Some(item) = self.db.get(&self.tables().voice_bridges, key("number", number)).await? else {
+            return Ok(None);
+        };
+        let Some(holder) = get_s(&item, "meeting_id").filter(|id| !id.is_empty()) else { return Ok(None) };
+        Ok(self.meeting(&holder, now_ms).await?.filter(|m| m.voice_bridge == number))
+    }
+
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
         for attempt in 0..ATTEMPTS {
             if let Some(placed) = self.try_place(placement).await? {

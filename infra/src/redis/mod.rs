@@ -342,6 +342,14 @@ impl MeetingStore for RedisStore {
         Ok(on_server)
     }
 
+    /// Through upstream's `voice_bridges` hash; an entry left by a meeting that expired or now holds another
+    /// number finds nothing.
+    async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        let holder: Option<String> = self.conn().hget(self.keys.voice_bridges(), number).await.map_err(backend)?;
+        let Some(holder) = holder else { return Ok(None) };
+        Ok(self.read_meeting(&holder, now_ms).await?.filter(|m| m.voice_bridge == number))
+    }
+
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
         for _ in 0..ATTEMPTS {
             if let Some(placed) = self.try_place(placement).await? {

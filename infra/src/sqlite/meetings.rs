@@ -36,6 +36,14 @@ pub(crate) async fn find_live<'e>(
     Ok(row.map(Meeting::from))
 }
 
+/// The live meeting holding voice bridge `number`.
+pub(crate) async fn holding_bridge(pool: &SqlitePool, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+    let sql = concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE voice_bridge = ? AND expires_at_ms > ?");
+    let row: Option<MeetingRow> =
+        sqlx::query_as(sql).bind(number).bind(now_ms).fetch_optional(pool).await.map_err(backend)?;
+    Ok(row.map(Meeting::from))
+}
+
 /// The live meetings among `ids`.
 pub(crate) async fn find_many(db: &mut SqliteConnection, ids: &[&str], now_ms: i64) -> StoreResult<Vec<Meeting>> {
     if ids.is_empty() {

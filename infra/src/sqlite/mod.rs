@@ -113,6 +113,10 @@ impl MeetingStore for SqliteStore {
         Ok(meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default())
     }
 
+    async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        meetings::holding_bridge(&self.pool, number, now_ms).await
+    }
+
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
         let mut tx = self.write().await?;
         let placed = meetings::place(tx.conn(), placement).await?;

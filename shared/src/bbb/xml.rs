@@ -1,21 +1,29 @@
-//! Writing BBB XML answers: `<response><returncode>…</returncode>…</response>`, every value escaped.
+//! Writing BBB XML answers: `<response><returncode>…</returncode>…</response>`, every value escaped (and other
+//! documents the same way, such as FreeSWITCH's dial plans).
 
 use std::borrow::Cow;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesCData, BytesEnd, BytesStart, BytesText, Event};
 
-/// A BBB `<response>` document under construction.
+/// A BBB `<response>` document (or another root element) under construction.
 pub struct XmlResponse {
     writer: Writer<Vec<u8>>,
+    root: &'static str,
 }
 
 impl XmlResponse {
     fn open(returncode: &str) -> Self {
-        let mut response = Self { writer: Writer::new(Vec::with_capacity(256)) };
-        response.start("response");
+        let mut response = Self::document("response", &[]);
         response.element("returncode", returncode);
         response
+    }
+
+    /// A document whose root is `<root attributes…>`; `finish` closes it.
+    pub fn document(root: &'static str, attributes: &[(&str, &str)]) -> Self {
+        let mut document = Self { writer: Writer::new(Vec::with_capacity(256)), root };
+        document.start_with(root, attributes);
+        document
     }
 
     /// `<response><returncode>SUCCESS</returncode>`.
@@ -44,11 +52,7 @@ impl XmlResponse {
 
     /// Opens an element with attributes.
     pub fn start_with(&mut self, name: &str, attributes: &[(&str, &str)]) -> &mut Self {
-        let mut start = BytesStart::new(name);
-        for (key, value) in attributes {
-            start.push_attribute((*key, xml_chars(value).as_ref()));
-        }
-        self.write(Event::Start(start));
+        self.write(Event::Start(element(name, attributes)));
         self
     }
 
@@ -84,7 +88,12 @@ impl XmlResponse {
 
     /// `<name/>`.
     pub fn empty(&mut self, name: &str) -> &mut Self {
-        self.write(Event::Empty(BytesStart::new(name)));
+        self.empty_with(name, &[])
+    }
+
+    /// `<name attributes…/>`, the values escaped.
+    pub fn empty_with(&mut self, name: &str, attributes: &[(&str, &str)]) -> &mut Self {
+        self.write(Event::Empty(element(name, attributes)));
         self
     }
 
@@ -94,11 +103,20 @@ impl XmlResponse {
         self
     }
 
-    /// Closes `<response>` and returns the document.
+    /// Closes `<response>` (or the document's root) and returns the document.
     pub fn finish(mut self) -> Vec<u8> {
-        self.end("response");
+        self.end(self.root);
         self.writer.into_inner()
     }
+}
+
+/// The start tag `<name attributes…>`, the values escaped.
+fn element<'a>(name: &'a str, attributes: &[(&str, &str)]) -> BytesStart<'a> {
+    let mut start = BytesStart::new(name);
+    for (key, value) in attributes {
+        start.push_attribute((*key, xml_chars(value).as_ref()));
+    }
+    start
 }
 
 /// `text` with every character XML 1.0 forbids (control characters but tab, newline and carriage return, and

@@ -69,6 +69,8 @@ pub trait MeetingStore: Send + Sync {
     /// A meeting that has not expired at `now_ms`.
     async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
     async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>>;
+    /// The meeting that holds voice bridge `number` and has not expired at `now_ms` (dial-in).
+    async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
     /// Commits [`balance::placement::plan`](crate::balance::placement::plan) for the request: the meeting
     /// kept, or placed with its reservation and voice bridge (replacing its old placement) in one step.
     async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError>;

@@ -155,6 +155,31 @@ pub async fn voice_bridges_are_unique(store: Store, _replicas: Vec<Store>) {
     assert!(matches!(store.place_meeting(&third).await, Err(PlaceError::Refused(Refusal::VoiceBridgeExhausted))));
 }
 
+pub async fn voice_bridges_find_their_meeting(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    let mut dialled = placement("dialled", "");
+    dialled.voice_bridges = vec!["444".into()];
+    store.place_meeting(&dialled).await.unwrap();
+    let found = store.meeting_by_voice_bridge("444", now_ms()).await.unwrap().expect("the holder");
+    assert_eq!((found.id.as_str(), found.server_id.as_str()), ("dialled", "a"));
+    assert!(store.meeting_by_voice_bridge("4444", now_ms()).await.unwrap().is_none());
+    assert!(store.meeting_by_voice_bridge("", now_ms()).await.unwrap().is_none());
+
+    let mut short = placement("short", "");
+    short.voice_bridges = vec!["555".into()];
+    short.ttl_ms = 1;
+    short.now_ms -= 1_000;
+    store.place_meeting(&short).await.unwrap();
+    assert!(store.meeting_by_voice_bridge("555", now_ms()).await.unwrap().is_none(), "expired");
+
+    store.delete_meeting("dialled", &LOAD, now_ms()).await.unwrap();
+    assert!(store.meeting_by_voice_bridge("444", now_ms()).await.unwrap().is_none(), "ended");
+    let mut again = placement("again", "");
+    again.voice_bridges = vec!["444".into()];
+    store.place_meeting(&again).await.unwrap();
+    assert_eq!(store.meeting_by_voice_bridge("444", now_ms()).await.unwrap().map(|m| m.id).as_deref(), Some("again"));
+}
+
 pub async fn dead_servers_lose_their_meetings(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
     live_server(&*store, "b", None).await;
@@ -583,6 +608,7 @@ macro_rules! store_contract {
             servers_are_kept,
             placement_reserves_and_reuses,
             voice_bridges_are_unique,
+            voice_bridges_find_their_meeting,
             dead_servers_lose_their_meetings,
             polls_end_meetings_and_drain_cordoned_servers,
             expired_meetings_are_gone,

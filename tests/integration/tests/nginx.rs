@@ -105,6 +105,8 @@ async fn nginx_sends_recording_files_the_api_allows() {
         assert_eq!(get("/scalelite/jobs/poll").await.status, 404, "{template}: jobs are not public");
         let index = get("/bigbluebutton/api").await;
         assert_eq!(index.returncode().as_deref(), Some("SUCCESS"), "{template}: {}", index.body);
+        let dial_plan = harness.fetch(harness.client.post(format!("{base}/fsapi"))).await;
+        assert_eq!(dial_plan.status, 401, "{template}: /fsapi reaches the API, which asks for the fsapi password");
         let player = get("/playback/presentation/2.3/n-1").await;
         assert_eq!((player.status.as_u16(), player.body.as_str()), (200, "player"), "{template}");
         let captions = get("/captions/n-1/captions_en.vtt").await;

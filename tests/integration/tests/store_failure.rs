@@ -57,6 +57,9 @@ impl MeetingStore for BrokenStore {
     async fn meetings_on(&self, _: &str, _: i64) -> StoreResult<Vec<Meeting>> {
         down()
     }
+    async fn meeting_by_voice_bridge(&self, _: &str, _: i64) -> StoreResult<Option<Meeting>> {
+        down()
+    }
     async fn place_meeting(&self, _: &Placement) -> Result<Placed, PlaceError> {
         Err(down::<()>().unwrap_err().into())
     }
@@ -207,6 +210,13 @@ async fn every_call_answers_its_documented_error() {
     let imported = app.handle(import).await;
     assert_eq!(imported.status, 500);
     assert!(String::from_utf8_lossy(&imported.body).contains("recordings store"));
+    // A dial plan cannot be looked up: a 500, so FreeSWITCH falls back to its own dial plan.
+    let mut dial = ApiRequest::get("/fsapi", "section=dialplan&Caller-Destination-Number=1&variable_pin=123456789");
+    dial.method = Method::POST;
+    dial.headers.insert(http::header::AUTHORIZATION, http::HeaderValue::from_static("Basic ZnNhcGk6cw==")); // fsapi:s
+    let dialled = app.handle(dial).await;
+    assert_eq!(dialled.status, 500);
+    assert_eq!(String::from_utf8_lossy(&dialled.body), r#"{"error":"Unable to access the meeting store."}"#);
     let recordings = app.handle(signed("/bigbluebutton/api/getRecordings", "getRecordings", "meetingID=a")).await;
     assert!(String::from_utf8_lossy(&recordings.body).contains("Unable to access the recordings store."));
 
