@@ -456,6 +456,27 @@ mod tests {
     }
 
     #[test]
+    fn object_storage_settings() {
+        assert!(config(&[("S3_RECORDING", "false"), ("S3_BUCKET_NAME", "b")]).unwrap().recordings.s3.is_none());
+        assert!(config(&[("S3_RECORDING", "true")]).is_err(), "a bucket is needed");
+        let s3 = config(&[("S3_RECORDING", "1"), ("S3_BUCKET_NAME", "b"), ("S3_ENDPOINT", "http://127.0.0.1:9000")])
+            .unwrap()
+            .recordings
+            .s3
+            .unwrap();
+        assert!(s3.path_style && s3.cloudfront.is_none());
+        assert_eq!(s3.url_timeout, Duration::from_secs(300));
+        let cloudfront =
+            [("CLOUDFRONT_URL", "https://d.example/"), ("CF_KEY_PAIR_ID", "K"), ("CF_PRIVATE_KEY_B64", "x")];
+        assert!(config(&cloudfront).is_err(), "CloudFront needs S3_RECORDING");
+        assert!(config(&[("S3_RECORDING", "on"), ("S3_BUCKET_NAME", "b"), cloudfront[0]]).is_err(), "all three");
+        let all = [&[("S3_RECORDING", "on"), ("S3_BUCKET_NAME", "b")][..], &cloudfront[..]].concat();
+        let signed = config(&all).unwrap().recordings.s3.unwrap().cloudfront.unwrap();
+        assert_eq!(signed.url, "https://d.example");
+        assert!(!format!("{signed:?}").contains("\"x\""), "the key stays out of Debug");
+    }
+
+    #[test]
     fn parameter_lists() {
         let config =
             config(&[("DEFAULT_CREATE_PARAMS", "record=true,welcome=a=b"), ("JOIN_EXCLUDE_PARAMS", "x, y")]).unwrap();

@@ -1,14 +1,16 @@
 //! Recording files on S3-compatible object storage, behind the same port as the trees on disk: import
 //! uploads each file under `published/` or `unpublished/` + `<format>/<recordID>/<file>`, publishing moves
-//! the objects between the two, deleting removes them, and playback gets time-limited signed URLs.
+//! the objects between the two, deleting removes them, and playback gets time-limited signed URLs (S3
+//! presigned, or CloudFront's when a distribution is configured).
 
+mod cloudfront;
 mod content;
 mod keys;
 mod objects;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -18,7 +20,8 @@ use scalelite_shared::config::{RecordingConfig, S3Config};
 use scalelite_shared::store::{Delivery, RecordingFiles, StoreError};
 
 use crate::recordings_fs::DiskFiles;
-use objects::{Bucket, failure};
+use cloudfront::CloudFrontSigner;
+use objects::{Bucket, KEY_IN_URL, failure};
 
 /// Files uploaded or moved at once.
 const CONCURRENCY: usize = 8;
@@ -28,6 +31,8 @@ const CONCURRENCY: usize = 8;
 pub struct S3Files {
     bucket: Bucket,
     url_timeout: Duration,
+    /// Signs playback URLs of the CloudFront distribution in front of the bucket, when there is one.
+    cloudfront: Option<CloudFrontSigner>,
     spool: DiskFiles,
 }
 
@@ -47,6 +52,7 @@ impl S3Files {
         Ok(Self {
             bucket: Bucket { client, name: s3.bucket.clone() },
             url_timeout: s3.url_timeout,
+            cloudfront: s3.cloudfront.as_ref().map(CloudFrontSigner::new).transpose()?,
             spool: DiskFiles::from_config(config),
         })
     }
@@ -138,6 +144,11 @@ impl RecordingFiles for S3Files {
 
     async fn deliver(&self, format: &str, record_id: &str, file: &str) -> io::Result<Delivery> {
         let key = keys::file_key(true, format, record_id, file);
+        if let Some(signer) = &self.cloudfront {
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(io::Error::other)?;
+            let encoded = percent_encoding::utf8_percent_encode(&key, KEY_IN_URL).to_string();
+            return Ok(Delivery::SignedUrl(signer.sign(&encoded, (now + self.url_timeout).as_secs())));
+        }
         let expiry = PresigningConfig::expires_in(self.url_timeout).map_err(failure)?;
         let signed = self.bucket.client.get_object().bucket(&self.bucket.name).key(key).presigned(expiry).await;
         Ok(Delivery::SignedUrl(signed.map_err(failure)?.uri().to_owned()))

@@ -12,8 +12,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::content::{content_type, disposition};
 
-/// Characters left as they are in a copy source (`<bucket>/<key>`, URL-encoded).
-const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// Characters left as they are in a key written into a URL (a copy source `<bucket>/<key>`, a CloudFront URL).
+pub const KEY_IN_URL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// The most keys one DeleteObjects call takes.
 const DELETE_BATCH: usize = 1000;
@@ -71,7 +71,7 @@ impl Bucket {
 
     /// Copies `from` to `to` in the bucket, headers included.
     pub async fn copy(&self, from: &str, to: &str) -> io::Result<()> {
-        let source = utf8_percent_encode(&format!("{}/{from}", self.name), COPY_SOURCE).to_string();
+        let source = utf8_percent_encode(&format!("{}/{from}", self.name), KEY_IN_URL).to_string();
         self.client.copy_object().bucket(&self.name).key(to).copy_source(source).send().await.map_err(failure)?;
         Ok(())
     }

@@ -148,3 +148,66 @@ async fn playback_redirects_to_signed_urls_that_expire() {
     assert_eq!(harness.get_url(&url).await.status, 403, "an expired URL is refused");
     assert_eq!(harness.get_url(&protected_url).await.status, 403, "an expired URL is refused");
 }
+
+/// The test key pair CloudFront URLs are signed and checked with (made for these tests, used nowhere else).
+const CF_PRIVATE_KEY: &str = include_str!("../fixtures/cloudfront-test-key.pem");
+const CF_PUBLIC_KEY: &str = include_str!("../fixtures/cloudfront-test-key.pub.pem");
+
+/// Whether `signature` (CloudFront's base64) is the test key's RSA-SHA1 signature of the canned policy of
+/// `url` until `expires`, checked with the public key.
+fn cloudfront_signed(url: &str, expires: u64, signature: &str) -> bool {
+    use base64::Engine;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
+    let policy = format!(
+        r#"{{"Statement":[{{"Resource":"{url}","Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires}}}}}}}]}}"#
+    );
+    let standard: String = signature
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '=',
+            '~' => '/',
+            c => c,
+        })
+        .collect();
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(standard) else { return false };
+    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(bytes.as_slice()) else { return false };
+    let key = rsa::RsaPublicKey::from_public_key_pem(CF_PUBLIC_KEY).expect("public key");
+    rsa::pkcs1v15::VerifyingKey::<sha1::Sha1>::new(key).verify(policy.as_bytes(), &signature).is_ok()
+}
+
+#[tokio::test]
+async fn cloudfront_urls_carry_a_canned_policy_signature() {
+    use base64::Engine;
+    let Some(bucket) = TestBucket::create("cloudfront").await else { return };
+    let key_b64 = base64::engine::general_purpose::STANDARD.encode(CF_PRIVATE_KEY);
+    let settings = [
+        ("CLOUDFRONT_URL", "https://d111.cloudfront.example/"),
+        ("CF_KEY_PAIR_ID", "K2TESTPAIR"),
+        ("CF_PRIVATE_KEY_B64", key_b64.as_str()),
+        ("S3_URL_TIMEOUT", "120"),
+    ];
+    let harness = start(&bucket, &settings).await;
+    spool_tar(&harness, "cf-1");
+    harness.import().await;
+    let base = harness.running.base_url();
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let answer = harness.get_url(&format!("{base}/presentation/cf-1/presentation/deck.pdf")).await;
+    let location = signed_location(&answer);
+    let (resource, query) = location.split_once('?').expect("a query");
+    assert_eq!(resource, "https://d111.cloudfront.example/published/presentation/cf-1/presentation/deck.pdf");
+    let params: std::collections::HashMap<&str, &str> =
+        query.split('&').filter_map(|pair| pair.split_once('=')).collect();
+    assert_eq!(params["Key-Pair-Id"], "K2TESTPAIR");
+    let expires: u64 = params["Expires"].parse().expect("Expires in seconds");
+    assert!((before + 120..=before + 125).contains(&expires), "{expires} is S3_URL_TIMEOUT ahead");
+    let signature = params["Signature"];
+    assert!(!signature.contains(['+', '/', '=']), "CloudFront's base64: {signature}");
+    assert!(cloudfront_signed(resource, expires, signature), "the signature checks with the public key");
+    assert!(!cloudfront_signed(resource, expires + 1, signature), "a later expiry is not signed");
+    let other = resource.replace("deck.pdf", "index.html");
+    assert!(!cloudfront_signed(&other, expires, signature), "another file is not signed");
+
+    assert_eq!(harness.get_url(&format!("{base}/presentation/nope/index.html")).await.status, 404);
+}
