@@ -1,6 +1,6 @@
 //! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis, PostgreSQL for recordings,
 //! DynamoDB for both with the `dynamodb` feature)
-//! and the recording files, chosen by configuration.
+//! and the recording files (on disk, or in an S3 bucket with the `s3` feature), chosen by configuration.
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
@@ -9,6 +9,8 @@ pub mod postgres;
 mod recording_rows;
 pub mod recordings_fs;
 pub mod redis;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -109,7 +111,7 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
             Arc::new(embedded().await?)
         }
     };
-    let files = Arc::new(recordings_fs::DiskFiles::from_config(&config.recordings));
+    let files = recording_files(config).await?;
     Ok(Stores::new(meetings, recordings, tenants, files).kept_at(meetings_at(config)))
 }
 
@@ -162,4 +164,24 @@ async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
         ));
     }
     Ok((None, None))
+}
+
+/// The recording files: in the bucket `S3_RECORDING` names, else in the trees on disk.
+#[cfg(feature = "s3")]
+async fn recording_files(config: &Config) -> Result<Arc<dyn RecordingFiles>, StoreError> {
+    Ok(match &config.recordings.s3 {
+        Some(s3) => Arc::new(s3::S3Files::open(&config.recordings, s3).await?),
+        None => Arc::new(recordings_fs::DiskFiles::from_config(&config.recordings)),
+    })
+}
+
+/// Without the `s3` feature, `S3_RECORDING` is a configuration error, not silently ignored.
+#[cfg(not(feature = "s3"))]
+async fn recording_files(config: &Config) -> Result<Arc<dyn RecordingFiles>, StoreError> {
+    if config.recordings.s3.is_some() {
+        return Err(StoreError::Backend(
+            "S3_RECORDING is set, but this build has no S3 support (build with the `s3` cargo feature)".into(),
+        ));
+    }
+    Ok(Arc::new(recordings_fs::DiskFiles::from_config(&config.recordings)))
 }

@@ -134,6 +134,42 @@ pub struct RecordingConfig {
     pub secret_key_base: Option<String>,
     /// Formats served by the playback routes (`RECORDING_PLAYBACK_FORMATS`).
     pub playback_formats: Vec<String>,
+    /// `S3_RECORDING`: the recording files in an S3 bucket instead of the trees on disk.
+    pub s3: Option<S3Config>,
+}
+
+/// Recording files on S3-compatible object storage; credentials and region come from the standard AWS
+/// variables (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL_S3` ...).
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    /// `S3_BUCKET_NAME`.
+    pub bucket: String,
+    /// `S3_ENDPOINT`: an S3-compatible server instead of AWS's.
+    pub endpoint: Option<String>,
+    /// `S3_FORCE_PATH_STYLE`: `<endpoint>/<bucket>/<key>` URLs instead of `<bucket>.<endpoint>/<key>`; on by
+    /// default when `S3_ENDPOINT` is set.
+    pub path_style: bool,
+    /// `S3_URL_TIMEOUT` (seconds, default 300): how long a signed playback URL stays valid.
+    pub url_timeout: Duration,
+    /// `CLOUDFRONT_URL`, `CF_KEY_PAIR_ID` and `CF_PRIVATE_KEY_B64`: playback URLs signed for CloudFront.
+    pub cloudfront: Option<CloudFrontConfig>,
+}
+
+/// A CloudFront distribution in front of the bucket, and the key that signs its URLs.
+#[derive(Clone)]
+pub struct CloudFrontConfig {
+    /// `CLOUDFRONT_URL`: `https://<distribution>` (no trailing slash).
+    pub url: String,
+    /// `CF_KEY_PAIR_ID`: the id of the public key CloudFront checks signatures with.
+    pub key_pair_id: String,
+    /// `CF_PRIVATE_KEY_B64`: the RSA private key (PEM), base64-encoded.
+    pub private_key_b64: String,
+}
+
+impl std::fmt::Debug for CloudFrontConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudFrontConfig").field("url", &self.url).field("key_pair_id", &self.key_pair_id).finish()
+    }
 }
 
 /// The dial plan served to the BBB servers' FreeSWITCH (`POST /fsapi`, mod_xml_curl).
@@ -376,7 +412,43 @@ impl RecordingConfig {
             cookie_timeout: minutes("PROTECTED_RECORDINGS_TIMEOUT", 360.0)?,
             secret_key_base: lookup("SECRET_KEY_BASE").filter(|v| !v.is_empty()),
             playback_formats: formats.split(':').map(str::trim).filter(|f| !f.is_empty()).map(str::to_owned).collect(),
+            s3: S3Config::from_lookup(lookup)?,
         })
+    }
+}
+
+impl S3Config {
+    /// `None` unless `S3_RECORDING` is set to something other than false (any value turns it on upstream;
+    /// `false`, `0`, `no` and `off` here turn it off).
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let set = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let enabled = set("S3_RECORDING")
+            .is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off"));
+        let cloudfront = match (set("CLOUDFRONT_URL"), set("CF_KEY_PAIR_ID"), set("CF_PRIVATE_KEY_B64")) {
+            (None, None, None) => None,
+            (Some(url), Some(key_pair_id), Some(private_key_b64)) if enabled => {
+                Some(CloudFrontConfig { url: url.trim_end_matches('/').to_owned(), key_pair_id, private_key_b64 })
+            }
+            (url, ..) => {
+                return Err(ConfigError {
+                    name: "CLOUDFRONT_URL",
+                    value: url.unwrap_or_default(),
+                    reason: "CloudFront needs S3_RECORDING and all of CLOUDFRONT_URL, CF_KEY_PAIR_ID, CF_PRIVATE_KEY_B64",
+                });
+            }
+        };
+        if !enabled {
+            return Ok(None);
+        }
+        let bucket = set("S3_BUCKET_NAME").ok_or(ConfigError {
+            name: "S3_BUCKET_NAME",
+            value: String::new(),
+            reason: "S3_RECORDING needs the bucket to keep recordings in",
+        })?;
+        let endpoint = set("S3_ENDPOINT");
+        let path_style = set("S3_FORCE_PATH_STYLE").map_or(endpoint.is_some(), |v| flag(Some(v)));
+        let url_timeout = seconds("S3_URL_TIMEOUT", lookup("S3_URL_TIMEOUT"), 300.0)?;
+        Ok(Some(Self { bucket, endpoint, path_style, url_timeout, cloudfront }))
     }
 }
 
@@ -442,6 +514,27 @@ mod tests {
         assert_eq!(config(&[]).unwrap().fsapi.password, None, "no secret, no password");
         assert!(config(&[("VOICE_BRIDGE_MIN", "12")]).is_err());
         assert_eq!(config(&[("VOICE_BRIDGE_LEN", "12")]).unwrap().fsapi.pin_max_digits, 13);
+    }
+
+    #[test]
+    fn object_storage_settings() {
+        assert!(config(&[("S3_RECORDING", "false"), ("S3_BUCKET_NAME", "b")]).unwrap().recordings.s3.is_none());
+        assert!(config(&[("S3_RECORDING", "true")]).is_err(), "a bucket is needed");
+        let s3 = config(&[("S3_RECORDING", "1"), ("S3_BUCKET_NAME", "b"), ("S3_ENDPOINT", "http://127.0.0.1:9000")])
+            .unwrap()
+            .recordings
+            .s3
+            .unwrap();
+        assert!(s3.path_style && s3.cloudfront.is_none());
+        assert_eq!(s3.url_timeout, Duration::from_secs(300));
+        let cloudfront =
+            [("CLOUDFRONT_URL", "https://d.example/"), ("CF_KEY_PAIR_ID", "K"), ("CF_PRIVATE_KEY_B64", "x")];
+        assert!(config(&cloudfront).is_err(), "CloudFront needs S3_RECORDING");
+        assert!(config(&[("S3_RECORDING", "on"), ("S3_BUCKET_NAME", "b"), cloudfront[0]]).is_err(), "all three");
+        let all = [&[("S3_RECORDING", "on"), ("S3_BUCKET_NAME", "b")][..], &cloudfront[..]].concat();
+        let signed = config(&all).unwrap().recordings.s3.unwrap().cloudfront.unwrap();
+        assert_eq!(signed.url, "https://d.example");
+        assert!(!format!("{signed:?}").contains("\"x\""), "the key stays out of Debug");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use bytes::Bytes;
 use scalelite_shared::config::RecordingConfig;
-use scalelite_shared::store::RecordingFiles;
+use scalelite_shared::store::{Delivery, RecordingFiles};
 
 use super::layout::Layout;
 use super::spool;
@@ -47,6 +47,10 @@ impl RecordingFiles for DiskFiles {
     async fn delete(&self, record_id: &str) -> io::Result<()> {
         let (layout, record_id) = (self.layout.clone(), record_id.to_owned());
         blocking(move || layout.delete(&record_id)).await
+    }
+
+    async fn deliver(&self, _format: &str, _record_id: &str, _file: &str) -> io::Result<Delivery> {
+        Ok(Delivery::FromTree)
     }
 
     async fn enqueue(&self, record_id: &str, tar: Bytes) -> io::Result<PathBuf> {

@@ -6,7 +6,7 @@ use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::placement::{PlacementSnapshot, plan};
 use scalelite_shared::model::Meeting;
 use scalelite_shared::store::{PlaceError, Placed, Placement, StoreResult};
-use sqlx::{Executor, Sqlite, SqliteConnection};
+use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
 
 use super::backend;
 use super::rows::MeetingRow;

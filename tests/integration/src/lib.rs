@@ -4,10 +4,14 @@
 pub mod contract;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
+#[cfg(any(feature = "dynamodb", feature = "s3"))]
+pub mod moto;
 pub mod outage;
 pub mod pg;
 pub mod recording_contract;
 pub mod recording_files;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod skip;
 
 use std::collections::HashMap;

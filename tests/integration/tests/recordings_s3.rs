@@ -1,0 +1,213 @@
+//! Recording files in an S3 bucket (moto), through HTTP: a spool tar imports into `published/...` objects with
+//! their content types, getRecordings lists it, publishRecordings moves the objects between the trees,
+//! deleteRecordings removes them, and playback redirects to signed URLs that the server honours until they
+//! expire (and refuses once tampered with), for open and protected recordings.
+#![cfg(feature = "s3")]
+
+use scalelite_integration_tests::recording_files::{Fixture, tar_bytes, write_atomically};
+use scalelite_integration_tests::s3::TestBucket;
+use scalelite_integration_tests::{Answer, Harness};
+
+/// A spool tar of `record_id` (presentation and podcast), with a PDF and an OGG beside the usual files.
+fn spool_tar(harness: &Harness, record_id: &str) {
+    let fixtures = [Fixture::new(record_id, "m-s3"), Fixture::new(record_id, "m-s3").format("podcast")];
+    let mut archive = tar::Builder::new(Vec::new());
+    let mut plain = tar::Archive::new(std::io::Cursor::new(tar_bytes(&fixtures)));
+    for entry in plain.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let header = entry.header().clone();
+        archive.append(&header, &mut entry).unwrap();
+    }
+    for (path, data) in [("presentation/{id}/presentation/deck.pdf", "%PDF"), ("podcast/{id}/audio/audio.ogg", "OggS")]
+    {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        archive.append_data(&mut header, path.replace("{id}", record_id), data.as_bytes()).unwrap();
+    }
+    write_atomically(&harness.path(&format!("recordings/spool/{record_id}.tar")), &archive.into_inner().unwrap());
+}
+
+async fn start(bucket: &TestBucket, extra: &[(&str, &str)]) -> Harness {
+    let env = bucket.env();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.extend_from_slice(extra);
+    Harness::with_env(1, &vars).await
+}
+
+fn keys_of(record_id: &str, tree: &str) -> Vec<String> {
+    let mut keys: Vec<String> = [
+        "podcast/{id}/audio/audio.ogg",
+        "podcast/{id}/index.html",
+        "podcast/{id}/metadata.xml",
+        "presentation/{id}/index.html",
+        "presentation/{id}/metadata.xml",
+        "presentation/{id}/presentation/deck.pdf",
+    ]
+    .iter()
+    .map(|k| format!("{tree}/{}", k.replace("{id}", record_id)))
+    .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn import_publish_and_delete_act_on_objects() {
+    let Some(bucket) = TestBucket::create("import").await else { return };
+    let harness = start(&bucket, &[]).await;
+    spool_tar(&harness, "s3-1");
+    let report = harness.import().await;
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(2), Some(0)), "{report}");
+    assert_eq!(bucket.keys().await, keys_of("s3-1", "published"));
+    assert!(!harness.path("recordings/published").exists(), "nothing on disk");
+    for (file, content_type, disposition) in [
+        ("presentation/s3-1/metadata.xml", "text/xml", None),
+        ("presentation/s3-1/index.html", "text/html", None),
+        ("presentation/s3-1/presentation/deck.pdf", "application/pdf", Some("attachment")),
+        ("podcast/s3-1/audio/audio.ogg", "audio/ogg", Some("attachment")),
+    ] {
+        let headers = bucket.headers(&format!("published/{file}")).await;
+        assert_eq!(headers, (Some(content_type.into()), disposition.map(str::to_owned)), "{file}");
+    }
+
+    let listed = harness.call("getRecordings", "meetingID=m-s3").await;
+    assert_eq!(listed.field("recordID").as_deref(), Some("s3-1"), "{}", listed.body);
+    assert!(listed.body.contains("/playback/presentation/2.3/s3-1</url>"), "{}", listed.body);
+
+    let unpublished = harness.call("publishRecordings", "recordID=s3-1&publish=false").await;
+    assert_eq!(unpublished.field("published").as_deref(), Some("false"), "{}", unpublished.body);
+    assert_eq!(bucket.keys().await, keys_of("s3-1", "unpublished"));
+    let base = harness.running.base_url();
+    assert_eq!(harness.get_url(&format!("{base}/presentation/s3-1/index.html")).await.status, 404);
+    let (again, kept) = (harness.call("publishRecordings", "recordID=s3-1&publish=true").await, bucket.keys().await);
+    assert_eq!(again.returncode().as_deref(), Some("SUCCESS"), "{}", again.body);
+    assert_eq!(kept, keys_of("s3-1", "published"));
+    let (type_after_move, _) = bucket.headers("published/presentation/s3-1/index.html").await;
+    assert_eq!(type_after_move.as_deref(), Some("text/html"), "a move keeps the content type");
+
+    spool_tar(&harness, "s3-2");
+    harness.import().await;
+    let deleted = harness.call("deleteRecordings", "recordID=s3-1").await;
+    assert_eq!(deleted.field("deleted").as_deref(), Some("true"), "{}", deleted.body);
+    assert_eq!(bucket.keys().await, keys_of("s3-2", "published"), "only the other recording is left");
+}
+
+/// The signed URL a resource request is sent to.
+fn signed_location(answer: &Answer) -> String {
+    assert_eq!(answer.status, 307, "{}", answer.body);
+    assert_eq!(answer.headers["cache-control"], "no-store");
+    answer.location().expect("a Location")
+}
+
+#[tokio::test]
+async fn playback_redirects_to_signed_urls_that_expire() {
+    let Some(bucket) = TestBucket::create("playback").await else { return };
+    let settings = [("PROTECTED_RECORDINGS_ENABLED", "true"), ("SECRET_KEY_BASE", "k"), ("S3_URL_TIMEOUT", "3")];
+    let harness = start(&bucket, &settings).await;
+    spool_tar(&harness, "open-1");
+    spool_tar(&harness, "prot-1");
+    harness.import().await;
+    harness.call("updateRecordings", "recordID=open-1&protect=false").await;
+    let base = harness.running.base_url();
+
+    let open = harness.get_url(&format!("{base}/presentation/open-1/index.html")).await;
+    let url = signed_location(&open);
+    assert!(url.starts_with(&format!("{}/{}/published/presentation/open-1/index.html?", bucket.endpoint, bucket.name)));
+    let file = harness.get_url(&url).await;
+    assert_eq!((file.status.as_u16(), file.body.as_str()), (200, "<html>playback</html>"));
+    assert_eq!(file.headers["content-type"], "text/html");
+    let signature = url.split("X-Amz-Signature=").nth(1).expect("a signature").to_owned();
+    let flipped = if signature.starts_with('0') { "1" } else { "0" };
+    let tampered = url.replace(&signature, &format!("{flipped}{}", &signature[1..]));
+    assert_eq!(harness.get_url(&tampered).await.status, 403, "a tampered signature is refused");
+    let other_file = url.replace("/index.html?", "/metadata.xml?");
+    assert_eq!(harness.get_url(&other_file).await.status, 403, "a signature opens its own object only");
+    let directory = harness.get_url(&format!("{base}/podcast/open-1")).await;
+    assert!(signed_location(&directory).contains("/published/podcast/open-1/index.html?"));
+
+    let resource = format!("{base}/presentation/prot-1/presentation/deck.pdf");
+    assert_eq!(harness.get_url(&resource).await.status, 404, "no cookie, no URL");
+    let listed = harness.call("getRecordings", "meetingID=m-s3").await;
+    let link = listed
+        .body
+        .split("<url>")
+        .filter_map(|u| u.split("</url>").next())
+        .find(|u| u.contains("/recording/prot-1/presentation?token="))
+        .expect("a token link")
+        .to_owned();
+    let opened = harness.get_url(&link).await;
+    assert_eq!(opened.status, 307, "{}", opened.body);
+    let cookie = opened.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let protected = harness.fetch(harness.client.get(&resource).header("cookie", &cookie)).await;
+    let protected_url = signed_location(&protected);
+    let pdf = harness.get_url(&protected_url).await;
+    assert_eq!((pdf.status.as_u16(), pdf.body.as_str()), (200, "%PDF"));
+    assert_eq!(pdf.headers["content-disposition"], "attachment");
+
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(harness.get_url(&url).await.status, 403, "an expired URL is refused");
+    assert_eq!(harness.get_url(&protected_url).await.status, 403, "an expired URL is refused");
+}
+
+/// The test key pair CloudFront URLs are signed and checked with (made for these tests, used nowhere else).
+const CF_PRIVATE_KEY: &str = include_str!("../fixtures/cloudfront-test-key.pem");
+const CF_PUBLIC_KEY: &str = include_str!("../fixtures/cloudfront-test-key.pub.pem");
+
+/// Whether `signature` (CloudFront's base64) is the test key's RSA-SHA1 signature of the canned policy of
+/// `url` until `expires`, checked with the public key.
+fn cloudfront_signed(url: &str, expires: u64, signature: &str) -> bool {
+    use base64::Engine;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
+    let policy = format!(
+        r#"{{"Statement":[{{"Resource":"{url}","Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires}}}}}}}]}}"#
+    );
+    let standard: String = signature
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '=',
+            '~' => '/',
+            c => c,
+        })
+        .collect();
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(standard) else { return false };
+    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(bytes.as_slice()) else { return false };
+    let key = rsa::RsaPublicKey::from_public_key_pem(CF_PUBLIC_KEY).expect("public key");
+    rsa::pkcs1v15::VerifyingKey::<sha1::Sha1>::new(key).verify(policy.as_bytes(), &signature).is_ok()
+}
+
+#[tokio::test]
+async fn cloudfront_urls_carry_a_canned_policy_signature() {
+    use base64::Engine;
+    let Some(bucket) = TestBucket::create("cloudfront").await else { return };
+    let key_b64 = base64::engine::general_purpose::STANDARD.encode(CF_PRIVATE_KEY);
+    let settings = [
+        ("CLOUDFRONT_URL", "https://d111.cloudfront.example/"),
+        ("CF_KEY_PAIR_ID", "K2TESTPAIR"),
+        ("CF_PRIVATE_KEY_B64", key_b64.as_str()),
+        ("S3_URL_TIMEOUT", "120"),
+    ];
+    let harness = start(&bucket, &settings).await;
+    spool_tar(&harness, "cf-1");
+    harness.import().await;
+    let base = harness.running.base_url();
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let answer = harness.get_url(&format!("{base}/presentation/cf-1/presentation/deck.pdf")).await;
+    let location = signed_location(&answer);
+    let (resource, query) = location.split_once('?').expect("a query");
+    assert_eq!(resource, "https://d111.cloudfront.example/published/presentation/cf-1/presentation/deck.pdf");
+    let params: std::collections::HashMap<&str, &str> =
+        query.split('&').filter_map(|pair| pair.split_once('=')).collect();
+    assert_eq!(params["Key-Pair-Id"], "K2TESTPAIR");
+    let expires: u64 = params["Expires"].parse().expect("Expires in seconds");
+    assert!((before + 120..=before + 125).contains(&expires), "{expires} is S3_URL_TIMEOUT ahead");
+    let signature = params["Signature"];
+    assert!(!signature.contains(['+', '/', '=']), "CloudFront's base64: {signature}");
+    assert!(cloudfront_signed(resource, expires, signature), "the signature checks with the public key");
+    assert!(!cloudfront_signed(resource, expires + 1, signature), "a later expiry is not signed");
+    let other = resource.replace("deck.pdf", "index.html");
+    assert!(!cloudfront_signed(&other, expires, signature), "another file is not signed");
+
+    assert_eq!(harness.get_url(&format!("{base}/presentation/nope/index.html")).await.status, 404);
+}
