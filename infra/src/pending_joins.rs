@@ -32,6 +32,11 @@ impl PendingJoins {
         std::mem::take(&mut *self.counts())
     }
 
+    /// Forgets what is pending on `server_id`: a poll measured its participants and replaces its load.
+    pub fn forget(&self, server_id: &str) {
+        self.counts().remove(server_id);
+    }
+
     /// Adds the pending load to a server as read from the store.
     pub fn overlay(&self, mut server: Server) -> Server {
         if let (Some(load), Some(&pending)) = (server.load, self.counts().get(&server.id)) {

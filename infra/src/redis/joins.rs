@@ -42,6 +42,12 @@ impl Joins {
         });
     }
 
+    /// Forgets the join load pending on `server_id`, whose load a poll is about to replace (as the embedded
+    /// store writes pending joins before the poll's own write overwrites them).
+    pub fn forget(&self, server_id: &str) {
+        self.pending.forget(server_id);
+    }
+
     /// Adds the join load still pending to a server as read.
     pub fn overlay(&self, server: Server) -> Server {
         self.pending.overlay(server)

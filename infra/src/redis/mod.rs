@@ -387,6 +387,7 @@ impl MeetingStore for RedisStore {
     }
 
     async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
+        self.joins.forget(server_id);
         for _ in 0..ATTEMPTS {
             if let Some(outcome) = self.try_record_poll(server_id, report).await? {
                 return Ok(outcome);
