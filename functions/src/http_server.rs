@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -65,6 +65,9 @@ async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let announced = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let body = if announced.is_some_and(|length| length > limit as u64) {
         Err(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#))
+    } else if body.is_end_stream() {
+        // A GET's empty body: nothing to wait for.
+        Ok(Bytes::new())
     } else {
         read_body(body, limit, pause).await
     };
