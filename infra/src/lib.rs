@@ -78,7 +78,7 @@ fn per_process(config: &Config, what: &str) -> Result<(), StoreError> {
     )))
 }
 
-/// Opens the configured stores: meetings and tenants in Redis when `REDIS_URL` is set; else meetings in
+/// Opens the configured stores: meetings and tenants in Redis when `REDIS_URL` or `REDIS_SENTINELS` is set; else meetings in
 /// DynamoDB when `DYNAMODB_TABLE_PREFIX` is set (tenants then in the embedded file, with `SINGLE_REPLICA`
 /// only); else both in the embedded SQLite file. Recordings in PostgreSQL when `DATABASE_URL` is set, else in
 /// DynamoDB when `DYNAMODB_TABLE_PREFIX` is set, else in the embedded file (beside Redis meetings with
@@ -87,9 +87,9 @@ fn per_process(config: &Config, what: &str) -> Result<(), StoreError> {
 pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
     let (dynamo_meetings, dynamo_recordings) = dynamo_stores(config).await?;
     let embedded = || sqlite::SqliteStore::open(&config.sqlite_path);
-    let (meetings, tenants, local): MeetingSide = match (&config.redis_url, dynamo_meetings) {
-        (Some(url), _) => {
-            let store = Arc::new(redis::RedisStore::open(url, &config.redis_namespace).await?);
+    let (meetings, tenants, local): MeetingSide = match (redis::RedisStore::from_config(config)?, dynamo_meetings) {
+        (Some(store), _) => {
+            let store = Arc::new(store);
             (store.clone(), store, None)
         }
         (None, Some(store)) => {
@@ -117,6 +117,11 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
 
 /// Where the configuration keeps servers and meetings, without credentials.
 fn meetings_at(config: &Config) -> String {
+    if let Some(sentinel) = &config.redis_sentinel {
+        let sentinels: Vec<String> = sentinel.sentinels.iter().map(|(host, port)| format!("{host}:{port}")).collect();
+        let (master, namespace) = (&sentinel.master, &config.redis_namespace);
+        return format!("Redis primary {master} of the sentinels {} (namespace {namespace})", sentinels.join(", "));
+    }
     match (&config.redis_url, &config.dynamodb_table_prefix) {
         (Some(url), _) => {
             let host =
@@ -142,13 +147,13 @@ async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
         }
         return Ok((None, None));
     };
-    if config.redis_url.is_some() && config.database_url.is_some() {
+    if config.uses_redis() && config.database_url.is_some() {
         return Ok((None, None));
     }
     let settings =
         dynamodb::DynamoSettings { table_prefix: prefix.clone(), endpoint: config.dynamodb_endpoint.clone() };
     let (meetings, recordings) = dynamodb::open(&settings).await?;
-    let meetings: Option<Arc<dyn MeetingBackend>> = config.redis_url.is_none().then(|| Arc::new(meetings) as _);
+    let meetings: Option<Arc<dyn MeetingBackend>> = (!config.uses_redis()).then(|| Arc::new(meetings) as _);
     let recordings: Option<Arc<dyn RecordingStore>> = config.database_url.is_none().then(|| Arc::new(recordings) as _);
     Ok((meetings, recordings))
 }

@@ -34,6 +34,12 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Prefix of every Redis key (`REDIS_NAMESPACE`, upstream's production default `scalelite`).
     pub redis_namespace: String,
+    /// `REDIS_SENTINELS` and its companions: the Redis primary is the one Sentinel names (then `REDIS_URL`, if
+    /// set, only gives the primary's credentials and database).
+    pub redis_sentinel: Option<RedisSentinel>,
+    /// `REDIS_WAIT_REPLICAS`: replicas a write to Redis waits for (`WAIT`, half a second at most) before the call
+    /// answers; default 1 with `REDIS_SENTINELS`, else 0.
+    pub redis_wait_replicas: usize,
     pub database_url: Option<String>,
     /// `SINGLE_REPLICA`: this process is the only one, so a shared meeting store may be paired with the
     /// embedded file for what has no shared store configured (recordings without `DATABASE_URL`, tenants
@@ -78,10 +84,61 @@ pub struct Config {
 }
 
 impl Config {
+    /// Servers and meetings are kept in Redis (`REDIS_URL` or `REDIS_SENTINELS`).
+    pub fn uses_redis(&self) -> bool {
+        self.redis_url.is_some() || self.redis_sentinel.is_some()
+    }
+
     /// The longest one call to BBB can take (connect plus response timeout): a create sent that long ago has
     /// come back, whatever its answer.
     pub fn bbb_call_budget(&self) -> Duration {
         self.connect_timeout + self.response_timeout
+    }
+}
+
+/// A Redis primary found through Sentinel, so a failover moves the load balancer to the promoted replica.
+#[derive(Clone, Debug)]
+pub struct RedisSentinel {
+    /// `REDIS_SENTINELS`: the sentinels, `host:port` (port 26379 when left out), comma-separated.
+    pub sentinels: Vec<(String, u16)>,
+    /// `REDIS_SENTINEL_MASTER` (default `mymaster`): the name the sentinels monitor the primary under.
+    pub master: String,
+    /// `REDIS_SENTINEL_PASSWORD`: the sentinels' own password (`requirepass` in their configuration), if any.
+    pub password: Option<String>,
+    /// `REDIS_SENTINEL_RETRY_TIMEOUT` (default 10 s): how long a call keeps retrying while there is no primary
+    /// to reach (a failover under way) before it fails.
+    pub retry_timeout: Duration,
+}
+
+impl RedisSentinel {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let listed = list(lookup("REDIS_SENTINELS"));
+        if listed.is_empty() {
+            return Ok(None);
+        }
+        let sentinels = listed
+            .iter()
+            .map(|entry| {
+                let (host, port) = match entry.rsplit_once(':').filter(|(host, _)| !host.ends_with(':')) {
+                    Some((host, port)) => (host, port.parse().ok()),
+                    None => (entry.as_str(), Some(26379)),
+                };
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                match port {
+                    Some(port) if !host.is_empty() => Ok((host.to_owned(), port)),
+                    _ => Err(ConfigError { name: "REDIS_SENTINELS", value: entry.clone(), reason: "not host:port" }),
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Self {
+            sentinels,
+            master: lookup("REDIS_SENTINEL_MASTER")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "mymaster".into()),
+            password: lookup("REDIS_SENTINEL_PASSWORD").filter(|v| !v.is_empty()),
+            retry_timeout: seconds("REDIS_SENTINEL_RETRY_TIMEOUT", lookup("REDIS_SENTINEL_RETRY_TIMEOUT"), 10.0)?,
+        }))
     }
 }
 
@@ -284,6 +341,10 @@ impl Config {
             None => Algorithm::Sha256,
         };
 
+        let redis_sentinel = RedisSentinel::from_lookup(&lookup)?;
+        let redis_wait_replicas =
+            number("REDIS_WAIT_REPLICAS", lookup("REDIS_WAIT_REPLICAS"), usize::from(redis_sentinel.is_some()))?;
+
         let voice_bridge_len: usize = number("VOICE_BRIDGE_LEN", lookup("VOICE_BRIDGE_LEN"), 9)?;
         if !(5..=18).contains(&voice_bridge_len) {
             return Err(ConfigError {
@@ -307,6 +368,8 @@ impl Config {
             sqlite_path: lookup("SQLITE_PATH").map_or_else(|| PathBuf::from("scalelite.db"), PathBuf::from),
             redis_url: lookup("REDIS_URL").filter(|v| !v.is_empty()),
             redis_namespace: lookup("REDIS_NAMESPACE").filter(|v| !v.is_empty()).unwrap_or_else(|| "scalelite".into()),
+            redis_sentinel,
+            redis_wait_replicas,
             database_url: lookup("DATABASE_URL").filter(|v| !v.is_empty()),
             single_replica: flag(lookup("SINGLE_REPLICA")),
             dynamodb_table_prefix: lookup("DYNAMODB_TABLE_PREFIX").filter(|v| !v.trim().is_empty()),
@@ -535,6 +598,26 @@ mod tests {
         let signed = config(&all).unwrap().recordings.s3.unwrap().cloudfront.unwrap();
         assert_eq!(signed.url, "https://d.example");
         assert!(!format!("{signed:?}").contains("\"x\""), "the key stays out of Debug");
+    }
+
+    #[test]
+    fn redis_sentinels() {
+        let plain = config(&[("REDIS_URL", "redis://r")]).unwrap();
+        assert!(plain.redis_sentinel.is_none());
+        assert_eq!(plain.redis_wait_replicas, 0);
+        let parsed = config(&[("REDIS_SENTINELS", "a:26380, b,[::1]:7"), ("REDIS_SENTINEL_PASSWORD", "pw")]).unwrap();
+        assert!(parsed.uses_redis());
+        assert_eq!(parsed.redis_wait_replicas, 1);
+        let sentinel = parsed.redis_sentinel.unwrap();
+        let expected = [("a".to_owned(), 26380), ("b".to_owned(), 26379), ("::1".to_owned(), 7)];
+        assert_eq!(sentinel.sentinels, expected);
+        assert_eq!(sentinel.master, "mymaster");
+        assert_eq!(sentinel.password.as_deref(), Some("pw"));
+        assert_eq!(sentinel.retry_timeout, Duration::from_secs(10));
+        let unwaited = config(&[("REDIS_SENTINELS", "a"), ("REDIS_WAIT_REPLICAS", "0")]).unwrap();
+        assert_eq!(unwaited.redis_wait_replicas, 0);
+        assert!(config(&[("REDIS_SENTINELS", "a:x")]).is_err());
+        assert!(config(&[("REDIS_SENTINELS", ":1")]).is_err());
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
 use scalelite_shared::model::Server;
 
+use super::primary::Primary;
 use crate::pending_joins::PendingJoins;
 
 /// How long join load gathers before it is written.
@@ -23,13 +23,7 @@ pub(crate) struct Joins {
 
 impl Joins {
     /// Counts a join adding `load` on `server_id`; the first count of a batch schedules its write.
-    pub fn count(
-        self: &Arc<Self>,
-        conn: &ConnectionManager,
-        server_load: impl FnOnce() -> String,
-        id: &str,
-        load: f64,
-    ) {
+    pub fn count(self: &Arc<Self>, conn: &Primary, server_load: impl FnOnce() -> String, id: &str, load: f64) {
         self.pending.count(id, load);
         if self.scheduled.swap(true, Ordering::AcqRel) {
             return;
@@ -53,7 +47,7 @@ impl Joins {
         self.pending.overlay(server)
     }
 
-    async fn write(&self, mut conn: ConnectionManager, server_load: &str) {
+    async fn write(&self, mut conn: Primary, server_load: &str) {
         let pending = self.pending.take();
         if pending.is_empty() {
             return;

@@ -9,6 +9,8 @@ mod codec;
 mod joins;
 mod keys;
 mod payload;
+mod primary;
+mod sentinel;
 mod snapshot;
 mod tenants;
 
@@ -18,10 +20,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, Script};
+use redis::{AsyncCommands, IntoConnectionInfo, RedisConnectionInfo, Script};
 use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::placement::{PlacementSnapshot, eligible_ids, plan as plan_placement};
 use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll, unplaced};
+use scalelite_shared::config::Config;
 use scalelite_shared::model::{Meeting, Server, ServerUpdate};
 use scalelite_shared::store::{
     JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, ServerStore,
@@ -31,6 +34,7 @@ use serde_json::{Value, json};
 
 use joins::Joins;
 use keys::Keys;
+use primary::Primary;
 use snapshot::Versioned;
 
 /// A commit script: the shared prelude, then the commit itself.
@@ -70,10 +74,19 @@ fn lost(what: &str) -> StoreError {
     StoreError::Backend(format!("{what} kept racing with other changes"))
 }
 
-/// The Redis-backed store; cheap to clone (one multiplexed, self-reconnecting connection).
+/// How the connection to a primary waits and reconnects.
+fn manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(FAIL_FAST))
+        .set_response_timeout(Some(FAIL_FAST))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(500))
+}
+
+/// The Redis-backed store; cheap to clone (one multiplexed, self-reconnecting connection to the primary).
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: Primary,
     keys: Keys,
     joins: Arc<Joins>,
 }
@@ -83,22 +96,42 @@ impl RedisStore {
     /// during an outage stays up (not ready); while Redis does not answer, calls fail within a second. Keys live
     /// under `namespace` (upstream's default is `scalelite`).
     pub async fn open(url: &str, namespace: &str) -> StoreResult<Self> {
+        Self::open_direct(url, namespace, 0)
+    }
+
+    /// The store the configuration names, if it names Redis: the primary at `REDIS_URL`, or the one the
+    /// sentinels of `REDIS_SENTINELS` name (`REDIS_URL` then gives only its credentials and database); writes
+    /// wait for `REDIS_WAIT_REPLICAS` replicas.
+    pub fn from_config(config: &Config) -> StoreResult<Option<Self>> {
+        let namespace = &config.redis_namespace;
+        let Some(settings) = &config.redis_sentinel else {
+            let url = config.redis_url.as_deref();
+            return url.map(|url| Self::open_direct(url, namespace, config.redis_wait_replicas)).transpose();
+        };
+        let node = match &config.redis_url {
+            Some(url) => url.as_str().into_connection_info().map_err(backend)?.redis_settings().clone(),
+            None => RedisConnectionInfo::default(),
+        };
+        let db = node.db();
+        let sentinels = sentinel::Sentinels::new(settings, node, manager_config()).map_err(backend)?;
+        let conn = Primary::sentinel(sentinels, settings.retry_timeout, db, config.redis_wait_replicas);
+        Ok(Some(Self { conn, keys: Keys { ns: namespace.to_owned() }, joins: Arc::default() }))
+    }
+
+    fn open_direct(url: &str, namespace: &str, wait_replicas: usize) -> StoreResult<Self> {
         let client = redis::Client::open(url).map_err(backend)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(FAIL_FAST))
-            .set_response_timeout(Some(FAIL_FAST))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(backend)?;
+        let db = client.get_connection_info().redis_settings().db();
+        let conn = ConnectionManager::new_lazy_with_config(client, manager_config()).map_err(backend)?;
+        let conn = Primary::direct(conn, db, wait_replicas);
         Ok(Self { conn, keys: Keys { ns: namespace.to_owned() }, joins: Arc::default() })
     }
 
-    fn conn(&self) -> ConnectionManager {
+    fn conn(&self) -> Primary {
         self.conn.clone()
     }
 
     async fn commit(&self, script: &Script, plan: &Value) -> StoreResult<String> {
-        script.arg(plan.to_string()).invoke_async(&mut self.conn()).await.map_err(backend)
+        self.conn().write_script(&script.arg(plan.to_string())).await.map_err(backend)
     }
 
     async fn versioned(&self, id: &str) -> StoreResult<Option<Versioned>> {
@@ -295,8 +328,8 @@ impl ServerStore for RedisStore {
 
     async fn delete_server(&self, id: &str) -> StoreResult<bool> {
         let keys = &self.keys;
-        let (removed,): (i64,) = redis::pipe()
-            .atomic()
+        let mut pipe = redis::pipe();
+        pipe.atomic()
             .srem(keys.servers(), id)
             .del(keys.server(id))
             .ignore()
@@ -313,10 +346,8 @@ impl ServerStore for RedisStore {
             .del(keys.split_meetings(id))
             .ignore()
             .incr(keys.server_version(id), 1)
-            .ignore()
-            .query_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
+            .ignore();
+        let (removed,): (i64,) = self.conn().write(&pipe).await.map_err(backend)?;
         Ok(removed > 0)
     }
 
@@ -400,23 +431,16 @@ impl MeetingStore for RedisStore {
 #[async_trait]
 impl LeaseStore for RedisStore {
     async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, _now_ms: i64) -> StoreResult<bool> {
-        let taken: i64 = ACQUIRE_LEASE
-            .key(self.keys.lease(name))
-            .arg(holder)
-            .arg(ttl_ms.max(1))
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
+        let mut lease = ACQUIRE_LEASE.key(self.keys.lease(name));
+        lease.arg(holder).arg(ttl_ms.max(1));
+        let taken: i64 = self.conn().invoke(&lease).await.map_err(backend)?;
         Ok(taken == 1)
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        let _: i64 = RELEASE_LEASE
-            .key(self.keys.lease(name))
-            .arg(holder)
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(backend)?;
+        let mut lease = RELEASE_LEASE.key(self.keys.lease(name));
+        lease.arg(holder);
+        let _: i64 = self.conn().invoke(&lease).await.map_err(backend)?;
         Ok(())
     }
 }

@@ -4,13 +4,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use redis::Script;
-use redis::aio::ConnectionManager;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::StoreResult;
 
 use super::backend;
 use super::codec::{self, ServerParts};
 use super::keys::Keys;
+use super::primary::Primary;
 
 /// A server as read, with its change counter (`"0"` when it never had one).
 pub(crate) struct Versioned {
@@ -30,7 +30,7 @@ type ServerReply = (
 );
 
 /// Servers by id, in one round trip; missing ones are left out.
-pub(crate) async fn servers(conn: &mut ConnectionManager, keys: &Keys, ids: &[String]) -> StoreResult<Vec<Versioned>> {
+pub(crate) async fn servers(conn: &mut Primary, keys: &Keys, ids: &[String]) -> StoreResult<Vec<Versioned>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -62,7 +62,7 @@ fn versioned(id: &str, reply: ServerReply) -> Option<Versioned> {
     Some(Versioned { server, version: version.unwrap_or_else(|| "0".to_owned()) })
 }
 
-pub(crate) async fn server(conn: &mut ConnectionManager, keys: &Keys, id: &str) -> StoreResult<Option<Versioned>> {
+pub(crate) async fn server(conn: &mut Primary, keys: &Keys, id: &str) -> StoreResult<Option<Versioned>> {
     Ok(servers(conn, keys, &[id.to_owned()]).await?.pop())
 }
 
@@ -70,7 +70,7 @@ static JOIN: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/j
 
 /// The server a live meeting is placed on, as a join needs it (no health counters, change counter or split
 /// list), in one round trip: `None` when the meeting is gone, `Some(None)` when its server is.
-pub(crate) async fn join(conn: &mut ConnectionManager, keys: &Keys, id: &str) -> StoreResult<Option<Option<Server>>> {
+pub(crate) async fn join(conn: &mut Primary, keys: &Keys, id: &str) -> StoreResult<Option<Option<Server>>> {
     type JoinReply = (Option<String>, Option<(bool, HashMap<String, String>, Option<f64>, Option<f64>, bool)>);
     let (server_id, parts): JoinReply = JOIN
         .arg(keys.meeting(id))
@@ -93,7 +93,7 @@ pub(crate) async fn join(conn: &mut ConnectionManager, keys: &Keys, id: &str) ->
 
 /// Meetings by id, in one round trip: each live one at `now_ms`, or `None`.
 pub(crate) async fn meetings(
-    conn: &mut ConnectionManager,
+    conn: &mut Primary,
     keys: &Keys,
     ids: &[&str],
     now_ms: i64,
@@ -111,7 +111,7 @@ pub(crate) async fn meetings(
 
 /// Which of `numbers` a live meeting other than `except` holds.
 pub(crate) async fn held_bridges(
-    conn: &mut ConnectionManager,
+    conn: &mut Primary,
     keys: &Keys,
     numbers: &[&str],
     except: &str,

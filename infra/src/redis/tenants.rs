@@ -91,7 +91,8 @@ impl TenantStore for RedisStore {
         }
         let mut pipe = redis::pipe();
         write_tenant(pipe.atomic(), &self.keys.tenant(&tenant.id), tenant);
-        pipe.sadd(self.keys.tenants(), &tenant.id).query_async::<()>(&mut self.conn()).await.map_err(backend)
+        pipe.sadd(self.keys.tenants(), &tenant.id);
+        self.conn().write(&pipe).await.map_err(backend)
     }
 
     async fn update_tenant(&self, tenant: &Tenant) -> StoreResult<Option<Tenant>> {
@@ -104,7 +105,7 @@ impl TenantStore for RedisStore {
         if old.name != tenant.name {
             pipe.del(self.keys.tenant_name(&old.name));
         }
-        pipe.query_async::<()>(&mut self.conn()).await.map_err(backend)?;
+        self.conn().write::<()>(&pipe).await.map_err(backend)?;
         Ok(Some(tenant.clone()))
     }
 
@@ -120,7 +121,7 @@ impl TenantStore for RedisStore {
         for setting in &settings {
             pipe.del(self.keys.tenant_setting(setting));
         }
-        pipe.query_async::<()>(&mut self.conn()).await.map_err(backend)?;
+        self.conn().write::<()>(&pipe).await.map_err(backend)?;
         Ok(true)
     }
 
@@ -141,8 +142,8 @@ impl TenantStore for RedisStore {
     }
 
     async fn add_tenant_setting(&self, setting: &TenantSetting) -> StoreResult<()> {
-        redis::pipe()
-            .atomic()
+        let mut pipe = redis::pipe();
+        pipe.atomic()
             .hset_multiple(
                 self.keys.tenant_setting(&setting.id),
                 &[
@@ -152,21 +153,15 @@ impl TenantStore for RedisStore {
                     ("tenant_id", setting.tenant_id.clone()),
                 ],
             )
-            .sadd(self.keys.tenant_settings(&setting.tenant_id), &setting.id)
-            .query_async::<()>(&mut self.conn())
-            .await
-            .map_err(backend)
+            .sadd(self.keys.tenant_settings(&setting.tenant_id), &setting.id);
+        self.conn().write(&pipe).await.map_err(backend)
     }
 
     async fn delete_tenant_setting(&self, id: &str) -> StoreResult<bool> {
         let Some(setting) = self.setting(id).await? else { return Ok(false) };
-        redis::pipe()
-            .atomic()
-            .del(self.keys.tenant_setting(id))
-            .srem(self.keys.tenant_settings(&setting.tenant_id), id)
-            .query_async::<()>(&mut self.conn())
-            .await
-            .map_err(backend)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic().del(self.keys.tenant_setting(id)).srem(self.keys.tenant_settings(&setting.tenant_id), id);
+        self.conn().write::<()>(&pipe).await.map_err(backend)?;
         Ok(true)
     }
 }
