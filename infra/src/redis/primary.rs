@@ -23,7 +23,7 @@ enum Link {
     Direct(ConnectionManager),
     /// Through Sentinel: a call that finds the primary gone asks for the new one, for `retry_timeout` at most.
     Sentinel {
-        sentinels: Sentinels,
+        sentinels: Box<Sentinels>,
         retry_timeout: Duration,
     },
 }
@@ -46,7 +46,7 @@ impl Primary {
 
     /// The primary `sentinels` name; writes wait for `wait_replicas` replicas.
     pub(crate) fn sentinel(sentinels: Sentinels, retry_timeout: Duration, db: i64, wait_replicas: usize) -> Self {
-        Self::new(Link::Sentinel { sentinels, retry_timeout }, db, wait_replicas)
+        Self::new(Link::Sentinel { sentinels: Box::new(sentinels), retry_timeout }, db, wait_replicas)
     }
 
     fn new(link: Link, db: i64, wait_replicas: usize) -> Self {
