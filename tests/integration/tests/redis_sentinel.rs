@@ -222,13 +222,14 @@ async fn assert_served(harness: &Harness, id: &str) {
     assert_eq!(info.returncode().as_deref(), Some("SUCCESS"), "getMeetingInfo {id}: {}", info.body);
 }
 
-#[tokio::test]
-async fn meetings_survive_a_sentinel_failover() {
+/// A primary, a replica and three sentinels of this test's own, and the local runtime with `servers` simulated
+/// servers on them; `None` (skipped) without redis-server.
+async fn sentinel_harness(servers: usize) -> Option<(Topology, Harness)> {
     if !redis_server_installed() {
         skip::skip("redis-server is not installed (it runs the primary, replica and sentinels)");
-        return;
+        return None;
     }
-    let mut topology = Topology::start().await;
+    let topology = Topology::start().await;
     let namespace = fresh_namespace("sentinel");
     let sentinels = topology.sentinels_setting();
     let vars = [
@@ -237,7 +238,13 @@ async fn meetings_survive_a_sentinel_failover() {
         ("REDIS_NAMESPACE", namespace.as_str()),
         ("SINGLE_REPLICA", "true"),
     ];
-    let harness = Harness::with_env(3, &vars).await;
+    let harness = Harness::with_env(servers, &vars).await;
+    Some((topology, harness))
+}
+
+#[tokio::test]
+async fn meetings_survive_a_sentinel_failover() {
+    let Some((mut topology, harness)) = sentinel_harness(3).await else { return };
 
     let (next, stop, log) = (AtomicUsize::new(0), AtomicBool::new(false), Mutex::new(Vec::new()));
     let started = Instant::now();
@@ -278,20 +285,7 @@ fn signal(node: &Node, signal: &str) {
 
 #[tokio::test]
 async fn writes_wait_for_the_replica_but_not_for_one_that_is_down() {
-    if !redis_server_installed() {
-        skip::skip("redis-server is not installed (it runs the primary, replica and sentinels)");
-        return;
-    }
-    let topology = Topology::start().await;
-    let namespace = fresh_namespace("sentinel");
-    let sentinels = topology.sentinels_setting();
-    let vars = [
-        ("REDIS_SENTINELS", sentinels.as_str()),
-        ("REDIS_SENTINEL_MASTER", MASTER),
-        ("REDIS_NAMESPACE", namespace.as_str()),
-        ("SINGLE_REPLICA", "true"),
-    ];
-    let harness = Harness::with_env(2, &vars).await;
+    let Some((topology, harness)) = sentinel_harness(2).await else { return };
     harness.create("synced").await;
 
     // A replica that stops answering: the first write waits half a second for it, then writes go on without.
