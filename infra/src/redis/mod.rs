@@ -9,12 +9,12 @@ mod codec;
 mod joins;
 mod keys;
 mod payload;
+mod poll;
 mod primary;
 mod sentinel;
 mod snapshot;
 mod tenants;
 
-use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -23,7 +23,6 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, IntoConnectionInfo, RedisConnectionInfo, Script};
 use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::balance::placement::{PlacementSnapshot, eligible_ids, plan as plan_placement};
-use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll, unplaced};
 use scalelite_shared::config::Config;
 use scalelite_shared::model::{Meeting, Server, ServerUpdate};
 use scalelite_shared::store::{
@@ -214,59 +213,6 @@ impl RedisStore {
         Ok((self.commit(&PLACE, &plan).await? == "ok").then_some(placed))
     }
 
-    /// One poll attempt; `None` when a concurrent change got in first.
-    async fn try_record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<Option<PollOutcome>> {
-        let now = report.now_ms;
-        let Some(Versioned { server, version }) = self.versioned(server_id).await? else {
-            return Ok(Some(PollOutcome::default()));
-        };
-        let indexed: Vec<String> = self.conn().smembers(self.keys.server_meetings(server_id)).await.map_err(backend)?;
-        let index_ids: Vec<&str> = indexed.iter().map(String::as_str).collect();
-        let index_meetings = snapshot::meetings(&mut self.conn(), &self.keys, &index_ids, now).await?;
-        let mut placed = Vec::new();
-        let mut stale = Vec::new();
-        for (id, meeting) in index_ids.iter().zip(index_meetings) {
-            match meeting.filter(|m| m.server_id == server_id) {
-                Some(meeting) => placed.push(meeting),
-                None => stale.push(*id),
-            }
-        }
-        // Reported meetings the index does not hold: placed here by an upstream deployment, elsewhere, or nowhere.
-        let reported: Vec<&str> = unplaced(report, &placed).iter().map(|m| m.meeting_id.as_str()).collect();
-        let mut elsewhere = Vec::new();
-        for meeting in snapshot::meetings(&mut self.conn(), &self.keys, &reported, now).await?.into_iter().flatten() {
-            if meeting.server_id == server_id { placed.push(meeting) } else { elsewhere.push(meeting) }
-        }
-        let elsewhere_ids: HashSet<&str> = elsewhere.iter().map(|m| m.id.as_str()).collect();
-        let orphan_bridges: Vec<&str> = unplaced(report, &placed)
-            .into_iter()
-            .filter(|m| !m.voice_bridge.is_empty() && !elsewhere_ids.contains(m.meeting_id.as_str()))
-            .map(|m| m.voice_bridge.as_str())
-            .collect();
-        let held_bridges = snapshot::held_bridges(&mut self.conn(), &self.keys, &orphan_bridges, "").await?;
-        let poll = plan_poll(&PollSnapshot { server, placed, elsewhere, held_bridges }, report);
-
-        let removed: Vec<Value> =
-            poll.ended.iter().chain(&poll.released).map(|m| payload::meeting(&self.keys, m)).collect();
-        let plan = json!({
-            "server": payload::server(&self.keys, &poll.server),
-            "version": version,
-            "removed": removed,
-            "running": poll.running.iter().map(|m| payload::meeting(&self.keys, m)).collect::<Vec<_>>(),
-            "adopted": poll.adopted.iter().map(|m| payload::meeting(&self.keys, m)).collect::<Vec<_>>(),
-            "stale": stale,
-            "index": self.keys.server_meetings(server_id),
-            "meeting_prefix": self.keys.meeting(""),
-            "expires_at_ms": poll.expires_at_ms.to_string(),
-            "now_ms": now.to_string(),
-        });
-        Ok(match self.commit(&POLL, &plan).await?.as_str() {
-            "ok" => Some(poll.outcome()),
-            "gone" => Some(PollOutcome::default()),
-            _ => None,
-        })
-    }
-
     /// One removal attempt: `Ok(None)` when a concurrent change got in first.
     async fn try_delete(&self, id: &str, rules: &LoadRules, now_ms: i64) -> StoreResult<Option<Option<Meeting>>> {
         let Some(meeting) = self.read_meeting(id, now_ms).await? else {
@@ -418,13 +364,36 @@ impl MeetingStore for RedisStore {
     }
 
     async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
+        let batch = [(server_id.to_owned(), report.clone())];
         self.joins.forget(server_id);
         for _ in 0..ATTEMPTS {
-            if let Some(outcome) = self.try_record_poll(server_id, report).await? {
+            if let Some(Some(outcome)) = poll::record_batch(self, &POLL, &batch).await?.pop() {
                 return Ok(outcome);
             }
         }
         Err(lost(&format!("poll of {server_id}")))
+    }
+
+    /// Batches of servers read and committed together; a server whose commit lost a race is recorded again alone.
+    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
+        let mut outcomes = Vec::with_capacity(reports.len());
+        for batch in reports.chunks(poll::BATCH) {
+            for (server_id, _) in batch {
+                self.joins.forget(server_id);
+            }
+            match poll::record_batch(self, &POLL, batch).await {
+                Ok(recorded) => {
+                    for ((server_id, report), outcome) in batch.iter().zip(recorded) {
+                        outcomes.push(match outcome {
+                            Some(outcome) => Ok(outcome),
+                            None => self.record_poll(server_id, report).await,
+                        });
+                    }
+                }
+                Err(error) => outcomes.extend(batch.iter().map(|_| Err(error.clone()))),
+            }
+        }
+        outcomes
     }
 }
 

@@ -13,6 +13,7 @@ use super::keys::Keys;
 use super::primary::Primary;
 
 /// A server as read, with its change counter (`"0"` when it never had one).
+#[derive(Clone)]
 pub(crate) struct Versioned {
     pub server: Server,
     pub version: String,

@@ -251,9 +251,13 @@ pub async fn polls_recorded_together_are_recorded_each(store: Store, _replicas: 
         ("gone".to_owned(), report(Some(Vec::new()))),
         (placed_on.clone(), report(Some(vec![entry("running", 3)]))),
         (other.to_owned(), report(Some(vec![entry("orphan", 2)]))),
+        // The same server twice in one batch: recorded in order, as two polls one after the other.
+        (placed_on.clone(), report(Some(vec![entry("running", 5)]))),
     ];
     let outcomes: Vec<_> = store.record_polls(&batch).await.into_iter().map(|o| o.expect("recorded")).collect();
-    assert_eq!(outcomes.len(), 3);
+    assert_eq!(outcomes.len(), 4);
+    assert_eq!(outcomes[3].load, Some(5.0), "the second result of a server is recorded after its first");
+    assert_eq!(store.server(&placed_on).await.unwrap().unwrap().load, Some(5.0));
     assert!(!outcomes[0].online && outcomes[0].ended.is_empty(), "a server that is gone changes nothing");
     let ended_early = store.meeting("ended", now_ms()).await.unwrap().is_none();
     assert!(ended_early, "the meeting placed before the poll and not reported ended");

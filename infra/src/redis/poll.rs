@@ -1,0 +1,152 @@
+//! Recording poll results in batches: a batch of servers is read in a few pipelined round trips (servers,
+//! meeting indexes, the meetings in them, what the servers report that the index lacks, voice bridges), each
+//! server's plan is computed by `balance::poll`, and every plan is committed by its own script call, all in one
+//! pipeline. A server whose commit finds its change counter moved is left for the caller to read again.
+
+use std::collections::{HashMap, HashSet};
+
+use redis::Script;
+use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll, unplaced};
+use scalelite_shared::model::Meeting;
+use scalelite_shared::store::{PollOutcome, PollReport, StoreResult};
+use serde_json::{Value, json};
+
+use super::snapshot::{self, Versioned};
+use super::{RedisStore, backend, payload};
+
+/// Servers read and committed together.
+pub(crate) const BATCH: usize = 256;
+
+/// What reading a batch gave for one server: its placed meetings and the stale entries of its index.
+struct Placed {
+    meetings: Vec<Meeting>,
+    stale: Vec<String>,
+}
+
+/// One attempt at recording `batch`: for each server in order, its outcome, or `None` when a concurrent change
+/// got in first (and nothing of that server's plan was written).
+pub(crate) async fn record_batch(
+    store: &RedisStore,
+    script: &Script,
+    batch: &[(String, PollReport)],
+) -> StoreResult<Vec<Option<PollOutcome>>> {
+    let keys = &store.keys;
+    let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+    let servers: HashMap<String, Versioned> = snapshot::servers(&mut store.conn(), keys, &ids)
+        .await?
+        .into_iter()
+        .map(|versioned| (versioned.server.id.clone(), versioned))
+        .collect();
+    let mut placed = placed_meetings(store, batch).await?;
+
+    // Reported meetings the indexes do not hold: placed here by an upstream deployment, elsewhere, or nowhere.
+    let reported: Vec<&str> = batch
+        .iter()
+        .zip(&placed)
+        .flat_map(|((_, report), placed)| unplaced(report, &placed.meetings))
+        .map(|entry| entry.meeting_id.as_str())
+        .collect();
+    let found = snapshot::meetings(&mut store.conn(), keys, &reported, now_of(batch)).await?;
+    let found: HashMap<&str, Meeting> = reported.iter().copied().zip(found).filter_map(|(id, m)| Some((id, m?))).collect();
+    let mut elsewhere = Vec::with_capacity(batch.len());
+    for ((id, report), placed) in batch.iter().zip(&mut placed) {
+        let mut others = Vec::new();
+        for entry in unplaced(report, &placed.meetings) {
+            match found.get(entry.meeting_id.as_str()).filter(|m| m.expires_at_ms > report.now_ms) {
+                Some(meeting) if meeting.server_id == *id => placed.meetings.push(meeting.clone()),
+                Some(meeting) => others.push(meeting.clone()),
+                None => {}
+            }
+        }
+        elsewhere.push(others);
+    }
+    let bridges: Vec<&str> = batch
+        .iter()
+        .zip(&placed)
+        .zip(&elsewhere)
+        .flat_map(|(((_, report), placed), elsewhere)| {
+            let elsewhere: HashSet<&str> = elsewhere.iter().map(|m| m.id.as_str()).collect();
+            unplaced(report, &placed.meetings)
+                .into_iter()
+                .filter(move |m| !m.voice_bridge.is_empty() && !elsewhere.contains(m.meeting_id.as_str()))
+                .map(|m| m.voice_bridge.as_str())
+        })
+        .collect();
+    let held_bridges = snapshot::held_bridges(&mut store.conn(), keys, &bridges, "").await?;
+
+    let mut pipe = redis::pipe();
+    pipe.load_script(script).ignore();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (((id, report), placed), elsewhere) in batch.iter().zip(placed).zip(elsewhere) {
+        let Some(Versioned { server, version }) = servers.get(id).cloned() else {
+            outcomes.push(None);
+            continue;
+        };
+        let poll = plan_poll(
+            &PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges: held_bridges.clone() },
+            report,
+        );
+        let meetings = |list: &[Meeting]| list.iter().map(|m| payload::meeting(keys, m)).collect::<Vec<Value>>();
+        let removed: Vec<Meeting> = poll.ended.iter().chain(&poll.released).cloned().collect();
+        let plan = json!({
+            "server": payload::server(keys, &poll.server),
+            "version": version,
+            "removed": meetings(&removed),
+            "running": meetings(&poll.running),
+            "adopted": meetings(&poll.adopted),
+            "stale": placed.stale,
+            "index": keys.server_meetings(id),
+            "meeting_prefix": keys.meeting(""),
+            "expires_at_ms": poll.expires_at_ms.to_string(),
+            "now_ms": report.now_ms.to_string(),
+        });
+        pipe.invoke_script(&script.arg(plan.to_string()));
+        outcomes.push(Some(poll.outcome()));
+    }
+    let committed: Vec<String> = store.conn().write(&pipe).await.map_err(backend)?;
+    let mut committed = committed.into_iter();
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            // A server that is gone gets the empty outcome, as one that was never there.
+            None => Some(PollOutcome::default()),
+            Some(outcome) => match committed.next().as_deref() {
+                Some("ok") => Some(outcome),
+                Some("gone") => Some(PollOutcome::default()),
+                _ => None,
+            },
+        })
+        .collect())
+}
+
+/// The earliest report time of a batch: a meeting live then is read.
+fn now_of(batch: &[(String, PollReport)]) -> i64 {
+    batch.iter().map(|(_, report)| report.now_ms).min().unwrap_or_default()
+}
+
+/// Each server's index of meetings, read in one round trip, and the meetings in them in another: those still
+/// placed on the server and live at its report's time, and the entries that are not.
+async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> StoreResult<Vec<Placed>> {
+    let keys = &store.keys;
+    let mut pipe = redis::pipe();
+    for (id, _) in batch {
+        pipe.smembers(keys.server_meetings(id));
+    }
+    let indexes: Vec<Vec<String>> = pipe.query_async(&mut store.conn()).await.map_err(backend)?;
+    let all: Vec<&str> = indexes.iter().flatten().map(String::as_str).collect();
+    let mut meetings = snapshot::meetings(&mut store.conn(), keys, &all, now_of(batch)).await?.into_iter();
+    Ok(batch
+        .iter()
+        .zip(&indexes)
+        .map(|((server_id, report), index)| {
+            let mut placed = Placed { meetings: Vec::new(), stale: Vec::new() };
+            for (id, meeting) in index.iter().zip(meetings.by_ref()) {
+                match meeting.filter(|m| m.server_id == *server_id && m.expires_at_ms > report.now_ms) {
+                    Some(meeting) => placed.meetings.push(meeting),
+                    None => placed.stale.push(id.clone()),
+                }
+            }
+            placed
+        })
+        .collect())
+}
