@@ -47,7 +47,8 @@ pub(crate) async fn record_batch(
         .map(|entry| entry.meeting_id.as_str())
         .collect();
     let found = snapshot::meetings(&mut store.conn(), keys, &reported, now_of(batch)).await?;
-    let found: HashMap<&str, Meeting> = reported.iter().copied().zip(found).filter_map(|(id, m)| Some((id, m?))).collect();
+    let found: HashMap<&str, Meeting> =
+        reported.iter().copied().zip(found).filter_map(|(id, m)| Some((id, m?))).collect();
     let mut elsewhere = Vec::with_capacity(batch.len());
     for ((id, report), placed) in batch.iter().zip(&mut placed) {
         let mut others = Vec::new();

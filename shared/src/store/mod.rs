@@ -3,6 +3,7 @@
 //! decision atomically.
 
 use async_trait::async_trait;
+use std::collections::HashMap;
 
 use crate::balance::load::LoadRules;
 use crate::model::{Meeting, Server, ServerUpdate};
@@ -86,7 +87,23 @@ pub trait MeetingStore: Send + Sync {
     /// [`record_poll`](Self::record_poll) would give. A store that can writes them together (the embedded
     /// store in one transaction); the others record them concurrently.
     async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
-        futures::future::join_all(reports.iter().map(|(id, report)| self.record_poll(id, report))).await
+        // Servers concurrently; the results of one server one after the other, in order.
+        let mut by_server: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, (id, _)) in reports.iter().enumerate() {
+            by_server.entry(id.as_str()).or_default().push(index);
+        }
+        let recorded = futures::future::join_all(by_server.into_values().map(|indices| async move {
+            let mut outcomes = Vec::with_capacity(indices.len());
+            for index in indices {
+                let (id, report) = &reports[index];
+                outcomes.push((index, self.record_poll(id, report).await));
+            }
+            outcomes
+        }))
+        .await;
+        let mut outcomes: Vec<_> = recorded.into_iter().flatten().collect();
+        outcomes.sort_by_key(|(index, _)| *index);
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
     }
 }
 
