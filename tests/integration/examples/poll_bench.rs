@@ -10,6 +10,10 @@ use futures::StreamExt;
 use scalelite_integration_tests::Harness;
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 
+/// The allocator of the load balancer's binaries, so the load balancer in this process allocates as it does there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Steady-state passes timed after the adopting one.
 const STEADY_PASSES: usize = 3;
 
