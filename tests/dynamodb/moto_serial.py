@@ -8,6 +8,11 @@ moto serves presigned S3 URLs without checking them. Here a request carrying X-A
 checked as S3 does (SigV4 over the query, with the dummy secret the tests use, AWS_SECRET_ACCESS_KEY or "test")
 and refused with 403 when the signature does not match or X-Amz-Expires has passed.
 
+moto backs up every table a TransactWriteItems touches, a deep copy for each of its items, so a transaction
+costs time in proportion to the tables' sizes and a race of a thousand placements grows quadratically. Here
+the backup is a shallow copy of the table with deep copies of just the items the transaction names (moto
+updates items in place), which restores the same state when the transaction is cancelled.
+
 Usage: python3 moto_serial.py HOST PORT
 """
 
@@ -19,6 +24,11 @@ import sys
 import threading
 from urllib.parse import quote, unquote
 
+import copy
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -26,6 +36,69 @@ host, port = sys.argv[1], int(sys.argv[2])
 app = DomainDispatcherApplication(create_backend_app)
 lock = threading.Lock()
 secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "test")
+
+
+# The items of the transaction being run, by table name: {(hash, range)}; None outside a transaction.
+transaction_keys = None
+
+
+def item_key(table, op):
+    """The (hash, range) of the item a transaction operation names, as moto keys its table's items."""
+    attrs = op["Item"] if "Item" in op else op.get("Key", {})
+    if table.hash_key_attr not in attrs:
+        return None
+    hash_value = DynamoType(attrs[table.hash_key_attr])
+    has_range = table.range_key_attr is not None and table.range_key_attr in attrs
+    return hash_value, DynamoType(attrs[table.range_key_attr]) if has_range else None
+
+
+def table_backup(table):
+    """A copy of `table` that shares its unchanged items: the items the transaction names are copied deeply."""
+    backup = copy.copy(table)
+    backup.items = type(table.items)(table.items.default_factory) if hasattr(table.items, "default_factory") else {}
+    for hash_value, held in table.items.items():
+        backup.items[hash_value] = dict(held) if table.range_key_attr is not None else held
+    for hash_value, range_value in (transaction_keys or {}).get(table.name, ()):
+        if range_value is None and hash_value in table.items and table.range_key_attr is None:
+            backup.items[hash_value] = copy.deepcopy(table.items[hash_value])
+        elif range_value is not None and range_value in table.items.get(hash_value, {}):
+            backup.items[hash_value][range_value] = copy.deepcopy(table.items[hash_value][range_value])
+    return backup
+
+
+class TransactionCopy:
+    """moto's `copy` module inside its DynamoDB models, with tables backed up as `table_backup` does."""
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        in_transaction = transaction_keys is not None
+        return table_backup(value) if in_transaction and isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+original_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+def transact_write_items(self, transact_items):
+    global transaction_keys
+    keys = {}
+    for item in transact_items:
+        _, op = next(iter(item.items()))
+        table = self.tables.get(op.get("TableName"))
+        key = item_key(table, op) if table is not None else None
+        if key is not None:
+            keys.setdefault(table.name, set()).add(key)
+    transaction_keys = keys
+    try:
+        return original_transact_write_items(self, transact_items)
+    finally:
+        transaction_keys = None
+
+
+dynamodb_models.copy = TransactionCopy()
+DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def _hmac(key, text):
