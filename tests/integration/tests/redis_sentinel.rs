@@ -21,8 +21,20 @@ struct Node {
 }
 
 impl Node {
-    /// `redis-server` on a free port with `config` (and `--sentinel` for a sentinel), logging into `dir`.
-    fn start(dir: &Path, name: &'static str, port: u16, config: &str, sentinel: bool) -> Self {
+    /// `redis-server` on a free port with `config` (and `--sentinel` for a sentinel), logging into `dir`, once it
+    /// answers. A port picked free can be taken by another process before the server binds it (an outgoing
+    /// connection of a test running beside this one), so a server that exits at start is started again on another.
+    async fn start(dir: &Path, name: &'static str, config: &str, sentinel: bool) -> Self {
+        for _ in 0..5 {
+            let mut node = Self::spawn(dir, name, free_port(), config, sentinel);
+            if node.answers().await {
+                return node;
+            }
+        }
+        panic!("{name} did not start: {}", log_tail(dir, name));
+    }
+
+    fn spawn(dir: &Path, name: &'static str, port: u16, config: &str, sentinel: bool) -> Self {
         let file = dir.join(format!("{name}.conf"));
         let config = format!("port {port}\nbind 127.0.0.1\ndir {}\n{config}", dir.display());
         std::fs::write(&file, config).expect("config");
@@ -39,6 +51,21 @@ impl Node {
             .spawn()
             .expect("redis-server starts");
         Self { name, port, child }
+    }
+
+    /// Whether the process answers PING within 10 s; false as soon as it has exited.
+    async fn answers(&mut self) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if self.child.try_wait().is_ok_and(|status| status.is_some()) {
+                return false;
+            }
+            if self.ask(&cmd(&["PING"])).await.is_ok() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
     }
 
     fn client(&self) -> redis::Client {
@@ -79,12 +106,27 @@ fn text(value: &redis::Value) -> String {
     }
 }
 
-async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
+/// Whether `done` came true within `limit`, asked every 100 ms.
+async fn came_true(limit: Duration, mut done: impl AsyncFnMut() -> bool) -> bool {
     let started = Instant::now();
     while !done().await {
-        assert!(started.elapsed() < limit, "{what} did not happen within {limit:?}");
+        if started.elapsed() >= limit {
+            return false;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    true
+}
+
+async fn wait_for(what: &str, limit: Duration, done: impl AsyncFnMut() -> bool) {
+    assert!(came_true(limit, done).await, "{what} did not happen within {limit:?}");
+}
+
+/// The last lines of a node's log, for a failure message.
+fn log_tail(dir: &Path, name: &str) -> String {
+    let log = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    format!("\n--- {name}.log ---\n{}", lines[lines.len().saturating_sub(20)..].join("\n"))
 }
 
 /// A primary, one replica and three sentinels watching them, failing over within a few seconds.
@@ -92,25 +134,27 @@ struct Topology {
     primary: Option<Node>,
     replica: Node,
     sentinels: Vec<Node>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Topology {
     async fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = "save \"\"\nappendonly no\nrepl-diskless-sync-delay 0\n";
-        let primary =
-            Node::start(dir.path(), "primary", free_port(), &format!("{data}dbfilename primary.rdb\n"), false);
+        let primary = Node::start(dir.path(), "primary", &format!("{data}dbfilename primary.rdb\n"), false).await;
         let replica_config = format!("{data}dbfilename replica.rdb\nreplicaof 127.0.0.1 {}\n", primary.port);
-        let replica = Node::start(dir.path(), "replica", free_port(), &replica_config, false);
+        let replica = Node::start(dir.path(), "replica", &replica_config, false).await;
         let watch = format!(
             "sentinel monitor {MASTER} 127.0.0.1 {} 2\nsentinel down-after-milliseconds {MASTER} 1000\n\
              sentinel failover-timeout {MASTER} 4000\nsentinel parallel-syncs {MASTER} 1\n",
             primary.port
         );
         let names = ["sentinel-1", "sentinel-2", "sentinel-3"];
-        let sentinels = names.map(|name| Node::start(dir.path(), name, free_port(), &watch, true)).into();
-        let topology = Self { primary: Some(primary), replica, sentinels, _dir: dir };
+        let mut sentinels = Vec::new();
+        for name in names {
+            sentinels.push(Node::start(dir.path(), name, &watch, true).await);
+        }
+        let topology = Self { primary: Some(primary), replica, sentinels, dir };
         topology.settle().await;
         topology
     }
@@ -123,13 +167,15 @@ impl Topology {
     /// failover can be agreed on.
     async fn settle(&self) {
         let limit = Duration::from_secs(30);
-        wait_for("the replica's sync", limit, async || {
+        let synced = came_true(limit, async || {
             let info = self.primary().ask(&cmd(&["INFO", "replication"])).await.map(|v| text(&v)).unwrap_or_default();
             info.contains("slave0:") && info.contains("state=online")
         })
         .await;
+        let logs = || ["primary", "replica"].map(|name| log_tail(self.dir.path(), name)).concat();
+        assert!(synced, "the replica's sync did not happen within {limit:?}{}", logs());
         for sentinel in &self.sentinels {
-            wait_for(&format!("{} seeing the replica and the other sentinels", sentinel.name), limit, async || {
+            let seen = came_true(limit, async || {
                 let quorum = sentinel.ask(&cmd(&["SENTINEL", "CKQUORUM", MASTER])).await.map(|v| text(&v));
                 let peers = sentinel.ask(&cmd(&["SENTINEL", "SENTINELS", MASTER])).await;
                 let replicas = sentinel.ask(&cmd(&["SENTINEL", "REPLICAS", MASTER])).await;
@@ -140,6 +186,8 @@ impl Topology {
                 quorum.is_ok_and(|q| q.starts_with("OK")) && count(&peers) == 2 && count(&replicas) == 1
             })
             .await;
+            let name = sentinel.name;
+            assert!(seen, "{name} did not see the replica and the other sentinels{}", log_tail(self.dir.path(), name));
         }
     }
 
