@@ -55,6 +55,11 @@ impl App {
         Some(refused.respond(function.answers))
     }
 
+    /// Whether the function for this request reads its body as it arrives (an upload) rather than gathered.
+    pub fn streams_body(&self, parts: &http::request::Parts) -> bool {
+        self.route(parts.uri.path()).is_some_and(|f| f.large_body && f.methods.contains(&parts.method))
+    }
+
     /// The largest body a request to `path` may carry.
     pub fn body_limit(&self, path: &str) -> usize {
         let config = &self.ctx.config;

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http::{Request, Response, StatusCode};
+use futures::StreamExt;
+use http::{Request, Response};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::{ApiRequest, ApiResponse, BodyError, BodyStream, StreamedBody};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -27,32 +28,41 @@ pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {
     http
 }
 
-/// Reads a body up to `limit` bytes; a body that pauses longer than `pause` between two pieces is given up.
-async fn read_body(body: Incoming, limit: usize, pause: Duration) -> Result<Bytes, ApiResponse> {
-    let mut body = Limited::new(body, limit);
+/// A body's pieces as they arrive, up to `limit` bytes in all; a body that pauses longer than `pause` between
+/// two pieces is given up.
+fn body_pieces(body: Incoming, limit: usize, pause: Duration) -> BodyStream {
+    let pieces = futures::stream::unfold(Some(Limited::new(body, limit)), move |body| async move {
+        let mut body = body?;
+        let piece = loop {
+            match tokio::time::timeout(pause, body.frame()).await {
+                Err(_) => break Err(BodyError::Stalled),
+                Ok(None) => return None,
+                Ok(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => break Ok(data),
+                    Err(_trailers) => continue,
+                },
+                Ok(Some(Err(error))) if error.is::<LengthLimitError>() => break Err(BodyError::TooLarge),
+                Ok(Some(Err(_))) => break Err(BodyError::Broken),
+            }
+        };
+        let rest = piece.is_ok().then_some(body);
+        Some((piece, rest))
+    });
+    pieces.boxed()
+}
+
+/// The whole body, gathered from its pieces.
+async fn read_body(mut pieces: BodyStream) -> Result<Bytes, BodyError> {
     let mut collected = BytesMut::new();
-    loop {
-        match tokio::time::timeout(pause, body.frame()).await {
-            Err(_) => {
-                return Err(ApiResponse::json(
-                    StatusCode::REQUEST_TIMEOUT,
-                    r#"{"error":"the request body stopped arriving"}"#,
-                ));
-            }
-            Ok(None) => return Ok(collected.freeze()),
-            Ok(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    collected.extend_from_slice(&data);
-                }
-            }
-            Ok(Some(Err(error))) if error.is::<LengthLimitError>() => {
-                return Err(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#));
-            }
-            Ok(Some(Err(_))) => {
-                return Err(ApiResponse::json(StatusCode::BAD_REQUEST, r#"{"error":"the request body broke off"}"#));
-            }
-        }
+    while let Some(piece) = pieces.next().await {
+        collected.extend_from_slice(&piece?);
     }
+    Ok(collected.freeze())
+}
+
+/// The JSON refusal of a body.
+fn refused_body(error: BodyError) -> ApiResponse {
+    ApiResponse::json(error.status(), serde_json::json!({ "error": error.to_string() }).to_string())
 }
 
 async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -63,18 +73,22 @@ async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let pause = app.ctx.config.http.body_timeout;
     let limit = app.body_limit(parts.uri.path());
     let announced = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let mut streamed = StreamedBody::default();
     let body = if announced.is_some_and(|length| length > limit as u64) {
-        Err(ApiResponse::json(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":"request body too large"}"#))
+        Err(BodyError::TooLarge)
     } else if body.is_end_stream() {
         // A GET's empty body: nothing to wait for.
         Ok(Bytes::new())
+    } else if app.streams_body(&parts) {
+        streamed = StreamedBody::new(body_pieces(body, limit, pause));
+        Ok(Bytes::new())
     } else {
-        read_body(body, limit, pause).await
+        read_body(body_pieces(body, limit, pause)).await
     };
     let body = match body {
         Ok(body) => body,
-        Err(refusal) => {
-            let mut response = to_http(refusal);
+        Err(error) => {
+            let mut response = to_http(refused_body(error));
             response.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
             return response;
         }
@@ -85,6 +99,7 @@ async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
         raw_query: parts.uri.query().unwrap_or_default().to_owned(),
         headers: parts.headers,
         body,
+        streamed,
     };
     to_http(app.handle(request).await)
 }

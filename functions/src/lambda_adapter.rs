@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use scalelite_shared::api::{ApiRequest, ApiResponse};
+use scalelite_shared::api::{ApiRequest, ApiResponse, StreamedBody};
 use scalelite_shared::bbb::error::ApiError;
 
 use crate::app::App;
@@ -22,6 +22,7 @@ pub fn from_lambda(req: Request) -> ApiRequest {
         raw_query: parts.uri.query().unwrap_or_default().to_owned(),
         headers: parts.headers,
         body: Bytes::copy_from_slice(body.as_ref()),
+        streamed: StreamedBody::default(),
     }
 }
 

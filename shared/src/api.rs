@@ -1,6 +1,10 @@
 //! The request and response every handler speaks, whatever runtime carries them.
 
+use std::sync::{Arc, Mutex};
+
 use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 
 /// One HTTP request as a handler sees it: the raw query is kept byte for byte, as checksums need it.
@@ -10,7 +14,55 @@ pub struct ApiRequest {
     pub path: String,
     pub raw_query: String,
     pub headers: HeaderMap,
+    /// The body, gathered; empty when it is `streamed` instead.
     pub body: Bytes,
+    /// The body as it arrives, for the functions that take large bodies (uploads).
+    pub streamed: StreamedBody,
+}
+
+/// Why a request body ended before it was whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("request body too large")]
+    TooLarge,
+    #[error("the request body stopped arriving")]
+    Stalled,
+    #[error("the request body broke off")]
+    Broken,
+}
+
+impl BodyError {
+    /// The status it is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Stalled => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Broken => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// A body's pieces in order; after an error, nothing more.
+pub type BodyStream = BoxStream<'static, Result<Bytes, BodyError>>;
+
+/// A body handed over as it arrives, taken once by the function that reads it.
+#[derive(Clone, Default)]
+pub struct StreamedBody(Arc<Mutex<Option<BodyStream>>>);
+
+impl StreamedBody {
+    pub fn new(pieces: BodyStream) -> Self {
+        Self(Arc::new(Mutex::new(Some(pieces))))
+    }
+
+    fn take(&self) -> Option<BodyStream> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
+
+impl std::fmt::Debug for StreamedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamedBody")
+    }
 }
 
 impl ApiRequest {
@@ -22,7 +74,16 @@ impl ApiRequest {
             raw_query: raw_query.to_owned(),
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            streamed: StreamedBody::default(),
         }
+    }
+
+    /// The body piece by piece: the streamed pieces (once), else the gathered body as one piece.
+    pub fn body_pieces(&self) -> BodyStream {
+        self.streamed.take().unwrap_or_else(|| {
+            let body = self.body.clone();
+            futures::stream::iter((!body.is_empty()).then_some(Ok(body))).boxed()
+        })
     }
 
     /// The first value of header `name` (proxies append theirs after a comma).

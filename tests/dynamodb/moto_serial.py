@@ -13,6 +13,8 @@ costs time in proportion to the tables' sizes and a race of a thousand placement
 the backup is a shallow copy of the table with deep copies of just the items the transaction names (moto
 updates items in place), which restores the same state when the transaction is cancelled.
 
+moto names the answer to CompleteMultipartUpload differently from S3; here it gets S3's name.
+
 Usage: python3 moto_serial.py HOST PORT
 """
 
@@ -148,13 +150,29 @@ def presigned_refusal(environ):
     return None
 
 
+def s3_named(environ, start_response):
+    """moto's answer, with CompleteMultipartUpload's root element named CompleteMultipartUploadResult as S3 names
+    it (moto 5.2.1 writes CompleteMultipartUploadResponse, which the Rust SDK refuses to parse)."""
+    answered = {}
+
+    def capture(status, headers, exc_info=None):
+        answered["status"], answered["headers"] = status, headers
+
+    body = b"".join(app(environ, capture))
+    if environ["REQUEST_METHOD"] == "POST" and "uploadId=" in environ.get("QUERY_STRING", ""):
+        body = body.replace(b"CompleteMultipartUploadResponse", b"CompleteMultipartUploadResult")
+    headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in answered["headers"]]
+    start_response(answered["status"], headers)
+    return [body]
+
+
 def serial(environ, start_response):
     refusal = presigned_refusal(environ)
     if refusal is not None:
         start_response("403 Forbidden", [("Content-Type", "application/xml")])
         return [f"<Error><Code>AccessDenied</Code><Message>{refusal}</Message></Error>".encode()]
     with lock:
-        return list(app(environ, start_response))
+        return s3_named(environ, start_response)
 
 
 run_simple(host, port, serial, threaded=True)

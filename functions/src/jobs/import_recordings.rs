@@ -12,12 +12,12 @@ use futures::{StreamExt, stream};
 
 use http::StatusCode;
 use scalelite_infra::recordings_fs::{
-    ExtractLimits, FoundMetadata, extract, metadata_files, metadata_settled, parse_metadata, spool_tars,
+    ExtractLimits, FoundMetadata, extract, metadata_files, metadata_settled, parse_metadata,
 };
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::config::ImportMode;
 use scalelite_shared::model::Recording;
-use scalelite_shared::store::{ImportMark, RecordingQuery, StoreError};
+use scalelite_shared::store::{ImportMark, RecordingQuery, SpooledTar, StoreError};
 use serde::Serialize;
 
 use crate::Ctx;
@@ -98,37 +98,43 @@ enum TarOutcome {
     Retry(StoreError),
 }
 
-async fn import_tar(ctx: &Ctx, tar: &Path) -> TarOutcome {
+async fn import_tar(ctx: &Ctx, tar: &SpooledTar) -> TarOutcome {
+    let work = ctx.config.recordings.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
+    let outcome = unpack_and_place(ctx, tar, &work).await;
+    let _ = tokio::fs::remove_dir_all(&work).await;
+    if let TarOutcome::Imported(_) = &outcome
+        && let Err(error) = ctx.files.dequeue(tar).await
+    {
+        tracing::warn!(%tar, %error, "import: could not remove the imported tar");
+    }
+    outcome
+}
+
+/// Fetches the tar into `work` (a spool file is read where it lies), unpacks it there and places its formats.
+async fn unpack_and_place(ctx: &Ctx, tar: &SpooledTar, work: &Path) -> TarOutcome {
     let config = &ctx.config.recordings;
-    let work = config.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
     let limits = ExtractLimits { max_bytes: config.max_unpacked_bytes, max_entries: config.max_tar_entries };
-    let unpacked = {
-        let (tar, work) = (tar.to_owned(), work.clone());
-        blocking(move || -> Result<Vec<FoundMetadata>, String> {
-            fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
-            extract(&tar, &work, limits).map_err(|e| e.to_string())?;
-            metadata_files(&work).map_err(|e| e.to_string())
-        })
-        .await
+    let unpacked = work.join("unpacked");
+    let local = match tokio::fs::create_dir_all(&unpacked).await {
+        Ok(()) => ctx.files.fetch(tar, work).await,
+        Err(error) => Err(error),
     };
-    let outcome = match unpacked {
+    let local = match local {
+        Ok(local) => local,
+        Err(error) => return TarOutcome::Retry(StoreError::Backend(format!("cannot fetch {tar}: {error}"))),
+    };
+    let found = blocking(move || -> Result<Vec<FoundMetadata>, String> {
+        extract(&local, &unpacked, limits).map_err(|e| e.to_string())?;
+        metadata_files(&unpacked).map_err(|e| e.to_string())
+    })
+    .await;
+    match found {
         Err(reason) => TarOutcome::Failed(reason),
         Ok(found) if found.is_empty() => {
             TarOutcome::Failed("no <format>/<recordID>/metadata.xml in the archive".into())
         }
         Ok(found) => place_unpacked(ctx, &found).await,
-    };
-    let (tar, work) = (tar.to_owned(), work);
-    blocking(move || {
-        let _ = fs::remove_dir_all(&work);
-        if let TarOutcome::Imported(_) = &outcome
-            && let Err(error) = fs::remove_file(&tar)
-        {
-            tracing::warn!(tar = %tar.display(), %error, "import: could not remove the imported tar");
-        }
-        outcome
-    })
-    .await
+    }
 }
 
 /// Why `recording` may not be imported: the index holds its recordID for another meeting (one BBB server cannot
@@ -179,10 +185,11 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
 }
 
 async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, Ready), StoreError> {
-    let (spool, settle) = (ctx.config.recordings.spool_dir.clone(), ctx.config.recordings.import_settle);
-    let (tars, pending) = blocking(move || spool_tars(&spool, settle))
+    let (tars, pending) = ctx
+        .files
+        .spooled(ctx.config.recordings.import_settle)
         .await
-        .map_err(|e| StoreError::Backend(format!("cannot read the spool directory: {e}")))?;
+        .map_err(|e| StoreError::Backend(format!("cannot read the spool: {e}")))?;
     let (mut report, mut ready) = (ImportReport { pending, ..ImportReport::default() }, Ready::new());
     let total = tars.len();
     let mut outcomes = stream::iter(tars)
@@ -196,19 +203,19 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, 
         match outcome {
             TarOutcome::Imported(formats) => {
                 report.imported += formats.len();
-                tracing::info!(tar = %tar.display(), formats = formats.len(), "imported");
+                tracing::info!(%tar, formats = formats.len(), "imported");
                 ready.extend(formats);
             }
             TarOutcome::Failed(reason) => {
                 report.failed += 1;
-                tracing::error!(tar = %tar.display(), %reason, "import failed; the tar is set aside");
+                tracing::error!(%tar, %reason, "import failed; the tar is set aside");
                 if let Err(error) = ctx.files.set_aside(&tar, &reason).await {
                     tracing::error!(%error, "could not set the failed tar aside");
                 }
             }
             TarOutcome::Retry(error) => {
                 report.retry += 1;
-                tracing::error!(tar = %tar.display(), %error, "import: store failure; the tar waits for the next pass");
+                tracing::error!(%tar, %error, "import: store failure; the tar waits for the next pass");
             }
         }
         done += 1;

@@ -1,15 +1,20 @@
 //! `POST /scalelite/recordings/upload`: a BBB server sends one recording's tar (`<format>/<recordID>/...`),
-//! authenticated by a bearer token signed with its own BBB secret; the tar is queued in the spool for the
-//! import pass. Answers JSON: 201 when queued, else an `error` with the status saying why.
+//! authenticated by a bearer token signed with its own BBB secret; the tar is streamed into the spool (a
+//! directory or the bucket) as it arrives, never held whole in memory, and queued for the import pass once it
+//! is checked. Answers JSON: 201 when queued, else an `error` with the status saying why.
 
+use futures::StreamExt;
 use http::{HeaderMap, StatusCode};
-use scalelite_infra::recordings_fs::{ExtractError, entries_under};
-use scalelite_shared::api::ApiResponse;
+use scalelite_infra::recordings_fs::ExtractError;
+use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::config::ImportMode;
 use scalelite_shared::model::ServerState;
+use scalelite_shared::store::SpoolWriter;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
-use super::upload_token::{UploadClaims, body_matches, claimed_server, is_safe_record_id, verify};
+use super::tar_check::TarCheck;
+use super::upload_token::{UploadClaims, claimed_server, digest_matches, is_safe_record_id, verify};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
@@ -41,7 +46,8 @@ pub(crate) async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Uploa
     Ok(claims)
 }
 
-/// Checks the recordID and the body against the token the registry verified, then queues the tar.
+/// Checks the recordID against the token the registry verified, then streams the tar into the spool, checking
+/// it against the token's hash and walking its entries as it arrives; it is queued only when both pass.
 pub async fn run(ctx: &Ctx, Call { req, upload, .. }: Call) -> Outcome {
     let claims = upload.ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
     if ctx.config.recordings.import_mode != ImportMode::Spool {
@@ -56,31 +62,45 @@ pub async fn run(ctx: &Ctx, Call { req, upload, .. }: Call) -> Outcome {
     if !TAR_TYPES.contains(&req.content_type().as_str()) {
         return Err(Reject::json(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the tar as application/x-tar"));
     }
-    if req.body.is_empty() {
+    let mut writer = ctx.files.receive(&claims.record_id).await.map_err(|io| spool_failure(&claims, &io))?;
+    if let Err(refusal) = receive(&req, &claims, writer.as_mut()).await {
+        writer.abort().await;
+        return Err(refusal);
+    }
+    let queued = writer.commit().await.map_err(|io| spool_failure(&claims, &io))?;
+    tracing::info!(server = %claims.sub, record_id = %claims.record_id, tar = %queued, "recording queued");
+    Ok(ApiResponse::json(StatusCode::CREATED, json!({"record_id": claims.record_id, "queued": true}).to_string()))
+}
+
+/// Hands the body to the spool writer and the tar walk piece by piece as it arrives, then checks it whole: not
+/// empty, the token's hash, every entry under the token's recording.
+async fn receive(req: &ApiRequest, claims: &UploadClaims, writer: &mut dyn SpoolWriter) -> Result<(), Reject> {
+    let refused = |error: ExtractError| {
+        tracing::warn!(server = %claims.sub, record_id = %claims.record_id, %error, "recording upload refused");
+        Reject::json(StatusCode::BAD_REQUEST, &format!("the tar is refused: {error}"))
+    };
+    let mut pieces = req.body_pieces();
+    let (mut digest, mut check, mut size) = (Sha256::new(), TarCheck::start(&claims.record_id), 0);
+    while let Some(piece) = pieces.next().await {
+        let piece = piece.map_err(|error| Reject::json(error.status(), &error.to_string()))?;
+        size += piece.len();
+        digest.update(&piece);
+        check.feed(piece.clone()).await.map_err(refused)?;
+        writer.write(piece).await.map_err(|io| spool_failure(claims, &io))?;
+    }
+    if size == 0 {
         return Err(Reject::json(StatusCode::BAD_REQUEST, "the request body is empty"));
     }
-    if !body_matches(&claims.sha256, &req.body) {
+    if !digest_matches(&claims.sha256, &digest.finalize()) {
         return Err(Reject::json(StatusCode::BAD_REQUEST, "the body does not match the token's sha256"));
     }
-    let (tar, record_id) = (req.body.clone(), claims.record_id.clone());
-    let inside = tokio::task::spawn_blocking(move || entries_under(&tar, &record_id)).await;
-    if let Ok(Err(error)) | Err(error) = inside.map_err(|e| ExtractError::Io(std::io::Error::other(e))) {
-        tracing::warn!(server = %claims.sub, record_id = %claims.record_id, %error, "recording upload refused");
-        return Err(Reject::json(StatusCode::BAD_REQUEST, &format!("the tar is refused: {error}")));
-    }
-    match ctx.files.enqueue(&claims.record_id, req.body).await {
-        Ok(path) => {
-            tracing::info!(server = %claims.sub, record_id = %claims.record_id, path = %path.display(), "recording queued");
-            Ok(ApiResponse::json(
-                StatusCode::CREATED,
-                json!({"record_id": claims.record_id, "queued": true}).to_string(),
-            ))
-        }
-        Err(io) => {
-            tracing::error!(error = %io, record_id = %claims.record_id, "recording upload: cannot write to the spool");
-            Err(Reject::json(StatusCode::INTERNAL_SERVER_ERROR, "the recording could not be queued"))
-        }
-    }
+    check.finish().await.map_err(refused)
+}
+
+/// The spool could not take the tar.
+fn spool_failure(claims: &UploadClaims, io: &std::io::Error) -> Reject {
+    tracing::error!(error = %io, record_id = %claims.record_id, "recording upload: cannot write to the spool");
+    Reject::json(StatusCode::INTERNAL_SERVER_ERROR, "the recording could not be queued")
 }
 
 #[cfg(test)]

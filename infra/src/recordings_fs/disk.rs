@@ -3,14 +3,15 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use scalelite_shared::config::RecordingConfig;
-use scalelite_shared::store::{Delivery, RecordingFiles};
+use scalelite_shared::store::{Delivery, RecordingFiles, SpoolWriter, SpooledTar};
 
 use super::layout::Layout;
-use super::spool;
+use super::scan::spool_tars;
+use super::spool::{self, SpoolFile};
 
 /// Recording files in local directories or on a shared volume.
 #[derive(Clone, Debug)]
@@ -23,6 +24,14 @@ impl DiskFiles {
     /// The trees and the spool the configuration names.
     pub fn from_config(config: &RecordingConfig) -> Self {
         Self { layout: Layout::from_config(config), spool_dir: config.spool_dir.clone() }
+    }
+}
+
+/// The file of a tar in the spool directory; an object is not this store's.
+fn spool_file(tar: &SpooledTar) -> io::Result<&Path> {
+    match tar {
+        SpooledTar::File(path) => Ok(path),
+        SpooledTar::Object(key) => Err(io::Error::other(format!("{key} is not in the spool directory"))),
     }
 }
 
@@ -53,13 +62,26 @@ impl RecordingFiles for DiskFiles {
         Ok(Delivery::FromTree)
     }
 
-    async fn enqueue(&self, record_id: &str, tar: Bytes) -> io::Result<PathBuf> {
-        let (spool_dir, record_id) = (self.spool_dir.clone(), record_id.to_owned());
-        blocking(move || spool::enqueue(&spool_dir, &record_id, &tar)).await
+    async fn receive(&self, record_id: &str) -> io::Result<Box<dyn SpoolWriter>> {
+        Ok(Box::new(SpoolFile::create(&self.spool_dir, record_id).await?))
     }
 
-    async fn set_aside(&self, tar: &Path, reason: &str) -> io::Result<()> {
-        let (tar, reason) = (tar.to_owned(), reason.to_owned());
+    async fn spooled(&self, settle: Duration) -> io::Result<(Vec<SpooledTar>, usize)> {
+        let spool_dir = self.spool_dir.clone();
+        let (files, pending) = blocking(move || spool_tars(&spool_dir, settle)).await?;
+        Ok((files.into_iter().map(SpooledTar::File).collect(), pending))
+    }
+
+    async fn fetch(&self, tar: &SpooledTar, _work: &Path) -> io::Result<PathBuf> {
+        Ok(spool_file(tar)?.to_owned())
+    }
+
+    async fn dequeue(&self, tar: &SpooledTar) -> io::Result<()> {
+        tokio::fs::remove_file(spool_file(tar)?).await
+    }
+
+    async fn set_aside(&self, tar: &SpooledTar, reason: &str) -> io::Result<()> {
+        let (tar, reason) = (spool_file(tar)?.to_owned(), reason.to_owned());
         blocking(move || spool::set_aside(&tar, &reason)).await
     }
 }

@@ -2,7 +2,7 @@
 //! outside it or fill the disk: absolute paths, `..`, links, devices, and archives past the size limits.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Cursor, Read};
 use std::path::{Component, Path, PathBuf};
 
 use flate2::read::GzDecoder;
@@ -49,18 +49,28 @@ fn relative(path: &Path) -> Result<PathBuf, ExtractError> {
     Ok(clean)
 }
 
-/// Opens `tar_path`, decompressing gzip when it starts with gzip's magic bytes.
-fn open(tar_path: &Path) -> Result<Box<dyn Read>, ExtractError> {
-    let mut reader = BufReader::new(File::open(tar_path)?);
-    let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gzip { Box::new(GzDecoder::new(reader)) } else { Box::new(reader) })
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// `reader` as a tar stream, decompressed when it starts with gzip's magic bytes (read whole, however the
+/// reader hands them out).
+fn decompressed<'a>(mut reader: impl Read + 'a) -> Result<Box<dyn Read + 'a>, ExtractError> {
+    let mut head = Vec::with_capacity(GZIP_MAGIC.len());
+    (&mut reader).take(GZIP_MAGIC.len() as u64).read_to_end(&mut head)?;
+    let gzip = head == GZIP_MAGIC;
+    let whole = Cursor::new(head).chain(reader);
+    Ok(if gzip { Box::new(GzDecoder::new(whole)) } else { Box::new(whole) })
 }
 
-/// Checks, without unpacking, that every entry of an uploaded tar (plain or gzip) lies under
-/// `<format>/<record_id>/`, so a server can only send the recording its token names.
-pub fn entries_under(tar: &[u8], record_id: &str) -> Result<(), ExtractError> {
-    let reader: Box<dyn Read + '_> =
-        if tar.starts_with(&[0x1f, 0x8b]) { Box::new(GzDecoder::new(tar)) } else { Box::new(tar) };
+/// Opens `tar_path` as a tar stream.
+fn open(tar_path: &Path) -> Result<Box<dyn Read>, ExtractError> {
+    decompressed(BufReader::new(File::open(tar_path)?))
+}
+
+/// Checks, without unpacking, that every entry of an uploaded tar (plain or gzip, read from `tar` as it comes)
+/// lies under `<format>/<record_id>/`, so a server can only send the recording its token names.
+pub fn entries_under(tar: impl Read, record_id: &str) -> Result<(), ExtractError> {
+    let reader = decompressed(tar)?;
     let mut archive = Archive::new(reader);
     for entry in archive.entries()? {
         let entry = entry?;
@@ -152,17 +162,17 @@ mod tests {
             ("presentation/rec-a/metadata.xml", EntryType::Regular),
             ("video/rec-a/video.mp4", EntryType::Regular),
         ]);
-        assert!(entries_under(&own, "rec-a").is_ok());
+        assert!(entries_under(own.as_slice(), "rec-a").is_ok());
         let mut gzipped = GzEncoder::new(Vec::new(), Compression::fast());
         gzipped.write_all(&own).unwrap();
-        assert!(entries_under(&gzipped.finish().unwrap(), "rec-a").is_ok());
+        assert!(entries_under(&gzipped.finish().unwrap()[..], "rec-a").is_ok());
         for hostile in [
             entries_tar(&[("presentation/rec-victim/metadata.xml", EntryType::Regular)]),
             entries_tar(&[("presentation/rec-a/x", EntryType::Regular), ("presentation/rec-b/x", EntryType::Regular)]),
             entries_tar(&[("metadata.xml", EntryType::Regular)]),
             entries_tar(&[("presentation/../rec-victim/x", EntryType::Regular)]),
         ] {
-            assert!(entries_under(&hostile, "rec-a").is_err());
+            assert!(entries_under(hostile.as_slice(), "rec-a").is_err());
         }
     }
 

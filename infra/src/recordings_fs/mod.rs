@@ -13,4 +13,4 @@ mod spool;
 pub use disk::DiskFiles;
 pub use extract::{ExtractError, ExtractLimits, entries_under, extract};
 pub use metadata::{MetadataError, parse_metadata, safe_name};
-pub use scan::{FoundMetadata, metadata_files, metadata_settled, spool_tars};
+pub use scan::{FoundMetadata, metadata_files, metadata_settled};

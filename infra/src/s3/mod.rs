@@ -7,6 +7,7 @@ mod cloudfront;
 mod content;
 mod keys;
 mod objects;
+mod spool;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,10 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
-use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
 use scalelite_shared::config::{RecordingConfig, S3Config};
-use scalelite_shared::store::{Delivery, RecordingFiles, StoreError};
+use scalelite_shared::store::{Delivery, RecordingFiles, SpoolWriter, SpooledTar, StoreError};
 
 use crate::recordings_fs::DiskFiles;
 use cloudfront::CloudFrontSigner;
@@ -26,13 +26,15 @@ use objects::{Bucket, KEY_IN_URL, failure};
 /// Files uploaded or moved at once.
 const CONCURRENCY: usize = 8;
 
-/// Recording files in an S3 bucket. Tars uploaded by BBB servers still queue in the spool directory.
+/// Recording files in an S3 bucket. Tars uploaded by BBB servers queue in the bucket's spool; tars copied into
+/// the spool directory (by BBB servers that share it) are imported too.
 #[derive(Clone, Debug)]
 pub struct S3Files {
     bucket: Bucket,
     url_timeout: Duration,
     /// Signs playback URLs of the CloudFront distribution in front of the bucket, when there is one.
     cloudfront: Option<CloudFrontSigner>,
+    /// The spool directory, for tars copied there rather than uploaded.
     spool: DiskFiles,
 }
 
@@ -154,11 +156,34 @@ impl RecordingFiles for S3Files {
         Ok(Delivery::SignedUrl(signed.map_err(failure)?.uri().to_owned()))
     }
 
-    async fn enqueue(&self, record_id: &str, tar: Bytes) -> io::Result<PathBuf> {
-        self.spool.enqueue(record_id, tar).await
+    async fn receive(&self, record_id: &str) -> io::Result<Box<dyn SpoolWriter>> {
+        Ok(Box::new(spool::BucketUpload::new(self.bucket.clone(), record_id)))
     }
 
-    async fn set_aside(&self, tar: &Path, reason: &str) -> io::Result<()> {
-        self.spool.set_aside(tar, reason).await
+    async fn spooled(&self, settle: Duration) -> io::Result<(Vec<SpooledTar>, usize)> {
+        let (mut tars, pending) = self.spool.spooled(settle).await?;
+        tars.extend(spool::queued(&self.bucket).await?);
+        Ok((tars, pending))
+    }
+
+    async fn fetch(&self, tar: &SpooledTar, work: &Path) -> io::Result<PathBuf> {
+        match tar {
+            SpooledTar::Object(key) => spool::download(&self.bucket, key, work).await,
+            SpooledTar::File(_) => self.spool.fetch(tar, work).await,
+        }
+    }
+
+    async fn dequeue(&self, tar: &SpooledTar) -> io::Result<()> {
+        match tar {
+            SpooledTar::Object(key) => self.bucket.delete(std::slice::from_ref(key)).await,
+            SpooledTar::File(_) => self.spool.dequeue(tar).await,
+        }
+    }
+
+    async fn set_aside(&self, tar: &SpooledTar, reason: &str) -> io::Result<()> {
+        match tar {
+            SpooledTar::Object(key) => spool::set_aside(&self.bucket, key, reason).await,
+            SpooledTar::File(_) => self.spool.set_aside(tar, reason).await,
+        }
     }
 }

@@ -14,7 +14,7 @@ mod tenants;
 
 pub use crate::balance::placement::{Placed, Placement, Refusal};
 pub use crate::balance::poll::{PollOutcome, PollReport};
-pub use recording_files::{Delivery, RecordingFiles};
+pub use recording_files::{Delivery, RecordingFiles, SpoolWriter, SpooledTar};
 pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
 pub use tenants::TenantStore;
 

@@ -13,6 +13,7 @@ pub mod recording_files;
 #[cfg(feature = "s3")]
 pub mod s3;
 pub mod skip;
+pub mod uploads;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

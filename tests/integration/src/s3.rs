@@ -53,6 +53,20 @@ impl TestBucket {
         keys
     }
 
+    /// The keys of the multipart uploads under way, sorted.
+    pub async fn uploads_in_progress(&self) -> Vec<String> {
+        let listed = self.client.list_multipart_uploads().bucket(&self.name).send().await.expect("list uploads");
+        let mut keys: Vec<String> = listed.uploads().iter().filter_map(|u| u.key().map(str::to_owned)).collect();
+        keys.sort();
+        keys
+    }
+
+    /// The body of an object.
+    pub async fn object(&self, key: &str) -> Vec<u8> {
+        let answer = self.client.get_object().bucket(&self.name).key(key).send().await.expect("get object");
+        answer.body.collect().await.expect("object body").into_bytes().to_vec()
+    }
+
     /// `(content type, content disposition)` of an object.
     pub async fn headers(&self, key: &str) -> (Option<String>, Option<String>) {
         let head = self.client.head_object().bucket(&self.name).key(key).send().await.expect("head object");

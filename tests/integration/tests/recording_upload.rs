@@ -1,45 +1,16 @@
 //! `POST /scalelite/recordings/upload` through HTTP: a BBB server's signed tar lands in the spool and
 //! imports; every refusal answers its status and leaves nothing in the spool; bodies past the upload limit
-//! get 413 while the upload route still takes bodies larger than `MAX_BODY_BYTES`.
+//! get 413 while the upload route still takes bodies larger than `MAX_BODY_BYTES`; a chunked upload is
+//! written to the spool as it arrives, and one that stops, breaks off or runs past the limit leaves nothing.
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp};
 use reqwest::StatusCode;
+use scalelite_integration_tests::Harness;
 use scalelite_integration_tests::recording_files::{Fixture, tar_bytes};
-use scalelite_integration_tests::{Answer, Harness};
+use scalelite_integration_tests::uploads::{MIB, StreamedUpload, bearer, eventually, good_token, token, upload};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// A refused upload: what it tries, its Authorization header, content type and body, and the status it gets.
 type Refusal = (&'static str, Option<Vec<u8>>, &'static str, Vec<u8>, StatusCode);
-
-fn sha256_hex(body: &[u8]) -> String {
-    hex::encode(Sha256::digest(body))
-}
-
-/// An upload token of `server` for `record_id` over `body`, living `lifetime` seconds (negative: expired).
-fn token(server: &str, secret: &str, record_id: &str, body: &[u8], lifetime: i64) -> String {
-    let exp = get_current_timestamp().saturating_add_signed(lifetime);
-    let claims = json!({"sub": server, "record_id": record_id, "sha256": sha256_hex(body), "exp": exp});
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).expect("token")
-}
-
-/// A token of the first simulated server, valid for ten minutes.
-fn good_token(harness: &Harness, record_id: &str, body: &[u8]) -> String {
-    token("demo-0", harness.sim(0).secret(), record_id, body, 600)
-}
-
-async fn upload(harness: &Harness, authorization: Option<&[u8]>, content_type: &str, body: Vec<u8>) -> Answer {
-    let url = format!("{}/scalelite/recordings/upload", harness.running.base_url());
-    let mut request = harness.client.post(url).header("content-type", content_type).body(body);
-    if let Some(value) = authorization {
-        request = request.header("authorization", reqwest::header::HeaderValue::from_bytes(value).expect("header"));
-    }
-    harness.fetch(request).await
-}
-
-fn bearer(token: &str) -> Vec<u8> {
-    format!("Bearer {token}").into_bytes()
-}
 
 /// Every name in the spool, hidden ones included.
 fn spool_names(harness: &Harness) -> Vec<String> {
@@ -53,7 +24,7 @@ fn spool_names(harness: &Harness) -> Vec<String> {
 async fn a_signed_upload_is_queued_and_imported() {
     let harness = Harness::start(1).await;
     let tar = tar_bytes(&[Fixture::new("up-1", "m-up"), Fixture::new("up-1", "m-up").format("video")]);
-    let answer = upload(&harness, Some(&bearer(&good_token(&harness, "up-1", &tar))), "application/x-tar", tar).await;
+    let answer = upload(&harness, Some(&good_token(&harness, "up-1", &tar)), "application/x-tar", tar).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     assert_eq!(answer.json(), json!({"record_id": "up-1", "queued": true}));
     assert_eq!(spool_names(&harness), ["up-1.tar"], "one whole tar and no .part file");
@@ -191,12 +162,12 @@ async fn uploads_have_their_own_body_limit() {
     let harness = Harness::with_env(1, &[("MAX_BODY_BYTES", "1024"), ("RECORDING_UPLOAD_MAX_BYTES", "65536")]).await;
     let tar = tar_bytes(&[Fixture::new("up-3", "m-up")]);
     assert!(tar.len() > 1024, "the tar is larger than MAX_BODY_BYTES");
-    let answer = upload(&harness, Some(&bearer(&good_token(&harness, "up-3", &tar))), "application/x-tar", tar).await;
+    let answer = upload(&harness, Some(&good_token(&harness, "up-3", &tar)), "application/x-tar", tar).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     std::fs::remove_file(harness.path("recordings/spool/up-3.tar")).expect("queued tar");
 
     let big = vec![0u8; 100_000];
-    let answer = upload(&harness, Some(&bearer(&good_token(&harness, "up-4", &big))), "application/x-tar", big).await;
+    let answer = upload(&harness, Some(&good_token(&harness, "up-4", &big)), "application/x-tar", big).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.body);
     assert!(answer.json()["error"].is_string(), "{}", answer.body);
     assert_eq!(spool_names(&harness), Vec::<String>::new());
@@ -211,13 +182,86 @@ async fn uploads_have_their_own_body_limit() {
 async fn uploads_are_refused_when_importing_in_place() {
     let harness = Harness::with_env(1, &[("RECORDING_IMPORT_MODE", "in-place")]).await;
     let tar = tar_bytes(&[Fixture::new("up-5", "m-up")]);
-    let answer = upload(&harness, Some(&bearer(&good_token(&harness, "up-5", &tar))), "application/x-tar", tar).await;
+    let answer = upload(&harness, Some(&good_token(&harness, "up-5", &tar)), "application/x-tar", tar).await;
     assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
     assert_eq!(spool_names(&harness), Vec::<String>::new(), "nothing waits where no pass looks");
 
     let disabled = Harness::with_env(1, &[("RECORDING_DISABLED", "true")]).await;
     let tar = tar_bytes(&[Fixture::new("up-6", "m-up")]);
-    let answer = upload(&disabled, Some(&bearer(&good_token(&disabled, "up-6", &tar))), "application/x-tar", tar).await;
+    let answer = upload(&disabled, Some(&good_token(&disabled, "up-6", &tar)), "application/x-tar", tar).await;
     assert_eq!(answer.status, StatusCode::CONFLICT, "recordings disabled: {}", answer.body);
     assert_eq!(spool_names(&disabled), Vec::<String>::new());
+}
+
+/// Every name in the spool that is not hidden, and the size of its `.part` file while an upload is written.
+fn part_size(harness: &Harness) -> u64 {
+    let names = spool_names(harness);
+    let part = names.iter().find(|name| name.ends_with(".part"));
+    part.map_or(0, |name| std::fs::metadata(harness.path(&format!("recordings/spool/{name}"))).map_or(0, |m| m.len()))
+}
+
+/// A tar of `record_id` followed by `padding` zero bytes (after the end of the archive, as tar pads).
+fn padded_tar(record_id: &str, padding: usize) -> Vec<u8> {
+    let mut body = tar_bytes(&[Fixture::new(record_id, "m-up")]);
+    body.resize(body.len() + padding, 0);
+    body
+}
+
+#[tokio::test]
+async fn a_chunked_upload_is_written_to_the_spool_as_it_arrives() {
+    let harness = Harness::start(1).await;
+    let body = padded_tar("up-7", 6 * MIB);
+    let (head, tail) = body.split_at(3 * MIB);
+    let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "up-7", &body));
+    for piece in head.chunks(256 * 1024) {
+        upload.send(piece).await;
+    }
+    eventually("the first 3 MiB on disk", || part_size(&harness) >= 3 * MIB as u64).await;
+    assert_eq!(spool_names(&harness).iter().filter(|n| n.ends_with(".tar")).count(), 0, "not queued before its end");
+    for piece in tail.chunks(256 * 1024) {
+        upload.send(piece).await;
+    }
+    let (status, answer) = upload.finish().await.expect("an answer");
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(spool_names(&harness), ["up-7.tar"]);
+    assert_eq!(std::fs::read(harness.path("recordings/spool/up-7.tar")).unwrap(), body, "queued byte for byte");
+    assert_eq!(harness.import().await["imported"], 1);
+}
+
+#[tokio::test]
+async fn chunked_uploads_that_stop_break_off_or_run_long_leave_nothing() {
+    let vars = [("HTTP_BODY_TIMEOUT", "0.5"), ("RECORDING_UPLOAD_MAX_BYTES", &(2 * MIB).to_string())];
+    let harness = Harness::with_env(1, &vars.map(|(k, v)| (k, v.as_ref()))).await;
+    let body = padded_tar("up-8", MIB);
+
+    // It pauses past HTTP_BODY_TIMEOUT: 408, while the client still holds the body open.
+    let mut stalled = StreamedUpload::start(&harness, &good_token(&harness, "up-8", &body));
+    stalled.send(&body[..MIB / 2]).await;
+    let (status, answer) = stalled.answer_before_the_end().await.expect("an answer");
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{answer}");
+    assert_eq!(spool_names(&harness), Vec::<String>::new());
+
+    // Its client goes away mid-body.
+    let mut vanishing = StreamedUpload::start(&harness, &good_token(&harness, "up-8", &body));
+    vanishing.send(&body[..MIB / 2]).await;
+    eventually("the first piece on disk", || part_size(&harness) > 0).await;
+    vanishing.vanish();
+    eventually("the broken upload removed", || spool_names(&harness).is_empty()).await;
+
+    // It runs past RECORDING_UPLOAD_MAX_BYTES with no Content-Length to refuse it by: 413 as soon as the limit
+    // is passed.
+    let long = padded_tar("up-9", 3 * MIB);
+    let mut overlong = StreamedUpload::start(&harness, &good_token(&harness, "up-9", &long));
+    for piece in long.chunks(64 * 1024) {
+        if !overlong.offer(piece).await {
+            break;
+        }
+    }
+    let (status, answer) = overlong.finish().await.expect("an answer");
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(spool_names(&harness), Vec::<String>::new());
+
+    // And the next upload is taken.
+    let answer = upload(&harness, Some(&good_token(&harness, "up-8", &body)), "application/x-tar", body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
 }

@@ -1,15 +1,17 @@
 //! Recording files in an S3 bucket (moto), through HTTP: a spool tar imports into `published/...` objects with
 //! their content types, getRecordings lists it, publishRecordings moves the objects between the trees,
 //! deleteRecordings removes them, and playback redirects to signed URLs that the server honours until they
-//! expire (and refuses once tampered with), for open and protected recordings.
+//! expire (and refuses once tampered with), for open and protected recordings. An upload streams into the
+//! bucket's spool as a multipart upload while it arrives and imports from there; a refused one leaves nothing.
 #![cfg(feature = "s3")]
 
 use scalelite_integration_tests::recording_files::{Fixture, tar_bytes, write_atomically};
 use scalelite_integration_tests::s3::TestBucket;
+use scalelite_integration_tests::uploads::{MIB, StreamedUpload, bearer, good_token, token};
 use scalelite_integration_tests::{Answer, Harness};
 
-/// A spool tar of `record_id` (presentation and podcast), with a PDF and an OGG beside the usual files.
-fn spool_tar(harness: &Harness, record_id: &str) {
+/// A tar of `record_id` (presentation and podcast), with a PDF and an OGG beside the usual files.
+fn recording_tar(record_id: &str) -> Vec<u8> {
     let fixtures = [Fixture::new(record_id, "m-s3"), Fixture::new(record_id, "m-s3").format("podcast")];
     let mut archive = tar::Builder::new(Vec::new());
     let mut plain = tar::Archive::new(std::io::Cursor::new(tar_bytes(&fixtures)));
@@ -25,7 +27,12 @@ fn spool_tar(harness: &Harness, record_id: &str) {
         header.set_mode(0o644);
         archive.append_data(&mut header, path.replace("{id}", record_id), data.as_bytes()).unwrap();
     }
-    write_atomically(&harness.path(&format!("recordings/spool/{record_id}.tar")), &archive.into_inner().unwrap());
+    archive.into_inner().unwrap()
+}
+
+/// The tar of `record_id` copied into the spool directory.
+fn spool_tar(harness: &Harness, record_id: &str) {
+    write_atomically(&harness.path(&format!("recordings/spool/{record_id}.tar")), &recording_tar(record_id));
 }
 
 async fn start(bucket: &TestBucket, extra: &[(&str, &str)]) -> Harness {
@@ -210,4 +217,87 @@ async fn cloudfront_urls_carry_a_canned_policy_signature() {
     assert!(!cloudfront_signed(&other, expires, signature), "another file is not signed");
 
     assert_eq!(harness.get_url(&format!("{base}/presentation/nope/index.html")).await.status, 404);
+}
+
+/// Waits up to 10 s until the bucket has a multipart upload under way for `key`.
+async fn upload_under_way(bucket: &TestBucket, key: &str) {
+    let started = std::time::Instant::now();
+    while !bucket.uploads_in_progress().await.iter().any(|k| k == key) {
+        assert!(started.elapsed().as_secs() < 10, "no multipart upload of {key} under way");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Sends `body` in pieces of 1 MiB.
+async fn send_all(upload: &mut StreamedUpload, body: &[u8]) {
+    for piece in body.chunks(MIB) {
+        upload.send(piece).await;
+    }
+}
+
+#[tokio::test]
+async fn uploads_stream_into_the_bucket_spool_and_import_from_it() {
+    let Some(bucket) = TestBucket::create("upload").await else { return };
+    let harness = start(&bucket, &[]).await;
+    let mut body = recording_tar("s3-up");
+    body.resize(body.len() + 20 * MIB, 0);
+
+    // More than two parts: they go to the bucket while the rest is still arriving, and nothing is queued yet.
+    let (head, tail) = body.split_at(12 * MIB);
+    let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "s3-up", &body));
+    send_all(&mut upload, head).await;
+    upload_under_way(&bucket, "spool/s3-up.tar").await;
+    assert_eq!(bucket.keys().await, Vec::<String>::new(), "not visible before it is whole");
+    send_all(&mut upload, tail).await;
+    let (status, answer) = upload.finish().await.expect("an answer");
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(bucket.keys().await, ["spool/s3-up.tar"]);
+    assert!(bucket.object("spool/s3-up.tar").await == body, "queued byte for byte");
+    assert_eq!(bucket.uploads_in_progress().await, Vec::<String>::new());
+    assert!(!harness.path("recordings/spool").exists(), "no spool directory needed");
+
+    let report = harness.import().await;
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(2), Some(0)), "{report}");
+    assert_eq!(bucket.keys().await, keys_of("s3-up", "published"), "the spool object is gone");
+
+    // A small upload goes up in one piece.
+    let small = recording_tar("s3-small");
+    let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "s3-small", &small));
+    send_all(&mut upload, &small).await;
+    assert_eq!(upload.finish().await.expect("an answer").0, 201);
+    assert!(bucket.keys().await.contains(&"spool/s3-small.tar".to_owned()));
+}
+
+#[tokio::test]
+async fn refused_uploads_leave_nothing_in_the_bucket_and_failed_imports_are_set_aside() {
+    let Some(bucket) = TestBucket::create("refused").await else { return };
+    let harness = start(&bucket, &[]).await;
+    let mut body = recording_tar("s3-no");
+    body.resize(body.len() + 12 * MIB, 0);
+
+    // The token's hash is of other bytes: the parts already sent are thrown away.
+    let secret = harness.sim(0).secret().to_owned();
+    let mut upload = StreamedUpload::start(&harness, &bearer(&token("demo-0", &secret, "s3-no", b"other", 600)));
+    send_all(&mut upload, &body).await;
+    let (status, answer) = upload.finish().await.expect("an answer");
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(bucket.uploads_in_progress().await, Vec::<String>::new(), "the multipart upload is aborted");
+    assert_eq!(bucket.keys().await, Vec::<String>::new());
+
+    // A tar with no metadata.xml is taken (its entries are the recording's) but cannot be imported.
+    let mut archive = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(4);
+    header.set_mode(0o644);
+    archive.append_data(&mut header, "presentation/s3-bad/index.html", &b"<p/>"[..]).unwrap();
+    let bad = archive.into_inner().unwrap();
+    let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "s3-bad", &bad));
+    send_all(&mut upload, &bad).await;
+    assert_eq!(upload.finish().await.expect("an answer").0, 201);
+    let report = harness.import().await;
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(0), Some(1)), "{report}");
+    assert_eq!(bucket.keys().await, ["spool/failed/s3-bad.tar", "spool/failed/s3-bad.tar.reason"]);
+    let reason = String::from_utf8(bucket.object("spool/failed/s3-bad.tar.reason").await).unwrap();
+    assert!(reason.contains("metadata.xml"), "{reason}");
+    assert_eq!(harness.import().await["failed"], 0, "a tar set aside is not retried");
 }
