@@ -231,7 +231,7 @@ async fn a_chunked_upload_is_written_to_the_spool_as_it_arrives() {
 #[tokio::test]
 async fn chunked_uploads_that_stop_break_off_or_run_long_leave_nothing() {
     let vars = [("HTTP_BODY_TIMEOUT", "0.5"), ("RECORDING_UPLOAD_MAX_BYTES", &(2 * MIB).to_string())];
-    let harness = Harness::with_env(1, &vars.map(|(k, v)| (k, v.as_ref()))).await;
+    let harness = Harness::with_env(1, &vars).await;
     let body = padded_tar("up-8", MIB);
 
     // It pauses past HTTP_BODY_TIMEOUT: 408, while the client still holds the body open.
