@@ -1,15 +1,17 @@
 //! The poll pass: every server asked for its meetings, `POLL_CONCURRENCY` at a time over connections that
-//! are not kept, the results recorded in batches as they arrive (each one atomically).
+//! are not kept, on every thread of the runtime, the results recorded in batches as they arrive (each one
+//! atomically).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::join_all;
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
-use scalelite_shared::bbb::client::Target;
+use scalelite_shared::bbb::client::{BbbApi, Target};
 use scalelite_shared::bbb::meetings_xml::{bbb_version as bbb_version_of, parse_meetings};
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
+use scalelite_shared::config::Config;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
 use serde::Serialize;
@@ -47,22 +49,37 @@ pub struct ServerPoll {
 }
 
 /// The BBB version the server's API root reveals, if any.
-async fn bbb_version(ctx: &Ctx, target: Target<'_>) -> Option<String> {
-    let reply = ctx.poller.get(target, "", &Params::default()).await.ok()?;
+async fn bbb_version(poller: &dyn BbbApi, target: Target<'_>) -> Option<String> {
+    let reply = poller.get(target, "", &Params::default()).await.ok()?;
     bbb_version_of(&reply.body)
 }
 
+/// What every report of a pass shares: the rules and times of the configuration.
+fn report_template(config: &Config) -> PollReport {
+    let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    PollReport {
+        started_at_ms: 0,
+        now_ms: 0,
+        meetings: None,
+        bbb_version: None,
+        health: config.health,
+        load: config.load,
+        ttl_ms: millis(config.meeting_ttl),
+        grace_ms: millis(config.bbb_call_budget()),
+    }
+}
+
 /// Asks one server for its meetings (and, when it is new to us or was offline, its version): the report a
-/// poll records.
-async fn ask(ctx: &Ctx, server: &Server) -> PollReport {
+/// poll records, from `template`.
+async fn ask(poller: &dyn BbbApi, server: &Server, template: PollReport) -> PollReport {
     let started_at_ms = now_ms();
     // Polls use the full timeouts even for offline servers, so a slow server can come back.
     let target = Target { url: &server.url, secret: &server.secret, online: true };
     let no_params = Params::default();
     // The version changes only when BBB is reinstalled, which a poll sees as unknown or offline first.
     let wants_version = server.bbb_version.is_none() || !server.online;
-    let (answer, version) = futures::join!(ctx.poller.get(target, "getMeetings", &no_params), async {
-        if wants_version { bbb_version(ctx, target).await } else { None }
+    let (answer, version) = futures::join!(poller.get(target, "getMeetings", &no_params), async {
+        if wants_version { bbb_version(poller, target).await } else { None }
     });
     let meetings = match answer {
         Ok(reply) if reply.status.is_success() => parse_meetings(&reply.body),
@@ -75,21 +92,7 @@ async fn ask(ctx: &Ctx, server: &Server) -> PollReport {
             None
         }
     };
-    if meetings.is_none() {
-        ctx.metrics.poll_failed(&server.id);
-    }
-    let config = &ctx.config;
-    let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-    PollReport {
-        started_at_ms,
-        now_ms: now_ms(),
-        meetings,
-        bbb_version: version,
-        health: config.health,
-        load: config.load,
-        ttl_ms: millis(config.meeting_ttl),
-        grace_ms: millis(config.bbb_call_budget()),
-    }
+    PollReport { started_at_ms, now_ms: now_ms(), meetings, bbb_version: version, ..template }
 }
 
 /// What a recorded (or unrecorded) poll result leads to: the released meetings ended, the log lines.
@@ -146,22 +149,29 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
     held.transpose()
 }
 
-/// Servers are asked `POLL_CONCURRENCY` at a time; their reports are recorded as they come in, up to `BATCH`
-/// in one store call, while the next servers are asked.
+/// Servers are asked `POLL_CONCURRENCY` at a time, each in a task of its own so the runtime's threads share
+/// the asking and the parsing; their reports are recorded as they come in, up to `BATCH` in one store call,
+/// while the next servers are asked.
 async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
     let started = std::time::Instant::now();
     let servers = ctx.servers.servers().await?;
-    let slots = Semaphore::new(ctx.config.poll_concurrency);
+    let slots = Arc::new(Semaphore::new(ctx.config.poll_concurrency));
+    let template = report_template(&ctx.config);
     let (reports, mut arrived) = mpsc::unbounded_channel::<(usize, PollReport)>();
-    let asking = join_all(servers.iter().enumerate().map(|(index, server)| {
-        let (slots, reports) = (&slots, reports.clone());
-        async move {
-            let _slot = slots.acquire().await;
-            // The receiver outlives every sender: it is dropped only after they all finished.
-            let _ = reports.send((index, ask(ctx, server).await));
+    let asking = async {
+        for (index, server) in servers.iter().enumerate() {
+            let Ok(slot) = slots.clone().acquire_owned().await else { break };
+            let (poller, server, template, reports) =
+                (ctx.poller.clone(), server.clone(), template.clone(), reports.clone());
+            tokio::spawn(async move {
+                let report = ask(&*poller, &server, template).await;
+                drop(slot);
+                // The receiver is gone only when the pass was given up.
+                let _ = reports.send((index, report));
+            });
         }
-    }));
-    drop(reports);
+        drop(reports);
+    };
     let recording = async {
         let mut polls = Vec::with_capacity(servers.len());
         let mut batch = Vec::with_capacity(BATCH);
@@ -169,6 +179,11 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
             let taken: Vec<(usize, PollReport)> = std::mem::take(&mut batch);
             let (indices, reports): (Vec<usize>, Vec<(String, PollReport)>) =
                 taken.into_iter().map(|(index, report)| (index, (servers[index].id.clone(), report))).unzip();
+            for (id, report) in &reports {
+                if report.meetings.is_none() {
+                    ctx.metrics.poll_failed(id);
+                }
+            }
             let outcomes = ctx.meetings.record_polls(&reports).await;
             for (index, recorded) in indices.into_iter().zip(outcomes) {
                 polls.push((index, settle(ctx, &servers[index], recorded).await));
@@ -176,7 +191,7 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
         }
         polls
     };
-    let (_, mut polls) = futures::join!(asking, recording);
+    let ((), mut polls) = futures::join!(asking, recording);
     polls.sort_by_key(|(index, _)| *index);
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
     Ok(polls.into_iter().map(|(_, poll)| poll).collect())
