@@ -1,14 +1,17 @@
 # syntax=docker/dockerfile:1
 # The scalelite-rs image: `scalelite-function` (the API, the entrypoint) and `scalelite` (jobs and the admin
 # CLI: `scalelite job poll`, `scalelite job import`, `scalelite servers`), as user 1000 on Debian slim; built
-# without the `demo` feature, so no simulated BBB server is linked in.
+# without the `demo` feature, so no simulated BBB server is linked in. The optional stores are build
+# arguments: `--build-arg FEATURES=scalelite-functions/s3,scalelite-cli/s3` for recordings on S3, `.../dynamodb`
+# for DynamoDB (both: list all four).
 FROM rust:1.95-bookworm AS build
+ARG FEATURES=""
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --no-default-features -p scalelite-functions --bin scalelite-function \
-        -p scalelite-cli --bin scalelite \
+        -p scalelite-cli --bin scalelite ${FEATURES:+--features "$FEATURES"} \
     && install -D -m 0755 -t /out target/release/scalelite-function target/release/scalelite
 
 FROM debian:bookworm-slim
