@@ -3,7 +3,9 @@
 use std::ops::Range;
 
 use quick_xml::Reader;
-use quick_xml::events::Event;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::QName;
 use serde::Deserialize;
 
 /// The status part of any BBB answer.
@@ -18,10 +20,52 @@ pub struct Status {
 }
 
 impl Status {
-    /// Parses the status of a BBB answer; `None` when the body is not such a document.
+    /// Parses the status of a BBB answer (the root element's `returncode`, `messageKey` and `message`, each
+    /// at most once), skipping over everything else unread; `None` when the body is not such a document.
     pub fn parse(body: &[u8]) -> Option<Self> {
-        let text = std::str::from_utf8(body).ok()?;
-        quick_xml::de::from_str::<Status>(text).ok().filter(|s| !s.returncode.is_empty())
+        std::str::from_utf8(body).ok()?;
+        let mut reader = Reader::from_reader(body);
+        let mut found: [Option<String>; 3] = Default::default();
+        let mut depth = 0usize;
+        loop {
+            match reader.read_event().ok()? {
+                Event::Start(start) if depth == 1 => {
+                    let slot = match start.name().as_ref() {
+                        "returncode" => Some(&mut found[0]),
+                        "messageKey" => Some(&mut found[1]),
+                        "message" => Some(&mut found[2]),
+                        _ => None,
+                    };
+                    match slot {
+                        Some(slot) if slot.is_some() => return None,
+                        Some(slot) => *slot = Some(element_text(&mut reader).ok()?),
+                        None => {
+                            reader.read_to_end(start.name()).ok()?;
+                        }
+                    }
+                }
+                Event::Start(_) => depth += 1,
+                // What follows the root element is not read.
+                Event::End(_) => break,
+                // Text before the root element, but for white space: not a document.
+                Event::Text(text) if depth == 0 && !text.xml10_content().trim().is_empty() => return None,
+                Event::CData(text) if depth == 0 && !text.xml10_content().trim().is_empty() => return None,
+                // The root's own text is not read, but a reference in it must stand for something.
+                Event::GeneralRef(reference) => {
+                    let mut text = String::new();
+                    resolve(&reference, &mut text).ok()?;
+                    if depth == 0 && !text.trim().is_empty() {
+                        return None;
+                    }
+                }
+                // A document cut off inside its root element is no answer.
+                Event::Eof if depth > 0 => return None,
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        let [returncode, message_key, message] = found.map(Option::unwrap_or_default);
+        Some(Self { returncode, message_key, message }).filter(|s| !s.returncode.is_empty())
     }
 
     pub fn is_success(&self) -> bool {
@@ -57,93 +101,220 @@ pub struct MeetingEntry {
     pub moderator_pw: String,
 }
 
-#[derive(Default, Deserialize)]
+/// Why reading stopped before the end of the document.
+enum Stop {
+    /// Not well-formed, or not what the element should hold.
+    Malformed,
+    /// The document ends inside the element (a cut-off answer).
+    Cut,
+}
+
+impl From<quick_xml::Error> for Stop {
+    fn from(_: quick_xml::Error) -> Self {
+        Stop::Malformed
+    }
+}
+
+/// Adds what a character or predefined entity reference stands for to `text`; any other is `Malformed`.
+fn resolve(reference: &BytesRef<'_>, text: &mut String) -> Result<(), Stop> {
+    match reference.resolve_char_ref().map_err(|_| Stop::Malformed)? {
+        Some(character) => text.push(character),
+        None => text.push_str(resolve_predefined_entity(reference.as_ref()).ok_or(Stop::Malformed)?),
+    }
+    Ok(())
+}
+
+/// The text of the element just opened, up to its end: text and CDATA, with character and predefined entity
+/// references resolved and comments left out. An element inside it is `Malformed`.
+fn element_text(reader: &mut Reader<&[u8]>) -> Result<String, Stop> {
+    let mut text = String::new();
+    loop {
+        match reader.read_event()? {
+            Event::Text(part) => text.push_str(&part.xml10_content()),
+            Event::CData(part) => text.push_str(&part.xml10_content()),
+            Event::GeneralRef(reference) => resolve(&reference, &mut text)?,
+            Event::End(_) => return Ok(text),
+            Event::Start(_) | Event::Empty(_) => return Err(Stop::Malformed),
+            Event::Eof => return Err(Stop::Cut),
+            _ => {}
+        }
+    }
+}
+
+/// Skips the element just opened (named `name`) to its end.
+fn skip(reader: &mut Reader<&[u8]>, name: QName<'_>) -> Result<(), Stop> {
+    reader.read_to_end(name).map(drop).map_err(|error| match error {
+        quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MissingEndTag(_)) => Stop::Cut,
+        _ => Stop::Malformed,
+    })
+}
+
+/// What a `<meeting>` holds, as read: each text field at most once.
+#[derive(Default)]
 struct Fields {
-    #[serde(rename = "meetingID", default)]
-    meeting_id: String,
-    #[serde(rename = "participantCount", default)]
-    participant_count: Option<String>,
-    #[serde(rename = "videoCount", default)]
-    video_count: Option<String>,
-    #[serde(rename = "isBreakout", default)]
-    is_breakout: Option<String>,
-    #[serde(rename = "createTime", default)]
-    create_time: Option<String>,
-    #[serde(rename = "voiceBridge", default)]
-    voice_bridge: Option<String>,
-    #[serde(rename = "moderatorPW", default)]
-    moderator_pw: Option<String>,
-    #[serde(default)]
-    attendees: Option<Attendees>,
-    #[serde(default)]
-    metadata: Option<Metadata>,
+    text: [Option<String>; 7],
+    attendees: Option<u64>,
+    tenant_id: Option<Option<String>>,
 }
 
-#[derive(Default, Deserialize)]
-struct Attendees {
-    #[serde(rename = "attendee", default)]
-    attendee: Vec<serde::de::IgnoredAny>,
+/// The text fields the poller reads, in the order of `Fields::text`.
+const TEXT_FIELDS: [&str; 7] =
+    ["meetingID", "participantCount", "videoCount", "isBreakout", "createTime", "voiceBridge", "moderatorPW"];
+
+/// Reads `element` (opened already) into `fields`; a field given twice is `Malformed`.
+fn read_field(
+    reader: &mut Reader<&[u8]>,
+    fields: &mut Fields,
+    element: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), Stop> {
+    let name = element.name();
+    if let Some(index) = TEXT_FIELDS.iter().position(|field| *field == name.as_ref()) {
+        if fields.text[index].is_some() {
+            return Err(Stop::Malformed);
+        }
+        fields.text[index] = Some(if empty { String::new() } else { element_text(reader)? });
+        return Ok(());
+    }
+    match name.as_ref() {
+        "attendees" if fields.attendees.is_some() => Err(Stop::Malformed),
+        "attendees" => {
+            fields.attendees = Some(if empty { 0 } else { count_children(reader, "attendee")? });
+            Ok(())
+        }
+        "metadata" if fields.tenant_id.is_some() => Err(Stop::Malformed),
+        "metadata" => {
+            fields.tenant_id = Some(if empty { None } else { tenant_id(reader)? });
+            Ok(())
+        }
+        _ if empty => Ok(()),
+        _ => skip(reader, name),
+    }
 }
 
-#[derive(Default, Deserialize)]
-struct Metadata {
-    #[serde(rename = "tenant-id", default)]
-    tenant_id: Option<String>,
+/// How many `<child>` elements the element just opened holds, to its end.
+fn count_children(reader: &mut Reader<&[u8]>, child: &str) -> Result<u64, Stop> {
+    let mut count = 0;
+    loop {
+        match reader.read_event()? {
+            Event::Start(start) => {
+                count += u64::from(start.name().as_ref() == child);
+                skip(reader, start.name())?;
+            }
+            Event::Empty(empty) => count += u64::from(empty.name().as_ref() == child),
+            Event::End(_) => return Ok(count),
+            Event::Eof => return Err(Stop::Cut),
+            _ => {}
+        }
+    }
+}
+
+/// The `<tenant-id>` of the `<metadata>` element just opened, read to its end.
+fn tenant_id(reader: &mut Reader<&[u8]>) -> Result<Option<String>, Stop> {
+    let mut tenant = None;
+    loop {
+        match reader.read_event()? {
+            Event::Start(start) | Event::Empty(start) if tenant.is_some() && start.name().as_ref() == "tenant-id" => {
+                return Err(Stop::Malformed);
+            }
+            Event::Start(start) if start.name().as_ref() == "tenant-id" => tenant = Some(element_text(reader)?),
+            Event::Start(start) => skip(reader, start.name())?,
+            Event::Empty(empty) if empty.name().as_ref() == "tenant-id" => tenant = Some(String::new()),
+            Event::End(_) => return Ok(tenant),
+            Event::Eof => return Err(Stop::Cut),
+            _ => {}
+        }
+    }
 }
 
 fn number(text: &Option<String>) -> u64 {
     text.as_deref().and_then(|t| t.trim().parse().ok()).unwrap_or(0)
 }
 
-/// The byte ranges of the `<meeting>` elements directly under `<response><meetings>`.
-fn meeting_spans(body: &[u8]) -> Option<Vec<Range<usize>>> {
-    let mut reader = Reader::from_reader(body);
-    let mut path: Vec<String> = Vec::new();
-    let mut spans = Vec::new();
-    let mut open_at = 0usize;
+/// After a `<meeting>` (opened at `open_at` in `body`) turned out unreadable: `Malformed` when it closes before
+/// the document ends (a whole meeting that cannot be read makes the answer unreadable), `Cut` when the answer
+/// is cut off inside it.
+fn unreadable_meeting(body: &[u8], open_at: usize) -> Stop {
+    let mut reader = Reader::from_reader(&body[open_at..]);
+    let mut depth = 0usize;
     loop {
-        let before = usize::try_from(reader.buffer_position()).ok()?;
-        match reader.read_event().ok()? {
-            Event::Start(start) => {
-                path.push(start.name().into_inner().to_owned());
-                if path.len() == 3 && path[1] == "meetings" && path[2] == "meeting" {
-                    open_at = before;
-                }
-            }
-            Event::End(_) => {
-                if path.len() == 3 && path[1] == "meetings" && path[2] == "meeting" {
-                    spans.push(open_at..usize::try_from(reader.buffer_position()).ok()?);
-                }
-                path.pop();
-            }
-            Event::Eof => return Some(spans),
+        match reader.read_event() {
+            Ok(Event::Start(_)) => depth += 1,
+            Ok(Event::End(_)) if depth <= 1 => return Stop::Malformed,
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::Eof) => return Stop::Cut,
+            Err(_) => return Stop::Malformed,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The fields of the `<meeting>` just opened, read to its end.
+fn meeting_fields(reader: &mut Reader<&[u8]>) -> Result<Fields, Stop> {
+    let mut fields = Fields::default();
+    loop {
+        match reader.read_event()? {
+            Event::Start(element) => read_field(reader, &mut fields, &element, false)?,
+            Event::Empty(element) => read_field(reader, &mut fields, &element, true)?,
+            Event::End(_) => return Ok(fields),
+            Event::Eof => return Err(Stop::Cut),
             _ => {}
         }
     }
 }
 
-/// The meetings of a getMeetings answer; `None` when the document cannot be read.
+/// The `<meeting>` just opened at byte `open_at` of `body`, read to its end.
+fn read_meeting(reader: &mut Reader<&[u8]>, body: &[u8], open_at: usize) -> Result<MeetingEntry, Stop> {
+    let fields = match meeting_fields(reader) {
+        Ok(fields) => fields,
+        Err(Stop::Malformed) => return Err(unreadable_meeting(body, open_at)),
+        Err(Stop::Cut) => return Err(Stop::Cut),
+    };
+    let end = usize::try_from(reader.buffer_position()).map_err(|_| Stop::Malformed)?;
+    let [meeting_id, participant_count, video_count, is_breakout, create_time, voice_bridge, moderator_pw] =
+        fields.text;
+    Ok(MeetingEntry {
+        span: open_at..end,
+        meeting_id: meeting_id.unwrap_or_default(),
+        participant_count: number(&participant_count),
+        attendees: fields.attendees.unwrap_or(0),
+        video_count: number(&video_count),
+        is_breakout: is_breakout.as_deref().is_some_and(|b| b.trim() == "true"),
+        create_time_ms: number(&create_time),
+        tenant_id: fields.tenant_id.flatten(),
+        voice_bridge: voice_bridge.unwrap_or_default().trim().to_owned(),
+        moderator_pw: moderator_pw.unwrap_or_default(),
+    })
+}
+
+/// The meetings of a getMeetings answer (the `<meeting>` elements directly under `<response><meetings>`), in one
+/// pass; `None` when the document cannot be read. A cut-off answer gives the meetings it holds whole.
 pub fn parse_meetings(body: &[u8]) -> Option<Vec<MeetingEntry>> {
-    let text = std::str::from_utf8(body).ok()?;
-    let spans = meeting_spans(body)?;
-    spans
-        .into_iter()
-        .map(|span| {
-            let fields: Fields = quick_xml::de::from_str(&text[span.clone()]).ok()?;
-            Some(MeetingEntry {
-                span,
-                meeting_id: fields.meeting_id,
-                participant_count: number(&fields.participant_count),
-                attendees: fields.attendees.map_or(0, |a| a.attendee.len() as u64),
-                video_count: number(&fields.video_count),
-                is_breakout: fields.is_breakout.as_deref().is_some_and(|b| b.trim() == "true"),
-                create_time_ms: number(&fields.create_time),
-                tenant_id: fields.metadata.and_then(|m| m.tenant_id),
-                voice_bridge: fields.voice_bridge.unwrap_or_default().trim().to_owned(),
-                moderator_pw: fields.moderator_pw.unwrap_or_default(),
-            })
-        })
-        .collect()
+    std::str::from_utf8(body).ok()?;
+    let mut reader = Reader::from_reader(body);
+    let mut meetings = Vec::new();
+    let (mut depth, mut in_meetings) = (0usize, false);
+    loop {
+        let before = usize::try_from(reader.buffer_position()).ok()?;
+        match reader.read_event().ok()? {
+            Event::Start(start) if depth == 2 && in_meetings && start.name().as_ref() == "meeting" => {
+                match read_meeting(&mut reader, body, before) {
+                    Ok(meeting) => meetings.push(meeting),
+                    Err(Stop::Cut) => return Some(meetings),
+                    Err(Stop::Malformed) => return None,
+                }
+            }
+            Event::Start(start) => {
+                depth += 1;
+                if depth == 2 {
+                    in_meetings = start.name().as_ref() == "meetings";
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Eof => return Some(meetings),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
