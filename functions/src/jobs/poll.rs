@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::client::{BbbApi, Target};
@@ -26,6 +27,10 @@ use crate::request::Call;
 
 /// Most poll results recorded in one store call.
 const BATCH: usize = 256;
+
+/// Batches recorded at once: the next one is read and sent while the store works on the last (each server is
+/// in one batch of a pass, so their order does not matter).
+const BATCHES_AT_ONCE: usize = 2;
 
 /// The lease that keeps poll passes from overlapping.
 const LEASE: Lease = Lease::renewed("poll", Duration::from_secs(30));
@@ -149,15 +154,32 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<Vec<ServerPoll>>, StoreError> {
     held.transpose()
 }
 
+/// Records a batch of reports (servers by index in `servers`) and settles what each led to.
+async fn record(ctx: &Ctx, servers: &[Server], batch: Vec<(usize, PollReport)>) -> Vec<(usize, ServerPoll)> {
+    let (indices, reports): (Vec<usize>, Vec<(String, PollReport)>) =
+        batch.into_iter().map(|(index, report)| (index, (servers[index].id.clone(), report))).unzip();
+    for (id, report) in &reports {
+        if report.meetings.is_none() {
+            ctx.metrics.poll_failed(id);
+        }
+    }
+    let outcomes = ctx.meetings.record_polls(&reports).await;
+    let mut polls = Vec::with_capacity(indices.len());
+    for (index, recorded) in indices.into_iter().zip(outcomes) {
+        polls.push((index, settle(ctx, &servers[index], recorded).await));
+    }
+    polls
+}
+
 /// Servers are asked `POLL_CONCURRENCY` at a time, each in a task of its own so the runtime's threads share
-/// the asking and the parsing; their reports are recorded as they come in, up to `BATCH` in one store call,
-/// while the next servers are asked.
+/// the asking and the parsing; their reports are recorded as they come in, up to `BATCH` in one store call and
+/// `BATCHES_AT_ONCE` calls at a time, while the next servers are asked.
 async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
     let started = std::time::Instant::now();
     let servers = ctx.servers.servers().await?;
     let slots = Arc::new(Semaphore::new(ctx.config.poll_concurrency));
     let template = report_template(&ctx.config);
-    let (reports, mut arrived) = mpsc::unbounded_channel::<(usize, PollReport)>();
+    let (reports, arrived) = mpsc::unbounded_channel::<(usize, PollReport)>();
     let asking = async {
         for (index, server) in servers.iter().enumerate() {
             let Ok(slot) = slots.clone().acquire_owned().await else { break };
@@ -172,25 +194,15 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
         }
         drop(reports);
     };
-    let recording = async {
-        let mut polls = Vec::with_capacity(servers.len());
+    let batches = futures::stream::unfold(arrived, |mut arrived| async move {
         let mut batch = Vec::with_capacity(BATCH);
-        while arrived.recv_many(&mut batch, BATCH).await > 0 {
-            let taken: Vec<(usize, PollReport)> = std::mem::take(&mut batch);
-            let (indices, reports): (Vec<usize>, Vec<(String, PollReport)>) =
-                taken.into_iter().map(|(index, report)| (index, (servers[index].id.clone(), report))).unzip();
-            for (id, report) in &reports {
-                if report.meetings.is_none() {
-                    ctx.metrics.poll_failed(id);
-                }
-            }
-            let outcomes = ctx.meetings.record_polls(&reports).await;
-            for (index, recorded) in indices.into_iter().zip(outcomes) {
-                polls.push((index, settle(ctx, &servers[index], recorded).await));
-            }
-        }
-        polls
-    };
+        (arrived.recv_many(&mut batch, BATCH).await > 0).then_some((batch, arrived))
+    });
+    let recording = batches
+        .map(|batch| record(ctx, &servers, batch))
+        .buffer_unordered(BATCHES_AT_ONCE)
+        .flat_map(futures::stream::iter)
+        .collect::<Vec<_>>();
     let ((), mut polls) = futures::join!(asking, recording);
     polls.sort_by_key(|(index, _)| *index);
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
