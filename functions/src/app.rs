@@ -19,6 +19,12 @@ pub enum Mode {
     One(&'static Function),
 }
 
+/// How a request's body is taken (see [`App::body_policy`]).
+pub struct BodyPolicy {
+    pub limit: usize,
+    pub streamed: bool,
+}
+
 /// A served application: the shared context and the functions it exposes.
 pub struct App {
     pub ctx: Arc<Ctx>,
@@ -55,14 +61,16 @@ impl App {
         Some(refused.respond(function.answers))
     }
 
-    /// Whether the function for this request reads its body as it arrives (an upload) rather than gathered.
-    pub fn streams_body(&self, parts: &http::request::Parts) -> bool {
-        self.route(parts.uri.path()).is_some_and(|f| f.large_body && f.methods.contains(&parts.method))
-    }
-
-    /// The largest body a request to `path` may carry.
-    pub fn body_limit(&self, path: &str) -> usize {
+    /// How a request's body is taken: its largest size, and whether the function reads it as it arrives (an
+    /// upload) rather than gathered.
+    pub fn body_policy(&self, parts: &http::request::Parts) -> BodyPolicy {
         let config = &self.ctx.config;
-        self.route(path).map_or(config.max_body_bytes, |function| function.body_limit(config))
+        match self.route(parts.uri.path()) {
+            Some(function) => BodyPolicy {
+                limit: function.body_limit(config),
+                streamed: function.large_body && function.methods.contains(&parts.method),
+            },
+            None => BodyPolicy { limit: config.max_body_bytes, streamed: false },
+        }
     }
 }

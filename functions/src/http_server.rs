@@ -18,7 +18,7 @@ use scalelite_shared::api::{ApiRequest, ApiResponse, BodyError, BodyStream, Stre
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::app::App;
+use crate::app::{App, BodyPolicy};
 
 /// Turns a handler's answer into a hyper response.
 pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {
@@ -71,7 +71,7 @@ async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
         return to_http(refusal);
     }
     let pause = app.ctx.config.http.body_timeout;
-    let limit = app.body_limit(parts.uri.path());
+    let BodyPolicy { limit, streamed: streams } = app.body_policy(&parts);
     let announced = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let mut streamed = StreamedBody::default();
     let body = if announced.is_some_and(|length| length > limit as u64) {
@@ -79,7 +79,7 @@ async fn respond(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     } else if body.is_end_stream() {
         // A GET's empty body: nothing to wait for.
         Ok(Bytes::new())
-    } else if app.streams_body(&parts) {
+    } else if streams {
         streamed = StreamedBody::new(body_pieces(body, limit, pause));
         Ok(Bytes::new())
     } else {

@@ -41,6 +41,17 @@ impl Bucket {
         Ok(keys)
     }
 
+    /// The keys directly under `prefix`, none of those below a further `/`.
+    pub async fn direct_keys(&self, prefix: &str) -> io::Result<Vec<String>> {
+        let mut pages =
+            self.client.list_objects_v2().bucket(&self.name).prefix(prefix).delimiter("/").into_paginator().send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            keys.extend(page.map_err(failure)?.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        }
+        Ok(keys)
+    }
+
     /// The next level of "directories" under `prefix` (each ends with `/`).
     pub async fn children(&self, prefix: &str) -> io::Result<Vec<String>> {
         let mut pages =
@@ -66,6 +77,13 @@ impl Bucket {
             .send()
             .await
             .map_err(failure)?;
+        Ok(())
+    }
+
+    /// Puts `body` as `key` with `content_type`.
+    pub async fn put_bytes(&self, key: &str, body: bytes::Bytes, content_type: &str) -> io::Result<()> {
+        let put = self.client.put_object().bucket(&self.name).key(key).content_type(content_type);
+        put.body(ByteStream::from(body)).send().await.map_err(failure)?;
         Ok(())
     }
 

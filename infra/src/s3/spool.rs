@@ -30,14 +30,10 @@ pub fn key_of(record_id: &str) -> String {
     format!("{SPOOL}{record_id}.tar")
 }
 
-/// The tars queued in the bucket, in key order (the failed ones and anything else below `spool/` aside).
+/// The tars queued in the bucket, in key order (those set aside in `spool/failed/` are not listed).
 pub async fn queued(bucket: &Bucket) -> io::Result<Vec<SpooledTar>> {
-    let mut keys: Vec<String> = bucket
-        .keys(SPOOL)
-        .await?
-        .into_iter()
-        .filter(|key| key.strip_prefix(SPOOL).is_some_and(|name| !name.contains('/') && name.ends_with(".tar")))
-        .collect();
+    let mut keys: Vec<String> =
+        bucket.direct_keys(SPOOL).await?.into_iter().filter(|key| key.ends_with(".tar")).collect();
     keys.sort();
     Ok(keys.into_iter().map(SpooledTar::Object).collect())
 }
@@ -66,10 +62,7 @@ pub async fn download(bucket: &Bucket, key: &str, work: &Path) -> io::Result<Pat
 pub async fn set_aside(bucket: &Bucket, key: &str, reason: &str) -> io::Result<()> {
     let failed = format!("{FAILED}{}", name_of(key)?);
     bucket.copy(key, &failed).await?;
-    let note = ByteStream::from(Bytes::from(format!("{reason}\n")));
-    let reason_key = format!("{failed}.reason");
-    let put = bucket.client.put_object().bucket(&bucket.name).key(reason_key).content_type("text/plain");
-    put.body(note).send().await.map_err(failure)?;
+    bucket.put_bytes(&format!("{failed}.reason"), Bytes::from(format!("{reason}\n")), "text/plain").await?;
     bucket.delete(&[key.to_owned()]).await
 }
 
@@ -140,8 +133,7 @@ impl SpoolWriter for BucketUpload {
     async fn commit(mut self: Box<Self>) -> io::Result<SpooledTar> {
         let last = self.pending.split().freeze();
         if self.upload.is_none() {
-            let put = self.bucket.client.put_object().bucket(&self.bucket.name).key(&self.key).content_type(TAR_TYPE);
-            put.body(ByteStream::from(last)).send().await.map_err(failure)?;
+            self.bucket.put_bytes(&self.key, last, TAR_TYPE).await?;
             return Ok(SpooledTar::Object(self.key.clone()));
         }
         if !last.is_empty() {

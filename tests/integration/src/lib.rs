@@ -14,6 +14,7 @@ pub mod recording_files;
 pub mod s3;
 pub mod skip;
 pub mod uploads;
+pub mod wait;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,15 +1,13 @@
 //! Recording uploads as a BBB server sends them: tokens signed with a server's secret over the body's SHA-256,
 //! whole bodies, and bodies streamed chunked piece by piece as a test hands them over.
 
-use std::io;
-use std::time::{Duration, Instant};
-
 use futures::SinkExt;
 use futures::channel::mpsc;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp};
 use reqwest::StatusCode;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::io;
 use tokio::task::JoinHandle;
 
 use crate::{Answer, Harness};
@@ -78,6 +76,20 @@ impl StreamedUpload {
         self.pieces.send(Ok(piece.to_vec())).await.expect("the request takes the piece");
     }
 
+    /// Sends `body` in pieces of `size` bytes.
+    pub async fn send_all(&mut self, body: &[u8], size: usize) {
+        for piece in body.chunks(size) {
+            self.send(piece).await;
+        }
+    }
+
+    /// Sends `body` whole in pieces of 1 MiB and waits for the answer.
+    pub async fn whole(harness: &Harness, authorization: &[u8], body: &[u8]) -> reqwest::Result<(StatusCode, String)> {
+        let mut upload = Self::start(harness, authorization);
+        upload.send_all(body, MIB).await;
+        upload.finish().await
+    }
+
     /// Offers the next piece: false once the request takes no more (the server answered and closed).
     pub async fn offer(&mut self, piece: &[u8]) -> bool {
         self.pieces.send(Ok(piece.to_vec())).await.is_ok()
@@ -100,14 +112,5 @@ impl StreamedUpload {
     /// Goes away mid-body, as a client whose connection drops.
     pub fn vanish(self) {
         self.answer.abort();
-    }
-}
-
-/// Waits up to 10 s for `done`, asked every 20 ms.
-pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < Duration::from_secs(10), "{what} did not happen within 10 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -6,8 +6,12 @@
 use reqwest::StatusCode;
 use scalelite_integration_tests::Harness;
 use scalelite_integration_tests::recording_files::{Fixture, tar_bytes};
-use scalelite_integration_tests::uploads::{MIB, StreamedUpload, bearer, eventually, good_token, token, upload};
+use scalelite_integration_tests::uploads::{MIB, StreamedUpload, bearer, good_token, token, upload};
+use scalelite_integration_tests::wait::eventually;
 use serde_json::json;
+
+/// How long a test waits for the spool to show what the server did.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A refused upload: what it tries, its Authorization header, content type and body, and the status it gets.
 type Refusal = (&'static str, Option<Vec<u8>>, &'static str, Vec<u8>, StatusCode);
@@ -213,14 +217,10 @@ async fn a_chunked_upload_is_written_to_the_spool_as_it_arrives() {
     let body = padded_tar("up-7", 6 * MIB);
     let (head, tail) = body.split_at(3 * MIB);
     let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "up-7", &body));
-    for piece in head.chunks(256 * 1024) {
-        upload.send(piece).await;
-    }
-    eventually("the first 3 MiB on disk", || part_size(&harness) >= 3 * MIB as u64).await;
+    upload.send_all(head, 256 * 1024).await;
+    eventually("the first 3 MiB on disk", WAIT, async || part_size(&harness) >= 3 * MIB as u64).await;
     assert_eq!(spool_names(&harness).iter().filter(|n| n.ends_with(".tar")).count(), 0, "not queued before its end");
-    for piece in tail.chunks(256 * 1024) {
-        upload.send(piece).await;
-    }
+    upload.send_all(tail, 256 * 1024).await;
     let (status, answer) = upload.finish().await.expect("an answer");
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     assert_eq!(spool_names(&harness), ["up-7.tar"]);
@@ -244,9 +244,9 @@ async fn chunked_uploads_that_stop_break_off_or_run_long_leave_nothing() {
     // Its client goes away mid-body.
     let mut vanishing = StreamedUpload::start(&harness, &good_token(&harness, "up-8", &body));
     vanishing.send(&body[..MIB / 2]).await;
-    eventually("the first piece on disk", || part_size(&harness) > 0).await;
+    eventually("the first piece on disk", WAIT, async || part_size(&harness) > 0).await;
     vanishing.vanish();
-    eventually("the broken upload removed", || spool_names(&harness).is_empty()).await;
+    eventually("the broken upload removed", WAIT, async || spool_names(&harness).is_empty()).await;
 
     // It runs past RECORDING_UPLOAD_MAX_BYTES with no Content-Length to refuse it by: 413 as soon as the limit
     // is passed.

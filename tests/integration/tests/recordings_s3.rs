@@ -7,7 +7,10 @@
 
 use scalelite_integration_tests::recording_files::{Fixture, tar_bytes, write_atomically};
 use scalelite_integration_tests::s3::TestBucket;
+use std::time::Duration;
+
 use scalelite_integration_tests::uploads::{MIB, StreamedUpload, bearer, good_token, token};
+use scalelite_integration_tests::wait::eventually;
 use scalelite_integration_tests::{Answer, Harness};
 
 /// A tar of `record_id` (presentation and podcast), with a PDF and an OGG beside the usual files.
@@ -219,22 +222,6 @@ async fn cloudfront_urls_carry_a_canned_policy_signature() {
     assert_eq!(harness.get_url(&format!("{base}/presentation/nope/index.html")).await.status, 404);
 }
 
-/// Waits up to 10 s until the bucket has a multipart upload under way for `key`.
-async fn upload_under_way(bucket: &TestBucket, key: &str) {
-    let started = std::time::Instant::now();
-    while !bucket.uploads_in_progress().await.iter().any(|k| k == key) {
-        assert!(started.elapsed().as_secs() < 10, "no multipart upload of {key} under way");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
-/// Sends `body` in pieces of 1 MiB.
-async fn send_all(upload: &mut StreamedUpload, body: &[u8]) {
-    for piece in body.chunks(MIB) {
-        upload.send(piece).await;
-    }
-}
-
 #[tokio::test]
 async fn uploads_stream_into_the_bucket_spool_and_import_from_it() {
     let Some(bucket) = TestBucket::create("upload").await else { return };
@@ -245,10 +232,11 @@ async fn uploads_stream_into_the_bucket_spool_and_import_from_it() {
     // More than two parts: they go to the bucket while the rest is still arriving, and nothing is queued yet.
     let (head, tail) = body.split_at(12 * MIB);
     let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "s3-up", &body));
-    send_all(&mut upload, head).await;
-    upload_under_way(&bucket, "spool/s3-up.tar").await;
+    upload.send_all(head, MIB).await;
+    let under_way = async || bucket.uploads_in_progress().await.iter().any(|key| key == "spool/s3-up.tar");
+    eventually("a multipart upload of spool/s3-up.tar", Duration::from_secs(10), under_way).await;
     assert_eq!(bucket.keys().await, Vec::<String>::new(), "not visible before it is whole");
-    send_all(&mut upload, tail).await;
+    upload.send_all(tail, MIB).await;
     let (status, answer) = upload.finish().await.expect("an answer");
     assert_eq!(status, 201, "{answer}");
     assert_eq!(bucket.keys().await, ["spool/s3-up.tar"]);
@@ -262,9 +250,8 @@ async fn uploads_stream_into_the_bucket_spool_and_import_from_it() {
 
     // A small upload goes up in one piece.
     let small = recording_tar("s3-small");
-    let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "s3-small", &small));
-    send_all(&mut upload, &small).await;
-    assert_eq!(upload.finish().await.expect("an answer").0, 201);
+    let answer = StreamedUpload::whole(&harness, &good_token(&harness, "s3-small", &small), &small).await;
+    assert_eq!(answer.expect("an answer").0, 201);
     assert!(bucket.keys().await.contains(&"spool/s3-small.tar".to_owned()));
 }
 
@@ -277,9 +264,8 @@ async fn refused_uploads_leave_nothing_in_the_bucket_and_failed_imports_are_set_
 
     // The token's hash is of other bytes: the parts already sent are thrown away.
     let secret = harness.sim(0).secret().to_owned();
-    let mut upload = StreamedUpload::start(&harness, &bearer(&token("demo-0", &secret, "s3-no", b"other", 600)));
-    send_all(&mut upload, &body).await;
-    let (status, answer) = upload.finish().await.expect("an answer");
+    let mismatched = bearer(&token("demo-0", &secret, "s3-no", b"other", 600));
+    let (status, answer) = StreamedUpload::whole(&harness, &mismatched, &body).await.expect("an answer");
     assert_eq!(status, 400, "{answer}");
     assert_eq!(bucket.uploads_in_progress().await, Vec::<String>::new(), "the multipart upload is aborted");
     assert_eq!(bucket.keys().await, Vec::<String>::new());
@@ -291,9 +277,8 @@ async fn refused_uploads_leave_nothing_in_the_bucket_and_failed_imports_are_set_
     header.set_mode(0o644);
     archive.append_data(&mut header, "presentation/s3-bad/index.html", &b"<p/>"[..]).unwrap();
     let bad = archive.into_inner().unwrap();
-    let mut upload = StreamedUpload::start(&harness, &good_token(&harness, "s3-bad", &bad));
-    send_all(&mut upload, &bad).await;
-    assert_eq!(upload.finish().await.expect("an answer").0, 201);
+    let answer = StreamedUpload::whole(&harness, &good_token(&harness, "s3-bad", &bad), &bad).await;
+    assert_eq!(answer.expect("an answer").0, 201);
     let report = harness.import().await;
     assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(0), Some(1)), "{report}");
     assert_eq!(bucket.keys().await, ["spool/failed/s3-bad.tar", "spool/failed/s3-bad.tar.reason"]);

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use scalelite_integration_tests::wait::{came_true, eventually};
 use scalelite_integration_tests::{Answer, Harness, fresh_namespace, skip};
 
 const MASTER: &str = "scalelite-test";
@@ -106,22 +107,6 @@ fn text(value: &redis::Value) -> String {
     }
 }
 
-/// Whether `done` came true within `limit`, asked every 100 ms.
-async fn came_true(limit: Duration, mut done: impl AsyncFnMut() -> bool) -> bool {
-    let started = Instant::now();
-    while !done().await {
-        if started.elapsed() >= limit {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    true
-}
-
-async fn wait_for(what: &str, limit: Duration, done: impl AsyncFnMut() -> bool) {
-    assert!(came_true(limit, done).await, "{what} did not happen within {limit:?}");
-}
-
 /// The last lines of a node's log, for a failure message.
 fn log_tail(dir: &Path, name: &str) -> String {
     let log = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
@@ -206,13 +191,13 @@ impl Topology {
     async fn wait_for_promotion(&self) {
         let port = self.replica.port.to_string();
         for sentinel in &self.sentinels {
-            wait_for(&format!("{} naming the replica", sentinel.name), Duration::from_secs(30), async || {
+            eventually(&format!("{} naming the replica", sentinel.name), Duration::from_secs(30), async || {
                 let named = sentinel.ask(&cmd(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER])).await;
                 matches!(named, Ok(redis::Value::Array(items)) if items.get(1).map(text) == Some(port.clone()))
             })
             .await;
         }
-        wait_for("the replica answering as primary", Duration::from_secs(30), async || {
+        eventually("the replica answering as primary", Duration::from_secs(30), async || {
             let info = self.replica.ask(&cmd(&["INFO", "replication"])).await.map(|v| text(&v)).unwrap_or_default();
             info.contains("role:master")
         })
@@ -297,12 +282,14 @@ async fn meetings_survive_a_sentinel_failover() {
     let (next, stop, log) = (AtomicUsize::new(0), AtomicBool::new(false), Mutex::new(Vec::new()));
     let started = Instant::now();
     let failover = async {
-        wait_for("creates before the failover", Duration::from_secs(30), async || successes(&log, started) >= 30).await;
+        eventually("creates before the failover", Duration::from_secs(30), async || successes(&log, started) >= 30)
+            .await;
         let killed = Instant::now();
         topology.kill_primary();
         topology.wait_for_promotion().await;
         let promoted = Instant::now();
-        wait_for("creates after the failover", Duration::from_secs(30), async || successes(&log, promoted) >= 20).await;
+        eventually("creates after the failover", Duration::from_secs(30), async || successes(&log, promoted) >= 20)
+            .await;
         stop.store(true, Ordering::SeqCst);
         (killed, promoted)
     };
