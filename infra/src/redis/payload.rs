@@ -25,7 +25,12 @@ pub(crate) fn meeting(keys: &Keys, m: &Meeting) -> Value {
     })
 }
 
-/// A server as `write_server` takes it.
+/// What a script needs to check that a server is as it was read: its id, the servers set, its change counter.
+pub(crate) fn server_check(keys: &Keys, id: &str) -> Value {
+    json!({ "id": id, "servers": keys.servers(), "version_key": keys.server_version(id) })
+}
+
+/// A server as `write_server` takes it (with what [`server_check`] holds).
 pub(crate) fn server(keys: &Keys, s: &Server) -> Value {
     json!({
         "id": s.id,

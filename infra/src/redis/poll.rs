@@ -17,10 +17,12 @@ use super::{RedisStore, backend, payload};
 /// Servers read and committed together.
 pub(crate) const BATCH: usize = 256;
 
-/// What reading a batch gave for one server: its placed meetings and the stale entries of its index.
+/// What reading a batch gave for one server: its placed meetings, the stale entries of its index, and the
+/// placed meetings its index lacks.
 struct Placed {
     meetings: Vec<Meeting>,
     stale: Vec<String>,
+    unindexed: Vec<String>,
 }
 
 /// One attempt at recording `batch`: for each server in order, its outcome, or `None` when a concurrent change
@@ -54,7 +56,10 @@ pub(crate) async fn record_batch(
         let mut others = Vec::new();
         for entry in unplaced(report, &placed.meetings) {
             match found.get(entry.meeting_id.as_str()).filter(|m| m.expires_at_ms > report.now_ms) {
-                Some(meeting) if meeting.server_id == *id => placed.meetings.push(meeting.clone()),
+                Some(meeting) if meeting.server_id == *id => {
+                    placed.unindexed.push(meeting.id.clone());
+                    placed.meetings.push(meeting.clone());
+                }
                 Some(meeting) => others.push(meeting.clone()),
                 None => {}
             }
@@ -83,17 +88,21 @@ pub(crate) async fn record_batch(
             outcomes.push(None);
             continue;
         };
-        let poll = plan_poll(
-            &PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges: held_bridges.clone() },
-            report,
-        );
+        let snapshot = PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges: held_bridges.clone() };
+        let poll = plan_poll(&snapshot, report);
         let meetings = |list: &[Meeting]| list.iter().map(|m| payload::meeting(keys, m)).collect::<Vec<Value>>();
         let removed: Vec<Meeting> = poll.ended.iter().chain(&poll.released).cloned().collect();
+        // A running meeting needs only its key: it stays as it is, with a later expiry.
+        let running: Vec<String> = poll.running.iter().map(|m| keys.meeting(&m.id)).collect();
+        // A poll that changes nothing of the server leaves it unwritten (its change counter too).
+        let server_changed = poll.server != snapshot.server;
         let plan = json!({
-            "server": payload::server(keys, &poll.server),
+            "server": if server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) },
+            "write_server": server_changed,
             "version": version,
             "removed": meetings(&removed),
-            "running": meetings(&poll.running),
+            "running": running,
+            "unindexed": placed.unindexed,
             "adopted": meetings(&poll.adopted),
             "stale": placed.stale,
             "index": keys.server_meetings(id),
@@ -140,7 +149,7 @@ async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> 
         .iter()
         .zip(&indexes)
         .map(|((server_id, report), index)| {
-            let mut placed = Placed { meetings: Vec::new(), stale: Vec::new() };
+            let mut placed = Placed { meetings: Vec::new(), stale: Vec::new(), unindexed: Vec::new() };
             for (id, meeting) in index.iter().zip(meetings.by_ref()) {
                 match meeting.filter(|m| m.server_id == *server_id && m.expires_at_ms > report.now_ms) {
                     Some(meeting) => placed.meetings.push(meeting),

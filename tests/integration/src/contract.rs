@@ -532,6 +532,38 @@ pub async fn cordoned_servers_drain_without_join_load(store: Store, _replicas: V
     assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(1.0));
 }
 
+/// A poll that finds a placed meeting running moves its expiry on and counts it as confirmed; a poll that
+/// changes nothing leaves the server as it was, and one after joins were counted brings the load back to what
+/// the server reported.
+pub async fn steady_polls_extend_meetings_and_reset_join_load(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    let Placed::New { meeting, .. } = store.place_meeting(&placement("m", "")).await.unwrap() else { panic!("new") };
+    assert_eq!(meeting.confirmed_at_ms, None);
+    let first = report(Some(vec![entry("m", 2)]));
+    store.record_poll("a", &first).await.unwrap();
+    let polled = store.meeting("m", now_ms()).await.unwrap().expect("running");
+    assert!(polled.confirmed_at_ms.is_some(), "a meeting the server runs is confirmed");
+    let polled_server = store.server("a").await.unwrap().unwrap();
+    assert_eq!(polled_server.load, Some(2.0));
+
+    let mut later = report(Some(vec![entry("m", 2)]));
+    later.started_at_ms += 60_000;
+    later.now_ms += 60_000;
+    store.record_poll("a", &later).await.unwrap();
+    let extended = store.meeting("m", now_ms()).await.unwrap().expect("running");
+    let expected = later.now_ms + later.ttl_ms;
+    assert!((extended.expires_at_ms - expected).abs() < 1_000, "{} against {expected}", extended.expires_at_ms);
+    assert_eq!(store.server("a").await.unwrap().unwrap(), polled_server, "nothing changed");
+
+    assert!(matches!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+    let other = &replicas[0];
+    let written = async || other.server("a").await.unwrap().unwrap().load == Some(3.0);
+    crate::wait::eventually("the join's load written", Duration::from_secs(10), written).await;
+    store.record_poll("a", &report(Some(vec![entry("m", 2)]))).await.unwrap();
+    assert_eq!(other.server("a").await.unwrap().unwrap().load, Some(2.0), "the poll replaced the join load");
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0));
+}
+
 /// A poll records the BBB version the server revealed.
 pub async fn polls_record_the_bbb_version(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
@@ -627,7 +659,8 @@ macro_rules! store_contract {
             running_meetings_are_adopted_or_reported_split,
             cordoned_servers_drain_without_join_load,
             polls_record_the_bbb_version,
-            polls_recorded_together_are_recorded_each
+            polls_recorded_together_are_recorded_each,
+            steady_polls_extend_meetings_and_reset_join_load
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {

@@ -1,6 +1,7 @@
 -- Commits a poll plan if the server is as it was read: meetings ended or released (each only if still the
--- same placement), running ones extended and confirmed, orphans adopted (if their voice bridge is still
--- free), stale index entries dropped, and the server written. Returns 'ok', 'retry' or 'gone'.
+-- same placement), running ones extended and confirmed (and indexed where the index lacked them), orphans
+-- adopted (if their voice bridge is still free), stale index entries dropped, and the server written when the
+-- poll changed it. Returns 'ok', 'retry' or 'gone'.
 local s = plan.server
 if redis.call('SISMEMBER', s.servers, s.id) == 0 then
   return 'gone'
@@ -13,13 +14,15 @@ for _, m in ipairs(plan.removed) do
     forget(m)
   end
 end
-for _, m in ipairs(plan.running) do
-  if redis.call('HGET', m.key, 'server_id') == s.id then
-    redis.call('PEXPIREAT', m.key, plan.expires_at_ms)
-    if redis.call('HEXISTS', m.key, 'confirmed_at_ms') == 0 then
-      redis.call('HSET', m.key, 'confirmed_at_ms', plan.now_ms)
-    end
-    redis.call('SADD', m.index, m.id)
+for _, key in ipairs(plan.running) do
+  if redis.call('HGET', key, 'server_id') == s.id then
+    redis.call('PEXPIREAT', key, plan.expires_at_ms)
+    redis.call('HSETNX', key, 'confirmed_at_ms', plan.now_ms)
+  end
+end
+for _, id in ipairs(plan.unindexed) do
+  if redis.call('HGET', plan.meeting_prefix .. id, 'server_id') == s.id then
+    redis.call('SADD', plan.index, id)
   end
 end
 for _, m in ipairs(plan.adopted) do
@@ -31,5 +34,7 @@ end
 for _, id in ipairs(plan.stale) do
   redis.call('SREM', plan.index, id)
 end
-write_server(s)
+if plan.write_server then
+  write_server(s)
+end
 return 'ok'
