@@ -56,22 +56,49 @@ pub(crate) fn server(id: &str, parts: ServerParts) -> Server {
     }
 }
 
-/// A meeting from its hash and remaining time to live (`PTTL`: -1 when it has none); `None` when gone.
-pub(crate) fn meeting(id: &str, hash: &HashMap<String, String>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
-    let server_id = hash.get("server_id")?.clone();
-    let number = |field: &str| hash.get(field).and_then(|v| v.parse::<i64>().ok());
-    let created_at_ms = number("created_at_ms").unwrap_or(0);
+/// The fields of a meeting hash that [`meeting`] reads, in the order it takes them.
+pub(crate) const MEETING_FIELDS: [&str; 8] = [
+    "server_id",
+    "moderator_pw",
+    "voice_bridge",
+    "tenant_id",
+    "reserved_load",
+    "created_at_ms",
+    "create_sent_at_ms",
+    "confirmed_at_ms",
+];
+
+/// A meeting from the [`MEETING_FIELDS`] of its hash and its remaining time to live (`PTTL`: -1 when it has
+/// none); `None` when gone.
+pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
+    let Ok(
+        [
+            server_id,
+            moderator_pw,
+            voice_bridge,
+            tenant_id,
+            reserved_load,
+            created_at_ms,
+            create_sent_at_ms,
+            confirmed_at_ms,
+        ],
+    ) = <[Option<String>; 8]>::try_from(fields)
+    else {
+        return None;
+    };
+    let number = |field: Option<String>| field.and_then(|v| v.parse::<i64>().ok());
+    let created_at_ms = number(created_at_ms).unwrap_or(0);
     Some(Meeting {
         id: id.to_owned(),
-        server_id,
-        moderator_pw: hash.get("moderator_pw").cloned().unwrap_or_default(),
-        voice_bridge: hash.get("voice_bridge").cloned().unwrap_or_default(),
-        tenant_id: hash.get("tenant_id").cloned().unwrap_or_default(),
-        reserved_load: hash.get("reserved_load").and_then(|v| v.parse().ok()).unwrap_or(0.0),
+        server_id: server_id?,
+        moderator_pw: moderator_pw.unwrap_or_default(),
+        voice_bridge: voice_bridge.unwrap_or_default(),
+        tenant_id: tenant_id.unwrap_or_default(),
+        reserved_load: reserved_load.and_then(|v| v.parse().ok()).unwrap_or(0.0),
         created_at_ms,
         expires_at_ms: if pttl_ms >= 0 { now_ms.saturating_add(pttl_ms) } else { i64::MAX },
-        create_sent_at_ms: number("create_sent_at_ms").unwrap_or(created_at_ms),
-        confirmed_at_ms: number("confirmed_at_ms"),
+        create_sent_at_ms: number(create_sent_at_ms).unwrap_or(created_at_ms),
+        confirmed_at_ms: number(confirmed_at_ms),
     })
 }
 
@@ -107,9 +134,11 @@ mod tests {
 
     #[test]
     fn reads_an_upstream_meeting() {
-        let fields = hash(&[("server_id", "b"), ("moderator_pw", "mp"), ("voice_bridge", "123"), ("tenant_id", "")]);
-        let meeting = meeting("m", &fields, -1, 5).unwrap();
+        let hash = hash(&[("server_id", "b"), ("moderator_pw", "mp"), ("voice_bridge", "123"), ("tenant_id", "")]);
+        let fields = |hash: &HashMap<String, String>| MEETING_FIELDS.iter().map(|f| hash.get(*f).cloned()).collect();
+        let meeting = meeting("m", fields(&hash), -1, 5).unwrap();
         assert_eq!((meeting.reserved_load, meeting.created_at_ms, meeting.expires_at_ms), (0.0, 0, i64::MAX));
-        assert!(super::meeting("m", &HashMap::new(), -2, 5).is_none());
+        assert_eq!((meeting.server_id.as_str(), meeting.voice_bridge.as_str()), ("b", "123"));
+        assert!(super::meeting("m", fields(&HashMap::new()), -2, 5).is_none());
     }
 }

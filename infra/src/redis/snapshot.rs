@@ -104,10 +104,11 @@ pub(crate) async fn meetings(
     }
     let mut pipe = redis::pipe();
     for id in ids {
-        pipe.hgetall(keys.meeting(id)).pttl(keys.meeting(id));
+        let key = keys.meeting(id);
+        pipe.hmget(&key, &codec::MEETING_FIELDS).pttl(key);
     }
-    let replies: Vec<(HashMap<String, String>, i64)> = pipe.query_async(conn).await.map_err(backend)?;
-    Ok(ids.iter().zip(replies).map(|(id, (hash, pttl))| codec::meeting(id, &hash, pttl, now_ms)).collect())
+    let replies: Vec<(Vec<Option<String>>, i64)> = pipe.query_async(conn).await.map_err(backend)?;
+    Ok(ids.iter().zip(replies).map(|(id, (fields, pttl))| codec::meeting(id, fields, pttl, now_ms)).collect())
 }
 
 /// Which of `numbers` a live meeting other than `except` holds.
