@@ -3,6 +3,8 @@
 #[macro_use]
 mod rows;
 mod callbacks;
+mod changes;
+mod join_cache;
 mod ledger;
 mod meetings;
 mod poll;
@@ -28,6 +30,8 @@ use scalelite_shared::store::{
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use changes::Changes;
+use join_cache::JoinCache;
 use ledger::Flusher;
 use reader::Reader;
 use writer::{WriteTx, Writer};
@@ -37,6 +41,8 @@ use writer::{WriteTx, Writer};
 pub struct SqliteStore {
     pool: SqlitePool,
     reader: Arc<Reader>,
+    changes: Arc<Changes>,
+    joins: Arc<JoinCache>,
     writer: Writer,
     _flusher: Arc<Flusher>,
 }
@@ -62,13 +68,37 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open the database file {}: {e}", path.display())))?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
-        let writer = Writer::new(pool.clone());
+        let changes = Arc::new(Changes::open(path).map_err(|e| {
+            StoreError::Backend(format!("cannot open the change counter {}: {e}", changes::path_of(path).display()))
+        })?);
+        let writer = Writer::new(pool.clone(), changes.clone());
         let flusher = Arc::new(Flusher::start(writer.clone()));
-        Ok(Self { pool, reader: Arc::new(Reader::new(path)), writer, _flusher: flusher })
+        Ok(Self {
+            pool,
+            reader: Arc::new(Reader::new(path)),
+            changes,
+            joins: Arc::default(),
+            writer,
+            _flusher: flusher,
+        })
     }
 
     async fn write(&self) -> StoreResult<WriteTx> {
         self.writer.begin().await
+    }
+
+    /// The join target of a live meeting, kept from an earlier join while the database has not changed, else
+    /// read (the counter is read first, so what is kept is never older than the value it is kept under).
+    fn join_target(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
+        let counter = self.changes.current();
+        if let Some(server) = counter.and_then(|counter| self.joins.get(counter, meeting_id, now_ms)) {
+            return Ok(JoinTarget::Server(server));
+        }
+        let (target, expires_at_ms) = self.reader.join_target(meeting_id, now_ms)?;
+        if let (Some(counter), JoinTarget::Server(server), Some(expires_at_ms)) = (counter, &target, expires_at_ms) {
+            self.joins.put(counter, meeting_id, server, expires_at_ms);
+        }
+        Ok(target)
     }
 }
 
@@ -83,7 +113,9 @@ impl ServerStore for SqliteStore {
     }
 
     async fn add_server(&self, server: &Server) -> StoreResult<()> {
-        servers::insert(&self.pool, server).await
+        let mut tx = self.write().await?;
+        servers::insert(tx.conn(), server).await?;
+        tx.commit().await
     }
 
     async fn update_server(&self, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
@@ -94,7 +126,10 @@ impl ServerStore for SqliteStore {
     }
 
     async fn delete_server(&self, id: &str) -> StoreResult<bool> {
-        servers::delete(&self.pool, id).await
+        let mut tx = self.write().await?;
+        let deleted = servers::delete(tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -139,7 +174,7 @@ impl MeetingStore for SqliteStore {
     }
 
     async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
-        let target = self.reader.join_target(meeting_id, now_ms)?;
+        let target = self.join_target(meeting_id, now_ms)?;
         if let JoinTarget::Server(server) = &target
             && let Some(load) = server.join_load()
         {

@@ -62,23 +62,28 @@ impl Reader {
         result
     }
 
-    /// The server a join for `meeting_id` goes to: one indexed read on the common path.
-    pub fn join_target(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
+    /// The server a join for `meeting_id` goes to, with the meeting's expiry when it is live: one indexed read
+    /// on the common path.
+    pub fn join_target(&self, meeting_id: &str, now_ms: i64) -> StoreResult<(JoinTarget, Option<i64>)> {
         self.with(|conn| {
             let sql = concat!(
                 "SELECT ",
                 server_columns!("s."),
-                " FROM meetings m JOIN servers s ON s.id = m.server_id WHERE m.id = ?1 AND m.expires_at_ms > ?2"
+                ", m.expires_at_ms FROM meetings m JOIN servers s ON s.id = m.server_id \
+                 WHERE m.id = ?1 AND m.expires_at_ms > ?2"
             );
-            let row = conn.prepare_cached(sql)?.query_row(params![meeting_id, now_ms], ServerRow::read).optional()?;
-            Ok(match row.map(Server::from) {
-                Some(server) if server.accepts_joins() => JoinTarget::Server(server),
-                Some(_) => JoinTarget::Unavailable,
+            let read = |row: &rusqlite::Row<'_>| Ok((ServerRow::read(row)?, row.get::<_, i64>(16)?));
+            let row = conn.prepare_cached(sql)?.query_row(params![meeting_id, now_ms], read).optional()?;
+            Ok(match row.map(|(server, expires_at_ms)| (Server::from(server), expires_at_ms)) {
+                Some((server, expires_at_ms)) if server.accepts_joins() => {
+                    (JoinTarget::Server(server), Some(expires_at_ms))
+                }
+                Some((_, expires_at_ms)) => (JoinTarget::Unavailable, Some(expires_at_ms)),
                 None => {
                     // A live meeting whose server row is gone can take no joins.
                     let sql = "SELECT 1 FROM meetings WHERE id = ?1 AND expires_at_ms > ?2";
                     let live = conn.prepare_cached(sql)?.exists(params![meeting_id, now_ms])?;
-                    if live { JoinTarget::Unavailable } else { JoinTarget::NoMeeting }
+                    (if live { JoinTarget::Unavailable } else { JoinTarget::NoMeeting }, None)
                 }
             })
         })

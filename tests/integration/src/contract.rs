@@ -2,8 +2,9 @@
 //! take several replicas: separate store handles on the same backend, as separate processes would be.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use scalelite_shared::balance::health::HealthRules;
 use scalelite_shared::balance::load::LoadRules;
@@ -564,6 +565,90 @@ pub async fn steady_polls_extend_meetings_and_reset_join_load(store: Store, repl
     assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0));
 }
 
+/// Joins on one replica follow what another replica changes, at once: a server disabled there takes no more
+/// joins here, a meeting re-placed there is joined on its new server here, a cordon there shows here, and a
+/// meeting ended there is gone here. Joins keep running here while the other replica moves the meeting: every
+/// join that starts after the move has returned goes to the new server.
+pub async fn joins_follow_changes_made_by_other_replicas(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    live_server(&*store, "b", None).await;
+    let other = &replicas[0];
+    let joined = async |store: &Store| match store.join_meeting("m", now_ms()).await.unwrap() {
+        JoinTarget::Server(server) => Some(server),
+        JoinTarget::Unavailable => None,
+        JoinTarget::NoMeeting => panic!("the meeting is live"),
+    };
+    let placed = store.place_meeting(&placement("m", "")).await.unwrap();
+    let holder = server_of(&placed).to_owned();
+    for _ in 0..3 {
+        assert_eq!(joined(&store).await.map(|server| server.id), Some(holder.clone()));
+    }
+
+    let disable = ServerUpdate { state: Some(ServerState::Disabled), ..ServerUpdate::default() };
+    other.update_server(&holder, &disable).await.unwrap();
+    assert_eq!(joined(&store).await, None, "the holder was disabled on another replica");
+    let moved = other.place_meeting(&placement("m", "")).await.unwrap();
+    let mover = server_of(&moved).to_owned();
+    assert_ne!(mover, holder);
+    let Some(server) = joined(&store).await else { panic!("the meeting was re-placed") };
+    assert_eq!(server.id, mover);
+
+    let cordon = ServerUpdate { state: Some(ServerState::Cordoned), ..ServerUpdate::default() };
+    other.update_server(&mover, &cordon).await.unwrap();
+    let Some(server) = joined(&store).await else { panic!("a cordoned server keeps its joins") };
+    assert_eq!(server.state, ServerState::Cordoned, "the cordon shows at once");
+
+    // Back and forth between the servers while this replica joins without a pause.
+    let enable = ServerUpdate { state: Some(ServerState::Enabled), ..ServerUpdate::default() };
+    other.update_server(&holder, &enable).await.unwrap();
+    other.record_poll(&holder, &report(Some(Vec::new()))).await.unwrap();
+    other.update_server(&mover, &enable).await.unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let joiner = {
+        let (store, done) = (store.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                if let JoinTarget::Server(server) = store.join_meeting("m", now_ms()).await.unwrap() {
+                    seen.push((started, server.id));
+                }
+            }
+            seen
+        })
+    };
+    // Each move: when it began, when it had returned, and where the meeting went.
+    let mut moves = Vec::new();
+    let mut from = mover;
+    for _ in 0..6 {
+        let began = Instant::now();
+        other.update_server(&from, &disable).await.unwrap();
+        let to = server_of(&other.place_meeting(&placement("m", "")).await.unwrap()).to_owned();
+        moves.push((began, Instant::now(), to.clone()));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // Enabled, it takes meetings again once a poll has found it up.
+        other.update_server(&from, &enable).await.unwrap();
+        other.record_poll(&from, &report(Some(Vec::new()))).await.unwrap();
+        from = to;
+    }
+    done.store(true, Ordering::Relaxed);
+    let seen = joiner.await.unwrap();
+    assert!(seen.len() > moves.len(), "joins ran throughout ({} of them)", seen.len());
+    let mut checked = 0;
+    for (started, server) in &seen {
+        // The last move that began before the join started; a join that overlapped it may see either server.
+        let Some((_, returned, current)) = moves.iter().rev().find(|(began, ..)| began < started) else { continue };
+        if returned < started {
+            assert_eq!(server, current, "a join that started after the meeting moved to {current} went to {server}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "some joins started after a move had returned");
+
+    other.delete_meeting("m", &LOAD, now_ms()).await.unwrap();
+    assert_eq!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::NoMeeting, "ended on another replica");
+}
+
 /// A poll records the BBB version the server revealed.
 pub async fn polls_record_the_bbb_version(store: Store, _replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
@@ -660,7 +745,8 @@ macro_rules! store_contract {
             cordoned_servers_drain_without_join_load,
             polls_record_the_bbb_version,
             polls_recorded_together_are_recorded_each,
-            steady_polls_extend_meetings_and_reset_join_load
+            steady_polls_extend_meetings_and_reset_join_load,
+            joins_follow_changes_made_by_other_replicas
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {
