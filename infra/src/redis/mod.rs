@@ -6,6 +6,7 @@
 //! supported: use a standalone server or Sentinel.
 
 mod codec;
+mod join_servers;
 mod joins;
 mod keys;
 mod payload;
@@ -31,6 +32,7 @@ use scalelite_shared::store::{
 };
 use serde_json::{Value, json};
 
+use join_servers::JoinServers;
 use joins::Joins;
 use keys::Keys;
 use primary::Primary;
@@ -88,6 +90,7 @@ pub struct RedisStore {
     conn: Primary,
     keys: Keys,
     joins: Arc<Joins>,
+    join_servers: Arc<JoinServers>,
 }
 
 impl RedisStore {
@@ -114,7 +117,12 @@ impl RedisStore {
         let db = node.db();
         let sentinels = sentinel::Sentinels::new(settings, node, manager_config()).map_err(backend)?;
         let conn = Primary::sentinel(sentinels, settings.retry_timeout, db, config.redis_wait_replicas);
-        Ok(Some(Self { conn, keys: Keys { ns: namespace.to_owned() }, joins: Arc::default() }))
+        Ok(Some(Self {
+            conn,
+            keys: Keys { ns: namespace.to_owned() },
+            joins: Arc::default(),
+            join_servers: Arc::default(),
+        }))
     }
 
     fn open_direct(url: &str, namespace: &str, wait_replicas: usize) -> StoreResult<Self> {
@@ -122,11 +130,28 @@ impl RedisStore {
         let db = client.get_connection_info().redis_settings().db();
         let conn = ConnectionManager::new_lazy_with_config(client, manager_config()).map_err(backend)?;
         let conn = Primary::direct(conn, db, wait_replicas);
-        Ok(Self { conn, keys: Keys { ns: namespace.to_owned() }, joins: Arc::default() })
+        Ok(Self { conn, keys: Keys { ns: namespace.to_owned() }, joins: Arc::default(), join_servers: Arc::default() })
     }
 
     fn conn(&self) -> Primary {
         self.conn.clone()
+    }
+
+    /// The server a live meeting's joins go to (`None`: the meeting is gone; `Some(None)`: its server is): the
+    /// one kept from an earlier join while its change counter has not moved, else read whole and kept.
+    async fn join_server(&self, meeting_id: &str) -> StoreResult<Option<Option<Server>>> {
+        let Some((server_id, version)) = snapshot::join_probe(&mut self.conn(), &self.keys, meeting_id).await? else {
+            return Ok(None);
+        };
+        if let Some(server) = version.and_then(|version| self.join_servers.get(&server_id, &version)) {
+            return Ok(Some(Some(server)));
+        }
+        // Read again whole: the meeting may have moved since the probe, so its answer stands on its own.
+        let Some(read) = snapshot::join(&mut self.conn(), &self.keys, meeting_id).await? else { return Ok(None) };
+        if let (Some(server), Some(version)) = (&read.server, &read.version) {
+            self.join_servers.put(server, version);
+        }
+        Ok(Some(read.server))
     }
 
     async fn commit(&self, script: &Script, plan: &Value) -> StoreResult<String> {
@@ -352,7 +377,7 @@ impl MeetingStore for RedisStore {
 
     /// Redis expires a meeting's hash itself: what it still holds is live, whatever the time.
     async fn join_meeting(&self, meeting_id: &str, _now_ms: i64) -> StoreResult<JoinTarget> {
-        let server = match snapshot::join(&mut self.conn(), &self.keys, meeting_id).await? {
+        let server = match self.join_server(meeting_id).await? {
             None => return Ok(JoinTarget::NoMeeting),
             Some(Some(server)) if server.accepts_joins() => server,
             Some(_) => return Ok(JoinTarget::Unavailable),

@@ -67,29 +67,53 @@ pub(crate) async fn server(conn: &mut Primary, keys: &Keys, id: &str) -> StoreRe
     Ok(servers(conn, keys, &[id.to_owned()]).await?.pop())
 }
 
+static JOIN_PROBE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/join_probe.lua")));
 static JOIN: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/join.lua")));
 
-/// The server a live meeting is placed on, as a join needs it (no health counters, change counter or split
-/// list), in one round trip: `None` when the meeting is gone, `Some(None)` when its server is.
-pub(crate) async fn join(conn: &mut Primary, keys: &Keys, id: &str) -> StoreResult<Option<Option<Server>>> {
-    type JoinReply = (Option<String>, Option<(bool, HashMap<String, String>, Option<f64>, Option<f64>, bool)>);
-    let (server_id, parts): JoinReply = JOIN
+/// The server id a live meeting is placed on, with that server's change counter (`None` when it never had
+/// one), in one small round trip; `None` when the meeting is gone.
+pub(crate) async fn join_probe(
+    conn: &mut Primary,
+    keys: &Keys,
+    id: &str,
+) -> StoreResult<Option<(String, Option<String>)>> {
+    let (server_id, version): (Option<String>, Option<String>) =
+        JOIN_PROBE.arg(keys.meeting(id)).arg(keys.server_version("")).invoke_async(conn).await.map_err(backend)?;
+    Ok(server_id.map(|server_id| (server_id, version)))
+}
+
+/// What a join read of a live meeting's server.
+pub(crate) struct JoinRead {
+    /// The server as a join needs it (no health counters or split list); `None` when it is gone.
+    pub server: Option<Server>,
+    /// Its change counter as read with it, `None` when it never had one.
+    pub version: Option<String>,
+}
+
+type JoinParts = (bool, HashMap<String, String>, Option<f64>, Option<f64>, bool, Option<String>);
+
+/// The server a live meeting is placed on, as a join needs it, in one round trip: `None` when the meeting is
+/// gone.
+pub(crate) async fn join(conn: &mut Primary, keys: &Keys, id: &str) -> StoreResult<Option<JoinRead>> {
+    let (server_id, parts): (Option<String>, Option<JoinParts>) = JOIN
         .arg(keys.meeting(id))
         .arg(keys.servers())
         .arg(keys.server_load())
         .arg(keys.cordoned_server_load())
         .arg(keys.server_enabled())
         .arg(keys.server(""))
+        .arg(keys.server_version(""))
         .invoke_async(conn)
         .await
         .map_err(backend)?;
     let Some(server_id) = server_id else { return Ok(None) };
-    let server = parts.filter(|(member, hash, ..)| *member && !hash.is_empty()).map(
-        |(_, hash, load, cordoned_load, in_enabled_set)| {
-            codec::server(&server_id, ServerParts { hash, load, cordoned_load, in_enabled_set, health: HashMap::new() })
-        },
-    );
-    Ok(Some(server))
+    let Some((member, hash, load, cordoned_load, in_enabled_set, version)) = parts else {
+        return Ok(Some(JoinRead { server: None, version: None }));
+    };
+    let server = (member && !hash.is_empty()).then(|| {
+        codec::server(&server_id, ServerParts { hash, load, cordoned_load, in_enabled_set, health: HashMap::new() })
+    });
+    Ok(Some(JoinRead { server, version }))
 }
 
 /// Meetings by id, in one round trip: each live one at `now_ms`, or `None`.
