@@ -8,7 +8,9 @@
 #   poll passes over POLL_SERVERS simulated servers with 10 meetings each (tests/integration/examples/poll_bench).
 # Needs wrk (Debian package). Usage: tests/bench/run.sh [seconds] [connections] [sqlite|redis]
 # The redis store uses REDIS_URL (default the local server) under a throw-away namespace; POLL_SERVERS=0 skips
-# the poll part (default 1000).
+# the poll part (default 1000). BENCH_BINARIES=<dir> runs the binaries in that directory (`scalelite`,
+# `examples/bare_redirect`, `examples/poll_bench`, as a release target directory holds them) instead of building,
+# so two builds can be measured in turns.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-15}
@@ -28,9 +30,13 @@ if [ "$store" = redis ]; then
         redis-cli eval "for _,k in ipairs(redis.call(\"KEYS\", ARGV[1])) do redis.call(\"DEL\", k) end" 0 "$namespace:*" > /dev/null' EXIT
 fi
 
-cargo build --release -q -p scalelite-cli -p scalelite-integration-tests --bin scalelite --example bare_redirect \
-  --example poll_bench
-target=${CARGO_TARGET_DIR:-target}/release
+if [ -n "${BENCH_BINARIES:-}" ]; then
+  target=$BENCH_BINARIES
+else
+  cargo build --release -q -p scalelite-cli -p scalelite-integration-tests --bin scalelite --example bare_redirect \
+    --example poll_bench
+  target=${CARGO_TARGET_DIR:-target}/release
+fi
 
 env "${store_env[@]}" LOADBALANCER_SECRET=$secret PORT=3100 POLL_INTERVAL=3600 RUST_LOG=warn \
   "$target/scalelite" serve --demo --demo-servers 3 > "$work/serve.log" 2>&1 &
