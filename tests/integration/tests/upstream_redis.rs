@@ -106,6 +106,25 @@ async fn an_upstream_redis_is_served() {
     let ttl: i64 = redis.ttl(key("meeting:new-room")).await.unwrap();
     assert!(ttl > 86_000, "DEFAULT_MEETING_TTL applies: {ttl}");
 
+    // An upstream deployment sharing this Redis takes bbb-a offline: it writes the hash and leaves the change
+    // counter scalelite-rs keeps beside it where it was, so a server kept in memory for joins is given up within
+    // its lifetime (a second) all the same.
+    let counter: Option<i64> = redis.get(key("server_version:bbb-a")).await.unwrap();
+    assert!(counter.is_some(), "the placement moved bbb-a's counter, so joins may keep the server");
+    let join = harness.call("join", "meetingID=old-room&fullName=x&role=VIEWER").await;
+    assert!(join.location().is_some(), "{}", join.body);
+    let _: () = redis.hset(key("server:bbb-a"), "online", "false").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let join = harness.call("join", "meetingID=old-room&fullName=x&role=VIEWER").await;
+        if join.location().is_none() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "joins still go to the offline server after 3 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _: () = redis.hset(key("server:bbb-a"), "online", "true").await.unwrap();
+
     // A poll keeps the health counters in upstream's bare-id hash and the state machine goes on from them.
     fleet.servers[1].go_down().await;
     harness.poll().await;
