@@ -123,7 +123,10 @@ async fn settle(ctx: &Ctx, server: &Server, recorded: Result<PollOutcome, StoreE
     if outcome.drained {
         tracing::info!(server = %server.id, "cordoned server has no load left; disabled");
     }
-    tracing::info!(
+    if outcome.online != server.online {
+        tracing::info!(server = %server.id, online = outcome.online, "server's online state changed");
+    }
+    tracing::debug!(
         server = %server.id,
         online = outcome.online,
         load = outcome.load.map_or_else(|| "unavailable".to_owned(), |l| l.to_string()),
@@ -206,6 +209,13 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
     let ((), mut polls) = futures::join!(asking, recording);
     polls.sort_by_key(|(index, _)| *index);
     ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
+    tracing::info!(
+        servers = polls.len(),
+        online = polls.iter().filter(|(_, poll)| poll.online).count(),
+        unrecorded = polls.iter().filter(|(_, poll)| !poll.recorded).count(),
+        seconds = started.elapsed().as_secs_f64(),
+        "poll pass done"
+    );
     Ok(polls.into_iter().map(|(_, poll)| poll).collect())
 }
 
