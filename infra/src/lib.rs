@@ -4,6 +4,7 @@
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+mod join_servers;
 mod pending_joins;
 pub mod postgres;
 mod recording_rows;

@@ -6,7 +6,6 @@
 //! supported: use a standalone server or Sentinel.
 
 mod codec;
-mod join_servers;
 mod joins;
 mod keys;
 mod payload;
@@ -32,7 +31,7 @@ use scalelite_shared::store::{
 };
 use serde_json::{Value, json};
 
-use join_servers::JoinServers;
+use crate::join_servers::JoinServers;
 use joins::Joins;
 use keys::Keys;
 use primary::Primary;
@@ -90,7 +89,7 @@ pub struct RedisStore {
     conn: Primary,
     keys: Keys,
     joins: Arc<Joins>,
-    join_servers: Arc<JoinServers>,
+    join_servers: Arc<JoinServers<String>>,
 }
 
 impl RedisStore {
@@ -139,17 +138,17 @@ impl RedisStore {
 
     /// The server a live meeting's joins go to (`None`: the meeting is gone; `Some(None)`: its server is): the
     /// one kept from an earlier join while its change counter has not moved, else read whole and kept.
-    async fn join_server(&self, meeting_id: &str) -> StoreResult<Option<Option<Server>>> {
+    async fn join_server(&self, meeting_id: &str, now_ms: i64) -> StoreResult<Option<Option<Server>>> {
         let Some((server_id, version)) = snapshot::join_probe(&mut self.conn(), &self.keys, meeting_id).await? else {
             return Ok(None);
         };
-        if let Some(server) = version.and_then(|version| self.join_servers.get(&server_id, &version)) {
+        if let Some(server) = version.and_then(|version| self.join_servers.get(&server_id, &version, now_ms)) {
             return Ok(Some(Some(server)));
         }
         // Read again whole: the meeting may have moved since the probe, so its answer stands on its own.
         let Some(read) = snapshot::join(&mut self.conn(), &self.keys, meeting_id).await? else { return Ok(None) };
         if let (Some(server), Some(version)) = (&read.server, &read.version) {
-            self.join_servers.put(server, version);
+            self.join_servers.put(&server.id, version.clone(), server, i64::MAX);
         }
         Ok(Some(read.server))
     }
@@ -376,8 +375,8 @@ impl MeetingStore for RedisStore {
     }
 
     /// Redis expires a meeting's hash itself: what it still holds is live, whatever the time.
-    async fn join_meeting(&self, meeting_id: &str, _now_ms: i64) -> StoreResult<JoinTarget> {
-        let server = match self.join_server(meeting_id).await? {
+    async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
+        let server = match self.join_server(meeting_id, now_ms).await? {
             None => return Ok(JoinTarget::NoMeeting),
             Some(Some(server)) if server.accepts_joins() => server,
             Some(_) => return Ok(JoinTarget::Unavailable),

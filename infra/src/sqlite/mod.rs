@@ -4,7 +4,6 @@
 mod rows;
 mod callbacks;
 mod changes;
-mod join_cache;
 mod ledger;
 mod meetings;
 mod poll;
@@ -30,8 +29,9 @@ use scalelite_shared::store::{
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::join_servers::JoinServers;
+
 use changes::Changes;
-use join_cache::JoinCache;
 use ledger::Flusher;
 use reader::Reader;
 use writer::{WriteTx, Writer};
@@ -42,7 +42,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     reader: Arc<Reader>,
     changes: Arc<Changes>,
-    joins: Arc<JoinCache>,
+    joins: Arc<JoinServers<u64>>,
     writer: Writer,
     _flusher: Arc<Flusher>,
 }
@@ -91,12 +91,12 @@ impl SqliteStore {
     /// read (the counter is read first, so what is kept is never older than the value it is kept under).
     fn join_target(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
         let counter = self.changes.current();
-        if let Some(server) = counter.and_then(|counter| self.joins.get(counter, meeting_id, now_ms)) {
+        if let Some(server) = counter.and_then(|counter| self.joins.get(meeting_id, &counter, now_ms)) {
             return Ok(JoinTarget::Server(server));
         }
         let (target, expires_at_ms) = self.reader.join_target(meeting_id, now_ms)?;
         if let (Some(counter), JoinTarget::Server(server), Some(expires_at_ms)) = (counter, &target, expires_at_ms) {
-            self.joins.put(counter, meeting_id, server, expires_at_ms);
+            self.joins.put(meeting_id, counter, server, expires_at_ms);
         }
         Ok(target)
     }
