@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
-use scalelite_shared::bbb::client::{BbbApi, Target};
-use scalelite_shared::bbb::meetings_xml::{bbb_version as bbb_version_of, parse_meetings};
+use scalelite_shared::bbb::client::{BbbApi, CallError, Target};
+use scalelite_shared::bbb::meetings_xml::{bbb_version as bbb_version_of, parse_get_meetings};
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::config::Config;
@@ -83,13 +83,15 @@ async fn ask(poller: &dyn BbbApi, server: &Server, template: PollReport) -> Poll
     let no_params = Params::default();
     // The version changes only when BBB is reinstalled, which a poll sees as unknown or offline first.
     let wants_version = server.bbb_version.is_none() || !server.online;
-    let (answer, version) = futures::join!(poller.get(target, "getMeetings", &no_params), async {
+    let (answer, version) = futures::join!(poller.get_body(target, "getMeetings", &no_params), async {
         if wants_version { bbb_version(poller, target).await } else { None }
     });
+    // The status and the meetings are read in one pass over the answer.
+    let answer = answer.and_then(|body| parse_get_meetings(&body).ok_or(CallError::Malformed));
     let meetings = match answer {
-        Ok(reply) if reply.status.is_success() => parse_meetings(&reply.body),
-        Ok(reply) => {
-            tracing::warn!(server = %server.id, key = %reply.status.message_key, "poll: BBB answered FAILED");
+        Ok((status, meetings)) if status.is_success() => Some(meetings),
+        Ok((status, _)) => {
+            tracing::warn!(server = %server.id, key = %status.message_key, "poll: BBB answered FAILED");
             None
         }
         Err(error) => {

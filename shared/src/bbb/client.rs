@@ -53,6 +53,11 @@ pub trait BbbApi: Send + Sync {
     async fn get(&self, target: Target<'_>, call: &str, params: &Params) -> Result<Reply, CallError> {
         self.get_query(target, call, &params.encode()).await
     }
+    /// GET `call` with `params`, the answer's body left unread: for a caller that reads its status in the same
+    /// pass as the rest (the poll's getMeetings).
+    async fn get_body(&self, target: Target<'_>, call: &str, params: &Params) -> Result<Bytes, CallError> {
+        self.get(target, call, params).await.map(|reply| reply.body)
+    }
 }
 
 /// Calls BBB servers; built once per process and shared.
@@ -122,6 +127,13 @@ impl BbbClient {
     }
 
     async fn read(&self, request: reqwest::RequestBuilder) -> Result<Reply, CallError> {
+        let body = self.read_body(request).await?;
+        let status = Status::parse(&body).ok_or(CallError::Malformed)?;
+        Ok(Reply { body, status })
+    }
+
+    /// The body of a successful HTTP answer, at most `max_answer` bytes.
+    async fn read_body(&self, request: reqwest::RequestBuilder) -> Result<Bytes, CallError> {
         // Errors drop the URL: it carries the checksum, which must not reach the logs.
         let transport = |e: reqwest::Error| CallError::Transport(cause(e.without_url()));
         let mut response = request.send().await.map_err(transport)?;
@@ -141,9 +153,7 @@ impl BbbClient {
             }
             body.extend_from_slice(&chunk);
         }
-        let body = Bytes::from(body);
-        let status = Status::parse(&body).ok_or(CallError::Malformed)?;
-        Ok(Reply { body, status })
+        Ok(Bytes::from(body))
     }
 }
 
@@ -168,6 +178,11 @@ impl BbbApi for BbbClient {
         let url = self.signed_url(target, call, &params.encode());
         let request = self.http(target).post(url).header("content-type", "application/xml").body(body);
         self.read(request).await
+    }
+
+    async fn get_body(&self, target: Target<'_>, call: &str, params: &Params) -> Result<Bytes, CallError> {
+        let url = self.signed_url(target, call, &params.encode());
+        self.read_body(self.http(target).get(url)).await
     }
 }
 

@@ -23,54 +23,72 @@ impl Status {
     /// Parses the status of a BBB answer (the root element's `returncode`, `messageKey` and `message`, each
     /// at most once), skipping over everything else unread; `None` when the body is not such a document.
     pub fn parse(body: &[u8]) -> Option<Self> {
-        std::str::from_utf8(body).ok()?;
-        let mut reader = Reader::from_reader(body);
-        let mut found: [Option<String>; 3] = Default::default();
-        let mut depth = 0usize;
-        loop {
-            match reader.read_event().ok()? {
-                Event::Start(start) if depth == 1 => {
-                    let slot = match start.name().as_ref() {
-                        "returncode" => Some(&mut found[0]),
-                        "messageKey" => Some(&mut found[1]),
-                        "message" => Some(&mut found[2]),
-                        _ => None,
-                    };
-                    match slot {
-                        Some(slot) if slot.is_some() => return None,
-                        Some(slot) => *slot = Some(element_text(&mut reader).ok()?),
-                        None => {
-                            reader.read_to_end(start.name()).ok()?;
-                        }
-                    }
-                }
-                Event::Start(_) => depth += 1,
-                // What follows the root element is not read.
-                Event::End(_) => break,
-                // Text before the root element, but for white space: not a document.
-                Event::Text(text) if depth == 0 && !text.xml10_content().trim().is_empty() => return None,
-                Event::CData(text) if depth == 0 && !text.xml10_content().trim().is_empty() => return None,
-                // The root's own text is not read, but a reference in it must stand for something.
-                Event::GeneralRef(reference) => {
-                    let mut text = String::new();
-                    resolve(&reference, &mut text).ok()?;
-                    if depth == 0 && !text.trim().is_empty() {
-                        return None;
-                    }
-                }
-                // A document cut off inside its root element is no answer.
-                Event::Eof if depth > 0 => return None,
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        let [returncode, message_key, message] = found.map(Option::unwrap_or_default);
-        Some(Self { returncode, message_key, message }).filter(|s| !s.returncode.is_empty())
+        read_status(body, None)
     }
 
     pub fn is_success(&self) -> bool {
         self.returncode == "SUCCESS"
     }
+}
+
+/// A getMeetings answer read in one pass: its status (as [`Status::parse`] reads it) and the `<meeting>`
+/// elements directly under the root's `<meetings>`; `None` when the body is not a BBB answer, or a meeting in it
+/// cannot be read.
+pub fn parse_get_meetings(body: &[u8]) -> Option<(Status, Vec<MeetingEntry>)> {
+    let mut meetings = Vec::new();
+    let status = read_status(body, Some(&mut meetings))?;
+    Some((status, meetings))
+}
+
+/// The status of a BBB answer; with `meetings`, the `<meeting>`s of the root's `<meetings>` are read into it on
+/// the way (a meeting that cannot be read makes the answer `None`), else every other child is skipped unread.
+fn read_status(body: &[u8], mut meetings: Option<&mut Vec<MeetingEntry>>) -> Option<Status> {
+    std::str::from_utf8(body).ok()?;
+    let mut reader = Reader::from_reader(body);
+    let mut found: [Option<String>; 3] = Default::default();
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(start) if depth == 1 => {
+                let slot = match start.name().as_ref() {
+                    "returncode" => Some(&mut found[0]),
+                    "messageKey" => Some(&mut found[1]),
+                    "message" => Some(&mut found[2]),
+                    _ => None,
+                };
+                match (slot, meetings.as_deref_mut()) {
+                    (Some(slot), _) if slot.is_some() => return None,
+                    (Some(slot), _) => *slot = Some(element_text(&mut reader).ok()?),
+                    (None, Some(list)) if start.name().as_ref() == "meetings" => {
+                        read_meeting_list(&mut reader, body, list).ok()?;
+                    }
+                    (None, _) => {
+                        reader.read_to_end(start.name()).ok()?;
+                    }
+                }
+            }
+            Event::Start(_) => depth += 1,
+            // What follows the root element is not read.
+            Event::End(_) => break,
+            // Text before the root element, but for white space: not a document.
+            Event::Text(text) if depth == 0 && !text.xml10_content().trim().is_empty() => return None,
+            Event::CData(text) if depth == 0 && !text.xml10_content().trim().is_empty() => return None,
+            // The root's own text is not read, but a reference in it must stand for something.
+            Event::GeneralRef(reference) => {
+                let mut text = String::new();
+                resolve(&reference, &mut text).ok()?;
+                if depth == 0 && !text.trim().is_empty() {
+                    return None;
+                }
+            }
+            // A document cut off inside its root element is no answer.
+            Event::Eof if depth > 0 => return None,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let [returncode, message_key, message] = found.map(Option::unwrap_or_default);
+    Some(Status { returncode, message_key, message }).filter(|s| !s.returncode.is_empty())
 }
 
 #[derive(Deserialize)]
@@ -285,6 +303,24 @@ fn read_meeting(reader: &mut Reader<&[u8]>, body: &[u8], open_at: usize) -> Resu
         voice_bridge: voice_bridge.unwrap_or_default().trim().to_owned(),
         moderator_pw: moderator_pw.unwrap_or_default(),
     })
+}
+
+/// The `<meetings>` element just opened, read to its end: its `<meeting>` children into `meetings`.
+fn read_meeting_list(reader: &mut Reader<&[u8]>, body: &[u8], meetings: &mut Vec<MeetingEntry>) -> Result<(), Stop> {
+    let mut depth = 0usize;
+    loop {
+        let before = usize::try_from(reader.buffer_position()).map_err(|_| Stop::Malformed)?;
+        match reader.read_event()? {
+            Event::Start(start) if depth == 0 && start.name().as_ref() == "meeting" => {
+                meetings.push(read_meeting(reader, body, before)?);
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => return Ok(()),
+            Event::End(_) => depth -= 1,
+            Event::Eof => return Err(Stop::Cut),
+            _ => {}
+        }
+    }
 }
 
 /// The meetings of a getMeetings answer (the `<meeting>` elements directly under `<response><meetings>`), in one

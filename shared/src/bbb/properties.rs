@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use crate::bbb::checksum::{Algorithm, ChecksumPolicy, sign, strip_checksum};
-use crate::bbb::meetings_xml::{Status, bbb_version, parse_meetings};
+use crate::bbb::meetings_xml::{MeetingEntry, Status, bbb_version, parse_get_meetings, parse_meetings};
 use crate::bbb::params::Params;
 use crate::bbb::xml::XmlResponse;
 
@@ -213,8 +213,31 @@ fn xmlish() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+/// The poll's one-pass read of a getMeetings answer gives what the status reader and the meetings reader give
+/// apart: no answer where the status reader finds none, and both readers' results where both read one.
+fn reads_as_status_and_meetings_apart(body: &[u8]) -> Result<(), TestCaseError> {
+    let together: Option<(Status, Vec<MeetingEntry>)> = parse_get_meetings(body);
+    match (Status::parse(body), parse_meetings(body)) {
+        (None, _) => prop_assert_eq!(together, None),
+        (Some(status), Some(meetings)) => prop_assert_eq!(together, Some((status, meetings))),
+        // What follows the root element is read by the meetings reader alone.
+        (Some(status), None) => prop_assert!(together.is_none_or(|(read, _)| read == status)),
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn getmeetings_answers_read_in_one_pass_as_apart(answer in get_meetings_answer()) {
+        reads_as_status_and_meetings_apart(answer.as_bytes())?;
+    }
+
+    #[test]
+    fn xml_noise_reads_in_one_pass_as_apart(text in xmlish()) {
+        reads_as_status_and_meetings_apart(text.as_bytes())?;
+    }
 
     #[test]
     fn the_one_pass_reader_reads_getmeetings_answers_as_serde_did(answer in get_meetings_answer()) {
