@@ -102,6 +102,22 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
     })
 }
 
+/// The fields of a meeting hash a poll compares with its server's answer: [`MEETING_FIELDS`] but for those only
+/// the meeting's removal needs (moderator password, voice bridge, tenant).
+pub(crate) const PLACEMENT_FIELDS: [&str; 5] =
+    ["server_id", "reserved_load", "created_at_ms", "create_sent_at_ms", "confirmed_at_ms"];
+
+/// A meeting from its [`PLACEMENT_FIELDS`] and `PTTL`, with the other fields empty; `None` when gone.
+pub(crate) fn placement(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
+    let Ok([server_id, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms]) =
+        <[Option<String>; 5]>::try_from(fields)
+    else {
+        return None;
+    };
+    let fields = vec![server_id, None, None, None, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms];
+    meeting(id, fields, pttl_ms, now_ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

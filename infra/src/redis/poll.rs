@@ -6,8 +6,8 @@
 use std::collections::{HashMap, HashSet};
 
 use redis::Script;
-use scalelite_shared::balance::poll::{PollSnapshot, plan as plan_poll, unplaced};
-use scalelite_shared::model::Meeting;
+use scalelite_shared::balance::poll::{PollPlan, PollSnapshot, plan as plan_poll, unplaced};
+use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{PollOutcome, PollReport, StoreResult};
 use serde_json::{Value, json};
 
@@ -80,31 +80,41 @@ pub(crate) async fn record_batch(
         .collect();
     let held_bridges = snapshot::held_bridges(&mut store.conn(), keys, &bridges, "").await?;
 
-    let mut pipe = redis::pipe();
-    pipe.load_script(script).ignore();
-    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut plans = Vec::with_capacity(batch.len());
     for (((id, report), placed), elsewhere) in batch.iter().zip(placed).zip(elsewhere) {
         let Some(Versioned { server, version }) = servers.get(id).cloned() else {
-            outcomes.push(None);
+            plans.push(None);
             continue;
         };
         let snapshot = PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges: held_bridges.clone() };
         let poll = plan_poll(&snapshot, report);
+        plans.push(Some((snapshot.server, version, placed.unindexed, placed.stale, poll)));
+    }
+    complete_removals(store, &mut plans, now_of(batch)).await?;
+
+    let mut pipe = redis::pipe();
+    pipe.load_script(script).ignore();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for ((id, report), plan) in batch.iter().zip(plans) {
+        let Some((read_server, version, unindexed, stale, poll)) = plan else {
+            outcomes.push(None);
+            continue;
+        };
         let meetings = |list: &[Meeting]| list.iter().map(|m| payload::meeting(keys, m)).collect::<Vec<Value>>();
         let removed: Vec<Meeting> = poll.ended.iter().chain(&poll.released).cloned().collect();
         // A running meeting needs only its key: it stays as it is, with a later expiry.
         let running: Vec<String> = poll.running.iter().map(|m| keys.meeting(&m.id)).collect();
         // A poll that changes nothing of the server leaves it unwritten (its change counter too).
-        let server_changed = poll.server != snapshot.server;
+        let server_changed = poll.server != read_server;
         let plan = json!({
             "server": if server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) },
             "write_server": server_changed,
             "version": version,
             "removed": meetings(&removed),
             "running": running,
-            "unindexed": placed.unindexed,
+            "unindexed": unindexed,
             "adopted": meetings(&poll.adopted),
-            "stale": placed.stale,
+            "stale": stale,
             "index": keys.server_meetings(id),
             "meeting_prefix": keys.meeting(""),
             "expires_at_ms": poll.expires_at_ms.to_string(),
@@ -129,13 +139,51 @@ pub(crate) async fn record_batch(
         .collect())
 }
 
+/// A server's plan with what it was made from: the server as read, its change counter, the placed meetings its
+/// index lacks, the index's stale entries.
+type Planned = Option<(Server, String, Vec<String>, Vec<String>, PollPlan)>;
+
+/// Placed meetings are read with what a poll compares only; the few a plan removes (ended, or released by a server
+/// gone offline) are read again whole, in one round trip for the batch, for what their removal needs: the voice
+/// bridge to free, the tenant, the moderator password to end them with. One that changed placement since keeps
+/// what it was read with, and its removal is refused by the commit script as before.
+async fn complete_removals(store: &RedisStore, plans: &mut [Planned], now_ms: i64) -> StoreResult<()> {
+    let removing: Vec<String> = plans
+        .iter()
+        .flatten()
+        .flat_map(|(.., poll)| poll.ended.iter().chain(&poll.released))
+        .map(|m| m.id.clone())
+        .collect();
+    let ids: Vec<&str> = removing.iter().map(String::as_str).collect();
+    let whole: HashMap<&str, Meeting> = ids
+        .iter()
+        .copied()
+        .zip(snapshot::meetings(&mut store.conn(), &store.keys, &ids, now_ms).await?)
+        .filter_map(|(id, meeting)| Some((id, meeting?)))
+        .collect();
+    for (.., poll) in plans.iter_mut().flatten() {
+        for meeting in poll.ended.iter_mut().chain(poll.released.iter_mut()) {
+            if let Some(read) = whole.get(meeting.id.as_str())
+                && read.server_id == meeting.server_id
+                && read.created_at_ms == meeting.created_at_ms
+            {
+                meeting.moderator_pw.clone_from(&read.moderator_pw);
+                meeting.voice_bridge.clone_from(&read.voice_bridge);
+                meeting.tenant_id.clone_from(&read.tenant_id);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The earliest report time of a batch: a meeting live then is read.
 fn now_of(batch: &[(String, PollReport)]) -> i64 {
     batch.iter().map(|(_, report)| report.now_ms).min().unwrap_or_default()
 }
 
-/// Each server's index of meetings, read in one round trip, and the meetings in them in another: those still
-/// placed on the server and live at its report's time, and the entries that are not.
+/// Each server's index of meetings, read in one round trip, and the meetings in them in another (what a poll
+/// compares only: see [`complete_removals`]): those still placed on the server and live at its report's time,
+/// and the entries that are not.
 async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> StoreResult<Vec<Placed>> {
     let keys = &store.keys;
     let mut pipe = redis::pipe();
@@ -144,7 +192,7 @@ async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> 
     }
     let indexes: Vec<Vec<String>> = pipe.query_async(&mut store.conn()).await.map_err(backend)?;
     let all: Vec<&str> = indexes.iter().flatten().map(String::as_str).collect();
-    let mut meetings = snapshot::meetings(&mut store.conn(), keys, &all, now_of(batch)).await?.into_iter();
+    let mut meetings = snapshot::placements(&mut store.conn(), keys, &all, now_of(batch)).await?.into_iter();
     Ok(batch
         .iter()
         .zip(&indexes)

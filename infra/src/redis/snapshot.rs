@@ -123,16 +123,40 @@ pub(crate) async fn meetings(
     ids: &[&str],
     now_ms: i64,
 ) -> StoreResult<Vec<Option<Meeting>>> {
+    read_meetings(conn, keys, ids, &codec::MEETING_FIELDS, codec::meeting, now_ms).await
+}
+
+/// The same with only what a poll compares ([`codec::PLACEMENT_FIELDS`]): a third less to read and parse for
+/// every meeting of every server a pass asks.
+pub(crate) async fn placements(
+    conn: &mut Primary,
+    keys: &Keys,
+    ids: &[&str],
+    now_ms: i64,
+) -> StoreResult<Vec<Option<Meeting>>> {
+    read_meetings(conn, keys, ids, &codec::PLACEMENT_FIELDS, codec::placement, now_ms).await
+}
+
+type MeetingCodec = fn(&str, Vec<Option<String>>, i64, i64) -> Option<Meeting>;
+
+async fn read_meetings(
+    conn: &mut Primary,
+    keys: &Keys,
+    ids: &[&str],
+    fields: &[&str],
+    decode: MeetingCodec,
+    now_ms: i64,
+) -> StoreResult<Vec<Option<Meeting>>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut pipe = redis::pipe();
     for id in ids {
         let key = keys.meeting(id);
-        pipe.hmget(&key, &codec::MEETING_FIELDS).pttl(key);
+        pipe.hmget(&key, fields).pttl(key);
     }
     let replies: Vec<(Vec<Option<String>>, i64)> = pipe.query_async(conn).await.map_err(backend)?;
-    Ok(ids.iter().zip(replies).map(|(id, (fields, pttl))| codec::meeting(id, fields, pttl, now_ms)).collect())
+    Ok(ids.iter().zip(replies).map(|(id, (fields, pttl))| decode(id, fields, pttl, now_ms)).collect())
 }
 
 /// Which of `numbers` a live meeting other than `except` holds.

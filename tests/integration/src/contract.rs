@@ -12,7 +12,9 @@ use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
 use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{KeycloakLogin, Lrs, LrsAuth, Server, ServerState, ServerUpdate, Tenant, TenantSetting};
+use scalelite_shared::model::{
+    KeycloakLogin, Lrs, LrsAuth, Meeting, Server, ServerState, ServerUpdate, Tenant, TenantSetting,
+};
 use scalelite_shared::store::{
     JoinTarget, MeetingBackend, PlaceError, Placed, Placement, PollReport, Refusal, StoreError, TenantStore,
 };
@@ -197,9 +199,13 @@ pub async fn dead_servers_lose_their_meetings(store: Store, _replicas: Vec<Store
     assert_eq!(old.server_id, holder);
 
     let new_holder = server.id.clone();
+    let placed = store.meeting("m", now_ms()).await.unwrap().unwrap();
     let outcome = store.record_poll(&new_holder, &report(None)).await.unwrap();
     assert!(!outcome.online);
-    assert_eq!(outcome.released.len(), 1);
+    // Whole, as placed: the poll ends it on its server with its moderator password.
+    let whole = |m: &Meeting| (m.id.clone(), m.server_id.clone(), m.moderator_pw.clone(), m.voice_bridge.clone());
+    assert_eq!(outcome.released.iter().map(whole).collect::<Vec<_>>(), vec![whole(&placed)]);
+    assert_eq!(outcome.released[0].moderator_pw, "mod");
     assert!(store.meeting("m", now_ms()).await.unwrap().is_none());
     assert_eq!(store.server(&new_holder).await.unwrap().unwrap().load, None);
 
