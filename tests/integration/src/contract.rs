@@ -617,7 +617,7 @@ pub async fn joins_follow_changes_made_by_other_replicas(store: Store, replicas:
             while !done.load(Ordering::Relaxed) {
                 let started = Instant::now();
                 if let JoinTarget::Server(server) = store.join_meeting("m", now_ms()).await.unwrap() {
-                    seen.push((started, server.id));
+                    seen.push((started, Instant::now(), server.id));
                 }
             }
             seen
@@ -641,10 +641,13 @@ pub async fn joins_follow_changes_made_by_other_replicas(store: Store, replicas:
     let seen = joiner.await.unwrap();
     assert!(seen.len() > moves.len(), "joins ran throughout ({} of them)", seen.len());
     let mut checked = 0;
-    for (started, server) in &seen {
-        // The last move that began before the join started; a join that overlapped it may see either server.
-        let Some((_, returned, current)) = moves.iter().rev().find(|(began, ..)| began < started) else { continue };
-        if returned < started {
+    for (started, finished, server) in &seen {
+        // The last move that began before the join started. A join that overlapped a move (that one, or the next
+        // one) may see either server; one that ran wholly between two moves sees where the first put the meeting.
+        let Some(last) = moves.iter().rposition(|(began, ..)| began < started) else { continue };
+        let (_, returned, current) = &moves[last];
+        let next_began = moves.get(last + 1).map(|(began, ..)| began);
+        if returned < started && next_began.is_none_or(|began| finished < began) {
             assert_eq!(server, current, "a join that started after the meeting moved to {current} went to {server}");
             checked += 1;
         }
