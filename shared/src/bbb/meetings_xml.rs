@@ -329,23 +329,17 @@ pub fn parse_meetings(body: &[u8]) -> Option<Vec<MeetingEntry>> {
     std::str::from_utf8(body).ok()?;
     let mut reader = Reader::from_reader(body);
     let mut meetings = Vec::new();
-    let (mut depth, mut in_meetings) = (0usize, false);
+    let mut depth = 0usize;
     loop {
-        let before = usize::try_from(reader.buffer_position()).ok()?;
         match reader.read_event().ok()? {
-            Event::Start(start) if depth == 2 && in_meetings && start.name().as_ref() == "meeting" => {
-                match read_meeting(&mut reader, body, before) {
-                    Ok(meeting) => meetings.push(meeting),
+            Event::Start(start) if depth == 1 && start.name().as_ref() == "meetings" => {
+                match read_meeting_list(&mut reader, body, &mut meetings) {
+                    Ok(()) => {}
                     Err(Stop::Cut) => return Some(meetings),
                     Err(Stop::Malformed) => return None,
                 }
             }
-            Event::Start(start) => {
-                depth += 1;
-                if depth == 2 {
-                    in_meetings = start.name().as_ref() == "meetings";
-                }
-            }
+            Event::Start(_) => depth += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
             Event::Eof => return Some(meetings),
             _ => {}
