@@ -210,12 +210,13 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
         .collect::<Vec<_>>();
     let ((), mut polls) = futures::join!(asking, recording);
     polls.sort_by_key(|(index, _)| *index);
-    ctx.metrics.observe_poll(started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    ctx.metrics.observe_poll(seconds);
     tracing::info!(
         servers = polls.len(),
         online = polls.iter().filter(|(_, poll)| poll.online).count(),
         unrecorded = polls.iter().filter(|(_, poll)| !poll.recorded).count(),
-        seconds = started.elapsed().as_secs_f64(),
+        seconds,
         "poll pass done"
     );
     Ok(polls.into_iter().map(|(_, poll)| poll).collect())
