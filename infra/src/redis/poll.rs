@@ -88,15 +88,21 @@ pub(crate) async fn record_batch(
         };
         let snapshot = PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges: held_bridges.clone() };
         let poll = plan_poll(&snapshot, report);
-        plans.push(Some((snapshot.server, version, placed.unindexed, placed.stale, poll)));
+        plans.push(Some(Planned {
+            read: snapshot.server,
+            version,
+            unindexed: placed.unindexed,
+            stale: placed.stale,
+            poll,
+        }));
     }
-    complete_removals(store, &mut plans, now_of(batch)).await?;
+    complete_released(store, &mut plans, now_of(batch)).await?;
 
     let mut pipe = redis::pipe();
     pipe.load_script(script).ignore();
     let mut outcomes = Vec::with_capacity(batch.len());
     for ((id, report), plan) in batch.iter().zip(plans) {
-        let Some((read_server, version, unindexed, stale, poll)) = plan else {
+        let Some(Planned { read, version, unindexed, stale, poll }) = plan else {
             outcomes.push(None);
             continue;
         };
@@ -105,7 +111,7 @@ pub(crate) async fn record_batch(
         // A running meeting needs only its key: it stays as it is, with a later expiry.
         let running: Vec<String> = poll.running.iter().map(|m| keys.meeting(&m.id)).collect();
         // A poll that changes nothing of the server leaves it unwritten (its change counter too).
-        let server_changed = poll.server != read_server;
+        let server_changed = poll.server != read;
         let plan = json!({
             "server": if server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) },
             "write_server": server_changed,
@@ -139,30 +145,35 @@ pub(crate) async fn record_batch(
         .collect())
 }
 
-/// A server's plan with what it was made from: the server as read, its change counter, the placed meetings its
-/// index lacks, the index's stale entries.
-type Planned = Option<(Server, String, Vec<String>, Vec<String>, PollPlan)>;
+/// A server's poll plan with what it was made from.
+struct Planned {
+    /// The server as read.
+    read: Server,
+    /// Its change counter as read.
+    version: String,
+    /// Placed meetings its index lacks.
+    unindexed: Vec<String>,
+    /// Its index's entries that are not placed there.
+    stale: Vec<String>,
+    poll: PollPlan,
+}
 
-/// Placed meetings are read with what a poll compares only; the few a plan removes (ended, or released by a server
-/// gone offline) are read again whole, in one round trip for the batch, for what their removal needs: the voice
-/// bridge to free, the tenant, the moderator password to end them with. One that changed placement since keeps
-/// what it was read with, and its removal is refused by the commit script as before.
-async fn complete_removals(store: &RedisStore, plans: &mut [Planned], now_ms: i64) -> StoreResult<()> {
-    let removing: Vec<String> = plans
-        .iter()
-        .flatten()
-        .flat_map(|(.., poll)| poll.ended.iter().chain(&poll.released))
-        .map(|m| m.id.clone())
-        .collect();
-    let ids: Vec<&str> = removing.iter().map(String::as_str).collect();
+/// Placed meetings are read with what a poll compares only. The meetings a server gone offline releases are
+/// ended on it with their moderator password, so those few are read again whole, in one round trip for the batch
+/// (the commit script forgets a meeting from its own hash, so ended ones need nothing more). One that changed
+/// placement since keeps what it was read with, and the commit script leaves it alone.
+async fn complete_released(store: &RedisStore, plans: &mut [Option<Planned>], now_ms: i64) -> StoreResult<()> {
+    let released: Vec<String> =
+        plans.iter().flatten().flat_map(|plan| &plan.poll.released).map(|m| m.id.clone()).collect();
+    let ids: Vec<&str> = released.iter().map(String::as_str).collect();
     let whole: HashMap<&str, Meeting> = ids
         .iter()
         .copied()
         .zip(snapshot::meetings(&mut store.conn(), &store.keys, &ids, now_ms).await?)
         .filter_map(|(id, meeting)| Some((id, meeting?)))
         .collect();
-    for (.., poll) in plans.iter_mut().flatten() {
-        for meeting in poll.ended.iter_mut().chain(poll.released.iter_mut()) {
+    for plan in plans.iter_mut().flatten() {
+        for meeting in &mut plan.poll.released {
             if let Some(read) = whole.get(meeting.id.as_str())
                 && read.server_id == meeting.server_id
                 && read.created_at_ms == meeting.created_at_ms
@@ -182,7 +193,7 @@ fn now_of(batch: &[(String, PollReport)]) -> i64 {
 }
 
 /// Each server's index of meetings, read in one round trip, and the meetings in them in another (what a poll
-/// compares only: see [`complete_removals`]): those still placed on the server and live at its report's time,
+/// compares only: see [`complete_released`]): those still placed on the server and live at its report's time,
 /// and the entries that are not.
 async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> StoreResult<Vec<Placed>> {
     let keys = &store.keys;
