@@ -5,6 +5,7 @@
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
+use scalelite_shared::domain::retry::{Decision, raced_attempts};
 use scalelite_shared::model::Server;
 
 /// The process's counters and histograms.
@@ -140,6 +141,18 @@ impl Metrics {
             videos.with_label_values(&id).set(server.stats.videos as f64);
             split.with_label_values(&id).set(server.split_meetings.len() as f64);
         }
+        let raced = IntCounterVec::new(
+            Opts::new(
+                "scalelite_store_raced_attempts_total",
+                "Store commits in this process that lost a race and were planned again, by decision",
+            ),
+            &["decision"],
+        )
+        .expect("valid metric");
+        pool.register(Box::new(raced.clone())).expect("metric registered once");
+        for decision in Decision::ALL {
+            raced.with_label_values(&[decision.name()]).inc_by(raced_attempts(decision));
+        }
         let mut families = self.registry.gather();
         families.extend(pool.gather());
         let mut text = Vec::new();
@@ -165,5 +178,6 @@ mod tests {
         assert!(text.contains("scalelite_server_load{server=\"bbb1\"} 12"));
         assert!(text.contains("scalelite_server_online{server=\"bbb1\"} 0"));
         assert!(text.contains("scalelite_poll_failures_total{server=\"bbb1\"} 1"));
+        assert!(text.contains("scalelite_store_raced_attempts_total{decision=\"place\"}"), "{text}");
     }
 }

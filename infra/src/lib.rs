@@ -5,6 +5,7 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod join_servers;
+pub mod memory;
 mod pending_joins;
 pub mod postgres;
 mod recording_rows;

@@ -5,6 +5,7 @@ pub mod balance;
 pub mod bbb;
 pub mod clock;
 pub mod config;
+pub mod domain;
 pub mod model;
 pub mod store;
 pub mod voice_bridge;

@@ -9,7 +9,7 @@ use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::lrs_payload;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{Meeting, Server, ServerState, Tenant};
+use scalelite_shared::model::{Meeting, Server, Tenant};
 use scalelite_shared::store::{PlaceError, Placed, Placement, Refusal};
 use scalelite_shared::voice_bridge;
 
@@ -73,28 +73,26 @@ async fn still_running(ctx: &Ctx, server: &Server, id: &str) -> bool {
     }
 }
 
-/// Finds or places the meeting; `true` when it was placed by this call.
+/// Finds or places the meeting; `true` when it was placed by this call. A meeting kept on a cordoned server
+/// stays there only while BBB still runs it (the rule is `Placed::awaits_running_check`).
 async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bool), Reject> {
-    match ctx.meetings.place_meeting(placement).await.map_err(place_error)? {
-        Placed::Existing { meeting, server } if server.state == ServerState::Cordoned => {
-            if still_running(ctx, &server, &meeting.id).await {
-                return Ok((meeting, server, false));
-            }
-            // One atomic replace: the placement on the cordoned server gives way to a new one.
-            let moved = Placement { stopped_on: Some(server.id.clone()), ..placement.clone() };
-            match ctx.meetings.place_meeting(&moved).await.map_err(place_error)? {
-                Placed::Existing { meeting, server } => Ok((meeting, server, false)),
-                Placed::New { meeting, server, .. } => Ok((meeting, server, true)),
-            }
-        }
-        Placed::Existing { meeting, server } => Ok((meeting, server, false)),
+    let mut placed = ctx.meetings.place_meeting(placement).await.map_err(place_error)?;
+    if let Some(cordoned) = placed.awaits_running_check()
+        && !still_running(ctx, cordoned, placement.meeting_id.as_str()).await
+    {
+        // One atomic replace: the placement on the cordoned server gives way to a new one.
+        let moved = placement.stopped_on(&cordoned.id);
+        placed = ctx.meetings.place_meeting(&moved).await.map_err(place_error)?;
+    }
+    Ok(match placed {
+        Placed::Existing { meeting, server } => (meeting, server, false),
         Placed::New { meeting, server, replaced } => {
             if let Some(old) = replaced {
                 tracing::info!(meeting = %meeting.id, from = %old.server_id, to = %server.id, "meeting moved off an unavailable server");
             }
-            Ok((meeting, server, true))
+            (meeting, server, true)
         }
-    }
+    })
 }
 
 /// What the balancer adds to the client's create: the configured and tenant layers, and the meeting's own.

@@ -32,7 +32,7 @@
 //! the voice bridge (condition: free, or held by a meeting that no longer holds it, checked in the same
 //! transaction), the link in `server_meetings`, and the chosen server's load (`load + reservation`,
 //! condition: its `version` as read, still enabled and online). Any conditional failure or transaction
-//! conflict starts over from fresh reads, a bounded number of times. Placements only raise loads, so a
+//! conflict answers raced, and the domain starts over from fresh reads. Placements only raise loads, so a
 //! server whose version did not move is still the least loaded when the transaction commits; polls, server
 //! changes and placements bump `version`, joins add their participant without bumping it (a join never
 //! makes a placement retry, and a poll replaces the load anyway).
@@ -52,7 +52,11 @@
 //! condition that its `version` did not move (retrying otherwise).
 
 mod items;
+mod leases;
 mod meetings;
+mod placement;
+mod polls;
+mod ports;
 mod recordings;
 mod tables;
 

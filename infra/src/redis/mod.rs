@@ -1,15 +1,16 @@
 //! The Redis store: servers and meetings in upstream Scalelite's key layout, so an existing deployment's
-//! Redis keeps working. Each change is planned in Rust by `balance` from a snapshot and committed by one
-//! Lua script (a shared prelude plus the commit) that first checks the snapshot still holds: the server's
-//! change counter (`server_version:<id>`, moved on by every change but joins) and the meeting's placement.
-//! A lost race is read and planned again. Scripts touch keys named in their plan, so Redis Cluster is not
-//! supported: use a standalone server or Sentinel.
+//! Redis keeps working. A snapshot is read with the change counters of the servers it holds
+//! (`server_version:<id>`); a plan is committed by one Lua script (a shared prelude plus the commit) that
+//! first checks the snapshot still holds, and answers raced when it does not. The prelude's helpers move a
+//! server's counter whenever they change the server (joins aside), so no commit can forget to. Scripts touch
+//! keys named in their plan, so Redis Cluster is not supported: use a standalone server or Sentinel.
 
 mod codec;
 mod joins;
 mod keys;
 mod payload;
 mod poll;
+mod ports;
 mod primary;
 mod sentinel;
 mod snapshot;
@@ -21,14 +22,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, IntoConnectionInfo, RedisConnectionInfo, Script};
-use scalelite_shared::balance::load::LoadRules;
-use scalelite_shared::balance::placement::{PlacementSnapshot, eligible_ids, plan as plan_placement};
 use scalelite_shared::config::Config;
-use scalelite_shared::model::{Meeting, Server, ServerUpdate};
-use scalelite_shared::store::{
-    JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport, ServerStore,
-    StoreError, StoreResult, TokenStore,
-};
+use scalelite_shared::model::{Meeting, Server};
+use scalelite_shared::store::{LeaseStore, StoreError, StoreResult, TokenStore};
 use serde_json::{Value, json};
 
 use crate::join_servers::JoinServers;
@@ -63,15 +59,8 @@ static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
 /// How long a call waits for Redis, connecting or answering, before it fails.
 const FAIL_FAST: Duration = Duration::from_secs(1);
 
-/// How often a plan is read and computed again after a concurrent change got in first.
-const ATTEMPTS: usize = 64;
-
 fn backend(error: redis::RedisError) -> StoreError {
     StoreError::Backend(error.to_string())
-}
-
-fn lost(what: &str) -> StoreError {
-    StoreError::Backend(format!("{what} kept racing with other changes"))
 }
 
 /// How the connection to a primary waits and reconnects.
@@ -165,259 +154,9 @@ impl RedisStore {
         Ok(snapshot::meetings(&mut self.conn(), &self.keys, &[id], now_ms).await?.pop().flatten())
     }
 
-    /// The placement snapshot, with the change counter of the server each outcome depends on.
-    async fn placement_snapshot(
-        &self,
-        placement: &Placement,
-    ) -> StoreResult<(PlacementSnapshot, Option<(Meeting, Option<Versioned>)>, Vec<Versioned>)> {
-        let now = placement.now_ms;
-        let current = match self.read_meeting(&placement.meeting_id, now).await? {
-            Some(meeting) => {
-                let server = self.versioned(&meeting.server_id).await?;
-                Some((meeting, server))
-            }
-            None => None,
-        };
-        let ids: Vec<String> = self.conn().zrange(self.keys.server_load(), 0, -1).await.map_err(backend)?;
-        let candidates = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
-        let numbers: Vec<&str> = placement.voice_bridges.iter().map(String::as_str).collect();
-        let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &placement.meeting_id).await?;
-        let snapshot = PlacementSnapshot {
-            current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|v| v.server.clone()))),
-            servers: candidates.iter().map(|v| v.server.clone()).collect(),
-            held_bridges: held,
-        };
-        Ok((snapshot, current, candidates))
-    }
-
-    /// One placement attempt; `None` when a concurrent change got in first.
-    async fn try_place(&self, placement: &Placement) -> Result<Option<Placed>, PlaceError> {
-        let (snapshot, current, candidates) = self.placement_snapshot(placement).await?;
-        let placed = plan_placement(placement, &snapshot)?;
-        let version_of = |id: &str| {
-            let from_current = current.as_ref().and_then(|(_, s)| s.as_ref()).filter(|v| v.server.id == id);
-            from_current.or_else(|| candidates.iter().find(|v| v.server.id == id)).map(|v| v.version.clone())
-        };
-        let mut plan = json!({
-            "servers": self.keys.servers(),
-            "server_load": self.keys.server_load(),
-            "cordoned_load": self.keys.cordoned_server_load(),
-            "meeting_prefix": self.keys.meeting(""),
-        });
-        if let Some((meeting, _)) = &current {
-            plan["current"] =
-                json!({ "server_id": meeting.server_id, "created_at_ms": meeting.created_at_ms.to_string() });
-        }
-        let placed = match placed {
-            Placed::Existing { mut meeting, server } => {
-                meeting.create_sent_at_ms = placement.now_ms;
-                meeting.confirmed_at_ms = None;
-                plan["mode"] = json!("existing");
-                plan["meeting"] = payload::meeting(&self.keys, &meeting);
-                plan["version_key"] = json!(self.keys.server_version(&server.id));
-                plan["version"] = json!(version_of(&server.id).unwrap_or_default());
-                Placed::Existing { meeting, server }
-            }
-            Placed::New { meeting, server, replaced } => {
-                plan["mode"] = json!("new");
-                plan["meeting"] = payload::meeting(&self.keys, &meeting);
-                plan["version_key"] = json!(self.keys.server_version(&server.id));
-                plan["eligible"] = json!(eligible_ids(placement, &snapshot.servers));
-                if let Some(old) = &replaced {
-                    let old_load = current.as_ref().and_then(|(_, s)| s.as_ref()).and_then(|v| v.server.load);
-                    let mut old_plan = payload::meeting(&self.keys, old);
-                    old_plan["returned"] =
-                        json!(placement.load.returned(old, old_load.unwrap_or(0.0), placement.now_ms).to_string());
-                    old_plan["version_key"] = json!(self.keys.server_version(&old.server_id));
-                    plan["replaced"] = old_plan;
-                }
-                Placed::New { meeting, server, replaced }
-            }
-        };
-        Ok((self.commit(&PLACE, &plan).await? == "ok").then_some(placed))
-    }
-
-    /// One removal attempt: `Ok(None)` when a concurrent change got in first.
-    async fn try_delete(&self, id: &str, rules: &LoadRules, now_ms: i64) -> StoreResult<Option<Option<Meeting>>> {
-        let Some(meeting) = self.read_meeting(id, now_ms).await? else {
-            return Ok(Some(None));
-        };
-        let server = self.versioned(&meeting.server_id).await?;
-        let load = server.as_ref().and_then(|v| v.server.load).unwrap_or(0.0);
-        let plan = json!({
-            "meeting": payload::meeting(&self.keys, &meeting),
-            "version_key": self.keys.server_version(&meeting.server_id),
-            "version": server.map_or_else(|| "0".to_owned(), |v| v.version),
-            "returned": rules.returned(&meeting, load, now_ms).to_string(),
-            "server_load": self.keys.server_load(),
-            "cordoned_load": self.keys.cordoned_server_load(),
-        });
-        Ok((self.commit(&FORGET, &plan).await? == "ok").then_some(Some(meeting)))
-    }
-
     async fn save_server(&self, server: &Server, must: &str, version: &str) -> StoreResult<String> {
         let plan = json!({ "server": payload::server(&self.keys, server), "must": must, "version": version });
         self.commit(&SAVE_SERVER, &plan).await
-    }
-}
-
-#[async_trait]
-impl ServerStore for RedisStore {
-    async fn servers(&self) -> StoreResult<Vec<Server>> {
-        let mut ids: Vec<String> = self.conn().smembers(self.keys.servers()).await.map_err(backend)?;
-        ids.sort();
-        let servers = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
-        Ok(servers.into_iter().map(|v| self.joins.overlay(v.server)).collect())
-    }
-
-    async fn server(&self, id: &str) -> StoreResult<Option<Server>> {
-        Ok(self.versioned(id).await?.map(|v| self.joins.overlay(v.server)))
-    }
-
-    async fn add_server(&self, server: &Server) -> StoreResult<()> {
-        match self.save_server(server, "new", "0").await?.as_str() {
-            "ok" => Ok(()),
-            _ => Err(StoreError::Conflict(format!("server {}", server.id))),
-        }
-    }
-
-    async fn update_server(&self, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
-        for _ in 0..ATTEMPTS {
-            let Some(Versioned { mut server, version }) = self.versioned(id).await? else {
-                return Ok(None);
-            };
-            update.apply(&mut server);
-            match self.save_server(&server, "existing", &version).await?.as_str() {
-                "ok" => return Ok(Some(server)),
-                "gone" => return Ok(None),
-                _ => continue,
-            }
-        }
-        Err(lost(&format!("update of server {id}")))
-    }
-
-    async fn delete_server(&self, id: &str) -> StoreResult<bool> {
-        let keys = &self.keys;
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .srem(keys.servers(), id)
-            .del(keys.server(id))
-            .ignore()
-            .zrem(keys.server_load(), id)
-            .ignore()
-            .zrem(keys.cordoned_server_load(), id)
-            .ignore()
-            .srem(keys.server_enabled(), id)
-            .ignore()
-            .del(keys.health(id))
-            .ignore()
-            .del(keys.server_meetings(id))
-            .ignore()
-            .del(keys.split_meetings(id))
-            .ignore()
-            .incr(keys.server_version(id), 1)
-            .ignore();
-        let (removed,): (i64,) = self.conn().write(&pipe).await.map_err(backend)?;
-        Ok(removed > 0)
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await.map_err(backend)?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl MeetingStore for RedisStore {
-    async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        self.read_meeting(id, now_ms).await
-    }
-
-    /// Every meeting on the server, including those an upstream deployment placed (a scan of `meetings`).
-    async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
-        let ids: Vec<String> = self.conn().smembers(self.keys.meetings()).await.map_err(backend)?;
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
-        let mut on_server: Vec<Meeting> = meetings.into_iter().flatten().filter(|m| m.server_id == server_id).collect();
-        on_server.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(on_server)
-    }
-
-    /// Through upstream's `voice_bridges` hash; an entry left by a meeting that expired or now holds another
-    /// number finds nothing.
-    async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        let holder: Option<String> = self.conn().hget(self.keys.voice_bridges(), number).await.map_err(backend)?;
-        let Some(holder) = holder else { return Ok(None) };
-        Ok(self.read_meeting(&holder, now_ms).await?.filter(|m| m.voice_bridge == number))
-    }
-
-    async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
-        for _ in 0..ATTEMPTS {
-            if let Some(placed) = self.try_place(placement).await? {
-                return Ok(placed);
-            }
-        }
-        Err(lost(&format!("placement of {}", placement.meeting_id)).into())
-    }
-
-    async fn confirm_meeting(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
-        let plan = json!({ "meeting": payload::meeting(&self.keys, meeting), "now_ms": now_ms.to_string() });
-        self.commit(&CONFIRM, &plan).await.map(|_| ())
-    }
-
-    async fn delete_meeting(&self, id: &str, load: &LoadRules, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        for _ in 0..ATTEMPTS {
-            if let Some(deleted) = self.try_delete(id, load, now_ms).await? {
-                return Ok(deleted);
-            }
-        }
-        Err(lost(&format!("removal of meeting {id}")))
-    }
-
-    /// Redis expires a meeting's hash itself: what it still holds is live, whatever the time.
-    async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
-        let server = match self.join_server(meeting_id, now_ms).await? {
-            None => return Ok(JoinTarget::NoMeeting),
-            Some(Some(server)) if server.accepts_joins() => server,
-            Some(_) => return Ok(JoinTarget::Unavailable),
-        };
-        if let Some(load) = server.join_load() {
-            self.joins.count(&self.conn, || self.keys.server_load(), &server.id, load);
-        }
-        Ok(JoinTarget::Server(server))
-    }
-
-    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
-        let batch = [(server_id.to_owned(), report.clone())];
-        self.joins.forget(server_id);
-        for _ in 0..ATTEMPTS {
-            if let Some(Some(outcome)) = poll::record_batch(self, &POLL, &batch).await?.pop() {
-                return Ok(outcome);
-            }
-        }
-        Err(lost(&format!("poll of {server_id}")))
-    }
-
-    /// Batches of servers read and committed together; a server whose commit lost a race is recorded again alone.
-    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
-        let mut outcomes = Vec::with_capacity(reports.len());
-        for batch in reports.chunks(poll::BATCH) {
-            for (server_id, _) in batch {
-                self.joins.forget(server_id);
-            }
-            match poll::record_batch(self, &POLL, batch).await {
-                Ok(recorded) => {
-                    for ((server_id, report), outcome) in batch.iter().zip(recorded) {
-                        outcomes.push(match outcome {
-                            Some(outcome) => Ok(outcome),
-                            None => self.record_poll(server_id, report).await,
-                        });
-                    }
-                }
-                Err(error) => outcomes.extend(batch.iter().map(|_| Err(error.clone()))),
-            }
-        }
-        outcomes
     }
 }
 

@@ -1,21 +1,18 @@
-//! Recording poll results in batches: a batch of servers is read in a few pipelined round trips (servers,
-//! meeting indexes, the meetings in them, what the servers report that the index lacks, voice bridges), each
-//! server's plan is computed by `balance::poll`, and every plan is committed by its own script call, all in one
-//! pipeline. A server whose commit finds its change counter moved is left for the caller to read again.
+//! Poll results in batches: a batch of servers is read in a few pipelined round trips (servers, meeting
+//! indexes, the meetings in them, what the servers report that the index lacks, voice bridges), and the plans
+//! made from it are committed each by its own script call, all in one pipeline. A server whose commit finds
+//! its change counter moved answers raced.
 
 use std::collections::{HashMap, HashSet};
 
 use redis::Script;
-use scalelite_shared::balance::poll::{PollPlan, PollSnapshot, plan as plan_poll, unplaced};
-use scalelite_shared::model::{Meeting, Server};
-use scalelite_shared::store::{PollOutcome, PollReport, StoreResult};
+use scalelite_shared::balance::poll::{PollPlan, PollSnapshot, unplaced};
+use scalelite_shared::model::Meeting;
+use scalelite_shared::store::{Commit, PollOutcome, PollReport, StoreResult};
 use serde_json::{Value, json};
 
 use super::snapshot::{self, Versioned};
 use super::{RedisStore, backend, payload};
-
-/// Servers read and committed together.
-pub(crate) const BATCH: usize = 256;
 
 /// What reading a batch gave for one server: its placed meetings, the stale entries of its index, and the
 /// placed meetings its index lacks.
@@ -25,13 +22,21 @@ struct Placed {
     unindexed: Vec<String>,
 }
 
-/// One attempt at recording `batch`: for each server in order, its outcome, or `None` when a concurrent change
-/// got in first (and nothing of that server's plan was written).
-pub(crate) async fn record_batch(
+/// What a poll read saw of one server besides its snapshot.
+pub struct PollRead {
+    /// Its change counter as read.
+    version: String,
+    /// Placed meetings its index lacks.
+    unindexed: Vec<String>,
+    /// Its index's entries that are not placed there.
+    stale: Vec<String>,
+}
+
+/// Each server's snapshot and what the commit checks, in the order of `batch` (`None`: the server is gone).
+pub(crate) async fn read(
     store: &RedisStore,
-    script: &Script,
     batch: &[(String, PollReport)],
-) -> StoreResult<Vec<Option<PollOutcome>>> {
+) -> StoreResult<(Vec<Option<PollSnapshot>>, Vec<Option<PollRead>>)> {
     let keys = &store.keys;
     let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
     let servers: HashMap<String, Versioned> = snapshot::servers(&mut store.conn(), keys, &ids)
@@ -80,29 +85,38 @@ pub(crate) async fn record_batch(
         .collect();
     let held_bridges = snapshot::held_bridges(&mut store.conn(), keys, &bridges, "").await?;
 
-    let mut plans = Vec::with_capacity(batch.len());
-    for (((id, report), placed), elsewhere) in batch.iter().zip(placed).zip(elsewhere) {
+    let mut snapshots = Vec::with_capacity(batch.len());
+    let mut reads = Vec::with_capacity(batch.len());
+    for ((id, _), (placed, elsewhere)) in batch.iter().zip(placed.into_iter().zip(elsewhere)) {
         let Some(Versioned { server, version }) = servers.get(id).cloned() else {
-            plans.push(None);
+            snapshots.push(None);
+            reads.push(None);
             continue;
         };
-        let snapshot = PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges: held_bridges.clone() };
-        let poll = plan_poll(&snapshot, report);
-        plans.push(Some(Planned {
-            read: snapshot.server,
-            version,
-            unindexed: placed.unindexed,
-            stale: placed.stale,
-            poll,
-        }));
+        let held_bridges = held_bridges.clone();
+        snapshots.push(Some(PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges }));
+        reads.push(Some(PollRead { version, unindexed: placed.unindexed, stale: placed.stale }));
     }
-    complete_released(store, &mut plans, now_of(batch)).await?;
+    Ok((snapshots, reads))
+}
 
+/// Commits each server's plan by its own script call, all in one pipeline: running meetings extended and
+/// confirmed (and indexed where the index lacked them), meetings ended or released forgotten, orphans adopted,
+/// stale index entries dropped, and the server written when the poll changed it.
+pub(crate) async fn write(
+    store: &RedisStore,
+    script: &Script,
+    batch: &[(String, PollReport)],
+    reads: Vec<Option<PollRead>>,
+    mut plans: Vec<Option<PollPlan>>,
+) -> StoreResult<Vec<Commit<PollOutcome>>> {
+    let keys = &store.keys;
+    complete_released(store, &mut plans, now_of(batch)).await?;
     let mut pipe = redis::pipe();
     pipe.load_script(script).ignore();
     let mut outcomes = Vec::with_capacity(batch.len());
-    for ((id, report), plan) in batch.iter().zip(plans) {
-        let Some(Planned { read, version, unindexed, stale, poll }) = plan else {
+    for (((id, report), read), plan) in batch.iter().zip(reads).zip(plans) {
+        let (Some(PollRead { version, unindexed, stale }), Some(poll)) = (read, plan) else {
             outcomes.push(None);
             continue;
         };
@@ -111,10 +125,11 @@ pub(crate) async fn record_batch(
         // A running meeting needs only its key: it stays as it is, with a later expiry.
         let running: Vec<String> = poll.running.iter().map(|m| keys.meeting(&m.id)).collect();
         // A poll that changes nothing of the server leaves it unwritten (its change counter too).
-        let server_changed = poll.server != read;
+        let server =
+            if poll.server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) };
         let plan = json!({
-            "server": if server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) },
-            "write_server": server_changed,
+            "server": server,
+            "write_server": poll.server_changed,
             "version": version,
             "removed": meetings(&removed),
             "running": running,
@@ -135,36 +150,22 @@ pub(crate) async fn record_batch(
         .into_iter()
         .map(|outcome| match outcome {
             // A server that is gone gets the empty outcome, as one that was never there.
-            None => Some(PollOutcome::default()),
+            None => Commit::Committed(PollOutcome::default()),
             Some(outcome) => match committed.next().as_deref() {
-                Some("ok") => Some(outcome),
-                Some("gone") => Some(PollOutcome::default()),
-                _ => None,
+                Some("ok") => Commit::Committed(outcome),
+                Some("gone") => Commit::Committed(PollOutcome::default()),
+                _ => Commit::Raced,
             },
         })
         .collect())
-}
-
-/// A server's poll plan with what it was made from.
-struct Planned {
-    /// The server as read.
-    read: Server,
-    /// Its change counter as read.
-    version: String,
-    /// Placed meetings its index lacks.
-    unindexed: Vec<String>,
-    /// Its index's entries that are not placed there.
-    stale: Vec<String>,
-    poll: PollPlan,
 }
 
 /// Placed meetings are read with what a poll compares only. The meetings a server gone offline releases are
 /// ended on it with their moderator password, so those few are read again whole, in one round trip for the batch
 /// (the commit script forgets a meeting from its own hash, so ended ones need nothing more). One that changed
 /// placement since keeps what it was read with, and the commit script leaves it alone.
-async fn complete_released(store: &RedisStore, plans: &mut [Option<Planned>], now_ms: i64) -> StoreResult<()> {
-    let released: Vec<String> =
-        plans.iter().flatten().flat_map(|plan| &plan.poll.released).map(|m| m.id.clone()).collect();
+async fn complete_released(store: &RedisStore, plans: &mut [Option<PollPlan>], now_ms: i64) -> StoreResult<()> {
+    let released: Vec<String> = plans.iter().flatten().flat_map(|plan| &plan.released).map(|m| m.id.clone()).collect();
     let ids: Vec<&str> = released.iter().map(String::as_str).collect();
     let whole: HashMap<&str, Meeting> = ids
         .iter()
@@ -173,7 +174,7 @@ async fn complete_released(store: &RedisStore, plans: &mut [Option<Planned>], no
         .filter_map(|(id, meeting)| Some((id, meeting?)))
         .collect();
     for plan in plans.iter_mut().flatten() {
-        for meeting in &mut plan.poll.released {
+        for meeting in &mut plan.released {
             if let Some(read) = whole.get(meeting.id.as_str())
                 && read.server_id == meeting.server_id
                 && read.created_at_ms == meeting.created_at_ms

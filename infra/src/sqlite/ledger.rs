@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::writer::Writer;
-use super::{backend, meetings};
+use super::{meetings, servers};
 use crate::pending_joins::PendingJoins;
 
 /// How long pending writes gather before they are written.
@@ -60,12 +60,7 @@ impl Ledger {
             meetings::confirm(&mut *db, &confirmation.meeting, confirmation.at_ms).await?;
         }
         for (server_id, load) in self.pending.take() {
-            sqlx::query("UPDATE servers SET load = load + ? WHERE id = ? AND load IS NOT NULL")
-                .bind(load)
-                .bind(server_id)
-                .execute(&mut *db)
-                .await
-                .map_err(backend)?;
+            servers::add_load(&mut *db, &server_id, load).await?;
         }
         Ok(())
     }

@@ -1,16 +1,17 @@
-//! Meeting rows: lookups, and the placement snapshot and commit, inside one `BEGIN IMMEDIATE` transaction.
+//! Meeting rows: lookups, inserts, removals and create marks. Lists of ids are bound in chunks, so a poll of
+//! any size stays within SQLite's limit on bound values.
 
 use std::collections::{HashMap, HashSet};
 
-use scalelite_shared::balance::load::LoadRules;
-use scalelite_shared::balance::placement::{PlacementSnapshot, plan};
 use scalelite_shared::model::Meeting;
-use scalelite_shared::store::{PlaceError, Placed, Placement, StoreResult};
+use scalelite_shared::store::StoreResult;
 use sqlx::{Executor, Sqlite, SqliteConnection, SqlitePool};
 
 use super::backend;
 use super::rows::MeetingRow;
-use super::servers;
+
+/// Values of a list bound in one statement (SQLite allows 32,766).
+pub(crate) const CHUNK: usize = 500;
 
 /// The columns a [`MeetingRow`] reads.
 macro_rules! meeting_columns {
@@ -46,19 +47,20 @@ pub(crate) async fn holding_bridge(pool: &SqlitePool, number: &str, now_ms: i64)
 
 /// The live meetings among `ids`.
 pub(crate) async fn find_many(db: &mut SqliteConnection, ids: &[&str], now_ms: i64) -> StoreResult<Vec<Meeting>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE expires_at_ms > ? AND id IN ({})"),
+            placeholders(chunk.len())
+        );
+        // Only placeholders are formatted in.
+        let mut query = sqlx::query_as::<_, MeetingRow>(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        found.extend(query.fetch_all(&mut *db).await.map_err(backend)?.into_iter().map(Meeting::from));
     }
-    let sql = format!(
-        concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE expires_at_ms > ? AND id IN ({})"),
-        placeholders(ids.len())
-    );
-    // Only placeholders are formatted in.
-    let mut query = sqlx::query_as::<_, MeetingRow>(sqlx::AssertSqlSafe(sql)).bind(now_ms);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    Ok(query.fetch_all(db).await.map_err(backend)?.into_iter().map(Meeting::from).collect())
+    Ok(found)
 }
 
 /// Which of `numbers` a live meeting other than `except` holds.
@@ -68,19 +70,20 @@ pub(crate) async fn held_bridges(
     except: &str,
     now_ms: i64,
 ) -> StoreResult<HashSet<String>> {
-    if numbers.is_empty() {
-        return Ok(HashSet::new());
+    let mut held = HashSet::new();
+    for chunk in numbers.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT voice_bridge FROM meetings WHERE expires_at_ms > ? AND id <> ? AND voice_bridge IN ({})",
+            placeholders(chunk.len())
+        );
+        // Only placeholders are formatted in.
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now_ms).bind(except);
+        for number in chunk {
+            query = query.bind(*number);
+        }
+        held.extend(query.fetch_all(&mut *db).await.map_err(backend)?);
     }
-    let sql = format!(
-        "SELECT voice_bridge FROM meetings WHERE expires_at_ms > ? AND id <> ? AND voice_bridge IN ({})",
-        placeholders(numbers.len())
-    );
-    // Only placeholders are formatted in.
-    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now_ms).bind(except);
-    for number in numbers {
-        query = query.bind(*number);
-    }
-    Ok(query.fetch_all(db).await.map_err(backend)?.into_iter().collect())
+    Ok(held)
 }
 
 /// The live meetings placed on each of `server_ids` (at most a few hundred), by server, each list in id order.
@@ -118,43 +121,31 @@ pub(crate) async fn drop_expired(db: &mut SqliteConnection, now_ms: i64) -> Stor
     Ok(())
 }
 
-/// Removes a meeting row; with `returning`, its reservation goes back to its server's load.
-pub(crate) async fn remove(
-    db: &mut SqliteConnection,
-    meeting: &Meeting,
-    returning: Option<(&LoadRules, i64)>,
-) -> StoreResult<()> {
-    sqlx::query("DELETE FROM meetings WHERE id = ?").bind(&meeting.id).execute(&mut *db).await.map_err(backend)?;
-    let Some((rules, now_ms)) = returning else {
-        return Ok(());
-    };
-    if let Some(load) = servers::find(&mut *db, &meeting.server_id).await?.and_then(|s| s.load) {
-        sqlx::query("UPDATE servers SET load = load - ? WHERE id = ? AND load IS NOT NULL")
-            .bind(rules.returned(meeting, load, now_ms))
-            .bind(&meeting.server_id)
-            .execute(&mut *db)
-            .await
-            .map_err(backend)?;
-    }
+/// Removes a meeting row.
+pub(crate) async fn remove(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
+    sqlx::query("DELETE FROM meetings WHERE id = ?").bind(&meeting.id).execute(db).await.map_err(backend)?;
     Ok(())
 }
 
-/// Deletes a live meeting and gives its reservation back.
-pub(crate) async fn delete(
-    db: &mut SqliteConnection,
-    id: &str,
-    rules: &LoadRules,
-    now_ms: i64,
-) -> StoreResult<Option<Meeting>> {
-    let Some(meeting) = find_live(&mut *db, id, now_ms).await? else {
-        return Ok(None);
-    };
-    remove(db, &meeting, Some((rules, now_ms))).await?;
-    Ok(Some(meeting))
+/// Inserts a meeting row.
+pub(crate) async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
+    let sql = concat!("INSERT INTO meetings (", meeting_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    write(db, sql, meeting).await.map(|_| ())
 }
 
-pub(crate) async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
-    sqlx::query(concat!("INSERT INTO meetings (", meeting_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+/// Inserts a meeting row unless its id or voice bridge is taken; true when it was inserted.
+pub(crate) async fn insert_if_free(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<bool> {
+    let sql = concat!(
+        "INSERT INTO meetings (",
+        meeting_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    );
+    write(db, sql, meeting).await.map(|inserted| inserted > 0)
+}
+
+/// Runs `sql` with every column of `meeting` bound in order; the rows it changed.
+async fn write(db: &mut SqliteConnection, sql: &'static str, meeting: &Meeting) -> StoreResult<u64> {
+    let done = sqlx::query(sql)
         .bind(&meeting.id)
         .bind(&meeting.server_id)
         .bind(&meeting.moderator_pw)
@@ -168,53 +159,18 @@ pub(crate) async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> Stor
         .execute(db)
         .await
         .map_err(backend)?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
-/// Reads the placement snapshot, plans, and writes the plan: the caller holds the write transaction, so
-/// nothing the plan was computed from can change before it commits.
-pub(crate) async fn place(db: &mut SqliteConnection, placement: &Placement) -> Result<Placed, PlaceError> {
-    let now = placement.now_ms;
-    drop_expired(db, now).await?;
-    let current = match find_live(&mut *db, &placement.meeting_id, now).await? {
-        Some(meeting) => {
-            let server = servers::find(&mut *db, &meeting.server_id).await?;
-            Some((meeting, server))
-        }
-        None => None,
-    };
-    let numbers: Vec<&str> = placement.voice_bridges.iter().map(String::as_str).collect();
-    let snapshot = PlacementSnapshot {
-        current,
-        servers: servers::available(&mut *db).await?,
-        held_bridges: held_bridges(db, &numbers, &placement.meeting_id, now).await?,
-    };
-    match plan(placement, &snapshot)? {
-        Placed::Existing { mut meeting, server } => {
-            sqlx::query("UPDATE meetings SET create_sent_at_ms = ?, confirmed_at_ms = NULL WHERE id = ?")
-                .bind(now)
-                .bind(&meeting.id)
-                .execute(&mut *db)
-                .await
-                .map_err(backend)?;
-            meeting.create_sent_at_ms = now;
-            meeting.confirmed_at_ms = None;
-            Ok(Placed::Existing { meeting, server })
-        }
-        Placed::New { meeting, server, replaced } => {
-            if let Some(old) = &replaced {
-                remove(db, old, Some((&placement.load, now))).await?;
-            }
-            insert(db, &meeting).await?;
-            sqlx::query("UPDATE servers SET load = load + ? WHERE id = ?")
-                .bind(meeting.reserved_load)
-                .bind(&server.id)
-                .execute(&mut *db)
-                .await
-                .map_err(backend)?;
-            Ok(Placed::New { meeting, server, replaced })
-        }
-    }
+/// Marks the meeting's latest create as sent at its `create_sent_at_ms`, not yet answered.
+pub(crate) async fn mark_sent(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
+    sqlx::query("UPDATE meetings SET create_sent_at_ms = ?, confirmed_at_ms = NULL WHERE id = ?")
+        .bind(meeting.create_sent_at_ms)
+        .bind(&meeting.id)
+        .execute(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
 /// Marks the placement's latest create as answered, if it is still the latest.

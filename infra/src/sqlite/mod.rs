@@ -7,6 +7,7 @@ mod changes;
 mod ledger;
 mod meetings;
 mod poll;
+mod ports;
 mod reader;
 mod recordings;
 mod servers;
@@ -20,11 +21,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use std::collections::HashMap;
 
-use scalelite_shared::balance::load::LoadRules;
-use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate};
+use scalelite_shared::model::{CallbackData, Recording};
 use scalelite_shared::store::{
-    ImportMark, JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport,
-    RecordingEdits, RecordingQuery, RecordingStore, ServerStore, StoreError, StoreResult, TokenStore,
+    ImportMark, LeaseStore, RecordingEdits, RecordingQuery, RecordingStore, ServerStore, StoreError, StoreResult,
+    TokenStore,
 };
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -85,120 +85,6 @@ impl SqliteStore {
 
     async fn write(&self) -> StoreResult<WriteTx> {
         self.writer.begin().await
-    }
-
-    /// The join target of a live meeting, kept from an earlier join while the database has not changed, else
-    /// read (the counter is read first, so what is kept is never older than the value it is kept under).
-    fn join_target(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
-        let counter = self.changes.current();
-        if let Some(server) = counter.and_then(|counter| self.joins.get(meeting_id, &counter, now_ms)) {
-            return Ok(JoinTarget::Server(server));
-        }
-        let (target, expires_at_ms) = self.reader.join_target(meeting_id, now_ms)?;
-        if let (Some(counter), JoinTarget::Server(server), Some(expires_at_ms)) = (counter, &target, expires_at_ms) {
-            self.joins.put(meeting_id, counter, server, expires_at_ms);
-        }
-        Ok(target)
-    }
-}
-
-#[async_trait]
-impl ServerStore for SqliteStore {
-    async fn servers(&self) -> StoreResult<Vec<Server>> {
-        Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.writer.ledger.overlay(s)).collect())
-    }
-
-    async fn server(&self, id: &str) -> StoreResult<Option<Server>> {
-        Ok(servers::find(&self.pool, id).await?.map(|s| self.writer.ledger.overlay(s)))
-    }
-
-    async fn add_server(&self, server: &Server) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        servers::insert(tx.conn(), server).await?;
-        tx.commit().await
-    }
-
-    async fn update_server(&self, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
-        let mut tx = self.write().await?;
-        let updated = servers::update(tx.conn(), id, update).await?;
-        tx.commit().await?;
-        Ok(updated)
-    }
-
-    async fn delete_server(&self, id: &str) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let deleted = servers::delete(tx.conn(), id).await?;
-        tx.commit().await?;
-        Ok(deleted)
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
-    }
-}
-
-#[async_trait]
-impl MeetingStore for SqliteStore {
-    async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        meetings::find_live(&self.pool, id, now_ms).await
-    }
-
-    async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
-        let mut db = self.pool.acquire().await.map_err(backend)?;
-        Ok(meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default())
-    }
-
-    async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        meetings::holding_bridge(&self.pool, number, now_ms).await
-    }
-
-    async fn place_meeting(&self, placement: &Placement) -> Result<Placed, PlaceError> {
-        let mut tx = self.write().await?;
-        let placed = meetings::place(tx.conn(), placement).await?;
-        tx.commit().await?;
-        Ok(placed)
-    }
-
-    async fn confirm_meeting(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
-        // Written with the next write transaction (within half a second): every poll is one, so a poll always
-        // reads the confirmations made before it.
-        self.writer.ledger.confirm(meeting, now_ms);
-        Ok(())
-    }
-
-    async fn delete_meeting(&self, id: &str, load: &LoadRules, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        let mut tx = self.write().await?;
-        let deleted = meetings::delete(tx.conn(), id, load, now_ms).await?;
-        tx.commit().await?;
-        Ok(deleted)
-    }
-
-    async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
-        let target = self.join_target(meeting_id, now_ms)?;
-        if let JoinTarget::Server(server) = &target
-            && let Some(load) = server.join_load()
-        {
-            self.writer.ledger.count(&server.id, load);
-        }
-        Ok(target)
-    }
-
-    async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome> {
-        let mut outcomes = self.record_polls(&[(server_id.to_owned(), report.clone())]).await;
-        outcomes.pop().unwrap_or_else(|| Ok(PollOutcome::default()))
-    }
-
-    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
-        let written = async {
-            let mut tx = self.write().await?;
-            let outcomes = poll::record_all(tx.conn(), reports).await?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(outcomes)
-        };
-        match written.await {
-            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-            Err(error) => reports.iter().map(|_| Err(error.clone())).collect(),
-        }
     }
 }
 

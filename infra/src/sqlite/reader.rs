@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use scalelite_shared::model::Server;
-use scalelite_shared::store::{JoinTarget, StoreError, StoreResult};
+use scalelite_shared::store::{JoinSnapshot, StoreError, StoreResult};
 
 use super::rows::ServerRow;
 
@@ -62,9 +62,9 @@ impl Reader {
         result
     }
 
-    /// The server a join for `meeting_id` goes to, with the meeting's expiry when it is live: one indexed read
-    /// on the common path.
-    pub fn join_target(&self, meeting_id: &str, now_ms: i64) -> StoreResult<(JoinTarget, Option<i64>)> {
+    /// What a join for `meeting_id` depends on, with the meeting's expiry when its server was read: one indexed
+    /// read on the common path.
+    pub fn join_snapshot(&self, meeting_id: &str, now_ms: i64) -> StoreResult<(JoinSnapshot, Option<i64>)> {
         self.with(|conn| {
             let sql = concat!(
                 "SELECT ",
@@ -74,18 +74,13 @@ impl Reader {
             );
             let read = |row: &rusqlite::Row<'_>| Ok((ServerRow::read(row)?, row.get::<_, i64>(16)?));
             let row = conn.prepare_cached(sql)?.query_row(params![meeting_id, now_ms], read).optional()?;
-            Ok(match row.map(|(server, expires_at_ms)| (Server::from(server), expires_at_ms)) {
-                Some((server, expires_at_ms)) if server.accepts_joins() => {
-                    (JoinTarget::Server(server), Some(expires_at_ms))
-                }
-                Some((_, expires_at_ms)) => (JoinTarget::Unavailable, Some(expires_at_ms)),
-                None => {
-                    // A live meeting whose server row is gone can take no joins.
-                    let sql = "SELECT 1 FROM meetings WHERE id = ?1 AND expires_at_ms > ?2";
-                    let live = conn.prepare_cached(sql)?.exists(params![meeting_id, now_ms])?;
-                    (if live { JoinTarget::Unavailable } else { JoinTarget::NoMeeting }, None)
-                }
-            })
+            if let Some((server, expires_at_ms)) = row {
+                return Ok((JoinSnapshot::Placed(Some(Server::from(server))), Some(expires_at_ms)));
+            }
+            // A live meeting whose server row is gone.
+            let sql = "SELECT 1 FROM meetings WHERE id = ?1 AND expires_at_ms > ?2";
+            let live = conn.prepare_cached(sql)?.exists(params![meeting_id, now_ms])?;
+            Ok((if live { JoinSnapshot::Placed(None) } else { JoinSnapshot::NoMeeting }, None))
         })
     }
 }

@@ -1,6 +1,6 @@
-//! Server rows: reads, inserts, state changes and load increments.
+//! Server rows: reads, inserts, writes and load increments.
 
-use scalelite_shared::model::{Server, ServerUpdate};
+use scalelite_shared::model::Server;
 use scalelite_shared::store::{StoreError, StoreResult};
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
@@ -40,15 +40,15 @@ pub(crate) async fn find_many(db: &mut SqliteConnection, ids: &[&str]) -> StoreR
     Ok(rows.into_iter().map(Server::from).map(|server| (server.id.clone(), server)).collect())
 }
 
-/// Servers that take new meetings: enabled, online, with a known load.
-pub(crate) async fn available<'e>(db: impl Executor<'e, Database = Sqlite>) -> StoreResult<Vec<Server>> {
-    let sql = concat!(
-        "SELECT ",
-        server_columns!(""),
-        " FROM servers WHERE state = 'enabled' AND online = 1 AND load IS NOT NULL"
-    );
-    let rows: Vec<ServerRow> = sqlx::query_as(sql).fetch_all(db).await.map_err(backend)?;
-    Ok(rows.into_iter().map(Server::from).collect())
+/// Adds `amount` to the server's load, if it has one.
+pub(crate) async fn add_load(db: &mut SqliteConnection, id: &str, amount: f64) -> StoreResult<()> {
+    sqlx::query("UPDATE servers SET load = load + ? WHERE id = ? AND load IS NOT NULL")
+        .bind(amount)
+        .bind(id)
+        .execute(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
 /// Binds every column of `server`, in the order of [`server_columns!`], as `?1` to `?16`.
@@ -94,16 +94,6 @@ pub(crate) async fn save(db: &mut SqliteConnection, server: &Server) -> StoreRes
                healthy_counter = ?14, unhealthy_counter = ?15, split_meetings = ?16 WHERE id = ?1";
     bind_all(sql, server).execute(db).await.map_err(backend)?;
     Ok(())
-}
-
-/// Applies `update` to the stored server.
-pub(crate) async fn update(db: &mut SqliteConnection, id: &str, update: &ServerUpdate) -> StoreResult<Option<Server>> {
-    let Some(mut server) = find(&mut *db, id).await? else {
-        return Ok(None);
-    };
-    update.apply(&mut server);
-    save(db, &server).await?;
-    Ok(Some(server))
 }
 
 pub(crate) async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<bool> {

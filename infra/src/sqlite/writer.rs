@@ -22,7 +22,7 @@ pub(crate) struct Writer {
 }
 
 /// A write transaction holding this process's write turn until it commits or drops.
-pub(crate) struct WriteTx {
+pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     changes: Arc<Changes>,
     _turn: OwnedMutexGuard<()>,

@@ -1,8 +1,11 @@
-//! The balancing rules, pure: server choice, tags, load reservations, the health state machine, and the
-//! planners that turn a store snapshot into a placement or a poll decision.
+//! The balancing rules, pure: server choice, tags, which servers take joins and new meetings, load
+//! reservations, the health state machine, and the planners that turn a store snapshot into a placement, join
+//! or poll decision.
 
 pub mod choice;
+pub mod eligibility;
 pub mod health;
+pub mod join;
 pub mod load;
 pub mod placement;
 pub mod poll;

@@ -2,12 +2,13 @@
 //!
 //! A live meeting stays on a server that takes joins; on a cordoned server only while BBB still runs it.
 //! Otherwise it is placed anew on the least loaded eligible server, with its load reservation and the first
-//! free voice bridge, replacing the placement it had. Adapters read the snapshot, call [`plan`] and commit
-//! the result only if what it was computed from is unchanged.
+//! free voice bridge, replacing the placement it had. The domain reads the snapshot, calls [`plan`] and has
+//! the store commit the result only if what it was computed from still holds (see [`Guard`]).
 
 use std::collections::HashSet;
 
 use crate::balance::choice::{Candidate, NoChoice, choose, eligible};
+use crate::balance::eligibility::{accepts_joins, takes_new_meetings};
 use crate::balance::load::LoadRules;
 use crate::balance::tags::TagRequest;
 use crate::model::{Meeting, Server, ServerState};
@@ -40,6 +41,13 @@ pub struct PlacementSnapshot {
     pub held_bridges: HashSet<String>,
 }
 
+impl Placement {
+    /// The same request once BBB said the meeting no longer runs on the cordoned server `server_id`.
+    pub fn stopped_on(&self, server_id: &str) -> Placement {
+        Placement { stopped_on: Some(server_id.to_owned()), ..self.clone() }
+    }
+}
+
 /// Where a create goes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Placed {
@@ -47,6 +55,26 @@ pub enum Placed {
     Existing { meeting: Meeting, server: Server },
     /// The meeting is placed now (`replaced` is the previous placement, if any), `server` with its new load.
     New { meeting: Meeting, server: Server, replaced: Option<Meeting> },
+}
+
+impl Placed {
+    /// The cordoned server a kept meeting sits on: it stays there only while BBB still runs it, so the create
+    /// asks that server first and, when the meeting stopped, places it again with [`Placement::stopped_on`].
+    pub fn awaits_running_check(&self) -> Option<&Server> {
+        match self {
+            Placed::Existing { server, .. } if server.state == ServerState::Cordoned => Some(server),
+            _ => None,
+        }
+    }
+}
+
+/// What must still hold when a new placement commits: its server still takes new meetings, and none of the
+/// `rivals` (the other servers the rules let the request choose from) has become less loaded than it. A join
+/// or a placement elsewhere meanwhile changes nothing the choice depends on. A commit that keeps its whole
+/// snapshot unchanged (one transaction) meets it anyway.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Guard {
+    pub rivals: Vec<String>,
 }
 
 /// Why a meeting cannot be placed.
@@ -75,21 +103,21 @@ impl From<NoChoice> for Refusal {
 fn candidates(servers: &[Server]) -> Vec<Candidate> {
     servers
         .iter()
-        .filter(|s| s.takes_new_meetings())
+        .filter(|s| takes_new_meetings(s))
         .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
         .collect()
 }
 
-/// The ids of the servers the rules let `request` choose from (a placement takes the least loaded of them):
-/// a store that commits a new placement checks the choice is still least loaded among these.
-pub fn eligible_ids(request: &Placement, servers: &[Server]) -> Vec<String> {
-    let candidates = candidates(servers);
-    eligible(&candidates, &request.tags)
+/// The guard of a new placement planned from `snapshot`: the servers the rules let `request` choose from.
+pub fn guard(request: &Placement, snapshot: &PlacementSnapshot) -> Guard {
+    let candidates = candidates(&snapshot.servers);
+    let rivals = eligible(&candidates, &request.tags)
         .map(|found| found.into_iter().map(|c| c.id.clone()).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    Guard { rivals }
 }
 
-/// Decides where the meeting goes.
+/// Decides where the meeting goes. A kept meeting has its create marked as sent now (and not yet answered).
 pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed, Refusal> {
     let mut replaced = None;
     if let Some((meeting, server)) = &snapshot.current {
@@ -98,11 +126,12 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         }
         match server {
             Some(server)
-                if server.accepts_joins()
+                if accepts_joins(server)
                     && !(server.state == ServerState::Cordoned
                         && request.stopped_on.as_deref() == Some(server.id.as_str())) =>
             {
-                return Ok(Placed::Existing { meeting: meeting.clone(), server: server.clone() });
+                let meeting = Meeting { create_sent_at_ms: request.now_ms, confirmed_at_ms: None, ..meeting.clone() };
+                return Ok(Placed::Existing { meeting, server: server.clone() });
             }
             _ => replaced = Some(meeting.clone()),
         }
@@ -206,7 +235,9 @@ mod tests {
             servers: vec![a.clone(), b.clone()],
             ..PlacementSnapshot::default()
         };
-        assert!(matches!(plan(&request("m"), &snapshot), Ok(Placed::Existing { .. })));
+        let Ok(Placed::Existing { meeting: kept, .. }) = plan(&request("m"), &snapshot) else { panic!("kept") };
+        assert_eq!((kept.create_sent_at_ms, kept.confirmed_at_ms), (5_000, None), "its create is marked as sent");
+        assert_eq!(plan(&request("m"), &snapshot).unwrap().awaits_running_check(), None);
 
         let dead = Server { online: false, ..a };
         snapshot.current = Some((existing.clone(), Some(dead.clone())));
@@ -227,9 +258,24 @@ mod tests {
             ..PlacementSnapshot::default()
         };
         assert!(matches!(plan(&request("m"), &snapshot), Ok(Placed::Existing { .. })));
-        let stopped = Placement { stopped_on: Some("a".into()), ..request("m") };
+        let kept = plan(&request("m"), &snapshot).unwrap();
+        assert_eq!(kept.awaits_running_check().map(|s| s.id.as_str()), Some("a"));
+        let stopped = request("m").stopped_on("a");
         let Ok(Placed::New { server, replaced: Some(old), .. }) = plan(&stopped, &snapshot) else { panic!("moved") };
         assert_eq!((server.id.as_str(), old), ("b", existing));
+    }
+
+    #[test]
+    fn a_new_placement_is_guarded_by_the_servers_it_was_chosen_among() {
+        let snapshot = PlacementSnapshot {
+            servers: vec![
+                server("a", 1.0, ServerState::Enabled),
+                server("b", 2.0, ServerState::Enabled),
+                server("c", 0.0, ServerState::Cordoned),
+            ],
+            ..PlacementSnapshot::default()
+        };
+        assert_eq!(guard(&request("m"), &snapshot), Guard { rivals: vec!["a".into(), "b".into()] });
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub struct PollPlan {
     pub adopted: Vec<Meeting>,
     /// A cordoned server with no load left was disabled.
     pub drained: bool,
+    /// The server differs from the snapshot's (a poll that changes nothing leaves it unwritten).
+    pub server_changed: bool,
 }
 
 /// What a poll did, as the poller reports it.
@@ -137,6 +139,7 @@ pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
         expires_at_ms: now.saturating_add(report.ttl_ms),
         adopted: Vec::new(),
         drained: false,
+        server_changed: false,
     };
     if let Some(version) = report.bbb_version.as_ref().filter(|v| !v.is_empty()) {
         plan.server.bbb_version = Some(version.clone());
@@ -178,6 +181,7 @@ pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
         }
         _ => {}
     }
+    plan.server_changed = plan.server != snapshot.server;
     plan
 }
 
@@ -284,6 +288,7 @@ mod tests {
     fn running_meetings_live_on_and_set_the_load() {
         let running = meeting("r", -900_000, Some(-899_000));
         let plan = plan(&snapshot(vec![running.clone()]), &report(Some(vec![entry("r", "71", 3)])));
+        assert!(plan.server_changed);
         assert_eq!((plan.running, plan.expires_at_ms), (vec![running], 101_500));
         assert_eq!(plan.server.load, Some(3.0));
         assert_eq!(plan.server.stats.users, 3);
@@ -308,6 +313,13 @@ mod tests {
         assert_eq!(plan.adopted[0].confirmed_at_ms, Some(100_500));
         assert_eq!(plan.server.split_meetings, vec!["twice".to_owned()]);
         assert_eq!(plan.outcome().split, vec!["twice".to_owned()]);
+    }
+
+    #[test]
+    fn a_poll_that_changes_nothing_leaves_the_server_as_it_was() {
+        let mut steady = snapshot(Vec::new());
+        steady.server.stats = ServerStats::default();
+        assert!(!plan(&steady, &report(Some(Vec::new()))).server_changed);
     }
 
     #[test]

@@ -88,22 +88,6 @@ impl Server {
         let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, rest)| rest);
         rest.split(['/', ':']).next().unwrap_or(rest)
     }
-
-    /// Joins go to online servers that are not disabled (cordoned servers keep their meetings).
-    pub fn accepts_joins(&self) -> bool {
-        self.online && self.state != ServerState::Disabled
-    }
-
-    /// New meetings go to enabled, online servers whose load a poll has measured.
-    pub fn takes_new_meetings(&self) -> bool {
-        self.online && self.state == ServerState::Enabled && self.load.is_some()
-    }
-
-    /// The load one more participant adds: only an enabled server with a known load counts joins (a cordoned
-    /// server's load only drains, as upstream's increment outside `server_load` is a no-op).
-    pub fn join_load(&self) -> Option<f64> {
-        (self.state == ServerState::Enabled && self.load.is_some()).then_some(self.load_multiplier)
-    }
 }
 
 /// A change to a server; `None` fields stay as they are.

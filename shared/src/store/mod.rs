@@ -1,19 +1,22 @@
 //! The store ports, narrow and by concern: servers, meetings (placement and poll), leases, tokens, tenants
-//! and the recordings index. The rules live in `balance`; an adapter reads a snapshot and commits the
-//! decision atomically.
+//! and the recordings index. Handlers see [`ServerStore`] and [`MeetingStore`]; adapters implement
+//! [`MeetingPorts`] (reads with a stamp, commits that hold only while it does), and the domain
+//! (`crate::domain`) serves the first two over the third, with the rules of `balance`.
 
 use async_trait::async_trait;
-use std::collections::HashMap;
 
 use crate::balance::load::LoadRules;
 use crate::model::{Meeting, Server, ServerUpdate};
 
+mod ports;
 mod recording_files;
 mod recordings;
 mod tenants;
 
+pub use crate::balance::join::{JoinSnapshot, JoinTarget};
 pub use crate::balance::placement::{Placed, Placement, Refusal};
 pub use crate::balance::poll::{PollOutcome, PollReport};
+pub use ports::{Commit, Located, MeetingPorts};
 pub use recording_files::{Delivery, RecordingFiles, SpoolWriter, SpooledTar};
 pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
 pub use tenants::TenantStore;
@@ -36,18 +39,6 @@ pub enum PlaceError {
     Refused(#[from] Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Where a join goes (returned once per join and matched at once, so the server is not boxed).
-#[derive(Clone, Debug, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum JoinTarget {
-    /// No live meeting with that id.
-    NoMeeting,
-    /// The meeting's server is offline, disabled or gone.
-    Unavailable,
-    /// The meeting's server, which now counts the participant's load (if it is enabled).
-    Server(Server),
 }
 
 /// The pool's servers.
@@ -84,27 +75,8 @@ pub trait MeetingStore: Send + Sync {
     /// Commits [`balance::poll::plan`](crate::balance::poll::plan) for one server's poll result.
     async fn record_poll(&self, server_id: &str, report: &PollReport) -> StoreResult<PollOutcome>;
     /// Commits several servers' poll results, one outcome per `(server_id, report)` in order; each is what
-    /// [`record_poll`](Self::record_poll) would give. A store that can writes them together (the embedded
-    /// store in one transaction); the others record them concurrently.
-    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
-        // Servers concurrently; the results of one server one after the other, in order.
-        let mut by_server: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (index, (id, _)) in reports.iter().enumerate() {
-            by_server.entry(id.as_str()).or_default().push(index);
-        }
-        let recorded = futures::future::join_all(by_server.into_values().map(|indices| async move {
-            let mut outcomes = Vec::with_capacity(indices.len());
-            for index in indices {
-                let (id, report) = &reports[index];
-                outcomes.push((index, self.record_poll(id, report).await));
-            }
-            outcomes
-        }))
-        .await;
-        let mut outcomes: Vec<_> = recorded.into_iter().flatten().collect();
-        outcomes.sort_by_key(|(index, _)| *index);
-        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
-    }
+    /// [`record_poll`](Self::record_poll) would give.
+    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>>;
 }
 
 /// Leases that keep job passes of several replicas from overlapping.

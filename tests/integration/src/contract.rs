@@ -238,6 +238,9 @@ pub async fn polls_end_meetings_and_drain_cordoned_servers(store: Store, _replic
         .await
         .unwrap();
     store.delete_meeting("late", &LOAD, now_ms()).await.unwrap();
+    // The running meeting was confirmed by the first poll: this one must start after it (a store that answers
+    // in microseconds would otherwise poll within the same millisecond).
+    tokio::time::sleep(Duration::from_millis(2)).await;
     let outcome = store.record_poll("a", &report(Some(Vec::new()))).await.unwrap();
     assert!(outcome.drained);
     assert_eq!(store.server("a").await.unwrap().unwrap().state, ServerState::Disabled);

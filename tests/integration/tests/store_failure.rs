@@ -75,6 +75,9 @@ impl MeetingStore for BrokenStore {
     async fn record_poll(&self, _: &str, _: &PollReport) -> StoreResult<PollOutcome> {
         down()
     }
+    async fn record_polls(&self, reports: &[(String, PollReport)]) -> Vec<StoreResult<PollOutcome>> {
+        reports.iter().map(|_| down()).collect()
+    }
 }
 
 #[async_trait]

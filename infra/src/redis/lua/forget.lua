@@ -5,6 +5,5 @@ if not still(m.key, m.server_id, m.created_at_ms) or not version_is(plan.version
   return 'retry'
 end
 forget(m)
-add_load(plan.server_load, plan.cordoned_load, m.server_id, '-' .. plan.returned)
-redis.call('INCR', plan.version_key)
+add_load(plan.server_load, plan.cordoned_load, m.server_id, '-' .. plan.returned, plan.version_key)
 return 'ok'

@@ -1,8 +1,7 @@
 -- Commits a placement plan: the meeting kept (its create marked as sent) or placed on the chosen server with
 -- its reservation and voice bridge, replacing its old placement. Returns 'ok' or 'retry'.
--- A kept meeting needs its server as it was read. A new placement needs the chosen server still to take
--- meetings (in `server_load`) and still to be no more loaded than the other servers the plan could choose
--- from: a join or another placement elsewhere meanwhile changes nothing the plan depends on.
+-- A kept meeting needs its server as it was read. A new placement needs the domain's guard to hold: the chosen
+-- server still in `server_load`, and none of the plan's rivals less loaded than it.
 local m = plan.meeting
 if redis.call('SISMEMBER', plan.servers, m.server_id) == 0 then
   return 'retry'
@@ -16,7 +15,7 @@ else
   if not chosen then
     return 'retry'
   end
-  for _, other in ipairs(plan.eligible) do
+  for _, other in ipairs(plan.rivals) do
     local score = redis.call('ZSCORE', plan.server_load, other)
     if score and tonumber(score) < tonumber(chosen) then
       return 'retry'
@@ -41,10 +40,8 @@ end
 local old = plan.replaced
 if old then
   forget(old)
-  add_load(plan.server_load, plan.cordoned_load, old.server_id, '-' .. old.returned)
-  redis.call('INCR', old.version_key)
+  add_load(plan.server_load, plan.cordoned_load, old.server_id, '-' .. old.returned, old.version_key)
 end
 write_meeting(m)
-redis.call('ZINCRBY', plan.server_load, m.reserved_load, m.server_id)
-redis.call('INCR', plan.version_key)
+add_load(plan.server_load, plan.cordoned_load, m.server_id, m.reserved_load, plan.version_key)
 return 'ok'

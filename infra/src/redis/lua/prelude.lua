@@ -1,6 +1,7 @@
--- The prelude of every scalelite-rs script: a script commits a plan that Rust computed from a snapshot
+-- The prelude of every scalelite-rs script: a script commits a plan that the domain computed from a snapshot
 -- (`balance`), after checking that what the plan was computed from is unchanged. The plan is ARGV[1], a
--- JSON document with every key name already built (keys.rs); numbers travel as strings.
+-- JSON document with every key name already built (keys.rs); numbers travel as strings. The helpers that change
+-- a server (`write_server`, `add_load`) move its change counter themselves, so no commit can forget to.
 local plan = cjson.decode(ARGV[1])
 
 local function version_is(key, expected)
@@ -74,11 +75,13 @@ local function write_server(s)
   redis.call('INCR', s.version_key)
 end
 
--- Adds `amount` to a server's load in whichever set holds it (none: no load to change).
-local function add_load(server_load, cordoned_load, id, amount)
+-- Adds `amount` to a server's load in whichever set holds it (none: no load to change), and moves the server's
+-- change counter on.
+local function add_load(server_load, cordoned_load, id, amount, version_key)
   if redis.call('ZSCORE', server_load, id) then
     redis.call('ZINCRBY', server_load, amount, id)
   elseif redis.call('ZSCORE', cordoned_load, id) then
     redis.call('ZINCRBY', cordoned_load, amount, id)
   end
+  redis.call('INCR', version_key)
 end

@@ -1,0 +1,97 @@
+//! Polls on DynamoDB: each server's snapshot from consistent reads, and its plan committed as the server
+//! written on the condition of its version as read, then each meeting change conditional on its placement.
+
+use std::collections::HashSet;
+
+use futures::future::try_join_all;
+use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
+use scalelite_shared::model::Meeting;
+use scalelite_shared::store::{Commit, StoreResult};
+
+use super::DynamoMeetings;
+
+/// What a poll read saw of one server besides its snapshot.
+pub struct PollRead {
+    /// Its version as read.
+    version: i64,
+    /// Links to meetings that are gone, expired or elsewhere, with the `created_at_ms` they carry.
+    stale: Vec<(String, i64)>,
+}
+
+impl DynamoMeetings {
+    /// One server's snapshot (`None`: it is gone).
+    pub(super) async fn read_poll(
+        &self,
+        server_id: &str,
+        report: &PollReport,
+    ) -> StoreResult<Option<(PollSnapshot, PollRead)>> {
+        let now = report.now_ms;
+        let Some((server, version)) = self.server_versioned(server_id).await? else { return Ok(None) };
+        let (placed, stale) = self.linked(server_id, now).await?;
+        let reported_elsewhere = unplaced(report, &placed);
+        let others: Vec<String> = reported_elsewhere.iter().map(|m| m.meeting_id.clone()).collect();
+        let found = self.batch_meetings(&others).await?;
+        let elsewhere: Vec<Meeting> = found.into_values().filter(|m| m.expires_at_ms > now).collect();
+        let mut held_bridges = HashSet::new();
+        for entry in reported_elsewhere {
+            if !entry.voice_bridge.is_empty()
+                && !elsewhere.iter().any(|m| m.id == entry.meeting_id)
+                && self.holder(&entry.voice_bridge, &entry.meeting_id, now).await?.is_none()
+            {
+                held_bridges.insert(entry.voice_bridge.clone());
+            }
+        }
+        Ok(Some((PollSnapshot { server, placed, elsewhere, held_bridges }, PollRead { version, stale })))
+    }
+
+    /// Every server's snapshot, read concurrently.
+    pub(super) async fn read_poll_batch(
+        &self,
+        batch: &[(String, PollReport)],
+    ) -> StoreResult<(Vec<Option<PollSnapshot>>, Vec<Option<PollRead>>)> {
+        let read = try_join_all(batch.iter().map(|(id, report)| self.read_poll(id, report))).await?;
+        Ok(read
+            .into_iter()
+            .map(|read| read.map_or((None, None), |(snapshot, read)| (Some(snapshot), Some(read))))
+            .unzip())
+    }
+
+    /// Commits one server's plan: raced when the server's version moved; otherwise what took effect.
+    pub(super) async fn commit_poll(
+        &self,
+        server_id: &str,
+        report: &PollReport,
+        read: Option<PollRead>,
+        plan: Option<PollPlan>,
+    ) -> StoreResult<Commit<PollOutcome>> {
+        let (Some(PollRead { version, stale }), Some(plan)) = (read, plan) else {
+            return Ok(Commit::Committed(PollOutcome::default()));
+        };
+        if !self.save_server(&plan.server, version).await? {
+            return Ok(Commit::Raced);
+        }
+        let now = report.now_ms;
+        let mut outcome = plan.outcome();
+        outcome.ended.clear();
+        outcome.released.clear();
+        for meeting in &plan.ended {
+            if self.remove(meeting, None).await? {
+                outcome.ended.push(meeting.id.clone());
+            }
+        }
+        for meeting in &plan.released {
+            if self.remove(meeting, None).await? {
+                outcome.released.push(meeting.clone());
+            }
+        }
+        try_join_all(plan.running.iter().map(|m| self.extend(&m.id, server_id, plan.expires_at_ms, now))).await?;
+        outcome.adopted.clear();
+        for meeting in &plan.adopted {
+            if self.adopt(meeting, now).await? {
+                outcome.adopted.push(meeting.id.clone());
+            }
+        }
+        self.drop_stale_links(server_id, &stale).await?;
+        Ok(Commit::Committed(outcome))
+    }
+}

@@ -1,0 +1,250 @@
+//! The meeting-side ports on Redis: snapshots read with the change counters of the servers they hold, and
+//! plans committed by the Lua scripts, which answer raced when a counter or a placement moved meanwhile.
+
+use async_trait::async_trait;
+use redis::AsyncCommands;
+use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
+use scalelite_shared::model::{Meeting, Server};
+use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreError, StoreResult};
+use serde_json::json;
+
+use super::poll::PollRead;
+use super::snapshot::{self, Versioned};
+use super::{CONFIRM, FORGET, PLACE, POLL, RedisStore, backend, payload, poll};
+
+/// What a placement read saw: the meeting's placement with its server, and the candidate servers, each with
+/// its change counter.
+pub struct PlaceRead {
+    current: Option<(Meeting, Option<Versioned>)>,
+    candidates: Vec<Versioned>,
+}
+
+impl PlaceRead {
+    /// The change counter of server `id` as read (`"0"` when it was not read).
+    fn version_of(&self, id: &str) -> String {
+        let from_current = self.current.as_ref().and_then(|(_, s)| s.as_ref()).filter(|v| v.server.id == id);
+        from_current
+            .or_else(|| self.candidates.iter().find(|v| v.server.id == id))
+            .map_or_else(|| "0".to_owned(), |v| v.version.clone())
+    }
+}
+
+fn raced_unless(answer: &str) -> Commit {
+    if answer == "ok" { Commit::Committed(()) } else { Commit::Raced }
+}
+
+#[async_trait]
+impl MeetingPorts for RedisStore {
+    type PlaceStamp = PlaceRead;
+    /// The meeting's server's change counter as read.
+    type RemoveStamp = String;
+    /// The server's change counter as read.
+    type ServerStamp = String;
+    type PollStamp = Vec<Option<PollRead>>;
+
+    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
+        let current = match self.read_meeting(&request.meeting_id, request.now_ms).await? {
+            Some(meeting) => {
+                let server = self.versioned(&meeting.server_id).await?;
+                Some((meeting, server))
+            }
+            None => None,
+        };
+        // The servers that take new meetings are those in `server_load` (upstream's index of them).
+        let ids: Vec<String> = self.conn().zrange(self.keys.server_load(), 0, -1).await.map_err(backend)?;
+        let candidates = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
+        let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
+        let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &request.meeting_id).await?;
+        let snapshot = PlacementSnapshot {
+            current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|v| v.server.clone()))),
+            servers: candidates.iter().map(|v| v.server.clone()).collect(),
+            held_bridges: held,
+        };
+        Ok((snapshot, PlaceRead { current, candidates }))
+    }
+
+    async fn commit_placement(
+        &self,
+        read: PlaceRead,
+        placed: &Placed,
+        guard: &Guard,
+        returned: f64,
+    ) -> StoreResult<Commit> {
+        let keys = &self.keys;
+        let mut plan = json!({
+            "servers": keys.servers(),
+            "server_load": keys.server_load(),
+            "cordoned_load": keys.cordoned_server_load(),
+            "meeting_prefix": keys.meeting(""),
+        });
+        if let Some((meeting, _)) = &read.current {
+            plan["current"] =
+                json!({ "server_id": meeting.server_id, "created_at_ms": meeting.created_at_ms.to_string() });
+        }
+        match placed {
+            Placed::Existing { meeting, server } => {
+                plan["mode"] = json!("existing");
+                plan["meeting"] = payload::meeting(keys, meeting);
+                plan["version_key"] = json!(keys.server_version(&server.id));
+                plan["version"] = json!(read.version_of(&server.id));
+            }
+            Placed::New { meeting, server, replaced } => {
+                plan["mode"] = json!("new");
+                plan["meeting"] = payload::meeting(keys, meeting);
+                plan["version_key"] = json!(keys.server_version(&server.id));
+                plan["rivals"] = json!(guard.rivals);
+                if let Some(old) = replaced {
+                    let mut old_plan = payload::meeting(keys, old);
+                    old_plan["returned"] = json!(returned.to_string());
+                    old_plan["version_key"] = json!(keys.server_version(&old.server_id));
+                    plan["replaced"] = old_plan;
+                }
+            }
+        }
+        Ok(raced_unless(&self.commit(&PLACE, &plan).await?))
+    }
+
+    async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, String)> {
+        let Some(meeting) = self.read_meeting(id, now_ms).await? else { return Ok((None, "0".to_owned())) };
+        let server = self.versioned(&meeting.server_id).await?;
+        let version = server.as_ref().map_or_else(|| "0".to_owned(), |v| v.version.clone());
+        Ok((Some((meeting, server.map(|v| v.server))), version))
+    }
+
+    async fn commit_removal(&self, version: String, meeting: &Meeting, returned: f64) -> StoreResult<Commit> {
+        let plan = json!({
+            "meeting": payload::meeting(&self.keys, meeting),
+            "version_key": self.keys.server_version(&meeting.server_id),
+            "version": version,
+            "returned": returned.to_string(),
+            "server_load": self.keys.server_load(),
+            "cordoned_load": self.keys.cordoned_server_load(),
+        });
+        Ok(raced_unless(&self.commit(&FORGET, &plan).await?))
+    }
+
+    async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, String)> {
+        Ok(match self.versioned(id).await? {
+            Some(Versioned { server, version }) => (Some(server), version),
+            None => (None, "0".to_owned()),
+        })
+    }
+
+    async fn commit_server(&self, version: String, server: &Server) -> StoreResult<Commit<bool>> {
+        Ok(match self.save_server(server, "existing", &version).await?.as_str() {
+            "ok" => Commit::Committed(true),
+            "gone" => Commit::Committed(false),
+            _ => Commit::Raced,
+        })
+    }
+
+    async fn commit_new_server(&self, server: &Server) -> StoreResult<()> {
+        match self.save_server(server, "new", "0").await?.as_str() {
+            "ok" => Ok(()),
+            _ => Err(StoreError::Conflict(format!("server {}", server.id))),
+        }
+    }
+
+    async fn commit_server_removal(&self, id: &str) -> StoreResult<bool> {
+        let keys = &self.keys;
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .srem(keys.servers(), id)
+            .del(keys.server(id))
+            .ignore()
+            .zrem(keys.server_load(), id)
+            .ignore()
+            .zrem(keys.cordoned_server_load(), id)
+            .ignore()
+            .srem(keys.server_enabled(), id)
+            .ignore()
+            .del(keys.health(id))
+            .ignore()
+            .del(keys.server_meetings(id))
+            .ignore()
+            .del(keys.split_meetings(id))
+            .ignore()
+            .incr(keys.server_version(id), 1)
+            .ignore();
+        let (removed,): (i64,) = self.conn().write(&pipe).await.map_err(backend)?;
+        Ok(removed > 0)
+    }
+
+    async fn read_polls(
+        &self,
+        batch: &[(String, PollReport)],
+    ) -> StoreResult<(Vec<Option<PollSnapshot>>, Vec<Option<PollRead>>)> {
+        for (server_id, _) in batch {
+            // The poll replaces the load: join load still pending for the server is not written after it.
+            self.joins.forget(server_id);
+        }
+        poll::read(self, batch).await
+    }
+
+    async fn commit_polls(
+        &self,
+        read: Vec<Option<PollRead>>,
+        batch: &[(String, PollReport)],
+        plans: Vec<Option<PollPlan>>,
+    ) -> StoreResult<Vec<Commit<PollOutcome>>> {
+        poll::write(self, &POLL, batch, read, plans).await
+    }
+
+    /// Redis expires a meeting's hash itself: what it still holds is live, whatever the time.
+    async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
+        Ok(match self.join_server(meeting_id, now_ms).await? {
+            None => JoinSnapshot::NoMeeting,
+            Some(server) => JoinSnapshot::Placed(server),
+        })
+    }
+
+    /// Gathered in memory and added to `server_load` within a fraction of a second.
+    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
+        self.joins.count(&self.conn, || self.keys.server_load(), server_id, load);
+        Ok(())
+    }
+
+    async fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
+        let plan = json!({ "meeting": payload::meeting(&self.keys, meeting), "now_ms": now_ms.to_string() });
+        self.commit(&CONFIRM, &plan).await.map(|_| ())
+    }
+
+    async fn list_servers(&self) -> StoreResult<Vec<Server>> {
+        let mut ids: Vec<String> = self.conn().smembers(self.keys.servers()).await.map_err(backend)?;
+        ids.sort();
+        let servers = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
+        Ok(servers.into_iter().map(|v| self.joins.overlay(v.server)).collect())
+    }
+
+    async fn find_server(&self, id: &str) -> StoreResult<Option<Server>> {
+        Ok(self.versioned(id).await?.map(|v| self.joins.overlay(v.server)))
+    }
+
+    async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        self.read_meeting(id, now_ms).await
+    }
+
+    /// Every meeting on the server, including those an upstream deployment placed (a scan of `meetings`).
+    async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let ids: Vec<String> = self.conn().smembers(self.keys.meetings()).await.map_err(backend)?;
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
+        let mut on_server: Vec<Meeting> = meetings.into_iter().flatten().filter(|m| m.server_id == server_id).collect();
+        on_server.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(on_server)
+    }
+
+    /// Through upstream's `voice_bridges` hash; an entry left by a meeting that expired or now holds another
+    /// number finds nothing.
+    async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        let holder: Option<String> = self.conn().hget(self.keys.voice_bridges(), number).await.map_err(backend)?;
+        let Some(holder) = holder else { return Ok(None) };
+        Ok(self.read_meeting(&holder, now_ms).await?.filter(|m| m.voice_bridge == number))
+    }
+
+    async fn ping_backend(&self) -> StoreResult<()> {
+        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await.map_err(backend)?;
+        Ok(())
+    }
+}

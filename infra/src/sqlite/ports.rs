@@ -1,0 +1,171 @@
+//! The meeting-side ports on the embedded store. Every read that leads to a commit opens the write
+//! transaction (`BEGIN IMMEDIATE`, this process's write turn) and hands it over as its stamp, so the commit
+//! writes what was planned from a snapshot nothing could change: it never races. Joins read in place on the
+//! reader's connections, through the join cache while the database's change counter stands.
+
+use async_trait::async_trait;
+use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
+use scalelite_shared::model::{Meeting, Server};
+use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreResult};
+
+use super::writer::WriteTx;
+use super::{SqliteStore, backend, meetings, poll, servers};
+
+/// The live meeting `id` and its server, read inside `tx`.
+async fn located(tx: &mut WriteTx, id: &str, now_ms: i64) -> StoreResult<Option<Located>> {
+    let Some(meeting) = meetings::find_live(tx.conn(), id, now_ms).await? else { return Ok(None) };
+    let server = servers::find(tx.conn(), &meeting.server_id).await?;
+    Ok(Some((meeting, server)))
+}
+
+#[async_trait]
+impl MeetingPorts for SqliteStore {
+    type PlaceStamp = WriteTx;
+    type RemoveStamp = WriteTx;
+    type ServerStamp = WriteTx;
+    type PollStamp = WriteTx;
+
+    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, WriteTx)> {
+        let mut tx = self.write().await?;
+        let now = request.now_ms;
+        meetings::drop_expired(tx.conn(), now).await?;
+        let current = located(&mut tx, &request.meeting_id, now).await?;
+        let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
+        let snapshot = PlacementSnapshot {
+            current,
+            servers: servers::all(tx.conn()).await?,
+            held_bridges: meetings::held_bridges(tx.conn(), &numbers, &request.meeting_id, now).await?,
+        };
+        Ok((snapshot, tx))
+    }
+
+    async fn commit_placement(
+        &self,
+        mut tx: WriteTx,
+        placed: &Placed,
+        _guard: &Guard,
+        returned: f64,
+    ) -> StoreResult<Commit> {
+        match placed {
+            Placed::Existing { meeting, .. } => meetings::mark_sent(tx.conn(), meeting).await?,
+            Placed::New { meeting, server, replaced } => {
+                if let Some(old) = replaced {
+                    meetings::remove(tx.conn(), old).await?;
+                    servers::add_load(tx.conn(), &old.server_id, -returned).await?;
+                }
+                meetings::insert(tx.conn(), meeting).await?;
+                servers::add_load(tx.conn(), &server.id, meeting.reserved_load).await?;
+            }
+        }
+        tx.commit().await.map(Commit::Committed)
+    }
+
+    async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, WriteTx)> {
+        let mut tx = self.write().await?;
+        let found = located(&mut tx, id, now_ms).await?;
+        Ok((found, tx))
+    }
+
+    async fn commit_removal(&self, mut tx: WriteTx, meeting: &Meeting, returned: f64) -> StoreResult<Commit> {
+        meetings::remove(tx.conn(), meeting).await?;
+        servers::add_load(tx.conn(), &meeting.server_id, -returned).await?;
+        tx.commit().await.map(Commit::Committed)
+    }
+
+    async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, WriteTx)> {
+        let mut tx = self.write().await?;
+        let server = servers::find(tx.conn(), id).await?;
+        Ok((server, tx))
+    }
+
+    async fn commit_server(&self, mut tx: WriteTx, server: &Server) -> StoreResult<Commit<bool>> {
+        servers::save(tx.conn(), server).await?;
+        tx.commit().await?;
+        Ok(Commit::Committed(true))
+    }
+
+    async fn commit_new_server(&self, server: &Server) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        servers::insert(tx.conn(), server).await?;
+        tx.commit().await
+    }
+
+    async fn commit_server_removal(&self, id: &str) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let deleted = servers::delete(tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    async fn read_polls(&self, batch: &[(String, PollReport)]) -> StoreResult<(Vec<Option<PollSnapshot>>, WriteTx)> {
+        let mut tx = self.write().await?;
+        let snapshots = poll::read(tx.conn(), batch).await?;
+        Ok((snapshots, tx))
+    }
+
+    async fn commit_polls(
+        &self,
+        mut tx: WriteTx,
+        batch: &[(String, PollReport)],
+        plans: Vec<Option<PollPlan>>,
+    ) -> StoreResult<Vec<Commit<PollOutcome>>> {
+        let outcomes = poll::write(tx.conn(), batch, plans).await?;
+        tx.commit().await?;
+        Ok(outcomes.into_iter().map(Commit::Committed).collect())
+    }
+
+    /// From the join cache while the change counter stands (the counter is read first, so what is kept is
+    /// never older than the value it is kept under), else read in place and kept.
+    async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
+        let counter = self.changes.current();
+        if let Some(server) = counter.and_then(|counter| self.joins.get(meeting_id, &counter, now_ms)) {
+            return Ok(JoinSnapshot::Placed(Some(server)));
+        }
+        let (snapshot, expires_at_ms) = self.reader.join_snapshot(meeting_id, now_ms)?;
+        if let (Some(counter), JoinSnapshot::Placed(Some(server)), Some(expires_at_ms)) =
+            (counter, &snapshot, expires_at_ms)
+        {
+            self.joins.put(meeting_id, counter, server, expires_at_ms);
+        }
+        Ok(snapshot)
+    }
+
+    /// Gathered in the ledger and written with the next write transaction.
+    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
+        self.writer.ledger.count(server_id, load);
+        Ok(())
+    }
+
+    /// Written with the next write transaction (within half a second): every poll is one, so a poll always
+    /// reads the confirmations made before it.
+    async fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
+        self.writer.ledger.confirm(meeting, now_ms);
+        Ok(())
+    }
+
+    async fn list_servers(&self) -> StoreResult<Vec<Server>> {
+        Ok(servers::all(&self.pool).await?.into_iter().map(|s| self.writer.ledger.overlay(s)).collect())
+    }
+
+    async fn find_server(&self, id: &str) -> StoreResult<Option<Server>> {
+        Ok(servers::find(&self.pool, id).await?.map(|s| self.writer.ledger.overlay(s)))
+    }
+
+    async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        meetings::find_live(&self.pool, id, now_ms).await
+    }
+
+    async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let mut db = self.pool.acquire().await.map_err(backend)?;
+        Ok(meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default())
+    }
+
+    async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+        meetings::holding_bridge(&self.pool, number, now_ms).await
+    }
+
+    async fn ping_backend(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
+    }
+}

@@ -1,0 +1,50 @@
+//! Which servers take what: joins, new meetings, and the load a join adds.
+
+use crate::model::{Server, ServerState};
+
+/// Joins go to online servers that are not disabled (cordoned servers keep their meetings).
+pub fn accepts_joins(server: &Server) -> bool {
+    server.online && server.state != ServerState::Disabled
+}
+
+/// New meetings go to enabled, online servers whose load a poll has measured.
+pub fn takes_new_meetings(server: &Server) -> bool {
+    server.online && server.state == ServerState::Enabled && server.load.is_some()
+}
+
+/// The load one more participant adds: only an enabled server with a known load counts joins (a cordoned
+/// server's load only drains, as upstream's increment outside `server_load` is a no-op).
+pub fn join_load(server: &Server) -> Option<f64> {
+    (server.state == ServerState::Enabled && server.load.is_some()).then_some(server.load_multiplier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(state: ServerState, online: bool, load: Option<f64>) -> Server {
+        Server { state, online, load, load_multiplier: 2.0, ..Server::new("a", "http://a/api", "s") }
+    }
+
+    #[test]
+    fn enabled_online_measured_servers_take_everything() {
+        let live = server(ServerState::Enabled, true, Some(1.0));
+        assert!(accepts_joins(&live) && takes_new_meetings(&live));
+        assert_eq!(join_load(&live), Some(2.0));
+    }
+
+    #[test]
+    fn cordoned_servers_keep_joins_without_counting_them() {
+        let cordoned = server(ServerState::Cordoned, true, Some(1.0));
+        assert!(accepts_joins(&cordoned) && !takes_new_meetings(&cordoned));
+        assert_eq!(join_load(&cordoned), None);
+    }
+
+    #[test]
+    fn offline_disabled_or_unmeasured_servers_take_no_new_meetings() {
+        assert!(!takes_new_meetings(&server(ServerState::Enabled, false, Some(0.0))));
+        assert!(!takes_new_meetings(&server(ServerState::Enabled, true, None)));
+        assert!(!accepts_joins(&server(ServerState::Disabled, true, None)));
+        assert!(!accepts_joins(&server(ServerState::Enabled, false, Some(0.0))));
+    }
+}

@@ -1,0 +1,111 @@
+//! The meeting-side port an adapter implements: for each decision (place, remove, change a server, record
+//! polls, join, confirm) a snapshot read that carries a stamp, and a commit that applies a plan only while the
+//! stamp holds, answering committed or raced. The domain (`crate::domain`) plans from the snapshot with
+//! `balance` and owns the retries; an adapter holds no rule and no loop.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::balance::join::JoinSnapshot;
+use crate::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use crate::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
+use crate::model::{Meeting, Server};
+
+/// What a commit found.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub enum Commit<T = ()> {
+    /// The plan is written; `T` says what of it took effect where the plan allows a part to be passed over.
+    Committed(T),
+    /// Something the plan was made from changed first: nothing was written.
+    Raced,
+}
+
+impl<T> Commit<T> {
+    /// `Some` when committed.
+    pub fn committed(self) -> Option<T> {
+        match self {
+            Commit::Committed(done) => Some(done),
+            Commit::Raced => None,
+        }
+    }
+}
+
+/// A live meeting with its server as read (`None` when the server is gone).
+pub type Located = (Meeting, Option<Server>);
+
+/// Reads and commits of the meeting side. Each `read_*` returns a snapshot and a stamp; the matching `commit_*`
+/// takes the stamp back with the plan made from that snapshot. A store whose read holds a write lock until its
+/// commit (the embedded store) never races; the others check their stamp atomically with the write.
+#[async_trait]
+pub trait MeetingPorts: Send + Sync {
+    /// What a placement read saw.
+    type PlaceStamp: Send;
+    /// What a removal read saw.
+    type RemoveStamp: Send;
+    /// What a server read saw.
+    type ServerStamp: Send;
+    /// What a poll read saw.
+    type PollStamp: Send;
+
+    /// The meeting to place (if live, with its server), the servers, and the requested voice bridges held.
+    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, Self::PlaceStamp)>;
+    /// Writes `placed`: a kept meeting's create mark, or a new placement with its reservation and voice bridge,
+    /// replacing the meeting's old placement and giving back `returned` of the old server's load. A new
+    /// placement also needs `guard` to hold.
+    async fn commit_placement(
+        &self,
+        stamp: Self::PlaceStamp,
+        placed: &Placed,
+        guard: &Guard,
+        returned: f64,
+    ) -> StoreResult<Commit>;
+
+    /// The live meeting `id` and its server.
+    async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, Self::RemoveStamp)>;
+    /// Forgets `meeting` (its voice bridge freed) and takes `returned` off its server's load, if it has one.
+    async fn commit_removal(&self, stamp: Self::RemoveStamp, meeting: &Meeting, returned: f64) -> StoreResult<Commit>;
+
+    /// The server `id`.
+    async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, Self::ServerStamp)>;
+    /// Writes the changed server; `Committed(false)` when it is gone.
+    async fn commit_server(&self, stamp: Self::ServerStamp, server: &Server) -> StoreResult<Commit<bool>>;
+    /// Adds a server; `Conflict` if the id is taken.
+    async fn commit_new_server(&self, server: &Server) -> StoreResult<()>;
+    /// Removes a server; false when there was none.
+    async fn commit_server_removal(&self, id: &str) -> StoreResult<bool>;
+
+    /// Each polled server's snapshot (`None`: the server is gone), in the order of `batch` (no id twice).
+    async fn read_polls(
+        &self,
+        batch: &[(String, PollReport)],
+    ) -> StoreResult<(Vec<Option<PollSnapshot>>, Self::PollStamp)>;
+    /// Writes each server's plan (`None`: nothing), in order, answering for each server on its own: what took
+    /// effect (a meeting to adopt, end or release that changed placement meanwhile is passed over), or raced.
+    async fn commit_polls(
+        &self,
+        stamp: Self::PollStamp,
+        batch: &[(String, PollReport)],
+        plans: Vec<Option<PollPlan>>,
+    ) -> StoreResult<Vec<Commit<PollOutcome>>>;
+
+    /// What a join for `meeting_id` depends on.
+    async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot>;
+    /// Adds one participant's `load` to the server (only while it stays enabled with a known load).
+    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()>;
+
+    /// Marks the placement's latest create as answered at `now_ms`, if it is still the latest.
+    async fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()>;
+
+    /// Every server, in id order, as the store holds it (with this process's pending join load).
+    async fn list_servers(&self) -> StoreResult<Vec<Server>>;
+    async fn find_server(&self, id: &str) -> StoreResult<Option<Server>>;
+    /// A meeting that has not expired at `now_ms`.
+    async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
+    /// The live meetings placed on `server_id`, in id order.
+    async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>>;
+    /// The live meeting that holds voice bridge `number` (dial-in).
+    async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
+    /// Checks the backend answers.
+    async fn ping_backend(&self) -> StoreResult<()>;
+}
