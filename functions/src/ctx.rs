@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use scalelite_infra::Stores;
+use scalelite_infra::bbb_http::BbbClient;
 use scalelite_shared::bbb::checksum::ChecksumPolicy;
-use scalelite_shared::bbb::client::{BbbApi, BbbClient};
+use scalelite_shared::bbb::client::BbbApi;
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{
     LeaseStore, MeetingStore, RecordingFiles, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,

@@ -1,7 +1,9 @@
-//! scalelite-infra: the adapters behind the store ports (embedded SQLite, Redis, PostgreSQL for recordings,
-//! DynamoDB for both with the `dynamodb` feature)
-//! and the recording files (on disk, or in an S3 bucket with the `s3` feature), chosen by configuration.
+//! scalelite-infra: the adapters behind the ports: the meeting-side stores (embedded SQLite, Redis, DynamoDB
+//! with the `dynamodb` feature, and in memory), the recordings index (SQLite, PostgreSQL, DynamoDB), the
+//! recording files (on disk, or in an S3 bucket with the `s3` feature), chosen by configuration, and the HTTP
+//! client to BBB servers.
 
+pub mod bbb_http;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod join_servers;

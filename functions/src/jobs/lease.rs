@@ -58,14 +58,13 @@ impl Lease {
 mod tests {
     use std::sync::Arc;
 
-    use scalelite_infra::sqlite::SqliteStore;
+    use scalelite_infra::memory::MemoryStore;
 
     use super::*;
 
     #[tokio::test]
     async fn a_long_pass_keeps_a_short_lease_and_gives_it_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("lease.db")).await.unwrap());
+        let store = Arc::new(MemoryStore::default());
         let lease = Lease::renewed("import", Duration::from_millis(300));
         let rival = store.clone();
         let pass = async move {

@@ -26,18 +26,18 @@
 //!
 //! # Placement
 //!
-//! A create reads the meeting, the servers (a consistent scan) and the voice bridge numbers, picks the
-//! server with the shared rules ([`scalelite_shared::balance::choice`]), then writes everything in one
-//! `TransactWriteItems`: the meeting (condition: absent or expired, or still the placement being replaced),
-//! the voice bridge (condition: free, or held by a meeting that no longer holds it, checked in the same
-//! transaction), the link in `server_meetings`, and the chosen server's load (`load + reservation`,
-//! condition: its `version` as read, still enabled and online). Any conditional failure or transaction
-//! conflict answers raced, and the domain starts over from fresh reads. Placements only raise loads, so a
+//! A create reads the meeting, the servers (a consistent scan) and the voice bridge numbers; the domain picks
+//! the server with the shared rules; the commit writes everything in one `TransactWriteItems`: the meeting
+//! (condition: absent or expired, or still the placement being replaced), the voice bridge (condition: free,
+//! or held by a meeting that no longer holds it, checked in the same transaction), the link in
+//! `server_meetings`, and the chosen server's load (`load + reservation`, condition: its `version` as read).
+//! Any conditional failure or transaction conflict answers raced, and the domain starts over from fresh
+//! reads. Placements only raise loads, so a
 //! server whose version did not move is still the least loaded when the transaction commits; polls, server
 //! changes and placements bump `version`, joins add their participant without bumping it (a join never
 //! makes a placement retry, and a poll replaces the load anyway).
 //!
-//! A poll computes its result from consistent reads and writes the server only if its `version` is still
+//! A poll's plan is made from consistent reads; its commit writes the server only if its `version` is still
 //! the one read (so no placement slipped in between), then removes ended or released meetings and extends
 //! running ones, each removal conditional on the meeting being the one the poll saw.
 //!

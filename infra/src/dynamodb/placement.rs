@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use scalelite_shared::balance::placement::{Placement, PlacementSnapshot};
-use scalelite_shared::model::{Meeting, Server, ServerState};
+use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, StoreResult};
 
 use super::items::{self, key, n, s};
@@ -81,8 +81,9 @@ impl DynamoMeetings {
 
     /// Writes a new placement in one transaction: the meeting (absent or expired, or still the placement it
     /// replaces), its voice bridge (free, or held by a meeting that no longer holds it), its link, and the
-    /// chosen server's load (its version as read, still enabled and online); the replaced placement's link
-    /// and the load it gives back (its server's version as read).
+    /// chosen server's load (its version as read: every change of the server moves it, joins aside, so the
+    /// server is as the plan saw it); the replaced placement's link and the load it gives back (its server's
+    /// version as read).
     pub(super) async fn commit_new_placement(
         &self,
         read: PlaceRead,
@@ -126,16 +127,12 @@ impl DynamoMeetings {
             .table_name(&tables.servers)
             .set_key(Some(key("id", &server.id)))
             .update_expression("SET #l = #l + :r, #v = #v + :one")
-            .condition_expression("#v = :v AND #st = :enabled AND #o = :true")
+            .condition_expression("#v = :v")
             .expression_attribute_names("#l", "load")
             .expression_attribute_names("#v", "version")
-            .expression_attribute_names("#st", "state")
-            .expression_attribute_names("#o", "online")
             .expression_attribute_values(":r", n(meeting.reserved_load))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":v", n(read.versions.get(&server.id).copied().unwrap_or(0)))
-            .expression_attribute_values(":enabled", s(ServerState::Enabled.as_str()))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
             .build()
             .map_err(backend)?;
         let mut link = link_key(&server.id, &meeting.id);

@@ -45,6 +45,7 @@ static FORGET: LazyLock<Script> = commit_script!("lua/forget.lua");
 static CONFIRM: LazyLock<Script> = commit_script!("lua/confirm.lua");
 static POLL: LazyLock<Script> = commit_script!("lua/poll.lua");
 static SAVE_SERVER: LazyLock<Script> = commit_script!("lua/save_server.lua");
+static REMOVE_SERVER: LazyLock<Script> = commit_script!("lua/remove_server.lua");
 static ACQUIRE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         "local holder = redis.call('GET', KEYS[1]) \

@@ -30,18 +30,32 @@ pub(crate) fn server_check(keys: &Keys, id: &str) -> Value {
     json!({ "id": id, "servers": keys.servers(), "version_key": keys.server_version(id) })
 }
 
-/// A server as `write_server` takes it (with what [`server_check`] holds).
-pub(crate) fn server(keys: &Keys, s: &Server) -> Value {
+/// Every key of server `id`, as `forget_server` takes them (with what [`server_check`] holds).
+pub(crate) fn server_keys(keys: &Keys, id: &str) -> Value {
     json!({
-        "id": s.id,
-        "key": keys.server(&s.id),
+        "id": id,
+        "key": keys.server(id),
         "servers": keys.servers(),
-        "health": keys.health(&s.id),
+        "health": keys.health(id),
         "enabled": keys.server_enabled(),
         "server_load": keys.server_load(),
         "cordoned_load": keys.cordoned_server_load(),
-        "version_key": keys.server_version(&s.id),
-        "split_key": keys.split_meetings(&s.id),
+        "version_key": keys.server_version(id),
+        "split_key": keys.split_meetings(id),
+        "index": keys.server_meetings(id),
+    })
+}
+
+/// A server as `write_server` takes it (with its keys).
+pub(crate) fn server(keys: &Keys, s: &Server) -> Value {
+    let mut payload = server_keys(keys, &s.id);
+    payload.as_object_mut().expect("an object").extend(server_fields(s));
+    payload
+}
+
+/// A server's fields, numbers as strings.
+fn server_fields(s: &Server) -> serde_json::Map<String, Value> {
+    let fields = json!({
         "url": s.url,
         "secret": s.secret,
         "tag": s.tag.clone().unwrap_or_default(),
@@ -57,5 +71,9 @@ pub(crate) fn server(keys: &Keys, s: &Server) -> Value {
         "unhealthy_counter": s.unhealthy_counter.to_string(),
         "load": s.load.map(|l| l.to_string()).unwrap_or_default(),
         "split": serde_json::to_string(&s.split_meetings).unwrap_or_else(|_| "[]".to_owned()),
-    })
+    });
+    match fields {
+        Value::Object(fields) => fields,
+        _ => serde_json::Map::new(),
+    }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::poll::PollRead;
 use super::snapshot::{self, Versioned};
-use super::{CONFIRM, FORGET, PLACE, POLL, RedisStore, backend, payload, poll};
+use super::{CONFIRM, FORGET, PLACE, POLL, REMOVE_SERVER, RedisStore, backend, payload, poll};
 
 /// What a placement read saw: the meeting's placement with its server, and the candidate servers, each with
 /// its change counter.
@@ -147,28 +147,8 @@ impl MeetingPorts for RedisStore {
     }
 
     async fn commit_server_removal(&self, id: &str) -> StoreResult<bool> {
-        let keys = &self.keys;
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .srem(keys.servers(), id)
-            .del(keys.server(id))
-            .ignore()
-            .zrem(keys.server_load(), id)
-            .ignore()
-            .zrem(keys.cordoned_server_load(), id)
-            .ignore()
-            .srem(keys.server_enabled(), id)
-            .ignore()
-            .del(keys.health(id))
-            .ignore()
-            .del(keys.server_meetings(id))
-            .ignore()
-            .del(keys.split_meetings(id))
-            .ignore()
-            .incr(keys.server_version(id), 1)
-            .ignore();
-        let (removed,): (i64,) = self.conn().write(&pipe).await.map_err(backend)?;
-        Ok(removed > 0)
+        let plan = json!({ "server": payload::server_keys(&self.keys, id) });
+        Ok(self.commit(&REMOVE_SERVER, &plan).await? == "ok")
     }
 
     async fn read_polls(

@@ -1,7 +1,8 @@
 -- The prelude of every scalelite-rs script: a script commits a plan that the domain computed from a snapshot
 -- (`balance`), after checking that what the plan was computed from is unchanged. The plan is ARGV[1], a
 -- JSON document with every key name already built (keys.rs); numbers travel as strings. The helpers that change
--- a server (`write_server`, `add_load`) move its change counter themselves, so no commit can forget to.
+-- a server (`write_server`, `forget_server`, `add_load`) move its change counter themselves, so no commit can
+-- forget to.
 local plan = cjson.decode(ARGV[1])
 
 local function version_is(key, expected)
@@ -73,6 +74,18 @@ local function write_server(s)
   end
   if s.split == '[]' then redis.call('DEL', s.split_key) else redis.call('SET', s.split_key, s.split) end
   redis.call('INCR', s.version_key)
+end
+
+-- Forgets a server: its hash, health, state and load sets, index of meetings and split meetings; moves its change
+-- counter on. Returns whether it was in the servers set.
+local function forget_server(s)
+  local was = redis.call('SREM', s.servers, s.id)
+  redis.call('DEL', s.key, s.health, s.index, s.split_key)
+  redis.call('ZREM', s.server_load, s.id)
+  redis.call('ZREM', s.cordoned_load, s.id)
+  redis.call('SREM', s.enabled, s.id)
+  redis.call('INCR', s.version_key)
+  return was
 end
 
 -- Adds `amount` to a server's load in whichever set holds it (none: no load to change), and moves the server's
