@@ -355,6 +355,7 @@ impl Config {
         }
 
         let max_meeting_duration = number("MAX_MEETING_DURATION", lookup("MAX_MEETING_DURATION"), 0)?;
+        let min_user_count = number("LOAD_MIN_USER_COUNT", lookup("LOAD_MIN_USER_COUNT"), 15.0)?;
         let fsapi = FsapiConfig::from_lookup(&lookup, &secrets, max_meeting_duration, voice_bridge_len)?;
 
         Ok(Self {
@@ -385,10 +386,11 @@ impl Config {
                 unhealthy_threshold: number("SERVER_UNHEALTHY_THRESHOLD", lookup("SERVER_UNHEALTHY_THRESHOLD"), 2)?,
             },
             load: LoadRules {
-                min_user_count: number("LOAD_MIN_USER_COUNT", lookup("LOAD_MIN_USER_COUNT"), 15.0)?,
+                min_user_count,
                 join_buffer: Duration::from_secs_f64(
                     60.0 * number::<f64>("LOAD_JOIN_BUFFER_TIME", lookup("LOAD_JOIN_BUFFER_TIME"), 15.0)?.max(0.0),
                 ),
+                max_size_hint: number("LOAD_MAX_SIZE_HINT", lookup("LOAD_MAX_SIZE_HINT"), 5.0 * min_user_count)?,
             },
             max_meeting_duration,
             meeting_ttl: seconds("DEFAULT_MEETING_TTL", lookup("DEFAULT_MEETING_TTL"), 86_400.0)?,

@@ -22,6 +22,8 @@ use crate::request::{Call, is_xml, meeting_id};
 use crate::tenancy::TenantLayers;
 
 const SERVER_TAG: &str = "meta_server-tag";
+/// The participants a front-end expects in a new meeting.
+const SIZE_HINT: &str = "meta_bbb-meeting-size-hint";
 
 /// What the call asks of the placement. The server tag comes from the first of: the tenant's override, the
 /// configured override, the client, the tenant's default, the configured default.
@@ -40,6 +42,7 @@ fn placement(ctx: &Ctx, params: &Params, id: &str, tenant: Option<&Tenant>, laye
         tenant_id: tenant.map(|t| t.id.clone()).unwrap_or_default(),
         tags: TagRequest::parse(tag),
         moderator_pw: params.non_blank("moderatorPW").map_or_else(voice_bridge::random_password, str::to_owned),
+        size_hint: params.get(SIZE_HINT).and_then(|hint| hint.trim().parse().ok()),
         voice_bridges: voice_bridge::candidates(id, config.voice_bridge_len, external),
         load: config.load,
         ttl_ms: i64::try_from(config.meeting_ttl.as_millis()).unwrap_or(i64::MAX),

@@ -1,7 +1,7 @@
 //! Load accounting: participants times the multiplier, plus the reservations of young meetings.
 //!
-//! A create reserves the load its meeting is expected to bring (`LOAD_MIN_USER_COUNT` participants) in the
-//! same atomic step that places it, so a burst of creates spreads over the pool before any poll. Each poll
+//! A create reserves the load its meeting is expected to bring (`LOAD_MIN_USER_COUNT` participants, or the
+//! front-end's size hint up to `LOAD_MAX_SIZE_HINT`) in the same atomic step that places it, so a burst of creates spreads over the pool before any poll. Each poll
 //! replaces the load with what the server reports; a meeting younger than `LOAD_JOIN_BUFFER_TIME` keeps the
 //! part of its reservation its real participants have not yet filled, so the reservation fades as they arrive.
 
@@ -14,14 +14,19 @@ use crate::model::{Meeting, Server, ServerState, ServerStats};
 /// How much a new meeting reserves and for how long.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LoadRules {
+    /// Participants a new meeting reserves without a size hint.
     pub min_user_count: f64,
     pub join_buffer: Duration,
+    /// The most participants a size hint reserves.
+    pub max_size_hint: f64,
 }
 
 impl LoadRules {
-    /// The load a new meeting reserves on a server with this multiplier.
-    pub fn reservation(&self, multiplier: f64) -> f64 {
-        self.min_user_count * multiplier
+    /// The load a new meeting reserves on a server with this multiplier: the participants its size hint names
+    /// (at most `max_size_hint`), else `min_user_count`.
+    pub fn reservation(&self, size_hint: Option<u32>, multiplier: f64) -> f64 {
+        let seats = size_hint.map_or(self.min_user_count, |hint| f64::from(hint).min(self.max_size_hint));
+        seats * multiplier
     }
 
     fn is_young(&self, meeting: &Meeting, now_ms: i64) -> bool {
@@ -89,7 +94,8 @@ pub fn apply_poll(
 mod tests {
     use super::*;
 
-    const RULES: LoadRules = LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900) };
+    const RULES: LoadRules =
+        LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900), max_size_hint: 75.0 };
 
     fn reported(id: &str, attendees: u64, breakout: bool) -> MeetingEntry {
         MeetingEntry {
@@ -108,12 +114,20 @@ mod tests {
             moderator_pw: "pw".into(),
             voice_bridge: "1".into(),
             tenant_id: String::new(),
-            reserved_load: RULES.reservation(2.0),
+            reserved_load: RULES.reservation(None, 2.0),
             created_at_ms,
             expires_at_ms: i64::MAX,
             create_sent_at_ms: created_at_ms,
             confirmed_at_ms: None,
         }
+    }
+
+    #[test]
+    fn a_size_hint_reserves_its_participants_up_to_the_cap() {
+        assert_eq!(RULES.reservation(None, 2.0), 30.0);
+        assert_eq!(RULES.reservation(Some(4), 2.0), 8.0, "a small meeting reserves less");
+        assert_eq!(RULES.reservation(Some(40), 1.0), 40.0);
+        assert_eq!(RULES.reservation(Some(1_000), 1.0), 75.0, "capped");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Placement {
     pub tags: TagRequest,
     /// Used only when a new meeting is placed.
     pub moderator_pw: String,
+    /// Participants the front-end expects (`meta_bbb-meeting-size-hint`); used only when a new meeting is
+    /// placed.
+    pub size_hint: Option<u32>,
     /// Voice bridge numbers to try, in order; the first free one is taken.
     pub voice_bridges: Vec<String>,
     pub load: LoadRules,
@@ -146,7 +149,7 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         .find(|number| !snapshot.held_bridges.contains(*number))
         .ok_or(Refusal::VoiceBridgeExhausted)?;
 
-    let reserved_load = request.load.reservation(server.load_multiplier);
+    let reserved_load = request.load.reservation(request.size_hint, server.load_multiplier);
     server.load = server.load.map(|load| load + reserved_load);
     let meeting = Meeting {
         id: request.meeting_id.clone(),
@@ -169,7 +172,8 @@ mod tests {
 
     use super::*;
 
-    const RULES: LoadRules = LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900) };
+    const RULES: LoadRules =
+        LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900), max_size_hint: 75.0 };
 
     fn server(id: &str, load: f64, state: ServerState) -> Server {
         Server { state, online: true, load: Some(load), ..Server::new(id, format!("http://{id}/api"), "s") }
@@ -181,6 +185,7 @@ mod tests {
             tenant_id: String::new(),
             tags: TagRequest::default(),
             moderator_pw: "mp".into(),
+            size_hint: None,
             voice_bridges: vec!["111".into(), "222".into()],
             load: RULES,
             ttl_ms: 1_000,
@@ -211,6 +216,20 @@ mod tests {
         assert_eq!((server.id.as_str(), server.load), ("b", Some(25.0)));
         assert_eq!((meeting.voice_bridge.as_str(), meeting.reserved_load), ("222", 15.0));
         assert_eq!((meeting.created_at_ms, meeting.expires_at_ms, meeting.confirmed_at_ms), (5_000, 6_000, None));
+    }
+
+    #[test]
+    fn hinted_meetings_reserve_their_size_and_the_next_one_goes_elsewhere() {
+        let mut snapshot = PlacementSnapshot {
+            servers: vec![server("a", 0.0, ServerState::Enabled), server("b", 20.0, ServerState::Enabled)],
+            ..PlacementSnapshot::default()
+        };
+        let big = Placement { size_hint: Some(50), ..request("big") };
+        let Ok(Placed::New { meeting, server: a, .. }) = plan(&big, &snapshot) else { panic!("placed") };
+        assert_eq!((a.id.as_str(), meeting.reserved_load, a.load), ("a", 50.0, Some(50.0)));
+        snapshot.servers[0] = a;
+        let Ok(Placed::New { server, .. }) = plan(&request("next"), &snapshot) else { panic!("placed") };
+        assert_eq!(server.id, "b", "a holds the hinted 50, b only 20");
     }
 
     #[test]

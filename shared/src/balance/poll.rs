@@ -208,7 +208,8 @@ mod tests {
     use super::*;
     use crate::model::ServerState;
 
-    const LOAD: LoadRules = LoadRules { min_user_count: 10.0, join_buffer: Duration::from_secs(900) };
+    const LOAD: LoadRules =
+        LoadRules { min_user_count: 10.0, join_buffer: Duration::from_secs(900), max_size_hint: 50.0 };
     const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
 
     fn server() -> Server {

@@ -198,7 +198,7 @@ mod tests {
             meetings: None,
             bbb_version: None,
             health: HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 },
-            load: LoadRules { min_user_count: 1.0, join_buffer: Duration::ZERO },
+            load: LoadRules { min_user_count: 1.0, join_buffer: Duration::ZERO, max_size_hint: 5.0 },
             ttl_ms: 0,
             grace_ms: 0,
         }

@@ -28,7 +28,7 @@ const GRACE_MS: i64 = 3_000;
 /// serialises every request), and the grace must cover the whole way to BBB.
 const RACE_GRACE_MS: i64 = 60_000;
 
-const LOAD: LoadRules = LoadRules { min_user_count: 1.0, join_buffer: Duration::from_secs(900) };
+const LOAD: LoadRules = LoadRules { min_user_count: 1.0, join_buffer: Duration::from_secs(900), max_size_hint: 5.0 };
 const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
 
 fn placement(meeting_id: &str, tags: &str) -> Placement {
@@ -37,6 +37,7 @@ fn placement(meeting_id: &str, tags: &str) -> Placement {
         tenant_id: String::new(),
         tags: TagRequest::parse(Some(tags)),
         moderator_pw: "mod".into(),
+        size_hint: None,
         voice_bridges: (0..10).map(|i| format!("{meeting_id}-vb{i}")).collect(),
         load: LOAD,
         ttl_ms: 3_600_000,

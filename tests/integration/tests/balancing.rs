@@ -123,3 +123,33 @@ async fn cordoned_and_disabled_servers_take_no_new_meetings() {
     }
     assert_eq!(spread(&harness), vec![0, 0, 4]);
 }
+
+#[tokio::test]
+async fn a_size_hint_reserves_the_hinted_participants_and_the_burst_after_it_goes_elsewhere() {
+    let harness = Harness::start(2).await;
+    let big = harness.call("create", "meetingID=lecture&name=Lecture&meta_bbb-meeting-size-hint=60").await;
+    assert_eq!(big.returncode().as_deref(), Some("SUCCESS"), "{}", big.body);
+    let lecture = harness.holder("lecture").unwrap();
+    assert_eq!(harness.server_info(&format!("demo-{lecture}")).await["load"], json!(60.0));
+    let hinted = harness.sim(lecture).meeting("lecture").unwrap();
+    let hint = hinted.create_params.iter().find(|(name, _)| name == "meta_bbb-meeting-size-hint");
+    assert_eq!(hint.map(|(_, value)| value.as_str()), Some("60"), "the hint reaches BBB");
+
+    let queries: Vec<String> = (0..4).map(|i| format!("meetingID=seminar-{i}&name=Seminar")).collect();
+    let answers = join_all(queries.iter().map(|q| harness.call("create", q))).await;
+    assert!(answers.iter().all(|a| a.returncode().as_deref() == Some("SUCCESS")));
+    let other = 1 - lecture;
+    assert_eq!(harness.sim(other).meeting_ids().len(), 4, "four seminars of 15 weigh what the lecture does");
+    assert_eq!(harness.server_info(&format!("demo-{other}")).await["load"], json!(60.0));
+}
+
+#[tokio::test]
+async fn a_size_hint_is_capped_and_a_bad_one_is_ignored() {
+    let harness = Harness::with_env(2, &[("LOAD_MAX_SIZE_HINT", "40")]).await;
+    harness.call("create", "meetingID=huge&name=Huge&meta_bbb-meeting-size-hint=5000").await;
+    let huge = harness.holder("huge").unwrap();
+    assert_eq!(harness.server_info(&format!("demo-{huge}")).await["load"], json!(40.0), "capped");
+    harness.call("create", "meetingID=odd&name=Odd&meta_bbb-meeting-size-hint=lots").await;
+    let odd = harness.holder("odd").unwrap();
+    assert_eq!(harness.server_info(&format!("demo-{odd}")).await["load"], json!(15.0), "LOAD_MIN_USER_COUNT");
+}
