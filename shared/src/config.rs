@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::balance::health::HealthRules;
-use crate::balance::load::LoadRules;
+use crate::balance::load::{LoadRules, LoadWeights};
 use crate::bbb::checksum::{Algorithm, ChecksumPolicy};
 use crate::bbb::params::{Params, parse_assignments};
 
@@ -391,6 +391,11 @@ impl Config {
                     60.0 * number::<f64>("LOAD_JOIN_BUFFER_TIME", lookup("LOAD_JOIN_BUFFER_TIME"), 15.0)?.max(0.0),
                 ),
                 max_size_hint: number("LOAD_MAX_SIZE_HINT", lookup("LOAD_MAX_SIZE_HINT"), 5.0 * min_user_count)?,
+                weights: LoadWeights {
+                    base: number("LOAD_BASE", lookup("LOAD_BASE"), 0.0)?,
+                    voice: number("LOAD_VOICE", lookup("LOAD_VOICE"), 0.0)?,
+                    video: number("LOAD_VIDEO", lookup("LOAD_VIDEO"), 0.0)?,
+                },
             },
             max_meeting_duration,
             meeting_ttl: seconds("DEFAULT_MEETING_TTL", lookup("DEFAULT_MEETING_TTL"), 86_400.0)?,

@@ -1,5 +1,8 @@
 //! Load accounting: participants times the multiplier, plus the reservations of young meetings.
 //!
+//! A meeting's load is its attendees, plus optional weights for a base cost and for its voice and video
+//! participants (`LOAD_BASE`, `LOAD_VOICE`, `LOAD_VIDEO`, all 0 by default), times the server's multiplier.
+//!
 //! A create reserves the load its meeting is expected to bring (`LOAD_MIN_USER_COUNT` participants, or the
 //! front-end's size hint up to `LOAD_MAX_SIZE_HINT`) in the same atomic step that places it, so a burst of creates spreads over the pool before any poll. Each poll
 //! replaces the load with what the server reports; a meeting younger than `LOAD_JOIN_BUFFER_TIME` keeps the
@@ -11,7 +14,18 @@ use std::time::Duration;
 use crate::bbb::meetings_xml::MeetingEntry;
 use crate::model::{Meeting, Server, ServerState, ServerStats};
 
-/// How much a new meeting reserves and for how long.
+/// What a meeting weighs besides its attendees (one each).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoadWeights {
+    /// Every meeting, however empty.
+    pub base: f64,
+    /// Each participant on audio.
+    pub voice: f64,
+    /// Each video stream.
+    pub video: f64,
+}
+
+/// How load is counted, how much a new meeting reserves and for how long.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LoadRules {
     /// Participants a new meeting reserves without a size hint.
@@ -19,14 +33,21 @@ pub struct LoadRules {
     pub join_buffer: Duration,
     /// The most participants a size hint reserves.
     pub max_size_hint: f64,
+    pub weights: LoadWeights,
 }
 
 impl LoadRules {
-    /// The load a new meeting reserves on a server with this multiplier: the participants its size hint names
-    /// (at most `max_size_hint`), else `min_user_count`.
+    /// The load a new meeting reserves on a server with this multiplier: its base cost and the participants its
+    /// size hint names (at most `max_size_hint`), else `min_user_count`.
     pub fn reservation(&self, size_hint: Option<u32>, multiplier: f64) -> f64 {
         let seats = size_hint.map_or(self.min_user_count, |hint| f64::from(hint).min(self.max_size_hint));
-        seats * multiplier
+        (self.weights.base + seats) * multiplier
+    }
+
+    /// What a running meeting weighs on a server with multiplier 1.
+    pub fn weight(&self, meeting: &MeetingEntry) -> f64 {
+        let LoadWeights { base, voice, video } = self.weights;
+        base + meeting.attendees as f64 + voice * meeting.voice_count as f64 + video * meeting.video_count as f64
     }
 
     fn is_young(&self, meeting: &Meeting, now_ms: i64) -> bool {
@@ -51,7 +72,7 @@ pub fn stats(reported: &[MeetingEntry]) -> ServerStats {
     }
 }
 
-/// A server's load after a poll: the attendees of its non-breakout meetings times `multiplier`, plus what
+/// A server's load after a poll: the weight of its non-breakout meetings times `multiplier`, plus what
 /// remains of the reservations of its young placed meetings.
 pub fn polled_load(
     reported: &[MeetingEntry],
@@ -60,11 +81,14 @@ pub fn polled_load(
     rules: &LoadRules,
     now_ms: i64,
 ) -> f64 {
-    let attendees: HashMap<&str, u64> =
-        reported.iter().filter(|m| !m.is_breakout).map(|m| (m.meeting_id.as_str(), m.attendees)).collect();
-    let measured = attendees.values().fold(0.0, |sum, &a| sum + a as f64 * multiplier);
+    let weights: HashMap<&str, f64> = reported
+        .iter()
+        .filter(|m| !m.is_breakout)
+        .map(|m| (m.meeting_id.as_str(), rules.weight(m) * multiplier))
+        .collect();
+    let measured: f64 = weights.values().sum();
     let reserved = placed.iter().filter(|m| rules.is_young(m, now_ms)).fold(0.0, |sum, m| {
-        let arrived = attendees.get(m.id.as_str()).copied().unwrap_or(0) as f64 * multiplier;
+        let arrived = weights.get(m.id.as_str()).copied().unwrap_or(0.0);
         sum + (m.reserved_load - arrived).max(0.0)
     });
     measured + reserved
@@ -94,8 +118,12 @@ pub fn apply_poll(
 mod tests {
     use super::*;
 
-    const RULES: LoadRules =
-        LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900), max_size_hint: 75.0 };
+    const RULES: LoadRules = LoadRules {
+        min_user_count: 15.0,
+        join_buffer: Duration::from_secs(900),
+        max_size_hint: 75.0,
+        weights: LoadWeights { base: 0.0, voice: 0.0, video: 0.0 },
+    };
 
     fn reported(id: &str, attendees: u64, breakout: bool) -> MeetingEntry {
         MeetingEntry {
@@ -147,6 +175,17 @@ mod tests {
     fn counts_attendees_times_multiplier_without_breakouts() {
         let load = polled_load(&[reported("a", 3, false), reported("b", 4, true)], &[], 2.0, &RULES, 0);
         assert_eq!(load, 6.0);
+    }
+
+    #[test]
+    fn weights_count_a_base_cost_voice_and_video() {
+        let weighted = LoadRules { weights: LoadWeights { base: 5.0, voice: 0.5, video: 0.5 }, ..RULES };
+        let mut meeting = reported("a", 4, false);
+        meeting.voice_count = 2;
+        meeting.video_count = 3;
+        assert_eq!(polled_load(std::slice::from_ref(&meeting), &[], 2.0, &weighted, 0), (5.0 + 4.0 + 1.0 + 1.5) * 2.0);
+        assert_eq!(polled_load(&[meeting], &[], 2.0, &RULES, 0), 8.0, "no weights: attendees only");
+        assert_eq!(weighted.reservation(None, 2.0), 40.0, "a new meeting reserves its base cost too");
     }
 
     #[test]

@@ -171,9 +171,14 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::balance::load::LoadWeights;
 
-    const RULES: LoadRules =
-        LoadRules { min_user_count: 15.0, join_buffer: Duration::from_secs(900), max_size_hint: 75.0 };
+    const RULES: LoadRules = LoadRules {
+        min_user_count: 15.0,
+        join_buffer: Duration::from_secs(900),
+        max_size_hint: 75.0,
+        weights: LoadWeights { base: 0.0, voice: 0.0, video: 0.0 },
+    };
 
     fn server(id: &str, load: f64, state: ServerState) -> Server {
         Server { state, online: true, load: Some(load), ..Server::new(id, format!("http://{id}/api"), "s") }

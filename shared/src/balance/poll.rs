@@ -206,10 +206,15 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::balance::load::LoadWeights;
     use crate::model::ServerState;
 
-    const LOAD: LoadRules =
-        LoadRules { min_user_count: 10.0, join_buffer: Duration::from_secs(900), max_size_hint: 50.0 };
+    const LOAD: LoadRules = LoadRules {
+        min_user_count: 10.0,
+        join_buffer: Duration::from_secs(900),
+        max_size_hint: 50.0,
+        weights: LoadWeights { base: 0.0, voice: 0.0, video: 0.0 },
+    };
     const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
 
     fn server() -> Server {

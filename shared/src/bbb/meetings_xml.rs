@@ -111,6 +111,8 @@ pub struct MeetingEntry {
     pub meeting_id: String,
     pub participant_count: u64,
     pub attendees: u64,
+    /// `voiceParticipantCount`: participants on audio.
+    pub voice_count: u64,
     pub video_count: u64,
     pub is_breakout: bool,
     pub create_time_ms: u64,
@@ -170,14 +172,22 @@ fn skip(reader: &mut Reader<&[u8]>, name: QName<'_>) -> Result<(), Stop> {
 /// What a `<meeting>` holds, as read: each text field at most once.
 #[derive(Default)]
 struct Fields {
-    text: [Option<String>; 7],
+    text: [Option<String>; 8],
     attendees: Option<u64>,
     tenant_id: Option<Option<String>>,
 }
 
 /// The text fields the poller reads, in the order of `Fields::text`.
-const TEXT_FIELDS: [&str; 7] =
-    ["meetingID", "participantCount", "videoCount", "isBreakout", "createTime", "voiceBridge", "moderatorPW"];
+const TEXT_FIELDS: [&str; 8] = [
+    "meetingID",
+    "participantCount",
+    "voiceParticipantCount",
+    "videoCount",
+    "isBreakout",
+    "createTime",
+    "voiceBridge",
+    "moderatorPW",
+];
 
 /// Reads `element` (opened already) into `fields`; a field given twice is `Malformed`.
 fn read_field(
@@ -289,13 +299,14 @@ fn read_meeting(reader: &mut Reader<&[u8]>, body: &[u8], open_at: usize) -> Resu
         Err(Stop::Cut) => return Err(Stop::Cut),
     };
     let end = usize::try_from(reader.buffer_position()).map_err(|_| Stop::Malformed)?;
-    let [meeting_id, participant_count, video_count, is_breakout, create_time, voice_bridge, moderator_pw] =
+    let [meeting_id, participant_count, voice_count, video_count, is_breakout, create_time, voice_bridge, moderator_pw] =
         fields.text;
     Ok(MeetingEntry {
         span: open_at..end,
         meeting_id: meeting_id.unwrap_or_default(),
         participant_count: number(&participant_count),
         attendees: fields.attendees.unwrap_or(0),
+        voice_count: number(&voice_count),
         video_count: number(&video_count),
         is_breakout: is_breakout.as_deref().is_some_and(|b| b.trim() == "true"),
         create_time_ms: number(&create_time),
@@ -354,7 +365,8 @@ mod tests {
     const ANSWER: &str = "<response><returncode>SUCCESS</returncode><meetings>\
         <meeting><meetingID>a&amp;b</meetingID><createTime>1700000000000</createTime>\
         <voiceBridge>71234</voiceBridge><moderatorPW>mp</moderatorPW>\
-        <participantCount>2</participantCount><videoCount>1</videoCount><isBreakout>false</isBreakout>\
+        <participantCount>2</participantCount><voiceParticipantCount>1</voiceParticipantCount>\
+        <videoCount>1</videoCount><isBreakout>false</isBreakout>\
         <attendees><attendee><userID>u1</userID></attendee><attendee><userID>u2</userID></attendee></attendees>\
         <metadata><tenant-id>t1</tenant-id></metadata></meeting>\
         <meeting><meetingID>c</meetingID><participantCount></participantCount><attendees/><metadata/></meeting>\
@@ -367,7 +379,7 @@ mod tests {
         assert_eq!(meetings[0].meeting_id, "a&b");
         assert_eq!(meetings[0].attendees, 2);
         assert_eq!(meetings[0].participant_count, 2);
-        assert_eq!(meetings[0].video_count, 1);
+        assert_eq!((meetings[0].voice_count, meetings[0].video_count), (1, 1));
         assert_eq!(meetings[0].tenant_id.as_deref(), Some("t1"));
         assert_eq!((meetings[0].voice_bridge.as_str(), meetings[0].moderator_pw.as_str()), ("71234", "mp"));
         assert!(ANSWER[meetings[1].span.clone()].starts_with("<meeting><meetingID>c<"));

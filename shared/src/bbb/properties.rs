@@ -30,6 +30,8 @@ mod serde_reference {
         meeting_id: String,
         #[serde(rename = "participantCount", default)]
         participant_count: Option<String>,
+        #[serde(rename = "voiceParticipantCount", default)]
+        voice_count: Option<String>,
         #[serde(rename = "videoCount", default)]
         video_count: Option<String>,
         #[serde(rename = "isBreakout", default)]
@@ -102,6 +104,7 @@ mod serde_reference {
                     meeting_id: fields.meeting_id,
                     participant_count: number(&fields.participant_count),
                     attendees: fields.attendees.map_or(0, |a| a.attendee.len() as u64),
+                    voice_count: number(&fields.voice_count),
                     video_count: number(&fields.video_count),
                     is_breakout: fields.is_breakout.as_deref().is_some_and(|b| b.trim() == "true"),
                     create_time_ms: number(&fields.create_time),
@@ -137,6 +140,7 @@ fn meeting_child() -> impl Strategy<Value = String> {
     let field = prop_oneof![
         Just("meetingID"),
         Just("participantCount"),
+        Just("voiceParticipantCount"),
         Just("videoCount"),
         Just("isBreakout"),
         Just("createTime"),

@@ -189,6 +189,7 @@ async fn record_batch<P: MeetingPorts>(
 mod tests {
     use super::*;
     use crate::balance::health::HealthRules;
+    use crate::balance::load::LoadWeights;
     use std::time::Duration;
 
     fn report() -> PollReport {
@@ -198,7 +199,12 @@ mod tests {
             meetings: None,
             bbb_version: None,
             health: HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 },
-            load: LoadRules { min_user_count: 1.0, join_buffer: Duration::ZERO, max_size_hint: 5.0 },
+            load: LoadRules {
+                min_user_count: 1.0,
+                join_buffer: Duration::ZERO,
+                max_size_hint: 5.0,
+                weights: LoadWeights::default(),
+            },
             ttl_ms: 0,
             grace_ms: 0,
         }

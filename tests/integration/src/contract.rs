@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use scalelite_shared::balance::health::HealthRules;
-use scalelite_shared::balance::load::LoadRules;
+use scalelite_shared::balance::load::{LoadRules, LoadWeights};
 use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
@@ -28,7 +28,12 @@ const GRACE_MS: i64 = 3_000;
 /// serialises every request), and the grace must cover the whole way to BBB.
 const RACE_GRACE_MS: i64 = 60_000;
 
-const LOAD: LoadRules = LoadRules { min_user_count: 1.0, join_buffer: Duration::from_secs(900), max_size_hint: 5.0 };
+const LOAD: LoadRules = LoadRules {
+    min_user_count: 1.0,
+    join_buffer: Duration::from_secs(900),
+    max_size_hint: 5.0,
+    weights: LoadWeights { base: 0.0, voice: 0.0, video: 0.0 },
+};
 const HEALTH: HealthRules = HealthRules { healthy_threshold: 1, unhealthy_threshold: 1 };
 
 fn placement(meeting_id: &str, tags: &str) -> Placement {

@@ -153,3 +153,34 @@ async fn a_size_hint_is_capped_and_a_bad_one_is_ignored() {
     let odd = harness.holder("odd").unwrap();
     assert_eq!(harness.server_info(&format!("demo-{odd}")).await["load"], json!(15.0), "LOAD_MIN_USER_COUNT");
 }
+
+#[tokio::test]
+async fn load_weights_count_a_base_cost_voice_and_video() {
+    let weights = [("LOAD_JOIN_BUFFER_TIME", "0"), ("LOAD_BASE", "5"), ("LOAD_VOICE", "0.5"), ("LOAD_VIDEO", "1")];
+    let harness = Harness::with_env(2, &weights).await;
+    harness.admin("updateServer", "", Some(json!({"id": "demo-0", "server": {"load_multiplier": "2"}}))).await;
+    harness.create("av").await;
+    let holder = harness.holder("av").unwrap();
+    harness.sim(holder).set_participants("av", 4);
+    harness.sim(holder).set_media("av", 2, 3);
+    harness.poll().await;
+    let multiplier = if holder == 0 { 2.0 } else { 1.0 };
+    let expected = (5.0 + 4.0 + 0.5 * 2.0 + 3.0) * multiplier;
+    assert_eq!(harness.server_info(&format!("demo-{holder}")).await["load"], json!(expected));
+    // The other server is empty: the next meeting goes there, and its reservation carries the base cost.
+    harness.create("next").await;
+    let other = 1 - holder;
+    assert_eq!(harness.holder("next"), Some(other));
+    let reserved = (5.0 + 15.0) * if other == 0 { 2.0 } else { 1.0 };
+    assert_eq!(harness.server_info(&format!("demo-{other}")).await["load"], json!(reserved));
+}
+
+#[tokio::test]
+async fn without_weights_voice_and_video_weigh_nothing() {
+    let harness = Harness::with_env(1, &[("LOAD_JOIN_BUFFER_TIME", "0")]).await;
+    harness.create("plain").await;
+    harness.sim(0).set_participants("plain", 4);
+    harness.sim(0).set_media("plain", 4, 4);
+    harness.poll().await;
+    assert_eq!(harness.server_info("demo-0").await["load"], json!(4.0), "attendees only, as upstream counts");
+}

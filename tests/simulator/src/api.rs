@@ -165,6 +165,8 @@ fn create(state: &mut State, meeting_id: &str, params: &Params, body: &[u8]) -> 
         duration: params.get("duration").unwrap_or("0").to_owned(),
         metadata,
         attendees: Vec::new(),
+        voice_participants: 0,
+        videos: 0,
         is_breakout: params.get("isBreakout") == Some("true"),
         documents: String::from_utf8_lossy(body).matches("<document").count(),
         create_params: params.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(),

@@ -23,6 +23,9 @@ pub struct SimMeeting {
     pub duration: String,
     pub metadata: Vec<(String, String)>,
     pub attendees: Vec<Attendee>,
+    /// Participants on audio and video streams, as getMeetings counts them.
+    pub voice_participants: usize,
+    pub videos: usize,
     pub is_breakout: bool,
     pub documents: usize,
     /// Every parameter the create carried, as decoded.
@@ -65,7 +68,8 @@ impl SimMeeting {
             .element("running", running)
             .element("duration", &self.duration)
             .element("participantCount", &self.attendees.len().to_string())
-            .element("videoCount", "0")
+            .element("voiceParticipantCount", &self.voice_participants.to_string())
+            .element("videoCount", &self.videos.to_string())
             .element("moderatorCount", &self.moderator_count().to_string())
             .start("attendees");
         for attendee in &self.attendees {

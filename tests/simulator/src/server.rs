@@ -157,6 +157,17 @@ impl SimServer {
         true
     }
 
+    /// Sets how many of a meeting's participants are on audio and how many video streams it has; false if there
+    /// is no such meeting.
+    pub fn set_media(&self, meeting_id: &str, voice_participants: usize, videos: usize) -> bool {
+        let mut state = self.shared.state();
+        let Some(meeting) = state.meetings.get_mut(meeting_id) else {
+            return false;
+        };
+        (meeting.voice_participants, meeting.videos) = (voice_participants, videos);
+        true
+    }
+
     /// The meetings it holds.
     pub fn meeting_ids(&self) -> Vec<String> {
         self.shared.state().meetings.keys().cloned().collect()
