@@ -119,8 +119,9 @@ async fn settle(ctx: &Ctx, server: &Server, recorded: Result<PollOutcome, StoreE
     if !outcome.adopted.is_empty() {
         tracing::info!(server = %server.id, meetings = ?outcome.adopted, "running meetings nobody placed were adopted");
     }
-    if !outcome.split.is_empty() {
-        tracing::warn!(server = %server.id, meetings = ?outcome.split, "meetings run here and on another server");
+    if !outcome.strays.is_empty() {
+        tracing::warn!(server = %server.id, meetings = ?outcome.split, "meetings run here and on another server; the copies here are ended");
+        end_meetings(ctx, server, &outcome.strays).await;
     }
     if outcome.drained {
         tracing::info!(server = %server.id, "cordoned server has no load left; disabled");

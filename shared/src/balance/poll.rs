@@ -3,7 +3,9 @@
 //! Health first (the thresholds of [`health`](crate::balance::health)); then, on an answer: the figures and
 //! load, the drain of a cordoned server, the expiry of the meetings it runs moved on, the meetings it no
 //! longer runs ended, running meetings the store does not place anywhere adopted, and meetings placed on
-//! another server reported as split. A server going offline releases its meetings.
+//! another server reported as split, their copies here to be ended (joins reach only the placed copy: a
+//! server back from offline must not keep a class split in two). A server going offline releases its
+//! meetings.
 //!
 //! A meeting the server does not report is ended only once BBB must know it: its latest create came back
 //! before the poll started, or was sent more than `grace_ms` (the BBB connect plus response timeout) before
@@ -61,6 +63,8 @@ pub struct PollPlan {
     pub expires_at_ms: i64,
     /// Meetings it runs that no server held: placed back on it.
     pub adopted: Vec<Meeting>,
+    /// Copies it runs of meetings placed on another server (not stored): to be ended here.
+    pub strays: Vec<Meeting>,
     /// A cordoned server with no load left was disabled.
     pub drained: bool,
     /// The server differs from the snapshot's (a poll that changes nothing leaves it unwritten).
@@ -80,6 +84,8 @@ pub struct PollOutcome {
     pub adopted: Vec<String>,
     /// Running here while placed on another server.
     pub split: Vec<String>,
+    /// The copies of the split meetings running here, to be ended on this server.
+    pub strays: Vec<Meeting>,
     /// A cordoned server with no load left was disabled.
     pub drained: bool,
 }
@@ -93,6 +99,7 @@ impl PollPlan {
             ended: self.ended.iter().map(|m| m.id.clone()).collect(),
             adopted: self.adopted.iter().map(|m| m.id.clone()).collect(),
             split: self.server.split_meetings.clone(),
+            strays: self.strays.clone(),
             drained: self.drained,
         }
     }
@@ -138,6 +145,7 @@ pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
         running: Vec::new(),
         expires_at_ms: now.saturating_add(report.ttl_ms),
         adopted: Vec::new(),
+        strays: Vec::new(),
         drained: false,
         server_changed: false,
     };
@@ -164,8 +172,9 @@ pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
             for entry in unplaced(report, &snapshot.placed) {
                 if elsewhere.contains(entry.meeting_id.as_str()) {
                     split.push(entry.meeting_id.clone());
+                    plan.strays.push(running_copy(entry, &plan.server.id, now, plan.expires_at_ms));
                 } else if !entry.voice_bridge.is_empty() && bridges.insert(entry.voice_bridge.clone()) {
-                    plan.adopted.push(adopt(entry, &plan.server.id, now, plan.expires_at_ms));
+                    plan.adopted.push(running_copy(entry, &plan.server.id, now, plan.expires_at_ms));
                 }
             }
             split.sort();
@@ -185,8 +194,9 @@ pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
     plan
 }
 
-/// A running meeting placed back on the server that runs it: confirmed, nothing reserved.
-fn adopt(entry: &MeetingEntry, server_id: &str, now: i64, expires_at_ms: i64) -> Meeting {
+/// A meeting as the server that runs it reports it (to adopt it there, or to end it there): confirmed, nothing
+/// reserved.
+fn running_copy(entry: &MeetingEntry, server_id: &str, now: i64, expires_at_ms: i64) -> Meeting {
     Meeting {
         id: entry.meeting_id.clone(),
         server_id: server_id.to_owned(),
@@ -319,6 +329,9 @@ mod tests {
         assert_eq!(plan.adopted[0].confirmed_at_ms, Some(100_500));
         assert_eq!(plan.server.split_meetings, vec!["twice".to_owned()]);
         assert_eq!(plan.outcome().split, vec!["twice".to_owned()]);
+        let strays: Vec<(&str, &str, &str)> =
+            plan.strays.iter().map(|m| (m.id.as_str(), m.server_id.as_str(), m.moderator_pw.as_str())).collect();
+        assert_eq!(strays, vec![("twice", "a", "bbb-mp")], "the copy here is ended with BBB's password");
     }
 
     #[test]

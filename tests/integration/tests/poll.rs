@@ -185,3 +185,31 @@ async fn a_pass_polls_a_few_servers_at_a_time_and_keeps_no_connection() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(connections(), 0, "no connection to a polled server is kept");
 }
+
+/// A server goes offline: its meeting is released (the `end` sent to it fails) and placed elsewhere by its next
+/// create. When the server comes back still running its copy, the first poll that reaches it ends that copy, so
+/// the class is not split in two; joins keep reaching the placed copy.
+#[tokio::test]
+async fn a_server_that_comes_back_ends_its_copies_of_meetings_placed_elsewhere() {
+    let harness = Harness::start(2).await;
+    harness.create("class").await;
+    let first = harness.holder("class").unwrap();
+    let other = 1 - first;
+    harness.sim(first).go_down().await;
+    harness.poll().await;
+    let polls = harness.poll().await;
+    assert_eq!(entry(&polls, &format!("demo-{first}"))["released"], json!(1));
+    harness.create("class").await;
+    assert!(harness.sim(other).meeting("class").is_some(), "placed anew on the live server");
+
+    harness.sim(first).come_up().await.unwrap();
+    assert!(harness.sim(first).meeting("class").is_some(), "the old copy still runs");
+    let polls = harness.poll().await;
+    assert_eq!(entry(&polls, &format!("demo-{first}"))["split"], json!(["class"]));
+    assert!(harness.sim(first).meeting("class").is_none(), "the copy on the returned server was ended");
+    assert!(harness.sim(other).meeting("class").is_some());
+    let polls = harness.poll().await;
+    assert_eq!(entry(&polls, &format!("demo-{first}"))["split"], json!([]), "resolved by the next poll");
+    let join = harness.call("join", "meetingID=class&fullName=Ada&role=VIEWER").await;
+    assert!(join.headers["location"].to_str().unwrap().starts_with(&harness.sim(other).url()));
+}
