@@ -1,10 +1,13 @@
 //! `create`: places the meeting (or finds it), forces the balancer's parameters, remembers the front-end's
-//! callback URLs, and creates the meeting on its server.
+//! callback URLs, and creates the meeting on its server. A new meeting whose server does not answer (no
+//! connection, or no answer in time) is placed once more on another server, and the failure counts toward the
+//! silent server's health.
 
 use http::Method;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
+use scalelite_shared::bbb::client::{CallError, Reply};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::lrs_payload;
 use scalelite_shared::bbb::params::Params;
@@ -16,12 +19,16 @@ use scalelite_shared::voice_bridge;
 use super::{forwarded, lrs, pass_on, target};
 use crate::Ctx;
 use crate::callbacks::create_params;
+use crate::jobs::poll;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::{Call, is_xml, meeting_id};
 use crate::tenancy::TenantLayers;
 
 const SERVER_TAG: &str = "meta_server-tag";
+/// The answer when the server a new meeting was placed on did not answer and no other server could take it.
+const NO_OTHER_SERVER: &str =
+    "Unable to create meeting on server: it did not answer, and no other server is available.";
 /// The participants a front-end expects in a new meeting.
 const SIZE_HINT: &str = "meta_bbb-meeting-size-hint";
 
@@ -48,6 +55,7 @@ fn placement(ctx: &Ctx, params: &Params, id: &str, tenant: Option<&Tenant>, laye
         ttl_ms: i64::try_from(config.meeting_ttl.as_millis()).unwrap_or(i64::MAX),
         now_ms: now_ms(),
         stopped_on: None,
+        avoid: Vec::new(),
     }
 }
 
@@ -140,13 +148,13 @@ fn outbound(ctx: &Ctx, params: &Params, meeting: &Meeting, server: &Server, extr
 /// Creates the placed meeting on its server, after remembering the callback URLs it carries.
 async fn create_on(
     ctx: &Ctx,
-    req: ApiRequest,
+    req: &ApiRequest,
     params: &Params,
     (meeting, server): (&Meeting, &Server),
     extras: &Extras<'_>,
-) -> Outcome {
+) -> Result<Reply, CallError> {
     let mut forward = outbound(ctx, params, meeting, server, extras);
-    let base = create_params::base_url(&ctx.config, &req, extras.tenant);
+    let base = create_params::base_url(&ctx.config, req, extras.tenant);
     let secret = ctx.config.secrets.first().map_or("", String::as_str);
     let callbacks = create_params::take(&mut forward, &base, &meeting.id, secret);
     if !callbacks.is_empty() {
@@ -154,37 +162,59 @@ async fn create_on(
     }
 
     let xml_body = req.method == Method::POST && is_xml(&req.content_type());
-    let result = if xml_body {
-        ctx.bbb.post_xml(target(server), "create", &forward, req.body).await
+    if xml_body {
+        ctx.bbb.post_xml(target(server), "create", &forward, req.body.clone()).await
     } else {
         ctx.bbb.get(target(server), "create", &forward).await
-    };
-    pass_on(result, "Unable to create meeting on server.")
+    }
+}
+
+/// Forgets a meeting placed for a create that did not succeed, so it is not left pinned to that server.
+async fn forget(ctx: &Ctx, meeting: &Meeting) -> Result<(), Reject> {
+    ctx.meetings
+        .delete_meeting(&meeting.id, &ctx.config.load, now_ms())
+        .await
+        .map_err(Reject::store(Store::Meetings))?;
+    Ok(())
 }
 
 pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     let layers = TenantLayers::of(ctx, tenant.as_ref()).await?;
     let wanted = placement(ctx, &params, id, tenant.as_ref(), &layers);
-    let (mut meeting, mut server, placed_now) = locate(ctx, &wanted).await?;
+    let (mut meeting, mut server, mut placed_now) = locate(ctx, &wanted).await?;
     // A Keycloak token is fetched before the staleness check, so its wait does not eat the create's grace.
     let lrs_payload = lrs::payload(ctx, tenant.as_ref(), id).await;
     let grace = i64::try_from(ctx.config.bbb_call_budget().as_millis()).unwrap_or(i64::MAX);
     if mark_is_stale(&meeting, now_ms(), grace) {
         // The placement took long: the create is marked as sent now, so polls give it its whole grace.
-        (meeting, server, _) = locate(ctx, &Placement { now_ms: now_ms(), ..wanted }).await?;
+        (meeting, server, _) = locate(ctx, &Placement { now_ms: now_ms(), ..wanted.clone() }).await?;
     }
-    let extras = Extras { tenant: tenant.as_ref(), layers: &layers, placed_now, lrs_payload: lrs_payload.as_deref() };
-    let outcome = create_on(ctx, req, &params, (&meeting, &server), &extras).await;
+    let extras = |placed_now| Extras {
+        tenant: tenant.as_ref(),
+        layers: &layers,
+        placed_now,
+        lrs_payload: lrs_payload.as_deref(),
+    };
+    let mut result = create_on(ctx, &req, &params, (&meeting, &server), &extras(placed_now)).await;
+    if placed_now && matches!(result, Err(CallError::Transport(_))) {
+        let silent = server.clone();
+        tracing::warn!(meeting = %meeting.id, server = %silent.id, "create: no answer; placing the meeting on another server");
+        forget(ctx, &meeting).await?;
+        poll::count_failure(ctx, &silent).await;
+        let again = wanted.elsewhere_than(&silent.id, now_ms());
+        (meeting, server, placed_now) = match locate(ctx, &again).await {
+            Ok(placed) => placed,
+            Err(_) => return Err(ApiError::internal(NO_OTHER_SERVER).into()),
+        };
+        result = create_on(ctx, &req, &params, (&meeting, &server), &extras(placed_now)).await;
+    }
+    let outcome = pass_on(result, "Unable to create meeting on server.");
     if outcome.is_ok() {
         // BBB knows the meeting now: from here on a poll that misses it may end it.
         ctx.meetings.confirm_meeting(&meeting, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
     } else if placed_now {
-        // A meeting that never started is not left pinned to the server that refused it.
-        ctx.meetings
-            .delete_meeting(&meeting.id, &ctx.config.load, now_ms())
-            .await
-            .map_err(Reject::store(Store::Meetings))?;
+        forget(ctx, &meeting).await?;
     }
     outcome
 }

@@ -149,6 +149,16 @@ async fn settle(ctx: &Ctx, server: &Server, recorded: Result<PollOutcome, StoreE
     }
 }
 
+/// A server that did not answer a call outside a poll (a create): the failure counts toward its health as a
+/// failed poll does, with the same consequences past `SERVER_UNHEALTHY_THRESHOLD` (offline, its meetings
+/// released and ended).
+pub async fn count_failure(ctx: &Ctx, server: &Server) {
+    let now = now_ms();
+    let report = PollReport { started_at_ms: now, now_ms: now, ..report_template(&ctx.config) };
+    let recorded = ctx.meetings.record_poll(&server.id, &report).await;
+    settle(ctx, server, recorded).await;
+}
+
 /// One pass over every server, `POLL_CONCURRENCY` at a time.
 /// `None` when another replica holds the poll lease (its pass is running); the lease is renewed while the
 /// pass runs, so a crashed holder blocks the next pass for half a minute at most.

@@ -31,6 +31,8 @@ pub struct Placement {
     pub now_ms: i64,
     /// BBB said the meeting no longer runs on this cordoned server: its placement is replaced.
     pub stopped_on: Option<String>,
+    /// Servers a new placement must not use (one that just failed to answer this meeting's create).
+    pub avoid: Vec<String>,
 }
 
 /// What the store holds that a placement depends on.
@@ -48,6 +50,13 @@ impl Placement {
     /// The same request once BBB said the meeting no longer runs on the cordoned server `server_id`.
     pub fn stopped_on(&self, server_id: &str) -> Placement {
         Placement { stopped_on: Some(server_id.to_owned()), ..self.clone() }
+    }
+
+    /// The same request, made again at `now_ms` once `server_id` failed to answer the create it was placed for.
+    pub fn elsewhere_than(&self, server_id: &str, now_ms: i64) -> Placement {
+        let mut avoid = self.avoid.clone();
+        avoid.push(server_id.to_owned());
+        Placement { avoid, now_ms, ..self.clone() }
     }
 }
 
@@ -102,18 +111,18 @@ impl From<NoChoice> for Refusal {
     }
 }
 
-/// The servers that take new meetings, as choice candidates.
-fn candidates(servers: &[Server]) -> Vec<Candidate> {
+/// The servers that take new meetings (and are not to be avoided), as choice candidates.
+fn candidates(servers: &[Server], avoid: &[String]) -> Vec<Candidate> {
     servers
         .iter()
-        .filter(|s| takes_new_meetings(s))
+        .filter(|s| takes_new_meetings(s) && !avoid.contains(&s.id))
         .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
         .collect()
 }
 
 /// The guard of a new placement planned from `snapshot`: the servers the rules let `request` choose from.
 pub fn guard(request: &Placement, snapshot: &PlacementSnapshot) -> Guard {
-    let candidates = candidates(&snapshot.servers);
+    let candidates = candidates(&snapshot.servers, &request.avoid);
     let rivals = eligible(&candidates, &request.tags)
         .map(|found| found.into_iter().map(|c| c.id.clone()).collect())
         .unwrap_or_default();
@@ -140,7 +149,7 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         }
     }
 
-    let candidates = candidates(&snapshot.servers);
+    let candidates = candidates(&snapshot.servers, &request.avoid);
     let chosen = choose(&candidates, &request.tags, &request.meeting_id)?;
     let mut server = snapshot.servers.iter().find(|s| s.id == chosen.id).cloned().ok_or(Refusal::NoServer)?;
     let voice_bridge = request
@@ -196,6 +205,7 @@ mod tests {
             ttl_ms: 1_000,
             now_ms: 5_000,
             stopped_on: None,
+            avoid: Vec::new(),
         }
     }
 
@@ -235,6 +245,20 @@ mod tests {
         snapshot.servers[0] = a;
         let Ok(Placed::New { server, .. }) = plan(&request("next"), &snapshot) else { panic!("placed") };
         assert_eq!(server.id, "b", "a holds the hinted 50, b only 20");
+    }
+
+    #[test]
+    fn a_server_that_failed_the_create_is_avoided_the_second_time() {
+        let snapshot = PlacementSnapshot {
+            servers: vec![server("a", 0.0, ServerState::Enabled), server("b", 30.0, ServerState::Enabled)],
+            ..PlacementSnapshot::default()
+        };
+        let again = request("m").elsewhere_than("a", 6_000);
+        let Ok(Placed::New { server, meeting, .. }) = plan(&again, &snapshot) else { panic!("placed") };
+        assert_eq!((server.id.as_str(), meeting.create_sent_at_ms), ("b", 6_000));
+        assert_eq!(guard(&again, &snapshot).rivals, vec!["b".to_owned()]);
+        let alone = PlacementSnapshot { servers: vec![snapshot.servers[0].clone()], ..snapshot };
+        assert_eq!(plan(&again, &alone), Err(Refusal::NoServer));
     }
 
     #[test]

@@ -48,6 +48,7 @@ fn placement(meeting_id: &str, tags: &str) -> Placement {
         ttl_ms: 3_600_000,
         now_ms: now_ms(),
         stopped_on: None,
+        avoid: Vec::new(),
     }
 }
 
