@@ -6,5 +6,6 @@ pub mod bbb;
 pub mod clock;
 pub mod config;
 pub mod model;
+pub mod recordings;
 pub mod store;
 pub mod voice_bridge;
