@@ -43,10 +43,10 @@
 //!
 //! # Recordings
 //!
-//! getRecordings with recordIDs reads them with a consistent `BatchGetItem`; with meetingIDs it queries the
+//! getRecordings follows the query plan ([`scalelite_shared::recordings::plan`]): when its most selective
+//! condition is recordIDs it reads them with a consistent `BatchGetItem`; meetingIDs, it queries the
 //! `by_meeting` index (eventually consistent: a recording imported a moment ago may be missing); otherwise
-//! it scans the table. The other filters (recordID prefixes, states, `meta_*`, tenant), the order (newest
-//! first, then recordID) and offset/limit are applied here, after the read. A scan reads the whole index, which
+//! it scans the table. The plan then answers out of what was read: its conditions, its order and its page. A scan reads the whole index, which
 //! is fine for thousands of recordings; a large archive queried without meetingIDs wants PostgreSQL
 //! (`DATABASE_URL`) instead. Imports and edits read a recording, change it, and write it back on the
 //! condition that its `version` did not move (retrying otherwise).

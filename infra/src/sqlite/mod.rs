@@ -9,6 +9,7 @@ mod meetings;
 mod poll;
 mod reader;
 mod recordings;
+mod select;
 mod servers;
 mod tenants;
 mod writer;
@@ -268,14 +269,14 @@ impl RecordingStore for SqliteStore {
         recordings::import(tx.conn(), recording).await?;
         tx.commit().await?;
         let query = RecordingQuery { record_ids: vec![recording.record_id.clone()], ..RecordingQuery::default() };
-        recordings::find(&self.pool, &query)
+        select::matching(&self.pool, &query)
             .await?
             .pop()
             .ok_or_else(|| StoreError::Backend(format!("recording {} vanished after import", recording.record_id)))
     }
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-        recordings::find(&self.pool, query).await
+        select::matching(&self.pool, query).await
     }
 
     async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {

@@ -1,138 +1,14 @@
-//! The recordings index in the embedded store: upserts from metadata.xml, getRecordings queries, edits.
+//! The recordings index in the embedded store: upserts from metadata.xml, publication and edits; queries in
+//! [`select`](super::select).
 
 use std::collections::HashMap;
 
 use scalelite_shared::model::Recording;
-use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, StoreResult};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use scalelite_shared::store::{ImportMark, RecordingEdits, StoreResult};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::backend;
-use crate::recording_rows::{
-    FormatRow, MarkRow, MetadataRow, RecordingRow, ThumbnailRow, assemble, marks as marks_by_source,
-};
-
-/// Child rows are fetched for this many recordings per statement.
-const CHUNK: usize = 500;
-
-fn push_list(builder: &mut QueryBuilder<Sqlite>, column: &str, values: &[String]) {
-    builder.push(format_args!(" AND {column} IN ("));
-    let mut separated = builder.separated(", ");
-    for value in values {
-        separated.push_bind(value.clone());
-    }
-    builder.push(")");
-}
-
-/// The WHERE clause of `query`, on `recordings r`.
-fn push_filter(builder: &mut QueryBuilder<Sqlite>, query: &RecordingQuery) {
-    builder.push(" WHERE 1 = 1");
-    if !query.record_ids.is_empty() {
-        push_list(builder, "r.record_id", &query.record_ids);
-    }
-    if !query.record_id_prefixes.is_empty() {
-        builder.push(" AND (");
-        for (i, prefix) in query.record_id_prefixes.iter().enumerate() {
-            if i > 0 {
-                builder.push(" OR ");
-            }
-            // A range on the binary-ordered unique index: every id starting with the prefix sorts between the
-            // prefix and the prefix followed by the highest code point (LIKE would ignore ASCII case here).
-            builder.push("(r.record_id >= ").push_bind(prefix.clone());
-            builder.push(" AND r.record_id < ").push_bind(format!("{prefix}\u{10FFFF}")).push(")");
-        }
-        builder.push(")");
-    }
-    if !query.meeting_ids.is_empty() {
-        push_list(builder, "r.meeting_id", &query.meeting_ids);
-    }
-    if let Some(states) = query.states.as_ref().filter(|s| !s.is_empty()) {
-        push_list(builder, "r.state", states);
-    }
-    // Metadata filters look up the (key, value) index first, then the recordings it names.
-    if !query.meta.is_empty() {
-        builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m WHERE ");
-        for (i, (key, values)) in query.meta.iter().enumerate() {
-            builder.push(if i == 0 { "(m.key = " } else { " OR (m.key = " }).push_bind(key.clone());
-            push_list(builder, "m.value", values);
-            builder.push(")");
-        }
-        builder.push(")");
-    }
-    if let Some(tenant) = &query.tenant_id {
-        builder.push(" AND r.id IN (SELECT t.recording_id FROM metadata t WHERE t.key = 'tenant-id' AND t.value = ");
-        builder.push_bind(tenant.clone()).push(")");
-    }
-}
-
-async fn rows(pool: &SqlitePool, query: &RecordingQuery) -> StoreResult<Vec<RecordingRow>> {
-    let mut builder = QueryBuilder::new(
-        "SELECT r.id, r.record_id, r.meeting_id, r.name, r.published, r.participants, r.state, \
-         r.starttime_ms AS start_time_ms, r.endtime_ms AS end_time_ms, r.protected, r.publish_updated \
-         FROM recordings r",
-    );
-    push_filter(&mut builder, query);
-    builder.push(" ORDER BY r.starttime_ms DESC, r.record_id LIMIT ");
-    builder.push_bind(query.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)));
-    builder.push(" OFFSET ").push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
-    builder.build_query_as::<RecordingRow>().fetch_all(pool).await.map_err(backend)
-}
-
-fn in_ids(sql: &'static str, ids: &[i64], tail: &'static str) -> QueryBuilder<Sqlite> {
-    let mut builder = QueryBuilder::new(sql);
-    builder.push(" IN (");
-    let mut separated = builder.separated(", ");
-    for id in ids {
-        separated.push_bind(*id);
-    }
-    builder.push(")").push(tail);
-    builder
-}
-
-/// Recordings matching `query`, newest first, with metadata, formats and thumbnails (child rows fetched for
-/// `CHUNK` recordings per statement).
-pub(crate) async fn find(pool: &SqlitePool, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-    let rows = rows(pool, query).await?;
-    let (mut metadata, mut formats, mut thumbnails) = (Vec::new(), Vec::new(), Vec::new());
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    for chunk in ids.chunks(CHUNK) {
-        let found: Vec<MetadataRow> = in_ids(
-            "SELECT recording_id, key, COALESCE(value, '') AS value FROM metadata WHERE recording_id",
-            chunk,
-            "",
-        )
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-        metadata.extend(found);
-        let found: Vec<FormatRow> = in_ids(
-            "SELECT id, recording_id, format, COALESCE(url, '') AS url, length, processing_time \
-             FROM playback_formats WHERE recording_id",
-            chunk,
-            " ORDER BY recording_id, format",
-        )
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-        let format_ids: Vec<i64> = found.iter().map(|f| f.id).collect();
-        formats.extend(found);
-        for format_chunk in format_ids.chunks(CHUNK) {
-            let found: Vec<ThumbnailRow> = in_ids(
-                "SELECT playback_format_id, COALESCE(url, '') AS url, width, height, alt, \
-                 COALESCE(sequence, 0) AS sequence FROM thumbnails WHERE playback_format_id",
-                format_chunk,
-                " ORDER BY playback_format_id, sequence, id",
-            )
-            .build_query_as()
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-            thumbnails.extend(found);
-        }
-    }
-    Ok(assemble(rows, metadata, formats, thumbnails))
-}
+use crate::recording_rows::{MarkRow, marks as marks_by_source};
 
 async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &str) -> StoreResult<bool> {
     let done = sqlx::query(

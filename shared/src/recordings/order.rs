@@ -74,8 +74,14 @@ mod tests {
 
     #[test]
     fn newest_first_then_by_record_id_and_no_start_time_last() {
-        let mut all =
-            vec![at("n2", None), at("c", Some(10)), at("b", Some(30)), at("n1", None), at("a", Some(30)), at("B", Some(30))];
+        let mut all = [
+            at("n2", None),
+            at("c", Some(10)),
+            at("b", Some(30)),
+            at("n1", None),
+            at("a", Some(30)),
+            at("B", Some(30)),
+        ];
         all.sort_by(|a, b| compare(NEWEST_FIRST, a, b));
         let ids: Vec<&str> = all.iter().map(|r| r.record_id.as_str()).collect();
         assert_eq!(ids, ["B", "a", "b", "c", "n1", "n2"]);

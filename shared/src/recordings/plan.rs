@@ -130,7 +130,8 @@ mod tests {
     fn queries_that_match_nothing_ask_no_store() {
         assert_eq!(plan(&query(|q| q.limit = Some(0))), None);
         assert_eq!(plan(&query(|q| q.meta = vec![("course".into(), vec![])])), None);
-        let one_key_without_values = query(|q| q.meta = vec![("x".into(), vec![]), ("course".into(), strings(&["math"]))]);
+        let one_key_without_values =
+            query(|q| q.meta = vec![("x".into(), vec![]), ("course".into(), strings(&["math"]))]);
         assert!(plan(&one_key_without_values).is_some(), "a key without values drops out of the OR");
     }
 
