@@ -51,6 +51,8 @@
 //! (`DATABASE_URL`) instead. Imports and edits read a recording, change it, and write it back on the
 //! condition that its `version` did not move (retrying otherwise).
 
+mod callbacks;
+mod import_marks;
 mod items;
 mod meetings;
 mod recordings;
@@ -122,6 +124,28 @@ impl Dynamo {
     pub(crate) async fn put(&self, table: &str, item: Item) -> StoreResult<()> {
         self.client.put_item().table_name(table).set_item(Some(item)).send().await.map_err(backend)?;
         Ok(())
+    }
+
+    /// Every item of a table, read consistently.
+    pub(crate) async fn scan(&self, table: &str) -> StoreResult<Vec<Item>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
     }
 
     /// Deletes an item; what it held, if it existed.

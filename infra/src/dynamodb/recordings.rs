@@ -1,26 +1,23 @@
-//! `RecordingStore` on DynamoDB: one item per recording (metadata and formats inside it), import marks and
-//! callback URLs.
-
-use std::collections::HashMap;
+//! The recordings index on DynamoDB: one item per recording (metadata and formats inside it). A query plan is
+//! translated into a read (by recordIDs, by meetingIDs, or a scan) and the plan's answer out of what was read.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
-use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{CallbackData, Recording};
+use scalelite_shared::model::Recording;
 use scalelite_shared::recordings::{self, Condition, merged};
-use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore, StoreError, StoreResult};
+use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreError, StoreResult};
 
-use super::items::{self, Item, get_n, get_s, key, n, s};
+use super::items::{self, Item, key, n, s};
 use super::tables::BY_MEETING;
 use super::{Dynamo, back_off, backend, is_conflict};
 
 /// How often an import or edit starts over after losing a race.
 const ATTEMPTS: usize = 100;
 
-/// The DynamoDB recordings index; cheap to clone.
+/// The recordings side on DynamoDB (the index, the import ledger, the callback URLs); cheap to clone.
 #[derive(Clone, Debug)]
 pub struct DynamoRecordings {
-    db: Dynamo,
+    pub(super) db: Dynamo,
 }
 
 impl DynamoRecordings {
@@ -128,32 +125,10 @@ impl DynamoRecordings {
         }
         Ok(found)
     }
-
-    async fn scan(&self, table: &str) -> StoreResult<Vec<Item>> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .client
-                .scan()
-                .table_name(table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            found.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
-    }
 }
 
 #[async_trait]
-impl RecordingStore for DynamoRecordings {
+impl RecordingIndex for DynamoRecordings {
     async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
         for attempt in 0..ATTEMPTS {
             let stored = self.versioned(&recording.record_id).await?;
@@ -173,7 +148,7 @@ impl RecordingStore for DynamoRecordings {
         let read = match plan.conditions.first() {
             Some(Condition::RecordIdIn(ids)) => self.by_ids(ids).await?,
             Some(Condition::MeetingIdIn(ids)) => self.by_meetings(ids).await?,
-            _ => self.scan(self.table()).await?.iter().filter_map(items::recording).map(|(r, _)| r).collect(),
+            _ => self.db.scan(self.table()).await?.iter().filter_map(items::recording).map(|(r, _)| r).collect(),
         };
         Ok(plan.answer(read))
     }
@@ -234,58 +209,6 @@ impl RecordingStore for DynamoRecordings {
         })
         .await?;
         Ok(())
-    }
-
-    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
-        Ok(self
-            .scan(&self.db.tables.import_marks)
-            .await?
-            .iter()
-            .filter_map(|item| {
-                let mark = ImportMark {
-                    modified_ms: get_n(item, "modified_ms").unwrap_or(0),
-                    size: get_n(item, "size").unwrap_or(0),
-                    failure: get_s(item, "failure"),
-                };
-                Some((get_s(item, "source")?, mark))
-            })
-            .collect())
-    }
-
-    async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
-        let mut item = HashMap::from([
-            ("source".to_owned(), s(source)),
-            ("modified_ms".to_owned(), n(mark.modified_ms)),
-            ("size".to_owned(), n(mark.size)),
-        ]);
-        if let Some(failure) = &mark.failure {
-            item.insert("failure".to_owned(), s(failure));
-        }
-        self.db.put(&self.db.tables.import_marks, item).await
-    }
-
-    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
-        let mut item =
-            HashMap::from([("meeting_id".to_owned(), s(meeting_id)), ("updated_at_ms".to_owned(), n(now_ms()))]);
-        for (name, url) in [
-            ("recording_ready_url", &callbacks.recording_ready_url),
-            ("analytics_callback_url", &callbacks.analytics_callback_url),
-            ("end_callback_url", &callbacks.end_callback_url),
-        ] {
-            if let Some(url) = url {
-                item.insert(name.to_owned(), s(url));
-            }
-        }
-        self.db.put(&self.db.tables.callbacks, item).await
-    }
-
-    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
-        let found = self.db.get(&self.db.tables.callbacks, key("meeting_id", meeting_id)).await?;
-        Ok(found.map(|item| CallbackData {
-            recording_ready_url: get_s(&item, "recording_ready_url"),
-            analytics_callback_url: get_s(&item, "analytics_callback_url"),
-            end_callback_url: get_s(&item, "end_callback_url"),
-        }))
     }
 
     async fn ping(&self) -> StoreResult<()> {

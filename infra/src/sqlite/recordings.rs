@@ -1,14 +1,12 @@
-//! The recordings index in the embedded store: upserts from metadata.xml, publication and edits; queries in
-//! [`select`](super::select).
+//! The recordings index in the embedded store: upserts from metadata.xml, publication and edits, each one write
+//! transaction; queries in [`select`](super::select).
 
-use std::collections::HashMap;
-
+use async_trait::async_trait;
 use scalelite_shared::model::Recording;
-use scalelite_shared::store::{ImportMark, RecordingEdits, StoreResult};
-use sqlx::{SqliteConnection, SqlitePool};
+use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, ServerStore, StoreError, StoreResult};
+use sqlx::SqliteConnection;
 
-use super::backend;
-use crate::recording_rows::{MarkRow, marks as marks_by_source};
+use super::{SqliteStore, backend, select};
 
 async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &str) -> StoreResult<bool> {
     let done = sqlx::query(
@@ -24,8 +22,8 @@ async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &s
     Ok(done.rows_affected() > 0)
 }
 
-/// Upserts `recording` (see the port); returns its row id.
-pub(crate) async fn import(conn: &mut SqliteConnection, recording: &Recording) -> StoreResult<()> {
+/// Upserts `recording` (see the port).
+async fn import(conn: &mut SqliteConnection, recording: &Recording) -> StoreResult<()> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO recordings (record_id, meeting_id, name, published, participants, state, starttime_ms, \
          endtime_ms, protected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
@@ -88,7 +86,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, recording: &Recording) -
     Ok(())
 }
 
-pub(crate) async fn set_published(conn: &mut SqliteConnection, record_id: &str, published: bool) -> StoreResult<()> {
+async fn set_published(conn: &mut SqliteConnection, record_id: &str, published: bool) -> StoreResult<()> {
     sqlx::query("UPDATE recordings SET published = ?1, state = ?2, publish_updated = 1 WHERE record_id = ?3")
         .bind(published)
         .bind(Recording::state_for(published))
@@ -99,11 +97,7 @@ pub(crate) async fn set_published(conn: &mut SqliteConnection, record_id: &str, 
         .map_err(backend)
 }
 
-pub(crate) async fn update(
-    conn: &mut SqliteConnection,
-    record_ids: &[String],
-    edits: &RecordingEdits,
-) -> StoreResult<bool> {
+async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
     let mut changed = false;
     for record_id in record_ids {
         let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ?")
@@ -141,7 +135,7 @@ pub(crate) async fn update(
     Ok(changed)
 }
 
-pub(crate) async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()> {
+async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()> {
     let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ?")
         .bind(record_id)
         .fetch_optional(&mut *conn)
@@ -161,25 +155,43 @@ pub(crate) async fn delete(conn: &mut SqliteConnection, record_id: &str) -> Stor
     Ok(())
 }
 
-pub(crate) async fn marks(pool: &SqlitePool) -> StoreResult<HashMap<String, ImportMark>> {
-    let rows: Vec<MarkRow> = sqlx::query_as("SELECT source, modified_ms, size, failure FROM import_marks")
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-    Ok(marks_by_source(rows))
-}
+#[async_trait]
+impl RecordingIndex for SqliteStore {
+    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
+        let mut tx = self.write().await?;
+        import(tx.conn(), recording).await?;
+        tx.commit().await?;
+        let query = RecordingQuery { record_ids: vec![recording.record_id.clone()], ..RecordingQuery::default() };
+        select::matching(&self.pool, &query)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend(format!("recording {} vanished after import", recording.record_id)))
+    }
 
-pub(crate) async fn mark(conn: &mut SqliteConnection, source: &str, mark: &ImportMark) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO import_marks (source, modified_ms, size, failure) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source) \
-         DO UPDATE SET modified_ms = excluded.modified_ms, size = excluded.size, failure = excluded.failure",
-    )
-    .bind(source)
-    .bind(mark.modified_ms)
-    .bind(mark.size)
-    .bind(&mark.failure)
-    .execute(conn)
-    .await
-    .map(|_| ())
-    .map_err(backend)
+    async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+        select::matching(&self.pool, query).await
+    }
+
+    async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        set_published(tx.conn(), record_id, published).await?;
+        tx.commit().await
+    }
+
+    async fn update_recordings(&self, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let changed = update(tx.conn(), record_ids, edits).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn delete_recording(&self, record_id: &str) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        delete(tx.conn(), record_id).await?;
+        tx.commit().await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        ServerStore::ping(self).await
+    }
 }

@@ -3,8 +3,9 @@
 use super::prefix::Prefix;
 use crate::model::Recording;
 
-/// A condition every recording of an answer meets; the values inside one condition are OR-ed. The variants
-/// are listed from the most selective to the least, the order a plan keeps them in.
+/// A condition every recording of an answer meets; the values inside one condition are OR-ed, and a plan's
+/// conditions hold one value at least. The variants are listed from the most selective to the least, the
+/// order a plan keeps them in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
     /// The recordID is one of these, exactly.

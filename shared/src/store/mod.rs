@@ -1,5 +1,5 @@
-//! The store ports, narrow and by concern: servers, meetings (placement and poll), leases, tokens, tenants
-//! and the recordings index. The rules live in `balance`; an adapter reads a snapshot and commits the
+//! The store ports, narrow and by concern: servers, meetings (placement and poll), leases, tokens, tenants,
+//! the recordings index, the import ledger and the callback URLs. The rules live in `balance`; an adapter reads a snapshot and commits the
 //! decision atomically.
 
 use async_trait::async_trait;
@@ -8,14 +8,18 @@ use std::collections::HashMap;
 use crate::balance::load::LoadRules;
 use crate::model::{Meeting, Server, ServerUpdate};
 
+mod callbacks;
+mod import_ledger;
 mod recording_files;
 mod recordings;
 mod tenants;
 
 pub use crate::balance::placement::{Placed, Placement, Refusal};
 pub use crate::balance::poll::{PollOutcome, PollReport};
+pub use callbacks::CallbackStore;
+pub use import_ledger::{ImportLedger, ImportMark};
 pub use recording_files::{Delivery, RecordingFiles, SpoolWriter, SpooledTar};
-pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
+pub use recordings::{RecordingEdits, RecordingIndex, RecordingQuery};
 pub use tenants::TenantStore;
 
 /// A store failure: the backend could not be reached or refused the change.
@@ -130,3 +134,8 @@ pub trait TokenStore: Send + Sync {
 pub trait MeetingBackend: ServerStore + MeetingStore + LeaseStore + TokenStore {}
 
 impl<T: ServerStore + MeetingStore + LeaseStore + TokenStore> MeetingBackend for T {}
+
+/// A backend that holds all of the recordings side: the index, the import ledger and the callback URLs.
+pub trait RecordingBackend: RecordingIndex + ImportLedger + CallbackStore {}
+
+impl<T: RecordingIndex + ImportLedger + CallbackStore> RecordingBackend for T {}
