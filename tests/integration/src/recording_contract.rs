@@ -216,6 +216,17 @@ pub async fn queries_order_and_page(store: Arc<dyn RecordingBackend>) {
     assert_eq!(ids(s, RecordingQuery { offset: 9, limit: Some(9), ..any_state() }).await, Vec::<String>::new());
 }
 
+pub async fn undated_recordings_come_last_and_ties_go_by_bytes(store: Arc<dyn RecordingBackend>) {
+    let mut undated = recording("undated", "m", 9);
+    (undated.start_time_ms, undated.end_time_ms) = (None, None);
+    for r in [undated, recording("old", "m", 0), recording("b-new", "m", 5), recording("B-new", "m", 5)] {
+        store.import_recording(&r).await.unwrap();
+    }
+    let s = &*store;
+    assert_eq!(ids(s, any_state()).await, ["B-new", "b-new", "old", "undated"], "byte order: upper case first");
+    assert_eq!(ids(s, RecordingQuery { offset: 3, limit: Some(5), ..any_state() }).await, ["undated"]);
+}
+
 pub async fn updates_apply_to_every_listed_recording(store: Arc<dyn RecordingBackend>) {
     for id in ["u1", "u2", "u3"] {
         store.import_recording(&with_meta(recording(id, "m", 0), &[("gone", "x"), ("kept", "y")])).await.unwrap();
@@ -359,6 +370,7 @@ macro_rules! recording_contract {
             a_publish_choice_survives_imports,
             queries_filter,
             queries_order_and_page,
+            undated_recordings_come_last_and_ties_go_by_bytes,
             updates_apply_to_every_listed_recording,
             deletes_keep_the_row,
             import_marks_round_trip,
