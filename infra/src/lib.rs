@@ -8,6 +8,7 @@ mod join_servers;
 mod pending_joins;
 pub mod postgres;
 mod recording_rows;
+mod recording_sql;
 pub mod recordings_fs;
 pub mod redis;
 #[cfg(feature = "s3")]

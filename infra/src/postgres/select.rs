@@ -2,12 +2,13 @@
 //! its index.
 
 use scalelite_shared::model::Recording;
-use scalelite_shared::recordings::{self, Condition, Direction, QueryPlan, SortField, SortKey};
+use scalelite_shared::recordings::{self, Condition, QueryPlan, SortField};
 use scalelite_shared::store::{RecordingQuery, StoreResult};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::backend;
 use super::rows::{RecordingRow, assemble, recording_columns};
+use crate::recording_sql::{order_by, page_bounds};
 
 /// `AND <condition>` on `recordings r`. Only the conditions a plan holds are in its statement, so each one
 /// present becomes an index lookup rather than a check of every row.
@@ -43,34 +44,19 @@ fn push_condition(builder: &mut QueryBuilder<Postgres>, condition: &Condition) {
     }
 }
 
-/// `ORDER BY` the sort keys, missing values last, recordIDs in byte order (the `scalelite_rs_recordings_newest_first`
-/// index).
-fn push_order(builder: &mut QueryBuilder<Postgres>, keys: &[SortKey]) {
-    builder.push(" ORDER BY ");
-    let mut separated = builder.separated(", ");
-    for key in keys {
-        let column = match key.field {
-            SortField::StartTime => "r.starttime",
-            SortField::RecordId => "r.record_id COLLATE \"C\"",
-        };
-        let direction = match key.direction {
-            Direction::Ascending => "ASC",
-            Direction::Descending => "DESC",
-        };
-        let nulls = if key.field.optional() { " NULLS LAST" } else { "" };
-        separated.push(format_args!("{column} {direction}{nulls}"));
-    }
-}
-
 /// The rows `plan` selects, ordered and paged.
 async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<RecordingRow>> {
     let mut builder = QueryBuilder::new(concat!("SELECT ", recording_columns!(), " FROM recordings r WHERE TRUE"));
     for condition in &plan.conditions {
         push_condition(&mut builder, condition);
     }
-    push_order(&mut builder, plan.order);
-    builder.push(" OFFSET ").push_bind(i64::try_from(plan.page.offset).unwrap_or(i64::MAX));
-    builder.push(" LIMIT ").push_bind(plan.page.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)));
+    // The `scalelite_rs_recordings_newest_first` index reads the rows in this order.
+    builder.push(order_by(plan.order, |field| match field {
+        SortField::StartTime => "r.starttime",
+        SortField::RecordId => "r.record_id COLLATE \"C\"",
+    }));
+    let (offset, limit) = page_bounds(&plan.page);
+    builder.push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit);
     builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)
 }
 

@@ -1,12 +1,13 @@
 //! getRecordings on the embedded store: a query plan translated to SQLite, then the child rows of the page.
 
 use scalelite_shared::model::Recording;
-use scalelite_shared::recordings::{self, Condition, Direction, QueryPlan, SortField, SortKey};
+use scalelite_shared::recordings::{self, Condition, QueryPlan, SortField};
 use scalelite_shared::store::{RecordingQuery, StoreResult};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::backend;
 use crate::recording_rows::{FormatRow, MetadataRow, RecordingRow, ThumbnailRow, assemble};
+use crate::recording_sql::{order_by, page_bounds};
 
 /// Child rows are fetched for this many recordings per statement.
 const CHUNK: usize = 500;
@@ -51,25 +52,6 @@ fn push_condition(builder: &mut QueryBuilder<Sqlite>, condition: &Condition) {
     }
 }
 
-/// `ORDER BY` the sort keys; missing values last (SQLite's own place for them in a descending order, which
-/// keeps the `recordings_by_start` index usable).
-fn push_order(builder: &mut QueryBuilder<Sqlite>, keys: &[SortKey]) {
-    builder.push(" ORDER BY ");
-    let mut separated = builder.separated(", ");
-    for key in keys {
-        let column = match key.field {
-            SortField::StartTime => "r.starttime_ms",
-            SortField::RecordId => "r.record_id",
-        };
-        let direction = match key.direction {
-            Direction::Ascending => "ASC",
-            Direction::Descending => "DESC",
-        };
-        let nulls = if key.field.optional() { " NULLS LAST" } else { "" };
-        separated.push(format_args!("{column} {direction}{nulls}"));
-    }
-}
-
 async fn rows(pool: &SqlitePool, plan: &QueryPlan) -> StoreResult<Vec<RecordingRow>> {
     let mut builder = QueryBuilder::new(
         "SELECT r.id, r.record_id, r.meeting_id, r.name, r.published, r.participants, r.state, \
@@ -79,10 +61,14 @@ async fn rows(pool: &SqlitePool, plan: &QueryPlan) -> StoreResult<Vec<RecordingR
     for condition in &plan.conditions {
         push_condition(&mut builder, condition);
     }
-    push_order(&mut builder, plan.order);
-    builder.push(" LIMIT ");
-    builder.push_bind(plan.page.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)));
-    builder.push(" OFFSET ").push_bind(i64::try_from(plan.page.offset).unwrap_or(i64::MAX));
+    // Missing start times last is SQLite's own place for them in a descending order, so the
+    // `recordings_by_start` index still reads the rows in order.
+    builder.push(order_by(plan.order, |field| match field {
+        SortField::StartTime => "r.starttime_ms",
+        SortField::RecordId => "r.record_id",
+    }));
+    let (offset, limit) = page_bounds(&plan.page);
+    builder.push(" LIMIT ").push_bind(limit.unwrap_or(-1)).push(" OFFSET ").push_bind(offset);
     builder.build_query_as::<RecordingRow>().fetch_all(pool).await.map_err(backend)
 }
 
