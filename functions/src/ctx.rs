@@ -8,7 +8,8 @@ use scalelite_shared::bbb::checksum::ChecksumPolicy;
 use scalelite_shared::bbb::client::BbbApi;
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{
-    LeaseStore, MeetingStore, RecordingFiles, RecordingStore, ServerStore, StoreError, TenantStore, TokenStore,
+    CallbackStore, ImportLedger, LeaseStore, MeetingStore, RecordingFiles, RecordingIndex, ServerStore, StoreError,
+    TenantStore, TokenStore,
 };
 
 use crate::callbacks::pending::PendingCallbacks;
@@ -23,7 +24,11 @@ pub struct Ctx {
     pub meetings: Arc<dyn MeetingStore>,
     pub leases: Arc<dyn LeaseStore>,
     pub tokens: Arc<dyn TokenStore>,
-    pub recordings: Arc<dyn RecordingStore>,
+    pub recordings: Arc<dyn RecordingIndex>,
+    /// What the importer made of each source file.
+    pub import_ledger: Arc<dyn ImportLedger>,
+    /// The callback URLs front-ends gave at create.
+    pub callbacks: Arc<dyn CallbackStore>,
     pub tenants: Arc<dyn TenantStore>,
     pub files: Arc<dyn RecordingFiles>,
     /// Where servers and meetings are kept (for operators' messages).
@@ -47,7 +52,18 @@ pub struct Ctx {
 impl Ctx {
     /// A context over already opened stores.
     pub fn new(config: Config, stores: Stores) -> Self {
-        let Stores { servers, meetings, leases, tokens, recordings, tenants, files, meetings_at } = stores;
+        let Stores {
+            servers,
+            meetings,
+            leases,
+            tokens,
+            recordings,
+            import_ledger,
+            callbacks,
+            tenants,
+            files,
+            meetings_at,
+        } = stores;
         let (connect, response, algorithm, max_answer) =
             (config.connect_timeout, config.response_timeout, config.outbound_algorithm, config.bbb_max_answer_bytes);
         let bbb = Arc::new(BbbClient::new(connect, response, algorithm, max_answer));
@@ -66,6 +82,8 @@ impl Ctx {
             leases,
             tokens,
             recordings,
+            import_ledger,
+            callbacks,
             tenants,
             files,
             meetings_at,

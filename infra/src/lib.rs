@@ -11,6 +11,7 @@ pub mod memory;
 mod pending_joins;
 pub mod postgres;
 mod recording_rows;
+mod recording_sql;
 pub mod recordings_fs;
 pub mod redis;
 #[cfg(feature = "s3")]
@@ -21,8 +22,8 @@ use std::sync::Arc;
 
 use scalelite_shared::config::Config;
 use scalelite_shared::store::{
-    LeaseStore, MeetingBackend, MeetingStore, RecordingFiles, RecordingStore, ServerStore, StoreError, TenantStore,
-    TokenStore,
+    CallbackStore, ImportLedger, LeaseStore, MeetingBackend, MeetingStore, RecordingBackend, RecordingFiles,
+    RecordingIndex, ServerStore, StoreError, TenantStore, TokenStore,
 };
 
 /// The stores the configuration names, one handle per port.
@@ -32,7 +33,9 @@ pub struct Stores {
     pub meetings: Arc<dyn MeetingStore>,
     pub leases: Arc<dyn LeaseStore>,
     pub tokens: Arc<dyn TokenStore>,
-    pub recordings: Arc<dyn RecordingStore>,
+    pub recordings: Arc<dyn RecordingIndex>,
+    pub import_ledger: Arc<dyn ImportLedger>,
+    pub callbacks: Arc<dyn CallbackStore>,
     pub tenants: Arc<dyn TenantStore>,
     /// The recording files (the trees playback serves, the spool).
     pub files: Arc<dyn RecordingFiles>,
@@ -41,10 +44,10 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// Every meeting-side port served by one backend.
+    /// Every meeting-side port served by one backend, every recordings-side port by another.
     pub fn new(
         backend: Arc<dyn MeetingBackend>,
-        recordings: Arc<dyn RecordingStore>,
+        recordings: Arc<dyn RecordingBackend>,
         tenants: Arc<dyn TenantStore>,
         files: Arc<dyn RecordingFiles>,
     ) -> Self {
@@ -53,7 +56,9 @@ impl Stores {
             meetings: backend.clone(),
             leases: backend.clone(),
             tokens: backend,
-            recordings,
+            recordings: recordings.clone(),
+            import_ledger: recordings.clone(),
+            callbacks: recordings,
             tenants,
             files,
             meetings_at: String::new(),
@@ -106,7 +111,7 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
             (store.clone(), store.clone(), Some(store))
         }
     };
-    let recordings: Arc<dyn RecordingStore> = match (&config.database_url, dynamo_recordings, local) {
+    let recordings: Arc<dyn RecordingBackend> = match (&config.database_url, dynamo_recordings, local) {
         (Some(url), _, _) => Arc::new(postgres::PostgresRecordings::open(url).await?),
         (None, Some(store), _) => store,
         (None, None, Some(store)) => store,
@@ -140,7 +145,7 @@ fn meetings_at(config: &Config) -> String {
     }
 }
 
-type DynamoStores = (Option<Arc<dyn MeetingBackend>>, Option<Arc<dyn RecordingStore>>);
+type DynamoStores = (Option<Arc<dyn MeetingBackend>>, Option<Arc<dyn RecordingBackend>>);
 
 /// The DynamoDB stores the configuration asks for (none when Redis and PostgreSQL hold everything).
 #[cfg(feature = "dynamodb")]
@@ -158,7 +163,8 @@ async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
         dynamodb::DynamoSettings { table_prefix: prefix.clone(), endpoint: config.dynamodb_endpoint.clone() };
     let (meetings, recordings) = dynamodb::open(&settings).await?;
     let meetings: Option<Arc<dyn MeetingBackend>> = (!config.uses_redis()).then(|| Arc::new(meetings) as _);
-    let recordings: Option<Arc<dyn RecordingStore>> = config.database_url.is_none().then(|| Arc::new(recordings) as _);
+    let recordings: Option<Arc<dyn RecordingBackend>> =
+        config.database_url.is_none().then(|| Arc::new(recordings) as _);
     Ok((meetings, recordings))
 }
 

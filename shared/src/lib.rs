@@ -7,5 +7,6 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod model;
+pub mod recordings;
 pub mod store;
 pub mod voice_bridge;

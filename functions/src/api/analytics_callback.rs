@@ -34,7 +34,7 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), String> {
     let meeting_id = body.get("meeting_id").and_then(Value::as_str).ok_or("no meeting_id")?.to_owned();
     let callbacks = ctx
         .kept_callbacks
-        .find(&*ctx.recordings, &meeting_id)
+        .find(&*ctx.callbacks, &meeting_id)
         .await
         .map_err(|e| format!("cannot read callbacks: {e}"))?;
     let url = callbacks.and_then(|c| c.analytics_callback_url).ok_or("no analytics URL for the meeting")?;

@@ -158,7 +158,7 @@ async fn create_on(
     let secret = ctx.config.secrets.first().map_or("", String::as_str);
     let callbacks = create_params::take(&mut forward, &base, &meeting.id, secret);
     if !callbacks.is_empty() {
-        ctx.kept_callbacks.save(&ctx.recordings, &meeting.id, callbacks).await;
+        ctx.kept_callbacks.save(&ctx.callbacks, &meeting.id, callbacks).await;
     }
 
     let xml_body = req.method == Method::POST && is_xml(&req.content_type());

@@ -22,7 +22,7 @@ fn with_query(url: &str, query: &str) -> String {
 }
 
 async fn front_end_url(ctx: &Ctx, meeting_id: &str) -> Option<String> {
-    match ctx.kept_callbacks.find(&*ctx.recordings, meeting_id).await {
+    match ctx.kept_callbacks.find(&*ctx.callbacks, meeting_id).await {
         Ok(callbacks) => callbacks.and_then(|c| c.end_callback_url),
         Err(error) => {
             tracing::error!(%error, meeting = meeting_id, "end callback: cannot read the callback URL");

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use scalelite_shared::model::CallbackData;
-use scalelite_shared::store::{RecordingStore, StoreResult};
+use scalelite_shared::store::{CallbackStore, StoreResult};
 use tokio::sync::Notify;
 
 /// How long a create waits for the database before it keeps the URLs for later.
@@ -29,7 +29,7 @@ impl PendingCallbacks {
     }
 
     /// Writes the URLs, or keeps them for the background writer when the database does not answer in time.
-    pub async fn save(self: &Arc<Self>, store: &Arc<dyn RecordingStore>, meeting_id: &str, callbacks: CallbackData) {
+    pub async fn save(self: &Arc<Self>, store: &Arc<dyn CallbackStore>, meeting_id: &str, callbacks: CallbackData) {
         match tokio::time::timeout(WAIT, store.save_callbacks(meeting_id, &callbacks)).await {
             Ok(Ok(())) => {
                 self.kept().remove(meeting_id);
@@ -39,7 +39,7 @@ impl PendingCallbacks {
         }
     }
 
-    fn keep(self: &Arc<Self>, store: &Arc<dyn RecordingStore>, meeting_id: &str, callbacks: CallbackData, why: &str) {
+    fn keep(self: &Arc<Self>, store: &Arc<dyn CallbackStore>, meeting_id: &str, callbacks: CallbackData, why: &str) {
         tracing::warn!(meeting = meeting_id, why, "callback URLs kept until the recordings database answers");
         self.kept().insert(meeting_id.to_owned(), callbacks);
         self.writer.get_or_init(|| {
@@ -49,7 +49,7 @@ impl PendingCallbacks {
     }
 
     /// A meeting's callback URLs: the kept ones first, else the database's.
-    pub async fn find(&self, store: &dyn RecordingStore, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
+    pub async fn find(&self, store: &dyn CallbackStore, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
         if let Some(kept) = self.kept().get(meeting_id).cloned() {
             return Ok(Some(kept));
         }
@@ -58,7 +58,7 @@ impl PendingCallbacks {
 }
 
 /// Writes kept URLs until none are left, then waits for more.
-async fn write_back(pending: Arc<PendingCallbacks>, store: Arc<dyn RecordingStore>) {
+async fn write_back(pending: Arc<PendingCallbacks>, store: Arc<dyn CallbackStore>) {
     loop {
         let batch: Vec<(String, CallbackData)> = pending.kept().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         if batch.is_empty() {

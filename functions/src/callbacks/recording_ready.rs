@@ -32,7 +32,7 @@ fn settled(status: StatusCode) -> bool {
 /// Notifies the meeting's recording-ready URL, if it gave one, signed with the tenant's secrets when the
 /// recording has one; failures are logged.
 pub async fn notify(ctx: &Ctx, meeting_id: &str, record_id: &str, tenant_id: Option<&str>) {
-    let url = match ctx.kept_callbacks.find(&*ctx.recordings, meeting_id).await {
+    let url = match ctx.kept_callbacks.find(&*ctx.callbacks, meeting_id).await {
         Ok(Some(callbacks)) => match callbacks.recording_ready_url {
             Some(url) => url,
             None => return,

@@ -269,12 +269,12 @@ async fn index_in_place(
         }
     };
     let mark = ImportMark { modified_ms: item.modified_ms, size: item.size, failure };
-    ctx.recordings.mark_import(&source, &mark).await?;
+    ctx.import_ledger.mark_import(&source, &mark).await?;
     Ok(outcome)
 }
 
 async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, Ready), StoreError> {
-    let marks = ctx.recordings.import_marks().await?;
+    let marks = ctx.import_ledger.import_marks().await?;
     let trees =
         [(ctx.config.recordings.publish_dir.clone(), true), (ctx.config.recordings.unpublish_dir.clone(), false)];
     let found = blocking(move || -> std::io::Result<Vec<(FoundMetadata, bool)>> {

@@ -43,14 +43,16 @@
 //!
 //! # Recordings
 //!
-//! getRecordings with recordIDs reads them with a consistent `BatchGetItem`; with meetingIDs it queries the
+//! getRecordings follows the query plan ([`scalelite_shared::recordings::plan`]): when its most selective
+//! condition is recordIDs it reads them with a consistent `BatchGetItem`; meetingIDs, it queries the
 //! `by_meeting` index (eventually consistent: a recording imported a moment ago may be missing); otherwise
-//! it scans the table. The other filters (recordID prefixes, states, `meta_*`, tenant), the order (newest
-//! first, then recordID) and offset/limit are applied here, after the read. A scan reads the whole index, which
+//! it scans the table. The plan then answers out of what was read: its conditions, its order and its page. A scan reads the whole index, which
 //! is fine for thousands of recordings; a large archive queried without meetingIDs wants PostgreSQL
 //! (`DATABASE_URL`) instead. Imports and edits read a recording, change it, and write it back on the
 //! condition that its `version` did not move (retrying otherwise).
 
+mod callbacks;
+mod import_marks;
 mod items;
 mod leases;
 mod meetings;
@@ -126,6 +128,28 @@ impl Dynamo {
     pub(crate) async fn put(&self, table: &str, item: Item) -> StoreResult<()> {
         self.client.put_item().table_name(table).set_item(Some(item)).send().await.map_err(backend)?;
         Ok(())
+    }
+
+    /// Every item of a table, read consistently.
+    pub(crate) async fn scan(&self, table: &str) -> StoreResult<Vec<Item>> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
     }
 
     /// Deletes an item; what it held, if it existed.

@@ -1,79 +1,23 @@
-//! `RecordingStore` on DynamoDB: one item per recording (metadata and formats inside it), import marks and
-//! callback URLs.
-
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+//! The recordings index on DynamoDB: one item per recording (metadata and formats inside it). A query plan is
+//! translated into a read (by recordIDs, by meetingIDs, or a scan) and the plan's answer out of what was read.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
-use scalelite_shared::clock::now_ms;
-use scalelite_shared::model::{CallbackData, PlaybackFormat, Recording};
-use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore, StoreError, StoreResult};
+use scalelite_shared::model::Recording;
+use scalelite_shared::recordings::{self, Condition, merged};
+use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreError, StoreResult};
 
-use super::items::{self, Item, get_n, get_s, key, n, s};
+use super::items::{self, Item, key, n, s};
 use super::tables::BY_MEETING;
 use super::{Dynamo, back_off, backend, is_conflict};
 
 /// How often an import or edit starts over after losing a race.
 const ATTEMPTS: usize = 100;
 
-/// The DynamoDB recordings index; cheap to clone.
+/// The recordings side on DynamoDB (the index, the import ledger, the callback URLs); cheap to clone.
 #[derive(Clone, Debug)]
 pub struct DynamoRecordings {
-    db: Dynamo,
-}
-
-/// Whether `recording` passes every filter of `query` (all but offset and limit).
-fn matches(query: &RecordingQuery, r: &Recording) -> bool {
-    let listed = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
-    listed(&query.record_ids, &r.record_id)
-        && (query.record_id_prefixes.is_empty()
-            || query.record_id_prefixes.iter().any(|p| r.record_id.starts_with(p.as_str())))
-        && listed(&query.meeting_ids, &r.meeting_id)
-        && query
-            .states
-            .as_ref()
-            .filter(|s| !s.is_empty())
-            .is_none_or(|states| r.state.as_deref().is_some_and(|state| states.iter().any(|s| s == state)))
-        && (query.meta.is_empty()
-            || query.meta.iter().any(|(k, values)| r.metadata.get(k).is_some_and(|v| values.iter().any(|x| x == v))))
-        && query.tenant_id.as_deref().is_none_or(|tenant| r.tenant_id() == Some(tenant))
-}
-
-/// Newest first (no start time last), then by recordID.
-fn newest_first(a: &Recording, b: &Recording) -> Ordering {
-    match (a.start_time_ms, b.start_time_ms) {
-        (Some(x), Some(y)) => y.cmp(&x),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-    .then_with(|| a.record_id.cmp(&b.record_id))
-}
-
-/// `stored` updated from a new import of the same recording (see the port).
-fn merged(stored: Option<Recording>, import: &Recording) -> Recording {
-    let mut next = import.clone();
-    next.publish_updated = false;
-    if let Some(stored) = stored {
-        let mut metadata = stored.metadata;
-        metadata.extend(import.metadata.clone());
-        next.metadata = metadata;
-        let mut formats: BTreeMap<String, PlaybackFormat> =
-            stored.formats.into_iter().map(|f| (f.format.clone(), f)).collect();
-        formats.extend(import.formats.iter().map(|f| (f.format.clone(), f.clone())));
-        next.formats = formats.into_values().collect();
-        if stored.publish_updated {
-            next.published = stored.published;
-            next.state = stored.state;
-            next.publish_updated = true;
-        }
-    }
-    next.formats.sort_by(|a, b| a.format.cmp(&b.format));
-    for format in &mut next.formats {
-        format.thumbnails.sort_by_key(|t| t.sequence);
-    }
-    next
+    pub(super) db: Dynamo,
 }
 
 impl DynamoRecordings {
@@ -131,13 +75,11 @@ impl DynamoRecordings {
         Err(StoreError::Backend(format!("recording {record_id} kept racing with other changes")))
     }
 
+    /// The recordings of `ids` (each once), read consistently.
     async fn by_ids(&self, ids: &[String]) -> StoreResult<Vec<Recording>> {
-        let mut unique: Vec<String> = ids.to_vec();
-        unique.sort();
-        unique.dedup();
         let table = self.table();
         let mut found = Vec::new();
-        for chunk in unique.chunks(100) {
+        for chunk in ids.chunks(100) {
             let mut keys: Vec<Item> = chunk.iter().map(|id| key("record_id", id)).collect();
             let mut round = 0;
             while !keys.is_empty() {
@@ -155,55 +97,38 @@ impl DynamoRecordings {
         Ok(found)
     }
 
-    async fn by_meeting(&self, meeting_id: &str) -> StoreResult<Vec<Recording>> {
+    /// The recordings of `meeting_ids` (each once) from the `by_meeting` index (eventually consistent).
+    async fn by_meetings(&self, meeting_ids: &[String]) -> StoreResult<Vec<Recording>> {
         let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .client
-                .query()
-                .table_name(self.table())
-                .index_name(BY_MEETING)
-                .key_condition_expression("meeting_id = :m")
-                .expression_attribute_values(":m", s(meeting_id))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            found.extend(out.items().iter().filter_map(items::recording).map(|(r, _)| r));
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
+        // An index key is never empty: no recording is stored under an empty meetingID.
+        for meeting_id in meeting_ids.iter().filter(|m| !m.is_empty()) {
+            let mut start = None;
+            loop {
+                let out = self
+                    .db
+                    .client
+                    .query()
+                    .table_name(self.table())
+                    .index_name(BY_MEETING)
+                    .key_condition_expression("meeting_id = :m")
+                    .expression_attribute_values(":m", s(meeting_id))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(backend)?;
+                found.extend(out.items().iter().filter_map(items::recording).map(|(r, _)| r));
+                start = out.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
             }
         }
-    }
-
-    async fn scan(&self, table: &str) -> StoreResult<Vec<Item>> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .client
-                .scan()
-                .table_name(table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            found.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        Ok(found)
     }
 }
 
 #[async_trait]
-impl RecordingStore for DynamoRecordings {
+impl RecordingIndex for DynamoRecordings {
     async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
         for attempt in 0..ATTEMPTS {
             let stored = self.versioned(&recording.record_id).await?;
@@ -218,28 +143,14 @@ impl RecordingStore for DynamoRecordings {
     }
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-        if query.limit == Some(0) {
-            return Ok(Vec::new());
-        }
-        let mut found = if !query.record_ids.is_empty() {
-            self.by_ids(&query.record_ids).await?
-        } else if !query.meeting_ids.is_empty() {
-            let mut meeting_ids = query.meeting_ids.clone();
-            meeting_ids.sort();
-            meeting_ids.dedup();
-            let mut found = Vec::new();
-            for meeting_id in meeting_ids.iter().filter(|m| !m.is_empty()) {
-                found.extend(self.by_meeting(meeting_id).await?);
-            }
-            found
-        } else {
-            self.scan(self.table()).await?.iter().filter_map(items::recording).map(|(r, _)| r).collect()
+        let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
+        // Read by the plan's most selective condition when it is a key, else the whole table.
+        let read = match plan.conditions.first() {
+            Some(Condition::RecordIdIn(ids)) => self.by_ids(ids).await?,
+            Some(Condition::MeetingIdIn(ids)) => self.by_meetings(ids).await?,
+            _ => self.db.scan(self.table()).await?.iter().filter_map(items::recording).map(|(r, _)| r).collect(),
         };
-        found.retain(|r| matches(query, r));
-        found.sort_by(newest_first);
-        let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
-        let limit = query.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-        Ok(found.into_iter().skip(offset).take(limit).collect())
+        Ok(plan.answer(read))
     }
 
     async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {
@@ -300,82 +211,8 @@ impl RecordingStore for DynamoRecordings {
         Ok(())
     }
 
-    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
-        Ok(self
-            .scan(&self.db.tables.import_marks)
-            .await?
-            .iter()
-            .filter_map(|item| {
-                let mark = ImportMark {
-                    modified_ms: get_n(item, "modified_ms").unwrap_or(0),
-                    size: get_n(item, "size").unwrap_or(0),
-                    failure: get_s(item, "failure"),
-                };
-                Some((get_s(item, "source")?, mark))
-            })
-            .collect())
-    }
-
-    async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
-        let mut item = HashMap::from([
-            ("source".to_owned(), s(source)),
-            ("modified_ms".to_owned(), n(mark.modified_ms)),
-            ("size".to_owned(), n(mark.size)),
-        ]);
-        if let Some(failure) = &mark.failure {
-            item.insert("failure".to_owned(), s(failure));
-        }
-        self.db.put(&self.db.tables.import_marks, item).await
-    }
-
-    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
-        let mut item =
-            HashMap::from([("meeting_id".to_owned(), s(meeting_id)), ("updated_at_ms".to_owned(), n(now_ms()))]);
-        for (name, url) in [
-            ("recording_ready_url", &callbacks.recording_ready_url),
-            ("analytics_callback_url", &callbacks.analytics_callback_url),
-            ("end_callback_url", &callbacks.end_callback_url),
-        ] {
-            if let Some(url) = url {
-                item.insert(name.to_owned(), s(url));
-            }
-        }
-        self.db.put(&self.db.tables.callbacks, item).await
-    }
-
-    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
-        let found = self.db.get(&self.db.tables.callbacks, key("meeting_id", meeting_id)).await?;
-        Ok(found.map(|item| CallbackData {
-            recording_ready_url: get_s(&item, "recording_ready_url"),
-            analytics_callback_url: get_s(&item, "analytics_callback_url"),
-            end_callback_url: get_s(&item, "end_callback_url"),
-        }))
-    }
-
     async fn ping(&self) -> StoreResult<()> {
         self.db.client.describe_table().table_name(self.table()).send().await.map_err(backend)?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn meta_filters_are_ored_and_the_tenant_anded() {
-        let mut r = Recording { record_id: "abc-1".into(), state: Some("published".into()), ..Recording::default() };
-        r.metadata.insert("course".into(), "math".into());
-        r.metadata.insert("tenant-id".into(), "t1".into());
-        let query = |f: fn(&mut RecordingQuery)| {
-            let mut q = RecordingQuery::default();
-            f(&mut q);
-            q
-        };
-        assert!(matches(&query(|q| q.meta = vec![("x".into(), vec![]), ("course".into(), vec!["math".into()])]), &r));
-        assert!(!matches(&query(|q| q.meta = vec![("course".into(), vec![])]), &r));
-        assert!(!matches(&query(|q| q.tenant_id = Some("t2".into())), &r));
-        assert!(matches(&query(|q| q.record_id_prefixes = vec!["x".into(), "abc".into()]), &r));
-        assert!(!matches(&query(|q| q.states = Some(vec!["deleted".into()])), &r));
     }
 }

@@ -1,12 +1,13 @@
 //! Callback URLs in upstream's `callback_data` table: `callback_attributes` is a YAML-serialised Ruby hash
 //! with symbol keys (`:recording_ready_url: …`), read as Rails wrote it and written the same way.
 
+use async_trait::async_trait;
 use scalelite_shared::model::CallbackData;
-use scalelite_shared::store::{StoreError, StoreResult};
+use scalelite_shared::store::{CallbackStore, StoreError, StoreResult};
 use serde_yaml_ng::{Mapping, Value};
 use sqlx::PgPool;
 
-use super::backend;
+use super::{PostgresRecordings, backend};
 
 const RECORDING_READY: &str = "recording_ready_url";
 const ANALYTICS: &str = "analytics_callback_url";
@@ -51,7 +52,7 @@ fn from_yaml(text: &str) -> StoreResult<CallbackData> {
 
 /// Updates the meeting's rows, or inserts one when it has none. Upstream has no unique index on
 /// `meeting_id`, so a transaction-scoped advisory lock on the meeting keeps two saves from both inserting.
-pub(super) async fn save(pool: &PgPool, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
+async fn save(pool: &PgPool, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
     let attributes = to_yaml(callbacks)?;
     let mut tx = pool.begin().await.map_err(backend)?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('scalelite_rs.callback_data:' || $1, 0))")
@@ -83,7 +84,7 @@ pub(super) async fn save(pool: &PgPool, meeting_id: &str, callbacks: &CallbackDa
 }
 
 /// The meeting's callback URLs (its newest row, should upstream have left several).
-pub(super) async fn find(pool: &PgPool, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
+async fn find(pool: &PgPool, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
     let attributes: Option<Option<String>> = sqlx::query_scalar(
         "SELECT callback_attributes FROM callback_data WHERE meeting_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 1",
     )
@@ -92,6 +93,17 @@ pub(super) async fn find(pool: &PgPool, meeting_id: &str) -> StoreResult<Option<
     .await
     .map_err(backend)?;
     attributes.map(|text| from_yaml(text.as_deref().unwrap_or_default())).transpose()
+}
+
+#[async_trait]
+impl CallbackStore for PostgresRecordings {
+    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
+        save(&self.pool, meeting_id, callbacks).await
+    }
+
+    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
+        find(&self.pool, meeting_id).await
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The PostgreSQL recordings index, in upstream Scalelite's own tables so both can share one database.
+//! The PostgreSQL recordings index, import ledger and callback URLs, in upstream Scalelite's own tables so both
+//! can share one database.
 
 mod callbacks;
 mod edits;
@@ -7,15 +8,14 @@ mod marks;
 mod rows;
 mod select;
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use scalelite_shared::model::{CallbackData, Recording};
-use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore, StoreError, StoreResult};
+use scalelite_shared::model::Recording;
+use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreError, StoreResult};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -77,7 +77,7 @@ impl PostgresRecordings {
 }
 
 #[async_trait]
-impl RecordingStore for PostgresRecordings {
+impl RecordingIndex for PostgresRecordings {
     async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
         import::import(&self.pool, recording).await
     }
@@ -97,22 +97,6 @@ impl RecordingStore for PostgresRecordings {
 
     async fn delete_recording(&self, record_id: &str) -> StoreResult<()> {
         edits::delete(&self.pool, record_id).await
-    }
-
-    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
-        marks::all(&self.pool).await
-    }
-
-    async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
-        marks::set(&self.pool, source, mark).await
-    }
-
-    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
-        callbacks::save(&self.pool, meeting_id, callbacks).await
-    }
-
-    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
-        callbacks::find(&self.pool, meeting_id).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -1,58 +1,69 @@
-//! getRecordings' query: the filters a `RecordingQuery` sets, each as a condition with its binds.
+//! getRecordings on PostgreSQL: a query plan translated to upstream's tables, each condition a semi-join on
+//! its index.
 
 use scalelite_shared::model::Recording;
+use scalelite_shared::recordings::{self, Condition, QueryPlan, SortField};
 use scalelite_shared::store::{RecordingQuery, StoreResult};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::backend;
 use super::rows::{RecordingRow, assemble, recording_columns};
+use crate::recording_sql::{order_by, page_bounds};
 
-/// `AND <filter>` for each filter the query sets; filters it leaves empty are not in the statement at all, so
-/// each one present becomes an index lookup (a semi-join) rather than a check of every row.
-fn push_filters(builder: &mut QueryBuilder<Postgres>, query: &RecordingQuery) {
-    if !query.record_ids.is_empty() {
-        builder.push(" AND r.record_id = ANY(").push_bind(query.record_ids.clone()).push(")");
-    }
-    if !query.record_id_prefixes.is_empty() {
-        // Byte ranges on the "C"-collated index: every id with the prefix sorts between the prefix and the
-        // prefix followed by the highest code point.
-        builder.push(" AND (FALSE");
-        for prefix in &query.record_id_prefixes {
-            builder.push(" OR (r.record_id COLLATE \"C\" >= ").push_bind(prefix.clone());
-            builder.push(" AND r.record_id COLLATE \"C\" < ").push_bind(format!("{prefix}\u{10FFFF}")).push(")");
+/// `AND <condition>` on `recordings r`. Only the conditions a plan holds are in its statement, so each one
+/// present becomes an index lookup rather than a check of every row.
+fn push_condition(builder: &mut QueryBuilder<Postgres>, condition: &Condition) {
+    match condition {
+        Condition::RecordIdIn(ids) => {
+            builder.push(" AND r.record_id = ANY(").push_bind(ids.clone()).push(")");
         }
-        builder.push(")");
-    }
-    if !query.meeting_ids.is_empty() {
-        builder.push(" AND r.meeting_id = ANY(").push_bind(query.meeting_ids.clone()).push(")");
-    }
-    if let Some(states) = query.states.as_ref().filter(|s| !s.is_empty()) {
-        builder.push(" AND r.state = ANY(").push_bind(states.clone()).push(")");
-    }
-    if !query.meta.is_empty() {
-        let (keys, values): (Vec<String>, Vec<String>) = query
-            .meta
-            .iter()
-            .flat_map(|(key, values)| values.iter().map(move |value| (key.clone(), value.clone())))
-            .unzip();
-        builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m JOIN unnest(").push_bind(keys);
-        builder.push("::text[], ").push_bind(values);
-        builder.push("::text[]) AS f(key, value) ON m.key = f.key AND m.value = f.value)");
-    }
-    if let Some(tenant) = &query.tenant_id {
-        builder.push(" AND r.id IN (SELECT t.recording_id FROM metadata t WHERE t.key = 'tenant-id' AND t.value = ");
-        builder.push_bind(tenant.clone()).push(")");
+        Condition::MeetingIdIn(ids) => {
+            builder.push(" AND r.meeting_id = ANY(").push_bind(ids.clone()).push(")");
+        }
+        Condition::StateIn(states) => {
+            builder.push(" AND r.state = ANY(").push_bind(states.clone()).push(")");
+        }
+        Condition::RecordIdStartsWith(prefixes) => {
+            // Byte ranges on the "C"-collated index.
+            builder.push(" AND (FALSE");
+            for prefix in prefixes {
+                builder.push(" OR (r.record_id COLLATE \"C\" >= ").push_bind(prefix.as_str().to_owned());
+                if let Some(end) = prefix.upper_bound() {
+                    builder.push(" AND r.record_id COLLATE \"C\" < ").push_bind(end);
+                }
+                builder.push(")");
+            }
+            builder.push(")");
+        }
+        Condition::MetadataAnyOf(pairs) => {
+            let (keys, values): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
+            builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m JOIN unnest(").push_bind(keys);
+            builder.push("::text[], ").push_bind(values);
+            builder.push("::text[]) AS f(key, value) ON m.key = f.key AND m.value = f.value)");
+        }
     }
 }
 
-/// The recordings `query` selects, newest first.
-pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+/// The rows `plan` selects, ordered and paged.
+async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<RecordingRow>> {
     let mut builder = QueryBuilder::new(concat!("SELECT ", recording_columns!(), " FROM recordings r WHERE TRUE"));
-    push_filters(&mut builder, query);
-    builder.push(" ORDER BY r.starttime DESC, r.record_id OFFSET ");
-    builder.push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
-    builder.push(" LIMIT ").push_bind(query.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX)));
-    let rows: Vec<RecordingRow> = builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)?;
+    for condition in &plan.conditions {
+        push_condition(&mut builder, condition);
+    }
+    // The `scalelite_rs_recordings_newest_first` index reads the rows in this order.
+    builder.push(order_by(plan.order, |field| match field {
+        SortField::StartTime => "r.starttime",
+        SortField::RecordId => "r.record_id COLLATE \"C\"",
+    }));
+    let (offset, limit) = page_bounds(&plan.page);
+    builder.push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit);
+    builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)
+}
+
+/// The recordings `query` selects, as its plan orders and pages them.
+pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+    let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
+    let rows = rows(conn, &plan).await?;
     assemble(conn, rows).await
 }
 

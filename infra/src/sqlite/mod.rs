@@ -4,12 +4,14 @@
 mod rows;
 mod callbacks;
 mod changes;
+mod import_marks;
 mod ledger;
 mod meetings;
 mod poll;
 mod ports;
 mod reader;
 mod recordings;
+mod select;
 mod servers;
 mod tenants;
 mod writer;
@@ -19,13 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use std::collections::HashMap;
 
-use scalelite_shared::model::{CallbackData, Recording};
-use scalelite_shared::store::{
-    ImportMark, LeaseStore, RecordingEdits, RecordingQuery, RecordingStore, ServerStore, StoreError, StoreResult,
-    TokenStore,
-};
+use scalelite_shared::store::{LeaseStore, StoreError, StoreResult, TokenStore};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -144,66 +141,5 @@ impl TokenStore for SqliteStore {
                 .await
                 .map_err(backend)?;
         Ok(taken.filter(|(_, expires)| *expires > now_ms).map(|(value, _)| value))
-    }
-}
-
-#[async_trait]
-impl RecordingStore for SqliteStore {
-    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
-        let mut tx = self.write().await?;
-        recordings::import(tx.conn(), recording).await?;
-        tx.commit().await?;
-        let query = RecordingQuery { record_ids: vec![recording.record_id.clone()], ..RecordingQuery::default() };
-        recordings::find(&self.pool, &query)
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::Backend(format!("recording {} vanished after import", recording.record_id)))
-    }
-
-    async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-        recordings::find(&self.pool, query).await
-    }
-
-    async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        recordings::set_published(tx.conn(), record_id, published).await?;
-        tx.commit().await
-    }
-
-    async fn update_recordings(&self, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let changed = recordings::update(tx.conn(), record_ids, edits).await?;
-        tx.commit().await?;
-        Ok(changed)
-    }
-
-    async fn delete_recording(&self, record_id: &str) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        recordings::delete(tx.conn(), record_id).await?;
-        tx.commit().await
-    }
-
-    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
-        recordings::marks(&self.pool).await
-    }
-
-    async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        recordings::mark(tx.conn(), source, mark).await?;
-        tx.commit().await
-    }
-
-    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        callbacks::save(tx.conn(), meeting_id, callbacks).await?;
-        tx.commit().await
-    }
-
-    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>> {
-        callbacks::find(&self.pool, meeting_id).await
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        ServerStore::ping(self).await
     }
 }

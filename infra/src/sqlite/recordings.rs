@@ -1,138 +1,12 @@
-//! The recordings index in the embedded store: upserts from metadata.xml, getRecordings queries, edits.
+//! The recordings index in the embedded store: upserts from metadata.xml, publication and edits, each one write
+//! transaction; queries in [`select`](super::select).
 
-use std::collections::HashMap;
-
+use async_trait::async_trait;
 use scalelite_shared::model::Recording;
-use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, StoreResult};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, ServerStore, StoreError, StoreResult};
+use sqlx::SqliteConnection;
 
-use super::backend;
-use crate::recording_rows::{
-    FormatRow, MarkRow, MetadataRow, RecordingRow, ThumbnailRow, assemble, marks as marks_by_source,
-};
-
-/// Child rows are fetched for this many recordings per statement.
-const CHUNK: usize = 500;
-
-fn push_list(builder: &mut QueryBuilder<Sqlite>, column: &str, values: &[String]) {
-    builder.push(format_args!(" AND {column} IN ("));
-    let mut separated = builder.separated(", ");
-    for value in values {
-        separated.push_bind(value.clone());
-    }
-    builder.push(")");
-}
-
-/// The WHERE clause of `query`, on `recordings r`.
-fn push_filter(builder: &mut QueryBuilder<Sqlite>, query: &RecordingQuery) {
-    builder.push(" WHERE 1 = 1");
-    if !query.record_ids.is_empty() {
-        push_list(builder, "r.record_id", &query.record_ids);
-    }
-    if !query.record_id_prefixes.is_empty() {
-        builder.push(" AND (");
-        for (i, prefix) in query.record_id_prefixes.iter().enumerate() {
-            if i > 0 {
-                builder.push(" OR ");
-            }
-            // A range on the binary-ordered unique index: every id starting with the prefix sorts between the
-            // prefix and the prefix followed by the highest code point (LIKE would ignore ASCII case here).
-            builder.push("(r.record_id >= ").push_bind(prefix.clone());
-            builder.push(" AND r.record_id < ").push_bind(format!("{prefix}\u{10FFFF}")).push(")");
-        }
-        builder.push(")");
-    }
-    if !query.meeting_ids.is_empty() {
-        push_list(builder, "r.meeting_id", &query.meeting_ids);
-    }
-    if let Some(states) = query.states.as_ref().filter(|s| !s.is_empty()) {
-        push_list(builder, "r.state", states);
-    }
-    // Metadata filters look up the (key, value) index first, then the recordings it names.
-    if !query.meta.is_empty() {
-        builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m WHERE ");
-        for (i, (key, values)) in query.meta.iter().enumerate() {
-            builder.push(if i == 0 { "(m.key = " } else { " OR (m.key = " }).push_bind(key.clone());
-            push_list(builder, "m.value", values);
-            builder.push(")");
-        }
-        builder.push(")");
-    }
-    if let Some(tenant) = &query.tenant_id {
-        builder.push(" AND r.id IN (SELECT t.recording_id FROM metadata t WHERE t.key = 'tenant-id' AND t.value = ");
-        builder.push_bind(tenant.clone()).push(")");
-    }
-}
-
-async fn rows(pool: &SqlitePool, query: &RecordingQuery) -> StoreResult<Vec<RecordingRow>> {
-    let mut builder = QueryBuilder::new(
-        "SELECT r.id, r.record_id, r.meeting_id, r.name, r.published, r.participants, r.state, \
-         r.starttime_ms AS start_time_ms, r.endtime_ms AS end_time_ms, r.protected, r.publish_updated \
-         FROM recordings r",
-    );
-    push_filter(&mut builder, query);
-    builder.push(" ORDER BY r.starttime_ms DESC, r.record_id LIMIT ");
-    builder.push_bind(query.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)));
-    builder.push(" OFFSET ").push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
-    builder.build_query_as::<RecordingRow>().fetch_all(pool).await.map_err(backend)
-}
-
-fn in_ids(sql: &'static str, ids: &[i64], tail: &'static str) -> QueryBuilder<Sqlite> {
-    let mut builder = QueryBuilder::new(sql);
-    builder.push(" IN (");
-    let mut separated = builder.separated(", ");
-    for id in ids {
-        separated.push_bind(*id);
-    }
-    builder.push(")").push(tail);
-    builder
-}
-
-/// Recordings matching `query`, newest first, with metadata, formats and thumbnails (child rows fetched for
-/// `CHUNK` recordings per statement).
-pub(crate) async fn find(pool: &SqlitePool, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-    let rows = rows(pool, query).await?;
-    let (mut metadata, mut formats, mut thumbnails) = (Vec::new(), Vec::new(), Vec::new());
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    for chunk in ids.chunks(CHUNK) {
-        let found: Vec<MetadataRow> = in_ids(
-            "SELECT recording_id, key, COALESCE(value, '') AS value FROM metadata WHERE recording_id",
-            chunk,
-            "",
-        )
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-        metadata.extend(found);
-        let found: Vec<FormatRow> = in_ids(
-            "SELECT id, recording_id, format, COALESCE(url, '') AS url, length, processing_time \
-             FROM playback_formats WHERE recording_id",
-            chunk,
-            " ORDER BY recording_id, format",
-        )
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-        let format_ids: Vec<i64> = found.iter().map(|f| f.id).collect();
-        formats.extend(found);
-        for format_chunk in format_ids.chunks(CHUNK) {
-            let found: Vec<ThumbnailRow> = in_ids(
-                "SELECT playback_format_id, COALESCE(url, '') AS url, width, height, alt, \
-                 COALESCE(sequence, 0) AS sequence FROM thumbnails WHERE playback_format_id",
-                format_chunk,
-                " ORDER BY playback_format_id, sequence, id",
-            )
-            .build_query_as()
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-            thumbnails.extend(found);
-        }
-    }
-    Ok(assemble(rows, metadata, formats, thumbnails))
-}
+use super::{SqliteStore, backend, select};
 
 async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &str) -> StoreResult<bool> {
     let done = sqlx::query(
@@ -148,8 +22,8 @@ async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &s
     Ok(done.rows_affected() > 0)
 }
 
-/// Upserts `recording` (see the port); returns its row id.
-pub(crate) async fn import(conn: &mut SqliteConnection, recording: &Recording) -> StoreResult<()> {
+/// Upserts `recording` (see the port).
+async fn import(conn: &mut SqliteConnection, recording: &Recording) -> StoreResult<()> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO recordings (record_id, meeting_id, name, published, participants, state, starttime_ms, \
          endtime_ms, protected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
@@ -212,7 +86,7 @@ pub(crate) async fn import(conn: &mut SqliteConnection, recording: &Recording) -
     Ok(())
 }
 
-pub(crate) async fn set_published(conn: &mut SqliteConnection, record_id: &str, published: bool) -> StoreResult<()> {
+async fn set_published(conn: &mut SqliteConnection, record_id: &str, published: bool) -> StoreResult<()> {
     sqlx::query("UPDATE recordings SET published = ?1, state = ?2, publish_updated = 1 WHERE record_id = ?3")
         .bind(published)
         .bind(Recording::state_for(published))
@@ -223,11 +97,7 @@ pub(crate) async fn set_published(conn: &mut SqliteConnection, record_id: &str, 
         .map_err(backend)
 }
 
-pub(crate) async fn update(
-    conn: &mut SqliteConnection,
-    record_ids: &[String],
-    edits: &RecordingEdits,
-) -> StoreResult<bool> {
+async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
     let mut changed = false;
     for record_id in record_ids {
         let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ?")
@@ -265,7 +135,7 @@ pub(crate) async fn update(
     Ok(changed)
 }
 
-pub(crate) async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()> {
+async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()> {
     let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ?")
         .bind(record_id)
         .fetch_optional(&mut *conn)
@@ -285,25 +155,43 @@ pub(crate) async fn delete(conn: &mut SqliteConnection, record_id: &str) -> Stor
     Ok(())
 }
 
-pub(crate) async fn marks(pool: &SqlitePool) -> StoreResult<HashMap<String, ImportMark>> {
-    let rows: Vec<MarkRow> = sqlx::query_as("SELECT source, modified_ms, size, failure FROM import_marks")
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-    Ok(marks_by_source(rows))
-}
+#[async_trait]
+impl RecordingIndex for SqliteStore {
+    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
+        let mut tx = self.write().await?;
+        import(tx.conn(), recording).await?;
+        tx.commit().await?;
+        let query = RecordingQuery { record_ids: vec![recording.record_id.clone()], ..RecordingQuery::default() };
+        select::matching(&self.pool, &query)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend(format!("recording {} vanished after import", recording.record_id)))
+    }
 
-pub(crate) async fn mark(conn: &mut SqliteConnection, source: &str, mark: &ImportMark) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO import_marks (source, modified_ms, size, failure) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source) \
-         DO UPDATE SET modified_ms = excluded.modified_ms, size = excluded.size, failure = excluded.failure",
-    )
-    .bind(source)
-    .bind(mark.modified_ms)
-    .bind(mark.size)
-    .bind(&mark.failure)
-    .execute(conn)
-    .await
-    .map(|_| ())
-    .map_err(backend)
+    async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+        select::matching(&self.pool, query).await
+    }
+
+    async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        set_published(tx.conn(), record_id, published).await?;
+        tx.commit().await
+    }
+
+    async fn update_recordings(&self, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let changed = update(tx.conn(), record_ids, edits).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn delete_recording(&self, record_id: &str) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        delete(tx.conn(), record_id).await?;
+        tx.commit().await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        ServerStore::ping(self).await
+    }
 }

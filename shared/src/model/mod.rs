@@ -11,6 +11,6 @@ mod tenant;
 pub use callback::CallbackData;
 pub use lrs::{KeycloakLogin, Lrs, LrsAuth};
 pub use meeting::Meeting;
-pub use recording::{PlaybackFormat, RECORDING_STATES, Recording, Thumbnail};
+pub use recording::{PlaybackFormat, RECORDING_STATES, Recording, TENANT_ID_KEY, Thumbnail};
 pub use server::{Server, ServerState, ServerStats, ServerUpdate};
 pub use tenant::{Tenant, TenantSetting};

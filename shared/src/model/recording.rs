@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 /// The states a recording may be in; anything else in a metadata.xml is refused.
 pub const RECORDING_STATES: &[&str] = &["processing", "processed", "published", "unpublished", "deleted"];
 
+/// The metadata key that names the tenant a recording belongs to.
+pub const TENANT_ID_KEY: &str = "tenant-id";
+
 /// One recording, keyed by its recordID (BBB's internal meeting id).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Recording {
@@ -29,7 +32,7 @@ pub struct Recording {
 impl Recording {
     /// The tenant the recording belongs to (`tenant-id` metadata), if any.
     pub fn tenant_id(&self) -> Option<&str> {
-        self.metadata.get("tenant-id").map(String::as_str)
+        self.metadata.get(TENANT_ID_KEY).map(String::as_str)
     }
 
     /// The state that goes with a published flag.

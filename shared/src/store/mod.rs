@@ -1,13 +1,15 @@
-//! The store ports, narrow and by concern: servers, meetings (placement and poll), leases, tokens, tenants
-//! and the recordings index. Handlers see [`ServerStore`] and [`MeetingStore`]; adapters implement
-//! [`MeetingPorts`] (reads with a stamp, commits that hold only while it does), and the domain
-//! (`crate::domain`) serves the first two over the third, with the rules of `balance`.
+//! The store ports, narrow and by concern: servers, meetings (placement and poll), leases, tokens, tenants,
+//! the recordings index, the import ledger and the callback URLs. Handlers see [`ServerStore`] and
+//! [`MeetingStore`]; adapters implement [`MeetingPorts`] (reads with a stamp, commits that hold only while it
+//! does), and the domain (`crate::domain`) serves the first two over the third, with the rules of `balance`.
 
 use async_trait::async_trait;
 
 use crate::balance::load::LoadRules;
 use crate::model::{Meeting, Server, ServerUpdate};
 
+mod callbacks;
+mod import_ledger;
 mod ports;
 mod recording_files;
 mod recordings;
@@ -16,9 +18,11 @@ mod tenants;
 pub use crate::balance::join::{JoinSnapshot, JoinTarget};
 pub use crate::balance::placement::{Placed, Placement, Refusal};
 pub use crate::balance::poll::{PollOutcome, PollReport};
+pub use callbacks::CallbackStore;
+pub use import_ledger::{ImportLedger, ImportMark};
 pub use ports::{Commit, Located, MeetingPorts};
 pub use recording_files::{Delivery, RecordingFiles, SpoolWriter, SpooledTar};
-pub use recordings::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
+pub use recordings::{RecordingEdits, RecordingIndex, RecordingQuery};
 pub use tenants::TenantStore;
 
 /// A store failure: the backend could not be reached or refused the change.
@@ -102,3 +106,8 @@ pub trait TokenStore: Send + Sync {
 pub trait MeetingBackend: ServerStore + MeetingStore + LeaseStore + TokenStore {}
 
 impl<T: ServerStore + MeetingStore + LeaseStore + TokenStore> MeetingBackend for T {}
+
+/// A backend that holds all of the recordings side: the index, the import ledger and the callback URLs.
+pub trait RecordingBackend: RecordingIndex + ImportLedger + CallbackStore {}
+
+impl<T: RecordingIndex + ImportLedger + CallbackStore> RecordingBackend for T {}

@@ -1,15 +1,14 @@
-//! The recordings port: the index of recordings (upstream keeps it in PostgreSQL), its queries and edits,
-//! the import ledger that keeps in-place imports idempotent, and the callback URLs front-ends gave at create.
-
-use std::collections::HashMap;
+//! The recordings index port (upstream keeps the index in PostgreSQL): imports, getRecordings queries and
+//! the edits of publishRecordings, updateRecordings and deleteRecordings.
 
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::model::{CallbackData, Recording};
+use crate::model::Recording;
 
 /// Which recordings a getRecordings (or publish, update, delete) call means. Lists are OR-ed inside,
-/// filters AND-ed together; an empty list does not filter.
+/// filters AND-ed together; an empty list does not filter. [`recordings::plan`](crate::recordings::plan)
+/// decides what it means, once for every store.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordingQuery {
     /// Exact recordIDs.
@@ -36,23 +35,13 @@ pub struct RecordingEdits {
     pub protect: Option<bool>,
 }
 
-/// What the importer remembers of one source file (a metadata.xml read in place).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImportMark {
-    pub modified_ms: i64,
-    pub size: i64,
-    /// Why the import failed; `None` when it succeeded.
-    pub failure: Option<String>,
-}
-
 /// The recordings index. Every method is atomic on its backend.
 #[async_trait]
-pub trait RecordingStore: Send + Sync {
-    /// Inserts or updates a recording from its metadata.xml: columns by recordID, metadata keys one by one,
-    /// formats by name with their thumbnails replaced. A recording whose `publish_updated` is set keeps its
-    /// stored `published` and `state`. Returns the recording as stored.
+pub trait RecordingIndex: Send + Sync {
+    /// Inserts or updates a recording from its metadata.xml as
+    /// [`recordings::merged`](crate::recordings::merged) says. Returns the recording as stored.
     async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording>;
-    /// Recordings matching `query`, newest first.
+    /// Recordings matching `query`, as its [`plan`](crate::recordings::plan) selects, orders and pages them.
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>>;
     /// Sets `published`, its state, and `publish_updated`.
     async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()>;
@@ -60,14 +49,6 @@ pub trait RecordingStore: Send + Sync {
     async fn update_recordings(&self, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool>;
     /// Forgets a recording's metadata and formats and marks it deleted (the row stays, as upstream).
     async fn delete_recording(&self, record_id: &str) -> StoreResult<()>;
-    /// Every source file the importer has seen, by path.
-    async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>>;
-    /// Remembers what the importer made of a source file.
-    async fn mark_import(&self, source: &str, mark: &ImportMark) -> StoreResult<()>;
-    /// Remembers the callback URLs of `meeting_id`, replacing any it had.
-    async fn save_callbacks(&self, meeting_id: &str, callbacks: &CallbackData) -> StoreResult<()>;
-    /// The callback URLs remembered for `meeting_id`.
-    async fn callbacks(&self, meeting_id: &str) -> StoreResult<Option<CallbackData>>;
     /// Checks the backend answers.
     async fn ping(&self) -> StoreResult<()>;
 }

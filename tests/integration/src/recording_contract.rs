@@ -1,10 +1,11 @@
-//! The recording-store contract: what every `RecordingStore` adapter must do, run against each backend.
+//! The recording-store contract: what every `RecordingBackend` adapter (the index, the import ledger and the
+//! callback URLs) must do, run against each backend.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use scalelite_shared::model::{CallbackData, PlaybackFormat, Recording, Thumbnail};
-use scalelite_shared::store::{ImportMark, RecordingEdits, RecordingQuery, RecordingStore};
+use scalelite_shared::store::{ImportMark, RecordingBackend, RecordingEdits, RecordingIndex, RecordingQuery};
 
 const START: i64 = 1_700_000_000_123;
 
@@ -57,11 +58,11 @@ fn any_state() -> RecordingQuery {
     RecordingQuery { states: None, ..RecordingQuery::default() }
 }
 
-async fn ids(store: &dyn RecordingStore, query: RecordingQuery) -> Vec<String> {
+async fn ids(store: &dyn RecordingIndex, query: RecordingQuery) -> Vec<String> {
     store.recordings(&query).await.expect("recordings").into_iter().map(|r| r.record_id).collect()
 }
 
-async fn one(store: &dyn RecordingStore, record_id: &str) -> Recording {
+async fn one(store: &dyn RecordingIndex, record_id: &str) -> Recording {
     let found = store
         .recordings(&RecordingQuery { record_ids: vec![record_id.to_owned()], ..any_state() })
         .await
@@ -70,7 +71,7 @@ async fn one(store: &dyn RecordingStore, record_id: &str) -> Recording {
     found.into_iter().next().unwrap()
 }
 
-pub async fn imports_upsert_by_record_id(store: Arc<dyn RecordingStore>) {
+pub async fn imports_upsert_by_record_id(store: Arc<dyn RecordingBackend>) {
     let first = with_meta(recording("r1", "m1", 0), &[("keep", "1"), ("replace", "old")]);
     assert_eq!(store.import_recording(&first).await.unwrap(), first, "returned as stored");
     assert_eq!(one(&*store, "r1").await, first);
@@ -96,7 +97,7 @@ pub async fn imports_upsert_by_record_id(store: Arc<dyn RecordingStore>) {
     assert_eq!(ids(&*store, any_state()).await, vec!["r1"], "one row per recordID");
 }
 
-pub async fn a_publish_choice_survives_imports(store: Arc<dyn RecordingStore>) {
+pub async fn a_publish_choice_survives_imports(store: Arc<dyn RecordingBackend>) {
     store.import_recording(&recording("chosen", "m", 0)).await.unwrap();
     store.import_recording(&recording("free", "m", 1)).await.unwrap();
     store.set_published("chosen", false).await.unwrap();
@@ -125,7 +126,7 @@ pub async fn a_publish_choice_survives_imports(store: Arc<dyn RecordingStore>) {
     assert_eq!((chosen.published, chosen.state.as_deref()), (true, Some("published")));
 }
 
-pub async fn queries_filter(store: Arc<dyn RecordingStore>) {
+pub async fn queries_filter(store: Arc<dyn RecordingBackend>) {
     let mut processing = recording("abc-3", "m2", 3);
     processing.state = Some("processing".into());
     for r in [
@@ -203,7 +204,7 @@ pub async fn queries_filter(store: Arc<dyn RecordingStore>) {
     assert_eq!(ids(s, q(|q| q.tenant_id = Some("t3".into()))).await, Vec::<String>::new());
 }
 
-pub async fn queries_order_and_page(store: Arc<dyn RecordingStore>) {
+pub async fn queries_order_and_page(store: Arc<dyn RecordingBackend>) {
     for (id, minutes) in [("c", 10), ("a", 30), ("e", 20), ("b", 30), ("d", 0)] {
         store.import_recording(&recording(id, "m", minutes)).await.unwrap();
     }
@@ -215,7 +216,18 @@ pub async fn queries_order_and_page(store: Arc<dyn RecordingStore>) {
     assert_eq!(ids(s, RecordingQuery { offset: 9, limit: Some(9), ..any_state() }).await, Vec::<String>::new());
 }
 
-pub async fn updates_apply_to_every_listed_recording(store: Arc<dyn RecordingStore>) {
+pub async fn undated_recordings_come_last_and_ties_go_by_bytes(store: Arc<dyn RecordingBackend>) {
+    let mut undated = recording("undated", "m", 9);
+    (undated.start_time_ms, undated.end_time_ms) = (None, None);
+    for r in [undated, recording("old", "m", 0), recording("b-new", "m", 5), recording("B-new", "m", 5)] {
+        store.import_recording(&r).await.unwrap();
+    }
+    let s = &*store;
+    assert_eq!(ids(s, any_state()).await, ["B-new", "b-new", "old", "undated"], "byte order: upper case first");
+    assert_eq!(ids(s, RecordingQuery { offset: 3, limit: Some(5), ..any_state() }).await, ["undated"]);
+}
+
+pub async fn updates_apply_to_every_listed_recording(store: Arc<dyn RecordingBackend>) {
     for id in ["u1", "u2", "u3"] {
         store.import_recording(&with_meta(recording(id, "m", 0), &[("gone", "x"), ("kept", "y")])).await.unwrap();
     }
@@ -246,7 +258,7 @@ pub async fn updates_apply_to_every_listed_recording(store: Arc<dyn RecordingSto
     assert!(!store.update_recordings(&[], &unknown).await.unwrap());
 }
 
-pub async fn deletes_keep_the_row(store: Arc<dyn RecordingStore>) {
+pub async fn deletes_keep_the_row(store: Arc<dyn RecordingBackend>) {
     store.import_recording(&with_meta(recording("d1", "m", 0), &[("tenant-id", "t1")])).await.unwrap();
     store.import_recording(&recording("d2", "m", 1)).await.unwrap();
     store.delete_recording("d1").await.unwrap();
@@ -264,7 +276,7 @@ pub async fn deletes_keep_the_row(store: Arc<dyn RecordingStore>) {
     assert_eq!(back.formats, recording("d1", "m", 0).formats, "a re-import brings fresh formats and thumbnails");
 }
 
-pub async fn import_marks_round_trip(store: Arc<dyn RecordingStore>) {
+pub async fn import_marks_round_trip(store: Arc<dyn RecordingBackend>) {
     assert!(store.import_marks().await.unwrap().is_empty());
     let ok = ImportMark { modified_ms: 1_700_000_000_000, size: 2048, failure: None };
     let failed = ImportMark { modified_ms: 1_700_000_000_500, size: 7, failure: Some("no <id>".into()) };
@@ -282,7 +294,7 @@ pub async fn import_marks_round_trip(store: Arc<dyn RecordingStore>) {
     assert_eq!(store.import_marks().await.unwrap()["/spool/r2/metadata.xml"], ok, "a mark is replaced");
 }
 
-pub async fn concurrent_imports_do_not_fail(store: Arc<dyn RecordingStore>) {
+pub async fn concurrent_imports_do_not_fail(store: Arc<dyn RecordingBackend>) {
     let tasks: Vec<_> = (0..8)
         .map(|task| {
             let store = store.clone();
@@ -310,7 +322,7 @@ fn ready_only(url: &str) -> CallbackData {
     CallbackData { recording_ready_url: Some(url.to_owned()), ..CallbackData::default() }
 }
 
-pub async fn callbacks_are_saved_per_meeting(store: Arc<dyn RecordingStore>) {
+pub async fn callbacks_are_saved_per_meeting(store: Arc<dyn RecordingBackend>) {
     assert_eq!(store.callbacks("m1").await.unwrap(), None);
     let all = CallbackData {
         recording_ready_url: Some("https://lms.example/ready?a=1&b=2".into()),
@@ -329,7 +341,7 @@ pub async fn callbacks_are_saved_per_meeting(store: Arc<dyn RecordingStore>) {
     assert_eq!(store.callbacks("M1").await.unwrap(), None, "meeting ids are case-sensitive");
 }
 
-pub async fn concurrent_callback_saves_leave_one_answer(store: Arc<dyn RecordingStore>) {
+pub async fn concurrent_callback_saves_leave_one_answer(store: Arc<dyn RecordingBackend>) {
     let tasks: Vec<_> = (0..8)
         .map(|task| {
             let store = store.clone();
@@ -348,7 +360,7 @@ pub async fn concurrent_callback_saves_leave_one_answer(store: Arc<dyn Recording
     assert!(last.ends_with("/9"), "the last save of some task wins: {last}");
 }
 
-/// Runs the recording contract as `#[tokio::test]`s; `$open` yields `Option<(Arc<dyn RecordingStore>, guard)>`
+/// Runs the recording contract as `#[tokio::test]`s; `$open` yields `Option<(Arc<dyn RecordingBackend>, guard)>`
 /// (`None` skips the case).
 #[macro_export]
 macro_rules! recording_contract {
@@ -358,6 +370,7 @@ macro_rules! recording_contract {
             a_publish_choice_survives_imports,
             queries_filter,
             queries_order_and_page,
+            undated_recordings_come_last_and_ties_go_by_bytes,
             updates_apply_to_every_listed_recording,
             deletes_keep_the_row,
             import_marks_round_trip,

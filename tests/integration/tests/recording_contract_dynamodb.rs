@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use scalelite_infra::dynamodb::DynamoRecordings;
 use scalelite_integration_tests::dynamo::DynamoTables;
-use scalelite_shared::store::RecordingStore;
+use scalelite_shared::store::RecordingBackend;
 
-async fn open() -> Option<(Arc<dyn RecordingStore>, DynamoTables)> {
+async fn open() -> Option<(Arc<dyn RecordingBackend>, DynamoTables)> {
     let tables = DynamoTables::create("recordings").await?;
     Some((Arc::new(DynamoRecordings::new(tables.db.clone())), tables))
 }

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use scalelite_infra::sqlite::SqliteStore;
-use scalelite_shared::store::RecordingStore;
+use scalelite_shared::store::RecordingBackend;
 
-async fn open() -> Option<(Arc<dyn RecordingStore>, tempfile::TempDir)> {
+async fn open() -> Option<(Arc<dyn RecordingBackend>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SqliteStore::open(&dir.path().join("recordings.db")).await.expect("sqlite store");
     Some((Arc::new(store), dir))

@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use scalelite_shared::balance::load::LoadRules;
 use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate, Tenant, TenantSetting};
 use scalelite_shared::store::{
-    ImportMark, JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement, PollOutcome, PollReport,
-    RecordingEdits, RecordingQuery, RecordingStore, ServerStore, StoreError, StoreResult, TenantStore, TokenStore,
+    CallbackStore, ImportLedger, ImportMark, JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement,
+    PollOutcome, PollReport, RecordingEdits, RecordingIndex, RecordingQuery, ServerStore, StoreError, StoreResult,
+    TenantStore, TokenStore,
 };
 
 /// Every call fails as an unreachable backend does.
@@ -132,7 +133,7 @@ impl TenantStore for BrokenStore {
 }
 
 #[async_trait]
-impl RecordingStore for BrokenStore {
+impl RecordingIndex for BrokenStore {
     async fn import_recording(&self, _: &Recording) -> StoreResult<Recording> {
         down()
     }
@@ -148,19 +149,27 @@ impl RecordingStore for BrokenStore {
     async fn delete_recording(&self, _: &str) -> StoreResult<()> {
         down()
     }
+    async fn ping(&self) -> StoreResult<()> {
+        down()
+    }
+}
+
+#[async_trait]
+impl ImportLedger for BrokenStore {
     async fn import_marks(&self) -> StoreResult<HashMap<String, ImportMark>> {
         down()
     }
     async fn mark_import(&self, _: &str, _: &ImportMark) -> StoreResult<()> {
         down()
     }
+}
+
+#[async_trait]
+impl CallbackStore for BrokenStore {
     async fn save_callbacks(&self, _: &str, _: &CallbackData) -> StoreResult<()> {
         down()
     }
     async fn callbacks(&self, _: &str) -> StoreResult<Option<CallbackData>> {
-        down()
-    }
-    async fn ping(&self) -> StoreResult<()> {
         down()
     }
 }

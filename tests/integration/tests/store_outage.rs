@@ -14,7 +14,7 @@ use scalelite_integration_tests::pg::PgSchema;
 use scalelite_integration_tests::{Harness, redis_url};
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::config::Config;
-use scalelite_shared::store::RecordingStore;
+use scalelite_shared::store::CallbackStore;
 
 /// `url` with its host and port replaced by the outage port.
 fn through(url: &str, port: u16) -> String {

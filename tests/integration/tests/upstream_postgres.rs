@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use scalelite_infra::postgres::PostgresRecordings;
 use scalelite_integration_tests::pg::PgSchema;
 use scalelite_shared::model::{CallbackData, PlaybackFormat, Recording, Thumbnail};
-use scalelite_shared::store::{RecordingQuery, RecordingStore};
+use scalelite_shared::store::{CallbackStore, RecordingIndex, RecordingQuery};
 use sqlx::postgres::PgConnection;
 
 /// What `rails db:schema:load` (schema.rb version 2023_06_27_141045) creates, then upstream's rows.

@@ -1,0 +1,66 @@
+//! What an import makes of a stored recording: the columns follow the import, metadata keys and formats merge
+//! by name (a format's thumbnails replaced), and a publish choice made by hand (`publish_updated`) keeps
+//! `published` and `state`. The SQL stores write this rule as one upsert; a store that reads and writes back
+//! applies it here.
+
+use std::collections::BTreeMap;
+
+use crate::model::{PlaybackFormat, Recording};
+
+/// `stored` (if any) updated by a new import of the same recording.
+pub fn merged(stored: Option<Recording>, import: &Recording) -> Recording {
+    let mut next = import.clone();
+    next.publish_updated = false;
+    if let Some(stored) = stored {
+        let mut metadata = stored.metadata;
+        metadata.extend(import.metadata.clone());
+        next.metadata = metadata;
+        let mut formats: BTreeMap<String, PlaybackFormat> =
+            stored.formats.into_iter().map(|f| (f.format.clone(), f)).collect();
+        formats.extend(import.formats.iter().map(|f| (f.format.clone(), f.clone())));
+        next.formats = formats.into_values().collect();
+        if stored.publish_updated {
+            next.published = stored.published;
+            next.state = stored.state;
+            next.publish_updated = true;
+        }
+    }
+    next.formats.sort_by(|a, b| a.format.cmp(&b.format));
+    for format in &mut next.formats {
+        format.thumbnails.sort_by_key(|t| t.sequence);
+    }
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recording(published: bool, format: &str) -> Recording {
+        Recording {
+            record_id: "r".into(),
+            published,
+            state: Some(Recording::state_for(published).into()),
+            formats: vec![PlaybackFormat { format: format.into(), ..PlaybackFormat::default() }],
+            ..Recording::default()
+        }
+    }
+
+    #[test]
+    fn a_publish_choice_survives_and_formats_merge_by_name() {
+        let mut stored = recording(false, "video");
+        stored.publish_updated = true;
+        stored.metadata.insert("kept".into(), "1".into());
+        let mut import = recording(true, "presentation");
+        import.metadata.insert("new".into(), "2".into());
+        let next = merged(Some(stored), &import);
+        assert_eq!((next.published, next.state.as_deref(), next.publish_updated), (false, Some("unpublished"), true));
+        assert_eq!(next.metadata.len(), 2);
+        let formats: Vec<&str> = next.formats.iter().map(|f| f.format.as_str()).collect();
+        assert_eq!(formats, ["presentation", "video"]);
+
+        let free = merged(Some(recording(false, "video")), &import);
+        assert_eq!((free.published, free.state.as_deref(), free.publish_updated), (true, Some("published"), false));
+        assert_eq!(merged(None, &import), import);
+    }
+}
