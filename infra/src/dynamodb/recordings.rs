@@ -5,14 +5,12 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use scalelite_shared::model::Recording;
 use scalelite_shared::recordings::{self, Condition, merged};
-use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreError, StoreResult};
+use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreResult};
 
 use super::items::{self, Item, key, n, s};
 use super::tables::BY_MEETING;
 use super::{Dynamo, back_off, backend, is_conflict};
-
-/// How often an import or edit starts over after losing a race.
-const ATTEMPTS: usize = 100;
+use scalelite_shared::domain::retry::{Decision, until_committed};
 
 /// The recordings side on DynamoDB (the index, the import ledger, the callback URLs); cheap to clone.
 #[derive(Clone, Debug)]
@@ -53,26 +51,29 @@ impl DynamoRecordings {
         }
     }
 
-    /// Reads, changes and writes back one recording until no concurrent write got in between; `change`
-    /// returns false to leave it as it is. Returns what is stored, or `None` for an unknown recording.
+    /// Reads, changes and writes back one recording, through the domain's commit loop (a write that finds the
+    /// version moved is read and changed again); `change` returns false to leave it as it is. Returns what is
+    /// stored, or `None` for an unknown recording.
     async fn modify(
         &self,
         record_id: &str,
-        mut change: impl FnMut(&mut Recording) -> bool,
+        change: impl Fn(&mut Recording) -> bool,
     ) -> StoreResult<Option<(Recording, bool)>> {
-        for attempt in 0..ATTEMPTS {
-            let Some((mut recording, version)) = self.versioned(record_id).await? else {
-                return Ok(None);
-            };
-            if !change(&mut recording) {
-                return Ok(Some((recording, false)));
-            }
-            if self.write(&recording, version).await? {
-                return Ok(Some((recording, true)));
-            }
-            back_off(attempt).await;
-        }
-        Err(StoreError::Backend(format!("recording {record_id} kept racing with other changes")))
+        let change = &change;
+        until_committed(
+            Decision::EditRecording,
+            || format!("recording {record_id}"),
+            || async move {
+                let Some((mut recording, version)) = self.versioned(record_id).await? else {
+                    return Ok(Some(None));
+                };
+                if !change(&mut recording) {
+                    return Ok(Some(Some((recording, false))));
+                }
+                Ok(self.write(&recording, version).await?.then_some(Some((recording, true))))
+            },
+        )
+        .await
     }
 
     /// The recordings of `ids` (each once), read consistently.
@@ -129,17 +130,17 @@ impl DynamoRecordings {
 
 #[async_trait]
 impl RecordingIndex for DynamoRecordings {
+    /// The stored recording merged with the imported one (the domain's rule), written if its version did not
+    /// move, through the domain's commit loop.
     async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
-        for attempt in 0..ATTEMPTS {
+        let what = || format!("import of recording {}", recording.record_id);
+        until_committed(Decision::ImportRecording, what, || async {
             let stored = self.versioned(&recording.record_id).await?;
             let version = stored.as_ref().map_or(0, |(_, v)| *v);
             let next = merged(stored.map(|(r, _)| r), recording);
-            if self.write(&next, version).await? {
-                return Ok(next);
-            }
-            back_off(attempt).await;
-        }
-        Err(StoreError::Backend(format!("recording {} kept racing with other imports", recording.record_id)))
+            Ok(self.write(&next, version).await?.then_some(next))
+        })
+        .await
     }
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {

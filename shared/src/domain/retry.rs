@@ -1,5 +1,6 @@
 //! The one commit loop: read, plan, commit; on a lost race, again after a short pause, up to a limit. Every
-//! meeting-side decision of every store goes through it, and it counts the attempts that lost a race.
+//! meeting-side decision of every store goes through it (and the read-change-write of recordings on a store
+//! without transactions), and it counts the attempts that lost a race.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,10 +22,19 @@ pub enum Decision {
     Remove,
     UpdateServer,
     RecordPoll,
+    ImportRecording,
+    EditRecording,
 }
 
 impl Decision {
-    pub const ALL: [Decision; 4] = [Decision::Place, Decision::Remove, Decision::UpdateServer, Decision::RecordPoll];
+    pub const ALL: [Decision; 6] = [
+        Decision::Place,
+        Decision::Remove,
+        Decision::UpdateServer,
+        Decision::RecordPoll,
+        Decision::ImportRecording,
+        Decision::EditRecording,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -32,6 +42,8 @@ impl Decision {
             Decision::Remove => "remove",
             Decision::UpdateServer => "update_server",
             Decision::RecordPoll => "record_poll",
+            Decision::ImportRecording => "import_recording",
+            Decision::EditRecording => "edit_recording",
         }
     }
 
@@ -40,7 +52,7 @@ impl Decision {
     }
 }
 
-static RACED: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+static RACED: [AtomicU64; Decision::ALL.len()] = [const { AtomicU64::new(0) }; Decision::ALL.len()];
 
 /// Attempts of `decision` in this process that lost a race and started again.
 pub fn raced_attempts(decision: Decision) -> u64 {
@@ -66,7 +78,7 @@ async fn back_off(attempt: usize) {
 
 /// Runs `attempt` until it commits (`Some`), fails, or has lost [`ATTEMPTS`] races; `what` names the change
 /// in the error.
-pub(crate) async fn until_committed<T, E, F>(
+pub async fn until_committed<T, E, F>(
     decision: Decision,
     what: impl FnOnce() -> String,
     mut attempt: impl FnMut() -> F,
