@@ -1,5 +1,6 @@
-//! `putRecordingTextTrack`: an uploaded caption file goes to `<captions>/inbox/` on the shared volume, in the
-//! form BBB's caption processing picks up (`<recordID>-<id>-track.txt` and its `-track.json`).
+//! `putRecordingTextTrack`: an uploaded caption file goes to `inbox/` of the captions directory (on the shared
+//! volume or in the bucket), in the form BBB's caption processing picks up (`<recordID>-<id>-track.txt` and
+//! its `-track.json`).
 
 use bytes::Bytes;
 use scalelite_shared::api::ApiRequest;
@@ -48,7 +49,6 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let Some((file_name, content_type, bytes)) = file_part(&req).await.filter(|(_, _, b)| !b.is_empty()) else {
         return Err(ApiError::EmptyTextTrack.into());
     };
-    let inbox = ctx.config.recordings.captions_dir.join("inbox");
     let stem = format!("{record_id}-{}", uuid::Uuid::new_v4().simple());
     let track = format!("{stem}-track.txt");
     let description = json!({
@@ -60,16 +60,8 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
         "content_type": content_type,
         "temp_filename": track,
     });
-    let written = async {
-        tokio::fs::create_dir_all(&inbox).await?;
-        tokio::fs::write(inbox.join(&track), &bytes).await?;
-        // The description lands last, under its final name only when complete.
-        let partial = inbox.join(format!(".{stem}-track.json"));
-        tokio::fs::write(&partial, description.to_string()).await?;
-        tokio::fs::rename(&partial, inbox.join(format!("{stem}-track.json"))).await
-    };
-    if let Err(error) = written.await {
-        tracing::error!(%error, inbox = %inbox.display(), "putRecordingTextTrack: cannot write the track");
+    if let Err(error) = ctx.files.queue_text_track(&stem, bytes, description.to_string().into()).await {
+        tracing::error!(%error, record = record_id, "putRecordingTextTrack: cannot write the track");
         return Err(ApiError::internal("Unable to save the text track.").into());
     }
     Ok(json_success(json!({
