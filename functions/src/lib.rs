@@ -16,6 +16,7 @@ pub mod playback;
 #[cfg(test)]
 mod properties;
 pub mod recordings;
+pub mod refusal;
 pub mod registry;
 pub mod reject;
 pub mod request;

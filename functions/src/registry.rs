@@ -11,8 +11,9 @@ use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::refusal::Refusal;
 use crate::reject::{Answers, Reject, Store};
 use crate::request::{Accepts, Call, authorize, authorize_api, request_params};
 use crate::{Ctx, admin, api, fsapi, jobs, playback, recordings};
@@ -246,10 +247,8 @@ impl Function {
             Off::NoMeetings => Ok(api::get_meetings::none()),
             Off::Page => Err(Reject::NotFound),
             Off::Forbidden => Ok(ApiResponse::text(StatusCode::FORBIDDEN, "")),
-            Off::Conflict => Err(Reject::json(StatusCode::CONFLICT, "recordings are disabled on this load balancer")),
-            Off::Precondition => {
-                Err(Reject::Json(StatusCode::PRECONDITION_FAILED, json!({ "message": "Multitenancy is disabled" })))
-            }
+            Off::Conflict => Err(Refusal::RecordingsDisabled.into()),
+            Off::Precondition => Err(Refusal::MultitenancyDisabled.into()),
         })
     }
 
@@ -265,8 +264,7 @@ impl Function {
                 let body = if req.body.is_empty() {
                     Value::Null
                 } else {
-                    serde_json::from_slice(&req.body)
-                        .map_err(|_| Reject::json(StatusCode::BAD_REQUEST, "The request body is not valid JSON"))?
+                    serde_json::from_slice(&req.body).map_err(|_| Refusal::InvalidBody)?
                 };
                 Call { params, tenant: None, body, upload: None, req }
             }
@@ -386,7 +384,8 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
         Ok(response) => (response, "success".to_owned()),
         Err(reject) => {
             let outcome = reject.outcome();
-            tracing::info!(function = function.name, outcome, "answered with a refusal");
+            tracing::info!(function = function.name, outcome, key = reject.key(), "answered with a refusal");
+            ctx.metrics.observe_refusal(function.name, reject.key());
             (reject.respond(function.answers), outcome)
         }
     };

@@ -7,6 +7,7 @@ use scalelite_shared::store::StoreError;
 
 use super::{load_multiplier, reply, server_json};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -53,13 +54,11 @@ pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
         text("tag"),
     ) {
         Ok(server) => server,
-        Err(message) => return Err(Reject::json(StatusCode::BAD_REQUEST, message)),
+        Err(why) => return Err(Refusal::InvalidServer(why).into()),
     };
     match ctx.servers.add_server(&server).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &server_json(&server))),
-        Err(StoreError::Conflict(_)) => {
-            Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Server id={} already exists", server.id)))
-        }
+        Err(StoreError::Conflict(_)) => Err(Refusal::ServerExists(server.id).into()),
         Err(other) => Err(Reject::Store(Store::Servers, other)),
     }
 }

@@ -20,6 +20,7 @@ use scalelite_shared::api::ApiResponse;
 use scalelite_shared::model::Server;
 use serde_json::{Value, json};
 
+use crate::refusal::Refusal;
 use crate::reject::Reject;
 
 pub(crate) fn reply(status: StatusCode, value: &Value) -> ApiResponse {
@@ -27,7 +28,7 @@ pub(crate) fn reply(status: StatusCode, value: &Value) -> ApiResponse {
 }
 
 pub(crate) fn server_not_found(id: &str) -> Reject {
-    Reject::json(StatusCode::NOT_FOUND, &format!("Couldn't find server with id={id}"))
+    Refusal::ServerNotFound(id.to_owned()).into()
 }
 
 /// The `id` field of a body, as a string or a number.

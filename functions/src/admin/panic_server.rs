@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::{id_of, reply, server_not_found};
 use crate::Ctx;
 use crate::jobs::end_meetings::end_meetings;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -48,6 +49,6 @@ pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
             StatusCode::OK,
             &json!({ "success": format!("Server id={id} has been disabled and the meetings have been destroyed") }),
         )),
-        Some(false) => Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Couldn't disable server id={id}"))),
+        Some(false) => Err(Refusal::PanicIncomplete(id).into()),
     }
 }

@@ -1,9 +1,9 @@
 //! What the tenant actions share: the 412 answer when tenancy is off, the tenant object, its input fields.
 
-use http::StatusCode;
 use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant};
 use serde_json::{Value, json};
 
+use crate::refusal::Refusal;
 use crate::reject::Reject;
 
 /// A tenant as `getTenants` lists it.
@@ -23,17 +23,13 @@ pub(crate) fn tenant_json(tenant: &Tenant) -> Value {
 }
 
 pub(crate) fn tenant_not_found(id: &str) -> Reject {
-    Reject::json(StatusCode::NOT_FOUND, &format!("Couldn't find Tenant with id={id}"))
+    Refusal::TenantNotFound(id.to_owned()).into()
 }
 
 /// `tenant.name` of a body, when it is a usable host label (letters, digits, `-`).
 pub(crate) fn name_of(body: &Value) -> Option<Result<String, Reject>> {
     let name = body.get("tenant")?.get("name")?.as_str()?.trim().to_ascii_lowercase();
-    Some(if Tenant::valid_name(&name) {
-        Ok(name)
-    } else {
-        Err(Reject::json(StatusCode::BAD_REQUEST, "A tenant name is a host label: letters, digits and '-'"))
-    })
+    Some(if Tenant::valid_name(&name) { Ok(name) } else { Err(Refusal::InvalidTenantName.into()) })
 }
 
 /// `tenant.secrets` of a body: `:`-separated, blanks dropped.
@@ -41,9 +37,6 @@ pub(crate) fn secrets_of(body: &Value) -> Option<Vec<String>> {
     let secrets = Tenant::parse_secrets(body.get("tenant")?.get("secrets")?.as_str()?);
     (!secrets.is_empty()).then_some(secrets)
 }
-
-const LRS_SHAPE: &str = "LRS settings are lrs_endpoint with either lrs_username and lrs_password, or kc_token_url, \
-                         kc_client_id, kc_client_secret, kc_username and kc_password";
 
 /// The LRS settings of a body's `tenant`, when it names any of their fields: `Ok(None)` when all of them are
 /// blank (the settings are removed), a 400 when they are neither complete basic credentials nor a complete
@@ -73,5 +66,5 @@ pub(crate) fn lrs_of(body: &Value) -> Option<Result<Option<Lrs>, Reject>> {
         ),
         _ => None,
     };
-    Some(lrs.map(Some).ok_or_else(|| Reject::json(StatusCode::BAD_REQUEST, LRS_SHAPE)))
+    Some(lrs.map(Some).ok_or_else(|| Refusal::InvalidLrs.into()))
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{id_of, load_multiplier, reply, server_json, server_not_found};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -28,14 +29,14 @@ pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
         match state(action) {
             Some(state) => update.state = Some(state),
             None => {
-                return Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Invalid state parameter: {action}")));
+                return Err(Refusal::InvalidState(action.to_owned()).into());
             }
         }
     }
     match load_multiplier(fields.get("load_multiplier")) {
         Some(Some(multiplier)) => update.load_multiplier = Some(multiplier),
         Some(None) => {
-            return Err(Reject::json(StatusCode::BAD_REQUEST, "Load-multiplier must be a non-zero number"));
+            return Err(Refusal::InvalidLoadMultiplier.into());
         }
         None => {}
     }

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::tenant_common::{lrs_of, name_of, secrets_of, tenant_json, tenant_not_found};
 use super::{id_of, reply};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -31,9 +32,7 @@ pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
     match ctx.tenants.update_tenant(&tenant).await {
         Ok(Some(tenant)) => Ok(reply(StatusCode::OK, &json!({ "tenant": tenant_json(&tenant) }))),
         Ok(None) => Err(tenant_not_found(&id)),
-        Err(StoreError::Conflict(_)) => {
-            Err(Reject::json(StatusCode::UNPROCESSABLE_ENTITY, "A tenant with that name exists"))
-        }
+        Err(StoreError::Conflict(_)) => Err(Refusal::TenantExists.into()),
         Err(other) => Err(Reject::Store(Store::Tenants, other)),
     }
 }

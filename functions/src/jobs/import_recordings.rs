@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::Ctx;
 use crate::callbacks::recording_ready;
 use crate::jobs::lease::Lease;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -367,6 +368,6 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<ImportReport>, StoreError> {
 pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     match pass(ctx).await.map_err(Reject::store(Store::Recordings))? {
         Some(report) => Ok(ApiResponse::json(StatusCode::OK, serde_json::to_vec(&report).unwrap_or_default())),
-        None => Err(Reject::json(StatusCode::CONFLICT, "another replica is importing")),
+        None => Err(Refusal::ImportRunning.into()),
     }
 }
