@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod ctx;
 pub mod fsapi;
 pub mod http_server;
+pub mod input;
 pub mod jobs;
 pub mod lambda_adapter;
 pub mod manifests;

@@ -53,6 +53,11 @@ pub enum Reject {
     Refused(Refusal),
     /// Nothing to see here (playback).
     NotFound,
+    /// The status page without its token or checksum: the 401 page.
+    StatusPageLocked,
+    /// A callback whose sender did not prove itself: answered as a proven one is, with this status and no
+    /// body, so the sender learns nothing.
+    Unverified(StatusCode),
 }
 
 impl From<ApiError> for Reject {
@@ -77,9 +82,10 @@ impl Reject {
     /// answer that has none.
     pub fn outcome(&self) -> String {
         match self {
-            Reject::Api(_) | Reject::Store(..) => self.key().to_owned(),
+            Reject::Api(_) | Reject::Store(..) | Reject::Unverified(_) => self.key().to_owned(),
             Reject::Refused(refusal) => refusal.status().as_u16().to_string(),
             Reject::NotFound => "404".to_owned(),
+            Reject::StatusPageLocked => "401".to_owned(),
         }
     }
 
@@ -90,6 +96,8 @@ impl Reject {
             Reject::Store(..) => "internalError",
             Reject::Refused(refusal) => refusal.key(),
             Reject::NotFound => "notFound",
+            Reject::StatusPageLocked => "unauthorized",
+            Reject::Unverified(_) => "unverified",
         }
     }
 
@@ -119,6 +127,8 @@ impl Reject {
                 response
             }
             (Reject::NotFound, _) => not_found(),
+            (Reject::StatusPageLocked, _) => crate::admin::status_page::locked(),
+            (Reject::Unverified(status), _) => ApiResponse::empty(status),
         }
     }
 }

@@ -24,8 +24,18 @@ pub struct Call {
     pub tenant: Option<Tenant>,
     /// An admin call's JSON body (`Null` when empty).
     pub body: serde_json::Value,
+    /// What the function's auth kind verified of the caller beyond the checksum.
+    pub verified: Verified,
+}
+
+/// What the registry verified of a caller beyond the checksum, by the function's auth kind.
+pub enum Verified {
+    /// Nothing more.
+    Nothing,
     /// The claims of an upload's token.
-    pub upload: Option<UploadClaims>,
+    Upload(UploadClaims),
+    /// The meeting an end callback's token was made for.
+    EndOf(String),
 }
 
 /// Which POST bodies a call accepts.

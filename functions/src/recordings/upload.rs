@@ -16,11 +16,11 @@ use sha2::{Digest, Sha256};
 use super::tar_check::TarCheck;
 use super::upload_token::{UploadClaims, claimed_server, digest_matches, is_safe_record_id, verify};
 use crate::Ctx;
+use crate::input::{FromCall, not_verified};
 use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
-use crate::request::bearer;
+use crate::request::{Call, Verified, bearer};
 
 /// Content types a tar may be sent as.
 const TAR_TYPES: &[&str] = &["application/x-tar", "application/octet-stream"];
@@ -47,10 +47,24 @@ pub(crate) async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Uploa
     Ok(claims)
 }
 
-/// Checks the recordID against the token the registry verified, then streams the tar into the spool, checking
-/// it against the token's hash and walking its entries as it arrives; it is queued only when both pass.
-pub async fn run(ctx: &Ctx, Call { req, upload, .. }: Call) -> Outcome {
-    let claims = upload.ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
+/// An upload whose token the registry verified: the request and the token's claims.
+pub struct Upload {
+    req: ApiRequest,
+    claims: UploadClaims,
+}
+
+impl FromCall for Upload {
+    fn from_call(call: Call) -> Result<Self, Reject> {
+        match call.verified {
+            Verified::Upload(claims) => Ok(Upload { req: call.req, claims }),
+            _ => Err(not_verified("an upload token")),
+        }
+    }
+}
+
+/// Checks the recordID of the token the registry verified, then streams the tar into the spool, checking it
+/// against the token's hash and walking its entries as it arrives; it is queued only when both pass.
+pub async fn run(ctx: &Ctx, Upload { req, claims }: Upload) -> Outcome {
     if ctx.config.recordings.import_mode != ImportMode::Spool {
         return Err(Refusal::ImportsInPlace.into());
     }
