@@ -14,9 +14,10 @@ use scalelite_shared::config::Config;
 use serde_json::Value;
 
 use crate::input::FromCall;
+use crate::playback::verify::Route;
 use crate::refusal::Refusal;
 use crate::reject::{Answers, Reject, Store};
-use crate::request::Verified::{EndOf, Nothing, Upload};
+use crate::request::Verified::{EndOf, Nothing, Playback, Upload};
 use crate::request::{Accepts, Call, authorize, authorize_api, request_params};
 use crate::{Ctx, admin, api, callbacks, fsapi, jobs, playback, recordings};
 
@@ -50,7 +51,9 @@ pub enum Auth {
     /// A bearer JWT signed with one of the servers' secrets (BBB's analytics); anything else is answered 204
     /// and ignored.
     ServerSigned,
-    /// Nothing the registry checks: probes, playback (its own cookies), the API root.
+    /// A playback route: the path names a published recording the caller may read (its cookie, its token).
+    Playback(Route),
+    /// Nothing the registry checks: probes, the API root, metrics.
     Open,
 }
 
@@ -304,6 +307,10 @@ impl Function {
                 callbacks::tokens::check_server_signed(ctx, &req).await?;
                 Call { params: Params::default(), tenant: None, body: Value::Null, verified: Nothing, req }
             }
+            Auth::Playback(route) => {
+                let readable = playback::verify::verify(ctx, &req, route).await?;
+                Call { params: Params::default(), tenant: None, body: Value::Null, verified: Playback(readable), req }
+            }
             Auth::Open => {
                 let params = Params::parse(req.raw_query.as_bytes());
                 Call { params, tenant: None, body: Value::Null, verified: Nothing, req }
@@ -367,10 +374,10 @@ pub static FUNCTIONS: &[Function] = &[
     bbb("deleteRecordings", GET, Form, handler!(api::delete_recordings::run)).needs(Recordings(Off::NotFound)).uses(RECORDINGS),
     bbb("getRecordingTextTracks", GET_POST, Form, handler!(api::get_recording_text_tracks::run)).answers(BbbJson).uses(RECORDINGS),
     bbb("putRecordingTextTrack", POST, Form, handler!(api::put_recording_text_track::run)).answers(BbbJson).uses(RECORDINGS),
-    open("recordingTokenLink", GET, &["/recording/*"], Page, handler!(playback::token_link::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
-    open("recordingResource", GET, &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"], Page, handler!(playback::resource::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
-    open("recordingCaptions", GET, &["/captions/*"], Page, handler!(playback::captions::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
-    open("recordingAuthorize", GET, &["/scalelite/recordings/authorize"], Page, handler!(playback::authorize::run)).needs(Recordings(Off::Forbidden)).uses(RECORDINGS),
+    open("recordingTokenLink", GET, &["/recording/*"], Page, handler!(playback::token_link::run)).auth(Auth::Playback(Route::TokenLink)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingResource", GET, &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"], Page, handler!(playback::resource::run)).auth(Auth::Playback(Route::Resource)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingCaptions", GET, &["/captions/*"], Page, handler!(playback::captions::run)).auth(Auth::Playback(Route::Captions)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingAuthorize", GET, &["/scalelite/recordings/authorize"], Page, handler!(playback::authorize::run)).auth(Auth::Playback(Route::AuthRequest)).needs(Recordings(Off::Forbidden)).uses(RECORDINGS),
     open("analyticsCallback", POST, &["/bigbluebutton/api/analytics_callback"], Answers::Xml, handler!(api::analytics_callback::run)).auth(Auth::ServerSigned).uses(BOTH),
     open("endCallback", GET_POST, &["/bigbluebutton/api/end_callback"], Answers::Xml, handler!(api::end_callback::run)).auth(Auth::EndToken).uses(BOTH),
     open("health", GET_POST, &["/", "/health_check"], Answers::Xml, handler!(api::health::run)).uses(NONE),

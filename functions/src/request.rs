@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::Ctx;
+use crate::playback::verify::Readable;
 use crate::recordings::upload_token::UploadClaims;
 use crate::reject::Reject;
 use crate::tenancy::tenant_of;
@@ -36,6 +37,8 @@ pub enum Verified {
     Upload(UploadClaims),
     /// The meeting an end callback's token was made for.
     EndOf(String),
+    /// The published recording a playback request may read.
+    Playback(Readable),
 }
 
 /// Which POST bodies a call accepts.

@@ -9,3 +9,4 @@ mod delivery;
 pub mod resource;
 mod same_site;
 pub mod token_link;
+pub mod verify;

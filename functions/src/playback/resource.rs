@@ -5,28 +5,25 @@
 
 use http::{HeaderValue, header};
 
-use super::access::{accel_redirect, may_read, resource_of};
+use super::access::accel_redirect;
 use super::delivery::{answer, file_below};
+use super::verify::{Readable, Reading};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::Reject;
-use crate::request::Call;
 
 /// Formats whose files play in the browser; the others are offered as downloads.
 const INLINE_FORMATS: &[&str] = &["presentation", "video", "screenshare"];
 
-pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
-    let Some((format, record_id)) = resource_of(ctx, &req.path) else { return Err(Reject::NotFound) };
-    if !may_read(ctx, &req, format, record_id).await {
-        return Err(Reject::NotFound);
-    }
+pub async fn run(ctx: &Ctx, Reading { req, readable: Readable { recording, format } }: Reading) -> Outcome {
+    let (format, record_id) = (format.unwrap_or_default(), recording.record_id);
     let file = file_below(&req.path).ok_or(Reject::NotFound)?;
     let file = if file.is_empty() { "index.html".to_owned() } else { file };
-    answer(ctx.files.deliver(format, record_id, &file).await, record_id, || {
+    answer(ctx.files.deliver(&format, &record_id, &file).await, &record_id, || {
         let full_path =
             if req.raw_query.is_empty() { req.path.clone() } else { format!("{}?{}", req.path, req.raw_query) };
         let mut response = accel_redirect(&format!("/static-resource{full_path}"));
-        if !INLINE_FORMATS.contains(&format) {
+        if !INLINE_FORMATS.contains(&format.as_str()) {
             response.headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
         }
         response
