@@ -5,12 +5,12 @@ use scalelite_shared::config::Config;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::StoreError;
 
-use super::{load_multiplier, reply, server_json};
+use super::bodies::{AddServer, Body, Multiplier};
+use super::{reply, server_json};
 use crate::Ctx;
 use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
 /// The host of an http(s) URL, lower-cased.
 fn host_of(url: &str) -> Option<String> {
@@ -41,17 +41,19 @@ pub fn new_server(
     Ok(server)
 }
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let fields = input.body.get("server");
-    let text =
-        |name: &str| fields.and_then(|f| f.get(name)).and_then(|v| v.as_str()).map(str::trim).filter(|v| !v.is_empty());
-    let multiplier = load_multiplier(fields.and_then(|f| f.get("load_multiplier"))).flatten();
+pub async fn run(ctx: &Ctx, Body(AddServer { server: fields }): Body<AddServer>) -> Outcome {
+    let text = |field: &Option<String>| field.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let multiplier = match fields.load_multiplier {
+        Multiplier::Valid(multiplier) => Some(multiplier),
+        Multiplier::Absent | Multiplier::Invalid => None,
+    };
+    let (url, secret, tag) = (text(&fields.url), text(&fields.secret), text(&fields.tag));
     let server = match new_server(
         &ctx.config,
-        text("url").unwrap_or_default(),
-        text("secret").unwrap_or_default(),
+        url.as_deref().unwrap_or_default(),
+        secret.as_deref().unwrap_or_default(),
         multiplier,
-        text("tag"),
+        tag.as_deref(),
     ) {
         Ok(server) => server,
         Err(why) => return Err(Refusal::InvalidServer(why).into()),
