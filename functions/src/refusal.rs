@@ -5,6 +5,7 @@ use http::StatusCode;
 use scalelite_shared::api::BodyError;
 use serde_json::{Value, json};
 
+use crate::admin::add_server::InvalidServer;
 use crate::reject::Store;
 
 /// One kind of JSON refusal.
@@ -25,7 +26,7 @@ pub enum Refusal {
     /// A server with this id exists already.
     ServerExists(String),
     /// A new server without a usable URL and secret: why.
-    InvalidServer(&'static str),
+    InvalidServer(InvalidServer),
     /// A state `updateServer` does not know.
     InvalidState(String),
     /// A load multiplier that is not a non-zero number.
@@ -166,7 +167,7 @@ impl Refusal {
             Refusal::NoServers => "No servers are configured".to_owned(),
             Refusal::ServerNotFound(id) => format!("Couldn't find server with id={id}"),
             Refusal::ServerExists(id) => format!("Server id={id} already exists"),
-            Refusal::InvalidServer(why) => (*why).to_owned(),
+            Refusal::InvalidServer(why) => why.to_string(),
             Refusal::InvalidState(state) => format!("Invalid state parameter: {state}"),
             Refusal::InvalidLoadMultiplier => "Load-multiplier must be a non-zero number".to_owned(),
             Refusal::PanicIncomplete(id) => format!("Couldn't disable server id={id}"),

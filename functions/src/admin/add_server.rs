@@ -20,6 +20,15 @@ fn host_of(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// Why a new server cannot be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidServer {
+    #[error("Server needs a URL and a secret")]
+    MissingUrlOrSecret,
+    #[error("Server URL must be http:// or https:// with a host")]
+    NoHost,
+}
+
 /// A new server from its URL and secret (both required), disabled and offline until enabled and polled.
 /// A missing or zero multiplier becomes 1.
 pub fn new_server(
@@ -28,12 +37,12 @@ pub fn new_server(
     secret: &str,
     multiplier: Option<f64>,
     tag: Option<&str>,
-) -> Result<Server, &'static str> {
+) -> Result<Server, InvalidServer> {
     let (url, secret) = (url.trim(), secret.trim());
     if url.is_empty() || secret.is_empty() {
-        return Err("Server needs a URL and a secret");
+        return Err(InvalidServer::MissingUrlOrSecret);
     }
-    let host = host_of(url).ok_or("Server URL must be http:// or https:// with a host")?;
+    let host = host_of(url).ok_or(InvalidServer::NoHost)?;
     let id = if config.server_id_is_hostname { host } else { uuid::Uuid::new_v4().to_string() };
     let mut server = Server::new(id, url, secret);
     server.load_multiplier = multiplier.filter(|m| m.is_finite() && *m != 0.0).unwrap_or(1.0);
