@@ -163,7 +163,7 @@ impl Refusal {
             Refusal::InvalidBody => "The request body is not valid JSON".to_owned(),
             Refusal::MultitenancyDisabled => "Multitenancy is disabled".to_owned(),
             Refusal::RecordingsDisabled => "recordings are disabled on this load balancer".to_owned(),
-            Refusal::StoreFailed(store) => format!("Unable to access the {} store.", store.name()),
+            Refusal::StoreFailed(store) => store.unavailable(),
             Refusal::NoServers => "No servers are configured".to_owned(),
             Refusal::ServerNotFound(id) => format!("Couldn't find server with id={id}"),
             Refusal::ServerExists(id) => format!("Server id={id} already exists"),

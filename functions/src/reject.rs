@@ -26,6 +26,11 @@ impl Store {
             Store::Tenants => "tenant",
         }
     }
+
+    /// What a refusal says when this store failed.
+    pub fn unavailable(self) -> String {
+        format!("Unable to access the {} store.", self.name())
+    }
 }
 
 /// How a function answers, and so how its refusals look.
@@ -109,10 +114,7 @@ impl Reject {
                 match answers {
                     Answers::Json => Reject::Refused(Refusal::StoreFailed(store)).respond(answers),
                     Answers::Page => not_found(),
-                    _ => {
-                        let message = format!("Unable to access the {} store.", store.name());
-                        Reject::Api(ApiError::Internal(message.into())).respond(answers)
-                    }
+                    _ => Reject::Api(ApiError::Internal(store.unavailable().into())).respond(answers),
                 }
             }
             (Reject::Api(error), Answers::BbbJson) if error != ApiError::Checksum => {

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
 use serde_json::json;
 
 use super::text_tracks::{json_success, recording_id};
@@ -17,6 +18,28 @@ fn valid_lang(lang: &str) -> bool {
     let mut parts = lang.split('-');
     parts.next().is_some_and(|l| (2..=8).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()))
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// What a track upload says of its track, checked: `kind` (subtitles or captions), `lang` (a BCP-47 tag) and
+/// `label` (the language when blank).
+struct Track<'a> {
+    kind: &'a str,
+    lang: &'a str,
+    label: &'a str,
+}
+
+impl<'a> Track<'a> {
+    fn read(params: &'a Params) -> Result<Self, ApiError> {
+        let kind = params.get("kind").unwrap_or_default();
+        if !matches!(kind, "subtitles" | "captions") {
+            return Err(ApiError::InvalidKind(kind.to_owned()));
+        }
+        let lang = params.get("lang").unwrap_or_default();
+        if !valid_lang(lang) {
+            return Err(ApiError::InvalidLang(lang.to_owned()));
+        }
+        Ok(Track { kind, lang, label: params.non_blank("label").unwrap_or(lang) })
+    }
 }
 
 /// The uploaded `file` part: its name, content type and bytes.
@@ -37,15 +60,7 @@ async fn file_part(req: &ApiRequest) -> Option<(String, String, Bytes)> {
 
 pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let record_id = recording_id(ctx, &params, tenant.map(|t| t.id)).await?;
-    let kind = params.get("kind").unwrap_or_default();
-    if !matches!(kind, "subtitles" | "captions") {
-        return Err(ApiError::InvalidKind(kind.to_owned()).into());
-    }
-    let lang = params.get("lang").unwrap_or_default();
-    if !valid_lang(lang) {
-        return Err(ApiError::InvalidLang(lang.to_owned()).into());
-    }
-    let label = params.non_blank("label").unwrap_or(lang);
+    let Track { kind, lang, label } = Track::read(&params)?;
     let Some((file_name, content_type, bytes)) = file_part(&req).await.filter(|(_, _, b)| !b.is_empty()) else {
         return Err(ApiError::EmptyTextTrack.into());
     };
