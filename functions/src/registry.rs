@@ -165,7 +165,7 @@ const fn admin(
     function(name, methods, Paths::At(paths), Auth::Admin { signed_as: name }, Answers::Json, handler)
 }
 
-/// A function with no authentication the registry checks.
+/// A function at paths of its own that the registry lets anyone call, unless `.auth` names what it checks.
 const fn open(
     name: &'static str,
     methods: &'static [Method],
