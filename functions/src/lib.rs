@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod ctx;
 pub mod fsapi;
 pub mod http_server;
+pub mod input;
 pub mod jobs;
 pub mod lambda_adapter;
 pub mod manifests;
@@ -16,6 +17,7 @@ pub mod playback;
 #[cfg(test)]
 mod properties;
 pub mod recordings;
+pub mod refusal;
 pub mod registry;
 pub mod reject;
 pub mod request;

@@ -1,6 +1,6 @@
-//! Prometheus metrics: requests by function and outcome, request latency, poll and import passes and failures,
-//! and the
-//! servers' figures, read from the store at scrape time so every replica reports the same pool.
+//! Prometheus metrics: requests by function and outcome, refusals by function and key, request latency, poll
+//! and import passes and failures, and the servers' figures, read from the store at scrape time so every
+//! replica reports the same pool.
 
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
@@ -12,6 +12,7 @@ use scalelite_shared::model::Server;
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
+    refusals: IntCounterVec,
     latency: HistogramVec,
     poll_duration: Histogram,
     poll_failures: IntCounterVec,
@@ -31,6 +32,14 @@ impl Default for Metrics {
                 "Requests by function and outcome (success, redirect or the error key)",
             ),
             &["function", "outcome"],
+        )
+        .expect("valid metric");
+        let refusals = IntCounterVec::new(
+            Opts::new(
+                "scalelite_refusals_total",
+                "Refused requests by function and the refusal's stable key (a BBB message key or a JSON refusal's)",
+            ),
+            &["function", "key"],
         )
         .expect("valid metric");
         let latency = HistogramVec::new(
@@ -64,6 +73,7 @@ impl Default for Metrics {
                 .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(refusals.clone()),
             Box::new(latency.clone()),
             Box::new(poll_duration.clone()),
             Box::new(poll_failures.clone()),
@@ -76,6 +86,7 @@ impl Default for Metrics {
         Self {
             registry,
             requests,
+            refusals,
             latency,
             poll_duration,
             poll_failures,
@@ -90,6 +101,11 @@ impl Metrics {
     pub fn observe_request(&self, function: &str, outcome: &str, seconds: f64) {
         self.requests.with_label_values(&[function, outcome]).inc();
         self.latency.with_label_values(&[function]).observe(seconds);
+    }
+
+    /// A refused request, by the refusal's key.
+    pub fn observe_refusal(&self, function: &str, key: &str) {
+        self.refusals.with_label_values(&[function, key]).inc();
     }
 
     pub fn observe_poll(&self, seconds: f64) {
@@ -170,11 +186,13 @@ mod tests {
     fn renders_requests_and_servers() {
         let metrics = Metrics::default();
         metrics.observe_request("join", "redirect", 0.002);
+        metrics.observe_refusal("addServer", "serverExists");
         metrics.poll_failed("bbb1");
         let mut server = Server::new("bbb1", "https://bbb1/bigbluebutton/api", "s");
         server.load = Some(12.0);
         let text = metrics.render(&[server]);
         assert!(text.contains("scalelite_requests_total{function=\"join\",outcome=\"redirect\"} 1"), "{text}");
+        assert!(text.contains("scalelite_refusals_total{function=\"addServer\",key=\"serverExists\"} 1"), "{text}");
         assert!(text.contains("scalelite_server_load{server=\"bbb1\"} 12"));
         assert!(text.contains("scalelite_server_online{server=\"bbb1\"} 0"));
         assert!(text.contains("scalelite_poll_failures_total{server=\"bbb1\"} 1"));

@@ -11,11 +11,15 @@ use scalelite_shared::api::{ApiRequest, ApiResponse};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::input::FromCall;
+use crate::playback::verify::Route;
+use crate::refusal::Refusal;
 use crate::reject::{Answers, Reject, Store};
+use crate::request::Verified::{EndOf, Nothing, Playback, Upload};
 use crate::request::{Accepts, Call, authorize, authorize_api, request_params};
-use crate::{Ctx, admin, api, fsapi, jobs, playback, recordings};
+use crate::{Ctx, admin, api, callbacks, fsapi, jobs, playback, recordings};
 
 /// What every handler returns.
 pub type Outcome = Result<ApiResponse, Reject>;
@@ -39,8 +43,17 @@ pub enum Auth {
     /// HTTP Basic as user `fsapi` with `FSAPI_PASSWORD` (FreeSWITCH's mod_xml_curl); none when that is empty.
     /// The handler gets the query and a form body.
     FreeSwitch,
-    /// Nothing the registry checks: probes, playback (its own cookies), callbacks (their own tokens), the
-    /// status page (checksum or token), the API root.
+    /// `?token=` equal to `STATUS_PAGE_TOKEN`, or the admin checksum over `status`; else the 401 page.
+    StatusPage,
+    /// The token create put in the end-of-meeting URL, made for its `meetingID`; the handler gets the meeting.
+    /// Anything else is answered 200 and ignored, as BBB expects.
+    EndToken,
+    /// A bearer JWT signed with one of the servers' secrets (BBB's analytics); anything else is answered 204
+    /// and ignored.
+    ServerSigned,
+    /// A playback route: the path names a published recording the caller may read (its cookie, its token).
+    Playback(Route),
+    /// Nothing the registry checks: probes, the API root, metrics.
     Open,
 }
 
@@ -152,7 +165,7 @@ const fn admin(
     function(name, methods, Paths::At(paths), Auth::Admin { signed_as: name }, Answers::Json, handler)
 }
 
-/// A function with no authentication the registry checks.
+/// A function at paths of its own that the registry lets anyone call, unless `.auth` names what it checks.
 const fn open(
     name: &'static str,
     methods: &'static [Method],
@@ -190,6 +203,10 @@ impl Function {
 
     const fn uses(self, stores: &'static [Store]) -> Self {
         Self { stores, ..self }
+    }
+
+    const fn auth(self, auth: Auth) -> Self {
+        Self { auth, ..self }
     }
 
     const fn upload(self) -> Self {
@@ -246,10 +263,8 @@ impl Function {
             Off::NoMeetings => Ok(api::get_meetings::none()),
             Off::Page => Err(Reject::NotFound),
             Off::Forbidden => Ok(ApiResponse::text(StatusCode::FORBIDDEN, "")),
-            Off::Conflict => Err(Reject::json(StatusCode::CONFLICT, "recordings are disabled on this load balancer")),
-            Off::Precondition => {
-                Err(Reject::Json(StatusCode::PRECONDITION_FAILED, json!({ "message": "Multitenancy is disabled" })))
-            }
+            Off::Conflict => Err(Refusal::RecordingsDisabled.into()),
+            Off::Precondition => Err(Refusal::MultitenancyDisabled.into()),
         })
     }
 
@@ -258,29 +273,47 @@ impl Function {
         Ok(match self.auth {
             Auth::Bbb(accepts) => {
                 let caller = authorize_api(ctx, &req, self.name, accepts).await?;
-                Call { params: caller.params, tenant: caller.tenant, body: Value::Null, upload: None, req }
+                Call { params: caller.params, tenant: caller.tenant, body: Value::Null, verified: Nothing, req }
             }
             Auth::Admin { signed_as } => {
                 let params = authorize(ctx, &req, signed_as, Accepts::Json)?;
                 let body = if req.body.is_empty() {
                     Value::Null
                 } else {
-                    serde_json::from_slice(&req.body)
-                        .map_err(|_| Reject::json(StatusCode::BAD_REQUEST, "The request body is not valid JSON"))?
+                    serde_json::from_slice(&req.body).map_err(|_| Refusal::InvalidBody)?
                 };
-                Call { params, tenant: None, body, upload: None, req }
+                Call { params, tenant: None, body, verified: Nothing, req }
             }
             Auth::UploadToken => {
                 let claims = recordings::upload::authenticate(ctx, &req.headers).await?;
-                Call { params: Params::default(), tenant: None, body: Value::Null, upload: Some(claims), req }
+                Call { params: Params::default(), tenant: None, body: Value::Null, verified: Upload(claims), req }
             }
             Auth::FreeSwitch => {
                 fsapi::authenticate(&ctx.config, &req)?;
-                Call { params: request_params(&req), tenant: None, body: Value::Null, upload: None, req }
+                Call { params: request_params(&req), tenant: None, body: Value::Null, verified: Nothing, req }
+            }
+            Auth::StatusPage => {
+                if !admin::status_page::allowed(ctx, &req) {
+                    return Err(Reject::StatusPageLocked);
+                }
+                Call { params: Params::default(), tenant: None, body: Value::Null, verified: Nothing, req }
+            }
+            Auth::EndToken => {
+                let params = Params::parse(req.raw_query.as_bytes());
+                let meeting_id = callbacks::end_token::verified_meeting(&ctx.config.secrets, &params)?;
+                Call { params, tenant: None, body: Value::Null, verified: EndOf(meeting_id), req }
+            }
+            Auth::ServerSigned => {
+                callbacks::tokens::check_server_signed(ctx, &req).await?;
+                Call { params: Params::default(), tenant: None, body: Value::Null, verified: Nothing, req }
+            }
+            Auth::Playback(route) => {
+                let readable = playback::verify::verify(ctx, &req, route).await?;
+                Call { params: Params::default(), tenant: None, body: Value::Null, verified: Playback(readable), req }
             }
             Auth::Open => {
                 let params = Params::parse(req.raw_query.as_bytes());
-                Call { params, tenant: None, body: Value::Null, upload: None, req }
+                Call { params, tenant: None, body: Value::Null, verified: Nothing, req }
             }
         })
     }
@@ -301,10 +334,11 @@ impl Function {
     }
 }
 
+/// A handler as the registry stores it: its input drawn from the checked call, then the handler.
 macro_rules! handler {
     ($run:path) => {{
         fn boxed(ctx: &Ctx, call: Call) -> BoxFuture<'_, Outcome> {
-            Box::pin($run(ctx, call))
+            Box::pin(async move { $run(ctx, FromCall::from_call(call)?).await })
         }
         boxed as Handler
     }};
@@ -340,12 +374,12 @@ pub static FUNCTIONS: &[Function] = &[
     bbb("deleteRecordings", GET, Form, handler!(api::delete_recordings::run)).needs(Recordings(Off::NotFound)).uses(RECORDINGS),
     bbb("getRecordingTextTracks", GET_POST, Form, handler!(api::get_recording_text_tracks::run)).answers(BbbJson).uses(RECORDINGS),
     bbb("putRecordingTextTrack", POST, Form, handler!(api::put_recording_text_track::run)).answers(BbbJson).uses(RECORDINGS),
-    open("recordingTokenLink", GET, &["/recording/*"], Page, handler!(playback::token_link::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
-    open("recordingResource", GET, &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"], Page, handler!(playback::resource::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
-    open("recordingCaptions", GET, &["/captions/*"], Page, handler!(playback::captions::run)).needs(Recordings(Off::Page)).uses(RECORDINGS),
-    open("recordingAuthorize", GET, &["/scalelite/recordings/authorize"], Page, handler!(playback::authorize::run)).needs(Recordings(Off::Forbidden)).uses(RECORDINGS),
-    open("analyticsCallback", POST, &["/bigbluebutton/api/analytics_callback"], Answers::Xml, handler!(api::analytics_callback::run)).uses(BOTH),
-    open("endCallback", GET_POST, &["/bigbluebutton/api/end_callback"], Answers::Xml, handler!(api::end_callback::run)).uses(BOTH),
+    open("recordingTokenLink", GET, &["/recording/*"], Page, handler!(playback::token_link::run)).auth(Auth::Playback(Route::TokenLink)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingResource", GET, &["/presentation/*", "/video/*", "/screenshare/*", "/podcast/*", "/notes/*", "/capture/*"], Page, handler!(playback::resource::run)).auth(Auth::Playback(Route::Resource)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingCaptions", GET, &["/captions/*"], Page, handler!(playback::captions::run)).auth(Auth::Playback(Route::Captions)).needs(Recordings(Off::Page)).uses(RECORDINGS),
+    open("recordingAuthorize", GET, &["/scalelite/recordings/authorize"], Page, handler!(playback::authorize::run)).auth(Auth::Playback(Route::AuthRequest)).needs(Recordings(Off::Forbidden)).uses(RECORDINGS),
+    open("analyticsCallback", POST, &["/bigbluebutton/api/analytics_callback"], Answers::Xml, handler!(api::analytics_callback::run)).auth(Auth::ServerSigned).uses(BOTH),
+    open("endCallback", GET_POST, &["/bigbluebutton/api/end_callback"], Answers::Xml, handler!(api::end_callback::run)).auth(Auth::EndToken).uses(BOTH),
     open("health", GET_POST, &["/", "/health_check"], Answers::Xml, handler!(api::health::run)).uses(NONE),
     open("live", GET, &["/healthz", "/_/health"], Answers::Xml, handler!(api::health::live)).probe().uses(NONE),
     open("ready", GET, &["/readyz", "/_/ready"], Answers::Xml, handler!(api::health::ready)).probe().uses(NONE),
@@ -361,7 +395,7 @@ pub static FUNCTIONS: &[Function] = &[
     admin("addTenant", POST, &["/scalelite/api/addTenant"], handler!(admin::add_tenant::run)).needs(Multitenancy(Off::Precondition)),
     admin("updateTenant", POST, &["/scalelite/api/updateTenant"], handler!(admin::update_tenant::run)).needs(Multitenancy(Off::Precondition)),
     admin("deleteTenant", POST, &["/scalelite/api/deleteTenant"], handler!(admin::delete_tenant::run)).needs(Multitenancy(Off::Precondition)),
-    open("status", GET, &["/scalelite/status"], Answers::Xml, handler!(admin::status_page::run)),
+    open("status", GET, &["/scalelite/status"], Answers::Xml, handler!(admin::status_page::run)).auth(Auth::StatusPage),
     admin("poll", POST, &["/scalelite/jobs/poll"], handler!(jobs::poll::run)).internal(),
     admin("importRecordings", POST, &["/scalelite/jobs/import"], handler!(jobs::import_recordings::run)).signed_as("import").internal().uses(BOTH),
     function("fsapi", POST, Paths::At(&["/fsapi"]), Auth::FreeSwitch, Answers::Json, handler!(fsapi::run)),
@@ -386,7 +420,8 @@ pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> Ap
         Ok(response) => (response, "success".to_owned()),
         Err(reject) => {
             let outcome = reject.outcome();
-            tracing::info!(function = function.name, outcome, "answered with a refusal");
+            tracing::info!(function = function.name, outcome, key = reject.key(), "answered with a refusal");
+            ctx.metrics.observe_refusal(function.name, reject.key());
             (reject.respond(function.answers), outcome)
         }
     };

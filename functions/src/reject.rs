@@ -4,9 +4,9 @@ use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::store::StoreError;
-use serde_json::{Value, json};
 
 use crate::playback::access::not_found;
+use crate::refusal::Refusal;
 
 /// The store a failure happened in, as the answer names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,11 @@ impl Store {
             Store::Recordings => "recordings",
             Store::Tenants => "tenant",
         }
+    }
+
+    /// What a refusal says when this store failed.
+    pub fn unavailable(self) -> String {
+        format!("Unable to access the {} store.", self.name())
     }
 }
 
@@ -49,12 +54,15 @@ pub enum Reject {
     Api(ApiError),
     /// A store that failed.
     Store(Store, StoreError),
-    /// An HTTP status and its JSON body.
-    Json(StatusCode, Value),
-    /// 401 with the `WWW-Authenticate` challenge (e.g. `Bearer`) and `{"error": message}`.
-    Unauthorized { challenge: String, message: String },
+    /// A refusal answered in JSON.
+    Refused(Refusal),
     /// Nothing to see here (playback).
     NotFound,
+    /// The status page without its token or checksum: the 401 page.
+    StatusPageLocked,
+    /// A callback whose sender did not prove itself: answered as a proven one is, with this status and no
+    /// body, so the sender learns nothing.
+    Unverified(StatusCode),
 }
 
 impl From<ApiError> for Reject {
@@ -63,25 +71,38 @@ impl From<ApiError> for Reject {
     }
 }
 
-impl Reject {
-    /// `{"error": message}` with `status`.
-    pub fn json(status: StatusCode, message: &str) -> Self {
-        Reject::Json(status, json!({ "error": message }))
+impl From<Refusal> for Reject {
+    fn from(refusal: Refusal) -> Self {
+        Reject::Refused(refusal)
     }
+}
 
+impl Reject {
     /// A failure of `store`, as a closure for `map_err`.
     pub fn store(store: Store) -> impl FnOnce(StoreError) -> Reject {
         move |error| Reject::Store(store, error)
     }
 
-    /// What the metrics count this refusal as.
+    /// The outcome the request metrics count this refusal as: the BBB message key, or the HTTP status of an
+    /// answer that has none.
     pub fn outcome(&self) -> String {
         match self {
-            Reject::Api(error) => error.message_key().to_owned(),
-            Reject::Store(..) => "internalError".to_owned(),
-            Reject::Json(status, _) => status.as_u16().to_string(),
-            Reject::Unauthorized { .. } => "401".to_owned(),
+            Reject::Api(_) | Reject::Store(..) | Reject::Unverified(_) => self.key().to_owned(),
+            Reject::Refused(refusal) => refusal.status().as_u16().to_string(),
             Reject::NotFound => "404".to_owned(),
+            Reject::StatusPageLocked => "401".to_owned(),
+        }
+    }
+
+    /// The stable key of this refusal, which the refusal metrics count it by.
+    pub fn key(&self) -> &str {
+        match self {
+            Reject::Api(error) => error.message_key(),
+            Reject::Store(..) => "internalError",
+            Reject::Refused(refusal) => refusal.key(),
+            Reject::NotFound => "notFound",
+            Reject::StatusPageLocked => "unauthorized",
+            Reject::Unverified(_) => "unverified",
         }
     }
 
@@ -90,26 +111,26 @@ impl Reject {
         match (self, answers) {
             (Reject::Store(store, error), answers) => {
                 tracing::error!(store = store.name(), %error, "store failure");
-                let message = format!("Unable to access the {} store.", store.name());
                 match answers {
-                    Answers::Json => Reject::json(StatusCode::INTERNAL_SERVER_ERROR, &message).respond(answers),
+                    Answers::Json => Reject::Refused(Refusal::StoreFailed(store)).respond(answers),
                     Answers::Page => not_found(),
-                    _ => Reject::Api(ApiError::Internal(message.into())).respond(answers),
+                    _ => Reject::Api(ApiError::Internal(store.unavailable().into())).respond(answers),
                 }
             }
             (Reject::Api(error), Answers::BbbJson) if error != ApiError::Checksum => {
                 ApiResponse::json(StatusCode::OK, error.to_json())
             }
             (Reject::Api(error), _) => error.into(),
-            (Reject::Json(status, body), _) => ApiResponse::json(status, body.to_string()),
-            (Reject::Unauthorized { challenge, message }, _) => {
-                let mut response = ApiResponse::json(StatusCode::UNAUTHORIZED, json!({ "error": message }).to_string());
-                if let Ok(challenge) = http::HeaderValue::from_str(&challenge) {
+            (Reject::Refused(refusal), _) => {
+                let mut response = ApiResponse::json(refusal.status(), refusal.body().to_string());
+                if let Some(challenge) = refusal.challenge().and_then(|c| http::HeaderValue::from_str(&c).ok()) {
                     response.headers.insert(http::header::WWW_AUTHENTICATE, challenge);
                 }
                 response
             }
             (Reject::NotFound, _) => not_found(),
+            (Reject::StatusPageLocked, _) => crate::admin::status_page::locked(),
+            (Reject::Unverified(status), _) => ApiResponse::empty(status),
         }
     }
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::Ctx;
+use crate::playback::verify::Readable;
 use crate::recordings::upload_token::UploadClaims;
 use crate::reject::Reject;
 use crate::tenancy::tenant_of;
@@ -24,8 +25,20 @@ pub struct Call {
     pub tenant: Option<Tenant>,
     /// An admin call's JSON body (`Null` when empty).
     pub body: serde_json::Value,
+    /// What the function's auth kind verified of the caller beyond the checksum.
+    pub verified: Verified,
+}
+
+/// What the registry verified of a caller beyond the checksum, by the function's auth kind.
+pub enum Verified {
+    /// Nothing more.
+    Nothing,
     /// The claims of an upload's token.
-    pub upload: Option<UploadClaims>,
+    Upload(UploadClaims),
+    /// The meeting an end callback's token was made for.
+    EndOf(String),
+    /// The published recording a playback request may read.
+    Playback(Readable),
 }
 
 /// Which POST bodies a call accepts.

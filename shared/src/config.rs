@@ -166,7 +166,8 @@ pub struct RecordingConfig {
     pub work_dir: PathBuf,
     pub publish_dir: PathBuf,
     pub unpublish_dir: PathBuf,
-    /// `RECORDING_CAPTIONS_DIR`: BBB's text tracks (`<recordID>/captions.json`, `inbox/` for uploads).
+    /// `RECORDING_CAPTIONS_DIR`: BBB's text tracks (`<recordID>/captions.json`, `inbox/` for uploads), unless
+    /// the recording files are in a bucket.
     pub captions_dir: PathBuf,
     /// `RECORDING_IMPORT_MODE`: `spool` (tars from the BBB servers) or `in-place` (metadata.xml files on a
     /// shared volume, indexed where they lie).

@@ -5,11 +5,12 @@ use scalelite_shared::config::Config;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::StoreError;
 
-use super::{load_multiplier, reply, server_json};
+use super::bodies::{AddServer, Body, Multiplier};
+use super::{reply, server_json};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
 /// The host of an http(s) URL, lower-cased.
 fn host_of(url: &str) -> Option<String> {
@@ -17,6 +18,15 @@ fn host_of(url: &str) -> Option<String> {
     let authority = rest.split(['/', '?', '#']).next()?;
     let host = authority.rsplit('@').next()?.split(':').next()?;
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Why a new server cannot be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidServer {
+    #[error("Server needs a URL and a secret")]
+    MissingUrlOrSecret,
+    #[error("Server URL must be http:// or https:// with a host")]
+    NoHost,
 }
 
 /// A new server from its URL and secret (both required), disabled and offline until enabled and polled.
@@ -27,12 +37,12 @@ pub fn new_server(
     secret: &str,
     multiplier: Option<f64>,
     tag: Option<&str>,
-) -> Result<Server, &'static str> {
+) -> Result<Server, InvalidServer> {
     let (url, secret) = (url.trim(), secret.trim());
     if url.is_empty() || secret.is_empty() {
-        return Err("Server needs a URL and a secret");
+        return Err(InvalidServer::MissingUrlOrSecret);
     }
-    let host = host_of(url).ok_or("Server URL must be http:// or https:// with a host")?;
+    let host = host_of(url).ok_or(InvalidServer::NoHost)?;
     let id = if config.server_id_is_hostname { host } else { uuid::Uuid::new_v4().to_string() };
     let mut server = Server::new(id, url, secret);
     server.load_multiplier = multiplier.filter(|m| m.is_finite() && *m != 0.0).unwrap_or(1.0);
@@ -40,26 +50,26 @@ pub fn new_server(
     Ok(server)
 }
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let fields = input.body.get("server");
-    let text =
-        |name: &str| fields.and_then(|f| f.get(name)).and_then(|v| v.as_str()).map(str::trim).filter(|v| !v.is_empty());
-    let multiplier = load_multiplier(fields.and_then(|f| f.get("load_multiplier"))).flatten();
+pub async fn run(ctx: &Ctx, Body(AddServer { server: fields }): Body<AddServer>) -> Outcome {
+    let text = |field: &Option<String>| field.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let multiplier = match fields.load_multiplier {
+        Multiplier::Valid(multiplier) => Some(multiplier),
+        Multiplier::Absent | Multiplier::Invalid => None,
+    };
+    let (url, secret, tag) = (text(&fields.url), text(&fields.secret), text(&fields.tag));
     let server = match new_server(
         &ctx.config,
-        text("url").unwrap_or_default(),
-        text("secret").unwrap_or_default(),
+        url.as_deref().unwrap_or_default(),
+        secret.as_deref().unwrap_or_default(),
         multiplier,
-        text("tag"),
+        tag.as_deref(),
     ) {
         Ok(server) => server,
-        Err(message) => return Err(Reject::json(StatusCode::BAD_REQUEST, message)),
+        Err(why) => return Err(Refusal::InvalidServer(why).into()),
     };
     match ctx.servers.add_server(&server).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &server_json(&server))),
-        Err(StoreError::Conflict(_)) => {
-            Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Server id={} already exists", server.id)))
-        }
+        Err(StoreError::Conflict(_)) => Err(Refusal::ServerExists(server.id).into()),
         Err(other) => Err(Reject::Store(Store::Servers, other)),
     }
 }

@@ -6,31 +6,27 @@ use scalelite_shared::model::Tenant;
 use scalelite_shared::store::StoreError;
 use serde_json::json;
 
+use super::bodies::{Body, TenantBody};
 use super::reply;
 use super::tenant_common::{lrs_of, name_of, secrets_of, tenant_json};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let (Some(name), Some(secrets)) = (name_of(&input.body), secrets_of(&input.body)) else {
-        return Ok(reply(
-            StatusCode::BAD_REQUEST,
-            &json!({ "message": "Error: both name and secrets are required to create a Tenant" }),
-        ));
+pub async fn run(ctx: &Ctx, Body(TenantBody { tenant: fields, .. }): Body<TenantBody>) -> Outcome {
+    let (Some(name), Some(secrets)) = (name_of(&fields), secrets_of(&fields)) else {
+        return Err(Refusal::MissingTenantFields.into());
     };
     let name = match name {
         Ok(name) => name,
         Err(refusal) => return Err(refusal),
     };
-    let lrs = lrs_of(&input.body).transpose()?.flatten();
+    let lrs = lrs_of(&fields.lrs).transpose()?.flatten();
     let tenant = Tenant { id: uuid::Uuid::new_v4().to_string(), name, secrets, lrs };
     match ctx.tenants.add_tenant(&tenant).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &json!({ "tenant": tenant_json(&tenant) }))),
-        Err(StoreError::Conflict(_)) => {
-            Err(Reject::json(StatusCode::UNPROCESSABLE_ENTITY, "A tenant with that name exists"))
-        }
+        Err(StoreError::Conflict(_)) => Err(Refusal::TenantExists.into()),
         Err(other) => Err(Reject::Store(Store::Tenants, other)),
     }
 }

@@ -3,14 +3,14 @@
 use http::StatusCode;
 use serde_json::json;
 
-use super::{id_of, reply, server_not_found};
+use super::bodies::{Body, ById};
+use super::{reply, server_not_found};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let id = id_of(&input.body).unwrap_or_default();
+pub async fn run(ctx: &Ctx, Body(ById { id }): Body<ById>) -> Outcome {
+    let id = id.unwrap_or_default();
     if ctx.servers.delete_server(&id).await.map_err(Reject::store(Store::Servers))? {
         Ok(reply(StatusCode::OK, &json!({ "success": format!("Server id={id} was destroyed") })))
     } else {

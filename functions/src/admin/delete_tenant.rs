@@ -3,15 +3,15 @@
 use http::StatusCode;
 use serde_json::json;
 
+use super::bodies::{Body, ById};
+use super::reply;
 use super::tenant_common::tenant_not_found;
-use super::{id_of, reply};
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let id = id_of(&input.body).unwrap_or_default();
+pub async fn run(ctx: &Ctx, Body(ById { id }): Body<ById>) -> Outcome {
+    let id = id.unwrap_or_default();
     if ctx.tenants.delete_tenant(&id).await.map_err(Reject::store(Store::Tenants))? {
         Ok(reply(StatusCode::OK, &json!({ "success": format!("Tenant id={id} was destroyed") })))
     } else {

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{reply, server_json};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -12,7 +13,7 @@ use crate::request::Call;
 pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     let servers = ctx.servers.servers().await.map_err(Reject::store(Store::Servers))?;
     if servers.is_empty() {
-        return Err(Reject::json(StatusCode::NOT_FOUND, "No servers are configured"));
+        return Err(Refusal::NoServers.into());
     }
     Ok(reply(StatusCode::OK, &Value::Array(servers.iter().map(server_json).collect())))
 }

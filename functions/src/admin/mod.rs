@@ -2,6 +2,7 @@
 
 pub mod add_server;
 pub mod add_tenant;
+pub mod bodies;
 pub mod delete_server;
 pub mod delete_tenant;
 pub mod get_server_info;
@@ -20,6 +21,7 @@ use scalelite_shared::api::ApiResponse;
 use scalelite_shared::model::Server;
 use serde_json::{Value, json};
 
+use crate::refusal::Refusal;
 use crate::reject::Reject;
 
 pub(crate) fn reply(status: StatusCode, value: &Value) -> ApiResponse {
@@ -27,16 +29,7 @@ pub(crate) fn reply(status: StatusCode, value: &Value) -> ApiResponse {
 }
 
 pub(crate) fn server_not_found(id: &str) -> Reject {
-    Reject::json(StatusCode::NOT_FOUND, &format!("Couldn't find server with id={id}"))
-}
-
-/// The `id` field of a body, as a string or a number.
-pub(crate) fn id_of(value: &Value) -> Option<String> {
-    match value.get("id")? {
-        Value::String(id) if !id.is_empty() => Some(id.clone()),
-        Value::Number(id) => Some(id.to_string()),
-        _ => None,
-    }
+    Refusal::ServerNotFound(id.to_owned()).into()
 }
 
 /// The server object of the admin API.
@@ -52,29 +45,4 @@ pub(crate) fn server_json(server: &Server) -> Value {
         "load_multiplier": server.load_multiplier_text(),
         "online": if server.online { "online" } else { "offline" },
     })
-}
-
-/// A load multiplier from JSON (a number or a numeric string); `None` when absent, `Some(None)` when invalid or zero.
-pub(crate) fn load_multiplier(value: Option<&Value>) -> Option<Option<f64>> {
-    let number = match value? {
-        Value::Null => return None,
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) if s.trim().is_empty() => return None,
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    Some(number.filter(|n| n.is_finite() && *n != 0.0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn multipliers() {
-        assert_eq!(load_multiplier(None), None);
-        assert_eq!(load_multiplier(Some(&json!("2"))), Some(Some(2.0)));
-        assert_eq!(load_multiplier(Some(&json!(0))), Some(None));
-        assert_eq!(load_multiplier(Some(&json!("x"))), Some(None));
-    }
 }

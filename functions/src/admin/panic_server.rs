@@ -4,14 +4,15 @@ use http::StatusCode;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{ServerState, ServerUpdate};
 use scalelite_shared::store::StoreError;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{id_of, reply, server_not_found};
+use super::bodies::{Body, PanicServer};
+use super::{reply, server_not_found};
 use crate::Ctx;
 use crate::jobs::end_meetings::end_meetings;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
 /// Forgets every meeting of a server and ends it on BBB, then disables the server unless `keep_state`.
 /// `None` when there is no such server; otherwise whether every `end` call succeeded.
@@ -35,19 +36,14 @@ pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool, skip_end_calls: bool) 
     Ok(Some(all_ended))
 }
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let id = id_of(&input.body).unwrap_or_default();
-    let keep_state = match input.body.get("keep_state") {
-        Some(Value::Bool(keep)) => *keep,
-        Some(Value::String(keep)) => keep == "true",
-        _ => false,
-    };
+pub async fn run(ctx: &Ctx, Body(PanicServer { id, keep_state }): Body<PanicServer>) -> Outcome {
+    let id = id.unwrap_or_default();
     match panic(ctx, &id, keep_state, false).await.map_err(Reject::store(Store::Meetings))? {
         None => Err(server_not_found(&id)),
         Some(true) => Ok(reply(
             StatusCode::OK,
             &json!({ "success": format!("Server id={id} has been disabled and the meetings have been destroyed") }),
         )),
-        Some(false) => Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Couldn't disable server id={id}"))),
+        Some(false) => Err(Refusal::PanicIncomplete(id).into()),
     }
 }

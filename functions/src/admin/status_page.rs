@@ -1,7 +1,8 @@
 //! `GET /scalelite/status`: the pool at a glance as an HTML page, the figures of `scalelite status`.
 //!
 //! Open to the admin checksum (call name `status`, the rule of `/scalelite/api/*`) or to `?token=` equal to
-//! `STATUS_PAGE_TOKEN` (compared in constant time); anything else gets a 401 page. Never cached.
+//! `STATUS_PAGE_TOKEN` (compared in constant time), which the registry checks; anything else gets the 401
+//! page. Never cached.
 
 use http::{HeaderValue, StatusCode, header};
 use scalelite_shared::api::{ApiRequest, ApiResponse};
@@ -15,7 +16,7 @@ use crate::request::Call;
 use crate::request::{Accepts, authorize, same_token};
 
 /// The configured token given as `?token=`, or the admin checksum.
-fn allowed(ctx: &Ctx, req: &ApiRequest) -> bool {
+pub(crate) fn allowed(ctx: &Ctx, req: &ApiRequest) -> bool {
     if let Some(expected) = ctx.config.status_page_token.as_deref() {
         let params = Params::parse(req.raw_query.as_bytes());
         if params.get("token").is_some_and(|given| same_token(given, expected)) {
@@ -40,10 +41,12 @@ fn html(status: StatusCode, body: String) -> ApiResponse {
     response
 }
 
-pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
-    if !allowed(ctx, &req) {
-        return Ok(html(StatusCode::UNAUTHORIZED, UNAUTHORIZED.to_owned()));
-    }
+/// The 401 page.
+pub(crate) fn locked() -> ApiResponse {
+    html(StatusCode::UNAUTHORIZED, UNAUTHORIZED.to_owned())
+}
+
+pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     let mut servers = ctx.servers.servers().await.map_err(Reject::store(Store::Servers))?;
     servers.sort_by(|a, b| a.host().cmp(b.host()).then_with(|| a.id.cmp(&b.id)));
     Ok(html(StatusCode::OK, render(&servers)))

@@ -1,9 +1,10 @@
 //! What the tenant actions share: the 412 answer when tenancy is off, the tenant object, its input fields.
 
-use http::StatusCode;
 use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant};
 use serde_json::{Value, json};
 
+use super::bodies::{LrsFields, TenantFields};
+use crate::refusal::Refusal;
 use crate::reject::Reject;
 
 /// A tenant as `getTenants` lists it.
@@ -23,55 +24,62 @@ pub(crate) fn tenant_json(tenant: &Tenant) -> Value {
 }
 
 pub(crate) fn tenant_not_found(id: &str) -> Reject {
-    Reject::json(StatusCode::NOT_FOUND, &format!("Couldn't find Tenant with id={id}"))
+    Refusal::TenantNotFound(id.to_owned()).into()
 }
 
-/// `tenant.name` of a body, when it is a usable host label (letters, digits, `-`).
-pub(crate) fn name_of(body: &Value) -> Option<Result<String, Reject>> {
-    let name = body.get("tenant")?.get("name")?.as_str()?.trim().to_ascii_lowercase();
-    Some(if Tenant::valid_name(&name) {
-        Ok(name)
-    } else {
-        Err(Reject::json(StatusCode::BAD_REQUEST, "A tenant name is a host label: letters, digits and '-'"))
-    })
+/// The tenant's name, when given: a usable host label (letters, digits, `-`), else a refusal.
+pub(crate) fn name_of(fields: &TenantFields) -> Option<Result<String, Reject>> {
+    let name = fields.name.as_deref()?.trim().to_ascii_lowercase();
+    Some(if Tenant::valid_name(&name) { Ok(name) } else { Err(Refusal::InvalidTenantName.into()) })
 }
 
-/// `tenant.secrets` of a body: `:`-separated, blanks dropped.
-pub(crate) fn secrets_of(body: &Value) -> Option<Vec<String>> {
-    let secrets = Tenant::parse_secrets(body.get("tenant")?.get("secrets")?.as_str()?);
+/// The tenant's secrets, when given: `:`-separated, blanks dropped.
+pub(crate) fn secrets_of(fields: &TenantFields) -> Option<Vec<String>> {
+    let secrets = Tenant::parse_secrets(fields.secrets.as_deref()?);
     (!secrets.is_empty()).then_some(secrets)
 }
 
-const LRS_SHAPE: &str = "LRS settings are lrs_endpoint with either lrs_username and lrs_password, or kc_token_url, \
-                         kc_client_id, kc_client_secret, kc_username and kc_password";
-
-/// The LRS settings of a body's `tenant`, when it names any of their fields: `Ok(None)` when all of them are
-/// blank (the settings are removed), a 400 when they are neither complete basic credentials nor a complete
-/// Keycloak login.
-pub(crate) fn lrs_of(body: &Value) -> Option<Result<Option<Lrs>, Reject>> {
-    let tenant = body.get("tenant")?;
-    if Lrs::fields(None).iter().all(|(field, _)| tenant.get(field).is_none()) {
+/// The LRS settings, when any of their fields is given: `Ok(None)` when all of them are blank (the settings
+/// are removed), a 400 when they are neither complete basic credentials nor a complete Keycloak login.
+pub(crate) fn lrs_of(fields: &LrsFields) -> Option<Result<Option<Lrs>, Reject>> {
+    let all = [
+        &fields.lrs_endpoint,
+        &fields.lrs_username,
+        &fields.lrs_password,
+        &fields.kc_token_url,
+        &fields.kc_client_id,
+        &fields.kc_client_secret,
+        &fields.kc_username,
+        &fields.kc_password,
+    ];
+    if all.iter().all(|field| field.is_none()) {
         return None;
     }
-    let text = |field: &str| tenant.get(field).and_then(Value::as_str).unwrap_or_default();
-    let given = |fields: &[&str]| fields.iter().any(|field| !text(field).trim().is_empty());
-    let basic = given(&["lrs_username", "lrs_password"]);
-    let keycloak = given(&["kc_token_url", "kc_client_id", "kc_client_secret", "kc_username", "kc_password"]);
-    let endpoint = text("lrs_endpoint");
+    let text = |field: &Option<String>| field.clone().unwrap_or_default();
+    let given = |parts: &[&Option<String>]| parts.iter().any(|part| !text(part).trim().is_empty());
+    let basic = given(&[&fields.lrs_username, &fields.lrs_password]);
+    let keycloak = given(&[
+        &fields.kc_token_url,
+        &fields.kc_client_id,
+        &fields.kc_client_secret,
+        &fields.kc_username,
+        &fields.kc_password,
+    ]);
+    let endpoint = text(&fields.lrs_endpoint);
     let lrs = match (basic, keycloak) {
         (false, false) if endpoint.trim().is_empty() => return Some(Ok(None)),
-        (true, false) => Lrs::basic(endpoint, text("lrs_username"), text("lrs_password")),
+        (true, false) => Lrs::basic(&endpoint, &text(&fields.lrs_username), &text(&fields.lrs_password)),
         (false, true) => Lrs::keycloak(
-            endpoint,
+            &endpoint,
             KeycloakLogin {
-                token_url: text("kc_token_url").to_owned(),
-                client_id: text("kc_client_id").to_owned(),
-                client_secret: text("kc_client_secret").to_owned(),
-                username: text("kc_username").to_owned(),
-                password: text("kc_password").to_owned(),
+                token_url: text(&fields.kc_token_url),
+                client_id: text(&fields.kc_client_id),
+                client_secret: text(&fields.kc_client_secret),
+                username: text(&fields.kc_username),
+                password: text(&fields.kc_password),
             },
         ),
         _ => None,
     };
-    Some(lrs.map(Some).ok_or_else(|| Reject::json(StatusCode::BAD_REQUEST, LRS_SHAPE)))
+    Some(lrs.map(Some).ok_or_else(|| Refusal::InvalidLrs.into()))
 }

@@ -2,13 +2,13 @@
 
 use http::StatusCode;
 use scalelite_shared::model::{ServerState, ServerUpdate};
-use serde_json::Value;
 
-use super::{id_of, load_multiplier, reply, server_json, server_not_found};
+use super::bodies::{Body, Multiplier, UpdateServer};
+use super::{reply, server_json, server_not_found};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
 fn state(action: &str) -> Option<ServerState> {
     match action {
@@ -19,32 +19,22 @@ fn state(action: &str) -> Option<ServerState> {
     }
 }
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let id = id_of(&input.body).unwrap_or_default();
-    let fields = input.body.get("server").cloned().unwrap_or(Value::Null);
+pub async fn run(ctx: &Ctx, Body(UpdateServer { id, server: fields }): Body<UpdateServer>) -> Outcome {
+    let id = id.unwrap_or_default();
     let mut update = ServerUpdate::default();
-    if let Some(action) = fields.get("state").filter(|v| !v.is_null()) {
-        let action = action.as_str().unwrap_or_default();
-        match state(action) {
+    if let Some(action) = fields.state {
+        match state(&action) {
             Some(state) => update.state = Some(state),
-            None => {
-                return Err(Reject::json(StatusCode::BAD_REQUEST, &format!("Invalid state parameter: {action}")));
-            }
+            None => return Err(Refusal::InvalidState(action).into()),
         }
     }
-    match load_multiplier(fields.get("load_multiplier")) {
-        Some(Some(multiplier)) => update.load_multiplier = Some(multiplier),
-        Some(None) => {
-            return Err(Reject::json(StatusCode::BAD_REQUEST, "Load-multiplier must be a non-zero number"));
-        }
-        None => {}
+    match fields.load_multiplier {
+        Multiplier::Valid(multiplier) => update.load_multiplier = Some(multiplier),
+        Multiplier::Invalid => return Err(Refusal::InvalidLoadMultiplier.into()),
+        Multiplier::Absent => {}
     }
-    if let Some(secret) = fields.get("secret").and_then(Value::as_str).filter(|s| !s.is_empty()) {
-        update.secret = Some(secret.to_owned());
-    }
-    if let Some(tag) = fields.get("tag").and_then(Value::as_str) {
-        update.tag = Some((!tag.is_empty()).then(|| tag.to_owned()));
-    }
+    update.secret = fields.secret.filter(|s| !s.is_empty());
+    update.tag = fields.tag.map(|tag| (!tag.is_empty()).then_some(tag));
     match ctx.servers.update_server(&id, &update).await.map_err(Reject::store(Store::Servers))? {
         Some(server) => Ok(reply(StatusCode::OK, &server_json(&server))),
         None => Err(server_not_found(&id)),

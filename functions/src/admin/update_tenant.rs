@@ -5,35 +5,34 @@ use http::StatusCode;
 use scalelite_shared::store::StoreError;
 use serde_json::json;
 
+use super::bodies::{Body, TenantBody};
+use super::reply;
 use super::tenant_common::{lrs_of, name_of, secrets_of, tenant_json, tenant_not_found};
-use super::{id_of, reply};
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
 
-pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
-    let id = id_of(&input.body).unwrap_or_default();
+pub async fn run(ctx: &Ctx, Body(TenantBody { id, tenant: fields }): Body<TenantBody>) -> Outcome {
+    let id = id.unwrap_or_default();
     let Some(mut tenant) = ctx.tenants.tenant(&id).await.map_err(Reject::store(Store::Tenants))? else {
         return Err(tenant_not_found(&id));
     };
-    match name_of(&input.body) {
+    match name_of(&fields) {
         Some(Ok(name)) => tenant.name = name,
         Some(Err(refusal)) => return Err(refusal),
         None => {}
     }
-    if let Some(secrets) = secrets_of(&input.body) {
+    if let Some(secrets) = secrets_of(&fields) {
         tenant.secrets = secrets;
     }
-    if let Some(lrs) = lrs_of(&input.body).transpose()? {
+    if let Some(lrs) = lrs_of(&fields.lrs).transpose()? {
         tenant.lrs = lrs;
     }
     match ctx.tenants.update_tenant(&tenant).await {
         Ok(Some(tenant)) => Ok(reply(StatusCode::OK, &json!({ "tenant": tenant_json(&tenant) }))),
         Ok(None) => Err(tenant_not_found(&id)),
-        Err(StoreError::Conflict(_)) => {
-            Err(Reject::json(StatusCode::UNPROCESSABLE_ENTITY, "A tenant with that name exists"))
-        }
+        Err(StoreError::Conflict(_)) => Err(Refusal::TenantExists.into()),
         Err(other) => Err(Reject::Store(Store::Tenants, other)),
     }
 }

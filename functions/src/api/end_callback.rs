@@ -1,6 +1,7 @@
-//! `GET|POST end_callback` (no checksum; the URL carries the token create made for the meeting): BBB says a
-//! meeting ended. The meeting is forgotten at once and the front-end's own end callback, if it gave one, is
-//! called with BBB's parameters. Always 200, empty; a missing or wrong token changes nothing.
+//! `GET|POST end_callback` (no checksum; the URL carries the token create made for the meeting, which the
+//! registry checks): BBB says a meeting ended. The meeting is forgotten at once and the front-end's own end
+//! callback, if it gave one, is called with BBB's parameters. Always 200, empty; a missing or wrong token
+//! changes nothing.
 
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
@@ -8,9 +9,25 @@ use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 
 use crate::Ctx;
-use crate::callbacks::end_token::end_token_valid;
+use crate::input::{FromCall, not_verified};
 use crate::registry::Outcome;
-use crate::request::Call;
+use crate::reject::Reject;
+use crate::request::{Call, Verified};
+
+/// An end callback whose token the registry verified: BBB's parameters and the meeting they end.
+pub struct EndOf {
+    params: Params,
+    meeting_id: String,
+}
+
+impl FromCall for EndOf {
+    fn from_call(call: Call) -> Result<Self, Reject> {
+        match call.verified {
+            Verified::EndOf(meeting_id) => Ok(EndOf { params: call.params, meeting_id }),
+            _ => Err(not_verified("the meeting of an end callback")),
+        }
+    }
+}
 
 /// `url` with `query` appended.
 fn with_query(url: &str, query: &str) -> String {
@@ -54,16 +71,8 @@ async fn ended(ctx: &Ctx, params: &Params, meeting_id: &str) {
     }
 }
 
-pub async fn run(ctx: &Ctx, Call { req, .. }: Call) -> Outcome {
-    let params = Params::parse(req.raw_query.as_bytes());
-    let token = params.get("token").unwrap_or_default();
-    match params.non_blank("meetingID") {
-        Some(meeting_id) if end_token_valid(&ctx.config.secrets, meeting_id, token) => {
-            ended(ctx, &params, meeting_id).await;
-        }
-        Some(meeting_id) => tracing::warn!(meeting = meeting_id, "end callback without a valid token; ignored"),
-        None => {}
-    }
+pub async fn run(ctx: &Ctx, EndOf { params, meeting_id }: EndOf) -> Outcome {
+    ended(ctx, &params, &meeting_id).await;
     Ok(ApiResponse::empty(StatusCode::OK))
 }
 

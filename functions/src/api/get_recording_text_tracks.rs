@@ -1,5 +1,5 @@
-//! `getRecordingTextTracks`: the text tracks BBB keeps for a recording in `<captions>/<recordID>/captions.json`
-//! on the shared volume, with links served under `/captions/`.
+//! `getRecordingTextTracks`: the text tracks BBB keeps for a recording in `<recordID>/captions.json` of the
+//! captions directory (on the shared volume or in the bucket), with links served under `/captions/`.
 
 use scalelite_shared::bbb::error::ApiError;
 use serde::Deserialize;
@@ -23,14 +23,16 @@ struct Track {
 
 pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let record_id = recording_id(ctx, &params, tenant.map(|t| t.id)).await?;
-    let listing = ctx.config.recordings.captions_dir.join(&record_id).join("captions.json");
-    let tracks: Vec<Track> = match tokio::fs::read(&listing).await.map(|bytes| serde_json::from_slice(&bytes)) {
-        Ok(Ok(tracks)) => tracks,
-        Ok(Err(error)) => {
-            tracing::warn!(path = %listing.display(), %error, "unreadable captions.json");
+    let tracks: Vec<Track> = match ctx.files.text_tracks(&record_id).await {
+        Ok(Some(listing)) => serde_json::from_slice(&listing).unwrap_or_else(|error| {
+            tracing::warn!(record = record_id, %error, "unreadable captions.json");
+            Vec::new()
+        }),
+        Ok(None) => Vec::new(),
+        Err(error) => {
+            tracing::warn!(record = record_id, %error, "cannot read captions.json");
             Vec::new()
         }
-        Err(_) => Vec::new(),
     };
     if tracks.is_empty() {
         return Err(ApiError::NoCaptionsFound(record_id).into());

@@ -26,8 +26,21 @@ pub(super) async fn payload(ctx: &Ctx, tenant: Option<&Tenant>, meeting_id: &str
     }
 }
 
+/// Why the token endpoint granted no token.
+#[derive(Debug, thiserror::Error)]
+enum NoToken {
+    #[error("{0}")]
+    Unreachable(reqwest::Error),
+    #[error("the token endpoint answered {0}")]
+    Status(http::StatusCode),
+    #[error("the token endpoint's answer is no JSON")]
+    NotJson,
+    #[error("the token endpoint's answer has no access_token")]
+    NoAccessToken,
+}
+
 /// The `access_token` the token endpoint grants for the login, or why there is none.
-async fn token(http: &reqwest::Client, login: &KeycloakLogin) -> Result<String, String> {
+async fn token(http: &reqwest::Client, login: &KeycloakLogin) -> Result<String, NoToken> {
     let form = Params::from_pairs([
         ("client_id", login.client_id.as_str()),
         ("client_secret", &login.client_secret),
@@ -36,16 +49,16 @@ async fn token(http: &reqwest::Client, login: &KeycloakLogin) -> Result<String, 
         ("grant_type", "password"),
     ]);
     let request = http.post(&login.token_url).header(CONTENT_TYPE, "application/x-www-form-urlencoded");
-    let response = request.body(form.encode()).send().await.map_err(|e| e.without_url().to_string())?;
+    let unreachable = |error: reqwest::Error| NoToken::Unreachable(error.without_url());
+    let response = request.body(form.encode()).send().await.map_err(unreachable)?;
     let status = response.status();
     if !status.is_success() {
-        return Err(format!("the token endpoint answered {status}"));
+        return Err(NoToken::Status(status));
     }
-    let body = response.bytes().await.map_err(|e| e.without_url().to_string())?;
-    let answer: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|_| "the token endpoint's answer is no JSON".to_owned())?;
+    let body = response.bytes().await.map_err(unreachable)?;
+    let answer: serde_json::Value = serde_json::from_slice(&body).map_err(|_| NoToken::NotJson)?;
     match answer.get("access_token").and_then(serde_json::Value::as_str) {
         Some(token) if !token.is_empty() => Ok(token.to_owned()),
-        _ => Err("the token endpoint's answer has no access_token".to_owned()),
+        _ => Err(NoToken::NoAccessToken),
     }
 }

@@ -6,16 +6,29 @@ use scalelite_shared::store::RecordingQuery;
 
 use super::recording_params::{record_ids, success_with};
 use crate::Ctx;
+use crate::input::FromCall;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
 
-pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
-    let tenant_id = tenant.map(|t| t.id);
-    let ids = record_ids(&params)?;
-    let publish = params.get("publish").ok_or(ApiError::MissingPublish)?.eq_ignore_ascii_case("true");
+/// The parameters of a publishRecordings call: the recordIDs and `publish`, both required.
+pub struct Publish {
+    record_ids: Vec<String>,
+    publish: bool,
+    tenant_id: Option<String>,
+}
+
+impl FromCall for Publish {
+    fn from_call(Call { params, tenant, .. }: Call) -> Result<Self, Reject> {
+        let record_ids = record_ids(&params)?;
+        let publish = params.get("publish").ok_or(ApiError::MissingPublish)?.eq_ignore_ascii_case("true");
+        Ok(Publish { record_ids, publish, tenant_id: tenant.map(|t| t.id) })
+    }
+}
+
+pub async fn run(ctx: &Ctx, Publish { record_ids, publish, tenant_id }: Publish) -> Outcome {
     let query = RecordingQuery {
-        record_ids: ids,
+        record_ids,
         states: Some(vec!["published".into(), "unpublished".into()]),
         tenant_id,
         ..RecordingQuery::default()

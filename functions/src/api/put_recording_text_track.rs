@@ -1,9 +1,11 @@
-//! `putRecordingTextTrack`: an uploaded caption file goes to `<captions>/inbox/` on the shared volume, in the
-//! form BBB's caption processing picks up (`<recordID>-<id>-track.txt` and its `-track.json`).
+//! `putRecordingTextTrack`: an uploaded caption file goes to `inbox/` of the captions directory (on the shared
+//! volume or in the bucket), in the form BBB's caption processing picks up (`<recordID>-<id>-track.txt` and
+//! its `-track.json`).
 
 use bytes::Bytes;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
+use scalelite_shared::bbb::params::Params;
 use serde_json::json;
 
 use super::text_tracks::{json_success, recording_id};
@@ -16,6 +18,28 @@ fn valid_lang(lang: &str) -> bool {
     let mut parts = lang.split('-');
     parts.next().is_some_and(|l| (2..=8).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()))
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// What a track upload says of its track, checked: `kind` (subtitles or captions), `lang` (a BCP-47 tag) and
+/// `label` (the language when blank).
+struct Track<'a> {
+    kind: &'a str,
+    lang: &'a str,
+    label: &'a str,
+}
+
+impl<'a> Track<'a> {
+    fn read(params: &'a Params) -> Result<Self, ApiError> {
+        let kind = params.get("kind").unwrap_or_default();
+        if !matches!(kind, "subtitles" | "captions") {
+            return Err(ApiError::InvalidKind(kind.to_owned()));
+        }
+        let lang = params.get("lang").unwrap_or_default();
+        if !valid_lang(lang) {
+            return Err(ApiError::InvalidLang(lang.to_owned()));
+        }
+        Ok(Track { kind, lang, label: params.non_blank("label").unwrap_or(lang) })
+    }
 }
 
 /// The uploaded `file` part: its name, content type and bytes.
@@ -36,19 +60,10 @@ async fn file_part(req: &ApiRequest) -> Option<(String, String, Bytes)> {
 
 pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let record_id = recording_id(ctx, &params, tenant.map(|t| t.id)).await?;
-    let kind = params.get("kind").unwrap_or_default();
-    if !matches!(kind, "subtitles" | "captions") {
-        return Err(ApiError::InvalidKind(kind.to_owned()).into());
-    }
-    let lang = params.get("lang").unwrap_or_default();
-    if !valid_lang(lang) {
-        return Err(ApiError::InvalidLang(lang.to_owned()).into());
-    }
-    let label = params.non_blank("label").unwrap_or(lang);
+    let Track { kind, lang, label } = Track::read(&params)?;
     let Some((file_name, content_type, bytes)) = file_part(&req).await.filter(|(_, _, b)| !b.is_empty()) else {
         return Err(ApiError::EmptyTextTrack.into());
     };
-    let inbox = ctx.config.recordings.captions_dir.join("inbox");
     let stem = format!("{record_id}-{}", uuid::Uuid::new_v4().simple());
     let track = format!("{stem}-track.txt");
     let description = json!({
@@ -60,16 +75,8 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
         "content_type": content_type,
         "temp_filename": track,
     });
-    let written = async {
-        tokio::fs::create_dir_all(&inbox).await?;
-        tokio::fs::write(inbox.join(&track), &bytes).await?;
-        // The description lands last, under its final name only when complete.
-        let partial = inbox.join(format!(".{stem}-track.json"));
-        tokio::fs::write(&partial, description.to_string()).await?;
-        tokio::fs::rename(&partial, inbox.join(format!("{stem}-track.json"))).await
-    };
-    if let Err(error) = written.await {
-        tracing::error!(%error, inbox = %inbox.display(), "putRecordingTextTrack: cannot write the track");
+    if let Err(error) = ctx.files.queue_text_track(&stem, bytes, description.to_string().into()).await {
+        tracing::error!(%error, record = record_id, "putRecordingTextTrack: cannot write the track");
         return Err(ApiError::internal("Unable to save the text track.").into());
     }
     Ok(json_success(json!({

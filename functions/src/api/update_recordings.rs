@@ -7,12 +7,26 @@ use scalelite_shared::store::{RecordingEdits, RecordingQuery};
 
 use super::recording_params::{record_ids, success_with};
 use crate::Ctx;
+use crate::input::FromCall;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
 
+/// The parameters of an updateRecordings call: the recordIDs (required) and the edits.
+pub struct Update {
+    record_ids: Vec<String>,
+    edits: RecordingEdits,
+    tenant_id: Option<String>,
+}
+
+impl FromCall for Update {
+    fn from_call(Call { params, tenant, .. }: Call) -> Result<Self, Reject> {
+        Ok(Update { record_ids: record_ids(&params)?, edits: edits(&params), tenant_id: tenant.map(|t| t.id) })
+    }
+}
+
 /// The edits a call asks for; keys are lower-cased, and keys that cannot be XML names are ignored.
-pub(crate) fn edits(params: &Params) -> RecordingEdits {
+fn edits(params: &Params) -> RecordingEdits {
     let metadata = params
         .iter()
         .filter_map(|(name, value)| {
@@ -28,15 +42,12 @@ pub(crate) fn edits(params: &Params) -> RecordingEdits {
     RecordingEdits { metadata, protect }
 }
 
-pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
-    let tenant_id = tenant.map(|t| t.id);
-    let ids = record_ids(&params)?;
+pub async fn run(ctx: &Ctx, Update { record_ids: ids, edits, tenant_id }: Update) -> Outcome {
     let query = RecordingQuery { record_ids: ids.clone(), states: None, tenant_id, ..RecordingQuery::default() };
     let found = ctx.recordings.recordings(&query).await.map_err(Reject::store(Store::Recordings))?;
     if found.len() != ids.len() {
         return Ok(success_with("updated", false));
     }
-    let edits = edits(&params);
     let changed = ctx.recordings.update_recordings(&ids, &edits).await.map_err(Reject::store(Store::Recordings))?;
     // As upstream: edits that were applied count as an update even when the values were already so.
     Ok(success_with("updated", changed || edits.protect.is_some() || !edits.metadata.is_empty()))

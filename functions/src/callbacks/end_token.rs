@@ -2,7 +2,11 @@
 //! so only a URL this load balancer gave out can make it forget a meeting.
 
 use hmac::{Hmac, Mac};
+use http::StatusCode;
+use scalelite_shared::bbb::params::Params;
 use sha2::Sha256;
+
+use crate::reject::Reject;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -25,6 +29,19 @@ pub(crate) fn end_token_valid<'a>(
 ) -> bool {
     let Ok(bytes) = hex::decode(token) else { return false };
     secrets.into_iter().any(|secret| mac(secret, meeting_id).verify_slice(&bytes).is_ok())
+}
+
+/// The `meetingID` of an end callback whose `token` was made for it; else the callback is ignored (200).
+pub(crate) fn verified_meeting(secrets: &[String], params: &Params) -> Result<String, Reject> {
+    let token = params.get("token").unwrap_or_default();
+    match params.non_blank("meetingID") {
+        Some(meeting_id) if end_token_valid(secrets, meeting_id, token) => Ok(meeting_id.to_owned()),
+        Some(meeting_id) => {
+            tracing::warn!(meeting = meeting_id, "end callback without a valid token; ignored");
+            Err(Reject::Unverified(StatusCode::OK))
+        }
+        None => Err(Reject::Unverified(StatusCode::OK)),
+    }
 }
 
 #[cfg(test)]

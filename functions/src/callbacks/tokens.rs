@@ -1,7 +1,13 @@
 //! The JWTs of callbacks: checking those BBB servers sign, signing those the load balancer sends.
 
+use http::StatusCode;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use scalelite_shared::api::ApiRequest;
 use serde::Serialize;
+
+use crate::Ctx;
+use crate::reject::Reject;
+use crate::request::bearer;
 
 /// `claims` signed with `secret`; `None` (logged) when they cannot be encoded.
 pub(crate) fn sign(algorithm: Algorithm, claims: &impl Serialize, secret: &str) -> Option<String> {
@@ -17,6 +23,22 @@ pub(crate) fn signed_by_any<'a>(token: &str, secrets: impl IntoIterator<Item = &
     secrets.into_iter().any(|secret| {
         decode::<serde_json::Value>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation).is_ok()
     })
+}
+
+/// Passes a request whose bearer token one of the servers signed; anything else (a store failure too) is
+/// logged and answered 204, as a forwarded callback is.
+pub(crate) async fn check_server_signed(ctx: &Ctx, req: &ApiRequest) -> Result<(), Reject> {
+    let ignored = |reason: &str| {
+        tracing::info!(reason, "callback from an unproven sender ignored");
+        Reject::Unverified(StatusCode::NO_CONTENT)
+    };
+    let token = bearer(&req.headers).ok_or_else(|| ignored("no bearer token"))?;
+    let servers = ctx.servers.servers().await.map_err(|e| ignored(&format!("cannot read the servers: {e}")))?;
+    if signed_by_any(token, servers.iter().map(|s| s.secret.as_str())) {
+        Ok(())
+    } else {
+        Err(ignored("the token is not signed by any server"))
+    }
 }
 
 #[cfg(test)]

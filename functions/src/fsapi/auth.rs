@@ -8,6 +8,7 @@ use http::header::AUTHORIZATION;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::config::Config;
 
+use crate::refusal::Refusal;
 use crate::reject::Reject;
 use crate::request::same_token;
 
@@ -33,10 +34,7 @@ pub(crate) fn authenticate(config: &Config, req: &ApiRequest) -> Result<(), Reje
         return Ok(());
     }
     let realm = config.url_host.as_deref().or(req.host()).unwrap_or("Application");
-    Err(Reject::Unauthorized {
-        challenge: format!("Basic realm=\"{}\"", quotable(realm)),
-        message: "HTTP Basic: Access denied.".to_owned(),
-    })
+    Err(Refusal::AccessDenied { realm: quotable(realm) }.into())
 }
 
 /// The user name and password of `Authorization: Basic …`.
@@ -88,11 +86,10 @@ mod tests {
         for refused in
             [None, Some(basic("fsapi:nope")), Some(basic("admin:pw")), Some(basic("fsapi")), Some("Bearer pw".into())]
         {
-            let Err(Reject::Unauthorized { challenge, .. }) = authenticate(&config, &request(refused.as_deref()))
-            else {
+            let Err(Reject::Refused(refusal)) = authenticate(&config, &request(refused.as_deref())) else {
                 panic!("{refused:?} passed");
             };
-            assert_eq!(challenge, r#"Basic realm="lb.example.com""#);
+            assert_eq!(refusal.challenge().as_deref(), Some(r#"Basic realm="lb.example.com""#));
         }
         assert!(authenticate(&config, &request(Some("Basic %%%"))).is_err());
     }

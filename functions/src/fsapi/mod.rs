@@ -12,6 +12,7 @@ use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server};
 
 use crate::Ctx;
+use crate::input::FromCall;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -19,18 +20,43 @@ use crate::request::Call;
 /// The longest pin looked up: longer ones name no voice bridge (`VOICE_BRIDGE_LEN` is at most 18 digits).
 const LONGEST_PIN: usize = 32;
 
-pub async fn run(ctx: &Ctx, Call { params, .. }: Call) -> Outcome {
-    if params.get("section") != Some("dialplan") {
+/// What FreeSWITCH asks with: the section it wants, the number dialled, the pin entered so far (set once the
+/// caller has entered one at the prompt), and the caller's name and privacy flags.
+pub struct DialRequest {
+    dial_plan: bool,
+    destination: Option<String>,
+    pin: Option<String>,
+    caller_name: Option<String>,
+    hide_name: Option<String>,
+    hide_number: Option<String>,
+}
+
+impl FromCall for DialRequest {
+    fn from_call(Call { params, .. }: Call) -> Result<Self, Reject> {
+        let text = |name: &str| params.get(name).map(str::to_owned);
+        let filled = |name: &str| params.non_blank(name).map(str::to_owned);
+        Ok(DialRequest {
+            dial_plan: params.get("section") == Some("dialplan"),
+            destination: filled("Caller-Destination-Number"),
+            pin: filled("variable_pin"),
+            caller_name: text("Caller-Caller-ID-Name"),
+            hide_name: text("Caller-Privacy-Hide-Name"),
+            hide_number: text("Caller-Privacy-Hide-Number"),
+        })
+    }
+}
+
+pub async fn run(ctx: &Ctx, request: DialRequest) -> Outcome {
+    if !request.dial_plan {
         tracing::warn!("fsapi: asked for a section other than the dial plan");
         return Ok(dialplan::reject());
     }
-    let Some(destination) = params.non_blank("Caller-Destination-Number") else {
+    let Some(destination) = request.destination.as_deref() else {
         tracing::warn!("fsapi: no Caller-Destination-Number");
         return Ok(dialplan::reject());
     };
     let config = &ctx.config.fsapi;
-    // FreeSWITCH sets `pin` once the caller has entered one at the prompt.
-    let Some(pin) = params.non_blank("variable_pin") else {
+    let Some(pin) = request.pin.as_deref() else {
         tracing::info!("fsapi: prompting for the pin");
         return Ok(dialplan::prompt(destination, config));
     };
@@ -38,11 +64,8 @@ pub async fn run(ctx: &Ctx, Call { params, .. }: Call) -> Outcome {
         tracing::info!("fsapi: the pin matches no running meeting, prompting again");
         return Ok(dialplan::reprompt(destination, config));
     };
-    let caller = caller_id::shown(
-        params.get("Caller-Caller-ID-Name"),
-        params.get("Caller-Privacy-Hide-Name"),
-        params.get("Caller-Privacy-Hide-Number"),
-    );
+    let caller =
+        caller_id::shown(request.caller_name.as_deref(), request.hide_name.as_deref(), request.hide_number.as_deref());
     tracing::info!(meeting = %meeting.id, server = %meeting.server_id, "fsapi: bridging a call");
     Ok(dialplan::bridge(destination, &meeting.id, &caller, pin, &host))
 }

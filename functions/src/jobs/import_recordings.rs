@@ -22,7 +22,9 @@ use serde::Serialize;
 
 use crate::Ctx;
 use crate::callbacks::recording_ready;
+use crate::jobs::import_failure::ImportFailure;
 use crate::jobs::lease::Lease;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -67,15 +69,17 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 }
 
 /// Reads and checks one metadata.xml against the directories it sits in.
-fn read_recording(found: &FoundMetadata) -> Result<Recording, String> {
-    let xml = fs::read(&found.path).map_err(|e| format!("cannot read {}: {e}", found.path.display()))?;
-    let recording = parse_metadata(&xml).map_err(|e| e.to_string())?;
+fn read_recording(found: &FoundMetadata) -> Result<Recording, ImportFailure> {
+    let xml = fs::read(&found.path).map_err(|source| ImportFailure::Unreadable { path: found.path.clone(), source })?;
+    let recording = parse_metadata(&xml)?;
     let format = &recording.formats[0].format;
     if *format != found.format || recording.record_id != found.record_id {
-        return Err(format!(
-            "metadata.xml describes {format}/{} but lies in {}/{}",
-            recording.record_id, found.format, found.record_id
-        ));
+        return Err(ImportFailure::Misplaced {
+            format: format.clone(),
+            record_id: recording.record_id,
+            dir_format: found.format.clone(),
+            dir_record_id: found.record_id.clone(),
+        });
     }
     Ok(recording)
 }
@@ -94,7 +98,8 @@ fn prepare(ctx: &Ctx, mut recording: Recording, published: bool) -> Recording {
 enum TarOutcome {
     /// The formats indexed and placed.
     Imported(Vec<Announce>),
-    Failed(String),
+    /// Every reason, one a format.
+    Failed(Vec<ImportFailure>),
     Retry(StoreError),
 }
 
@@ -123,28 +128,28 @@ async fn unpack_and_place(ctx: &Ctx, tar: &SpooledTar, work: &Path) -> TarOutcom
         Ok(local) => local,
         Err(error) => return TarOutcome::Retry(StoreError::Backend(format!("cannot fetch {tar}: {error}"))),
     };
-    let found = blocking(move || -> Result<Vec<FoundMetadata>, String> {
-        extract(&local, &unpacked, limits).map_err(|e| e.to_string())?;
-        metadata_files(&unpacked).map_err(|e| e.to_string())
+    let found = blocking(move || -> Result<Vec<FoundMetadata>, ImportFailure> {
+        extract(&local, &unpacked, limits)?;
+        metadata_files(&unpacked).map_err(ImportFailure::Unpacked)
     })
     .await;
     match found {
-        Err(reason) => TarOutcome::Failed(reason),
-        Ok(found) if found.is_empty() => {
-            TarOutcome::Failed("no <format>/<recordID>/metadata.xml in the archive".into())
-        }
+        Err(reason) => TarOutcome::Failed(vec![reason]),
+        Ok(found) if found.is_empty() => TarOutcome::Failed(vec![ImportFailure::Empty]),
         Ok(found) => place_unpacked(ctx, &found).await,
     }
 }
 
 /// Why `recording` may not be imported: the index holds its recordID for another meeting (one BBB server cannot
 /// take over another's recording).
-async fn claimed_by_another_meeting(ctx: &Ctx, recording: &Recording) -> Result<Option<String>, StoreError> {
+async fn claimed_by_another_meeting(ctx: &Ctx, recording: &Recording) -> Result<Option<ImportFailure>, StoreError> {
     let query =
         RecordingQuery { record_ids: vec![recording.record_id.clone()], states: None, ..RecordingQuery::default() };
     let existing = ctx.recordings.recordings(&query).await?;
-    Ok(existing.into_iter().find(|r| r.meeting_id != recording.meeting_id).map(|r| {
-        format!("recording {} belongs to meeting {}, not to {}", r.record_id, r.meeting_id, recording.meeting_id)
+    Ok(existing.into_iter().find(|r| r.meeting_id != recording.meeting_id).map(|r| ImportFailure::ClaimedByAnother {
+        record_id: r.record_id,
+        owner: r.meeting_id,
+        meeting_id: recording.meeting_id.clone(),
     }))
 }
 
@@ -178,10 +183,14 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
         let dir = item.path.parent().map(Path::to_owned).unwrap_or_default();
         match ctx.files.place(&dir, &item.format, &item.record_id, stored.published).await {
             Ok(()) => imported.push(announce(&stored)),
-            Err(error) => reasons.push(format!("cannot place {}/{}: {error}", item.format, item.record_id)),
+            Err(source) => reasons.push(ImportFailure::NotPlaced {
+                format: item.format.clone(),
+                record_id: item.record_id.clone(),
+                source,
+            }),
         }
     }
-    if imported.is_empty() { TarOutcome::Failed(reasons.join("; ")) } else { TarOutcome::Imported(imported) }
+    if imported.is_empty() { TarOutcome::Failed(reasons) } else { TarOutcome::Imported(imported) }
 }
 
 async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, Ready), StoreError> {
@@ -206,7 +215,8 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, 
                 tracing::info!(%tar, formats = formats.len(), "imported");
                 ready.extend(formats);
             }
-            TarOutcome::Failed(reason) => {
+            TarOutcome::Failed(reasons) => {
+                let reason = reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
                 report.failed += 1;
                 tracing::error!(%tar, %reason, "import failed; the tar is set aside");
                 if let Err(error) = ctx.files.set_aside(&tar, &reason).await {
@@ -265,7 +275,7 @@ async fn index_in_place(
         },
         Err(reason) => {
             tracing::error!(%source, %reason, "import failed; retried when the file changes");
-            (FileOutcome::Failed, Some(reason))
+            (FileOutcome::Failed, Some(reason.to_string()))
         }
     };
     let mark = ImportMark { modified_ms: item.modified_ms, size: item.size, failure };
@@ -367,6 +377,6 @@ pub async fn pass(ctx: &Ctx) -> Result<Option<ImportReport>, StoreError> {
 pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     match pass(ctx).await.map_err(Reject::store(Store::Recordings))? {
         Some(report) => Ok(ApiResponse::json(StatusCode::OK, serde_json::to_vec(&report).unwrap_or_default())),
-        None => Err(Reject::json(StatusCode::CONFLICT, "another replica is importing")),
+        None => Err(Refusal::ImportRunning.into()),
     }
 }

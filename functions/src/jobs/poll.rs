@@ -21,6 +21,7 @@ use tokio::sync::{Semaphore, mpsc};
 use super::end_meetings::end_meetings;
 use super::lease::Lease;
 use crate::Ctx;
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
@@ -237,6 +238,6 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
 pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     match pass(ctx).await.map_err(Reject::store(Store::Meetings))? {
         Some(polls) => Ok(ApiResponse::json(StatusCode::OK, serde_json::to_vec(&polls).unwrap_or_default())),
-        None => Err(Reject::json(StatusCode::CONFLICT, "another replica is polling")),
+        None => Err(Refusal::PollRunning.into()),
     }
 }

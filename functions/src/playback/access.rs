@@ -92,7 +92,7 @@ fn cookie<'a>(req: &'a ApiRequest, name: &str) -> Option<&'a str> {
 }
 
 /// True when the request carries a valid, unexpired cookie for this format of the recording.
-fn has_cookie(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> bool {
+pub(crate) fn has_cookie(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> bool {
     let (Some(jwt), Some(key)) = (cookie(req, &cookie_name(format, record_id)), cookie_key(ctx)) else {
         return false;
     };
@@ -175,16 +175,6 @@ pub(crate) fn stays_on_site(location: &str, host: Option<&str>) -> bool {
 /// `(format, recordID)` of a resource path `/<format>/<recordID>[/...]`, for a served format.
 pub(crate) fn resource_of<'a>(ctx: &Ctx, path: &'a str) -> Option<(&'a str, &'a str)> {
     split_path(path).filter(|(format, _)| ctx.config.recordings.playback_formats.iter().any(|f| f == format))
-}
-
-/// Whether the request may read the files of this format of the recording.
-pub(crate) async fn may_read(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &str) -> bool {
-    match published(ctx, req, record_id, Some(format)).await {
-        None => false,
-        Some(recording) => {
-            !(ctx.config.recordings.protected && recording.protected) || has_cookie(ctx, req, format, record_id)
-        }
-    }
 }
 
 #[cfg(test)]

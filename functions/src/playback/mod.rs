@@ -5,6 +5,8 @@
 pub(crate) mod access;
 pub mod authorize;
 pub mod captions;
+mod delivery;
 pub mod resource;
 mod same_site;
 pub mod token_link;
+pub mod verify;

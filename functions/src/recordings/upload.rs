@@ -16,17 +16,18 @@ use sha2::{Digest, Sha256};
 use super::tar_check::TarCheck;
 use super::upload_token::{UploadClaims, claimed_server, digest_matches, is_safe_record_id, verify};
 use crate::Ctx;
+use crate::input::{FromCall, not_verified};
+use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
-use crate::request::Call;
-use crate::request::bearer;
+use crate::request::{Call, Verified, bearer};
 
 /// Content types a tar may be sent as.
 const TAR_TYPES: &[&str] = &["application/x-tar", "application/octet-stream"];
 
 /// A refusal: 401 with the Bearer challenge.
 fn unauthorized(message: &str) -> Reject {
-    Reject::Unauthorized { challenge: "Bearer".to_owned(), message: message.to_owned() }
+    Refusal::InvalidToken(message.to_owned()).into()
 }
 
 /// Checks the token against the secret of the server it names (also before the body is read, so an
@@ -41,26 +42,37 @@ pub(crate) async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Uploa
     };
     let claims = verify(token, &server.id, &server.secret).map_err(|e| unauthorized(&e.to_string()))?;
     if server.state == ServerState::Disabled {
-        return Err(Reject::json(StatusCode::FORBIDDEN, "the server is disabled"));
+        return Err(Refusal::ServerDisabled.into());
     }
     Ok(claims)
 }
 
-/// Checks the recordID against the token the registry verified, then streams the tar into the spool, checking
-/// it against the token's hash and walking its entries as it arrives; it is queued only when both pass.
-pub async fn run(ctx: &Ctx, Call { req, upload, .. }: Call) -> Outcome {
-    let claims = upload.ok_or_else(|| unauthorized("an Authorization: Bearer token is required"))?;
+/// An upload whose token the registry verified: the request and the token's claims.
+pub struct Upload {
+    req: ApiRequest,
+    claims: UploadClaims,
+}
+
+impl FromCall for Upload {
+    fn from_call(call: Call) -> Result<Self, Reject> {
+        match call.verified {
+            Verified::Upload(claims) => Ok(Upload { req: call.req, claims }),
+            _ => Err(not_verified("an upload token")),
+        }
+    }
+}
+
+/// Checks the recordID of the token the registry verified, then streams the tar into the spool, checking it
+/// against the token's hash and walking its entries as it arrives; it is queued only when both pass.
+pub async fn run(ctx: &Ctx, Upload { req, claims }: Upload) -> Outcome {
     if ctx.config.recordings.import_mode != ImportMode::Spool {
-        return Err(Reject::json(StatusCode::CONFLICT, "this load balancer imports in place; it takes no uploads"));
+        return Err(Refusal::ImportsInPlace.into());
     }
     if !is_safe_record_id(&claims.record_id) {
-        return Err(Reject::json(
-            StatusCode::BAD_REQUEST,
-            "record_id must be a name of [A-Za-z0-9._-] not starting with .",
-        ));
+        return Err(Refusal::UnsafeRecordId.into());
     }
     if !TAR_TYPES.contains(&req.content_type().as_str()) {
-        return Err(Reject::json(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the tar as application/x-tar"));
+        return Err(Refusal::NotATar.into());
     }
     let mut writer = ctx.files.receive(&claims.record_id).await.map_err(|io| spool_failure(&claims, &io))?;
     if let Err(refusal) = receive(&req, &claims, writer.as_mut()).await {
@@ -77,22 +89,22 @@ pub async fn run(ctx: &Ctx, Call { req, upload, .. }: Call) -> Outcome {
 async fn receive(req: &ApiRequest, claims: &UploadClaims, writer: &mut dyn SpoolWriter) -> Result<(), Reject> {
     let refused = |error: ExtractError| {
         tracing::warn!(server = %claims.sub, record_id = %claims.record_id, %error, "recording upload refused");
-        Reject::json(StatusCode::BAD_REQUEST, &format!("the tar is refused: {error}"))
+        Reject::from(Refusal::TarRefused(format!("the tar is refused: {error}")))
     };
     let mut pieces = req.body_pieces();
     let (mut digest, mut check, mut size) = (Sha256::new(), TarCheck::start(&claims.record_id), 0);
     while let Some(piece) = pieces.next().await {
-        let piece = piece.map_err(|error| Reject::json(error.status(), &error.to_string()))?;
+        let piece = piece.map_err(Refusal::Body)?;
         size += piece.len();
         digest.update(&piece);
         check.feed(piece.clone()).await.map_err(refused)?;
         writer.write(piece).await.map_err(|io| spool_failure(claims, &io))?;
     }
     if size == 0 {
-        return Err(Reject::json(StatusCode::BAD_REQUEST, "the request body is empty"));
+        return Err(Refusal::EmptyBody.into());
     }
     if !digest_matches(&claims.sha256, &digest.finalize()) {
-        return Err(Reject::json(StatusCode::BAD_REQUEST, "the body does not match the token's sha256"));
+        return Err(Refusal::HashMismatch.into());
     }
     check.finish().await.map_err(refused)
 }
@@ -100,7 +112,7 @@ async fn receive(req: &ApiRequest, claims: &UploadClaims, writer: &mut dyn Spool
 /// The spool could not take the tar.
 fn spool_failure(claims: &UploadClaims, io: &std::io::Error) -> Reject {
     tracing::error!(error = %io, record_id = %claims.record_id, "recording upload: cannot write to the spool");
-    Reject::json(StatusCode::INTERNAL_SERVER_ERROR, "the recording could not be queued")
+    Refusal::NotQueued.into()
 }
 
 #[cfg(test)]

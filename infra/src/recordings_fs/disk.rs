@@ -1,5 +1,5 @@
-//! The recording files port on disk: the published and unpublished trees and the spool, each change run on
-//! the blocking pool.
+//! The recording files port on disk: the published and unpublished trees, the spool and the captions
+//! directory, each change of a tree run on the blocking pool.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,9 @@ use async_trait::async_trait;
 use scalelite_shared::config::RecordingConfig;
 use scalelite_shared::store::{Delivery, RecordingFiles, SpoolWriter, SpooledTar};
 
+use bytes::Bytes;
+
+use super::captions::CaptionsDir;
 use super::layout::Layout;
 use super::scan::spool_tars;
 use super::spool::{self, SpoolFile};
@@ -18,12 +21,17 @@ use super::spool::{self, SpoolFile};
 pub struct DiskFiles {
     layout: Layout,
     spool_dir: PathBuf,
+    captions: CaptionsDir,
 }
 
 impl DiskFiles {
-    /// The trees and the spool the configuration names.
+    /// The trees, the spool and the captions directory the configuration names.
     pub fn from_config(config: &RecordingConfig) -> Self {
-        Self { layout: Layout::from_config(config), spool_dir: config.spool_dir.clone() }
+        Self {
+            layout: Layout::from_config(config),
+            spool_dir: config.spool_dir.clone(),
+            captions: CaptionsDir { dir: config.captions_dir.clone() },
+        }
     }
 }
 
@@ -83,5 +91,17 @@ impl RecordingFiles for DiskFiles {
     async fn set_aside(&self, tar: &SpooledTar, reason: &str) -> io::Result<()> {
         let (tar, reason) = (spool_file(tar)?.to_owned(), reason.to_owned());
         blocking(move || spool::set_aside(&tar, &reason)).await
+    }
+
+    async fn text_tracks(&self, record_id: &str) -> io::Result<Option<Bytes>> {
+        self.captions.listing(record_id).await
+    }
+
+    async fn queue_text_track(&self, stem: &str, track: Bytes, description: Bytes) -> io::Result<()> {
+        self.captions.queue(stem, track, description).await
+    }
+
+    async fn deliver_text_track(&self, _record_id: &str, _file: &str) -> io::Result<Delivery> {
+        Ok(Delivery::FromTree)
     }
 }

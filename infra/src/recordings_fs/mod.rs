@@ -1,6 +1,7 @@
-//! Recording files: reading metadata.xml, unpacking spool tars safely, the spool, and the
-//! published/unpublished trees behind the recording files port.
+//! Recording files: reading metadata.xml, unpacking spool tars safely, the spool, the
+//! published/unpublished trees and the captions directory behind the recording files port.
 
+mod captions;
 mod disk;
 pub mod extract;
 mod layout;

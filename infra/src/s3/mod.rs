@@ -1,7 +1,8 @@
 //! Recording files on S3-compatible object storage, behind the same port as the trees on disk: import
 //! uploads each file under `published/` or `unpublished/` + `<format>/<recordID>/<file>`, publishing moves
 //! the objects between the two, deleting removes them, and playback gets time-limited signed URLs (S3
-//! presigned, or CloudFront's when a distribution is configured).
+//! presigned, or CloudFront's when a distribution is configured). BBB's text tracks are objects under
+//! `captions/`, listed, queued and delivered the same way.
 
 mod cloudfront;
 mod content;
@@ -15,6 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
+use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
 use scalelite_shared::config::{RecordingConfig, S3Config};
 use scalelite_shared::store::{Delivery, RecordingFiles, SpoolWriter, SpooledTar, StoreError};
@@ -57,6 +59,18 @@ impl S3Files {
             cloudfront: s3.cloudfront.as_ref().map(CloudFrontSigner::new).transpose()?,
             spool: DiskFiles::from_config(config),
         })
+    }
+
+    /// A time-limited signed URL of object `key`.
+    async fn signed_url(&self, key: String) -> io::Result<Delivery> {
+        if let Some(signer) = &self.cloudfront {
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(io::Error::other)?;
+            let encoded = percent_encoding::utf8_percent_encode(&key, KEY_IN_URL).to_string();
+            return Ok(Delivery::SignedUrl(signer.sign(&encoded, (now + self.url_timeout).as_secs())));
+        }
+        let expiry = PresigningConfig::expires_in(self.url_timeout).map_err(failure)?;
+        let signed = self.bucket.client.get_object().bucket(&self.bucket.name).key(key).presigned(expiry).await;
+        Ok(Delivery::SignedUrl(signed.map_err(failure)?.uri().to_owned()))
     }
 
     /// Moves one format of a recording into the published (or unpublished) tree. Objects already at the
@@ -145,15 +159,7 @@ impl RecordingFiles for S3Files {
     }
 
     async fn deliver(&self, format: &str, record_id: &str, file: &str) -> io::Result<Delivery> {
-        let key = keys::file_key(true, format, record_id, file);
-        if let Some(signer) = &self.cloudfront {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(io::Error::other)?;
-            let encoded = percent_encoding::utf8_percent_encode(&key, KEY_IN_URL).to_string();
-            return Ok(Delivery::SignedUrl(signer.sign(&encoded, (now + self.url_timeout).as_secs())));
-        }
-        let expiry = PresigningConfig::expires_in(self.url_timeout).map_err(failure)?;
-        let signed = self.bucket.client.get_object().bucket(&self.bucket.name).key(key).presigned(expiry).await;
-        Ok(Delivery::SignedUrl(signed.map_err(failure)?.uri().to_owned()))
+        self.signed_url(keys::file_key(true, format, record_id, file)).await
     }
 
     async fn receive(&self, record_id: &str) -> io::Result<Box<dyn SpoolWriter>> {
@@ -185,5 +191,19 @@ impl RecordingFiles for S3Files {
             SpooledTar::Object(key) => spool::set_aside(&self.bucket, key, reason).await,
             SpooledTar::File(_) => self.spool.set_aside(tar, reason).await,
         }
+    }
+
+    async fn text_tracks(&self, record_id: &str) -> io::Result<Option<Bytes>> {
+        self.bucket.get_bytes(&keys::text_track_key(record_id, "captions.json")).await
+    }
+
+    async fn queue_text_track(&self, stem: &str, track: Bytes, description: Bytes) -> io::Result<()> {
+        self.bucket.put_bytes(&keys::inbox_key(&format!("{stem}-track.txt")), track, "text/plain").await?;
+        let description_key = keys::inbox_key(&format!("{stem}-track.json"));
+        self.bucket.put_bytes(&description_key, description, "application/json").await
+    }
+
+    async fn deliver_text_track(&self, record_id: &str, file: &str) -> io::Result<Delivery> {
+        self.signed_url(keys::text_track_key(record_id, file)).await
     }
 }

@@ -1,11 +1,12 @@
-//! The bucket operations the recording files need: listing a prefix, uploading a file, copying and deleting
-//! objects. Every SDK failure becomes an `io::Error` carrying the service's message.
+//! The bucket operations the recording files need: listing a prefix, uploading a file, reading a small
+//! object, copying and deleting objects. Every SDK failure becomes an `io::Error` carrying the service's message.
 
 use std::io;
 use std::path::Path;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -85,6 +86,16 @@ impl Bucket {
         let put = self.client.put_object().bucket(&self.name).key(key).content_type(content_type);
         put.body(ByteStream::from(body)).send().await.map_err(failure)?;
         Ok(())
+    }
+
+    /// The body of object `key`, `None` when there is no such object.
+    pub async fn get_bytes(&self, key: &str) -> io::Result<Option<bytes::Bytes>> {
+        let answer = match self.client.get_object().bucket(&self.name).key(key).send().await {
+            Ok(answer) => answer,
+            Err(error) if error.as_service_error().is_some_and(GetObjectError::is_no_such_key) => return Ok(None),
+            Err(error) => return Err(failure(error)),
+        };
+        Ok(Some(answer.body.collect().await.map_err(failure)?.into_bytes()))
     }
 
     /// Copies `from` to `to` in the bucket, headers included.

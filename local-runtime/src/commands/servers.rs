@@ -111,8 +111,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
             }
         }
         ServersCommand::Add { url, secret, load_multiplier, tag } => {
-            let server =
-                new_server(&ctx.config, &url, &secret, load_multiplier, tag.as_deref()).map_err(anyhow::Error::msg)?;
+            let server = new_server(&ctx.config, &url, &secret, load_multiplier, tag.as_deref())?;
             ctx.servers.add_server(&server).await?;
             println!("OK\nid: {}", server.id);
         }

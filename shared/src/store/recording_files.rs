@@ -1,5 +1,5 @@
-//! The recording files port: the published and unpublished trees that playback serves, and the spool the
-//! importer reads: on disk (a local directory or an NFS share) or in an S3 bucket.
+//! The recording files port: the published and unpublished trees that playback serves, the spool the
+//! importer reads, and BBB's text tracks: on disk (a local directory or an NFS share) or in an S3 bucket.
 
 use std::fmt;
 use std::io;
@@ -70,4 +70,11 @@ pub trait RecordingFiles: Send + Sync {
     async fn dequeue(&self, tar: &SpooledTar) -> io::Result<()>;
     /// Sets a spool tar that cannot be imported aside, with its reason, so it is never retried.
     async fn set_aside(&self, tar: &SpooledTar, reason: &str) -> io::Result<()>;
+    /// A recording's list of text tracks (BBB's `captions.json`), `None` when it has none.
+    async fn text_tracks(&self, record_id: &str) -> io::Result<Option<Bytes>>;
+    /// Queues an uploaded text track for BBB's caption processing: `inbox/<stem>-track.txt`, then its
+    /// description `inbox/<stem>-track.json`, which appears only once whole.
+    async fn queue_text_track(&self, stem: &str, track: Bytes, description: Bytes) -> io::Result<()>;
+    /// How a browser gets `file` (a plain file name) of a recording's text tracks.
+    async fn deliver_text_track(&self, record_id: &str, file: &str) -> io::Result<Delivery>;
 }

@@ -67,6 +67,12 @@ impl TestBucket {
         answer.body.collect().await.expect("object body").into_bytes().to_vec()
     }
 
+    /// Puts an object, as a process beside the runtime would.
+    pub async fn put(&self, key: &str, body: &str) {
+        let put = self.client.put_object().bucket(&self.name).key(key).body(body.to_owned().into_bytes().into());
+        put.send().await.expect("put object");
+    }
+
     /// `(content type, content disposition)` of an object.
     pub async fn headers(&self, key: &str) -> (Option<String>, Option<String>) {
         let head = self.client.head_object().bucket(&self.name).key(key).send().await.expect("head object");

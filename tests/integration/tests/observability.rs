@@ -1,4 +1,5 @@
-//! `/metrics` through HTTP: request counters by function and outcome, latencies, poll failures, server figures.
+//! `/metrics` through HTTP: request counters by function and outcome, refusals by key, latencies, poll failures,
+//! server figures.
 
 use scalelite_integration_tests::Harness;
 
@@ -37,6 +38,26 @@ async fn metrics_count_requests_polls_and_servers() {
         text.lines().any(|l| l == "scalelite_poll_duration_seconds_count 2"),
         "the demo start polls once, the test once"
     );
+}
+
+#[tokio::test]
+async fn refusals_are_counted_by_their_key() {
+    let harness = Harness::start(1).await;
+    let missing = harness.admin("getServerInfo", "id=nope", None).await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    let invalid = harness.admin("addServer", "", Some(serde_json::json!({ "server": { "url": "" } }))).await;
+    assert_eq!(invalid.status, 400, "{}", invalid.body);
+    harness.call("join", "meetingID=none&fullName=x").await;
+
+    let text = harness.get_url(&format!("{}/metrics", harness.running.base_url())).await.body;
+    for expected in [
+        "scalelite_refusals_total{function=\"getServerInfo\",key=\"serverNotFound\"} 1",
+        "scalelite_refusals_total{function=\"addServer\",key=\"invalidServer\"} 1",
+        "scalelite_refusals_total{function=\"join\",key=\"notFound\"} 1",
+        "scalelite_requests_total{function=\"getServerInfo\",outcome=\"404\"} 1",
+    ] {
+        assert!(text.lines().any(|line| line == expected), "missing {expected}:\n{text}");
+    }
 }
 
 /// Every metric the Grafana dashboard queries is one `/metrics` exposes, so the two cannot drift apart.

@@ -3,6 +3,8 @@
 //! deleteRecordings removes them, and playback redirects to signed URLs that the server honours until they
 //! expire (and refuses once tampered with), for open and protected recordings. An upload streams into the
 //! bucket's spool as a multipart upload while it arrives and imports from there; a refused one leaves nothing.
+//! Text tracks are uploaded into the bucket's `captions/inbox/`, listed from its `captions/<recordID>/` and
+//! played from signed URLs.
 #![cfg(feature = "s3")]
 
 use scalelite_integration_tests::recording_files::{Fixture, tar_bytes, write_atomically};
@@ -285,4 +287,45 @@ async fn refused_uploads_leave_nothing_in_the_bucket_and_failed_imports_are_set_
     let reason = String::from_utf8(bucket.object("spool/failed/s3-bad.tar.reason").await).unwrap();
     assert!(reason.contains("metadata.xml"), "{reason}");
     assert_eq!(harness.import().await["failed"], 0, "a tar set aside is not retried");
+}
+
+#[tokio::test]
+async fn text_tracks_are_put_listed_and_played_from_the_bucket() {
+    let Some(bucket) = TestBucket::create("captions").await else { return };
+    let harness = start(&bucket, &[]).await;
+    spool_tar(&harness, "s3-cc");
+    harness.import().await;
+    let response = |answer: &Answer| answer.json()["response"].clone();
+
+    let track = reqwest::multipart::Part::text("WEBVTT\n\n00:00.000 --> 00:01.000\nOlá\n");
+    let form = reqwest::multipart::Form::new().part("file", track.file_name("track.vtt").mime_str("text/vtt").unwrap());
+    let url = harness.url("putRecordingTextTrack", "recordID=s3-cc&kind=subtitles&lang=pt-BR&label=Portugu%C3%AAs");
+    let done = harness.fetch(harness.client.post(url).multipart(form)).await;
+    assert_eq!(response(&done)["messageKey"], "upload_text_track_success", "{}", done.body);
+    let inbox: Vec<String> = bucket.keys().await.into_iter().filter(|key| key.starts_with("captions/inbox/")).collect();
+    assert_eq!(inbox.len(), 2, "{inbox:?}");
+    assert!(inbox[0].starts_with("captions/inbox/s3-cc-") && inbox[0].ends_with("-track.json"), "{inbox:?}");
+    let description: serde_json::Value = serde_json::from_slice(&bucket.object(&inbox[0]).await).unwrap();
+    assert_eq!((description["lang"].as_str(), description["label"].as_str()), (Some("pt-BR"), Some("Português")));
+    let track_key = format!("captions/inbox/{}", description["temp_filename"].as_str().unwrap());
+    assert_eq!(inbox[1], track_key);
+    assert!(String::from_utf8(bucket.object(&track_key).await).unwrap().contains("Olá"));
+    assert!(!harness.path("recordings/captions").exists(), "nothing on disk");
+
+    let none = harness.call("getRecordingTextTracks", "recordID=s3-cc").await;
+    assert_eq!(response(&none)["messageKey"], "noCaptionsFound", "{}", none.body);
+    let listing = r#"[{"kind":"subtitles","label":"Português","lang":"pt-BR","source":"upload"}]"#;
+    bucket.put("captions/s3-cc/captions.json", listing).await;
+    bucket.put("captions/s3-cc/subtitles_pt-BR.vtt", "WEBVTT").await;
+    let listed = harness.call("getRecordingTextTracks", "recordID=s3-cc").await;
+    let tracks = response(&listed)["tracks"].clone();
+    let href = format!("{}/captions/s3-cc/subtitles_pt-BR.vtt", harness.running.base_url());
+    assert_eq!((tracks[0]["href"].as_str(), tracks[0]["label"].as_str()), (Some(href.as_str()), Some("Português")));
+
+    let signed = signed_location(&harness.get_url(&href).await);
+    assert!(signed.starts_with(&format!("{}/{}/captions/s3-cc/subtitles_pt-BR.vtt?", bucket.endpoint, bucket.name)));
+    let file = harness.get_url(&signed).await;
+    assert_eq!((file.status.as_u16(), file.body.as_str()), (200, "WEBVTT"));
+    let base = harness.running.base_url();
+    assert_eq!(harness.get_url(&format!("{base}/captions/nope/subtitles_pt-BR.vtt")).await.status, 404);
 }

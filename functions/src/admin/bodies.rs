@@ -1,0 +1,228 @@
+//! The JSON bodies of the admin actions, deserialised once into their types. As upstream reads its params, a
+//! field of another type than expected reads as absent (or as the blank it stands for), and a body that is
+//! not an object as an empty one, so a loose body gets the same answer as before.
+
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde_json::Value;
+
+use crate::input::FromCall;
+use crate::reject::Reject;
+use crate::request::Call;
+
+/// An admin action's body, of type `T` (the default when it is empty or not an object).
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + Default> FromCall for Body<T> {
+    fn from_call(call: Call) -> Result<Self, Reject> {
+        Ok(Body(object(call.body)))
+    }
+}
+
+/// `value` as `T` when it is an object of that shape, else `T`'s default.
+fn object<T: DeserializeOwned + Default>(value: Value) -> T {
+    if value.is_object() { serde_json::from_value(value).unwrap_or_default() } else { T::default() }
+}
+
+/// A nested object, read as [`object`] does.
+fn nested<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(deserializer: D) -> Result<T, D::Error> {
+    Ok(object(Value::deserialize(deserializer)?))
+}
+
+/// A string; anything else reads as absent.
+fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        _ => None,
+    })
+}
+
+/// A field that is there: its string, or blank for any other value (`null` too).
+fn given<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Some(Value::deserialize(deserializer)?.as_str().unwrap_or_default().to_owned()))
+}
+
+/// A field that is there and not `null`: its string, or blank for any other value.
+fn given_not_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Null => None,
+        value => Some(value.as_str().unwrap_or_default().to_owned()),
+    })
+}
+
+/// An `id`, as a non-empty string or a number.
+fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(id) if !id.is_empty() => Some(id),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    })
+}
+
+/// A flag, as `true` or the string `"true"`.
+fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Bool(flag) => flag,
+        Value::String(flag) => flag == "true",
+        _ => false,
+    })
+}
+
+/// A load multiplier.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Multiplier {
+    /// Not given (absent, `null` or blank).
+    #[default]
+    Absent,
+    /// Given, but not a non-zero number.
+    Invalid,
+    /// A non-zero number.
+    Valid(f64),
+}
+
+/// A load multiplier, as a number or a numeric string.
+fn multiplier<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Multiplier, D::Error> {
+    let number = match Value::deserialize(deserializer)? {
+        Value::Null => return Ok(Multiplier::Absent),
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if s.trim().is_empty() => return Ok(Multiplier::Absent),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    Ok(number.filter(|n| n.is_finite() && *n != 0.0).map_or(Multiplier::Invalid, Multiplier::Valid))
+}
+
+/// `{"id"}`: deleteServer, deleteTenant.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ById {
+    #[serde(deserialize_with = "id")]
+    pub id: Option<String>,
+}
+
+/// The `server` fields of addServer and updateServer.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ServerFields {
+    #[serde(deserialize_with = "text")]
+    pub url: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub secret: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub tag: Option<String>,
+    #[serde(deserialize_with = "multiplier")]
+    pub load_multiplier: Multiplier,
+    /// `enable`, `cordon` or `disable` (blank when not a string).
+    #[serde(deserialize_with = "given_not_null")]
+    pub state: Option<String>,
+}
+
+/// `{"server": {...}}`: addServer.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AddServer {
+    #[serde(deserialize_with = "nested")]
+    pub server: ServerFields,
+}
+
+/// `{"id", "server": {...}}`: updateServer.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateServer {
+    #[serde(deserialize_with = "id")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "nested")]
+    pub server: ServerFields,
+}
+
+/// `{"id", "keep_state"}`: panicServer.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct PanicServer {
+    #[serde(deserialize_with = "id")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    pub keep_state: bool,
+}
+
+/// The LRS fields of a tenant, as upstream names them; each is `Some` when given (blank when not a string).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct LrsFields {
+    #[serde(deserialize_with = "given")]
+    pub lrs_endpoint: Option<String>,
+    #[serde(deserialize_with = "given")]
+    pub lrs_username: Option<String>,
+    #[serde(deserialize_with = "given")]
+    pub lrs_password: Option<String>,
+    #[serde(deserialize_with = "given")]
+    pub kc_token_url: Option<String>,
+    #[serde(deserialize_with = "given")]
+    pub kc_client_id: Option<String>,
+    #[serde(deserialize_with = "given")]
+    pub kc_client_secret: Option<String>,
+    #[serde(deserialize_with = "given")]
+    pub kc_username: Option<String>,
+    #[serde(deserialize_with = "given")]
+    pub kc_password: Option<String>,
+}
+
+/// The `tenant` fields of addTenant and updateTenant.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct TenantFields {
+    #[serde(deserialize_with = "text")]
+    pub name: Option<String>,
+    /// `:`-separated.
+    #[serde(deserialize_with = "text")]
+    pub secrets: Option<String>,
+    #[serde(flatten)]
+    pub lrs: LrsFields,
+}
+
+/// `{"id"?, "tenant": {...}}`: addTenant (no id) and updateTenant.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct TenantBody {
+    #[serde(deserialize_with = "id")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "nested")]
+    pub tenant: TenantFields,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read<T: DeserializeOwned + Default>(value: Value) -> T {
+        object(value)
+    }
+
+    #[test]
+    fn loose_fields_read_as_absent() {
+        let update: UpdateServer = read(json!({ "id": 7, "server": { "state": 5, "tag": 1, "load_multiplier": "x" } }));
+        assert_eq!(update.id.as_deref(), Some("7"));
+        assert_eq!(update.server.state.as_deref(), Some(""), "a state that is not a string is an invalid one");
+        assert_eq!((update.server.tag, update.server.load_multiplier), (None, Multiplier::Invalid));
+        let missing: UpdateServer = read(json!({ "id": "", "server": "x" }));
+        assert_eq!((missing.id, missing.server.state), (None, None));
+        let listed: PanicServer = read(json!([{ "id": "a" }]));
+        assert_eq!(listed.id, None, "a body that is not an object is an empty one");
+        let multipliers: Vec<Multiplier> = [json!(null), json!(" "), json!("2"), json!(0)]
+            .into_iter()
+            .map(|m| read::<AddServer>(json!({ "server": { "load_multiplier": m } })).server.load_multiplier)
+            .collect();
+        assert_eq!(multipliers, [Multiplier::Absent, Multiplier::Absent, Multiplier::Valid(2.0), Multiplier::Invalid]);
+    }
+
+    #[test]
+    fn lrs_fields_count_when_given() {
+        let body: TenantBody = read(json!({ "tenant": { "name": "t", "kc_username": null, "lrs_endpoint": 3 } }));
+        assert_eq!(body.tenant.name.as_deref(), Some("t"));
+        assert_eq!(body.tenant.lrs.kc_username.as_deref(), Some(""));
+        assert_eq!(body.tenant.lrs.lrs_endpoint.as_deref(), Some(""));
+        assert_eq!(body.tenant.lrs.lrs_username, None);
+    }
+}
