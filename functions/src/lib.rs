@@ -1,17 +1,14 @@
-//! scalelite-functions: one stateless handler per BBB verb, admin action and job, and the adapters that
-//! serve them over HTTP (Knative, OpenFaaS, the local runtime) or on AWS Lambda.
+//! scalelite-functions: one stateless handler per BBB verb, admin action and job (`api/`, `admin/`, `jobs/`,
+//! `playback/`, `recordings/`, `callbacks/`, `fsapi/`), the registry that checks their input, and, in
+//! `runtime/`, the adapters that serve them over HTTP (Knative, OpenFaaS, the local runtime) or on AWS Lambda.
 
 pub mod admin;
 pub mod api;
-pub mod app;
 pub mod callbacks;
 pub mod ctx;
 pub mod fsapi;
-pub mod http_server;
 pub mod input;
 pub mod jobs;
-pub mod lambda_adapter;
-pub mod manifests;
 pub mod metrics;
 pub mod playback;
 #[cfg(test)]
@@ -21,7 +18,7 @@ pub mod refusal;
 pub mod registry;
 pub mod reject;
 pub mod request;
-pub mod telemetry;
+pub mod runtime;
 mod tenancy;
 
 pub use ctx::Ctx;

@@ -12,9 +12,9 @@ use anyhow::Context;
 #[cfg(feature = "demo")]
 use bbb_simulator::Fleet;
 use scalelite_functions::Ctx;
-use scalelite_functions::app::{App, Mode};
-use scalelite_functions::http_server;
 use scalelite_functions::jobs::poll;
+use scalelite_functions::runtime::app::{App, Mode};
+use scalelite_functions::runtime::http_server;
 use scalelite_shared::config::Config;
 use tokio::task::JoinHandle;
 

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use clap::{CommandFactory, Parser, Subcommand};
 use commands::servers::ServersCommand;
 use commands::tenants::{SettingsCommand, TenantsCommand};
-use scalelite_functions::{Ctx, jobs, telemetry};
+use scalelite_functions::runtime::telemetry;
+use scalelite_functions::{Ctx, jobs};
 use scalelite_shared::config::Config;
 use scalelite_shared::store::StoreError;
 

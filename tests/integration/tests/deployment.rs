@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use scalelite_functions::manifests::{Flavour, generate, kebab};
 use scalelite_functions::registry::FUNCTIONS;
+use scalelite_functions::runtime::manifests::{Flavour, generate, kebab};
 
 fn overlay_file(flavour: Flavour, file: &str) -> String {
     let path =

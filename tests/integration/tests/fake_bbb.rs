@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use bytes::Bytes;
 use scalelite_functions::Ctx;
-use scalelite_functions::app::{App, Mode};
+use scalelite_functions::runtime::app::{App, Mode};
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::balance::health::HealthRules;
 use scalelite_shared::bbb::checksum::{Algorithm, sign};

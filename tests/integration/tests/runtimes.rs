@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use scalelite_functions::app::{App, Mode};
-use scalelite_functions::http_server;
-use scalelite_functions::{lambda_adapter, registry};
+use scalelite_functions::registry;
+use scalelite_functions::runtime::app::{App, Mode};
+use scalelite_functions::runtime::http_server;
+use scalelite_functions::runtime::lambda;
 use scalelite_integration_tests::Harness;
 use serde_json::json;
 
@@ -50,7 +51,7 @@ async fn lambda_http_api_events_get_the_same_answers_as_http() {
 
         let event = http_api_event("GET", &format!("/bigbluebutton/api/{call}"), raw_query);
         let request = lambda_http::request::from_str(&event).expect("a valid HTTP API event");
-        let answer = lambda_adapter::answer(&app, request).await;
+        let answer = lambda::answer(&app, request).await;
         let body = String::from_utf8_lossy(answer.body().as_ref()).into_owned();
         assert_eq!(answer.status(), over_http.status, "{call}");
         assert_eq!(body, over_http.body, "{call}");
@@ -63,7 +64,7 @@ async fn lambda_http_api_events_get_the_same_answers_as_http() {
     }
     let bad =
         http_api_event("GET", "/bigbluebutton/api/getMeetings", "checksum=0000000000000000000000000000000000000000");
-    let answer = app.handle(lambda_adapter::from_lambda(lambda_http::request::from_str(&bad).unwrap())).await;
+    let answer = app.handle(lambda::from_lambda(lambda_http::request::from_str(&bad).unwrap())).await;
     assert!(String::from_utf8_lossy(&answer.body).contains("checksumError"));
 }
 
@@ -102,7 +103,7 @@ async fn rest_api_and_alb_events_get_a_clear_refusal() {
     });
     for (event, door) in [(rest, "API Gateway REST API"), (alb, "Application Load Balancer")] {
         let request = lambda_http::request::from_str(&event.to_string()).expect("a valid event");
-        let answer = lambda_adapter::answer(&app, request).await;
+        let answer = lambda::answer(&app, request).await;
         let body = String::from_utf8_lossy(answer.body().as_ref()).into_owned();
         assert_eq!(answer.status(), 200, "{door}");
         assert!(body.contains("<messageKey>internalError</messageKey>") && body.contains(door), "{door}: {body}");

@@ -6,8 +6,8 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use scalelite_functions::app::{App, Mode};
-use scalelite_functions::http_server::serve_until;
+use scalelite_functions::runtime::app::{App, Mode};
+use scalelite_functions::runtime::http_server::serve_until;
 use scalelite_integration_tests::Harness;
 
 const LIMITS: &[(&str, &str)] = &[("HTTP_HEADER_TIMEOUT", "1"), ("HTTP_BODY_TIMEOUT", "1")];

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::Method;
 use scalelite_functions::Ctx;
-use scalelite_functions::app::{App, Mode};
+use scalelite_functions::runtime::app::{App, Mode};
 use scalelite_infra::Stores;
 use scalelite_infra::recordings_fs::DiskFiles;
 use scalelite_shared::api::ApiRequest;

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use scalelite_functions::Ctx;
-use scalelite_functions::app::{App, Mode};
 use scalelite_functions::registry;
+use scalelite_functions::runtime::app::{App, Mode};
 use scalelite_infra::postgres::PostgresRecordings;
 use scalelite_integration_tests::outage::Outage;
 use scalelite_integration_tests::pg::PgSchema;

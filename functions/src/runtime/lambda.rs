@@ -11,7 +11,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use scalelite_shared::api::{ApiRequest, ApiResponse, StreamedBody};
 use scalelite_shared::bbb::error::ApiError;
 
-use crate::app::App;
+use crate::runtime::app::App;
 
 /// A Lambda request as a handler sees it.
 pub fn from_lambda(req: Request) -> ApiRequest {

@@ -1,5 +1,5 @@
 //! The HTTP adapter: hyper on a TCP listener, guarded against slow and numerous clients and drained on
-//! SIGTERM; routing is the shared [`App`](crate::app::App)'s.
+//! SIGTERM; routing is the shared [`App`](crate::runtime::app::App)'s.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use scalelite_shared::api::{ApiRequest, ApiResponse, BodyError, BodyStream, Stre
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::app::{App, BodyPolicy};
+use crate::runtime::app::{App, BodyPolicy};
 
 /// Turns a handler's answer into a hyper response.
 pub fn to_http(response: ApiResponse) -> Response<Full<Bytes>> {

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use scalelite_functions::app::{App, Mode};
-use scalelite_functions::http_server;
-use scalelite_functions::manifests::{self, Flavour};
-use scalelite_functions::{Ctx, lambda_adapter, registry, telemetry};
+use scalelite_functions::runtime::app::{App, Mode};
+use scalelite_functions::runtime::http_server;
+use scalelite_functions::runtime::manifests::{self, Flavour};
+use scalelite_functions::runtime::{lambda, telemetry};
+use scalelite_functions::{Ctx, registry};
 use scalelite_shared::config::Config;
 
 /// Writes the generated manifests of `flavour` into `dir` (default: its overlay under `kubernetes/overlays`).
@@ -52,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = Arc::new(App { ctx: Arc::new(ctx), mode });
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        return lambda_adapter::run(app).await.map_err(|e| anyhow::anyhow!(e));
+        return lambda::run(app).await.map_err(|e| anyhow::anyhow!(e));
     }
     let listener =
         tokio::net::TcpListener::bind(("0.0.0.0", port)).await.with_context(|| format!("binding port {port}"))?;
