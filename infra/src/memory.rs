@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
-use scalelite_shared::model::{Meeting, Server, ServerState};
+use scalelite_shared::clock::now_ms as wall_clock_ms;
+use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{
     Commit, JoinSnapshot, LeaseStore, Located, MeetingPorts, StoreError, StoreResult, TokenStore,
 };
@@ -59,11 +60,15 @@ impl State {
         same
     }
 
-    /// Moves the counter on when `stamp` still holds.
+    /// Moves the counter on when `stamp` still holds (and drops meetings that expired long ago).
     fn commit(&mut self, stamp: u64) -> bool {
         let holds = self.changes == stamp;
         if holds {
             self.changes += 1;
+            if self.changes.is_multiple_of(1_024) {
+                let now = wall_clock_ms();
+                self.meetings.retain(|_, m| m.expires_at_ms > now);
+            }
         }
         holds
     }
@@ -252,10 +257,7 @@ impl MeetingPorts for MemoryStore {
     }
 
     async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
-        let mut state = self.state();
-        if state.servers.get(server_id).is_some_and(|s| s.state == ServerState::Enabled) {
-            state.add_load(server_id, load);
-        }
+        self.state().add_load(server_id, load);
         Ok(())
     }
 

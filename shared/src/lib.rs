@@ -1,4 +1,5 @@
-//! scalelite-shared: the domain and the BBB protocol of scalelite-rs, with no runtime and no database driver.
+//! scalelite-shared: the domain and the BBB protocol of scalelite-rs, with no database driver and no network
+//! client (tokio only for the pause between commit attempts).
 
 pub mod api;
 pub mod balance;

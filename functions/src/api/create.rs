@@ -95,7 +95,12 @@ async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bo
         let moved = placement.stopped_on(&cordoned.id);
         placed = ctx.meetings.place_meeting(&moved).await.map_err(place_error)?;
     }
-    Ok(match placed {
+    Ok(located(placed))
+}
+
+/// The meeting, its server, and whether it was placed by this call.
+fn located(placed: Placed) -> (Meeting, Server, bool) {
+    match placed {
         Placed::Existing { meeting, server } => (meeting, server, false),
         Placed::New { meeting, server, replaced } => {
             if let Some(old) = replaced {
@@ -103,7 +108,7 @@ async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bo
             }
             (meeting, server, true)
         }
-    })
+    }
 }
 
 /// What the balancer adds to the client's create: the configured and tenant layers, and the meeting's own.
@@ -203,9 +208,10 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
         forget(ctx, &meeting).await?;
         poll::count_failure(ctx, &silent).await;
         let again = wanted.elsewhere_than(&silent.id, now_ms());
-        (meeting, server, placed_now) = match locate(ctx, &again).await {
-            Ok(placed) => placed,
-            Err(_) => return Err(ApiError::internal(NO_OTHER_SERVER).into()),
+        (meeting, server, placed_now) = match ctx.meetings.place_meeting(&again).await {
+            Ok(placed) => located(placed),
+            Err(PlaceError::Refused(_)) => return Err(ApiError::internal(NO_OTHER_SERVER).into()),
+            Err(error) => return Err(place_error(error)),
         };
         result = create_on(ctx, &req, &params, (&meeting, &server), &extras(placed_now)).await;
     }

@@ -8,12 +8,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
+use scalelite_shared::balance::poll::ends_stray;
 use scalelite_shared::bbb::client::{BbbApi, CallError, Target};
 use scalelite_shared::bbb::meetings_xml::{bbb_version as bbb_version_of, parse_get_meetings};
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::config::Config;
-use scalelite_shared::model::Server;
+use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
@@ -120,9 +121,10 @@ async fn settle(ctx: &Ctx, server: &Server, recorded: Result<PollOutcome, StoreE
     if !outcome.adopted.is_empty() {
         tracing::info!(server = %server.id, meetings = ?outcome.adopted, "running meetings nobody placed were adopted");
     }
-    if !outcome.strays.is_empty() {
+    let strays = placed_elsewhere(ctx, server, outcome.strays).await;
+    if !strays.is_empty() {
         tracing::warn!(server = %server.id, meetings = ?outcome.split, "meetings run here and on another server; the copies here are ended");
-        end_meetings(ctx, server, &outcome.strays).await;
+        end_meetings(ctx, server, &strays).await;
     }
     if outcome.drained {
         tracing::info!(server = %server.id, "cordoned server has no load left; disabled");
@@ -158,6 +160,22 @@ pub async fn count_failure(ctx: &Ctx, server: &Server) {
     let report = PollReport { started_at_ms: now, now_ms: now, ..report_template(&ctx.config) };
     let recorded = ctx.meetings.record_poll(&server.id, &report).await;
     settle(ctx, server, recorded).await;
+}
+
+/// The copies running on `server` of meetings that are, read again now, still placed on another server that
+/// takes joins: only those are ended here (a placement released meanwhile, by its server going offline in the
+/// same pass, leaves the copy here to be adopted by the next poll).
+async fn placed_elsewhere(ctx: &Ctx, server: &Server, strays: Vec<Meeting>) -> Vec<Meeting> {
+    let mut confirmed = Vec::with_capacity(strays.len());
+    for stray in strays {
+        let Ok(Some(placed)) = ctx.meetings.meeting(&stray.id, now_ms()).await else { continue };
+        if let Ok(Some(holder)) = ctx.servers.server(&placed.server_id).await
+            && ends_stray(&server.id, &placed, &holder)
+        {
+            confirmed.push(stray);
+        }
+    }
+    confirmed
 }
 
 /// One pass over every server, `POLL_CONCURRENCY` at a time.

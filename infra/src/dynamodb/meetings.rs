@@ -130,8 +130,10 @@ impl DynamoMeetings {
                     }
                 }
                 keys = out.unprocessed_keys.and_then(|mut u| u.remove(table)).map(|k| k.keys).unwrap_or_default();
-                round += 1;
-                back_off(round).await;
+                if !keys.is_empty() {
+                    round += 1;
+                    back_off(round).await;
+                }
             }
         }
         Ok(found)

@@ -32,10 +32,11 @@
 //! or held by a meeting that no longer holds it, checked in the same transaction), the link in
 //! `server_meetings`, and the chosen server's load (`load + reservation`, condition: its `version` as read).
 //! Any conditional failure or transaction conflict answers raced, and the domain starts over from fresh
-//! reads. Placements only raise loads, so a
-//! server whose version did not move is still the least loaded when the transaction commits; polls, server
-//! changes and placements bump `version`, joins add their participant without bumping it (a join never
-//! makes a placement retry, and a poll replaces the load anyway).
+//! reads. Polls, server changes and
+//! placements bump `version`; joins add their participant without bumping it (a join never makes a placement
+//! retry, and a poll replaces the load anyway). Only the chosen server's version is checked, not the domain's
+//! guard over the other servers: a server whose load fell meanwhile (a meeting removed, a poll) can leave the
+//! placement on one that is no longer the least loaded by that much.
 //!
 //! A poll's plan is made from consistent reads; its commit writes the server only if its `version` is still
 //! the one read (so no placement slipped in between), then removes ended or released meetings and extends
@@ -49,7 +50,7 @@
 //! it scans the table. The plan then answers out of what was read: its conditions, its order and its page. A scan reads the whole index, which
 //! is fine for thousands of recordings; a large archive queried without meetingIDs wants PostgreSQL
 //! (`DATABASE_URL`) instead. Imports and edits read a recording, change it, and write it back on the
-//! condition that its `version` did not move (retrying otherwise).
+//! condition that its `version` did not move (read and changed again through the domain's commit loop otherwise).
 
 mod callbacks;
 mod import_marks;
@@ -185,7 +186,7 @@ where
     })
 }
 
-/// A short random pause after a lost race, growing with the attempt number.
+/// A short random pause before reading keys DynamoDB left unprocessed again, growing with the round.
 pub(crate) async fn back_off(attempt: usize) {
     use rand::Rng;
     let ceiling = (attempt as u64 + 1).min(20) * 2;

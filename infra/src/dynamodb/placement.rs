@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use scalelite_shared::balance::placement::{Placement, PlacementSnapshot};
 use scalelite_shared::model::{Meeting, Server};
-use scalelite_shared::store::{Commit, StoreResult};
+use scalelite_shared::store::{Commit, StoreError, StoreResult};
 
 use super::items::{self, key, n, s};
 use super::meetings::{Holder, link_key};
@@ -57,19 +57,35 @@ impl DynamoMeetings {
         Ok((snapshot, PlaceRead { current, versions, holder }))
     }
 
-    /// Marks a kept meeting's create as sent, if it is still the placement read.
-    pub(super) async fn mark_sent(&self, meeting: &Meeting) -> StoreResult<Commit> {
-        let marked = self
-            .db
-            .client
-            .update_item()
-            .table_name(&self.tables().meetings)
+    /// Marks a kept meeting's create as sent, if it is still the placement read and its server's version did
+    /// not move (one transaction).
+    pub(super) async fn mark_sent(&self, read: &PlaceRead, meeting: &Meeting) -> StoreResult<Commit> {
+        let tables = self.tables();
+        let mark = Update::builder()
+            .table_name(&tables.meetings)
             .set_key(Some(key("id", &meeting.id)))
             .update_expression("SET create_sent_at_ms = :now REMOVE confirmed_at_ms")
             .condition_expression("server_id = :s AND created_at_ms = :c")
             .expression_attribute_values(":now", n(meeting.create_sent_at_ms))
             .expression_attribute_values(":s", s(&meeting.server_id))
             .expression_attribute_values(":c", n(meeting.created_at_ms))
+            .build()
+            .map_err(backend)?;
+        let version = read.current.as_ref().and_then(|(_, server)| server.as_ref()).map_or(0, |(_, v)| *v);
+        let server_as_read = ConditionCheck::builder()
+            .table_name(&tables.servers)
+            .set_key(Some(key("id", &meeting.server_id)))
+            .condition_expression("#v = :v")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", n(version))
+            .build()
+            .map_err(backend)?;
+        let marked = self
+            .db
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(mark).build())
+            .transact_items(TransactWriteItem::builder().condition_check(server_as_read).build())
             .send()
             .await;
         match marked {
@@ -93,8 +109,10 @@ impl DynamoMeetings {
         returned: f64,
     ) -> StoreResult<Commit> {
         let tables = self.tables();
-        // A plan that took a number needs its holder as read; none was free: the plan cannot have been made.
-        let Some(holder) = read.holder else { return Ok(Commit::Raced) };
+        // A plan that took a number had its holder read (the first number not held by a live meeting).
+        let Some(holder) = read.holder else {
+            return Err(StoreError::Backend(format!("no holder was read for voice bridge {}", meeting.voice_bridge)));
+        };
         let number = meeting.voice_bridge.clone();
         let now = meeting.created_at_ms;
 

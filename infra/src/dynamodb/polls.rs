@@ -1,9 +1,11 @@
 //! Polls on DynamoDB: each server's snapshot from consistent reads, and its plan committed as the server
 //! written on the condition of its version as read, then each meeting change conditional on its placement.
+//! Servers are read and committed concurrently, each on its own: one that fails in a batch answers raced, so
+//! the domain records it again alone and its own error, if it lasts, is reported for it alone.
 
 use std::collections::HashSet;
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
 use scalelite_shared::model::Meeting;
 use scalelite_shared::store::{Commit, StoreResult};
@@ -11,11 +13,17 @@ use scalelite_shared::store::{Commit, StoreResult};
 use super::DynamoMeetings;
 
 /// What a poll read saw of one server besides its snapshot.
-pub struct PollRead {
-    /// Its version as read.
-    version: i64,
-    /// Links to meetings that are gone, expired or elsewhere, with the `created_at_ms` they carry.
-    stale: Vec<(String, i64)>,
+pub enum PollRead {
+    /// The server is not there.
+    Gone,
+    /// It could not be read in this batch.
+    Failed,
+    Read {
+        /// Its version as read.
+        version: i64,
+        /// Links to meetings that are gone, expired or elsewhere, with the `created_at_ms` they carry.
+        stale: Vec<(String, i64)>,
+    },
 }
 
 impl DynamoMeetings {
@@ -24,7 +32,7 @@ impl DynamoMeetings {
         &self,
         server_id: &str,
         report: &PollReport,
-    ) -> StoreResult<Option<(PollSnapshot, PollRead)>> {
+    ) -> StoreResult<Option<(PollSnapshot, i64, Vec<(String, i64)>)>> {
         let now = report.now_ms;
         let Some((server, version)) = self.server_versioned(server_id).await? else { return Ok(None) };
         let (placed, stale) = self.linked(server_id, now).await?;
@@ -41,31 +49,58 @@ impl DynamoMeetings {
                 held_bridges.insert(entry.voice_bridge.clone());
             }
         }
-        Ok(Some((PollSnapshot { server, placed, elsewhere, held_bridges }, PollRead { version, stale })))
+        Ok(Some((PollSnapshot { server, placed, elsewhere, held_bridges }, version, stale)))
     }
 
     /// Every server's snapshot, read concurrently.
     pub(super) async fn read_poll_batch(
         &self,
         batch: &[(String, PollReport)],
-    ) -> StoreResult<(Vec<Option<PollSnapshot>>, Vec<Option<PollRead>>)> {
-        let read = try_join_all(batch.iter().map(|(id, report)| self.read_poll(id, report))).await?;
-        Ok(read
+    ) -> (Vec<Option<PollSnapshot>>, Vec<PollRead>) {
+        let reads = join_all(batch.iter().map(|(id, report)| self.read_poll(id, report))).await;
+        reads
             .into_iter()
-            .map(|read| read.map_or((None, None), |(snapshot, read)| (Some(snapshot), Some(read))))
-            .unzip())
+            .zip(batch)
+            .map(|(read, (id, _))| match read {
+                Ok(Some((snapshot, version, stale))) => (Some(snapshot), PollRead::Read { version, stale }),
+                Ok(None) => (None, PollRead::Gone),
+                Err(error) => {
+                    tracing::debug!(server = %id, %error, "poll: could not read the server in its batch");
+                    (None, PollRead::Failed)
+                }
+            })
+            .unzip()
     }
 
-    /// Commits one server's plan: raced when the server's version moved; otherwise what took effect.
+    /// Commits one server's plan: raced when the server's version moved, or when it could not be read or
+    /// written in this batch; otherwise what took effect.
     pub(super) async fn commit_poll(
         &self,
         server_id: &str,
         report: &PollReport,
-        read: Option<PollRead>,
+        read: PollRead,
+        plan: Option<PollPlan>,
+    ) -> Commit<PollOutcome> {
+        match self.try_commit_poll(server_id, report, read, plan).await {
+            Ok(commit) => commit,
+            Err(error) => {
+                tracing::debug!(server = %server_id, %error, "poll: could not record the server in its batch");
+                Commit::Raced
+            }
+        }
+    }
+
+    async fn try_commit_poll(
+        &self,
+        server_id: &str,
+        report: &PollReport,
+        read: PollRead,
         plan: Option<PollPlan>,
     ) -> StoreResult<Commit<PollOutcome>> {
-        let (Some(PollRead { version, stale }), Some(plan)) = (read, plan) else {
-            return Ok(Commit::Committed(PollOutcome::default()));
+        let (version, stale, plan) = match (read, plan) {
+            (PollRead::Failed, _) => return Ok(Commit::Raced),
+            (PollRead::Read { version, stale }, Some(plan)) => (version, stale, plan),
+            _ => return Ok(Commit::Committed(PollOutcome::default())),
         };
         if !self.save_server(&plan.server, version).await? {
             return Ok(Commit::Raced);

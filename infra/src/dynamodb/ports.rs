@@ -2,7 +2,7 @@
 //! conditional writes and transactions that answer raced when a condition fails.
 
 use async_trait::async_trait;
-use futures::future::try_join_all;
+use futures::future::join_all;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::model::{Meeting, Server, ServerState};
@@ -20,12 +20,15 @@ impl MeetingPorts for DynamoMeetings {
     type RemoveStamp = Option<i64>;
     /// The server's version as read.
     type ServerStamp = i64;
-    type PollStamp = Vec<Option<PollRead>>;
+    type PollStamp = Vec<PollRead>;
 
     async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
         self.read_placement_snapshot(request).await
     }
 
+    /// The guard's rivals are not checked: the chosen server's version is. A rival whose load fell meanwhile (a
+    /// meeting removed, a poll) can leave the placement on a server that is no longer the least loaded by that
+    /// much; every server's change still makes the placement read again.
     async fn commit_placement(
         &self,
         read: PlaceRead,
@@ -34,7 +37,7 @@ impl MeetingPorts for DynamoMeetings {
         returned: f64,
     ) -> StoreResult<Commit> {
         match placed {
-            Placed::Existing { meeting, .. } => self.mark_sent(meeting).await,
+            Placed::Existing { meeting, .. } => self.mark_sent(&read, meeting).await,
             Placed::New { meeting, server, replaced } => {
                 self.commit_new_placement(read, meeting, server, replaced.as_ref(), returned).await
             }
@@ -90,13 +93,13 @@ impl MeetingPorts for DynamoMeetings {
     async fn read_polls(
         &self,
         batch: &[(String, PollReport)],
-    ) -> StoreResult<(Vec<Option<PollSnapshot>>, Vec<Option<PollRead>>)> {
-        self.read_poll_batch(batch).await
+    ) -> StoreResult<(Vec<Option<PollSnapshot>>, Vec<PollRead>)> {
+        Ok(self.read_poll_batch(batch).await)
     }
 
     async fn commit_polls(
         &self,
-        reads: Vec<Option<PollRead>>,
+        reads: Vec<PollRead>,
         batch: &[(String, PollReport)],
         plans: Vec<Option<PollPlan>>,
     ) -> StoreResult<Vec<Commit<PollOutcome>>> {
@@ -104,7 +107,7 @@ impl MeetingPorts for DynamoMeetings {
             .iter()
             .zip(reads.into_iter().zip(plans))
             .map(|((id, report), (read, plan))| self.commit_poll(id, report, read, plan));
-        try_join_all(commits).await
+        Ok(join_all(commits).await)
     }
 
     async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {

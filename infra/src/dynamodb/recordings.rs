@@ -91,8 +91,10 @@ impl DynamoRecordings {
                 let items = out.responses.and_then(|mut r| r.remove(table)).unwrap_or_default();
                 found.extend(items.iter().filter_map(items::recording).map(|(r, _)| r));
                 keys = out.unprocessed_keys.and_then(|mut u| u.remove(table)).map(|k| k.keys).unwrap_or_default();
-                round += 1;
-                back_off(round).await;
+                if !keys.is_empty() {
+                    round += 1;
+                    back_off(round).await;
+                }
             }
         }
         Ok(found)

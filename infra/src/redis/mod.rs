@@ -2,7 +2,9 @@
 //! Redis keeps working. A snapshot is read with the change counters of the servers it holds
 //! (`server_version:<id>`); a plan is committed by one Lua script (a shared prelude plus the commit) that
 //! first checks the snapshot still holds, and answers raced when it does not. The prelude's helpers move a
-//! server's counter whenever they change the server (joins aside), so no commit can forget to. Scripts touch
+//! server's counter whenever they change the server, so no commit script can forget to (a test holds the
+//! scripts to it); joins add their load outside the scripts without moving it, on purpose: a join changes
+//! nothing a plan depends on. Scripts touch
 //! keys named in their plan, so Redis Cluster is not supported: use a standalone server or Sentinel.
 
 mod codec;
@@ -147,6 +149,12 @@ impl RedisStore {
         self.conn().write_script(&script.arg(plan.to_string())).await.map_err(backend)
     }
 
+    /// Server `id`'s change counter (`"0"` when it never had one), whether or not the server is there.
+    async fn counter(&self, id: &str) -> StoreResult<String> {
+        let counter: Option<String> = self.conn().get(self.keys.server_version(id)).await.map_err(backend)?;
+        Ok(counter.unwrap_or_else(|| "0".to_owned()))
+    }
+
     async fn versioned(&self, id: &str) -> StoreResult<Option<Versioned>> {
         snapshot::server(&mut self.conn(), &self.keys, id).await
     }
@@ -195,5 +203,37 @@ impl TokenStore for RedisStore {
             .await
             .map_err(backend)?;
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The commit scripts besides the prelude.
+    const SCRIPTS: [(&str, &str); 6] = [
+        ("place", include_str!("lua/place.lua")),
+        ("forget", include_str!("lua/forget.lua")),
+        ("confirm", include_str!("lua/confirm.lua")),
+        ("poll", include_str!("lua/poll.lua")),
+        ("save_server", include_str!("lua/save_server.lua")),
+        ("remove_server", include_str!("lua/remove_server.lua")),
+    ];
+
+    /// Commands that change a server's load, state sets or counters: only the prelude's helpers
+    /// (`write_server`, `forget_server`, `add_load`) may call them, and they move the server's counter.
+    const SERVER_WRITES: [&str; 5] = ["'INCR'", "'ZADD'", "'ZINCRBY'", "'ZREM'", "s.key"];
+
+    #[test]
+    fn commit_scripts_change_servers_only_through_the_prelude() {
+        for (name, script) in SCRIPTS {
+            for write in SERVER_WRITES {
+                assert!(!script.contains(write), "{name}.lua writes {write} itself: use the prelude's helpers");
+            }
+        }
+        let prelude = include_str!("lua/prelude.lua");
+        for helper in ["write_server", "forget_server", "add_load"] {
+            let body = prelude.split(&format!("local function {helper}(")).nth(1).expect("the helper is defined");
+            let body = body.split("\nend").next().unwrap_or_default();
+            assert!(body.contains("'INCR'"), "{helper} must move the server's change counter");
+        }
     }
 }

@@ -13,20 +13,20 @@ use super::poll::PollRead;
 use super::snapshot::{self, Versioned};
 use super::{CONFIRM, FORGET, PLACE, POLL, REMOVE_SERVER, RedisStore, backend, payload, poll};
 
-/// What a placement read saw: the meeting's placement with its server, and the candidate servers, each with
-/// its change counter.
+/// What a placement read saw: the meeting's placement with its server's change counter (read even when the
+/// server is gone), and the candidate servers, each with its change counter.
 pub struct PlaceRead {
-    current: Option<(Meeting, Option<Versioned>)>,
+    current: Option<(Meeting, String)>,
     candidates: Vec<Versioned>,
 }
 
 impl PlaceRead {
     /// The change counter of server `id` as read (`"0"` when it was not read).
     fn version_of(&self, id: &str) -> String {
-        let from_current = self.current.as_ref().and_then(|(_, s)| s.as_ref()).filter(|v| v.server.id == id);
+        let from_current = self.current.as_ref().filter(|(m, _)| m.server_id == id).map(|(_, version)| version);
         from_current
-            .or_else(|| self.candidates.iter().find(|v| v.server.id == id))
-            .map_or_else(|| "0".to_owned(), |v| v.version.clone())
+            .or_else(|| self.candidates.iter().find(|v| v.server.id == id).map(|v| &v.version))
+            .map_or_else(|| "0".to_owned(), Clone::clone)
     }
 }
 
@@ -45,10 +45,13 @@ impl MeetingPorts for RedisStore {
 
     async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
         let current = match self.read_meeting(&request.meeting_id, request.now_ms).await? {
-            Some(meeting) => {
-                let server = self.versioned(&meeting.server_id).await?;
-                Some((meeting, server))
-            }
+            Some(meeting) => match self.versioned(&meeting.server_id).await? {
+                Some(Versioned { server, version }) => Some((meeting, Some(server), version)),
+                None => {
+                    let version = self.counter(&meeting.server_id).await?;
+                    Some((meeting, None, version))
+                }
+            },
             None => None,
         };
         // The servers that take new meetings are those in `server_load` (upstream's index of them).
@@ -56,12 +59,16 @@ impl MeetingPorts for RedisStore {
         let candidates = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
         let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &request.meeting_id).await?;
+        let (current, current_version) = match current {
+            Some((meeting, server, version)) => (Some((meeting.clone(), server)), Some((meeting, version))),
+            None => (None, None),
+        };
         let snapshot = PlacementSnapshot {
-            current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|v| v.server.clone()))),
+            current,
             servers: candidates.iter().map(|v| v.server.clone()).collect(),
             held_bridges: held,
         };
-        Ok((snapshot, PlaceRead { current, candidates }))
+        Ok((snapshot, PlaceRead { current: current_version, candidates }))
     }
 
     async fn commit_placement(
@@ -98,6 +105,7 @@ impl MeetingPorts for RedisStore {
                     let mut old_plan = payload::meeting(keys, old);
                     old_plan["returned"] = json!(returned.to_string());
                     old_plan["version_key"] = json!(keys.server_version(&old.server_id));
+                    old_plan["version"] = json!(read.version_of(&old.server_id));
                     plan["replaced"] = old_plan;
                 }
             }
@@ -107,9 +115,12 @@ impl MeetingPorts for RedisStore {
 
     async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, String)> {
         let Some(meeting) = self.read_meeting(id, now_ms).await? else { return Ok((None, "0".to_owned())) };
-        let server = self.versioned(&meeting.server_id).await?;
-        let version = server.as_ref().map_or_else(|| "0".to_owned(), |v| v.version.clone());
-        Ok((Some((meeting, server.map(|v| v.server))), version))
+        let (server, version) = match self.versioned(&meeting.server_id).await? {
+            Some(Versioned { server, version }) => (Some(server), version),
+            // A removed server's counter stays where its removal moved it.
+            None => (None, self.counter(&meeting.server_id).await?),
+        };
+        Ok((Some((meeting, server)), version))
     }
 
     async fn commit_removal(&self, version: String, meeting: &Meeting, returned: f64) -> StoreResult<Commit> {

@@ -52,15 +52,39 @@ impl Ledger {
         self.pending.overlay(server)
     }
 
-    /// Writes every pending join and confirmation inside the caller's transaction.
+    fn confirmations(&self) -> std::sync::MutexGuard<'_, Vec<Confirmation>> {
+        self.confirmations.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes every pending join and confirmation, to be written by a transaction ([`Taken::write`]); what it
+    /// does not commit goes back with [`restore`](Self::restore).
+    pub fn take(&self) -> Taken {
+        Taken { confirmations: std::mem::take(&mut *self.confirmations()), joins: self.pending.take() }
+    }
+
+    /// Puts back what a transaction took and did not commit.
+    pub fn restore(&self, taken: Taken) {
+        self.confirmations().extend(taken.confirmations);
+        for (server_id, load) in taken.joins {
+            self.pending.count(&server_id, load);
+        }
+    }
+}
+
+/// Pending writes a transaction took from the ledger.
+pub(crate) struct Taken {
+    confirmations: Vec<Confirmation>,
+    joins: std::collections::HashMap<String, f64>,
+}
+
+impl Taken {
+    /// Writes them inside the caller's transaction.
     pub async fn write(&self, db: &mut SqliteConnection) -> StoreResult<()> {
-        let confirmations =
-            std::mem::take(&mut *self.confirmations.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        for confirmation in confirmations {
+        for confirmation in &self.confirmations {
             meetings::confirm(&mut *db, &confirmation.meeting, confirmation.at_ms).await?;
         }
-        for (server_id, load) in self.pending.take() {
-            servers::add_load(&mut *db, &server_id, load).await?;
+        for (server_id, load) in &self.joins {
+            servers::add_load(&mut *db, server_id, *load).await?;
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::backend;
 use super::changes::Changes;
-use super::ledger::Ledger;
+use super::ledger::{Ledger, Taken};
 
 /// Opens write transactions.
 #[derive(Clone)]
@@ -25,7 +25,23 @@ pub(crate) struct Writer {
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     changes: Arc<Changes>,
+    pending: Pending,
     _turn: OwnedMutexGuard<()>,
+}
+
+/// The ledger's pending writes a transaction took: given back to the ledger unless the transaction commits (a
+/// plan with nothing to write, a refusal or a failure drops it).
+struct Pending {
+    ledger: Arc<Ledger>,
+    taken: Option<Taken>,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(taken) = self.taken.take() {
+            self.ledger.restore(taken);
+        }
+    }
 }
 
 impl Writer {
@@ -37,8 +53,11 @@ impl Writer {
     pub async fn begin(&self) -> StoreResult<WriteTx> {
         let turn = self.turn.clone().lock_owned().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-        self.ledger.write(&mut tx).await?;
-        Ok(WriteTx { tx, changes: self.changes.clone(), _turn: turn })
+        let pending = Pending { ledger: self.ledger.clone(), taken: Some(self.ledger.take()) };
+        if let Some(taken) = &pending.taken {
+            taken.write(&mut tx).await?;
+        }
+        Ok(WriteTx { tx, changes: self.changes.clone(), pending, _turn: turn })
     }
 }
 
@@ -49,8 +68,10 @@ impl WriteTx {
 
     /// Commits, then moves the change counter on (what readers kept from before is dropped).
     pub async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await.map_err(backend)?;
-        if let Err(error) = self.changes.bump() {
+        let WriteTx { tx, changes, mut pending, _turn } = self;
+        tx.commit().await.map_err(backend)?;
+        pending.taken = None;
+        if let Err(error) = changes.bump() {
             tracing::warn!(%error, "could not move the change counter on; joins may read kept servers for a second");
         }
         Ok(())

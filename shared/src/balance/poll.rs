@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 
+use crate::balance::eligibility::accepts_joins;
 use crate::balance::health::{Health, HealthRules, Verdict, step};
 use crate::balance::load::{LoadRules, apply_poll};
 use crate::bbb::meetings_xml::MeetingEntry;
@@ -115,6 +116,13 @@ pub fn unplaced<'a>(report: &'a PollReport, placed: &[Meeting]) -> Vec<&'a Meeti
         .flatten()
         .filter(|entry| !entry.is_breakout && !here.contains(entry.meeting_id.as_str()))
         .collect()
+}
+
+/// Whether a copy running on server `here` of a meeting the store now places as `placed`, on `holder`, is to
+/// be ended: the placed copy is on another server, and that server takes joins (a placement its server
+/// released meanwhile leaves the copy here, for the next poll to adopt).
+pub fn ends_stray(here: &str, placed: &Meeting, holder: &Server) -> bool {
+    placed.server_id != here && placed.server_id == holder.id && accepts_joins(holder)
 }
 
 /// Whether a create about to be sent must mark the meeting as sent again first: the grace is counted from the
@@ -339,6 +347,16 @@ mod tests {
         let mut steady = snapshot(Vec::new());
         steady.server.stats = ServerStats::default();
         assert!(!plan(&steady, &report(Some(Vec::new()))).server_changed);
+    }
+
+    #[test]
+    fn a_stray_copy_is_ended_only_while_its_placement_is_live_elsewhere() {
+        let mut placed = meeting("twice", 1, Some(1));
+        placed.server_id = "b".into();
+        let holder = Server { id: "b".into(), ..server() };
+        assert!(ends_stray("a", &placed, &holder));
+        assert!(!ends_stray("b", &placed, &holder), "the placed copy itself");
+        assert!(!ends_stray("a", &placed, &Server { online: false, ..holder }), "its server went offline");
     }
 
     #[test]

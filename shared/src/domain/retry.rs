@@ -92,7 +92,9 @@ where
             return Ok(done);
         }
         count_race(decision);
-        back_off(round).await;
+        if round + 1 < ATTEMPTS {
+            back_off(round).await;
+        }
     }
     Err(StoreError::Backend(format!("{} kept racing with other changes", what())).into())
 }

@@ -1,7 +1,8 @@
 //! The meeting-side port an adapter implements: for each decision (place, remove, change a server, record
 //! polls, join, confirm) a snapshot read that carries a stamp, and a commit that applies a plan only while the
 //! stamp holds, answering committed or raced. The domain (`crate::domain`) plans from the snapshot with
-//! `balance` and owns the retries; an adapter holds no rule and no loop.
+//! `balance` and owns the retries; an adapter has no retry loop, and what it checks at commit is what the
+//! plan was read from (and, for a new placement, the domain's guard).
 
 use async_trait::async_trait;
 

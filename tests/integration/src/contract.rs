@@ -517,6 +517,32 @@ pub async fn deleting_a_meeting_returns_its_reservation(store: Store, _replicas:
     store.place_meeting(&voice).await.expect("the voice bridge is free again");
 }
 
+/// A meeting whose server was removed can still be deleted (the removal moved the server's counter on).
+pub async fn a_meeting_whose_server_was_removed_can_be_deleted(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    store.place_meeting(&placement("orphaned", "")).await.unwrap();
+    assert!(store.delete_server("a").await.unwrap());
+    let deleted = store.delete_meeting("orphaned", &LOAD, now_ms()).await.expect("no endless race");
+    assert_eq!(deleted.map(|m| m.id).as_deref(), Some("orphaned"));
+    assert!(store.meeting("orphaned", now_ms()).await.unwrap().is_none());
+}
+
+/// The load of a join is kept through changes that end up writing nothing (a meeting or a server that is not
+/// there, a refused placement).
+pub async fn join_load_survives_changes_that_write_nothing(store: Store, _replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    store.place_meeting(&placement("m", "")).await.unwrap();
+    assert!(matches!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+    assert!(store.delete_meeting("unknown", &LOAD, now_ms()).await.unwrap().is_none());
+    assert!(store.update_server("unknown", &ServerUpdate::default()).await.unwrap().is_none());
+    let refused = store.place_meeting(&placement("tagged", "gpu!")).await;
+    assert!(matches!(refused, Err(PlaceError::Refused(Refusal::TagUnavailable(_)))));
+    // Join load may be written in the background (within half a second); reads of this handle add what is
+    // still pending.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0), "the reservation and the join");
+}
+
 /// A server that comes back reports meetings nobody places: adopted there. One that also runs on another
 /// server is reported split and stays where it is placed.
 pub async fn running_meetings_are_adopted_or_reported_split(store: Store, _replicas: Vec<Store>) {
@@ -760,6 +786,8 @@ macro_rules! store_contract {
             one_meeting_from_eight_replicas_lands_once,
             server_updates_and_poll_drains_both_land,
             deleting_a_meeting_returns_its_reservation,
+            a_meeting_whose_server_was_removed_can_be_deleted,
+            join_load_survives_changes_that_write_nothing,
             running_meetings_are_adopted_or_reported_split,
             cordoned_servers_drain_without_join_load,
             polls_record_the_bbb_version,

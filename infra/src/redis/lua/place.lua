@@ -1,7 +1,8 @@
 -- Commits a placement plan: the meeting kept (its create marked as sent) or placed on the chosen server with
 -- its reservation and voice bridge, replacing its old placement. Returns 'ok' or 'retry'.
 -- A kept meeting needs its server as it was read. A new placement needs the domain's guard to hold: the chosen
--- server still in `server_load`, and none of the plan's rivals less loaded than it.
+-- server still in `server_load`, and none of the plan's rivals less loaded than it; a replaced placement needs
+-- its old server as it was read (the load it gives back was capped by that server's load).
 local m = plan.meeting
 if redis.call('SISMEMBER', plan.servers, m.server_id) == 0 then
   return 'retry'
@@ -21,6 +22,9 @@ else
       return 'retry'
     end
   end
+end
+if plan.replaced and not version_is(plan.replaced.version_key, plan.replaced.version) then
+  return 'retry'
 end
 if plan.current then
   if not still(m.key, plan.current.server_id, plan.current.created_at_ms) then
