@@ -95,7 +95,6 @@ fn raced_unless(holds: bool) -> Commit {
     if holds { Commit::Committed(()) } else { Commit::Raced }
 }
 
-#[async_trait]
 impl MeetingPorts for MemoryStore {
     type PlaceStamp = u64;
     type RemoveStamp = u64;

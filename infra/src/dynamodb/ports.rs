@@ -1,7 +1,6 @@
 //! The meeting-side ports on DynamoDB: snapshots from consistent reads with the items' versions, commits as
 //! conditional writes and transactions that answer raced when a condition fails.
 
-use async_trait::async_trait;
 use futures::future::join_all;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
@@ -13,7 +12,6 @@ use super::placement::PlaceRead;
 use super::polls::PollRead;
 use super::{DynamoMeetings, backend, is_conflict};
 
-#[async_trait]
 impl MeetingPorts for DynamoMeetings {
     type PlaceStamp = PlaceRead;
     /// The meeting's server's version as read, when the server has a load to give back to.

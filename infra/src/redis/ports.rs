@@ -1,7 +1,6 @@
 //! The meeting-side ports on Redis: snapshots read with the change counters of the servers they hold, and
 //! plans committed by the Lua scripts, which answer raced when a counter or a placement moved meanwhile.
 
-use async_trait::async_trait;
 use redis::AsyncCommands;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
@@ -34,7 +33,6 @@ fn raced_unless(answer: &str) -> Commit {
     if answer == "ok" { Commit::Committed(()) } else { Commit::Raced }
 }
 
-#[async_trait]
 impl MeetingPorts for RedisStore {
     type PlaceStamp = PlaceRead;
     /// The meeting's server's change counter as read.

@@ -3,7 +3,6 @@
 //! writes what was planned from a snapshot nothing could change: it never races. Joins read in place on the
 //! reader's connections, through the join cache while the database's change counter stands.
 
-use async_trait::async_trait;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::model::{Meeting, Server};
@@ -19,7 +18,6 @@ async fn located(tx: &mut WriteTx, id: &str, now_ms: i64) -> StoreResult<Option<
     Ok(Some((meeting, server)))
 }
 
-#[async_trait]
 impl MeetingPorts for SqliteStore {
     type PlaceStamp = WriteTx;
     type RemoveStamp = WriteTx;

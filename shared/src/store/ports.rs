@@ -4,7 +4,7 @@
 //! `balance` and owns the retries; an adapter has no retry loop, and what it checks at commit is what the
 //! plan was read from (and, for a new placement, the domain's guard).
 
-use async_trait::async_trait;
+use std::future::Future;
 
 use super::StoreResult;
 use crate::balance::join::JoinSnapshot;
@@ -38,7 +38,6 @@ pub type Located = (Meeting, Option<Server>);
 /// Reads and commits of the meeting side. Each `read_*` returns a snapshot and a stamp; the matching `commit_*`
 /// takes the stamp back with the plan made from that snapshot. A store whose read holds a write lock until its
 /// commit (the embedded store) never races; the others check their stamp atomically with the write.
-#[async_trait]
 pub trait MeetingPorts: Send + Sync {
     /// What a placement read saw.
     type PlaceStamp: Send;
@@ -50,63 +49,83 @@ pub trait MeetingPorts: Send + Sync {
     type PollStamp: Send;
 
     /// The meeting to place (if live, with its server), the servers, and the requested voice bridges held.
-    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, Self::PlaceStamp)>;
+    fn read_placement(
+        &self,
+        request: &Placement,
+    ) -> impl Future<Output = StoreResult<(PlacementSnapshot, Self::PlaceStamp)>> + Send;
     /// Writes `placed`: a kept meeting's create mark, or a new placement with its reservation and voice bridge,
     /// replacing the meeting's old placement and giving back `returned` of the old server's load. A new
     /// placement also needs `guard` to hold.
-    async fn commit_placement(
+    fn commit_placement(
         &self,
         stamp: Self::PlaceStamp,
         placed: &Placed,
         guard: &Guard,
         returned: f64,
-    ) -> StoreResult<Commit>;
+    ) -> impl Future<Output = StoreResult<Commit>> + Send;
 
     /// The live meeting `id` and its server.
-    async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, Self::RemoveStamp)>;
+    fn read_removal(
+        &self,
+        id: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<(Option<Located>, Self::RemoveStamp)>> + Send;
     /// Forgets `meeting` (its voice bridge freed) and takes `returned` off its server's load, if it has one.
-    async fn commit_removal(&self, stamp: Self::RemoveStamp, meeting: &Meeting, returned: f64) -> StoreResult<Commit>;
+    fn commit_removal(
+        &self,
+        stamp: Self::RemoveStamp,
+        meeting: &Meeting,
+        returned: f64,
+    ) -> impl Future<Output = StoreResult<Commit>> + Send;
 
     /// The server `id`.
-    async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, Self::ServerStamp)>;
+    fn read_server(&self, id: &str) -> impl Future<Output = StoreResult<(Option<Server>, Self::ServerStamp)>> + Send;
     /// Writes the changed server; `Committed(false)` when it is gone.
-    async fn commit_server(&self, stamp: Self::ServerStamp, server: &Server) -> StoreResult<Commit<bool>>;
+    fn commit_server(
+        &self,
+        stamp: Self::ServerStamp,
+        server: &Server,
+    ) -> impl Future<Output = StoreResult<Commit<bool>>> + Send;
     /// Adds a server; `Conflict` if the id is taken.
-    async fn commit_new_server(&self, server: &Server) -> StoreResult<()>;
+    fn commit_new_server(&self, server: &Server) -> impl Future<Output = StoreResult<()>> + Send;
     /// Removes a server; false when there was none.
-    async fn commit_server_removal(&self, id: &str) -> StoreResult<bool>;
+    fn commit_server_removal(&self, id: &str) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Each polled server's snapshot (`None`: the server is gone), in the order of `batch` (no id twice).
-    async fn read_polls(
+    fn read_polls(
         &self,
         batch: &[(String, PollReport)],
-    ) -> StoreResult<(Vec<Option<PollSnapshot>>, Self::PollStamp)>;
+    ) -> impl Future<Output = StoreResult<(Vec<Option<PollSnapshot>>, Self::PollStamp)>> + Send;
     /// Writes each server's plan (`None`: nothing), in order, answering for each server on its own: what took
     /// effect (a meeting to adopt, end or release that changed placement meanwhile is passed over), or raced.
-    async fn commit_polls(
+    fn commit_polls(
         &self,
         stamp: Self::PollStamp,
         batch: &[(String, PollReport)],
         plans: Vec<Option<PollPlan>>,
-    ) -> StoreResult<Vec<Commit<PollOutcome>>>;
+    ) -> impl Future<Output = StoreResult<Vec<Commit<PollOutcome>>>> + Send;
 
     /// What a join for `meeting_id` depends on.
-    async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot>;
+    fn read_join(&self, meeting_id: &str, now_ms: i64) -> impl Future<Output = StoreResult<JoinSnapshot>> + Send;
     /// Adds one participant's `load` to the server (only while it stays enabled with a known load).
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()>;
+    fn count_join(&self, server_id: &str, load: f64) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Marks the placement's latest create as answered at `now_ms`, if it is still the latest.
-    async fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()>;
+    fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Every server, in id order, as the store holds it (with this process's pending join load).
-    async fn list_servers(&self) -> StoreResult<Vec<Server>>;
-    async fn find_server(&self, id: &str) -> StoreResult<Option<Server>>;
+    fn list_servers(&self) -> impl Future<Output = StoreResult<Vec<Server>>> + Send;
+    fn find_server(&self, id: &str) -> impl Future<Output = StoreResult<Option<Server>>> + Send;
     /// A meeting that has not expired at `now_ms`.
-    async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
+    fn find_meeting(&self, id: &str, now_ms: i64) -> impl Future<Output = StoreResult<Option<Meeting>>> + Send;
     /// The live meetings placed on `server_id`, in id order.
-    async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>>;
+    fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> impl Future<Output = StoreResult<Vec<Meeting>>> + Send;
     /// The live meeting that holds voice bridge `number` (dial-in).
-    async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
+    fn find_by_voice_bridge(
+        &self,
+        number: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<Option<Meeting>>> + Send;
     /// Checks the backend answers.
-    async fn ping_backend(&self) -> StoreResult<()>;
+    fn ping_backend(&self) -> impl Future<Output = StoreResult<()>> + Send;
 }
