@@ -37,6 +37,8 @@ async fn servers_status_and_meetings() {
     assert!(polled.contains("\"online\": true"), "{polled}");
     let status = stdout(&scalelite(&db, &["status"]));
     assert!(status.contains("HOSTNAME") && status.contains("127.0.0.1") && status.contains("enabled"), "{status}");
+    assert!(status.lines().next().is_some_and(|header| header.trim_end().ends_with("ID")), "{status}");
+    assert!(status.contains(&id), "the server's id: {status}");
     let json: serde_json::Value = serde_json::from_str(&stdout(&scalelite(&db, &["status", "--json"]))).unwrap();
     assert_eq!(json[0]["status"], "online");
     assert_eq!(json[0]["load"], 0.0);
@@ -301,11 +303,13 @@ fn sign_prints_urls_the_load_balancer_accepts() {
 #[test]
 fn the_demo_keeps_its_state_apart() {
     let dir = tempfile::tempdir().unwrap();
+    let temporary = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let demo = || {
         Command::new(env!("CARGO_BIN_EXE_scalelite"))
             .args(["serve", "--demo", "--demo-servers", "1"])
             .current_dir(dir.path())
+            .env("TMPDIR", temporary.path())
             .env_remove("SQLITE_PATH")
             .env("LOADBALANCER_SECRET", "cli-secret")
             .env("PORT", port.to_string())
@@ -341,10 +345,14 @@ fn the_demo_keeps_its_state_apart() {
     let second = demo().wait_with_output().unwrap();
     assert!(!second.status.success(), "the port is taken");
     assert!(answered(), "the first demo still answers");
-    first.kill().unwrap();
+    assert_eq!(std::fs::read_dir(temporary.path()).unwrap().count(), 1, "its state, while it runs");
+    // Stopped as a service manager stops it (SIGTERM), so its clean-up runs.
+    let _ = Command::new("kill").args(["-TERM", &first.id().to_string()]).status();
     let _ = first.wait();
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "the demo wrote {left:?} where it ran");
+    let kept: Vec<_> = std::fs::read_dir(temporary.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(kept.is_empty(), "the demo's temporary state is gone once it stops: {kept:?}");
 }
 
 /// What an operator sees: one line per user error (whatever RUST_BACKTRACE says), the store named when it

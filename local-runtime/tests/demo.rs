@@ -2,15 +2,23 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+
+/// Stops the demo as a service manager does (SIGTERM), so its clean-up runs, and waits for it.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
 
 #[tokio::test]
 async fn the_demo_prints_a_create_that_works() {
     let dir = tempfile::tempdir().unwrap();
+    let temporary = tempfile::tempdir().unwrap();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_scalelite"))
         .args(["serve", "--demo"])
         .current_dir(dir.path())
+        .env("TMPDIR", temporary.path())
         .env("PORT", port.to_string())
         .env_remove("LOADBALANCER_SECRET")
         .env_remove("SQLITE_PATH")
@@ -23,9 +31,12 @@ async fn the_demo_prints_a_create_that_works() {
         stdout.lines().map_while(Result::ok).find(|l| l.starts_with("Try: curl")).expect("the demo prints a command");
     let url = line.trim_start_matches("Try: curl '").trim_end_matches('\'');
     let body = reqwest::get(url).await.unwrap().text().await.unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    let running = std::fs::read_dir(temporary.path()).unwrap().count();
+    terminate(&mut child);
+    assert_eq!(running, 1, "while it runs, the demo keeps its state in one temporary directory");
     assert!(body.starts_with("<response><returncode>SUCCESS</returncode><meetingID>demo</meetingID>"), "{body}");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "the demo keeps its state apart, not in the working directory: {left:?}");
+    let kept: Vec<_> = std::fs::read_dir(temporary.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(kept.is_empty(), "the demo's temporary state is gone once it stops: {kept:?}");
 }

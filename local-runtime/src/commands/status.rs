@@ -1,4 +1,5 @@
-//! `scalelite status`: the pool at a glance, as a table or JSON.
+//! `scalelite status`: the pool at a glance, as a table or JSON. The table keeps upstream's columns in their
+//! order, then the server id (hosts alone do not tell servers on one host apart).
 
 use comfy_table::presets::NOTHING;
 use comfy_table::{CellAlignment, Table};
@@ -43,6 +44,7 @@ pub async fn run(ctx: &Ctx, as_json: bool) -> anyhow::Result<()> {
         "LOAD",
         "BBB VERSION",
         "TAG",
+        "ID",
     ]);
     for s in &servers {
         table.add_row([
@@ -56,6 +58,7 @@ pub async fn run(ctx: &Ctx, as_json: bool) -> anyhow::Result<()> {
             s.load.map_or_else(|| "unavailable".to_owned(), |l| format!("{l:.1}")),
             s.bbb_version.clone().unwrap_or_default(),
             s.tag.clone().unwrap_or_default(),
+            s.id.clone(),
         ]);
     }
     for column in 3..8 {
