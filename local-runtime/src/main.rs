@@ -17,7 +17,7 @@ use scalelite_shared::store::StoreError;
 
 /// scalelite-rs, a BigBlueButton load balancer.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(name = "scalelite", bin_name = "scalelite", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -145,6 +145,9 @@ async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::R
         tracing::warn!("LOADBALANCER_SECRET is not set; the demo uses {DEMO_SECRET:?}");
         config.secrets.push(DEMO_SECRET.to_owned());
     }
+    if config.secrets.is_empty() {
+        anyhow::bail!("LOADBALANCER_SECRET is not set, so every call would be refused: set it (or try --demo)");
+    }
     // The demo's secret is well known: it answers on loopback only.
     let host = if demo { Ipv4Addr::LOCALHOST } else { Ipv4Addr::UNSPECIFIED };
     let bind = SocketAddr::new(IpAddr::V4(host), config.port);
@@ -152,7 +155,12 @@ async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::R
     let sign_config = config.clone();
     let running = scalelite_cli::start(config, options).await?;
     let base = format!("http://127.0.0.1:{}", running.addr.port());
-    println!("scalelite-rs is serving the BBB API at {base}/bigbluebutton/api");
+    if demo {
+        println!("scalelite-rs is serving the BBB API at {base}/bigbluebutton/api");
+    } else {
+        let port = running.addr.port();
+        println!("scalelite-rs is serving the BBB API on every address of this host, port {port} (/bigbluebutton/api)");
+    }
     if running.demo_servers() > 0 {
         println!("{} simulated BBB servers are registered and online.", running.demo_servers());
         if let Some(dir) = &demo_store {
@@ -217,7 +225,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
-    let cli = Cli::parse_from(rake::arguments(std::env::args().collect()));
+    let cli = match Cli::try_parse_from(rake::arguments(std::env::args().collect())) {
+        Ok(cli) => cli,
+        // --help and --version are answers, not errors.
+        Err(shown) if !shown.use_stderr() => {
+            let _ = shown.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            // One line, as every other user error: clap's own first line, then where the usage is.
+            let text = error.render().to_string();
+            let first = text.lines().next().unwrap_or("error: the arguments are not understood");
+            eprintln!("{first} (see 'scalelite --help')");
+            return ExitCode::from(2);
+        }
+    };
     let Some(command) = cli.command else {
         // Bare `scalelite` prints its usage and succeeds, so wrappers can check that it is there.
         let _ = Cli::command().print_help();

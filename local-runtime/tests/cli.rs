@@ -386,7 +386,34 @@ fn user_errors_and_empty_stores_say_what_happened() {
 
     let bare = Command::new(env!("CARGO_BIN_EXE_scalelite")).output().unwrap();
     assert!(bare.status.success(), "a bare `scalelite` succeeds");
-    assert!(String::from_utf8_lossy(&bare.stdout).contains("Usage:"));
+    assert!(String::from_utf8_lossy(&bare.stdout).contains("Usage: scalelite [COMMAND]"), "it names itself scalelite");
+    let version = Command::new(env!("CARGO_BIN_EXE_scalelite")).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("scalelite "), "{version:?}");
+
+    let unsigned = Command::new(env!("CARGO_BIN_EXE_scalelite"))
+        .arg("serve")
+        .env("SQLITE_PATH", &db)
+        .env_remove("LOADBALANCER_SECRET")
+        .env_remove("LOADBALANCER_SECRETS")
+        .env("PORT", "0")
+        .output()
+        .unwrap();
+    assert!(!unsigned.status.success(), "serve refuses to start without a secret");
+    assert!(String::from_utf8_lossy(&unsigned.stderr).contains("LOADBALANCER_SECRET is not set"), "{unsigned:?}");
+
+    let bare_host = stdout(&scalelite(&db, &["servers", "add", "https://bbb.example.org", "s3cret"]));
+    let id = bare_host.lines().find_map(|l| l.strip_prefix("id: ")).expect("the new id").to_owned();
+    let listed = stdout(&scalelite(&db, &["servers"]));
+    assert!(listed.contains("https://bbb.example.org/bigbluebutton/api"), "the API path is added: {listed}");
+    stdout(&scalelite(&db, &["servers", "remove", &id]));
+
+    for words in [&["foo"][..], &["servers", "add", "https://bbb.example.org/bigbluebutton/api"][..]] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_scalelite")).args(words).output().unwrap();
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{words:?}");
+        assert_eq!(stderr.lines().count(), 1, "one line for {words:?}: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains("scalelite --help"), "{stderr}");
+    }
 }
 
 /// Logs go to stderr without colours when it is no terminal, so command output can be piped; a poll that

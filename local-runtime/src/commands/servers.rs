@@ -17,10 +17,15 @@ pub enum ServersCommand {
     List,
     /// Add a server (disabled until enabled).
     Add {
+        /// Its API URL, as `bbb-conf --secret` prints it (`https://bbb.example.org/bigbluebutton/api`); a URL
+        /// with no path gets `/bigbluebutton/api`.
         url: String,
+        /// Its BBB secret, as `bbb-conf --secret` prints it.
         secret: String,
+        /// Weighs its participants (default 1).
         #[arg(long)]
         load_multiplier: Option<f64>,
+        /// Only meetings asking for this tag (`meta_server-tag`) go to it, or any meeting when none matches.
         #[arg(long)]
         tag: Option<String>,
     },
@@ -98,6 +103,19 @@ async fn set_state(ctx: &Ctx, id: &str, state: ServerState) -> anyhow::Result<()
     Ok(())
 }
 
+/// A BBB server's API URL: one given with no path (`https://bbb.example.org`) gets BBB's `/bigbluebutton/api`,
+/// said on stderr; any other is kept as given.
+fn api_url(url: &str) -> String {
+    let url = url.trim();
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    if after_scheme.trim_end_matches('/').contains('/') {
+        return url.to_owned();
+    }
+    let completed = format!("{}/bigbluebutton/api", url.trim_end_matches('/'));
+    eprintln!("note: {url} has no API path; adding {completed}");
+    completed
+}
+
 pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
     match command {
         ServersCommand::List => {
@@ -111,6 +129,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
             }
         }
         ServersCommand::Add { url, secret, load_multiplier, tag } => {
+            let url = api_url(&url);
             let server = new_server(&ctx.config, &url, &secret, load_multiplier, tag.as_deref())?;
             ctx.servers.add_server(&server).await?;
             println!("OK\nid: {}", server.id);
