@@ -163,12 +163,19 @@ async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::R
     }
     if running.demo_servers() > 0 {
         println!("{} simulated BBB servers are registered and online.", running.demo_servers());
-        if let Some(dir) = &demo_store {
-            println!("The demo's state is in {} (gone when it stops).", dir.path().display());
+        // The commands below name this very binary and the demo's store and secret, so they work as printed.
+        let exe = std::env::current_exe().map_or_else(|_| "scalelite".to_owned(), |p| p.display().to_string());
+        let secret = sign_config.secrets.first().map_or("", String::as_str);
+        let store = format!("SQLITE_PATH={}", sign_config.sqlite_path.display());
+        if demo_store.is_some() {
+            println!("The demo's state is in {} (gone when it stops).", sign_config.sqlite_path.display());
         }
         let create = commands::sign::url(&sign_config, &base, "create", "meetingID=demo&name=Demo+meeting")?;
         println!("Try: curl '{create}'");
-        println!("Sign any call with: scalelite sign join 'meetingID=demo&fullName=Ann&role=MODERATOR'");
+        println!(
+            "Sign any call with: LOADBALANCER_SECRET={secret} {exe} sign join 'meetingID=demo&fullName=Ann&role=MODERATOR'"
+        );
+        println!("See the pool with: {store} {exe} status");
     }
     running.wait().await;
     Ok(())
