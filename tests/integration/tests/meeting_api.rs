@@ -256,3 +256,19 @@ async fn get_meetings_can_be_disabled() {
     let answer = harness.get_url(&format!("{}/bigbluebutton/api/getMeetings", harness.running.base_url())).await;
     assert_eq!(answer.message_key().as_deref(), Some("noMeetings"));
 }
+
+/// The demo's join lands somewhere a newcomer understands: the simulated server's client page, and the
+/// meeting's `createDate` is today's.
+#[tokio::test]
+async fn a_followed_join_reaches_the_simulated_client_and_dates_are_today() {
+    let harness = Harness::start(1).await;
+    let created = harness.create("dated").await;
+    let year =
+        1970 + std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 31_556_952;
+    let date = created.body.split("<createDate>").nth(1).and_then(|rest| rest.split('<').next()).unwrap();
+    assert!(date.ends_with(&format!("UTC {year}")) || date.ends_with(&format!("UTC {}", year + 1)), "{date}");
+    let join = harness.url("join", "meetingID=dated&fullName=Ann&role=MODERATOR");
+    let page = reqwest::get(join).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("simulated BigBlueButton server"));
+}

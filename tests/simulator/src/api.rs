@@ -47,6 +47,21 @@ fn random_token(len: usize) -> String {
 }
 
 /// Answers one request.
+/// Where a join redirects, as BBB's HTML5 client.
+const CLIENT_JOIN: &str = "/html5client/join";
+
+/// What a browser that follows a join's redirect sees: a page saying it reached a simulated server.
+fn client_page() -> Response<Full<Bytes>> {
+    let page = "<!DOCTYPE html><html><head><title>Simulated BigBlueButton</title></head><body>\
+        <h1>Joined a simulated BigBlueButton server</h1><p>The load balancer sent you here: the join worked. This \
+        server is part of a simulated fleet, so there is no meeting room to show.</p></body></html>";
+    let mut response = Response::new(Full::new(Bytes::from_static(page.as_bytes())));
+    if let Ok(html) = header::HeaderValue::from_str("text/html; charset=utf-8") {
+        response.headers_mut().insert(header::CONTENT_TYPE, html);
+    }
+    response
+}
+
 pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let delay = shared.state().delay;
     if !delay.is_zero() {
@@ -56,6 +71,9 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
     let Ok(body) = Limited::new(body, 8 << 20).collect().await.map(|b| b.to_bytes()) else {
         return status(StatusCode::PAYLOAD_TOO_LARGE);
     };
+    if parts.uri.path() == CLIENT_JOIN {
+        return client_page();
+    }
     let Some(call) = parts.uri.path().strip_prefix(PREFIX) else {
         return status(StatusCode::NOT_FOUND);
     };
@@ -209,7 +227,7 @@ fn join(state: &mut State, shared: &Shared, meeting_id: &str, params: &Params) -
         return xml(out.finish());
     }
     let mut response = status(StatusCode::FOUND);
-    let location = format!("http://{}/html5client/join?sessionToken={session}", shared.addr);
+    let location = format!("http://{}{CLIENT_JOIN}?sessionToken={session}", shared.addr);
     if let Ok(value) = header::HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }

@@ -32,6 +32,16 @@ pub struct SimMeeting {
     pub create_params: Vec<(String, String)>,
 }
 
+/// `createTime` as BBB writes `createDate` (Java's `Date.toString()` in UTC: `Mon Jul 09 17:03:29 UTC 2018`).
+fn create_date(create_time_ms: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(create_time_ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let format = time::format_description::parse_borrowed::<2>(
+        "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] UTC [year]",
+    );
+    format.ok().and_then(|format| at.format(&format).ok()).unwrap_or_default()
+}
+
 impl SimMeeting {
     pub fn moderator_count(&self) -> usize {
         self.attendees.iter().filter(|a| a.moderator).count()
@@ -47,7 +57,7 @@ impl SimMeeting {
             .element("createTime", &self.create_time_ms.to_string())
             .element("voiceBridge", &self.voice_bridge)
             .element("dialNumber", "613-555-1234")
-            .element("createDate", "Mon Jul 09 17:03:29 UTC 2018")
+            .element("createDate", &create_date(self.create_time_ms))
             .element("hasUserJoined", if self.attendees.is_empty() { "false" } else { "true" })
             .element("duration", &self.duration)
             .element("hasBeenForciblyEnded", "false")
