@@ -46,6 +46,11 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:3000")]
         base: String,
     },
+    /// Print the completion script of SHELL (e.g. `scalelite completions bash > /etc/bash_completion.d/scalelite`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     #[command(flatten)]
     Operate(Operation),
 }
@@ -263,13 +268,16 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
-    let config = Config::from_env()?;
     match command {
-        Command::Serve { demo, demo_servers } => serve(config, demo, demo_servers).await,
-        Command::Sign { call, query, base } => {
-            println!("{}", commands::sign::url(&config, &base, &call, &query)?);
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "scalelite", &mut std::io::stdout());
             Ok(())
         }
-        Command::Operate(operation) => operate(&Ctx::open(config).await?, operation).await,
+        Command::Serve { demo, demo_servers } => serve(Config::from_env()?, demo, demo_servers).await,
+        Command::Sign { call, query, base } => {
+            println!("{}", commands::sign::url(&Config::from_env()?, &base, &call, &query)?);
+            Ok(())
+        }
+        Command::Operate(operation) => operate(&Ctx::open(Config::from_env()?).await?, operation).await,
     }
 }

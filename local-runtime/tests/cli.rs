@@ -387,6 +387,11 @@ fn user_errors_and_empty_stores_say_what_happened() {
     let bare = Command::new(env!("CARGO_BIN_EXE_scalelite")).output().unwrap();
     assert!(bare.status.success(), "a bare `scalelite` succeeds");
     assert!(String::from_utf8_lossy(&bare.stdout).contains("Usage: scalelite [COMMAND]"), "it names itself scalelite");
+    for shell in ["bash", "zsh", "fish"] {
+        let script = Command::new(env!("CARGO_BIN_EXE_scalelite")).args(["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&script.stdout);
+        assert!(script.contains("scalelite") && script.contains("servers"), "{shell}: {script}");
+    }
     let version = Command::new(env!("CARGO_BIN_EXE_scalelite")).arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("scalelite "), "{version:?}");
 
