@@ -19,6 +19,7 @@ pub struct Metrics {
     poll_unrecorded: IntCounterVec,
     import_duration: Histogram,
     import_failures: IntCounter,
+    placement_duration: Histogram,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -71,6 +72,14 @@ impl Default for Metrics {
         let import_failures =
             IntCounter::new("scalelite_import_failures_total", "Recording files the importer set aside as failed")
                 .expect("valid metric");
+        let placement_duration = Histogram::with_opts(
+            HistogramOpts::new(
+                "scalelite_placement_duration_seconds",
+                "Time a create waited for its meeting's placement (lost races and their pauses included)",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(refusals.clone()),
@@ -80,6 +89,7 @@ impl Default for Metrics {
             Box::new(poll_unrecorded.clone()),
             Box::new(import_duration.clone()),
             Box::new(import_failures.clone()),
+            Box::new(placement_duration.clone()),
         ] {
             registry.register(collector).expect("metric registered once");
         }
@@ -93,6 +103,7 @@ impl Default for Metrics {
             poll_unrecorded,
             import_duration,
             import_failures,
+            placement_duration,
         }
     }
 }
@@ -113,6 +124,11 @@ impl Metrics {
     }
 
     /// One import pass: its time and the files it set aside.
+    /// How long a create waited for its placement.
+    pub fn observe_placement(&self, seconds: f64) {
+        self.placement_duration.observe(seconds);
+    }
+
     pub fn observe_import(&self, seconds: f64, failed: usize) {
         self.import_duration.observe(seconds);
         self.import_failures.inc_by(u64::try_from(failed).unwrap_or(0));
@@ -197,5 +213,7 @@ mod tests {
         assert!(text.contains("scalelite_server_online{server=\"bbb1\"} 0"));
         assert!(text.contains("scalelite_poll_failures_total{server=\"bbb1\"} 1"));
         assert!(text.contains("scalelite_store_raced_attempts_total{decision=\"place\"}"), "{text}");
+        metrics.observe_placement(0.003);
+        assert!(metrics.render(&[]).contains("scalelite_placement_duration_seconds_count 1"));
     }
 }

@@ -87,7 +87,10 @@ async fn still_running(ctx: &Ctx, server: &Server, id: &str) -> bool {
 /// Finds or places the meeting; `true` when it was placed by this call. A meeting kept on a cordoned server
 /// stays there only while BBB still runs it (the rule is `Placed::awaits_running_check`).
 async fn locate(ctx: &Ctx, placement: &Placement) -> Result<(Meeting, Server, bool), Reject> {
-    let mut placed = ctx.meetings.place_meeting(placement).await.map_err(place_error)?;
+    let waited = std::time::Instant::now();
+    let placed = ctx.meetings.place_meeting(placement).await;
+    ctx.metrics.observe_placement(waited.elapsed().as_secs_f64());
+    let mut placed = placed.map_err(place_error)?;
     if let Some(cordoned) = placed.awaits_running_check()
         && !still_running(ctx, cordoned, placement.meeting_id.as_str()).await
     {
