@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, Parser, Subcommand};
 use commands::servers::ServersCommand;
+use commands::tenant_tasks::{Aborted, TenantTask};
 use commands::tenants::{SettingsCommand, TenantsCommand};
 use scalelite_functions::runtime::telemetry;
 use scalelite_functions::{Ctx, jobs};
@@ -85,6 +86,12 @@ enum Operation {
     Tenants {
         #[command(subcommand)]
         command: Option<TenantsCommand>,
+    },
+    /// Upstream's tenant rake tasks, as `tenants:add[…]` and the others reach them.
+    #[command(hide = true)]
+    TenantTask {
+        #[command(subcommand)]
+        task: TenantTask,
     },
     /// Manage tenants' create/join parameter settings.
     TenantSettings {
@@ -218,6 +225,7 @@ async fn operate(ctx: &Ctx, operation: Operation) -> anyhow::Result<()> {
         Operation::Poll => repeat("poll", Repeat { every: None, run_for: None }, || jobs::poll::pass(ctx)).await,
         Operation::Recordings { command: RecordingsCommand::Import } => commands::recordings::import(ctx).await,
         Operation::Tenants { command } => commands::tenants::run(ctx, command.unwrap_or(TenantsCommand::List)).await,
+        Operation::TenantTask { task } => commands::tenant_tasks::run(ctx, task).await,
         Operation::TenantSettings { command } => {
             commands::tenants::settings(ctx, command.unwrap_or(SettingsCommand::List)).await
         }
@@ -260,8 +268,12 @@ async fn main() -> ExitCode {
     match run(command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // One line for the operator, whatever RUST_BACKTRACE says.
-            eprintln!("error: {error:#}");
+            // One line for the operator, whatever RUST_BACKTRACE says; an upstream task's own line as it is.
+            match error.downcast_ref::<Aborted>() {
+                Some(Aborted("")) => {}
+                Some(aborted) => eprintln!("{aborted}"),
+                None => eprintln!("error: {error:#}"),
+            }
             ExitCode::FAILURE
         }
     }

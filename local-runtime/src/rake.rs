@@ -81,21 +81,12 @@ fn translate(task: &str) -> Option<Vec<String>> {
             push(&["meetings", "end"]);
             out.extend(arg(0)?.split(':').filter(|id| !id.is_empty()).map(str::to_owned));
         }
-        "tenants:add" => push(&["tenants", "add", arg(0)?, arg(1)?]),
-        "tenants:update" => {
-            push(&["tenants", "update", arg(0)?]);
-            if let Some(new_name) = arg(1) {
-                push(&["--name", new_name]);
-            }
-            if let Some(secrets) = arg(2) {
-                push(&["--secrets", secrets]);
-            }
+        "tenants:add" | "tenants:update" | "tenants:update_lrs_basic" | "tenants:update_lrs_kc" | "tenants:remove" => {
+            // Upstream's own answers, even to missing arguments.
+            let task = name.trim_start_matches("tenants:").replace('_', "-");
+            push(&["tenant-task", &task]);
+            push(&args);
         }
-        "tenants:update_lrs_basic" => push(&["tenants", "lrs-basic", arg(0)?, arg(1)?, arg(2)?, arg(3)?]),
-        "tenants:update_lrs_kc" => {
-            push(&["tenants", "lrs-keycloak", arg(0)?, arg(1)?, arg(2)?, arg(3)?, arg(4)?, arg(5)?, arg(6)?]);
-        }
-        "tenants:remove" => push(&["tenants", "remove", arg(0)?]),
         "tenantSettings" => push(&["tenant-settings"]),
         "tenantSettings:add" => {
             push(&["tenant-settings", "add", arg(0)?, arg(1)?, args.get(2).copied().unwrap_or("")]);
@@ -142,13 +133,14 @@ mod tests {
         assert_eq!(run("meetings:end[a:b]"), ["meetings", "end", "a", "b"]);
         assert_eq!(
             run("tenants:update_lrs_basic[t1,https://lrs,u,p]"),
-            ["tenants", "lrs-basic", "t1", "https://lrs", "u", "p"]
+            ["tenant-task", "update-lrs-basic", "t1", "https://lrs", "u", "p"]
         );
         assert_eq!(
             run("tenants:update_lrs_kc[t1,https://lrs,https://kc/token,id,cs,ku,kp]"),
-            ["tenants", "lrs-keycloak", "t1", "https://lrs", "https://kc/token", "id", "cs", "ku", "kp"]
+            ["tenant-task", "update-lrs-kc", "t1", "https://lrs", "https://kc/token", "id", "cs", "ku", "kp"]
         );
-        assert_eq!(run("tenants:update_lrs_basic[t1,https://lrs,u,]"), ["tenants:update_lrs_basic[t1,https://lrs,u,]"]);
+        assert_eq!(run("tenants:add[school]"), ["tenant-task", "add", "school"], "upstream answers a missing part");
+        assert_eq!(run("tenants:remove[t1]"), ["tenant-task", "remove", "t1"]);
         assert_eq!(
             run("tenantSettings:add[t1,record,false,true]"),
             ["tenant-settings", "add", "t1", "record", "false", "--override"]

@@ -237,38 +237,91 @@ fn recordings_import_with_progress_and_job_import() {
     assert_eq!((again["imported"].as_u64(), again["failed"].as_u64()), (Some(0), Some(0)));
 }
 
+/// `scalelite` with multitenancy on, as upstream's tenant tasks need it.
+fn tenancy(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalelite"))
+        .args(args)
+        .env("SQLITE_PATH", db)
+        .env("LOADBALANCER_SECRET", "cli-secret")
+        .env("MULTITENANCY_ENABLED", "true")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("the binary runs")
+}
+
 #[test]
 fn tenants_and_their_settings() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let added = stdout(&scalelite(&db, &["tenants", "add", "School", "s1:s2"]));
+    let added = stdout(&tenancy(&db, &["tenants", "add", "School", "s1:s2"]));
     let id = added.lines().find_map(|l| l.strip_prefix("id: ")).expect("the new id").to_owned();
-    let listed = stdout(&scalelite(&db, &["tenants"]));
+    let listed = stdout(&tenancy(&db, &["tenants"]));
     assert!(listed.contains(&id) && listed.contains("school") && listed.contains("s1:s2"), "{listed}");
-    assert!(!scalelite(&db, &["tenants", "add", "school", "x"]).status.success(), "names are unique");
-    assert!(!scalelite(&db, &["tenants", "add", "a.b", "x"]).status.success(), "a name is a host label");
-    assert!(!scalelite(&db, &["tenants", "add", "empty", ":"]).status.success(), "a tenant needs a secret");
+    assert!(!tenancy(&db, &["tenants", "add", "school", "x"]).status.success(), "names are unique");
+    assert!(!tenancy(&db, &["tenants", "add", "a.b", "x"]).status.success(), "a name is a host label");
+    assert!(!tenancy(&db, &["tenants", "add", "empty", ":"]).status.success(), "a tenant needs a secret");
 
-    let setting = stdout(&scalelite(&db, &["tenant-settings", "add", &id, "record", "false", "--override"]));
+    let setting = stdout(&tenancy(&db, &["tenant-settings", "add", &id, "record", "false", "--override"]));
     let setting_id = setting.lines().find_map(|l| l.strip_prefix("id: ")).expect("the setting id").to_owned();
-    let settings = stdout(&scalelite(&db, &["tenant-settings"]));
+    let settings = stdout(&tenancy(&db, &["tenant-settings"]));
     assert!(settings.contains("record") && settings.contains("true"), "{settings}");
-    assert!(!scalelite(&db, &["tenant-settings", "add", "nope", "a", "b"]).status.success(), "unknown tenant");
-    stdout(&scalelite(&db, &["tenant-settings", "remove", &setting_id]));
+    assert!(!tenancy(&db, &["tenant-settings", "add", "nope", "a", "b"]).status.success(), "unknown tenant");
+    stdout(&tenancy(&db, &["tenant-settings", "remove", &setting_id]));
 
-    stdout(&scalelite(&db, &[&format!("tenants:update_lrs_basic[{id},https://lrs.example,u,p]")]));
-    assert!(stdout(&scalelite(&db, &["tenants"])).contains("https://lrs.example (basic)"));
+    stdout(&tenancy(&db, &[&format!("tenants:update_lrs_basic[{id},https://lrs.example,u,p]")]));
+    assert!(stdout(&tenancy(&db, &["tenants"])).contains("\tlrs_endpoint: https://lrs.example\n\tlrs_username: u"));
     let keycloak = format!("tenants:update_lrs_kc[{id},https://lrs.example,https://kc.example/token,c,cs,u,p]");
-    stdout(&scalelite(&db, &[&keycloak]));
-    assert!(stdout(&scalelite(&db, &["tenants"])).contains("https://lrs.example (keycloak)"));
-    assert!(!scalelite(&db, &["tenants", "lrs-basic", &id, "https://lrs", " ", "p"]).status.success(), "no blanks");
-    stdout(&scalelite(&db, &["tenants", "lrs-remove", &id]));
-    assert!(!stdout(&scalelite(&db, &["tenants"])).contains("lrs.example"));
+    stdout(&tenancy(&db, &[&keycloak]));
+    assert!(stdout(&tenancy(&db, &["tenants"])).contains("\tkc_token_url: https://kc.example/token"));
+    assert!(!tenancy(&db, &["tenants", "lrs-basic", &id, "https://lrs", " ", "p"]).status.success(), "no blanks");
+    stdout(&tenancy(&db, &["tenants", "lrs-remove", &id]));
+    assert!(!stdout(&tenancy(&db, &["tenants"])).contains("lrs.example"));
 
-    stdout(&scalelite(&db, &["tenants", "update", &id, "--name", "college"]));
-    assert!(stdout(&scalelite(&db, &["tenants"])).contains("college"));
-    stdout(&scalelite(&db, &["tenants", "remove", &id, "--yes"]));
-    assert!(!stdout(&scalelite(&db, &["tenants"])).contains("college"));
+    stdout(&tenancy(&db, &["tenants", "update", &id, "--name", "college"]));
+    assert!(stdout(&tenancy(&db, &["tenants"])).contains("college"));
+    stdout(&tenancy(&db, &["tenants", "remove", &id, "--yes"]));
+    assert!(!stdout(&tenancy(&db, &["tenants"])).contains("college"));
+}
+
+/// Upstream's tenant task names answer as upstream's tasks do: output, stderr lines and exit codes.
+#[test]
+fn tenant_tasks_answer_as_upstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let added = stdout(&tenancy(&db, &["tenants:add[school,s1:s2]"]));
+    let id = added.strip_prefix("OK\nNew Tenant id: ").expect("upstream's answer").trim().to_owned();
+    let listed = stdout(&tenancy(&db, &["tenants"]));
+    assert_eq!(listed, format!("id: {id}\n\tname: school\n\tsecrets: s1:s2\nTotal number of tenants: 1\n"));
+
+    assert_eq!(
+        stdout(&tenancy(&db, &[&format!("tenants:update[{id},,s3]")])),
+        format!("OK\nUpdated Tenant id: {id}\n")
+    );
+    let lrs = stdout(&tenancy(&db, &[&format!("tenants:update_lrs_basic[{id},https://lrs,u,p]")]));
+    assert_eq!(lrs, format!("OK\nUpdated Tenant id: {id}\n"));
+
+    let refusals: [(&str, &str); 5] = [
+        ("tenants:add[school]", "Error: both name and secrets are required to create a Tenant"),
+        (&format!("tenants:update[{id}]"), "Error: id and either name or secrets are required to update a Tenant"),
+        (
+            "tenants:update_lrs_basic[x,https://lrs,u]",
+            "Error: id, LRS_ENDPOINT, LRS_USERNAME, LRS_PASSWORD are required",
+        ),
+        ("tenants:remove[nobody]", "Tenant with id nobody does not exist in the system. Exiting..."),
+        ("tenants:update[nobody,name]", "Tenant with id nobody does not exist in the system. Exiting..."),
+    ];
+    for (task, line) in refusals {
+        let refused = tenancy(&db, &[task]);
+        assert_eq!(refused.status.code(), Some(1), "{task}");
+        assert!(String::from_utf8_lossy(&refused.stderr).starts_with(line), "{task}: {refused:?}");
+    }
+
+    assert_eq!(stdout(&tenancy(&db, &[&format!("tenants:remove[{id}]")])), "Tenant was successfully deleted.\n");
+    assert_eq!(stdout(&tenancy(&db, &["tenants"])), "Total number of tenants: 0\n");
+
+    let off = scalelite(&db, &["tenants"]);
+    assert_eq!(off.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&off.stderr).trim(), "Multitenancy is disabled, task can not be completed");
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod servers;
 pub mod sign;
 pub mod status;
 pub mod sync;
+pub mod tenant_tasks;
 pub mod tenants;
 
 use std::io::{BufRead, Write};

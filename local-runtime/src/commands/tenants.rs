@@ -5,9 +5,9 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use comfy_table::Table;
 use scalelite_functions::Ctx;
-use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant, TenantSetting};
+use scalelite_shared::model::{KeycloakLogin, Lrs, LrsAuth, Tenant, TenantSetting};
 
-use super::confirm;
+use super::{confirm, tenant_tasks};
 
 #[derive(Subcommand)]
 pub enum TenantsCommand {
@@ -90,23 +90,37 @@ async fn set_lrs(ctx: &Ctx, id: &str, lrs: Option<Lrs>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn lrs_column(lrs: Option<&Lrs>) -> String {
-    lrs.map(|lrs| format!("{} ({})", lrs.endpoint, lrs.kind())).unwrap_or_default()
+/// Prints the tenants as upstream's `tenants` task does: an `id:` line each, its fields tab-indented below it
+/// (the LRS ones only when set), then the count.
+fn print_upstream(tenants: &[Tenant]) {
+    for tenant in tenants {
+        println!("id: {}\n\tname: {}\n\tsecrets: {}", tenant.id, tenant.name, tenant.stored_secrets());
+        let Some(lrs) = &tenant.lrs else { continue };
+        println!("\tlrs_endpoint: {}", lrs.endpoint);
+        match &lrs.auth {
+            LrsAuth::Basic { username, password } => {
+                println!("\tlrs_username: {username}\n\tlrs_password: {password}");
+            }
+            LrsAuth::Keycloak(login) => {
+                println!("\tkc_token_url: {}\n\tkc_client_id: {}", login.token_url, login.client_id);
+                println!("\tkc_client_secret: {}\n\tkc_username: {}", login.client_secret, login.username);
+                println!("\tkc_password: {}", login.password);
+            }
+        }
+    }
+    println!("Total number of tenants: {}", tenants.len());
 }
 
 pub async fn run(ctx: &Ctx, command: TenantsCommand) -> anyhow::Result<()> {
-    if !ctx.config.multitenancy {
+    let listing = matches!(command, TenantsCommand::List);
+    if !ctx.config.multitenancy && !listing {
         eprintln!("note: MULTITENANCY_ENABLED is off, so tenants are kept but not used");
     }
     match command {
         TenantsCommand::List => {
-            let mut table = Table::new();
-            table.set_header(["ID", "NAME", "SECRETS", "LRS"]);
-            for tenant in ctx.tenants.tenants().await? {
-                let (secrets, lrs) = (tenant.stored_secrets(), lrs_column(tenant.lrs.as_ref()));
-                table.add_row([tenant.id, tenant.name, secrets, lrs]);
-            }
-            println!("{table}");
+            // The listing is upstream's `tenants` task too: its format, and its refusal while multitenancy is off.
+            tenant_tasks::check_multitenancy(ctx)?;
+            print_upstream(&ctx.tenants.tenants().await?);
         }
         TenantsCommand::Add { name: given, secrets: list } => {
             let id = uuid::Uuid::new_v4().to_string();
