@@ -38,7 +38,7 @@ fn translate(task: &str) -> Option<Vec<String>> {
                 push(&["--secret", secret]);
             }
             if let Some(multiplier) = arg(2) {
-                push(&["--load-multiplier", multiplier]);
+                push(&["--rake-load-multiplier", multiplier]);
             }
             // Present but empty untags; absent leaves the tag alone.
             if let Some(tag) = args.get(3) {
@@ -123,7 +123,10 @@ mod tests {
             ["servers", "add", "https://b/bigbluebutton/api", "s3cret", "--load-multiplier", "2", "--tag", "gpu"]
         );
         assert_eq!(run("servers:add[https://b/api,s]"), ["servers", "add", "https://b/api", "s"]);
-        assert_eq!(run("servers:update[id1,,3,]"), ["servers", "update", "id1", "--load-multiplier", "3", "--tag", ""]);
+        assert_eq!(
+            run("servers:update[id1,,3,]"),
+            ["servers", "update", "id1", "--rake-load-multiplier", "3", "--tag", ""]
+        );
         assert_eq!(run("servers:update[id1,new]"), ["servers", "update", "id1", "--secret", "new"]);
         assert_eq!(run("servers:panic[id1,true]"), ["servers", "panic", "id1", "--keep-state"]);
         assert_eq!(run("servers:panic[id1,false,true]"), ["servers", "panic", "id1", "--skip-end-calls"]);

@@ -319,6 +319,12 @@ fn tenant_tasks_answer_as_upstream() {
     assert_eq!(stdout(&tenancy(&db, &[&format!("tenants:remove[{id}]")])), "Tenant was successfully deleted.\n");
     assert_eq!(stdout(&tenancy(&db, &["tenants"])), "Total number of tenants: 0\n");
 
+    let server = stdout(&scalelite(&db, &["servers", "add", "https://bbb.example.org/bigbluebutton/api", "s"]));
+    let server = server.lines().find_map(|l| l.strip_prefix("id: ")).expect("the server id").to_owned();
+    let zero = stdout(&scalelite(&db, &[&format!("servers:update[{server},,0]")]));
+    assert_eq!(zero, "WARNING! Load-multiplier was not readable or 0, so it is now 1\nOK\n");
+    assert!(stdout(&scalelite(&db, &["servers"])).contains("load multiplier: 1"), "upstream sets 1");
+
     let off = scalelite(&db, &["tenants"]);
     assert_eq!(off.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&off.stderr).trim(), "Multitenancy is disabled, task can not be completed");

@@ -36,6 +36,9 @@ pub enum ServersCommand {
         secret: Option<String>,
         #[arg(long)]
         load_multiplier: Option<f64>,
+        /// The multiplier as upstream's `servers:update` task reads it: unreadable or 0 becomes 1, with its warning.
+        #[arg(long, hide = true, conflicts_with = "load_multiplier")]
+        rake_load_multiplier: Option<String>,
         #[arg(long)]
         tag: Option<String>,
     },
@@ -134,9 +137,16 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
             ctx.servers.add_server(&server).await?;
             println!("OK\nid: {}", server.id);
         }
-        ServersCommand::Update { id, secret, load_multiplier, tag } => {
+        ServersCommand::Update { id, secret, mut load_multiplier, rake_load_multiplier, tag } => {
             if load_multiplier.is_some_and(|m| !m.is_finite() || m == 0.0) {
                 bail!("the load multiplier must be a non-zero number");
+            }
+            if let Some(given) = rake_load_multiplier {
+                let read = given.trim().parse::<f64>().ok().filter(|m| m.is_finite() && *m != 0.0);
+                if read.is_none() {
+                    println!("WARNING! Load-multiplier was not readable or 0, so it is now 1");
+                }
+                load_multiplier = Some(read.unwrap_or(1.0));
             }
             let update = ServerUpdate {
                 secret: secret.filter(|s| !s.is_empty()),
