@@ -368,6 +368,7 @@ pub static FUNCTIONS: &[Function] = &[
     bbb("getMeetingInfo", GET_POST, Form, handler!(api::get_meeting_info::run)),
     bbb("getMeetings", GET_POST, Form, handler!(api::get_meetings::run)).needs(MeetingList(Off::NoMeetings)),
     bbb("insertDocument", POST, Xml, handler!(api::insert_document::run)),
+    bbb("sendChatMessage", GET, Form, handler!(api::send_chat_message::run)),
     bbb("getRecordings", GET_POST, Form, handler!(api::get_recordings::run)).needs(Recordings(Off::NoRecordings)).uses(RECORDINGS),
     bbb("publishRecordings", GET, Form, handler!(api::publish_recordings::run)).needs(Recordings(Off::NotFound)).uses(RECORDINGS),
     bbb("updateRecordings", GET_POST, Form, handler!(api::update_recordings::run)).needs(Recordings(Off::NotFound)).uses(RECORDINGS),

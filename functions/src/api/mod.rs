@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod publish_recordings;
 pub mod put_recording_text_track;
 pub(crate) mod recording_params;
+pub mod send_chat_message;
 mod text_tracks;
 pub mod update_recordings;
 
