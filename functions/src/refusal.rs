@@ -33,6 +33,8 @@ pub enum Refusal {
     InvalidLoadMultiplier,
     /// `panicServer` could not end every meeting of this server.
     PanicIncomplete(String),
+    /// No placed meeting with this meetingID.
+    MeetingNotFound(String),
     /// No tenant with this id.
     TenantNotFound(String),
     /// A tenant with that name exists already.
@@ -86,6 +88,7 @@ impl Refusal {
             Refusal::InvalidState(_) => "invalidState",
             Refusal::InvalidLoadMultiplier => "invalidLoadMultiplier",
             Refusal::PanicIncomplete(_) => "panicIncomplete",
+            Refusal::MeetingNotFound(_) => "meetingNotFound",
             Refusal::TenantNotFound(_) => "tenantNotFound",
             Refusal::TenantExists => "tenantExists",
             Refusal::MissingTenantFields => "missingTenantFields",
@@ -127,7 +130,10 @@ impl Refusal {
             | Refusal::HashMismatch => StatusCode::BAD_REQUEST,
             Refusal::InvalidToken(_) | Refusal::AccessDenied { .. } => StatusCode::UNAUTHORIZED,
             Refusal::ServerDisabled => StatusCode::FORBIDDEN,
-            Refusal::NoServers | Refusal::ServerNotFound(_) | Refusal::TenantNotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::NoServers
+            | Refusal::ServerNotFound(_)
+            | Refusal::MeetingNotFound(_)
+            | Refusal::TenantNotFound(_) => StatusCode::NOT_FOUND,
             Refusal::RecordingsDisabled | Refusal::PollRunning | Refusal::ImportRunning | Refusal::ImportsInPlace => {
                 StatusCode::CONFLICT
             }
@@ -171,6 +177,7 @@ impl Refusal {
             Refusal::InvalidState(state) => format!("Invalid state parameter: {state}"),
             Refusal::InvalidLoadMultiplier => "Load-multiplier must be a non-zero number".to_owned(),
             Refusal::PanicIncomplete(id) => format!("Couldn't disable server id={id}"),
+            Refusal::MeetingNotFound(id) => format!("Couldn't find meeting with meetingID={id}"),
             Refusal::TenantNotFound(id) => format!("Couldn't find Tenant with id={id}"),
             Refusal::TenantExists => "A tenant with that name exists".to_owned(),
             Refusal::MissingTenantFields => "Error: both name and secrets are required to create a Tenant".to_owned(),

@@ -391,6 +391,8 @@ pub static FUNCTIONS: &[Function] = &[
     admin("updateServer", POST, &["/scalelite/api/updateServer"], handler!(admin::update_server::run)),
     admin("deleteServer", POST, &["/scalelite/api/deleteServer"], handler!(admin::delete_server::run)),
     admin("panicServer", POST, &["/scalelite/api/panicServer"], handler!(admin::panic_server::run)),
+    admin("getPlacedMeeting", GET, &["/scalelite/api/getPlacedMeeting"], handler!(admin::get_placed_meeting::run)),
+    admin("getPlacedMeetings", GET, &["/scalelite/api/getPlacedMeetings"], handler!(admin::get_placed_meetings::run)),
     admin("getTenants", GET, &["/scalelite/api/getTenants"], handler!(admin::get_tenants::run)).needs(Multitenancy(Off::Precondition)),
     admin("getTenantInfo", GET, &["/scalelite/api/getTenantInfo"], handler!(admin::get_tenant_info::run)).needs(Multitenancy(Off::Precondition)),
     admin("addTenant", POST, &["/scalelite/api/addTenant"], handler!(admin::add_tenant::run)).needs(Multitenancy(Off::Precondition)),
