@@ -45,6 +45,10 @@ pub enum Refusal {
     InvalidTenantName,
     /// LRS settings that are neither basic credentials nor a Keycloak login.
     InvalidLrs,
+    /// `addTenantSetting` without a tenant, a parameter name and a value.
+    MissingSettingFields,
+    /// No tenant setting with this id.
+    TenantSettingNotFound(String),
     /// Another replica holds the poll's lease.
     PollRunning,
     /// Another replica holds the import's lease.
@@ -94,6 +98,8 @@ impl Refusal {
             Refusal::MissingTenantFields => "missingTenantFields",
             Refusal::InvalidTenantName => "invalidTenantName",
             Refusal::InvalidLrs => "invalidLrs",
+            Refusal::MissingSettingFields => "missingSettingFields",
+            Refusal::TenantSettingNotFound(_) => "tenantSettingNotFound",
             Refusal::PollRunning => "pollRunning",
             Refusal::ImportRunning => "importRunning",
             Refusal::InvalidToken(_) => "invalidToken",
@@ -124,6 +130,7 @@ impl Refusal {
             | Refusal::MissingTenantFields
             | Refusal::InvalidTenantName
             | Refusal::InvalidLrs
+            | Refusal::MissingSettingFields
             | Refusal::UnsafeRecordId
             | Refusal::TarRefused(_)
             | Refusal::EmptyBody
@@ -133,7 +140,8 @@ impl Refusal {
             Refusal::NoServers
             | Refusal::ServerNotFound(_)
             | Refusal::MeetingNotFound(_)
-            | Refusal::TenantNotFound(_) => StatusCode::NOT_FOUND,
+            | Refusal::TenantNotFound(_)
+            | Refusal::TenantSettingNotFound(_) => StatusCode::NOT_FOUND,
             Refusal::RecordingsDisabled | Refusal::PollRunning | Refusal::ImportRunning | Refusal::ImportsInPlace => {
                 StatusCode::CONFLICT
             }
@@ -185,6 +193,8 @@ impl Refusal {
             Refusal::InvalidLrs => "LRS settings are lrs_endpoint with either lrs_username and lrs_password, or \
                                     kc_token_url, kc_client_id, kc_client_secret, kc_username and kc_password"
                 .to_owned(),
+            Refusal::MissingSettingFields => "tenant_id, param and value are required to create a TenantSetting".to_owned(),
+            Refusal::TenantSettingNotFound(id) => format!("Couldn't find TenantSetting with id={id}"),
             Refusal::PollRunning => "another replica is polling".to_owned(),
             Refusal::ImportRunning => "another replica is importing".to_owned(),
             Refusal::InvalidToken(why) | Refusal::TarRefused(why) => why.clone(),
