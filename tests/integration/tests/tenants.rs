@@ -50,6 +50,8 @@ async fn tenants_are_kept_apart_and_the_main_domain_still_works() {
     assert_eq!(taken.message_key().as_deref(), Some("internalError"), "{}", taken.body);
     let end = call_as(&harness, "uni.lb.example", "u1", "end", "meetingID=room").await;
     assert_eq!(end.message_key().as_deref(), Some("notFound"));
+    let chat = call_as(&harness, "uni.lb.example", "u1", "sendChatMessage", "meetingID=room&message=hi").await;
+    assert_eq!(chat.message_key().as_deref(), Some("notFound"));
 
     // The owner does; so does the main domain, with the load-balancer secret.
     let own = call_as(&harness, "school.lb.example:443", "s1", "join", "meetingID=room&fullName=x").await;
