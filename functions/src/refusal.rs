@@ -193,7 +193,9 @@ impl Refusal {
             Refusal::InvalidLrs => "LRS settings are lrs_endpoint with either lrs_username and lrs_password, or \
                                     kc_token_url, kc_client_id, kc_client_secret, kc_username and kc_password"
                 .to_owned(),
-            Refusal::MissingSettingFields => "tenant_id, param and value are required to create a TenantSetting".to_owned(),
+            Refusal::MissingSettingFields => {
+                "tenant_id, param and value are required to create a TenantSetting".to_owned()
+            }
             Refusal::TenantSettingNotFound(id) => format!("Couldn't find TenantSetting with id={id}"),
             Refusal::PollRunning => "another replica is polling".to_owned(),
             Refusal::ImportRunning => "another replica is importing".to_owned(),

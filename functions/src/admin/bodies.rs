@@ -251,9 +251,13 @@ mod tests {
 
     #[test]
     fn setting_values_may_be_numbers_or_flags() {
-        let body: SettingBody = read(json!({ "setting": { "tenant_id": 4, "param": "duration", "value": 60, "override": "true" } }));
+        let body: SettingBody =
+            read(json!({ "setting": { "tenant_id": 4, "param": "duration", "value": 60, "override": "true" } }));
         let setting = body.setting;
-        assert_eq!((setting.tenant_id.as_deref(), setting.value.as_deref(), setting.override_), (Some("4"), Some("60"), true));
+        assert_eq!(
+            (setting.tenant_id.as_deref(), setting.value.as_deref(), setting.override_),
+            (Some("4"), Some("60"), true)
+        );
         let flag: SettingBody = read(json!({ "setting": { "param": "record", "value": false } }));
         assert_eq!((flag.setting.value.as_deref(), flag.setting.override_), (Some("false"), false));
         let listed: SettingBody = read(json!({ "setting": { "value": ["a"] } }));

@@ -32,8 +32,11 @@ pub async fn run(ctx: &Ctx, Call { params, .. }: Call) -> Outcome {
     let total = placed.len();
     let page = page(&params);
     let tenants = TenantNames::read(ctx).await?;
-    let meetings: Vec<Value> =
-        page.of(placed).into_iter().map(|(meeting, server)| placed_meeting_json(&meeting, Some(server), &tenants)).collect();
+    let meetings: Vec<Value> = page
+        .of(placed)
+        .into_iter()
+        .map(|(meeting, server)| placed_meeting_json(&meeting, Some(server), &tenants))
+        .collect();
     Ok(reply(
         StatusCode::OK,
         &json!({ "meetings": meetings, "total": total, "offset": page.offset, "limit": page.limit }),

@@ -33,16 +33,24 @@ async fn which_server_holds_a_meeting() {
     assert_eq!(meeting["server"], harness.server_info(&format!("demo-{holder}")).await);
     assert_eq!(meeting["server"]["url"], harness.sim(holder).url().as_str());
     let placed_at = meeting["created_at"].as_i64().unwrap();
-    assert!((placed_at - on_bbb.create_time_ms).abs() < 10_000, "placed at {placed_at}, created at {}", on_bbb.create_time_ms);
+    assert!(
+        (placed_at - on_bbb.create_time_ms).abs() < 10_000,
+        "placed at {placed_at}, created at {}",
+        on_bbb.create_time_ms
+    );
 
     let unknown = harness.admin("getPlacedMeeting", "meetingID=nope", None).await;
-    assert_eq!((unknown.status, unknown.json()), (StatusCode::NOT_FOUND, json!({"error": "Couldn't find meeting with meetingID=nope"})));
+    assert_eq!(
+        (unknown.status, unknown.json()),
+        (StatusCode::NOT_FOUND, json!({"error": "Couldn't find meeting with meetingID=nope"}))
+    );
     harness.call("end", "meetingID=room-1").await;
     assert_eq!(harness.admin("getPlacedMeeting", "meetingID=room-1", None).await.status, StatusCode::NOT_FOUND);
 
     let base = harness.running.base_url();
     let checksum = sign(Algorithm::Sha256, "getPlacedMeeting", "meetingID=room-1", "bad");
-    let wrong = harness.get_url(&format!("{base}/scalelite/api/getPlacedMeeting?meetingID=room-1&checksum={checksum}")).await;
+    let wrong =
+        harness.get_url(&format!("{base}/scalelite/api/getPlacedMeeting?meetingID=room-1&checksum={checksum}")).await;
     assert_eq!(wrong.message_key().as_deref(), Some("checksumError"));
 }
 
@@ -78,12 +86,18 @@ async fn placed_meetings_by_server_and_tenant_a_page_at_a_time() {
     assert!(ids(&both).iter().all(|id| id.starts_with('s') && harness.holder(id) == Some(1)), "{both}");
 
     let page = harness.admin("getPlacedMeetings", "offset=1&limit=2", None).await.json();
-    assert_eq!((ids(&page), &page["total"], &page["offset"], &page["limit"]), (vec!["m2", "m3"], &json!(6), &json!(1), &json!(2)));
+    assert_eq!(
+        (ids(&page), &page["total"], &page["offset"], &page["limit"]),
+        (vec!["m2", "m3"], &json!(6), &json!(1), &json!(2))
+    );
     let capped = harness.admin("getPlacedMeetings", "limit=1000", None).await.json();
     assert_eq!(capped["limit"], 100, "at most 100 a page, as getRecordings");
     let beyond = harness.admin("getPlacedMeetings", "offset=10", None).await.json();
     assert_eq!((ids(&beyond).len(), &beyond["total"]), (0, &json!(6)));
 
     let missing = harness.admin("getPlacedMeetings", "server_id=nope", None).await;
-    assert_eq!((missing.status, missing.json()), (StatusCode::NOT_FOUND, json!({"error": "Couldn't find server with id=nope"})));
+    assert_eq!(
+        (missing.status, missing.json()),
+        (StatusCode::NOT_FOUND, json!({"error": "Couldn't find server with id=nope"}))
+    );
 }

@@ -200,7 +200,9 @@ async fn send_chat_message_reaches_the_meeting_server() {
     assert_eq!(missing.message_key().as_deref(), Some("missingParamMeetingID"));
     let post = harness.fetch(harness.client.post(harness.url("sendChatMessage", "meetingID=c1&message=hi"))).await;
     assert_eq!(post.message_key().as_deref(), Some("unsupportedRequest"), "GET only, as BBB");
-    let unsigned = harness.get_url(&format!("{}/bigbluebutton/api/sendChatMessage?meetingID=c1", harness.running.base_url())).await;
+    let unsigned = harness
+        .get_url(&format!("{}/bigbluebutton/api/sendChatMessage?meetingID=c1", harness.running.base_url()))
+        .await;
     assert_eq!(unsigned.message_key().as_deref(), Some("checksumError"));
     assert_eq!(harness.sim(holder).meeting("c1").unwrap().chat.len(), 2);
 }
@@ -208,7 +210,8 @@ async fn send_chat_message_reaches_the_meeting_server() {
 #[tokio::test]
 async fn bbb_3_create_parameters_reach_bbb_unchanged() {
     let harness = Harness::start(1).await;
-    let manifests = r#"[{"url":"https://plugins.example.org/pick/manifest.json"},{"url":"https://p.example/b.json?v=2&x=%20"}]"#;
+    let manifests =
+        r#"[{"url":"https://plugins.example.org/pick/manifest.json"},{"url":"https://p.example/b.json?v=2&x=%20"}]"#;
     let external = "https://files.example.org/pick?course=7&lang=de";
     let query = Params::from_pairs([
         ("meetingID", "b3"),
@@ -222,8 +225,11 @@ async fn bbb_3_create_parameters_reach_bbb_unchanged() {
    <module name="presentation"><document url="https://example.org/a.pdf" filename="a.pdf"/></module>
    <module name="clientSettingsOverride"><![CDATA[{"public":{"app":{"appName":"Uni & Co","askForConfirmationOnLeave":false}}}]]></module>
 </modules>"#;
-    let request =
-        harness.client.post(harness.url("create", &query.encode())).header("content-type", "application/xml").body(body);
+    let request = harness
+        .client
+        .post(harness.url("create", &query.encode()))
+        .header("content-type", "application/xml")
+        .body(body);
     let answer = harness.fetch(request).await;
     assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
 
@@ -241,7 +247,12 @@ async fn bbb_3_create_parameters_reach_bbb_unchanged() {
     assert_eq!(sent.get("presentationUploadExternalDescription"), Some("Pick a file from the course"));
     assert_eq!(sent.get("allowOverrideClientSettingsOnCreateCall"), Some("true"));
 
-    let by_get = harness.call("create", &Params::from_pairs([("meetingID", "g3"), ("name", "G"), ("pluginManifests", manifests)]).encode()).await;
+    let by_get = harness
+        .call(
+            "create",
+            &Params::from_pairs([("meetingID", "g3"), ("name", "G"), ("pluginManifests", manifests)]).encode(),
+        )
+        .await;
     assert_eq!(by_get.returncode().as_deref(), Some("SUCCESS"), "{}", by_get.body);
     assert_eq!(harness.sim(0).meeting("g3").unwrap().plugin_manifests.len(), 2);
 }

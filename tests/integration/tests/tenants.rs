@@ -161,7 +161,10 @@ async fn the_admin_api_manages_tenant_settings() {
     }
 
     let harness = Harness::with_env(1, &[("MULTITENANCY_ENABLED", "true")]).await;
-    assert_eq!(harness.admin("getTenantSettings", "", None).await.json(), json!({ "message": "No tenant settings exist" }));
+    assert_eq!(
+        harness.admin("getTenantSettings", "", None).await.json(),
+        json!({ "message": "No tenant settings exist" })
+    );
     let school = add_tenant(&harness, "school", "s1").await;
     let add = |setting: serde_json::Value| harness.admin("addTenantSetting", "", Some(json!({ "setting": setting })));
     let missing = add(json!({ "tenant_id": school, "param": " " , "value": "x" })).await;
