@@ -33,6 +33,8 @@ pub enum Refusal {
     InvalidLoadMultiplier,
     /// `panicServer` could not end every meeting of this server.
     PanicIncomplete(String),
+    /// No placed meeting with this meetingID.
+    MeetingNotFound(String),
     /// No tenant with this id.
     TenantNotFound(String),
     /// A tenant with that name exists already.
@@ -43,6 +45,10 @@ pub enum Refusal {
     InvalidTenantName,
     /// LRS settings that are neither basic credentials nor a Keycloak login.
     InvalidLrs,
+    /// `addTenantSetting` without a tenant, a parameter name and a value.
+    MissingSettingFields,
+    /// No tenant setting with this id.
+    TenantSettingNotFound(String),
     /// Another replica holds the poll's lease.
     PollRunning,
     /// Another replica holds the import's lease.
@@ -86,11 +92,14 @@ impl Refusal {
             Refusal::InvalidState(_) => "invalidState",
             Refusal::InvalidLoadMultiplier => "invalidLoadMultiplier",
             Refusal::PanicIncomplete(_) => "panicIncomplete",
+            Refusal::MeetingNotFound(_) => "meetingNotFound",
             Refusal::TenantNotFound(_) => "tenantNotFound",
             Refusal::TenantExists => "tenantExists",
             Refusal::MissingTenantFields => "missingTenantFields",
             Refusal::InvalidTenantName => "invalidTenantName",
             Refusal::InvalidLrs => "invalidLrs",
+            Refusal::MissingSettingFields => "missingSettingFields",
+            Refusal::TenantSettingNotFound(_) => "tenantSettingNotFound",
             Refusal::PollRunning => "pollRunning",
             Refusal::ImportRunning => "importRunning",
             Refusal::InvalidToken(_) => "invalidToken",
@@ -121,13 +130,18 @@ impl Refusal {
             | Refusal::MissingTenantFields
             | Refusal::InvalidTenantName
             | Refusal::InvalidLrs
+            | Refusal::MissingSettingFields
             | Refusal::UnsafeRecordId
             | Refusal::TarRefused(_)
             | Refusal::EmptyBody
             | Refusal::HashMismatch => StatusCode::BAD_REQUEST,
             Refusal::InvalidToken(_) | Refusal::AccessDenied { .. } => StatusCode::UNAUTHORIZED,
             Refusal::ServerDisabled => StatusCode::FORBIDDEN,
-            Refusal::NoServers | Refusal::ServerNotFound(_) | Refusal::TenantNotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::NoServers
+            | Refusal::ServerNotFound(_)
+            | Refusal::MeetingNotFound(_)
+            | Refusal::TenantNotFound(_)
+            | Refusal::TenantSettingNotFound(_) => StatusCode::NOT_FOUND,
             Refusal::RecordingsDisabled | Refusal::PollRunning | Refusal::ImportRunning | Refusal::ImportsInPlace => {
                 StatusCode::CONFLICT
             }
@@ -171,6 +185,7 @@ impl Refusal {
             Refusal::InvalidState(state) => format!("Invalid state parameter: {state}"),
             Refusal::InvalidLoadMultiplier => "Load-multiplier must be a non-zero number".to_owned(),
             Refusal::PanicIncomplete(id) => format!("Couldn't disable server id={id}"),
+            Refusal::MeetingNotFound(id) => format!("Couldn't find meeting with meetingID={id}"),
             Refusal::TenantNotFound(id) => format!("Couldn't find Tenant with id={id}"),
             Refusal::TenantExists => "A tenant with that name exists".to_owned(),
             Refusal::MissingTenantFields => "Error: both name and secrets are required to create a Tenant".to_owned(),
@@ -178,6 +193,10 @@ impl Refusal {
             Refusal::InvalidLrs => "LRS settings are lrs_endpoint with either lrs_username and lrs_password, or \
                                     kc_token_url, kc_client_id, kc_client_secret, kc_username and kc_password"
                 .to_owned(),
+            Refusal::MissingSettingFields => {
+                "tenant_id, param and value are required to create a TenantSetting".to_owned()
+            }
+            Refusal::TenantSettingNotFound(id) => format!("Couldn't find TenantSetting with id={id}"),
             Refusal::PollRunning => "another replica is polling".to_owned(),
             Refusal::ImportRunning => "another replica is importing".to_owned(),
             Refusal::InvalidToken(why) | Refusal::TarRefused(why) => why.clone(),

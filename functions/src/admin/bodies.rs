@@ -29,6 +29,15 @@ fn nested<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(deserializer
     Ok(object(Value::deserialize(deserializer)?))
 }
 
+/// A string, or a number or flag as its text; anything else reads as absent.
+fn scalar<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        value @ (Value::Number(_) | Value::Bool(_)) => Some(value.to_string()),
+        _ => None,
+    })
+}
+
 /// A string; anything else reads as absent.
 fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(deserializer)? {
@@ -190,6 +199,29 @@ pub struct TenantBody {
     pub tenant: TenantFields,
 }
 
+/// The `setting` fields of addTenantSetting, as upstream's TenantSetting names them.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct SettingFields {
+    #[serde(deserialize_with = "id")]
+    pub tenant_id: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub param: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    pub value: Option<String>,
+    /// Above the client's parameter (`true` or `"true"`), else below it.
+    #[serde(rename = "override", deserialize_with = "flag")]
+    pub override_: bool,
+}
+
+/// `{"setting": {...}}`: addTenantSetting.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct SettingBody {
+    #[serde(deserialize_with = "nested")]
+    pub setting: SettingFields,
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -215,6 +247,21 @@ mod tests {
             .map(|m| read::<AddServer>(json!({ "server": { "load_multiplier": m } })).server.load_multiplier)
             .collect();
         assert_eq!(multipliers, [Multiplier::Absent, Multiplier::Absent, Multiplier::Valid(2.0), Multiplier::Invalid]);
+    }
+
+    #[test]
+    fn setting_values_may_be_numbers_or_flags() {
+        let body: SettingBody =
+            read(json!({ "setting": { "tenant_id": 4, "param": "duration", "value": 60, "override": "true" } }));
+        let setting = body.setting;
+        assert_eq!(
+            (setting.tenant_id.as_deref(), setting.value.as_deref(), setting.override_),
+            (Some("4"), Some("60"), true)
+        );
+        let flag: SettingBody = read(json!({ "setting": { "param": "record", "value": false } }));
+        assert_eq!((flag.setting.value.as_deref(), flag.setting.override_), (Some("false"), false));
+        let listed: SettingBody = read(json!({ "setting": { "value": ["a"] } }));
+        assert_eq!((listed.setting.param, listed.setting.value), (None, None));
     }
 
     #[test]

@@ -2,14 +2,20 @@
 
 pub mod add_server;
 pub mod add_tenant;
+pub mod add_tenant_setting;
 pub mod bodies;
 pub mod delete_server;
 pub mod delete_tenant;
+pub mod delete_tenant_setting;
+pub mod get_placed_meeting;
+pub mod get_placed_meetings;
 pub mod get_server_info;
 pub mod get_servers;
 pub mod get_tenant_info;
+pub mod get_tenant_settings;
 pub mod get_tenants;
 pub mod panic_server;
+mod placed_meeting;
 pub mod status_page;
 mod status_template;
 mod tenant_common;

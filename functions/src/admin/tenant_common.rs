@@ -1,11 +1,13 @@
-//! What the tenant actions share: the 412 answer when tenancy is off, the tenant object, its input fields.
+//! What the tenant actions share: the tenant and tenant setting objects, the tenant's input fields, and the
+//! check that a tenant exists.
 
-use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant};
+use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant, TenantSetting};
 use serde_json::{Value, json};
 
 use super::bodies::{LrsFields, TenantFields};
+use crate::Ctx;
 use crate::refusal::Refusal;
-use crate::reject::Reject;
+use crate::reject::{Reject, Store};
 
 /// A tenant as `getTenants` lists it.
 pub(crate) fn tenant_summary_json(tenant: &Tenant) -> Value {
@@ -25,6 +27,25 @@ pub(crate) fn tenant_json(tenant: &Tenant) -> Value {
 
 pub(crate) fn tenant_not_found(id: &str) -> Reject {
     Refusal::TenantNotFound(id.to_owned()).into()
+}
+
+/// `tenantNotFound` unless tenant `id` exists.
+pub(crate) async fn ensure_tenant(ctx: &Ctx, id: &str) -> Result<(), Reject> {
+    match ctx.tenants.tenant(id).await.map_err(Reject::store(Store::Tenants))? {
+        Some(_) => Ok(()),
+        None => Err(tenant_not_found(id)),
+    }
+}
+
+/// A tenant setting, with upstream's field names.
+pub(crate) fn setting_json(setting: &TenantSetting) -> Value {
+    json!({
+        "id": setting.id,
+        "tenant_id": setting.tenant_id,
+        "param": setting.param,
+        "value": setting.value,
+        "override": setting.override_,
+    })
 }
 
 /// The tenant's name, when given: a usable host label (letters, digits, `-`), else a refusal.

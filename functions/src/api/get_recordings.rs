@@ -11,14 +11,12 @@ use scalelite_shared::bbb::recordings_xml::{Links, recordings_document};
 use scalelite_shared::model::{PlaybackFormat, Recording};
 use scalelite_shared::store::RecordingQuery;
 
+use super::page;
 use super::recording_params::list;
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
-
-/// BBB's page size bounds.
-const MAX_LIMIT: u64 = 100;
 
 /// The index query a getRecordings call asks for.
 pub(crate) fn query(params: &Params) -> RecordingQuery {
@@ -38,7 +36,7 @@ pub(crate) fn query(params: &Params) -> RecordingQuery {
             Some((key.to_owned(), values))
         })
         .collect();
-    let number = |name: &str| params.get(name).and_then(|v| v.trim().parse::<u64>().ok());
+    let page = page(params);
     RecordingQuery {
         record_ids: Vec::new(),
         record_id_prefixes: list(params, "recordID"),
@@ -46,8 +44,8 @@ pub(crate) fn query(params: &Params) -> RecordingQuery {
         states,
         meta,
         tenant_id: None,
-        offset: number("offset").unwrap_or(0),
-        limit: number("limit").map(|l| l.clamp(1, MAX_LIMIT)),
+        offset: page.offset,
+        limit: page.limit,
     }
 }
 

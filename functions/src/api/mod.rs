@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod publish_recordings;
 pub mod put_recording_text_track;
 pub(crate) mod recording_params;
+pub mod send_chat_message;
 mod text_tracks;
 pub mod update_recordings;
 
@@ -28,11 +29,21 @@ use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server, Tenant};
+use scalelite_shared::recordings::Page;
 
 use crate::Ctx;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::tenancy::owns;
+
+/// BBB's largest page.
+const MAX_LIMIT: u64 = 100;
+
+/// BBB's `offset` and `limit` (1 to 100; without one, every item after the offset), as getRecordings reads them.
+pub(crate) fn page(params: &Params) -> Page {
+    let number = |name: &str| params.get(name).and_then(|v| v.trim().parse::<u64>().ok());
+    Page { offset: number("offset").unwrap_or(0), limit: number("limit").map(|l| l.clamp(1, MAX_LIMIT)) }
+}
 
 /// Parameters a client may send that are never forwarded to BBB.
 const NEVER_FORWARDED: &[&str] = &["format", "controller", "action", "checksum"];

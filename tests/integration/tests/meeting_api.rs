@@ -1,5 +1,6 @@
 //! The BBB meeting calls through HTTP: local runtime -> handler -> embedded store -> simulated servers.
 
+use bbb_simulator::ChatMessage;
 use reqwest::StatusCode;
 use scalelite_integration_tests::{Answer, Harness};
 use scalelite_shared::bbb::checksum::{Algorithm, sign, strip_checksum};
@@ -26,13 +27,17 @@ async fn index_answers_without_checksum() {
 #[tokio::test]
 async fn unknown_calls_are_unsupported() {
     let harness = Harness::start(1).await;
-    for path in ["/bigbluebutton/api/getJoinUrl", "/bigbluebutton/api/sendChatMessage", "/whatever"] {
+    let client_calls = ["getJoinUrl", "feedback", "learningDashboard", "getSessions", "signOut", "enter", "stuns"];
+    let paths = client_calls.iter().map(|call| format!("/bigbluebutton/api/{call}")).chain(["/whatever".into()]);
+    for path in paths {
         let answer = harness.get_url(&format!("{}{path}", harness.running.base_url())).await;
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.message_key().as_deref(), Some("unsupportedRequest"), "{path}");
     }
     let post_join = harness.fetch(harness.client.post(harness.url("join", "meetingID=a&fullName=x"))).await;
     assert_eq!(post_join.message_key().as_deref(), Some("unsupportedRequest"));
+    let signed = harness.call("getJoinUrl", "sessionToken=abc").await;
+    assert_eq!(signed.message_key().as_deref(), Some("unsupportedRequest"), "a session names no meeting");
 }
 
 #[tokio::test]
@@ -168,6 +173,88 @@ async fn end_forgets_then_ends() {
     assert!(call.starts_with("end?meetingID=e1&password&checksum="), "{call}");
     let again = harness.call("end", "meetingID=e1").await;
     assert_eq!(again.message_key().as_deref(), Some("notFound"));
+}
+
+#[tokio::test]
+async fn send_chat_message_reaches_the_meeting_server() {
+    let harness = Harness::start(3).await;
+    harness.create("c1").await;
+    let holder = harness.holder("c1").unwrap();
+    let query = Params::from_pairs([("meetingID", "c1"), ("message", "Back in 5 & <b>"), ("userName", "Desk")]);
+    let answer = harness.call("sendChatMessage", &query.encode()).await;
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
+    let chat = harness.sim(holder).meeting("c1").unwrap().chat;
+    assert_eq!(chat, [ChatMessage { user_name: "Desk".into(), message: "Back in 5 & <b>".into() }]);
+    let call = harness.sim(holder).calls().last().cloned().unwrap();
+    assert!(call.starts_with("sendChatMessage?meetingID=c1&message=Back+in+5+%26+%3Cb%3E&userName=Desk&checksum="));
+
+    let unnamed = harness.call("sendChatMessage", "meetingID=c1&message=hi&extra=dropped").await;
+    assert_eq!(unnamed.returncode().as_deref(), Some("SUCCESS"));
+    let chat = harness.sim(holder).meeting("c1").unwrap().chat;
+    assert_eq!(chat.last().map(|m| m.user_name.as_str()), Some("System"), "BBB names the sender");
+    assert!(!harness.sim(holder).calls().last().unwrap().contains("extra"), "only BBB's parameters go on");
+
+    let unknown = harness.call("sendChatMessage", "meetingID=none&message=hi").await;
+    assert_eq!(unknown.message_key().as_deref(), Some("notFound"));
+    let missing = harness.call("sendChatMessage", "message=hi").await;
+    assert_eq!(missing.message_key().as_deref(), Some("missingParamMeetingID"));
+    let post = harness.fetch(harness.client.post(harness.url("sendChatMessage", "meetingID=c1&message=hi"))).await;
+    assert_eq!(post.message_key().as_deref(), Some("unsupportedRequest"), "GET only, as BBB");
+    let unsigned = harness
+        .get_url(&format!("{}/bigbluebutton/api/sendChatMessage?meetingID=c1", harness.running.base_url()))
+        .await;
+    assert_eq!(unsigned.message_key().as_deref(), Some("checksumError"));
+    assert_eq!(harness.sim(holder).meeting("c1").unwrap().chat.len(), 2);
+}
+
+#[tokio::test]
+async fn bbb_3_create_parameters_reach_bbb_unchanged() {
+    let harness = Harness::start(1).await;
+    let manifests =
+        r#"[{"url":"https://plugins.example.org/pick/manifest.json"},{"url":"https://p.example/b.json?v=2&x=%20"}]"#;
+    let external = "https://files.example.org/pick?course=7&lang=de";
+    let query = Params::from_pairs([
+        ("meetingID", "b3"),
+        ("name", "BBB 3"),
+        ("allowOverrideClientSettingsOnCreateCall", "true"),
+        ("pluginManifests", manifests),
+        ("presentationUploadExternalUrl", external),
+        ("presentationUploadExternalDescription", "Pick a file from the course"),
+    ]);
+    let body = r#"<modules>
+   <module name="presentation"><document url="https://example.org/a.pdf" filename="a.pdf"/></module>
+   <module name="clientSettingsOverride"><![CDATA[{"public":{"app":{"appName":"Uni & Co","askForConfirmationOnLeave":false}}}]]></module>
+</modules>"#;
+    let request = harness
+        .client
+        .post(harness.url("create", &query.encode()))
+        .header("content-type", "application/xml")
+        .body(body);
+    let answer = harness.fetch(request).await;
+    assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
+
+    let created = harness.sim(0).meeting("b3").unwrap();
+    assert_eq!(
+        created.plugin_manifests,
+        ["https://plugins.example.org/pick/manifest.json", "https://p.example/b.json?v=2&x=%20"]
+    );
+    let settings = created.client_settings_override.expect("the clientSettingsOverride module reached BBB");
+    assert_eq!(settings["public"]["app"]["appName"], "Uni & Co");
+    assert_eq!(created.documents, 1, "the presentation module travels with it");
+    let sent = Params::from_pairs(created.create_params);
+    assert_eq!(sent.get("pluginManifests"), Some(manifests));
+    assert_eq!(sent.get("presentationUploadExternalUrl"), Some(external));
+    assert_eq!(sent.get("presentationUploadExternalDescription"), Some("Pick a file from the course"));
+    assert_eq!(sent.get("allowOverrideClientSettingsOnCreateCall"), Some("true"));
+
+    let by_get = harness
+        .call(
+            "create",
+            &Params::from_pairs([("meetingID", "g3"), ("name", "G"), ("pluginManifests", manifests)]).encode(),
+        )
+        .await;
+    assert_eq!(by_get.returncode().as_deref(), Some("SUCCESS"), "{}", by_get.body);
+    assert_eq!(harness.sim(0).meeting("g3").unwrap().plugin_manifests.len(), 2);
 }
 
 #[tokio::test]

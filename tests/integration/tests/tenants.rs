@@ -1,12 +1,12 @@
 //! Multitenancy through HTTP: tenants found by the first label of the host, their own secrets, their meetings
-//! and recordings kept apart, their parameter settings, the admin API's tenant actions, and the main domain
-//! still served with the load-balancer secrets.
+//! and recordings kept apart, their parameter settings, the admin API's tenant and tenant setting actions, and
+//! the main domain still served with the load-balancer secrets.
 
 use std::sync::Arc;
 
 use scalelite_integration_tests::recording_files::{Fixture, write_tar};
 use scalelite_integration_tests::{Answer, Harness, SECRET};
-use scalelite_shared::bbb::checksum::Algorithm;
+use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::model::TenantSetting;
 use serde_json::json;
 
@@ -50,6 +50,8 @@ async fn tenants_are_kept_apart_and_the_main_domain_still_works() {
     assert_eq!(taken.message_key().as_deref(), Some("internalError"), "{}", taken.body);
     let end = call_as(&harness, "uni.lb.example", "u1", "end", "meetingID=room").await;
     assert_eq!(end.message_key().as_deref(), Some("notFound"));
+    let chat = call_as(&harness, "uni.lb.example", "u1", "sendChatMessage", "meetingID=room&message=hi").await;
+    assert_eq!(chat.message_key().as_deref(), Some("notFound"));
 
     // The owner does; so does the main domain, with the load-balancer secret.
     let own = call_as(&harness, "school.lb.example:443", "s1", "join", "meetingID=room&fullName=x").await;
@@ -148,4 +150,60 @@ async fn the_admin_api_manages_tenants() {
     assert_eq!(deleted.status, 200);
     assert_eq!(harness.admin("deleteTenant", "", Some(json!({ "id": id }))).await.status, 404);
     assert_eq!(harness.admin("getTenantInfo", &format!("id={id}"), None).await.status, 404);
+}
+
+#[tokio::test]
+async fn the_admin_api_manages_tenant_settings() {
+    let off = Harness::start(1).await;
+    for (action, body) in [("getTenantSettings", None), ("addTenantSetting", Some(json!({})))] {
+        let refused = off.admin(action, "", body).await;
+        assert_eq!((refused.status.as_u16(), refused.json()), (412, json!({ "message": "Multitenancy is disabled" })));
+    }
+
+    let harness = Harness::with_env(1, &[("MULTITENANCY_ENABLED", "true")]).await;
+    assert_eq!(
+        harness.admin("getTenantSettings", "", None).await.json(),
+        json!({ "message": "No tenant settings exist" })
+    );
+    let school = add_tenant(&harness, "school", "s1").await;
+    let add = |setting: serde_json::Value| harness.admin("addTenantSetting", "", Some(json!({ "setting": setting })));
+    let missing = add(json!({ "tenant_id": school, "param": " " , "value": "x" })).await;
+    assert_eq!((missing.status.as_u16(), missing.json()["error"].is_string()), (400, true));
+    let nobody = add(json!({ "tenant_id": "nobody", "param": "welcome", "value": "x" })).await;
+    assert_eq!(nobody.status, 404);
+
+    let welcome = add(json!({ "tenant_id": school, "param": "welcome", "value": "Hello school" })).await;
+    assert_eq!(welcome.status, 201, "{}", welcome.body);
+    let welcome = welcome.json()["setting"].clone();
+    assert_eq!(
+        welcome,
+        json!({ "id": welcome["id"], "tenant_id": school, "param": "welcome", "value": "Hello school", "override": false })
+    );
+    let record = add(json!({ "tenant_id": school, "param": "record", "value": false, "override": true })).await;
+    let record = record.json()["setting"].clone();
+    assert_eq!((&record["value"], &record["override"]), (&json!("false"), &json!(true)));
+
+    let listed = harness.admin("getTenantSettings", &format!("tenant_id={school}"), None).await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    assert!(listed.as_array().unwrap().contains(&welcome));
+    assert_eq!(harness.admin("getTenantSettings", "tenant_id=nobody", None).await.status, 404);
+
+    // The settings take effect at once, around the client's parameters.
+    call_as(&harness, "school.lb.example", "s1", "create", "meetingID=a&name=A&record=true").await;
+    assert_eq!(sent(&harness, "a", "welcome").as_deref(), Some("Hello school"));
+    assert_eq!(sent(&harness, "a", "record").as_deref(), Some("false"), "the override wins over the client");
+
+    let deleted = harness.admin("deleteTenantSetting", "", Some(json!({ "id": record["id"] }))).await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let again = harness.admin("deleteTenantSetting", "", Some(json!({ "id": record["id"] }))).await;
+    assert_eq!(again.status, 404);
+    call_as(&harness, "school.lb.example", "s1", "create", "meetingID=b&name=B&record=true").await;
+    assert_eq!(sent(&harness, "b", "record").as_deref(), Some("true"), "the removed override is gone");
+    assert_eq!(harness.admin("getTenantSettings", "", None).await.json(), json!([welcome]));
+
+    // The tenant's secret does not sign admin actions.
+    let base = harness.running.base_url();
+    let checksum = sign(Algorithm::Sha256, "getTenantSettings", "", "s1");
+    let wrong = harness.get_url(&format!("{base}/scalelite/api/getTenantSettings?checksum={checksum}")).await;
+    assert_eq!(wrong.message_key().as_deref(), Some("checksumError"));
 }

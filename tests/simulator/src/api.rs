@@ -11,7 +11,8 @@ use scalelite_shared::bbb::xml::XmlResponse;
 use scalelite_shared::clock::now_ms;
 use sha1::{Digest, Sha1};
 
-use crate::meeting::{Attendee, SimMeeting};
+use crate::bbb3::{client_settings_override, plugin_manifests};
+use crate::meeting::{Attendee, ChatMessage, SimMeeting};
 use crate::server::{Shared, State};
 
 const PREFIX: &str = "/bigbluebutton/api";
@@ -146,6 +147,17 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
             }
             None => failed("notFound", "A meeting with that ID does not exist"),
         },
+        ("sendChatMessage", &Method::GET) => match state.meetings.get_mut(&meeting_id) {
+            Some(meeting) => {
+                let user_name = params.non_blank("userName").unwrap_or("System").to_owned();
+                let message = params.get("message").unwrap_or_default().to_owned();
+                meeting.chat.push(ChatMessage { user_name, message });
+                let mut out = XmlResponse::success();
+                out.element("messageKey", "").element("message", "");
+                xml(out.finish())
+            }
+            None => failed("notFound", "A meeting with that ID does not exist"),
+        },
         _ => status(StatusCode::NOT_FOUND),
     }
 }
@@ -188,6 +200,9 @@ fn create(state: &mut State, meeting_id: &str, params: &Params, body: &[u8]) -> 
         is_breakout: params.get("isBreakout") == Some("true"),
         documents: String::from_utf8_lossy(body).matches("<document").count(),
         create_params: params.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(),
+        plugin_manifests: plugin_manifests(params),
+        client_settings_override: client_settings_override(body),
+        chat: Vec::new(),
     };
     let mut out = XmlResponse::success();
     meeting.write_created(&mut out, "", "");

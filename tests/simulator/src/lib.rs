@@ -1,13 +1,16 @@
 //! bbb-simulator: BigBlueButton servers on loopback for tests, benchmarks and the demo.
 //!
 //! Each server has its own secret and checks checksums, keeps meetings, counts participants on join and
-//! answers BBB-shaped XML. Tests control it: take it down and up, slow it, set participants.
+//! answers BBB-shaped XML; it keeps what BBB 3.0 calls carry (chat messages, plugin manifests, a client
+//! settings override), so tests see that they arrived intact. Tests control it: take it down and up, slow it,
+//! set participants.
 
 mod api;
+mod bbb3;
 mod meeting;
 mod server;
 
-pub use meeting::{Attendee, SimMeeting};
+pub use meeting::{Attendee, ChatMessage, SimMeeting};
 pub use server::{RawAnswer, SimServer};
 
 /// Several simulated servers.

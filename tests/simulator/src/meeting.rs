@@ -1,4 +1,4 @@
-//! A simulated meeting and its attendees, and their XML.
+//! A simulated meeting, its attendees and chat, and their XML.
 
 use scalelite_shared::bbb::xml::XmlResponse;
 
@@ -8,6 +8,13 @@ pub struct Attendee {
     pub user_id: String,
     pub full_name: String,
     pub moderator: bool,
+}
+
+/// A message sent to a meeting's public chat with `sendChatMessage`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChatMessage {
+    pub user_name: String,
+    pub message: String,
 }
 
 /// A meeting as a simulated server keeps it.
@@ -30,6 +37,12 @@ pub struct SimMeeting {
     pub documents: usize,
     /// Every parameter the create carried, as decoded.
     pub create_params: Vec<(String, String)>,
+    /// The manifest URLs its create's `pluginManifests` named (BBB 3.0).
+    pub plugin_manifests: Vec<String>,
+    /// The JSON of its create's `clientSettingsOverride` module (BBB 3.0).
+    pub client_settings_override: Option<serde_json::Value>,
+    /// Its public chat's messages from `sendChatMessage`.
+    pub chat: Vec<ChatMessage>,
 }
 
 /// `createTime` as BBB writes `createDate` (Java's `Date.toString()` in UTC: `Mon Jul 09 17:03:29 UTC 2018`).
