@@ -149,7 +149,9 @@ impl Refusal {
             Refusal::TenantExists => StatusCode::UNPROCESSABLE_ENTITY,
             Refusal::NotATar => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::Body(error) => error.status(),
-            Refusal::StoreFailed(_) | Refusal::NotQueued => StatusCode::INTERNAL_SERVER_ERROR,
+            // An outage is not the caller's fault, and may pass: 503, as readiness answers.
+            Refusal::StoreFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::NotQueued => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -5,7 +5,7 @@ use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::store::StoreError;
 
-use crate::playback::access::not_found;
+use crate::playback::access::{not_found, unavailable};
 use crate::refusal::Refusal;
 
 /// The store a failure happened in, as the answer names it.
@@ -43,7 +43,7 @@ pub enum Answers {
     /// The admin API and the upload endpoint: an HTTP status and a JSON body (checksum and content-type
     /// failures stay BBB XML, as upstream's admin API answers them).
     Json,
-    /// Playback: the 404 page.
+    /// Playback: the 404 page (the 503 page while a store does not answer).
     Page,
 }
 
@@ -113,7 +113,7 @@ impl Reject {
                 tracing::error!(store = store.name(), %error, "store failure");
                 match answers {
                     Answers::Json => Reject::Refused(Refusal::StoreFailed(store)).respond(answers),
-                    Answers::Page => not_found(),
+                    Answers::Page => unavailable(),
                     _ => Reject::Api(ApiError::Internal(store.unavailable().into())).respond(answers),
                 }
             }

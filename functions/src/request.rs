@@ -138,7 +138,8 @@ pub(crate) struct Caller {
 }
 
 /// Content type, then the tenant, then checksum: with the tenant's own secrets for a tenant's host, else the
-/// load-balancer secrets.
+/// load-balancer secrets; then the parameters' characters ([`Params::refuse_control_characters`]), so nothing
+/// a handler stores, forwards or echoes can break a later answer.
 pub(crate) async fn authorize_api(ctx: &Ctx, req: &ApiRequest, call: &str, accepts: Accepts) -> Result<Caller, Reject> {
     check_content_type(req, accepts)?;
     let params = request_params(req);
@@ -146,6 +147,7 @@ pub(crate) async fn authorize_api(ctx: &Ctx, req: &ApiRequest, call: &str, accep
     let tenant_policy =
         tenant.as_ref().map(|t| ChecksumPolicy::new(t.secrets.clone(), ctx.config.checksum_algorithms.clone()));
     verify_checksum(tenant_policy.as_ref().unwrap_or(&ctx.checksums), req, call, &params)?;
+    params.refuse_control_characters()?;
     Ok(Caller { params, tenant })
 }
 

@@ -161,7 +161,7 @@ async fn dynamo_stores(config: &Config) -> Result<DynamoStores, StoreError> {
     }
     let settings =
         dynamodb::DynamoSettings { table_prefix: prefix.clone(), endpoint: config.dynamodb_endpoint.clone() };
-    let (meetings, recordings) = dynamodb::open(&settings).await?;
+    let (meetings, recordings) = dynamodb::open(&settings).await;
     let meetings: Option<Arc<dyn MeetingBackend>> = (!config.uses_redis()).then(|| Arc::new(meetings) as _);
     let recordings: Option<Arc<dyn RecordingBackend>> =
         config.database_url.is_none().then(|| Arc::new(recordings) as _);

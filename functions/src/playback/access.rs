@@ -1,5 +1,6 @@
 //! Who may see a recording's files: published recordings to everyone, protected ones to holders of the
-//! signed cookie that a token link sets. Also the not-found page every refusal answers with.
+//! signed cookie that a token link sets. Also the not-found page every refusal answers with, and the
+//! unavailable page of a store outage.
 
 use http::{HeaderValue, StatusCode, header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::same_site::takes_same_site_none;
 use crate::Ctx;
+use crate::reject::{Reject, Store};
 use crate::tenancy::tenant_of;
 
 /// The cookie's claims: the path it opens and its expiry.
@@ -22,11 +24,24 @@ struct Claims {
 
 /// The HTML page (404) every refused playback request gets.
 pub(crate) fn not_found() -> ApiResponse {
-    let mut response = ApiResponse::text(
+    page(
         StatusCode::NOT_FOUND,
         "<!DOCTYPE html><html><head><title>Recording Not Found</title></head><body><h1>Recording Not Found</h1>\
          <p>The recording you are looking for does not exist or is not available.</p></body></html>",
-    );
+    )
+}
+
+/// The HTML page (503) a playback request gets while a store it needs does not answer.
+pub(crate) fn unavailable() -> ApiResponse {
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "<!DOCTYPE html><html><head><title>Recording Unavailable</title></head><body><h1>Recording Unavailable</h1>\
+         <p>Recordings cannot be looked up right now. Please try again in a moment.</p></body></html>",
+    )
+}
+
+fn page(status: StatusCode, html: &'static str) -> ApiResponse {
+    let mut response = ApiResponse::text(status, html);
     response.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     response
 }
@@ -104,31 +119,25 @@ pub(crate) fn has_cookie(ctx: &Ctx, req: &ApiRequest, format: &str, record_id: &
 }
 
 /// The published recording `record_id` if it has `format` (any format when `None`) and belongs to the tenant
-/// whose host the request came to (the main domain sees every recording); `None` for anything else (or a
-/// store failure, which is logged).
-pub(crate) async fn published(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: Option<&str>) -> Option<Recording> {
-    let tenant = match tenant_of(ctx, req).await {
-        Ok(tenant) => tenant,
-        Err(error) => {
-            tracing::error!(error = error.outcome(), "playback: cannot tell the tenant");
-            return None;
-        }
-    };
+/// whose host the request came to (the main domain sees every recording); `None` for anything else. A store
+/// that fails is a refusal of its own (the unavailable page), never `None`: an outage is not an absence.
+pub(crate) async fn published(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    record_id: &str,
+    format: Option<&str>,
+) -> Result<Option<Recording>, Reject> {
+    let tenant = tenant_of(ctx, req).await?;
     let query = RecordingQuery {
         record_ids: vec![record_id.to_owned()],
         states: None,
         tenant_id: tenant.map(|t| t.id),
         ..RecordingQuery::default()
     };
-    match ctx.recordings.recordings(&query).await {
-        Ok(found) => found
-            .into_iter()
-            .find(|r| r.published && format.is_none_or(|format| r.formats.iter().any(|f| f.format == format))),
-        Err(error) => {
-            tracing::error!(%error, "playback: store failure");
-            None
-        }
-    }
+    let found = ctx.recordings.recordings(&query).await.map_err(Reject::store(Store::Recordings))?;
+    Ok(found
+        .into_iter()
+        .find(|r| r.published && format.is_none_or(|format| r.formats.iter().any(|f| f.format == format))))
 }
 
 /// Whether one path segment, decoded once, is a plain name: not empty, not `.` or `..`, and without `/`, `\`

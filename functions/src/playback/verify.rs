@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::access::{has_cookie, published, resource_of, segments, split_path};
 use crate::Ctx;
 use crate::input::{FromCall, not_verified};
-use crate::reject::Reject;
+use crate::reject::{Reject, Store};
 use crate::request::{Call, Verified};
 
 /// Which playback route a request came to, and so what it must prove.
@@ -63,18 +63,13 @@ fn is_token(token: &str) -> bool {
 }
 
 /// Takes the request's `?token=` (it works once) and tells whether it was minted for this recording's format.
-async fn token_opens(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: &str) -> bool {
+async fn token_opens(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: &str) -> Result<bool, Reject> {
     let params = Params::parse(req.raw_query.as_bytes());
-    let Some(token) = params.get("token").filter(|t| is_token(t)) else { return false };
-    match ctx.tokens.take_token(token, now_ms()).await {
-        Ok(Some(value)) => serde_json::from_str::<TokenFor>(&value)
-            .is_ok_and(|minted| minted.record_id == record_id && minted.format == format),
-        Ok(None) => false,
-        Err(error) => {
-            tracing::error!(%error, "playback: token store failure");
-            false
-        }
-    }
+    let Some(token) = params.get("token").filter(|t| is_token(t)) else { return Ok(false) };
+    let minted = ctx.tokens.take_token(token, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
+    Ok(minted
+        .and_then(|value| serde_json::from_str::<TokenFor>(&value).ok())
+        .is_some_and(|minted| minted.record_id == record_id && minted.format == format))
 }
 
 /// Whether protection applies to this recording.
@@ -83,14 +78,16 @@ fn protected(ctx: &Ctx, recording: &Recording) -> bool {
 }
 
 /// The recording of a resource path the request may read.
-async fn resource(ctx: &Ctx, req: &ApiRequest, path: &str) -> Option<Readable> {
-    let (format, record_id) = resource_of(ctx, path)?;
-    let recording = published(ctx, req, record_id, Some(format)).await?;
+async fn resource(ctx: &Ctx, req: &ApiRequest, path: &str) -> Result<Option<Readable>, Reject> {
+    let Some((format, record_id)) = resource_of(ctx, path) else { return Ok(None) };
+    let Some(recording) = published(ctx, req, record_id, Some(format)).await? else { return Ok(None) };
     let open = !protected(ctx, &recording) || has_cookie(ctx, req, format, record_id);
-    open.then(|| Readable { recording, format: Some(format.to_owned()) })
+    Ok(open.then(|| Readable { recording, format: Some(format.to_owned()) }))
 }
 
-async fn readable(ctx: &Ctx, req: &ApiRequest, route: Route) -> Option<Readable> {
+/// The recording the request may read on `route`: `None` when there is none it may read, a refusal when a store
+/// failed.
+async fn readable(ctx: &Ctx, req: &ApiRequest, route: Route) -> Result<Option<Readable>, Reject> {
     match route {
         Route::Resource => resource(ctx, req, &req.path).await,
         Route::AuthRequest => {
@@ -98,23 +95,24 @@ async fn readable(ctx: &Ctx, req: &ApiRequest, route: Route) -> Option<Readable>
             resource(ctx, req, original.split('?').next().unwrap_or_default()).await
         }
         Route::Captions => {
-            let Some(("captions", record_id)) = split_path(&req.path) else { return None };
-            let recording = published(ctx, req, record_id, None).await?;
-            (!protected(ctx, &recording)).then_some(Readable { recording, format: None })
+            let Some(("captions", record_id)) = split_path(&req.path) else { return Ok(None) };
+            let Some(recording) = published(ctx, req, record_id, None).await? else { return Ok(None) };
+            Ok((!protected(ctx, &recording)).then_some(Readable { recording, format: None }))
         }
         Route::TokenLink => {
             let path = segments(&req.path);
-            let Some(["recording", record_id, format]) = path.as_deref() else { return None };
-            let recording = published(ctx, req, record_id, Some(format)).await?;
-            let open = !protected(ctx, &recording) || token_opens(ctx, req, record_id, format).await;
-            open.then(|| Readable { recording, format: Some((*format).to_owned()) })
+            let Some(["recording", record_id, format]) = path.as_deref() else { return Ok(None) };
+            let Some(recording) = published(ctx, req, record_id, Some(format)).await? else { return Ok(None) };
+            let open = !protected(ctx, &recording) || token_opens(ctx, req, record_id, format).await?;
+            Ok(open.then(|| Readable { recording, format: Some((*format).to_owned()) }))
         }
     }
 }
 
-/// The recording the request may read on `route`, or the route's refusal.
+/// The recording the request may read on `route`, or the route's refusal; a store failure is answered as
+/// unavailable (503), never as not found or forbidden.
 pub(crate) async fn verify(ctx: &Ctx, req: &ApiRequest, route: Route) -> Result<Readable, Reject> {
-    match readable(ctx, req, route).await {
+    match readable(ctx, req, route).await? {
         Some(readable) => Ok(readable),
         None if route == Route::AuthRequest => Err(Reject::Unverified(StatusCode::FORBIDDEN)),
         None => Err(Reject::NotFound),

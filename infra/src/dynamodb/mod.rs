@@ -5,9 +5,11 @@
 //! # Tables
 //!
 //! One table per kind of item, named `<DYNAMODB_TABLE_PREFIX><kind>`, all on-demand (`PAY_PER_REQUEST`).
-//! Every key attribute is a string. [`ensure_tables`] creates the missing ones when a store is opened (as the
-//! SQLite and PostgreSQL stores migrate at open), so a fresh account or a local server needs no other step;
-//! tables made beforehand (CloudFormation, Terraform) with the same keys are used as they are.
+//! Every key attribute is a string. [`Dynamo::ensure_tables`] creates the missing ones when a store is opened
+//! (as the SQLite and PostgreSQL stores migrate at open), so a fresh account or a local server needs no other
+//! step; tables made beforehand (CloudFormation, Terraform) with the same keys are used as they are. [`open`]
+//! does not wait for DynamoDB: a process started while it does not answer stays up, not ready, and tries again
+//! every two seconds; its stores answer readiness once the tables are there.
 //!
 //! | table | key | other attributes |
 //! |---|---|---|
@@ -63,6 +65,8 @@ mod ports;
 mod recordings;
 mod tables;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -74,7 +78,10 @@ use items::Item;
 
 pub use meetings::DynamoMeetings;
 pub use recordings::DynamoRecordings;
-pub use tables::{Tables, ensure_tables};
+pub use tables::Tables;
+
+/// How often the tables are tried again while DynamoDB does not answer.
+const ENSURE_RETRY: Duration = Duration::from_secs(2);
 
 /// Where the tables are: `DYNAMODB_TABLE_PREFIX` and, for a local server, `DYNAMODB_ENDPOINT`.
 #[derive(Clone, Debug)]
@@ -88,9 +95,32 @@ pub struct DynamoSettings {
 pub struct Dynamo {
     pub client: Client,
     pub tables: Tables,
+    /// The tables are known to be there; until then the stores report themselves not ready.
+    ready: Arc<AtomicBool>,
 }
 
 impl Dynamo {
+    /// A client on `tables`, not ready until [`Dynamo::ensure_tables`] has found or made them.
+    pub fn new(client: Client, tables: Tables) -> Self {
+        Self { client, tables, ready: Arc::default() }
+    }
+
+    /// Creates the tables that do not exist yet and waits until they are active; the stores are ready from then on.
+    pub async fn ensure_tables(&self) -> StoreResult<()> {
+        tables::ensure_tables(&self.client, &self.tables).await?;
+        self.ready.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Fails until the tables are known to be there.
+    pub(crate) fn check_ready(&self) -> StoreResult<()> {
+        if self.ready.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(StoreError::Backend("the DynamoDB tables are not ready yet".into()))
+        }
+    }
+
     /// A client from the usual AWS configuration (environment, profile, instance or task role); region
     /// `us-east-1` when none is configured and an endpoint is given (a local server).
     pub async fn connect(settings: &DynamoSettings) -> Self {
@@ -108,7 +138,7 @@ impl Dynamo {
                 .operation_attempt_timeout(Duration::from_secs(10))
                 .build(),
         );
-        Self { client: Client::from_conf(builder.build()), tables: Tables::new(&settings.table_prefix) }
+        Self::new(Client::from_conf(builder.build()), Tables::new(&settings.table_prefix))
     }
 
     /// One item by key, read consistently.
@@ -194,9 +224,19 @@ pub(crate) async fn back_off(attempt: usize) {
     tokio::time::sleep(Duration::from_millis(pause)).await;
 }
 
-/// Both stores on one client.
-pub async fn open(settings: &DynamoSettings) -> StoreResult<(DynamoMeetings, DynamoRecordings)> {
+/// Both stores on one client, without waiting for DynamoDB: when it does not answer, the tables are tried again
+/// in the background, and the stores fail their calls and readiness meanwhile.
+pub async fn open(settings: &DynamoSettings) -> (DynamoMeetings, DynamoRecordings) {
     let db = Dynamo::connect(settings).await;
-    ensure_tables(&db.client, &db.tables).await?;
-    Ok((DynamoMeetings::new(db.clone()), DynamoRecordings::new(db)))
+    if let Err(error) = db.ensure_tables().await {
+        tracing::warn!(%error, "DynamoDB does not answer yet; retrying in the background");
+        let retrying = db.clone();
+        tokio::spawn(async move {
+            while retrying.ensure_tables().await.is_err() {
+                tokio::time::sleep(ENSURE_RETRY).await;
+            }
+            tracing::info!("DynamoDB answers; its tables are ready");
+        });
+    }
+    (DynamoMeetings::new(db.clone()), DynamoRecordings::new(db))
 }

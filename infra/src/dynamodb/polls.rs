@@ -12,6 +12,9 @@ use scalelite_shared::store::{Commit, StoreResult};
 
 use super::DynamoMeetings;
 
+/// Running meetings of one server extended at once (one `UpdateItem` each).
+const EXTENSIONS_AT_ONCE: usize = 32;
+
 /// What a poll read saw of one server besides its snapshot.
 pub enum PollRead {
     /// The server is not there.
@@ -119,7 +122,10 @@ impl DynamoMeetings {
                 outcome.released.push(meeting.clone());
             }
         }
-        try_join_all(plan.running.iter().map(|m| self.extend(&m.id, server_id, plan.expires_at_ms, now))).await?;
+        // A large server's meetings are extended a chunk at a time, not all at once.
+        for chunk in plan.running.chunks(EXTENSIONS_AT_ONCE) {
+            try_join_all(chunk.iter().map(|m| self.extend(&m.id, server_id, plan.expires_at_ms, now))).await?;
+        }
         outcome.adopted.clear();
         for meeting in &plan.adopted {
             if self.adopt(meeting, now).await? {

@@ -188,6 +188,7 @@ impl MeetingPorts for DynamoMeetings {
     }
 
     async fn ping_backend(&self) -> StoreResult<()> {
+        self.db.check_ready()?;
         self.db.client.describe_table().table_name(&self.tables().servers).send().await.map_err(backend)?;
         Ok(())
     }

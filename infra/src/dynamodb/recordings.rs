@@ -215,6 +215,7 @@ impl RecordingIndex for DynamoRecordings {
     }
 
     async fn ping(&self) -> StoreResult<()> {
+        self.db.check_ready()?;
         self.db.client.describe_table().table_name(self.table()).send().await.map_err(backend)?;
         Ok(())
     }

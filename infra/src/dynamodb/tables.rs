@@ -139,7 +139,7 @@ async fn ensure(client: &Client, shape: &Shape<'_>) -> StoreResult<()> {
 
 /// Creates the tables that do not exist yet (with their index and TTL attribute) and waits until they are
 /// active. Safe to run from several replicas at once.
-pub async fn ensure_tables(client: &Client, tables: &Tables) -> StoreResult<()> {
+pub(super) async fn ensure_tables(client: &Client, tables: &Tables) -> StoreResult<()> {
     let shapes = shapes(tables);
     try_join_all(shapes.iter().map(|shape| ensure(client, shape))).await?;
     Ok(())

@@ -1,7 +1,8 @@
 //! Poll results in batches: a batch of servers is read in a few pipelined round trips (servers, meeting
 //! indexes, the meetings in them, what the servers report that the index lacks, voice bridges), and the plans
-//! made from it are committed each by its own script call, all in one pipeline. A server whose commit finds
-//! its change counter moved answers raced.
+//! made from it are committed each by its own script call (or a few, for a server with very many meetings),
+//! pipelined in round trips of bounded size (large reads too). A server whose commit finds its change counter
+//! moved answers raced.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,6 +14,16 @@ use serde_json::{Value, json};
 
 use super::snapshot::{self, Versioned};
 use super::{RedisStore, backend, payload};
+
+/// Most entries of each list (meetings removed, running, adopted, index entries) one commit script call takes.
+/// A larger plan is committed by several calls, each checking the server's change counter (so a placement that
+/// slips in between makes the rest answer raced, and the poll is planned again from what took effect), the last
+/// one writing the server: no single call blocks Redis for long, however many meetings a server reports.
+const MEETINGS_PER_SCRIPT: usize = 2000;
+
+/// Most entries the script calls of one round trip carry in all, so each answers well within the response
+/// timeout.
+const ENTRIES_PER_TRIP: usize = 5000;
 
 /// What reading a batch gave for one server: its placed meetings, the stale entries of its index, and the
 /// placed meetings its index lacks.
@@ -112,8 +123,8 @@ pub(crate) async fn write(
 ) -> StoreResult<Vec<Commit<PollOutcome>>> {
     let keys = &store.keys;
     complete_released(store, &mut plans, now_of(batch)).await?;
-    let mut pipe = redis::pipe();
-    pipe.load_script(script).ignore();
+    // Each script call's plan, and how many entries it carries.
+    let mut calls: Vec<(String, usize)> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     for (((id, report), read), plan) in batch.iter().zip(reads).zip(plans) {
         let (Some(PollRead { version, unindexed, stale }), Some(poll)) = (read, plan) else {
@@ -127,37 +138,69 @@ pub(crate) async fn write(
         // A poll that changes nothing of the server leaves it unwritten (its change counter too).
         let server =
             if poll.server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) };
-        let plan = json!({
-            "server": server,
-            "write_server": poll.server_changed,
-            "version": version,
-            "removed": meetings(&removed),
-            "running": running,
-            "unindexed": unindexed,
-            "adopted": meetings(&poll.adopted),
-            "stale": stale,
-            "index": keys.server_meetings(id),
-            "meeting_prefix": keys.meeting(""),
-            "expires_at_ms": poll.expires_at_ms.to_string(),
-            "now_ms": report.now_ms.to_string(),
-        });
-        pipe.invoke_script(&script.arg(plan.to_string()));
-        outcomes.push(Some(poll.outcome()));
+        let (removed, adopted) = (meetings(&removed), meetings(&poll.adopted));
+        let lengths = [removed.len(), running.len(), unindexed.len(), adopted.len(), stale.len()];
+        let parts = lengths.iter().map(|length| length.div_ceil(MEETINGS_PER_SCRIPT)).max().unwrap_or(0).max(1);
+        for index in 0..parts {
+            let (removed, running, unindexed) = (part(&removed, index), part(&running, index), part(&unindexed, index));
+            let (adopted, stale) = (part(&adopted, index), part(&stale, index));
+            let entries = removed.len() + running.len() + unindexed.len() + adopted.len() + stale.len();
+            let plan = json!({
+                "server": server,
+                // Written by the last part only: the counter every part checks stays as read until then.
+                "write_server": poll.server_changed && index + 1 == parts,
+                "version": version,
+                "removed": removed,
+                "running": running,
+                "unindexed": unindexed,
+                "adopted": adopted,
+                "stale": stale,
+                "index": keys.server_meetings(id),
+                "meeting_prefix": keys.meeting(""),
+                "expires_at_ms": poll.expires_at_ms.to_string(),
+                "now_ms": report.now_ms.to_string(),
+            });
+            calls.push((plan.to_string(), entries));
+        }
+        outcomes.push(Some((poll.outcome(), parts)));
     }
-    let committed: Vec<String> = store.conn().write(&pipe).await.map_err(backend)?;
+    let mut committed: Vec<String> = Vec::with_capacity(calls.len());
+    let mut calls = calls.into_iter().peekable();
+    while calls.peek().is_some() {
+        // One round trip carries calls up to ENTRIES_PER_TRIP entries in all (one call at least).
+        let mut pipe = redis::pipe();
+        pipe.load_script(script).ignore();
+        let mut entries = 0;
+        while let Some((plan, size)) = calls.next_if(|(_, size)| entries == 0 || entries + size <= ENTRIES_PER_TRIP) {
+            entries += size.max(1);
+            pipe.invoke_script(&script.arg(plan));
+        }
+        committed.extend(store.conn().write::<Vec<String>>(&pipe).await.map_err(backend)?);
+    }
     let mut committed = committed.into_iter();
     Ok(outcomes
         .into_iter()
         .map(|outcome| match outcome {
             // A server that is gone gets the empty outcome, as one that was never there.
             None => Commit::Committed(PollOutcome::default()),
-            Some(outcome) => match committed.next().as_deref() {
-                Some("ok") => Commit::Committed(outcome),
-                Some("gone") => Commit::Committed(PollOutcome::default()),
-                _ => Commit::Raced,
-            },
+            Some((outcome, parts)) => {
+                let answers: Vec<String> = committed.by_ref().take(parts).collect();
+                if answers.len() < parts || answers.iter().any(|answer| answer != "ok" && answer != "gone") {
+                    Commit::Raced
+                } else if answers.iter().any(|answer| answer == "gone") {
+                    Commit::Committed(PollOutcome::default())
+                } else {
+                    Commit::Committed(outcome)
+                }
+            }
         })
         .collect())
+}
+
+/// Part `index` of a plan's list: at most [`MEETINGS_PER_SCRIPT`] entries.
+fn part<T>(list: &[T], index: usize) -> &[T] {
+    let rest = list.get(index * MEETINGS_PER_SCRIPT..).unwrap_or_default();
+    &rest[..rest.len().min(MEETINGS_PER_SCRIPT)]
 }
 
 /// Placed meetings are read with what a poll compares only. The meetings a server gone offline releases are

@@ -12,6 +12,14 @@ use super::codec::{self, ServerParts};
 use super::keys::Keys;
 use super::primary::Primary;
 
+/// The most keys or fields one command is given: larger lists are sent as several commands, so no single command
+/// grows with the pool (each blocks Redis while it runs).
+const ARGUMENTS_PER_COMMAND: usize = 1000;
+
+/// The most keys one round trip reads: a larger read takes several, so each answers well within the response
+/// timeout however many meetings a server reports.
+pub(crate) const KEYS_PER_TRIP: usize = 10_000;
+
 /// A server as read, with its change counter (`"0"` when it never had one).
 #[derive(Clone)]
 pub(crate) struct Versioned {
@@ -147,16 +155,17 @@ async fn read_meetings(
     decode: MeetingCodec,
     now_ms: i64,
 ) -> StoreResult<Vec<Option<Meeting>>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut meetings = Vec::with_capacity(ids.len());
+    for trip in ids.chunks(KEYS_PER_TRIP) {
+        let mut pipe = redis::pipe();
+        for id in trip {
+            let key = keys.meeting(id);
+            pipe.hmget(&key, fields).pttl(key);
+        }
+        let replies: Vec<(Vec<Option<String>>, i64)> = pipe.query_async(conn).await.map_err(backend)?;
+        meetings.extend(trip.iter().zip(replies).map(|(id, (fields, pttl))| decode(id, fields, pttl, now_ms)));
     }
-    let mut pipe = redis::pipe();
-    for id in ids {
-        let key = keys.meeting(id);
-        pipe.hmget(&key, fields).pttl(key);
-    }
-    let replies: Vec<(Vec<Option<String>>, i64)> = pipe.query_async(conn).await.map_err(backend)?;
-    Ok(ids.iter().zip(replies).map(|(id, (fields, pttl))| decode(id, fields, pttl, now_ms)).collect())
+    Ok(meetings)
 }
 
 /// Which of `numbers` a live meeting other than `except` holds.
@@ -166,24 +175,30 @@ pub(crate) async fn held_bridges(
     numbers: &[&str],
     except: &str,
 ) -> StoreResult<HashSet<String>> {
-    if numbers.is_empty() {
-        return Ok(HashSet::new());
+    // A poll may ask for a large server's every number: a few HMGETs a round trip.
+    let mut owners = Vec::with_capacity(numbers.len());
+    for trip in numbers.chunks(KEYS_PER_TRIP) {
+        let mut pipe = redis::pipe();
+        for chunk in trip.chunks(ARGUMENTS_PER_COMMAND) {
+            pipe.cmd("HMGET").arg(keys.voice_bridges()).arg(chunk);
+        }
+        let replies: Vec<Vec<Option<String>>> = pipe.query_async(conn).await.map_err(backend)?;
+        owners.extend(replies.into_iter().flatten());
     }
-    let owners: Vec<Option<String>> =
-        redis::cmd("HMGET").arg(keys.voice_bridges()).arg(numbers).query_async(conn).await.map_err(backend)?;
     let claimed: Vec<(&str, String)> = numbers
         .iter()
         .zip(owners)
         .filter_map(|(number, owner)| Some((*number, owner.filter(|o| o != except)?)))
         .collect();
-    if claimed.is_empty() {
-        return Ok(HashSet::new());
+    let mut held = Vec::with_capacity(claimed.len());
+    for trip in claimed.chunks(KEYS_PER_TRIP) {
+        let mut pipe = redis::pipe();
+        for (_, owner) in trip {
+            pipe.hget(keys.meeting(owner), "voice_bridge");
+        }
+        let replies: Vec<Option<String>> = pipe.query_async(conn).await.map_err(backend)?;
+        held.extend(replies);
     }
-    let mut pipe = redis::pipe();
-    for (_, owner) in &claimed {
-        pipe.hget(keys.meeting(owner), "voice_bridge");
-    }
-    let held: Vec<Option<String>> = pipe.query_async(conn).await.map_err(backend)?;
     Ok(claimed
         .into_iter()
         .zip(held)

@@ -31,7 +31,8 @@ pub enum CallError {
     Transport(String),
     #[error("HTTP status {0}")]
     HttpStatus(u16),
-    #[error("the answer has no returncode")]
+    /// Not a well-formed BBB answer with a `returncode` (a DTD, a forbidden character, broken tags...).
+    #[error("the answer is not a well-formed BBB answer")]
     Malformed,
     #[error("the answer is larger than {0} bytes")]
     TooLarge(usize),

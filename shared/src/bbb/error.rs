@@ -40,6 +40,9 @@ pub enum ApiError {
     EmptyTextTrack,
     #[error("no captions for {0}")]
     NoCaptionsFound(String),
+    /// A parameter BBB's validation refuses: the message says which rule.
+    #[error("invalid parameter: {0}")]
+    Validation(&'static str),
     #[error("internal error: {0}")]
     Internal(Cow<'static, str>),
     /// A FAILED answer from a BBB server, passed through as it came.
@@ -70,6 +73,7 @@ impl ApiError {
             Self::InvalidLang(_) => "invalidLang",
             Self::EmptyTextTrack => "empty_uploaded_text_track",
             Self::NoCaptionsFound(_) => "noCaptionsFound",
+            Self::Validation(_) => "validationError",
             Self::Internal(_) => "internalError",
             Self::Bbb { key, .. } => key,
         }
@@ -99,6 +103,7 @@ impl ApiError {
             Self::InvalidLang(lang) => format!("Malformed lang param, received={lang}").into(),
             Self::EmptyTextTrack => "Empty uploaded text track.".into(),
             Self::NoCaptionsFound(id) => format!("No captions found for {id}.").into(),
+            Self::Validation(message) => Cow::Borrowed(message),
             Self::Internal(message) => Cow::Borrowed(message),
             Self::Bbb { message, .. } => Cow::Borrowed(message),
         }

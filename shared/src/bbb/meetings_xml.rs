@@ -1,4 +1,5 @@
 //! Reading BBB answers: the `returncode` status, and the `<meeting>` elements of getMeetings with their counts.
+//! An answer that fails [`check`] (a DTD, a character or reference XML forbids) is no answer.
 
 use std::ops::Range;
 
@@ -7,6 +8,8 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::QName;
 use serde::Deserialize;
+
+use crate::bbb::well_formed::check;
 
 /// The status part of any BBB answer.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -43,7 +46,7 @@ pub fn parse_get_meetings(body: &[u8]) -> Option<(Status, Vec<MeetingEntry>)> {
 /// The status of a BBB answer; with `meetings`, the `<meeting>`s of the root's `<meetings>` are read into it on
 /// the way (a meeting that cannot be read makes the answer `None`), else every other child is skipped unread.
 fn read_status(body: &[u8], mut meetings: Option<&mut Vec<MeetingEntry>>) -> Option<Status> {
-    std::str::from_utf8(body).ok()?;
+    check(body).ok()?;
     let mut reader = Reader::from_reader(body);
     let mut found: [Option<String>; 3] = Default::default();
     let mut depth = 0usize;
@@ -99,6 +102,7 @@ struct IndexAnswer {
 
 /// The `bbbVersion` of an API root answer (BBB reveals it only with `allowRevealOfBBBVersion`).
 pub fn bbb_version(body: &[u8]) -> Option<String> {
+    check(body).ok()?;
     let answer: IndexAnswer = quick_xml::de::from_str(std::str::from_utf8(body).ok()?).ok()?;
     answer.bbb_version.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -337,7 +341,7 @@ fn read_meeting_list(reader: &mut Reader<&[u8]>, body: &[u8], meetings: &mut Vec
 /// The meetings of a getMeetings answer (the `<meeting>` elements directly under `<response><meetings>`), in one
 /// pass; `None` when the document cannot be read. A cut-off answer gives the meetings it holds whole.
 pub fn parse_meetings(body: &[u8]) -> Option<Vec<MeetingEntry>> {
-    std::str::from_utf8(body).ok()?;
+    check(body).ok()?;
     let mut reader = Reader::from_reader(body);
     let mut meetings = Vec::new();
     let mut depth = 0usize;
@@ -404,6 +408,8 @@ mod tests {
         assert_eq!((status.returncode.as_str(), status.message_key.as_str()), ("FAILED", "k"));
         assert!(Status::parse(b"\xff\xfe").is_none());
         assert!(Status::parse(b"<html>oops</html>").is_none());
+        let with_dtd = b"<!DOCTYPE response><response><returncode>SUCCESS</returncode></response>";
+        assert!(Status::parse(with_dtd).is_none(), "a DTD makes it no answer");
     }
 
     #[test]

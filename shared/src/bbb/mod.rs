@@ -1,4 +1,5 @@
-//! The BigBlueButton protocol: checksums, parameters, XML answers, errors and the client that calls servers.
+//! The BigBlueButton protocol: checksums, parameters, XML answers (written, checked and read), errors and the
+//! client that calls servers.
 
 pub mod checksum;
 pub mod client;
@@ -9,4 +10,5 @@ pub mod params;
 #[cfg(test)]
 mod properties;
 pub mod recordings_xml;
+pub mod well_formed;
 pub mod xml;

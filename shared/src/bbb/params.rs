@@ -1,4 +1,8 @@
-//! BBB request parameters: decoded from the query and form body, merged in layers, and encoded for outbound calls.
+//! BBB request parameters: decoded from the query and form body, checked for control characters, merged in
+//! layers, and encoded for outbound calls.
+
+use crate::bbb::error::ApiError;
+use crate::bbb::well_formed::forbidden;
 
 /// Ordered parameters; a repeated name keeps its first position and its last value.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -51,6 +55,22 @@ impl Params {
     /// The value of `name` when present and not blank.
     pub fn non_blank(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Refuses what the load balancer would store, forward or echo broken, as BBB's validation does: a
+    /// `meetingID` holding any control character (BBB strips them from every parameter, and refuses a meetingID
+    /// that changes under it), or a name or value holding a character XML 1.0 forbids (tab, newline and
+    /// carriage return stay allowed outside meetingIDs: BBB's texts, such as a welcome message, may hold them).
+    pub fn refuse_control_characters(&self) -> Result<(), ApiError> {
+        for (name, value) in self.iter() {
+            if name == "meetingID" && value.contains(char::is_control) {
+                return Err(ApiError::Validation("Invalid meeting ID"));
+            }
+            if name.contains(forbidden) || value.contains(forbidden) {
+                return Err(ApiError::Validation("Parameters may not contain control characters"));
+            }
+        }
+        Ok(())
     }
 
     /// Lays `top` over these parameters: its values win.
@@ -135,6 +155,20 @@ mod tests {
         let params = Params::parse(&[0xff, b'=', 0xfe, b'&', b'%', b'z']);
         assert_eq!(params.iter().count(), 2);
         assert_eq!(count_raw(b"checksum=a&checksum=b", "checksum"), 2);
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let key =
+            |query: &[u8]| Params::parse(query).refuse_control_characters().err().map(|e| e.message().into_owned());
+        for id in ["a%00b", "a%1Bb", "a%09b", "a%0Ab", "a%7Fb", "a%C2%85b"] {
+            assert_eq!(key(format!("meetingID={id}").as_bytes()).as_deref(), Some("Invalid meeting ID"), "{id}");
+        }
+        for query in ["name=a%00b", "meta_x=%1B", "a%07=1", "fullName=%EF%BF%BF"] {
+            let refused = key(query.as_bytes());
+            assert_eq!(refused.as_deref(), Some("Parameters may not contain control characters"), "{query}");
+        }
+        assert_eq!(key(&b"meetingID=a+b%C3%BC&welcome=Hi%0D%0A%09there&name=%7F"[..]), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::bbb::params::Params;
 use crate::bbb::xml::XmlResponse;
 
 /// The serde reader of getMeetings answers and statuses the one-pass reader replaced: the reference it is
-/// checked against.
+/// checked against, on answers that pass the well-formedness check both readers start with.
 mod serde_reference {
     use std::ops::Range;
 
@@ -18,8 +18,10 @@ mod serde_reference {
     use serde::Deserialize;
 
     use crate::bbb::meetings_xml::{MeetingEntry, Status};
+    use crate::bbb::well_formed::check;
 
     pub fn status(body: &[u8]) -> Option<Status> {
+        check(body).ok()?;
         let text = std::str::from_utf8(body).ok()?;
         quick_xml::de::from_str::<Status>(text).ok().filter(|s| !s.returncode.is_empty())
     }
@@ -93,6 +95,7 @@ mod serde_reference {
 
     /// The meetings of a getMeetings answer, read as the load balancer read them before its one-pass reader.
     pub fn parse_meetings(body: &[u8]) -> Option<Vec<MeetingEntry>> {
+        check(body).ok()?;
         let text = std::str::from_utf8(body).ok()?;
         let spans = meeting_spans(body)?;
         spans

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use quick_xml::Writer;
 use quick_xml::events::{BytesCData, BytesEnd, BytesStart, BytesText, Event};
 
+use crate::bbb::well_formed::forbidden;
+
 /// A BBB `<response>` document (or another root element) under construction.
 pub struct XmlResponse {
     writer: Writer<Vec<u8>>,
@@ -119,11 +121,9 @@ fn element<'a>(name: &'a str, attributes: &[(&str, &str)]) -> BytesStart<'a> {
     start
 }
 
-/// `text` with every character XML 1.0 forbids (control characters but tab, newline and carriage return, and
-/// U+FFFE/U+FFFF) replaced by U+FFFD, so a document written from anything a client or BBB sent stays
-/// well-formed.
+/// `text` with every character XML 1.0 forbids replaced by U+FFFD, so a document written from anything a client
+/// or BBB sent stays well-formed.
 fn xml_chars(text: &str) -> Cow<'_, str> {
-    let forbidden = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}');
     if text.contains(forbidden) { Cow::Owned(text.replace(forbidden, "\u{FFFD}")) } else { Cow::Borrowed(text) }
 }
 

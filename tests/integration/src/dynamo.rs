@@ -1,6 +1,6 @@
 //! DynamoDB for tests: `DYNAMODB_ENDPOINT` when set, else moto started once for this test process; each case gets tables of its own under a fresh prefix, deleted afterwards.
 
-use scalelite_infra::dynamodb::{Dynamo, Tables, ensure_tables};
+use scalelite_infra::dynamodb::{Dynamo, Tables};
 
 /// The DynamoDB endpoint the tests use: `DYNAMODB_ENDPOINT` when set, else moto's ([`crate::moto`]), or
 /// `None` with a message when there is neither.
@@ -39,8 +39,8 @@ impl DynamoTables {
     pub async fn create(name: &str) -> Option<Self> {
         let endpoint = dynamodb_endpoint()?;
         let prefix = fresh_prefix(name);
-        let db = Dynamo { client: client(&endpoint), tables: Tables::new(&prefix) };
-        ensure_tables(&db.client, &db.tables).await.expect("create DynamoDB tables");
+        let db = Dynamo::new(client(&endpoint), Tables::new(&prefix));
+        db.ensure_tables().await.expect("create DynamoDB tables");
         Some(Self { db, endpoint, prefix })
     }
 }

@@ -27,12 +27,13 @@ async fn binary_bodies_and_garbage_queries() {
         .body(binary.clone());
     let answer = harness.fetch(request).await;
     assert_eq!(
-        answer.returncode().as_deref(),
-        Some("SUCCESS"),
-        "form garbage is not signed, and ignored by BBB: {}",
+        answer.message_key().as_deref(),
+        Some("validationError"),
+        "form garbage holds control characters: {}",
         answer.body
     );
-    assert_eq!(harness.fleet().meeting_count(), 1);
+    assert_eq!(harness.fleet().meeting_count(), 0, "nothing reached BBB");
+    harness.create("b").await;
     let request = harness
         .client
         .post(harness.url("insertDocument", "meetingID=b"))
@@ -46,8 +47,10 @@ async fn binary_bodies_and_garbage_queries() {
         assert_eq!(answer.status, 200, "{query}");
         assert_eq!(answer.message_key().as_deref(), Some("checksumError"), "{query}");
     }
-    let answer = harness.call("create", "meetingID=%FF%FE&name=%00").await;
+    let answer = harness.call("create", "meetingID=%FF%FE&name=n").await;
     assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
+    let answer = harness.call("create", "meetingID=c&name=%00").await;
+    assert_eq!(answer.message_key().as_deref(), Some("validationError"), "{}", answer.body);
     let health = harness.get_url(&format!("{base}/health_check")).await;
     assert_eq!(health.body, "success");
 }

@@ -1,8 +1,10 @@
-//! The poll job through HTTP: health thresholds, ended meetings, cordon drain, meeting TTL.
+//! The poll job through HTTP: health thresholds, ended meetings, cordon drain, meeting TTL, answers of any size
+//! within the cap.
 
 use scalelite_shared::clock::now_ms;
 use std::time::Duration;
 
+use bbb_simulator::RawAnswer;
 use scalelite_integration_tests::Harness;
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use serde_json::json;
@@ -212,4 +214,33 @@ async fn a_server_that_comes_back_ends_its_copies_of_meetings_placed_elsewhere()
     assert_eq!(entry(&polls, &format!("demo-{first}"))["split"], json!([]), "resolved by the next poll");
     let join = harness.call("join", "meetingID=class&fullName=Ada&role=VIEWER").await;
     assert!(join.headers["location"].to_str().unwrap().starts_with(&harness.sim(other).url()));
+}
+
+/// A getMeetings answer of about 10 MB (130,000 meetings, under the 16 MiB answer cap) is recorded whole: the
+/// meetings adopted by one poll, extended by the next, each statement or command of the store bounded.
+#[tokio::test]
+async fn a_poll_of_130000_meetings_is_recorded() {
+    const MEETINGS: usize = 130_000;
+    let harness = Harness::start(1).await;
+    let mut body = b"<response><returncode>SUCCESS</returncode><meetings>".to_vec();
+    for i in 0..MEETINGS {
+        body.extend(
+            format!("<meeting><meetingID>m{i:06}</meetingID><voiceBridge>7{i:06}</voiceBridge></meeting>").bytes(),
+        );
+    }
+    body.extend_from_slice(b"</meetings></response>");
+    assert!(body.len() > 10_000_000 && body.len() < 16 << 20, "{} bytes", body.len());
+    harness.sim(0).set_raw_answer("getMeetings", RawAnswer { status: 200, headers: Vec::new(), body });
+
+    let first = entry(&harness.poll().await, "demo-0");
+    assert_eq!((first["recorded"].clone(), first["adopted"].clone()), (json!(true), json!(MEETINGS)), "{first}");
+    let info = b"<response><returncode>SUCCESS</returncode><running>true</running></response>".to_vec();
+    harness.sim(0).set_raw_answer("getMeetingInfo", RawAnswer { status: 200, headers: Vec::new(), body: info });
+    for id in ["m000000", "m129999"] {
+        let answer = harness.call("getMeetingInfo", &format!("meetingID={id}")).await;
+        assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{id} is placed: {}", answer.body);
+    }
+    let second = entry(&harness.poll().await, "demo-0");
+    assert_eq!((second["recorded"].clone(), second["adopted"].clone()), (json!(true), json!(0)), "{second}");
+    assert_eq!(second["ended"], json!(0), "{second}");
 }

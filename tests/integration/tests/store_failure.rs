@@ -209,28 +209,38 @@ async fn every_call_answers_its_documented_error() {
         assert!(body.contains("<messageKey>internalError</messageKey>"), "{call}: {body}");
         assert!(!body.contains("connection refused"), "{call}: store details stay in the logs");
     }
-    // The JSON APIs answer in JSON, naming the store that failed.
+    // The JSON APIs answer 503 in JSON, naming the store that failed.
     let admin = app.handle(signed("/scalelite/api/getServers", "getServers", "")).await;
-    assert_eq!(admin.status, 500);
+    assert_eq!(admin.status, 503);
     assert_eq!(String::from_utf8_lossy(&admin.body), r#"{"error":"Unable to access the server store."}"#);
     let mut poll = signed("/scalelite/jobs/poll", "poll", "");
     poll.method = Method::POST;
     let polled = app.handle(poll).await;
-    assert_eq!((polled.status.as_u16(), String::from_utf8_lossy(&polled.body).contains("meeting store")), (500, true));
+    assert_eq!((polled.status.as_u16(), String::from_utf8_lossy(&polled.body).contains("meeting store")), (503, true));
     let mut import = signed("/scalelite/jobs/import", "import", "");
     import.method = Method::POST;
     let imported = app.handle(import).await;
-    assert_eq!(imported.status, 500);
+    assert_eq!(imported.status, 503);
     assert!(String::from_utf8_lossy(&imported.body).contains("recordings store"));
-    // A dial plan cannot be looked up: a 500, so FreeSWITCH falls back to its own dial plan.
+    // A dial plan cannot be looked up: a 503, so FreeSWITCH falls back to its own dial plan.
     let mut dial = ApiRequest::get("/fsapi", "section=dialplan&Caller-Destination-Number=1&variable_pin=123456789");
     dial.method = Method::POST;
     dial.headers.insert(http::header::AUTHORIZATION, http::HeaderValue::from_static("Basic ZnNhcGk6cw==")); // fsapi:s
     let dialled = app.handle(dial).await;
-    assert_eq!(dialled.status, 500);
+    assert_eq!(dialled.status, 503);
     assert_eq!(String::from_utf8_lossy(&dialled.body), r#"{"error":"Unable to access the meeting store."}"#);
     let recordings = app.handle(signed("/bigbluebutton/api/getRecordings", "getRecordings", "meetingID=a")).await;
     assert!(String::from_utf8_lossy(&recordings.body).contains("Unable to access the recordings store."));
+
+    // Playback cannot tell whether a recording exists: 503, never the 404 page.
+    for path in ["/presentation/r-1/index.html", "/captions/r-1/en.vtt", "/recording/r-1/presentation"] {
+        let played = app.handle(ApiRequest::get(path, "")).await;
+        assert_eq!(played.status, 503, "{path}");
+        assert!(String::from_utf8_lossy(&played.body).contains("Recording Unavailable"), "{path}");
+    }
+    let mut authorize = ApiRequest::get("/scalelite/recordings/authorize", "");
+    authorize.headers.insert("x-original-uri", http::HeaderValue::from_static("/presentation/r-1/index.html"));
+    assert_eq!(app.handle(authorize).await.status, 503, "an error for nginx, not a refusal");
 
     let health = app.handle(ApiRequest::get("/health_check", "")).await;
     assert_eq!(health.status, 200);

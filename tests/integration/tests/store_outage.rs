@@ -1,5 +1,5 @@
-//! Stores that are down, through HTTP: calls fail within a second with the documented error, meeting calls
-//! do not wait for a recordings outage, the callback URLs given meanwhile are written once the database is
+//! Stores that are down, through HTTP: calls fail within a second with the documented error (playback 503,
+//! never 404), meeting calls do not wait for a recordings outage, the callback URLs given meanwhile are written once the database is
 //! back, a process that starts during the outage stays up and becomes ready, and readiness only waits for
 //! the stores a function uses.
 
@@ -55,8 +55,14 @@ async fn a_recordings_database_outage_fails_fast_and_loses_no_callback() {
     assert!(listed.body.contains("Unable to access the recordings store."), "{}", listed.body);
     assert!(started.elapsed() < Duration::from_millis(1500), "getRecordings waited {:?}", started.elapsed());
 
+    // Playback cannot tell whether the recording exists: unavailable, never not found.
+    let playback = format!("{}/presentation/r-1/index.html", harness.running.base_url());
+    let played = harness.get_url(&playback).await;
+    assert_eq!(played.status, 503, "playback during the outage: {}", played.body);
+
     outage.end().await;
     wait_until("readiness after the outage", async || harness.get_url(&ready).await.status == 200).await;
+    assert_eq!(harness.get_url(&playback).await.status, 404, "no such recording, once the database answers");
     let direct = PostgresRecordings::open(&schema.url).await.unwrap();
     wait_until("the kept callback URLs written", async || {
         direct.callbacks("cb").await.ok().flatten().is_some_and(|c| c.recording_ready_url.is_some())
