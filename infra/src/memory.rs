@@ -91,10 +91,6 @@ impl MemoryStore {
     }
 }
 
-fn raced_unless(holds: bool) -> Commit {
-    if holds { Commit::Committed(()) } else { Commit::Raced }
-}
-
 impl MeetingPorts for MemoryStore {
     type PlaceStamp = u64;
     type RemoveStamp = u64;
@@ -151,7 +147,7 @@ impl MeetingPorts for MemoryStore {
             state.forget(meeting);
             state.add_load(&meeting.server_id, -returned);
         }
-        Ok(raced_unless(holds))
+        Ok(Commit::held(holds))
     }
 
     async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, u64)> {

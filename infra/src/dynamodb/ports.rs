@@ -53,7 +53,7 @@ impl MeetingPorts for DynamoMeetings {
 
     async fn commit_removal(&self, version: Option<i64>, meeting: &Meeting, returned: f64) -> StoreResult<Commit> {
         let give_back = version.map(|version| self.give_back(&meeting.server_id, version, returned)).transpose()?;
-        Ok(if self.remove(meeting, give_back).await? { Commit::Committed(()) } else { Commit::Raced })
+        Ok(Commit::held(self.remove(meeting, give_back).await?))
     }
 
     async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, i64)> {

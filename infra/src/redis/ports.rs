@@ -29,10 +29,6 @@ impl PlaceRead {
     }
 }
 
-fn raced_unless(answer: &str) -> Commit {
-    if answer == "ok" { Commit::Committed(()) } else { Commit::Raced }
-}
-
 impl MeetingPorts for RedisStore {
     type PlaceStamp = PlaceRead;
     /// The meeting's server's change counter as read.
@@ -108,7 +104,7 @@ impl MeetingPorts for RedisStore {
                 }
             }
         }
-        Ok(raced_unless(&self.commit(&PLACE, &plan).await?))
+        Ok(Commit::held(self.commit(&PLACE, &plan).await? == "ok"))
     }
 
     async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, String)> {
@@ -130,7 +126,7 @@ impl MeetingPorts for RedisStore {
             "server_load": self.keys.server_load(),
             "cordoned_load": self.keys.cordoned_server_load(),
         });
-        Ok(raced_unless(&self.commit(&FORGET, &plan).await?))
+        Ok(Commit::held(self.commit(&FORGET, &plan).await? == "ok"))
     }
 
     async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, String)> {

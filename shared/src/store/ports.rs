@@ -22,6 +22,13 @@ pub enum Commit<T = ()> {
     Raced,
 }
 
+impl Commit {
+    /// Committed when the stamp held (and the plan was written), raced otherwise.
+    pub fn held(holds: bool) -> Commit {
+        if holds { Commit::Committed(()) } else { Commit::Raced }
+    }
+}
+
 impl<T> Commit<T> {
     /// `Some` when committed.
     pub fn committed(self) -> Option<T> {
