@@ -15,7 +15,7 @@ use scalelite_shared::store::{
 use crate::callbacks::pending::PendingCallbacks;
 use crate::metrics::Metrics;
 use crate::registry::Function;
-use crate::reject::Store;
+use crate::reject::{Reject, Store};
 
 /// Everything a handler needs; built once per process (or Lambda container) and reused.
 pub struct Ctx {
@@ -106,6 +106,12 @@ impl Ctx {
     /// The same context calling BBB through `bbb` (a fake in tests), for calls and polls.
     pub fn with_bbb(self, bbb: Arc<dyn BbbApi>) -> Self {
         Self { bbb: bbb.clone(), poller: bbb, ..self }
+    }
+
+    /// The meeting store's time: the `now_ms` of meeting decisions, so that replicas whose wall clocks disagree
+    /// compare times on one clock.
+    pub async fn now_ms(&self) -> Result<i64, Reject> {
+        self.meetings.now_ms().await.map_err(Reject::store(Store::Meetings))
     }
 
     /// Opens the configured stores and builds the context.

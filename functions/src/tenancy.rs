@@ -5,7 +5,6 @@
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Tenant};
 
 use crate::Ctx;
@@ -37,7 +36,7 @@ pub(crate) async fn ensure_owns(ctx: &Ctx, tenant: Option<&Tenant>, id: &str) ->
     if tenant.is_none() {
         return Ok(());
     }
-    let meeting = ctx.meetings.meeting(id, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
+    let meeting = ctx.meetings.meeting(id, ctx.now_ms().await?).await.map_err(Reject::store(Store::Meetings))?;
     if meeting.is_some_and(|m| owns(tenant, &m)) { Ok(()) } else { Err(ApiError::MeetingNotFound.into()) }
 }
 

@@ -5,14 +5,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
-use scalelite_shared::clock::now_ms as wall_clock_ms;
+use scalelite_shared::clock::{StoreClock, now_ms as wall_clock_ms};
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{
-    Commit, JoinSnapshot, LeaseStore, Located, MeetingPorts, StoreError, StoreResult, TokenStore,
+    Commit, JoinSnapshot, LeaseStore, Located, MeetingPorts, MeetingStore, StoreError, StoreResult, TokenStore,
 };
 
 /// Everything the store holds.
@@ -74,18 +75,43 @@ impl State {
     }
 }
 
-/// The in-memory store; clones share the state.
+/// The in-memory store; clones share the state and the backend's clock.
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
+    backend_clock: Arc<BackendClock>,
+    /// The backend's clock as this handle follows it.
+    clock: Arc<StoreClock>,
 }
 
 impl MemoryStore {
     /// Another handle on the same state, as another replica's connection to one backend.
     pub fn replica(&self) -> Self {
-        self.clone()
+        Self { clock: Arc::default(), ..self.clone() }
     }
+}
 
+/// The clock of the backend the handles share: the wall clock when it was made, advanced by the monotonic
+/// clock, so a replica whose own wall clock is off does not move it.
+struct BackendClock {
+    origin_ms: i64,
+    origin: Instant,
+}
+
+impl Default for BackendClock {
+    fn default() -> Self {
+        Self { origin_ms: wall_clock_ms(), origin: Instant::now() }
+    }
+}
+
+impl BackendClock {
+    fn now_ms(&self) -> i64 {
+        let elapsed = i64::try_from(self.origin.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.origin_ms.saturating_add(elapsed)
+    }
+}
+
+impl MemoryStore {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -295,11 +321,20 @@ impl MeetingPorts for MemoryStore {
     async fn ping_backend(&self) -> StoreResult<()> {
         Ok(())
     }
+
+    fn clock(&self) -> &StoreClock {
+        &self.clock
+    }
+
+    async fn read_store_time(&self) -> StoreResult<i64> {
+        Ok(self.backend_clock.now_ms())
+    }
 }
 
 #[async_trait]
 impl LeaseStore for MemoryStore {
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<bool> {
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let now_ms = self.now_ms().await?;
         let mut state = self.state();
         let free = state.leases.get(name).is_none_or(|(by, until)| by == holder || *until <= now_ms);
         if free {
@@ -319,14 +354,16 @@ impl LeaseStore for MemoryStore {
 
 #[async_trait]
 impl TokenStore for MemoryStore {
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<()> {
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        let now_ms = self.now_ms().await?;
         let mut state = self.state();
         state.tokens.retain(|_, (_, until)| *until > now_ms);
         state.tokens.insert(token.to_owned(), (value.to_owned(), now_ms.saturating_add(ttl_ms)));
         Ok(())
     }
 
-    async fn take_token(&self, token: &str, now_ms: i64) -> StoreResult<Option<String>> {
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
+        let now_ms = self.now_ms().await?;
         let taken = self.state().tokens.remove(token);
         Ok(taken.filter(|(_, until)| *until > now_ms).map(|(value, _)| value))
     }

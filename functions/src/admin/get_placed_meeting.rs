@@ -1,7 +1,6 @@
 //! `getPlacedMeeting?meetingID=`: which server holds a meeting, with its tenant, voice bridge and placement time.
 
 use http::StatusCode;
-use scalelite_shared::clock::now_ms;
 
 use super::placed_meeting::{TenantNames, placed_meeting_json};
 use super::reply;
@@ -13,7 +12,7 @@ use crate::request::Call;
 
 pub async fn run(ctx: &Ctx, input: Call) -> Outcome {
     let id = input.params.get("meetingID").unwrap_or_default();
-    let meeting = ctx.meetings.meeting(id, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
+    let meeting = ctx.meetings.meeting(id, ctx.now_ms().await?).await.map_err(Reject::store(Store::Meetings))?;
     let Some(meeting) = meeting else {
         return Err(Refusal::MeetingNotFound(id.to_owned()).into());
     };

@@ -2,7 +2,6 @@
 //! tenant or of any, ordered by meetingID and paged as getRecordings pages (`limit` 1 to 100).
 
 use http::StatusCode;
-use scalelite_shared::clock::now_ms;
 use serde_json::{Value, json};
 
 use super::placed_meeting::{TenantNames, placed_meeting_json};
@@ -22,7 +21,7 @@ pub async fn run(ctx: &Ctx, Call { params, .. }: Call) -> Outcome {
         None => ctx.servers.servers().await.map_err(Reject::store(Store::Servers))?,
     };
     let tenant = params.non_blank("tenant_id");
-    let now = now_ms();
+    let now = ctx.now_ms().await?;
     let mut placed = Vec::new();
     for server in &servers {
         let meetings = ctx.meetings.meetings_on(&server.id, now).await.map_err(Reject::store(Store::Meetings))?;

@@ -1,7 +1,6 @@
 //! `panicServer`: forgets and ends every meeting of a server, then disables it (unless `keep_state`).
 
 use http::StatusCode;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{ServerState, ServerUpdate};
 use scalelite_shared::store::StoreError;
 use serde_json::json;
@@ -23,8 +22,9 @@ pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool, skip_end_calls: bool) 
         return Ok(None);
     };
     let mut meetings = Vec::new();
-    for meeting in ctx.meetings.meetings_on(id, now_ms()).await? {
-        if let Some(meeting) = ctx.meetings.delete_meeting(&meeting.id, &ctx.config.load, now_ms()).await? {
+    for meeting in ctx.meetings.meetings_on(id, ctx.meetings.now_ms().await?).await? {
+        let now = ctx.meetings.now_ms().await?;
+        if let Some(meeting) = ctx.meetings.delete_meeting(&meeting.id, &ctx.config.load, now).await? {
             meetings.push(meeting);
         }
     }

@@ -11,7 +11,6 @@ use scalelite_shared::bbb::client::{CallError, Reply};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::lrs_payload;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server, Tenant};
 use scalelite_shared::store::{PlaceError, Placed, Placement, Refusal};
 use scalelite_shared::voice_bridge;
@@ -34,7 +33,14 @@ const SIZE_HINT: &str = "meta_bbb-meeting-size-hint";
 
 /// What the call asks of the placement. The server tag comes from the first of: the tenant's override, the
 /// configured override, the client, the tenant's default, the configured default.
-fn placement(ctx: &Ctx, params: &Params, id: &str, tenant: Option<&Tenant>, layers: &TenantLayers) -> Placement {
+fn placement(
+    ctx: &Ctx,
+    params: &Params,
+    id: &str,
+    tenant: Option<&Tenant>,
+    layers: &TenantLayers,
+    now_ms: i64,
+) -> Placement {
     let config = &ctx.config;
     let tag = layers
         .overrides
@@ -53,7 +59,7 @@ fn placement(ctx: &Ctx, params: &Params, id: &str, tenant: Option<&Tenant>, laye
         voice_bridges: voice_bridge::candidates(id, config.voice_bridge_len, external),
         load: config.load,
         ttl_ms: i64::try_from(config.meeting_ttl.as_millis()).unwrap_or(i64::MAX),
-        now_ms: now_ms(),
+        now_ms,
         stopped_on: None,
         avoid: Vec::new(),
     }
@@ -180,7 +186,7 @@ async fn create_on(
 /// Forgets a meeting placed for a create that did not succeed, so it is not left pinned to that server.
 async fn forget(ctx: &Ctx, meeting: &Meeting) -> Result<(), Reject> {
     ctx.meetings
-        .delete_meeting(&meeting.id, &ctx.config.load, now_ms())
+        .delete_meeting(&meeting.id, &ctx.config.load, ctx.now_ms().await?)
         .await
         .map_err(Reject::store(Store::Meetings))?;
     Ok(())
@@ -189,14 +195,14 @@ async fn forget(ctx: &Ctx, meeting: &Meeting) -> Result<(), Reject> {
 pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     let layers = TenantLayers::of(ctx, tenant.as_ref()).await?;
-    let wanted = placement(ctx, &params, id, tenant.as_ref(), &layers);
+    let wanted = placement(ctx, &params, id, tenant.as_ref(), &layers, ctx.now_ms().await?);
     let (mut meeting, mut server, mut placed_now) = locate(ctx, &wanted).await?;
     // A Keycloak token is fetched before the staleness check, so its wait does not eat the create's grace.
     let lrs_payload = lrs::payload(ctx, tenant.as_ref(), id).await;
     let grace = i64::try_from(ctx.config.bbb_call_budget().as_millis()).unwrap_or(i64::MAX);
-    if mark_is_stale(&meeting, now_ms(), grace) {
+    if mark_is_stale(&meeting, ctx.now_ms().await?, grace) {
         // The placement took long: the create is marked as sent now, so polls give it its whole grace.
-        (meeting, server, _) = locate(ctx, &Placement { now_ms: now_ms(), ..wanted.clone() }).await?;
+        (meeting, server, _) = locate(ctx, &Placement { now_ms: ctx.now_ms().await?, ..wanted.clone() }).await?;
     }
     let extras = |placed_now| Extras {
         tenant: tenant.as_ref(),
@@ -210,7 +216,7 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
         tracing::warn!(meeting = %meeting.id, server = %silent.id, "create: no answer; placing the meeting on another server");
         forget(ctx, &meeting).await?;
         poll::count_failure(ctx, &silent).await;
-        let again = wanted.elsewhere_than(&silent.id, now_ms());
+        let again = wanted.elsewhere_than(&silent.id, ctx.now_ms().await?);
         (meeting, server, placed_now) = match ctx.meetings.place_meeting(&again).await {
             Ok(placed) => located(placed),
             Err(PlaceError::Refused(_)) => return Err(ApiError::internal(NO_OTHER_SERVER).into()),
@@ -221,7 +227,7 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
     let outcome = pass_on(result, "Unable to create meeting on server.");
     if outcome.is_ok() {
         // BBB knows the meeting now: from here on a poll that misses it may end it.
-        ctx.meetings.confirm_meeting(&meeting, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
+        ctx.meetings.confirm_meeting(&meeting, ctx.now_ms().await?).await.map_err(Reject::store(Store::Meetings))?;
     } else if placed_now {
         forget(ctx, &meeting).await?;
     }

@@ -2,7 +2,6 @@
 
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 
 use super::{pass_on, target};
 use crate::Ctx;
@@ -25,7 +24,7 @@ pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     ensure_owns(ctx, tenant.as_ref(), id).await?;
     let meeting = ctx
         .meetings
-        .delete_meeting(id, &ctx.config.load, now_ms())
+        .delete_meeting(id, &ctx.config.load, ctx.now_ms().await?)
         .await
         .map_err(Reject::store(Store::Meetings))?
         .ok_or(ApiError::MeetingNotFound)?;

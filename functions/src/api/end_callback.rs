@@ -6,7 +6,6 @@
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 
 use crate::Ctx;
 use crate::input::{FromCall, not_verified};
@@ -56,7 +55,11 @@ fn front_end_query(params: &Params) -> String {
 }
 
 async fn ended(ctx: &Ctx, params: &Params, meeting_id: &str) {
-    match ctx.meetings.delete_meeting(meeting_id, &ctx.config.load, now_ms()).await {
+    let removed = async {
+        let now = ctx.meetings.now_ms().await?;
+        ctx.meetings.delete_meeting(meeting_id, &ctx.config.load, now).await
+    };
+    match removed.await {
         Ok(Some(_)) => tracing::info!(meeting = meeting_id, "meeting ended, by its server's callback"),
         Ok(None) => {
             tracing::info!(meeting = meeting_id, "end callback for an unknown meeting");

@@ -1,7 +1,6 @@
 //! `getRecordings`: served from the recordings index, with upstream's filters and BBB's offset/limit;
 //! protected recordings get a fresh single-use playback token per format.
 
-use scalelite_shared::clock::now_ms;
 use std::collections::HashMap;
 
 use scalelite_shared::api::ApiResponse;
@@ -65,7 +64,7 @@ async fn tokens(ctx: &Ctx, recordings: &[Recording]) -> Result<HashMap<(String, 
         for format in &recording.formats {
             let token = new_token();
             let value = serde_json::json!({ "record_id": recording.record_id, "format": format.format }).to_string();
-            ctx.tokens.put_token(&token, &value, ttl_ms, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
+            ctx.tokens.put_token(&token, &value, ttl_ms).await.map_err(Reject::store(Store::Meetings))?;
             tokens.insert((recording.record_id.clone(), format.format.clone()), token);
         }
     }

@@ -2,7 +2,6 @@
 
 use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::error::ApiError;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::store::JoinTarget;
 
 use super::{forwarded, target};
@@ -15,11 +14,12 @@ use crate::tenancy::{TenantLayers, ensure_owns};
 pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     ensure_owns(ctx, tenant.as_ref(), id).await?;
-    let server = match ctx.meetings.join_meeting(id, now_ms()).await.map_err(Reject::store(Store::Meetings))? {
-        JoinTarget::Server(server) => server,
-        JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound.into()),
-        JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable.into()),
-    };
+    let server =
+        match ctx.meetings.join_meeting(id, ctx.now_ms().await?).await.map_err(Reject::store(Store::Meetings))? {
+            JoinTarget::Server(server) => server,
+            JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound.into()),
+            JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable.into()),
+        };
     let config = &ctx.config;
     let (defaults, overrides) =
         TenantLayers::of(ctx, tenant.as_ref()).await?.around(&config.default_join_params, &config.override_join_params);

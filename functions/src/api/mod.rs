@@ -27,7 +27,6 @@ use scalelite_shared::api::ApiResponse;
 use scalelite_shared::bbb::client::{CallError, Reply, Target};
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server, Tenant};
 use scalelite_shared::recordings::Page;
 
@@ -72,7 +71,7 @@ pub(crate) async fn meeting_with_server(
 ) -> Result<Option<(Meeting, Server)>, Reject> {
     let Some(meeting) = ctx
         .meetings
-        .meeting(meeting_id, now_ms())
+        .meeting(meeting_id, ctx.now_ms().await?)
         .await
         .map_err(Reject::store(Store::Meetings))?
         .filter(|m| owns(tenant, m))

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::store::{LeaseStore, StoreError};
 
 /// A lease: its name, how long one grant lasts, and how often the holder renews it.
@@ -32,13 +31,13 @@ impl Lease {
         holder: &str,
         pass: impl Future<Output = T>,
     ) -> Result<Option<T>, StoreError> {
-        if !leases.acquire_lease(self.name, holder, self.ttl_ms(), now_ms()).await? {
+        if !leases.acquire_lease(self.name, holder, self.ttl_ms()).await? {
             return Ok(None);
         }
         let renew = async {
             loop {
                 tokio::time::sleep(self.renew_every).await;
-                match leases.acquire_lease(self.name, holder, self.ttl_ms(), now_ms()).await {
+                match leases.acquire_lease(self.name, holder, self.ttl_ms()).await {
                     Ok(true) => {}
                     Ok(false) => tracing::error!(lease = self.name, "the lease was taken over while a pass ran"),
                     Err(error) => tracing::warn!(lease = self.name, %error, "could not renew the lease"),
@@ -69,11 +68,11 @@ mod tests {
         let rival = store.clone();
         let pass = async move {
             tokio::time::sleep(Duration::from_millis(900)).await;
-            rival.acquire_lease("import", "rival", 300, now_ms()).await.unwrap()
+            rival.acquire_lease("import", "rival", 300).await.unwrap()
         };
         let taken_meanwhile = lease.hold(&*store, "me", pass).await.unwrap();
         assert_eq!(taken_meanwhile, Some(false), "renewed past its 300 ms while the pass ran");
-        assert!(store.acquire_lease("import", "rival", 300, now_ms()).await.unwrap(), "given back after the pass");
+        assert!(store.acquire_lease("import", "rival", 300).await.unwrap(), "given back after the pass");
         assert_eq!(lease.hold(&*store, "me", async {}).await.unwrap(), None, "held by the rival now");
     }
 }

@@ -3,7 +3,7 @@
 //! atomically).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use http::StatusCode;
@@ -12,7 +12,6 @@ use scalelite_shared::balance::poll::ends_stray;
 use scalelite_shared::bbb::client::{BbbApi, CallError, Target};
 use scalelite_shared::bbb::meetings_xml::{bbb_version as bbb_version_of, parse_get_meetings};
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::config::Config;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{PollOutcome, PollReport, StoreError};
@@ -76,10 +75,24 @@ fn report_template(config: &Config) -> PollReport {
     }
 }
 
+/// The store's time through a pass: read once at its start, then advanced by the monotonic clock, so the
+/// pass's times compare with those other replicas wrote.
+#[derive(Clone, Copy)]
+struct PassClock {
+    started_ms: i64,
+    started: Instant,
+}
+
+impl PassClock {
+    fn now_ms(&self) -> i64 {
+        self.started_ms.saturating_add(i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
 /// Asks one server for its meetings (and, when it is new to us or was offline, its version): the report a
 /// poll records, from `template`.
-async fn ask(poller: &dyn BbbApi, server: &Server, template: PollReport) -> PollReport {
-    let started_at_ms = now_ms();
+async fn ask(poller: &dyn BbbApi, server: &Server, template: PollReport, clock: PassClock) -> PollReport {
+    let started_at_ms = clock.now_ms();
     // Polls use the full timeouts even for offline servers, so a slow server can come back.
     let target = Target { url: &server.url, secret: &server.secret, online: true };
     let no_params = Params::default();
@@ -101,7 +114,7 @@ async fn ask(poller: &dyn BbbApi, server: &Server, template: PollReport) -> Poll
             None
         }
     };
-    PollReport { started_at_ms, now_ms: now_ms(), meetings, bbb_version: version, ..template }
+    PollReport { started_at_ms, now_ms: clock.now_ms(), meetings, bbb_version: version, ..template }
 }
 
 /// What a recorded (or unrecorded) poll result leads to: the released meetings ended, the log lines.
@@ -156,7 +169,13 @@ async fn settle(ctx: &Ctx, server: &Server, recorded: Result<PollOutcome, StoreE
 /// failed poll does, with the same consequences past `SERVER_UNHEALTHY_THRESHOLD` (offline, its meetings
 /// released and ended).
 pub async fn count_failure(ctx: &Ctx, server: &Server) {
-    let now = now_ms();
+    let now = match ctx.meetings.now_ms().await {
+        Ok(now) => now,
+        Err(error) => {
+            tracing::error!(server = %server.id, %error, "cannot count a failed call: the store does not answer");
+            return;
+        }
+    };
     let report = PollReport { started_at_ms: now, now_ms: now, ..report_template(&ctx.config) };
     let recorded = ctx.meetings.record_poll(&server.id, &report).await;
     settle(ctx, server, recorded).await;
@@ -168,7 +187,8 @@ pub async fn count_failure(ctx: &Ctx, server: &Server) {
 async fn placed_elsewhere(ctx: &Ctx, server: &Server, strays: Vec<Meeting>) -> Vec<Meeting> {
     let mut confirmed = Vec::with_capacity(strays.len());
     for stray in strays {
-        let Ok(Some(placed)) = ctx.meetings.meeting(&stray.id, now_ms()).await else { continue };
+        let Ok(now) = ctx.meetings.now_ms().await else { continue };
+        let Ok(Some(placed)) = ctx.meetings.meeting(&stray.id, now).await else { continue };
         if let Ok(Some(holder)) = ctx.servers.server(&placed.server_id).await
             && ends_stray(&server.id, &placed, &holder)
         {
@@ -210,7 +230,8 @@ async fn record(ctx: &Ctx, servers: &[Server], batch: Vec<(usize, PollReport)>) 
 /// the asking and the parsing; their reports are recorded as they come in, up to `BATCH` in one store call and
 /// `BATCHES_AT_ONCE` calls at a time, while the next servers are asked.
 async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
+    let clock = PassClock { started_ms: ctx.meetings.now_ms().await?, started };
     let servers = ctx.servers.servers().await?;
     let slots = Arc::new(Semaphore::new(ctx.config.poll_concurrency));
     let template = report_template(&ctx.config);
@@ -221,7 +242,7 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
             let (poller, server, template, reports) =
                 (ctx.poller.clone(), server.clone(), template.clone(), reports.clone());
             tokio::spawn(async move {
-                let report = ask(&*poller, &server, template).await;
+                let report = ask(&*poller, &server, template, clock).await;
                 drop(slot);
                 // The receiver is gone only when the pass was given up.
                 let _ = reports.send((index, report));

@@ -5,7 +5,6 @@
 use http::StatusCode;
 use scalelite_shared::api::ApiRequest;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::Recording;
 use serde::Deserialize;
 
@@ -66,7 +65,7 @@ fn is_token(token: &str) -> bool {
 async fn token_opens(ctx: &Ctx, req: &ApiRequest, record_id: &str, format: &str) -> Result<bool, Reject> {
     let params = Params::parse(req.raw_query.as_bytes());
     let Some(token) = params.get("token").filter(|t| is_token(t)) else { return Ok(false) };
-    let minted = ctx.tokens.take_token(token, now_ms()).await.map_err(Reject::store(Store::Meetings))?;
+    let minted = ctx.tokens.take_token(token).await.map_err(Reject::store(Store::Meetings))?;
     Ok(minted
         .and_then(|value| serde_json::from_str::<TokenFor>(&value).ok())
         .is_some_and(|minted| minted.record_id == record_id && minted.format == format))

@@ -4,14 +4,15 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use scalelite_shared::store::{LeaseStore, StoreResult, TokenStore};
+use scalelite_shared::store::{LeaseStore, MeetingStore, StoreResult, TokenStore};
 
 use super::items::{self, get_n, get_s, key, n, s};
 use super::{DynamoMeetings, backend, is_conflict};
 
 #[async_trait]
 impl LeaseStore for DynamoMeetings {
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, now: i64) -> StoreResult<bool> {
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let now = self.now_ms().await?;
         let expires = now.saturating_add(ttl_ms.max(1));
         let taken = self
             .db
@@ -57,7 +58,8 @@ impl LeaseStore for DynamoMeetings {
 
 #[async_trait]
 impl TokenStore for DynamoMeetings {
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<()> {
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        let now_ms = self.now_ms().await?;
         let expires = now_ms.saturating_add(ttl_ms);
         let item = HashMap::from([
             ("token".to_owned(), s(token)),
@@ -68,7 +70,8 @@ impl TokenStore for DynamoMeetings {
         self.db.put(&self.tables().tokens, item).await
     }
 
-    async fn take_token(&self, token: &str, now: i64) -> StoreResult<Option<String>> {
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
+        let now = self.now_ms().await?;
         let taken = self.db.take(&self.tables().tokens, key("token", token)).await?;
         Ok(taken
             .filter(|item| get_n::<i64>(item, "expires_at_ms").is_some_and(|e| e > now))

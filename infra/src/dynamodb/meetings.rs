@@ -2,8 +2,10 @@
 //! holders) and the conditional writes its commits are made of.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+use scalelite_shared::clock::StoreClock;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::StoreResult;
 
@@ -14,6 +16,8 @@ use super::{Dynamo, back_off, backend, is_conflict};
 #[derive(Clone, Debug)]
 pub struct DynamoMeetings {
     pub(super) db: Dynamo,
+    /// DynamoDB's clock (the `Date` of its answers), as this handle follows it.
+    pub(super) clock: Arc<StoreClock>,
 }
 
 /// Who holds a voice bridge number a placement wants.
@@ -31,7 +35,7 @@ pub(super) fn link_key(server_id: &str, meeting_id: &str) -> Item {
 
 impl DynamoMeetings {
     pub fn new(db: Dynamo) -> Self {
-        Self { db }
+        Self { db, clock: Arc::default() }
     }
 
     pub(super) fn tables(&self) -> &super::Tables {

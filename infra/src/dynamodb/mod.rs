@@ -63,6 +63,7 @@ mod placement;
 mod polls;
 mod ports;
 mod recordings;
+mod service_clock;
 mod tables;
 
 use std::sync::Arc;

@@ -4,13 +4,14 @@
 use futures::future::join_all;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
+use scalelite_shared::clock::StoreClock;
 use scalelite_shared::model::{Meeting, Server, ServerState};
 use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreError, StoreResult};
 
 use super::items::{self, get_s, key, n, s};
 use super::placement::PlaceRead;
 use super::polls::PollRead;
-use super::{DynamoMeetings, backend, is_conflict};
+use super::{DynamoMeetings, backend, is_conflict, service_clock};
 
 impl MeetingPorts for DynamoMeetings {
     type PlaceStamp = PlaceRead;
@@ -191,5 +192,15 @@ impl MeetingPorts for DynamoMeetings {
         self.db.check_ready()?;
         self.db.client.describe_table().table_name(&self.tables().servers).send().await.map_err(backend)?;
         Ok(())
+    }
+
+    fn clock(&self) -> &StoreClock {
+        &self.clock
+    }
+
+    /// The `Date` of DynamoDB's answers (see [`service_clock`]).
+    async fn read_store_time(&self) -> StoreResult<i64> {
+        self.db.check_ready()?;
+        service_clock::read(&self.db, &self.tables().servers).await
     }
 }

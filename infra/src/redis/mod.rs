@@ -24,6 +24,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, IntoConnectionInfo, RedisConnectionInfo, Script};
+use scalelite_shared::clock::StoreClock;
 use scalelite_shared::config::Config;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{LeaseStore, StoreError, StoreResult, TokenStore};
@@ -82,6 +83,8 @@ pub struct RedisStore {
     keys: Keys,
     joins: Arc<Joins>,
     join_servers: Arc<JoinServers<String>>,
+    /// Redis's clock (`TIME`), as this handle follows it.
+    clock: Arc<StoreClock>,
 }
 
 impl RedisStore {
@@ -113,6 +116,7 @@ impl RedisStore {
             keys: Keys { ns: namespace.to_owned() },
             joins: Arc::default(),
             join_servers: Arc::default(),
+            clock: Arc::default(),
         }))
     }
 
@@ -121,7 +125,13 @@ impl RedisStore {
         let db = client.get_connection_info().redis_settings().db();
         let conn = ConnectionManager::new_lazy_with_config(client, manager_config()).map_err(backend)?;
         let conn = Primary::direct(conn, db, wait_replicas);
-        Ok(Self { conn, keys: Keys { ns: namespace.to_owned() }, joins: Arc::default(), join_servers: Arc::default() })
+        Ok(Self {
+            conn,
+            keys: Keys { ns: namespace.to_owned() },
+            joins: Arc::default(),
+            join_servers: Arc::default(),
+            clock: Arc::default(),
+        })
     }
 
     fn conn(&self) -> Primary {
@@ -171,7 +181,7 @@ impl RedisStore {
 
 #[async_trait]
 impl LeaseStore for RedisStore {
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, _now_ms: i64) -> StoreResult<bool> {
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
         let mut lease = ACQUIRE_LEASE.key(self.keys.lease(name));
         lease.arg(holder).arg(ttl_ms.max(1));
         let taken: i64 = self.conn().invoke(&lease).await.map_err(backend)?;
@@ -188,12 +198,12 @@ impl LeaseStore for RedisStore {
 
 #[async_trait]
 impl TokenStore for RedisStore {
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, _now_ms: i64) -> StoreResult<()> {
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
         let ttl = u64::try_from(ttl_ms).unwrap_or(0).max(1);
         self.conn().pset_ex(self.keys.token(token), value, ttl).await.map_err(backend)
     }
 
-    async fn take_token(&self, token: &str, _now_ms: i64) -> StoreResult<Option<String>> {
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
         // GET and DEL in one MULTI, as upstream does (GETDEL needs Redis 6.2).
         let (value, _): (Option<String>, i64) = redis::pipe()
             .atomic()

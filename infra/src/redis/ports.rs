@@ -4,6 +4,7 @@
 use redis::AsyncCommands;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
+use scalelite_shared::clock::StoreClock;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreError, StoreResult};
 use serde_json::json;
@@ -231,5 +232,14 @@ impl MeetingPorts for RedisStore {
     async fn ping_backend(&self) -> StoreResult<()> {
         let _: String = redis::cmd("PING").query_async(&mut self.conn()).await.map_err(backend)?;
         Ok(())
+    }
+
+    fn clock(&self) -> &StoreClock {
+        &self.clock
+    }
+
+    async fn read_store_time(&self) -> StoreResult<i64> {
+        let (seconds, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut self.conn()).await.map_err(backend)?;
+        Ok(seconds.saturating_mul(1_000).saturating_add(micros / 1_000))
     }
 }

@@ -22,7 +22,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use scalelite_shared::store::{LeaseStore, StoreError, StoreResult, TokenStore};
+use scalelite_shared::clock::StoreClock;
+use scalelite_shared::store::{LeaseStore, MeetingStore, StoreError, StoreResult, TokenStore};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -42,6 +43,8 @@ pub struct SqliteStore {
     joins: Arc<JoinServers<u64>>,
     writer: Writer,
     _flusher: Arc<Flusher>,
+    /// SQLite's clock, as this handle follows it.
+    clock: Arc<StoreClock>,
 }
 
 pub(crate) fn backend(error: sqlx::Error) -> StoreError {
@@ -77,6 +80,7 @@ impl SqliteStore {
             joins: Arc::default(),
             writer,
             _flusher: flusher,
+            clock: Arc::default(),
         })
     }
 
@@ -87,7 +91,8 @@ impl SqliteStore {
 
 #[async_trait]
 impl LeaseStore for SqliteStore {
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<bool> {
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool> {
+        let now_ms = self.now_ms().await?;
         let taken = sqlx::query(
             "INSERT INTO leases (name, holder, expires_at_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE \
              SET holder = excluded.holder, expires_at_ms = excluded.expires_at_ms \
@@ -116,7 +121,8 @@ impl LeaseStore for SqliteStore {
 
 #[async_trait]
 impl TokenStore for SqliteStore {
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<()> {
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()> {
+        let now_ms = self.now_ms().await?;
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM recording_tokens WHERE expires_at_ms <= ?")
             .bind(now_ms)
@@ -133,7 +139,8 @@ impl TokenStore for SqliteStore {
         tx.commit().await
     }
 
-    async fn take_token(&self, token: &str, now_ms: i64) -> StoreResult<Option<String>> {
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>> {
+        let now_ms = self.now_ms().await?;
         let taken: Option<(String, i64)> =
             sqlx::query_as("DELETE FROM recording_tokens WHERE token = ? RETURNING value, expires_at_ms")
                 .bind(token)

@@ -5,6 +5,7 @@
 
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
+use scalelite_shared::clock::StoreClock;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreResult};
 
@@ -165,5 +166,18 @@ impl MeetingPorts for SqliteStore {
 
     async fn ping_backend(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
+    }
+
+    fn clock(&self) -> &StoreClock {
+        &self.clock
+    }
+
+    /// The time SQLite's own date functions read (the machine's clock, which every process sharing the
+    /// database file reads too).
+    async fn read_store_time(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
     }
 }

@@ -3,7 +3,6 @@
 use anyhow::{Context, bail};
 use scalelite_functions::Ctx;
 use scalelite_functions::jobs::end_meetings::end_meetings;
-use scalelite_shared::clock::now_ms;
 
 use super::confirm;
 
@@ -11,7 +10,7 @@ use super::confirm;
 pub async fn list(ctx: &Ctx) -> anyhow::Result<()> {
     let mut listed = 0;
     for server in ctx.servers.servers().await? {
-        for meeting in ctx.meetings.meetings_on(&server.id, now_ms()).await? {
+        for meeting in ctx.meetings.meetings_on(&server.id, ctx.meetings.now_ms().await?).await? {
             println!("{}\tserver: {}\t{}", meeting.id, server.id, server.url);
             listed += 1;
         }
@@ -26,14 +25,19 @@ pub async fn list(ctx: &Ctx) -> anyhow::Result<()> {
 pub async fn end(ctx: &Ctx, ids: &[String], yes: bool) -> anyhow::Result<()> {
     let mut meetings = Vec::new();
     for id in ids {
-        meetings.push(ctx.meetings.meeting(id, now_ms()).await?.with_context(|| format!("no meeting with id {id}"))?);
+        meetings.push(
+            ctx.meetings
+                .meeting(id, ctx.meetings.now_ms().await?)
+                .await?
+                .with_context(|| format!("no meeting with id {id}"))?,
+        );
     }
     if !confirm(&format!("End {}?", ids.join(", ")), yes) {
         bail!("not ended");
     }
     for meeting in meetings {
         let id = &meeting.id;
-        ctx.meetings.delete_meeting(id, &ctx.config.load, now_ms()).await?;
+        ctx.meetings.delete_meeting(id, &ctx.config.load, ctx.meetings.now_ms().await?).await?;
         match ctx.servers.server(&meeting.server_id).await? {
             Some(server) if end_meetings(ctx, &server, std::slice::from_ref(&meeting)).await => println!("OK"),
             Some(_) => bail!("meeting {id} is no longer tracked, but its server did not confirm the end"),

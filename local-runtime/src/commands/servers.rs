@@ -5,7 +5,6 @@ use clap::Subcommand;
 use scalelite_functions::Ctx;
 use scalelite_functions::admin::add_server::new_server;
 use scalelite_functions::admin::panic_server::panic;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Server, ServerState, ServerUpdate};
 
 use super::confirm;
@@ -159,7 +158,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
         }
         ServersCommand::Remove { id, force } => {
             ctx.servers.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
-            let meetings = ctx.meetings.meetings_on(&id, now_ms()).await?;
+            let meetings = ctx.meetings.meetings_on(&id, ctx.meetings.now_ms().await?).await?;
             if !meetings.is_empty() {
                 if !force {
                     bail!("server {id} has {} meetings; end them first or use --force", meetings.len());
@@ -175,7 +174,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
         ServersCommand::Cordon { id } => set_state(ctx, &id, ServerState::Cordoned).await?,
         ServersCommand::Disable { id, yes } => {
             ctx.servers.server(&id).await?.with_context(|| format!("no server with id {id}"))?;
-            let meetings = ctx.meetings.meetings_on(&id, now_ms()).await?.len();
+            let meetings = ctx.meetings.meetings_on(&id, ctx.meetings.now_ms().await?).await?.len();
             if meetings == 0 {
                 return set_state(ctx, &id, ServerState::Disabled).await;
             }

@@ -1,7 +1,6 @@
 //! `scalelite servers sync FILE|-` and `scalelite servers yaml`: the pool as upstream's YAML document,
 //! `servers: {<id>: {url, secret, enabled, load_multiplier, tag}}`.
 
-use scalelite_shared::clock::now_ms;
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -115,7 +114,7 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
     }
 
     for server in existing.iter().filter(|s| !wanted.iter().any(|w| w.id == s.id)) {
-        let meetings = ctx.meetings.meetings_on(&server.id, now_ms()).await?.len();
+        let meetings = ctx.meetings.meetings_on(&server.id, ctx.meetings.now_ms().await?).await?.len();
         match mode {
             Mode::Keep => println!("keep server {} (not in the file)", server.id),
             Mode::Cordon if meetings > 0 => {

@@ -5,6 +5,7 @@
 pub mod retry;
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use async_trait::async_trait;
 
@@ -62,6 +63,15 @@ impl<P: MeetingPorts> ServerStore for P {
 
 #[async_trait]
 impl<P: MeetingPorts> MeetingStore for P {
+    async fn now_ms(&self) -> StoreResult<i64> {
+        if let Some(now) = self.clock().now_ms() {
+            return Ok(now);
+        }
+        let sent = Instant::now();
+        let store_ms = self.read_store_time().await?;
+        Ok(self.clock().record(sent, store_ms))
+    }
+
     async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
         self.find_meeting(id, now_ms).await
     }

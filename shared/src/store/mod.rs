@@ -62,6 +62,9 @@ pub trait ServerStore: Send + Sync {
 /// Meetings: placement, joins and polls, each decided by `balance` and committed atomically.
 #[async_trait]
 pub trait MeetingStore: Send + Sync {
+    /// The store's time: the `now_ms` of every call below, so that times written by replicas whose clocks
+    /// disagree are compared on one clock.
+    async fn now_ms(&self) -> StoreResult<i64>;
     /// A meeting that has not expired at `now_ms`.
     async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
     async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>>;
@@ -88,7 +91,7 @@ pub trait MeetingStore: Send + Sync {
 pub trait LeaseStore: Send + Sync {
     /// Takes (or renews) the lease `name` for `holder` until `ttl_ms` after `now_ms`; false while another
     /// holder has it.
-    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<bool>;
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> StoreResult<bool>;
     /// Gives the lease back if `holder` has it.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }
@@ -97,9 +100,9 @@ pub trait LeaseStore: Send + Sync {
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     /// Keeps a token with its value for `ttl_ms` after `now_ms`.
-    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64, now_ms: i64) -> StoreResult<()>;
+    async fn put_token(&self, token: &str, value: &str, ttl_ms: i64) -> StoreResult<()>;
     /// Takes a token: its value if it has not expired at `now_ms`; it is gone afterwards either way.
-    async fn take_token(&self, token: &str, now_ms: i64) -> StoreResult<Option<String>>;
+    async fn take_token(&self, token: &str) -> StoreResult<Option<String>>;
 }
 
 /// A backend that holds all of the meeting side: servers, meetings, leases and tokens.

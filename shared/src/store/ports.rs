@@ -10,6 +10,7 @@ use super::StoreResult;
 use crate::balance::join::JoinSnapshot;
 use crate::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use crate::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
+use crate::clock::StoreClock;
 use crate::model::{Meeting, Server};
 
 /// What a commit found.
@@ -135,4 +136,9 @@ pub trait MeetingPorts: Send + Sync {
     ) -> impl Future<Output = StoreResult<Option<Meeting>>> + Send;
     /// Checks the backend answers.
     fn ping_backend(&self) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The store's clock as this handle follows it.
+    fn clock(&self) -> &StoreClock;
+    /// The store's own time, milliseconds since the Unix epoch, as the backend tells it.
+    fn read_store_time(&self) -> impl Future<Output = StoreResult<i64>> + Send;
 }

@@ -11,7 +11,7 @@ use scalelite_shared::balance::load::{LoadRules, LoadWeights};
 use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
-use scalelite_shared::clock::now_ms;
+use scalelite_shared::clock::{now_ms, with_skewed_clock};
 use scalelite_shared::model::{
     KeycloakLogin, Lrs, LrsAuth, Meeting, Server, ServerState, ServerUpdate, Tenant, TenantSetting,
 };
@@ -295,27 +295,27 @@ pub async fn expired_meetings_are_gone(store: Store, _replicas: Vec<Store>) {
 }
 
 pub async fn leases_exclude_other_holders(store: Store, _replicas: Vec<Store>) {
-    assert!(store.acquire_lease("poll", "a", 60_000, now_ms()).await.unwrap());
-    assert!(store.acquire_lease("poll", "a", 60_000, now_ms()).await.unwrap(), "the holder renews");
-    assert!(!store.acquire_lease("poll", "b", 60_000, now_ms()).await.unwrap());
-    assert!(store.acquire_lease("import", "b", 60_000, now_ms()).await.unwrap(), "leases are by name");
+    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap());
+    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap(), "the holder renews");
+    assert!(!store.acquire_lease("poll", "b", 60_000).await.unwrap());
+    assert!(store.acquire_lease("import", "b", 60_000).await.unwrap(), "leases are by name");
     store.release_lease("poll", "b").await.unwrap();
-    assert!(!store.acquire_lease("poll", "b", 60_000, now_ms()).await.unwrap(), "only the holder releases");
+    assert!(!store.acquire_lease("poll", "b", 60_000).await.unwrap(), "only the holder releases");
     store.release_lease("poll", "a").await.unwrap();
-    assert!(store.acquire_lease("poll", "b", 1, now_ms()).await.unwrap());
+    assert!(store.acquire_lease("poll", "b", 1).await.unwrap());
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert!(store.acquire_lease("poll", "a", 60_000, now_ms()).await.unwrap(), "an expired lease is free");
+    assert!(store.acquire_lease("poll", "a", 60_000).await.unwrap(), "an expired lease is free");
 }
 
 /// Protected-recording tokens are taken once, and not after they expire.
 pub async fn tokens_are_single_use(store: Store, _replicas: Vec<Store>) {
-    store.put_token("t1", r#"{"record_id":"r"}"#, 60_000, now_ms()).await.unwrap();
-    assert_eq!(store.take_token("t1", now_ms()).await.unwrap().as_deref(), Some(r#"{"record_id":"r"}"#));
-    assert_eq!(store.take_token("t1", now_ms()).await.unwrap(), None, "a token is used once");
-    assert_eq!(store.take_token("never", now_ms()).await.unwrap(), None);
-    store.put_token("t2", "v", 1, now_ms()).await.unwrap();
+    store.put_token("t1", r#"{"record_id":"r"}"#, 60_000).await.unwrap();
+    assert_eq!(store.take_token("t1").await.unwrap().as_deref(), Some(r#"{"record_id":"r"}"#));
+    assert_eq!(store.take_token("t1").await.unwrap(), None, "a token is used once");
+    assert_eq!(store.take_token("never").await.unwrap(), None);
+    store.put_token("t2", "v", 1).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(store.take_token("t2", now_ms()).await.unwrap(), None, "an expired token is refused");
+    assert_eq!(store.take_token("t2").await.unwrap(), None, "an expired token is refused");
 }
 
 /// 8 tasks place 1,000 meetings at once over 10 servers: one server each, spread within 1, no reservation lost.
@@ -387,6 +387,38 @@ pub async fn a_poll_during_a_create_keeps_the_meeting(store: Store, _replicas: V
     racing.started_at_ms = now_ms() + 1;
     assert!(store.record_poll("a", &racing).await.unwrap().ended.is_empty());
     assert!(store.meeting("n", now_ms()).await.unwrap().is_some());
+}
+
+/// Replicas whose wall clocks are 60 s apart, either way, decide on the store's clock: a poll through one
+/// replica, 0.3 s after another sent a create, keeps the meeting; once that replica confirmed the create, a poll
+/// that misses the meeting ends it.
+pub async fn replicas_with_clocks_60_s_apart_agree(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    let (creating, polling) = (&replicas[0], &replicas[1]);
+    for skew_ms in [-60_000, 60_000] {
+        let id = format!("skewed{skew_ms}");
+        let meeting = with_skewed_clock(skew_ms, async {
+            let placing = Placement { now_ms: creating.now_ms().await.unwrap(), ..placement(&id, "") };
+            let Placed::New { meeting, .. } = creating.place_meeting(&placing).await.unwrap() else { panic!("new") };
+            meeting
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let poll = || async {
+            let mut missing = report(Some(Vec::new()));
+            (missing.started_at_ms, missing.now_ms) = (polling.now_ms().await.unwrap(), polling.now_ms().await.unwrap());
+            polling.record_poll("a", &missing).await.unwrap().ended
+        };
+        assert!(poll().await.is_empty(), "clock {skew_ms} ms off: the create has not come back yet");
+        assert!(polling.meeting(&id, polling.now_ms().await.unwrap()).await.unwrap().is_some());
+
+        with_skewed_clock(skew_ms, async { creating.confirm_meeting(&meeting, creating.now_ms().await.unwrap()).await })
+            .await
+            .unwrap();
+        // DynamoDB tells its time to the second: a poll a second and a half later began after the confirmation.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(poll().await, vec![id.clone()], "clock {skew_ms} ms off: BBB has forgotten the confirmed meeting");
+    }
 }
 
 /// Fake BBB servers: the meetings each one runs.
@@ -782,6 +814,7 @@ macro_rules! store_contract {
             tokens_are_single_use,
             concurrent_placements_spread_evenly,
             a_poll_during_a_create_keeps_the_meeting,
+            replicas_with_clocks_60_s_apart_agree,
             replicas_creating_while_polls_run_lose_nothing,
             one_meeting_from_eight_replicas_lands_once,
             server_updates_and_poll_drains_both_land,

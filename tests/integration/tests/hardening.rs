@@ -137,6 +137,5 @@ async fn an_interrupted_import_leaves_nothing_behind() {
     assert_eq!(report["imported"], json!(1), "{report}");
     assert!(!harness.path("recordings/work/import-crashed").exists(), "the abandoned work directory is gone");
     let leases = &harness.running.ctx.leases;
-    let now = scalelite_shared::clock::now_ms();
-    assert!(leases.acquire_lease("import", "another", 1, now).await.unwrap(), "the pass gave its lease back");
+    assert!(leases.acquire_lease("import", "another", 1).await.unwrap(), "the pass gave its lease back");
 }

@@ -1,7 +1,6 @@
 //! The poll job through HTTP: health thresholds, ended meetings, cordon drain, meeting TTL, answers of any size
 //! within the cap.
 
-use scalelite_shared::clock::now_ms;
 use std::time::Duration;
 
 use bbb_simulator::RawAnswer;
@@ -113,17 +112,14 @@ async fn the_local_runtime_polls_every_poll_interval() {
 async fn a_pass_is_skipped_while_another_replica_holds_the_lease() {
     let harness = Harness::start(1).await;
     let store = &harness.running.ctx.leases;
-    assert!(store.acquire_lease("poll", "another-replica", 60_000, now_ms()).await.unwrap());
+    assert!(store.acquire_lease("poll", "another-replica", 60_000).await.unwrap());
     let checksum = sign(Algorithm::Sha256, "poll", "", scalelite_integration_tests::SECRET);
     let url = format!("{}/scalelite/jobs/poll?checksum={checksum}", harness.running.base_url());
     let skipped = harness.fetch(harness.client.post(&url)).await;
     assert_eq!(skipped.status, 409, "{}", skipped.body);
     store.release_lease("poll", "another-replica").await.unwrap();
     assert_eq!(entry(&harness.poll().await, "demo-0")["online"], json!(true));
-    assert!(
-        store.acquire_lease("poll", "another-replica", 60_000, now_ms()).await.unwrap(),
-        "the pass gave the lease back"
-    );
+    assert!(store.acquire_lease("poll", "another-replica", 60_000).await.unwrap(), "the pass gave the lease back");
 }
 
 /// A BBB server slow to answer `create`, and a poll that starts while the create is on its way: the meeting

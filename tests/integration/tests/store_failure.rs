@@ -52,6 +52,9 @@ impl ServerStore for BrokenStore {
 
 #[async_trait]
 impl MeetingStore for BrokenStore {
+    async fn now_ms(&self) -> StoreResult<i64> {
+        down()
+    }
     async fn meeting(&self, _: &str, _: i64) -> StoreResult<Option<Meeting>> {
         down()
     }
@@ -83,7 +86,7 @@ impl MeetingStore for BrokenStore {
 
 #[async_trait]
 impl LeaseStore for BrokenStore {
-    async fn acquire_lease(&self, _: &str, _: &str, _: i64, _: i64) -> StoreResult<bool> {
+    async fn acquire_lease(&self, _: &str, _: &str, _: i64) -> StoreResult<bool> {
         down()
     }
     async fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
@@ -93,10 +96,10 @@ impl LeaseStore for BrokenStore {
 
 #[async_trait]
 impl TokenStore for BrokenStore {
-    async fn put_token(&self, _: &str, _: &str, _: i64, _: i64) -> StoreResult<()> {
+    async fn put_token(&self, _: &str, _: &str, _: i64) -> StoreResult<()> {
         down()
     }
-    async fn take_token(&self, _: &str, _: i64) -> StoreResult<Option<String>> {
+    async fn take_token(&self, _: &str) -> StoreResult<Option<String>> {
         down()
     }
 }
