@@ -406,15 +406,18 @@ pub async fn replicas_with_clocks_60_s_apart_agree(store: Store, replicas: Vec<S
         tokio::time::sleep(Duration::from_millis(300)).await;
         let poll = || async {
             let mut missing = report(Some(Vec::new()));
-            (missing.started_at_ms, missing.now_ms) = (polling.now_ms().await.unwrap(), polling.now_ms().await.unwrap());
+            (missing.started_at_ms, missing.now_ms) =
+                (polling.now_ms().await.unwrap(), polling.now_ms().await.unwrap());
             polling.record_poll("a", &missing).await.unwrap().ended
         };
         assert!(poll().await.is_empty(), "clock {skew_ms} ms off: the create has not come back yet");
         assert!(polling.meeting(&id, polling.now_ms().await.unwrap()).await.unwrap().is_some());
 
-        with_skewed_clock(skew_ms, async { creating.confirm_meeting(&meeting, creating.now_ms().await.unwrap()).await })
-            .await
-            .unwrap();
+        with_skewed_clock(skew_ms, async {
+            creating.confirm_meeting(&meeting, creating.now_ms().await.unwrap()).await
+        })
+        .await
+        .unwrap();
         // DynamoDB tells its time to the second: a poll a second and a half later began after the confirmation.
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         assert_eq!(poll().await, vec![id.clone()], "clock {skew_ms} ms off: BBB has forgotten the confirmed meeting");

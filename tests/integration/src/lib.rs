@@ -69,6 +69,8 @@ impl Answer {
 pub struct Harness {
     pub running: Running,
     pub client: reqwest::Client,
+    /// The settings it runs with, for another replica on the same stores.
+    pub env: HashMap<String, String>,
     dir: TempDir,
     _cleanup: Option<NamespaceCleanup>,
     _schema: Option<pg::PgSchema>,
@@ -81,6 +83,22 @@ impl Harness {
 
     /// Starts with extra environment variables (upstream names) on top of the test defaults.
     pub async fn with_env(servers: usize, vars: &[(&str, &str)]) -> Self {
+        if std::env::var("SCALELITE_TEST_STORE").is_ok_and(|store| store == "production") {
+            let started = Self::on_production_stores(servers, vars).await;
+            return started.expect("SCALELITE_TEST_STORE=production needs a reachable Redis and PostgreSQL");
+        }
+        Self::build(servers, vars, None).await
+    }
+
+    /// Starts on Redis (meetings) and PostgreSQL (recordings) whatever `SCALELITE_TEST_STORE` says; `None`,
+    /// with the test reported skipped, when either is not reachable.
+    pub async fn on_production_stores(servers: usize, vars: &[(&str, &str)]) -> Option<Self> {
+        let url = redis_url().await?;
+        let schema = pg::PgSchema::create("http").await?;
+        Some(Self::build(servers, vars, Some((url, schema))).await)
+    }
+
+    async fn build(servers: usize, vars: &[(&str, &str)], production: Option<(String, pg::PgSchema)>) -> Self {
         let dir = TempDir::new().expect("temp dir");
         let path = |sub: &str| dir.path().join(sub).display().to_string();
         let mut env: HashMap<String, String> = HashMap::from([
@@ -99,13 +117,11 @@ impl Harness {
             ("RESPONSE_TIMEOUT".into(), "2".into()),
         ]);
         let (mut cleanup, mut schema) = (None, None);
-        if std::env::var("SCALELITE_TEST_STORE").is_ok_and(|store| store == "production") {
-            let url = redis_url().await.expect("SCALELITE_TEST_STORE=production needs a reachable Redis");
+        if let Some((url, created)) = production {
             let namespace = fresh_namespace("http");
             env.insert("REDIS_URL".into(), url.clone());
             env.insert("REDIS_NAMESPACE".into(), namespace.clone());
             cleanup = Some(NamespaceCleanup { url, namespace });
-            let created = pg::PgSchema::create("http").await.expect("SCALELITE_TEST_STORE=production needs PostgreSQL");
             env.insert("DATABASE_URL".into(), created.url.clone());
             schema = Some(created);
         }
@@ -114,7 +130,7 @@ impl Harness {
         let options = Options { bind: SocketAddr::from(([127, 0, 0, 1], 0)), demo_servers: servers };
         let running = scalelite_cli::start(config, options).await.expect("runtime starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { running, client, dir, _cleanup: cleanup, _schema: schema }
+        Self { running, client, env, dir, _cleanup: cleanup, _schema: schema }
     }
 
     /// A path under the harness's temporary directory (recordings live in `recordings/`).

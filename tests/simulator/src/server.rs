@@ -177,6 +177,11 @@ impl SimServer {
         self.shared.state().meetings.get(meeting_id).cloned()
     }
 
+    /// Ends a meeting as its last moderator leaving would; false when it holds no such meeting.
+    pub fn end_meeting(&self, meeting_id: &str) -> bool {
+        self.shared.state().meetings.remove(meeting_id).is_some()
+    }
+
     /// Every call received so far, as `call?query`.
     pub fn calls(&self) -> Vec<String> {
         self.shared.state().calls.clone()
