@@ -125,7 +125,7 @@ pub async fn open_stores(config: &Config) -> Result<Stores, StoreError> {
 }
 
 /// Where the configuration keeps servers and meetings, without credentials.
-fn meetings_at(config: &Config) -> String {
+pub fn meetings_at(config: &Config) -> String {
     if let Some(sentinel) = &config.redis_sentinel {
         let sentinels: Vec<String> = sentinel.sentinels.iter().map(|(host, port)| format!("{host}:{port}")).collect();
         let (master, namespace) = (&sentinel.master, &config.redis_namespace);
@@ -138,11 +138,27 @@ fn meetings_at(config: &Config) -> String {
             format!("Redis at {} (namespace {})", host.unwrap_or_else(|| "?".into()), config.redis_namespace)
         }
         (None, Some(prefix)) => format!("DynamoDB tables {prefix}*"),
-        (None, None) => {
-            let path = std::path::absolute(&config.sqlite_path).unwrap_or_else(|_| config.sqlite_path.clone());
-            format!("the embedded store {}", path.display())
-        }
+        (None, None) => embedded_at(config),
     }
+}
+
+/// Where the configuration keeps the recordings index and callback URLs, without credentials.
+pub fn recordings_at(config: &Config) -> String {
+    match (&config.database_url, &config.dynamodb_table_prefix) {
+        (Some(url), _) => {
+            let place = url::Url::parse(url)
+                .ok()
+                .and_then(|u| Some(format!("{}:{}{}", u.host_str()?, u.port().unwrap_or(5432), u.path())));
+            format!("PostgreSQL at {}", place.unwrap_or_else(|| "?".into()))
+        }
+        (None, Some(prefix)) => format!("DynamoDB tables {prefix}*"),
+        (None, None) => embedded_at(config),
+    }
+}
+
+fn embedded_at(config: &Config) -> String {
+    let path = std::path::absolute(&config.sqlite_path).unwrap_or_else(|_| config.sqlite_path.clone());
+    format!("the embedded store {}", path.display())
 }
 
 type DynamoStores = (Option<Arc<dyn MeetingBackend>>, Option<Arc<dyn RecordingBackend>>);

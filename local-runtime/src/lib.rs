@@ -65,6 +65,16 @@ impl Drop for Running {
     }
 }
 
+/// Refuses a configuration without a load-balancer secret, under which every call would be refused (`serve`
+/// refuses to start; `scalelite config` reports it).
+pub fn check_secret(config: &Config) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !config.secrets.is_empty(),
+        "LOADBALANCER_SECRET is not set, so every call would be refused: set it (or try --demo)"
+    );
+    Ok(())
+}
+
 /// Binds the address first (so a second instance fails before it touches any store), opens the stores,
 /// optionally starts a simulated fleet, and serves every function with the job timers.
 pub async fn start(config: Config, options: Options) -> anyhow::Result<Running> {

@@ -47,6 +47,9 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:3000")]
         base: String,
     },
+    /// Print the effective settings (secrets masked) and the stores they name, and check what `serve` needs:
+    /// a secret, stores that answer, recording directories that can be written. Exits 1 on any problem.
+    Config,
     /// Print the completion script of SHELL (e.g. `scalelite completions bash > /etc/bash_completion.d/scalelite`).
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -157,9 +160,7 @@ async fn serve(mut config: Config, demo: bool, demo_servers: usize) -> anyhow::R
         tracing::warn!("LOADBALANCER_SECRET is not set; the demo uses {DEMO_SECRET:?}");
         config.secrets.push(DEMO_SECRET.to_owned());
     }
-    if config.secrets.is_empty() {
-        anyhow::bail!("LOADBALANCER_SECRET is not set, so every call would be refused: set it (or try --demo)");
-    }
+    scalelite_cli::check_secret(&config)?;
     // The demo's secret is well known: it answers on loopback only.
     let host = if demo { Ipv4Addr::LOCALHOST } else { Ipv4Addr::UNSPECIFIED };
     let bind = SocketAddr::new(IpAddr::V4(host), config.port);
@@ -285,6 +286,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "scalelite", &mut std::io::stdout());
             Ok(())
         }
+        Command::Config => commands::config::run(Config::from_env()?).await,
         Command::Serve { demo, demo_servers } => serve(Config::from_env()?, demo, demo_servers).await,
         Command::Sign { call, query, base } => {
             println!("{}", commands::sign::url(&Config::from_env()?, &base, &call, &query)?);

@@ -1,5 +1,6 @@
 //! The operator commands of the `scalelite` binary, working on whatever store the configuration names.
 
+pub mod config;
 pub mod meetings;
 pub mod recordings;
 pub mod servers;
