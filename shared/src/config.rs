@@ -40,6 +40,9 @@ pub struct Config {
     /// `REDIS_WAIT_REPLICAS`: replicas a write to Redis waits for (`WAIT`, half a second at most) before the call
     /// answers; default 1 with `REDIS_SENTINELS`, else 0.
     pub redis_wait_replicas: usize,
+    /// `REDIS_WAIT_REPLICAS_REQUIRED`: a write those replicas did not acknowledge (within
+    /// `REDIS_SENTINEL_RETRY_TIMEOUT` with Sentinel, half a second without) fails the call instead of standing.
+    pub redis_wait_replicas_required: bool,
     pub database_url: Option<String>,
     /// `SINGLE_REPLICA`: this process is the only one, so a shared meeting store may be paired with the
     /// embedded file for what has no shared store configured (recordings without `DATABASE_URL`, tenants
@@ -345,6 +348,14 @@ impl Config {
         let redis_sentinel = RedisSentinel::from_lookup(&lookup)?;
         let redis_wait_replicas =
             number("REDIS_WAIT_REPLICAS", lookup("REDIS_WAIT_REPLICAS"), usize::from(redis_sentinel.is_some()))?;
+        let redis_wait_replicas_required = flag(lookup("REDIS_WAIT_REPLICAS_REQUIRED"));
+        if redis_wait_replicas_required && redis_wait_replicas == 0 {
+            return Err(ConfigError {
+                name: "REDIS_WAIT_REPLICAS_REQUIRED",
+                value: "true".into(),
+                reason: "needs REDIS_WAIT_REPLICAS above 0",
+            });
+        }
 
         let voice_bridge_len: usize = number("VOICE_BRIDGE_LEN", lookup("VOICE_BRIDGE_LEN"), 9)?;
         if !(5..=18).contains(&voice_bridge_len) {
@@ -372,6 +383,7 @@ impl Config {
             redis_namespace: lookup("REDIS_NAMESPACE").filter(|v| !v.is_empty()).unwrap_or_else(|| "scalelite".into()),
             redis_sentinel,
             redis_wait_replicas,
+            redis_wait_replicas_required,
             database_url: lookup("DATABASE_URL").filter(|v| !v.is_empty()),
             single_replica: flag(lookup("SINGLE_REPLICA")),
             dynamodb_table_prefix: lookup("DYNAMODB_TABLE_PREFIX").filter(|v| !v.trim().is_empty()),
@@ -624,6 +636,12 @@ mod tests {
         assert_eq!(sentinel.retry_timeout, Duration::from_secs(10));
         let unwaited = config(&[("REDIS_SENTINELS", "a"), ("REDIS_WAIT_REPLICAS", "0")]).unwrap();
         assert_eq!(unwaited.redis_wait_replicas, 0);
+        assert!(!parsed.redis_wait_replicas_required);
+        let required = config(&[("REDIS_SENTINELS", "a"), ("REDIS_WAIT_REPLICAS_REQUIRED", "true")]).unwrap();
+        assert!(required.redis_wait_replicas_required);
+        let nothing_to_require =
+            [("REDIS_SENTINELS", "a"), ("REDIS_WAIT_REPLICAS", "0"), ("REDIS_WAIT_REPLICAS_REQUIRED", "1")];
+        assert!(config(&nothing_to_require).is_err());
         assert!(config(&[("REDIS_SENTINELS", "a:x")]).is_err());
         assert!(config(&[("REDIS_SENTINELS", ":1")]).is_err());
     }

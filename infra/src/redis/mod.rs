@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use crate::join_servers::JoinServers;
 use joins::Joins;
 use keys::Keys;
-use primary::Primary;
+use primary::{Primary, Replication};
 use snapshot::Versioned;
 
 /// A commit script: the shared prelude, then the commit itself.
@@ -92,17 +92,19 @@ impl RedisStore {
     /// during an outage stays up (not ready); while Redis does not answer, calls fail within a second. Keys live
     /// under `namespace` (upstream's default is `scalelite`).
     pub async fn open(url: &str, namespace: &str) -> StoreResult<Self> {
-        Self::open_direct(url, namespace, 0)
+        Self::open_direct(url, namespace, Replication::default())
     }
 
     /// The store the configuration names, if it names Redis: the primary at `REDIS_URL`, or the one the
     /// sentinels of `REDIS_SENTINELS` name (`REDIS_URL` then gives only its credentials and database); writes
-    /// wait for `REDIS_WAIT_REPLICAS` replicas.
+    /// wait for `REDIS_WAIT_REPLICAS` replicas (and fail without them with `REDIS_WAIT_REPLICAS_REQUIRED`).
     pub fn from_config(config: &Config) -> StoreResult<Option<Self>> {
         let namespace = &config.redis_namespace;
+        let replication =
+            Replication { wanted: config.redis_wait_replicas, required: config.redis_wait_replicas_required };
         let Some(settings) = &config.redis_sentinel else {
             let url = config.redis_url.as_deref();
-            return url.map(|url| Self::open_direct(url, namespace, config.redis_wait_replicas)).transpose();
+            return url.map(|url| Self::open_direct(url, namespace, replication)).transpose();
         };
         let node = match &config.redis_url {
             Some(url) => url.as_str().into_connection_info().map_err(backend)?.redis_settings().clone(),
@@ -110,7 +112,7 @@ impl RedisStore {
         };
         let db = node.db();
         let sentinels = sentinel::Sentinels::new(settings, node, manager_config()).map_err(backend)?;
-        let conn = Primary::sentinel(sentinels, settings.retry_timeout, db, config.redis_wait_replicas);
+        let conn = Primary::sentinel(sentinels, settings.retry_timeout, db, replication);
         Ok(Some(Self {
             conn,
             keys: Keys { ns: namespace.to_owned() },
@@ -120,11 +122,11 @@ impl RedisStore {
         }))
     }
 
-    fn open_direct(url: &str, namespace: &str, wait_replicas: usize) -> StoreResult<Self> {
+    fn open_direct(url: &str, namespace: &str, replication: Replication) -> StoreResult<Self> {
         let client = redis::Client::open(url).map_err(backend)?;
         let db = client.get_connection_info().redis_settings().db();
         let conn = ConnectionManager::new_lazy_with_config(client, manager_config()).map_err(backend)?;
-        let conn = Primary::direct(conn, db, wait_replicas);
+        let conn = Primary::direct(conn, db, replication);
         Ok(Self {
             conn,
             keys: Keys { ns: namespace.to_owned() },

@@ -1,5 +1,6 @@
 //! The connection to the Redis primary: the one `REDIS_URL` names, or the one Sentinel names, followed through a
-//! failover with each call retried for a bounded time; and, after a write, the wait for replicas (`WAIT`).
+//! failover with each call retried for a bounded time; and, after a write, the wait for replicas (`WAIT`), which
+//! runs the write again on the new primary when the one written to turns out to have been replaced.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +19,15 @@ const REPLICA_WAIT: Duration = Duration::from_millis(500);
 /// After the replicas did not acknowledge in time, how long writes do not wait for them, so a replica that is down
 /// does not cost every write half a second (`WAIT` also holds up the calls behind it on the shared connection).
 const REPLICA_REST: Duration = Duration::from_secs(5);
+
+/// What writes wait for.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Replication {
+    /// Replicas a write waits for (`REDIS_WAIT_REPLICAS`); none: writes do not wait.
+    pub wanted: usize,
+    /// A write they did not acknowledge fails the call (`REDIS_WAIT_REPLICAS_REQUIRED`) instead of standing.
+    pub required: bool,
+}
 
 enum Link {
     Direct(ConnectionManager),
@@ -39,19 +49,27 @@ pub(crate) struct Primary {
 }
 
 impl Primary {
-    /// The primary at a fixed address; writes wait for `wait_replicas` replicas.
-    pub(crate) fn direct(conn: ConnectionManager, db: i64, wait_replicas: usize) -> Self {
-        Self::new(Link::Direct(conn), db, wait_replicas)
+    /// The primary at a fixed address.
+    pub(crate) fn direct(conn: ConnectionManager, db: i64, replication: Replication) -> Self {
+        Self::new(Link::Direct(conn), db, replication)
     }
 
-    /// The primary `sentinels` name; writes wait for `wait_replicas` replicas.
-    pub(crate) fn sentinel(sentinels: Sentinels, retry_timeout: Duration, db: i64, wait_replicas: usize) -> Self {
-        Self::new(Link::Sentinel { sentinels: Box::new(sentinels), retry_timeout }, db, wait_replicas)
+    /// The primary `sentinels` name.
+    pub(crate) fn sentinel(sentinels: Sentinels, retry_timeout: Duration, db: i64, replication: Replication) -> Self {
+        Self::new(Link::Sentinel { sentinels: Box::new(sentinels), retry_timeout }, db, replication)
     }
 
-    fn new(link: Link, db: i64, wait_replicas: usize) -> Self {
-        let replicas = Arc::new(Replicas { wanted: wait_replicas, state: tokio::sync::Mutex::new(Waited::default()) });
+    fn new(link: Link, db: i64, replication: Replication) -> Self {
+        let replicas = Arc::new(Replicas { replication, state: tokio::sync::Mutex::new(Waited::default()) });
         Self { link: Arc::new(link), replicas, db, used: 0 }
+    }
+
+    /// How long a write may keep trying: without Sentinel, one wait for the replicas.
+    fn retry_timeout(&self) -> Duration {
+        match &*self.link {
+            Link::Direct(_) => REPLICA_WAIT,
+            Link::Sentinel { retry_timeout, .. } => *retry_timeout,
+        }
     }
 
     /// Runs a script. A failover between loading it and running it finds the new primary without it: it is
@@ -67,50 +85,89 @@ impl Primary {
 
     /// Runs a script that writes, then waits for the replicas.
     pub(crate) async fn write_script<T: FromRedisValue>(&mut self, script: &ScriptInvocation<'_>) -> RedisResult<T> {
-        let reply = self.invoke(script).await?;
-        self.replicated().await?;
-        Ok(reply)
+        self.written(Write::Script(script)).await
     }
 
     /// Runs a pipeline that writes, then waits for the replicas.
     pub(crate) async fn write<T: FromRedisValue>(&mut self, pipe: &Pipeline) -> RedisResult<T> {
-        let reply = pipe.query_async(self).await?;
-        self.replicated().await?;
-        Ok(reply)
+        self.written(Write::Pipeline(pipe)).await
+    }
+
+    /// Makes `write`, then waits for the replicas; makes it again on the new primary, until the retry timeout,
+    /// while the one written to turns out to have been replaced (what was written there is lost, so a second run
+    /// counts nothing twice; a commit checks what it was planned from there, as anywhere).
+    async fn written<T: FromRedisValue>(&mut self, write: Write<'_, '_>) -> RedisResult<T> {
+        let give_up = Instant::now() + self.retry_timeout();
+        loop {
+            let reply = match write {
+                Write::Script(script) => self.invoke(script).await?,
+                Write::Pipeline(pipe) => pipe.query_async(self).await?,
+            };
+            match self.replicated(give_up).await? {
+                Written::Kept => return Ok(reply),
+                Written::Astray if Instant::now() < give_up => {}
+                Written::Astray => return Err(lost("the Redis primary written to was replaced")),
+            }
+        }
     }
 
     /// Waits, half a second at most, until the last write reached the replicas wanted, on the primary it was made
-    /// on. Fails when that primary was lost meanwhile: the write may not have survived the failover. Replicas
-    /// that do not acknowledge in time undo nothing (the write is on the live primary): that is logged, and
-    /// writes stop waiting for a while.
-    async fn replicated(&mut self) -> RedisResult<()> {
+    /// on. Fails when that primary was lost meanwhile: the write may not have survived the failover. When the
+    /// replicas do not acknowledge in time, the sentinels are asked whether that primary was replaced (the write
+    /// went astray); if not, the write stands, is logged, and writes stop waiting for a while, or, when
+    /// acknowledgements are required, it is waited for until `give_up` and then fails.
+    async fn replicated(&mut self, give_up: Instant) -> RedisResult<Written> {
         let replicas = self.replicas.clone();
-        if replicas.wanted == 0 {
-            return Ok(());
+        let Replication { wanted, required } = replicas.replication;
+        if wanted == 0 {
+            return Ok(Written::Kept);
         }
         let written = Instant::now();
         let generation = self.used;
-        let lost = || RedisError::from((ErrorKind::Io, "the Redis primary was lost before a write reached a replica"));
-        let mut conn = match &*self.link {
-            Link::Direct(conn) => conn.clone(),
-            Link::Sentinel { sentinels, .. } => sentinels.connection(generation).ok_or_else(lost)?,
+        let (mut conn, address) = match &*self.link {
+            Link::Direct(conn) => (conn.clone(), None),
+            Link::Sentinel { sentinels, .. } => {
+                let (conn, address) = sentinels
+                    .connection(generation)
+                    .ok_or_else(|| lost("the Redis primary was lost before a write reached a replica"))?;
+                (conn, Some((sentinels, address)))
+            }
         };
         let mut state = replicas.state.lock().await;
-        if state.acknowledged.is_some_and(|(g, sent)| g == generation && sent >= written)
-            || state.resting_until.is_some_and(|until| until > written)
-        {
-            return Ok(());
+        // The last acknowledged `WAIT` was sent after this write, or writes to this primary rest.
+        let covers = |waited: Option<(u64, Instant)>| waited.is_some_and(|(g, at)| g == generation && at >= written);
+        if covers(state.acknowledged) || (!required && covers(state.resting_until)) {
+            return Ok(Written::Kept);
         }
-        let sent = Instant::now();
-        let wait = redis::cmd("WAIT").arg(replicas.wanted).arg(REPLICA_WAIT.as_millis() as u64).to_owned();
-        let reached: usize = wait.query_async(&mut conn).await?;
-        if reached >= replicas.wanted {
-            state.acknowledged = Some((generation, sent));
-        } else {
-            tracing::warn!(reached, wanted = replicas.wanted, "Redis replicas did not acknowledge a write in time");
-            state.resting_until = Some(Instant::now() + REPLICA_REST);
+        loop {
+            let sent = Instant::now();
+            // Required acknowledgements are waited for up to `give_up`, no longer; 0 would wait for ever.
+            let patience = if required {
+                give_up.saturating_duration_since(sent).clamp(Duration::from_millis(1), REPLICA_WAIT)
+            } else {
+                REPLICA_WAIT
+            };
+            let wait = redis::cmd("WAIT").arg(wanted).arg(patience.as_millis() as u64).to_owned();
+            let reached: usize = wait.query_async(&mut conn).await?;
+            if reached >= wanted {
+                state.acknowledged = Some((generation, sent));
+                return Ok(Written::Kept);
+            }
+            if let Some((sentinels, address)) = &address
+                && sentinels.replaced(generation, address).await
+            {
+                return Ok(Written::Astray);
+            }
+            if !required {
+                tracing::warn!(reached, wanted, "Redis replicas did not acknowledge a write in time");
+                state.resting_until = Some((generation, Instant::now() + REPLICA_REST));
+                return Ok(Written::Kept);
+            }
+            if Instant::now() >= give_up {
+                tracing::warn!(reached, wanted, "Redis replicas did not acknowledge a write; the call fails");
+                return Err(lost("no Redis replica acknowledged the write"));
+            }
         }
-        Ok(())
     }
 
     /// Sends `request`; through Sentinel, a lost primary is found again and the request sent there, until the
@@ -141,6 +198,11 @@ impl Primary {
     }
 }
 
+/// A write that may be lost, or that no replica has: the call fails with the documented error.
+fn lost(what: &'static str) -> RedisError {
+    RedisError::from((ErrorKind::Io, what))
+}
+
 /// The error says the primary is gone, not reachable, or no longer primary (a replica refuses writes with
 /// `READONLY`): worth finding it again. A call whose reply was lost may so run twice: a commit checks what it
 /// was planned from, so its second run finds the change made and is planned again; a join's load increment may
@@ -166,9 +228,24 @@ fn primary_lost(error: &RedisError) -> bool {
     }
 }
 
-/// How many replicas writes wait for, and how the last wait went.
+/// A write, as the store makes it.
+#[derive(Clone, Copy)]
+enum Write<'a, 'b> {
+    Script(&'a ScriptInvocation<'b>),
+    Pipeline(&'a Pipeline),
+}
+
+/// How a write's wait for replicas ended.
+enum Written {
+    /// The write stands.
+    Kept,
+    /// The write went to a primary the sentinels have replaced: it is lost and must be made again.
+    Astray,
+}
+
+/// What writes wait for, and how the last wait went.
 struct Replicas {
-    wanted: usize,
+    replication: Replication,
     /// One `WAIT` at a time: it covers every write before it, so callers behind it rarely need their own.
     state: tokio::sync::Mutex<Waited>,
 }
@@ -177,8 +254,8 @@ struct Replicas {
 struct Waited {
     /// The primary and the time the last `WAIT` the replicas acknowledged was sent.
     acknowledged: Option<(u64, Instant)>,
-    /// Writes do not wait before this.
-    resting_until: Option<Instant>,
+    /// The primary whose writes do not wait before this time.
+    resting_until: Option<(u64, Instant)>,
 }
 
 /// A request as sent on a connection: a command, or a pipeline's commands.

@@ -1,6 +1,8 @@
 //! Redis behind Sentinel, through HTTP: a primary, a replica and three sentinels of its own; the primary is
 //! killed while creates and joins stream in, the sentinels promote the replica, every meeting created is still
-//! served afterwards, calls in flight either succeed or get the documented error, and creates work again.
+//! served afterwards, calls in flight either succeed or get the documented error, and creates work again. A
+//! load balancer replica idle during a failover writes to the new primary, not to the old one when it resumes;
+//! writes wait for the Redis replica, and with `REDIS_WAIT_REPLICAS_REQUIRED` fail without it.
 
 use std::fs::File;
 use std::path::Path;
@@ -187,6 +189,15 @@ impl Topology {
         primary.child.kill().expect("kill the primary");
     }
 
+    /// Waits until the old primary, resumed, has been made a replica of the new one and copied it.
+    async fn wait_for_demotion(&self) {
+        eventually("the old primary following the new one", Duration::from_secs(60), async || {
+            let info = self.primary().ask(&cmd(&["INFO", "replication"])).await.map(|v| text(&v)).unwrap_or_default();
+            info.contains("role:slave") && info.contains("master_link_status:up")
+        })
+        .await;
+    }
+
     /// Waits until every sentinel names the replica as primary and it answers as one.
     async fn wait_for_promotion(&self) {
         let port = self.replica.port.to_string();
@@ -245,39 +256,52 @@ fn successes(log: &Mutex<Vec<Created>>, after: Instant) -> usize {
     log.lock().unwrap().iter().filter(|c| c.ok && c.answered > after).count()
 }
 
-/// The meeting is served: join redirects to the simulated server holding it, getMeetingInfo answers.
-async fn assert_served(harness: &Harness, id: &str) {
-    let holder = harness.holder(id).unwrap_or_else(|| panic!("no server holds {id}"));
-    let join = answered(harness, "join", &format!("meetingID={id}&fullName=After&role=VIEWER")).await;
+/// The meeting is served through `via`: join redirects to the simulated server of `fleet` holding it,
+/// getMeetingInfo answers.
+async fn assert_served_by(fleet: &Harness, via: &Harness, id: &str) {
+    let holder = fleet.holder(id).unwrap_or_else(|| panic!("no server holds {id}"));
+    let join = answered(via, "join", &format!("meetingID={id}&fullName=After&role=VIEWER")).await;
     let location = join.location().unwrap_or_else(|| panic!("join {id} after the failover: {}", join.body));
-    assert!(location.starts_with(&harness.sim(holder).url()), "join {id} went to {location}");
-    let info = answered(harness, "getMeetingInfo", &format!("meetingID={id}")).await;
+    assert!(location.starts_with(&fleet.sim(holder).url()), "join {id} went to {location}");
+    let info = answered(via, "getMeetingInfo", &format!("meetingID={id}")).await;
     assert_eq!(info.returncode().as_deref(), Some("SUCCESS"), "getMeetingInfo {id}: {}", info.body);
 }
 
+/// The meeting is served through the harness whose fleet holds it.
+async fn assert_served(harness: &Harness, id: &str) {
+    assert_served_by(harness, harness, id).await;
+}
+
+/// A load balancer replica on `topology`'s sentinels with `servers` simulated servers, keeping its keys under
+/// `namespace`, with `extra` settings.
+async fn load_balancer(topology: &Topology, namespace: &str, servers: usize, extra: &[(&str, &str)]) -> Harness {
+    let sentinels = topology.sentinels_setting();
+    let mut vars = vec![
+        ("REDIS_SENTINELS", sentinels.as_str()),
+        ("REDIS_SENTINEL_MASTER", MASTER),
+        ("REDIS_NAMESPACE", namespace),
+        ("SINGLE_REPLICA", "true"),
+    ];
+    vars.extend_from_slice(extra);
+    Harness::with_env(servers, &vars).await
+}
+
 /// A primary, a replica and three sentinels of this test's own, and the local runtime with `servers` simulated
-/// servers on them; `None` (skipped) without redis-server.
-async fn sentinel_harness(servers: usize) -> Option<(Topology, Harness)> {
+/// servers and `extra` settings on them, and the namespace of its keys; `None` (skipped) without redis-server.
+async fn sentinel_harness(servers: usize, extra: &[(&str, &str)]) -> Option<(Topology, Harness, String)> {
     if !redis_server_installed() {
         skip::skip("redis-server is not installed (it runs the primary, replica and sentinels)");
         return None;
     }
     let topology = Topology::start().await;
     let namespace = fresh_namespace("sentinel");
-    let sentinels = topology.sentinels_setting();
-    let vars = [
-        ("REDIS_SENTINELS", sentinels.as_str()),
-        ("REDIS_SENTINEL_MASTER", MASTER),
-        ("REDIS_NAMESPACE", namespace.as_str()),
-        ("SINGLE_REPLICA", "true"),
-    ];
-    let harness = Harness::with_env(servers, &vars).await;
-    Some((topology, harness))
+    let harness = load_balancer(&topology, &namespace, servers, extra).await;
+    Some((topology, harness, namespace))
 }
 
 #[tokio::test]
 async fn meetings_survive_a_sentinel_failover() {
-    let Some((mut topology, harness)) = sentinel_harness(3).await else { return };
+    let Some((mut topology, harness, _)) = sentinel_harness(3, &[]).await else { return };
 
     let (next, stop, log) = (AtomicUsize::new(0), AtomicBool::new(false), Mutex::new(Vec::new()));
     let started = Instant::now();
@@ -320,7 +344,7 @@ fn signal(node: &Node, signal: &str) {
 
 #[tokio::test]
 async fn writes_wait_for_the_replica_but_not_for_one_that_is_down() {
-    let Some((topology, harness)) = sentinel_harness(2).await else { return };
+    let Some((topology, harness, _)) = sentinel_harness(2, &[]).await else { return };
     harness.create("synced").await;
 
     // A replica that stops answering: the first write waits half a second for it, then writes go on without.
@@ -335,6 +359,57 @@ async fn writes_wait_for_the_replica_but_not_for_one_that_is_down() {
     assert!(started.elapsed() < Duration::from_secs(4), "six creates took {:?}", started.elapsed());
     signal(&topology.replica, "CONT");
     for id in ["synced", "unreplicated", "more-5"] {
+        assert_served(&harness, id).await;
+    }
+}
+
+/// The old primary, frozen (SIGSTOP) while the sentinels fail it over and then resumed, answers as primary until
+/// they demote it. A load balancer replica that did nothing meanwhile still holds its connection to it: its next
+/// write must land on the new primary all the same, or the meeting is gone once the old primary is demoted.
+#[tokio::test]
+async fn an_idle_replica_writes_to_the_new_primary_when_the_old_one_resumes() {
+    let Some((topology, busy, namespace)) = sentinel_harness(2, &[]).await else { return };
+    let idle = load_balancer(&topology, &namespace, 0, &[]).await;
+    busy.create("before-busy").await;
+    idle.create("before-idle").await;
+
+    signal(topology.primary(), "STOP");
+    topology.wait_for_promotion().await;
+    busy.create("during").await;
+    signal(topology.primary(), "CONT");
+    let role = topology.primary().ask(&cmd(&["ROLE"])).await.expect("the old primary answers");
+    assert!(matches!(&role, redis::Value::Array(items) if items.first().map(text).as_deref() == Some("master")));
+
+    idle.create("after").await;
+    let key = format!("{namespace}:meeting:after");
+    let on_new = topology.replica.ask(&cmd(&["EXISTS", &key])).await.expect("the new primary answers");
+    assert_eq!(on_new, redis::Value::Int(1), "the idle replica's meeting is not on the new primary");
+
+    topology.wait_for_demotion().await;
+    for id in ["before-busy", "before-idle", "during", "after"] {
+        assert_served_by(&busy, &busy, id).await;
+        assert_served_by(&busy, &idle, id).await;
+    }
+}
+
+/// With `REDIS_WAIT_REPLICAS_REQUIRED`, a write no replica acknowledges within the retry timeout fails the call:
+/// a create answers `internalError` and no BBB server is asked; once the replica is back, it succeeds.
+#[tokio::test]
+async fn required_acknowledgements_refuse_writes_while_the_replica_is_down() {
+    let required = [("REDIS_WAIT_REPLICAS_REQUIRED", "true"), ("REDIS_SENTINEL_RETRY_TIMEOUT", "2")];
+    let Some((topology, harness, _)) = sentinel_harness(2, &required).await else { return };
+    harness.create("synced").await;
+
+    signal(&topology.replica, "STOP");
+    let started = Instant::now();
+    let refused = answered(&harness, "create", "meetingID=unreplicated&name=Unreplicated").await;
+    assert_eq!(refused.message_key().as_deref(), Some("internalError"), "create: {}", refused.body);
+    assert!(started.elapsed() >= Duration::from_secs(2), "the create failed after {:?}", started.elapsed());
+    assert_eq!(harness.holder("unreplicated"), None, "a BBB server was asked to create the meeting");
+
+    signal(&topology.replica, "CONT");
+    harness.create("unreplicated").await;
+    for id in ["synced", "unreplicated"] {
         assert_served(&harness, id).await;
     }
 }
