@@ -10,7 +10,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
-use scalelite_shared::clock::{StoreClock, now_ms as wall_clock_ms};
+use scalelite_shared::clock::now_ms as wall_clock_ms;
+use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{
     Commit, JoinSnapshot, LeaseStore, Located, MeetingPorts, MeetingStore, StoreError, StoreResult, TokenStore,
@@ -80,14 +81,14 @@ impl State {
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
     backend_clock: Arc<BackendClock>,
-    /// The backend's clock as this handle follows it.
-    clock: Arc<StoreClock>,
+    /// The domain's state of this handle (the store's clock as followed, the placement turn).
+    handle: Arc<HandleState>,
 }
 
 impl MemoryStore {
     /// Another handle on the same state, as another replica's connection to one backend.
     pub fn replica(&self) -> Self {
-        Self { clock: Arc::default(), ..self.clone() }
+        Self { handle: Arc::default(), ..self.clone() }
     }
 }
 
@@ -322,8 +323,8 @@ impl MeetingPorts for MemoryStore {
         Ok(())
     }
 
-    fn clock(&self) -> &StoreClock {
-        &self.clock
+    fn handle_state(&self) -> &HandleState {
+        &self.handle
     }
 
     async fn read_store_time(&self) -> StoreResult<i64> {

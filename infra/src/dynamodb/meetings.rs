@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
-use scalelite_shared::clock::StoreClock;
+use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::StoreResult;
 
@@ -16,8 +16,8 @@ use super::{Dynamo, back_off, backend, is_conflict};
 #[derive(Clone, Debug)]
 pub struct DynamoMeetings {
     pub(super) db: Dynamo,
-    /// DynamoDB's clock (the `Date` of its answers), as this handle follows it.
-    pub(super) clock: Arc<StoreClock>,
+    /// The domain's state of this handle (the store's clock as followed, the placement turn).
+    pub(super) handle: Arc<HandleState>,
 }
 
 /// Who holds a voice bridge number a placement wants.
@@ -35,7 +35,7 @@ pub(super) fn link_key(server_id: &str, meeting_id: &str) -> Item {
 
 impl DynamoMeetings {
     pub fn new(db: Dynamo) -> Self {
-        Self { db, clock: Arc::default() }
+        Self { db, handle: Arc::default() }
     }
 
     pub(super) fn tables(&self) -> &super::Tables {

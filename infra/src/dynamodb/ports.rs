@@ -4,7 +4,7 @@
 use futures::future::join_all;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
-use scalelite_shared::clock::StoreClock;
+use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server, ServerState};
 use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreError, StoreResult};
 
@@ -194,8 +194,8 @@ impl MeetingPorts for DynamoMeetings {
         Ok(())
     }
 
-    fn clock(&self) -> &StoreClock {
-        &self.clock
+    fn handle_state(&self) -> &HandleState {
+        &self.handle
     }
 
     /// The `Date` of DynamoDB's answers (see [`service_clock`]).

@@ -24,8 +24,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, IntoConnectionInfo, RedisConnectionInfo, Script};
-use scalelite_shared::clock::StoreClock;
 use scalelite_shared::config::Config;
+use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{LeaseStore, StoreError, StoreResult, TokenStore};
 use serde_json::{Value, json};
@@ -83,8 +83,8 @@ pub struct RedisStore {
     keys: Keys,
     joins: Arc<Joins>,
     join_servers: Arc<JoinServers<String>>,
-    /// Redis's clock (`TIME`), as this handle follows it.
-    clock: Arc<StoreClock>,
+    /// The domain's state of this handle (the store's clock as followed, the placement turn).
+    handle: Arc<HandleState>,
 }
 
 impl RedisStore {
@@ -118,7 +118,7 @@ impl RedisStore {
             keys: Keys { ns: namespace.to_owned() },
             joins: Arc::default(),
             join_servers: Arc::default(),
-            clock: Arc::default(),
+            handle: Arc::default(),
         }))
     }
 
@@ -132,7 +132,7 @@ impl RedisStore {
             keys: Keys { ns: namespace.to_owned() },
             joins: Arc::default(),
             join_servers: Arc::default(),
-            clock: Arc::default(),
+            handle: Arc::default(),
         })
     }
 

@@ -4,7 +4,7 @@
 use redis::AsyncCommands;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
-use scalelite_shared::clock::StoreClock;
+use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreError, StoreResult};
 use serde_json::json;
@@ -234,8 +234,8 @@ impl MeetingPorts for RedisStore {
         Ok(())
     }
 
-    fn clock(&self) -> &StoreClock {
-        &self.clock
+    fn handle_state(&self) -> &HandleState {
+        &self.handle
     }
 
     async fn read_store_time(&self) -> StoreResult<i64> {

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use scalelite_shared::clock::StoreClock;
+use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::store::{LeaseStore, MeetingStore, StoreError, StoreResult, TokenStore};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -43,8 +43,8 @@ pub struct SqliteStore {
     joins: Arc<JoinServers<u64>>,
     writer: Writer,
     _flusher: Arc<Flusher>,
-    /// SQLite's clock, as this handle follows it.
-    clock: Arc<StoreClock>,
+    /// The domain's state of this handle (the store's clock as followed, the placement turn).
+    handle: Arc<HandleState>,
 }
 
 pub(crate) fn backend(error: sqlx::Error) -> StoreError {
@@ -80,7 +80,7 @@ impl SqliteStore {
             joins: Arc::default(),
             writer,
             _flusher: flusher,
-            clock: Arc::default(),
+            handle: Arc::default(),
         })
     }
 

@@ -5,7 +5,7 @@
 
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
-use scalelite_shared::clock::StoreClock;
+use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreResult};
 
@@ -168,8 +168,8 @@ impl MeetingPorts for SqliteStore {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(backend)
     }
 
-    fn clock(&self) -> &StoreClock {
-        &self.clock
+    fn handle_state(&self) -> &HandleState {
+        &self.handle
     }
 
     /// The time SQLite's own date functions read (the machine's clock, which every process sharing the

@@ -2,6 +2,7 @@
 //! [`MeetingPorts`]. Each decision is read from the store, planned by `balance`, and committed through the one
 //! loop of [`retry`], so a new rule touches `balance` and no adapter.
 
+pub mod handle;
 pub mod retry;
 
 use std::collections::HashSet;
@@ -64,12 +65,13 @@ impl<P: MeetingPorts> ServerStore for P {
 #[async_trait]
 impl<P: MeetingPorts> MeetingStore for P {
     async fn now_ms(&self) -> StoreResult<i64> {
-        if let Some(now) = self.clock().now_ms() {
+        let clock = &self.handle_state().clock;
+        if let Some(now) = clock.now_ms() {
             return Ok(now);
         }
         let sent = Instant::now();
         let store_ms = self.read_store_time().await?;
-        Ok(self.clock().record(sent, store_ms))
+        Ok(clock.record(sent, store_ms))
     }
 
     async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
@@ -85,6 +87,7 @@ impl<P: MeetingPorts> MeetingStore for P {
     }
 
     async fn place_meeting(&self, request: &Placement) -> Result<Placed, PlaceError> {
+        let _turn = self.handle_state().placement_turn().await;
         until_committed(
             Decision::Place,
             || format!("placement of {}", request.meeting_id),

@@ -1,16 +1,19 @@
-//! The one commit loop: read, plan, commit; on a lost race, again after a short pause, up to a limit. Every
-//! meeting-side decision of every store goes through it (and the read-change-write of recordings on a store
-//! without transactions), and it counts the attempts that lost a race.
+//! The one commit loop: read, plan, commit; on a lost race, again after a short pause, for up to
+//! [`RACE_BUDGET`]. Every meeting-side decision of every store goes through it (and the read-change-write of
+//! recordings on a store without transactions), and it counts the attempts that lost a race.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rand::Rng;
+use tokio::time::Instant;
 
 use crate::store::StoreError;
 
-/// How often a decision is read and planned again after losing a race before the call fails.
-const ATTEMPTS: usize = 100;
+/// How long a decision keeps being read and planned again after losing races before the call fails: far
+/// longer than a burst of other replicas' commits lasts (placements through one handle take turns, so only
+/// other replicas race), shorter than a front-end waits for its answer.
+pub const RACE_BUDGET: Duration = Duration::from_secs(10);
 
 /// Attempts after the first that start again at once: most races are lost to one other writer.
 const IMMEDIATE: usize = 2;
@@ -76,8 +79,8 @@ async fn back_off(attempt: usize) {
     tokio::time::sleep(Duration::from_millis(pause)).await;
 }
 
-/// Runs `attempt` until it commits (`Some`), fails, or has lost [`ATTEMPTS`] races; `what` names the change
-/// in the error.
+/// Runs `attempt` until it commits (`Some`), fails, or has lost races for [`RACE_BUDGET`]; `what` names the
+/// change in the error.
 pub async fn until_committed<T, E, F>(
     decision: Decision,
     what: impl FnOnce() -> String,
@@ -87,14 +90,16 @@ where
     E: From<StoreError>,
     F: Future<Output = Result<Option<T>, E>>,
 {
-    for round in 0..ATTEMPTS {
+    let started = Instant::now();
+    for round in 0.. {
         if let Some(done) = attempt().await? {
             return Ok(done);
         }
         count_race(decision);
-        if round + 1 < ATTEMPTS {
-            back_off(round).await;
+        if started.elapsed() >= RACE_BUDGET {
+            break;
         }
+        back_off(round).await;
     }
     Err(StoreError::Backend(format!("{} kept racing with other changes", what())).into())
 }

@@ -10,7 +10,7 @@ use super::StoreResult;
 use crate::balance::join::JoinSnapshot;
 use crate::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use crate::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
-use crate::clock::StoreClock;
+use crate::domain::handle::HandleState;
 use crate::model::{Meeting, Server};
 
 /// What a commit found.
@@ -137,8 +137,8 @@ pub trait MeetingPorts: Send + Sync {
     /// Checks the backend answers.
     fn ping_backend(&self) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// The store's clock as this handle follows it.
-    fn clock(&self) -> &StoreClock;
+    /// What the domain keeps for this handle (the store's clock as followed, the placement turn).
+    fn handle_state(&self) -> &HandleState;
     /// The store's own time, milliseconds since the Unix epoch, as the backend tells it.
     fn read_store_time(&self) -> impl Future<Output = StoreResult<i64>> + Send;
 }

@@ -424,6 +424,31 @@ pub async fn replicas_with_clocks_60_s_apart_agree(store: Store, replicas: Vec<S
     }
 }
 
+/// A burst of creates through one replica, a hundred times more than it has servers, all land, spread
+/// evenly: placements through one handle take turns instead of racing one another to the retry limit.
+pub async fn a_burst_through_one_replica_all_lands(store: Store, replicas: Vec<Store>) {
+    for id in ["a", "b", "c"] {
+        live_server(&*store, id, None).await;
+    }
+    let one = replicas[0].clone();
+    let tasks: Vec<_> = (0..300)
+        .map(|n| {
+            let one = one.clone();
+            tokio::spawn(async move { one.place_meeting(&placement(&format!("burst-{n}"), "")).await })
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for task in tasks {
+        if let Err(error) = task.await.expect("placement task") {
+            failed.push(error.to_string());
+        }
+    }
+    assert!(failed.is_empty(), "{} of 300 placements failed: {:?}", failed.len(), failed.first());
+    for id in ["a", "b", "c"] {
+        assert_eq!(store.server(id).await.unwrap().unwrap().load, Some(100.0), "server {id}");
+    }
+}
+
 /// Fake BBB servers: the meetings each one runs.
 type Fleet = Arc<Mutex<HashMap<String, HashSet<String>>>>;
 
@@ -816,6 +841,7 @@ macro_rules! store_contract {
             leases_exclude_other_holders,
             tokens_are_single_use,
             concurrent_placements_spread_evenly,
+            a_burst_through_one_replica_all_lands,
             a_poll_during_a_create_keeps_the_meeting,
             replicas_with_clocks_60_s_apart_agree,
             replicas_creating_while_polls_run_lose_nothing,
