@@ -296,6 +296,15 @@ fn seconds(name: &'static str, value: Option<String>, default: f64) -> Result<Du
     })
 }
 
+/// A duration that must not be zero (the period of a timer).
+fn period(name: &'static str, value: Option<String>, default: f64) -> Result<Duration, ConfigError> {
+    let period = seconds(name, value, default)?;
+    if period.is_zero() {
+        return Err(ConfigError { name, value: "0".into(), reason: "a period of no time (at least 0.001 s)" });
+    }
+    Ok(period)
+}
+
 fn flag(value: Option<String>) -> bool {
     value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"))
 }
@@ -392,7 +401,7 @@ impl Config {
                 .map(|v| v.trim().to_owned()),
             connect_timeout: seconds("CONNECT_TIMEOUT", lookup("CONNECT_TIMEOUT"), 5.0)?,
             response_timeout: seconds("RESPONSE_TIMEOUT", lookup("RESPONSE_TIMEOUT"), 10.0)?,
-            poll_interval: seconds("POLL_INTERVAL", lookup("POLL_INTERVAL"), 60.0)?,
+            poll_interval: period("POLL_INTERVAL", lookup("POLL_INTERVAL"), 60.0)?,
             poll_concurrency: number("POLL_CONCURRENCY", lookup("POLL_CONCURRENCY"), 64usize)?.max(1),
             health: HealthRules {
                 healthy_threshold: number("SERVER_HEALTHY_THRESHOLD", lookup("SERVER_HEALTHY_THRESHOLD"), 1)?,
@@ -582,6 +591,13 @@ mod tests {
         assert_eq!(parsed.outbound_algorithm, Algorithm::Sha384);
         assert!(config(&[("LOADBALANCER_CHECKSUM_ALGORITHM", "MD5")]).is_err());
         assert!(config(&[("PORT", "x")]).is_err());
+    }
+
+    #[test]
+    fn a_poll_interval_of_no_time_is_refused() {
+        let refused = config(&[("POLL_INTERVAL", "0")]).unwrap_err();
+        assert_eq!(refused.name, "POLL_INTERVAL");
+        assert_eq!(config(&[("POLL_INTERVAL", "0.2")]).unwrap().poll_interval, Duration::from_millis(200));
     }
 
     #[test]
