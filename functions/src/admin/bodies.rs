@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{RefOr, Schema};
 
 use crate::input::FromCall;
@@ -105,16 +105,32 @@ fn multiplier<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Multiplier, 
     Ok(number.filter(|n| n.is_finite() && *n != 0.0).map_or(Multiplier::Invalid, Multiplier::Valid))
 }
 
-/// A load multiplier's schema: a number or a numeric string.
+/// A schema of any of `kinds`, for the fields read loosely.
+fn any_of(kinds: impl IntoIterator<Item = Type>) -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(SchemaType::from_iter(kinds)).into()
+}
+
+fn id_schema() -> RefOr<Schema> {
+    any_of([Type::String, Type::Number])
+}
+
+fn flag_schema() -> RefOr<Schema> {
+    any_of([Type::Boolean, Type::String])
+}
+
 fn multiplier_schema() -> RefOr<Schema> {
-    let of = |kind| ObjectBuilder::new().schema_type(kind);
-    OneOfBuilder::new().item(of(Type::Number)).item(of(Type::String).pattern(Some(r"^\s*[-+]?[0-9.eE+-]+\s*$"))).into()
+    any_of([Type::Number, Type::String])
+}
+
+fn scalar_schema() -> RefOr<Schema> {
+    any_of([Type::String, Type::Number, Type::Boolean])
 }
 
 /// `{"id"}`: deleteServer, deleteTenant, deleteTenantSetting.
 #[derive(Default, Deserialize, ToSchema)]
 pub struct ById {
     #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
 }
 
@@ -147,6 +163,7 @@ pub struct AddServer {
 #[derive(Default, Deserialize, ToSchema)]
 pub struct UpdateServer {
     #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
     #[serde(default, deserialize_with = "nested")]
     pub server: ServerFields,
@@ -156,9 +173,11 @@ pub struct UpdateServer {
 #[derive(Default, Deserialize, ToSchema)]
 pub struct PanicServer {
     #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
     /// Leave the server's state as it is instead of disabling it (`true` or `"true"`).
     #[serde(default, deserialize_with = "flag")]
+    #[schema(schema_with = flag_schema)]
     pub keep_state: bool,
 }
 
@@ -200,6 +219,7 @@ pub struct TenantFields {
 #[derive(Default, Deserialize, ToSchema)]
 pub struct TenantBody {
     #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
     #[serde(default, deserialize_with = "nested")]
     pub tenant: TenantFields,
@@ -209,13 +229,17 @@ pub struct TenantBody {
 #[derive(Default, Deserialize, ToSchema)]
 pub struct SettingFields {
     #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub tenant_id: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub param: Option<String>,
+    /// A string, number or flag.
     #[serde(default, deserialize_with = "scalar")]
+    #[schema(schema_with = scalar_schema)]
     pub value: Option<String>,
     /// Above the client's parameter (`true` or `"true"`), else below it.
     #[serde(default, rename = "override", deserialize_with = "flag")]
+    #[schema(schema_with = flag_schema)]
     pub override_: bool,
 }
 
