@@ -6,11 +6,12 @@
 use std::collections::BTreeMap;
 
 use http::{Method, StatusCode};
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, Type};
 use utoipa::openapi::{
-    Content, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Required, ResponseBuilder, ResponsesBuilder,
+    Content, InfoBuilder, OpenApi, OpenApiBuilder, Paths, RefOr, Required, ResponseBuilder, Responses,
+    ResponsesBuilder, Schema,
 };
 
 use crate::admin::described::{Answer, Components, Described};
@@ -70,50 +71,39 @@ fn http_method(method: &Method) -> HttpMethod {
     if method == Method::POST { HttpMethod::Post } else { HttpMethod::Get }
 }
 
-/// A status's answer as it is built: the causes, one line each, and its JSON schema.
+/// One status's answer as it is gathered: its causes and its JSON schema.
 #[derive(Default)]
 struct Status {
     causes: Vec<&'static str>,
-    json: Option<utoipa::openapi::RefOr<utoipa::openapi::Schema>>,
-    xml: bool,
+    json: Option<RefOr<Schema>>,
 }
 
-fn operation(
-    function: &Function,
-    described: &Described,
-    method: &Method,
-    components: &mut Components,
-) -> utoipa::openapi::path::Operation {
-    let id = if function.methods.len() == 1 {
-        function.name.to_owned()
-    } else {
-        format!("{}{}", function.name, method.as_str().to_ascii_lowercase())
-    };
+/// The answers of `function` to `method`: its own, those its policy implies, and BBB's XML error at 200.
+fn responses(function: &Function, described: &Described, method: &Method, components: &mut Components) -> Responses {
     let mut statuses: BTreeMap<u16, Status> = BTreeMap::new();
-    let mut add = |answer: &Answer, components: &mut Components| {
+    for answer in described.answers.iter().chain(&implied(function, method)) {
         let status = statuses.entry(answer.status.as_u16()).or_default();
         status.causes.push(answer.about);
         status.json.get_or_insert_with(|| (answer.body)(components));
-    };
-    for answer in described.answers.iter().chain(&implied(function, method)) {
-        add(answer, components);
     }
-    let refused = statuses.entry(StatusCode::OK.as_u16()).or_default();
-    refused.causes.push("The checksum fails: BBB's XML error.");
-    refused.xml = true;
-
+    statuses.entry(StatusCode::OK.as_u16()).or_default().causes.push("The checksum fails: BBB's XML error.");
     let mut responses = ResponsesBuilder::new();
     for (code, status) in statuses {
         let mut response = ResponseBuilder::new().description(status.causes.join(" Or: "));
         if let Some(json) = status.json {
             response = response.content("application/json", Content::new(Some(json)));
         }
-        if status.xml {
+        if code == StatusCode::OK.as_u16() {
             let text = ObjectBuilder::new().schema_type(Type::String).description(Some(XML_ERROR));
             response = response.content("application/xml", Content::new(Some(text)));
         }
         responses = responses.response(code.to_string(), response.build());
     }
+    responses.build()
+}
+
+/// The operation of `function` for `method`; its id is the action's name.
+fn operation(function: &Function, described: &Described, method: &Method, components: &mut Components) -> Operation {
     let string = || ObjectBuilder::new().schema_type(Type::String);
     let checksum = ParameterBuilder::new()
         .name("checksum")
@@ -137,11 +127,11 @@ fn operation(
             .build()
     });
     OperationBuilder::new()
-        .operation_id(Some(id))
+        .operation_id(Some(function.name))
         .summary(Some(described.summary))
         .parameters(Some(parameters.chain([checksum.build()])))
         .request_body(body)
-        .responses(responses.build())
+        .responses(responses(function, described, method, components))
         .build()
 }
 
@@ -176,6 +166,8 @@ mod tests {
             for path in function.paths() {
                 assert!(document.paths.get_path_item(&path).is_some(), "{path} is not in the document");
             }
+            // An operation's id is its action's name, so one method an action.
+            assert_eq!(function.methods.len(), 1, "{} takes several methods", function.name);
         }
     }
 
