@@ -1,12 +1,11 @@
 //! The refusals answered in JSON (the admin API, the jobs, uploads, FreeSWITCH's dial plan): one kind each,
 //! with the status and body upstream Scalelite answers and a stable key that `/metrics` counts it by.
 
+use crate::admin::add_server::InvalidServer;
+use crate::admin::answers::{Message, RefusalBody};
+use crate::reject::Store;
 use http::StatusCode;
 use scalelite_shared::api::BodyError;
-use serde_json::{Value, json};
-
-use crate::admin::add_server::InvalidServer;
-use crate::reject::Store;
 
 /// One kind of JSON refusal.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,13 +164,13 @@ impl Refusal {
     }
 
     /// The JSON body: `{"message": …}` where upstream answers so, else `{"error": …}`.
-    pub fn body(&self) -> Value {
-        let field = if matches!(self, Refusal::MultitenancyDisabled | Refusal::MissingTenantFields) {
-            "message"
+    pub fn body(&self) -> RefusalBody {
+        let message = self.message();
+        if matches!(self, Refusal::MultitenancyDisabled | Refusal::MissingTenantFields) {
+            RefusalBody::Message(Message { message })
         } else {
-            "error"
-        };
-        json!({ field: self.message() })
+            RefusalBody::Error { error: message }
+        }
     }
 
     fn message(&self) -> String {
@@ -217,14 +216,17 @@ impl Refusal {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
     fn answers_as_upstream() {
         let missing = Refusal::ServerNotFound("bbb-1".into());
         assert_eq!((missing.status(), missing.key()), (StatusCode::NOT_FOUND, "serverNotFound"));
-        assert_eq!(missing.body(), json!({ "error": "Couldn't find server with id=bbb-1" }));
-        assert_eq!(Refusal::MultitenancyDisabled.body(), json!({ "message": "Multitenancy is disabled" }));
+        let body = |refusal: &Refusal| serde_json::to_value(refusal.body()).unwrap();
+        assert_eq!(body(&missing), json!({ "error": "Couldn't find server with id=bbb-1" }));
+        assert_eq!(body(&Refusal::MultitenancyDisabled), json!({ "message": "Multitenancy is disabled" }));
         let denied = Refusal::AccessDenied { realm: "lb".into() };
         assert_eq!(denied.challenge().as_deref(), Some("Basic realm=\"lb\""));
         assert_eq!(Refusal::Body(BodyError::TooLarge).status(), StatusCode::PAYLOAD_TOO_LARGE);

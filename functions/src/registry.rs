@@ -13,6 +13,7 @@ use scalelite_shared::bbb::params::Params;
 use scalelite_shared::config::Config;
 use serde_json::Value;
 
+use crate::admin::described::Described;
 use crate::input::FromCall;
 use crate::playback::verify::Route;
 use crate::refusal::Refusal;
@@ -124,6 +125,8 @@ pub struct Function {
     pub warm: bool,
     /// The stores it needs to answer: a pod serving only this function is ready when these answer.
     pub stores: &'static [Store],
+    /// How an admin action's OpenAPI operation describes it (`runtime::openapi`).
+    pub described: Option<&'static Described>,
     pub handler: Handler,
 }
 
@@ -146,6 +149,7 @@ const fn function(
         large_body: false,
         warm: false,
         stores: MEETINGS,
+        described: None,
         handler,
     }
 }
@@ -207,6 +211,10 @@ impl Function {
 
     const fn auth(self, auth: Auth) -> Self {
         Self { auth, ..self }
+    }
+
+    const fn described(self, described: &'static Described) -> Self {
+        Self { described: Some(described), ..self }
     }
 
     const fn upload(self) -> Self {
@@ -385,22 +393,22 @@ pub static FUNCTIONS: &[Function] = &[
     open("live", GET, &["/healthz", "/_/health"], Answers::Xml, handler!(api::health::live)).probe().uses(NONE),
     open("ready", GET, &["/readyz", "/_/ready"], Answers::Xml, handler!(api::health::ready)).probe().uses(NONE),
     open("metrics", GET, &["/metrics"], Answers::Xml, handler!(api::metrics::run)).internal(),
-    admin("getServers", GET, &["/scalelite/api/getServers"], handler!(admin::get_servers::run)),
-    admin("getServerInfo", GET, &["/scalelite/api/getServerInfo"], handler!(admin::get_server_info::run)),
-    admin("addServer", POST, &["/scalelite/api/addServer"], handler!(admin::add_server::run)),
-    admin("updateServer", POST, &["/scalelite/api/updateServer"], handler!(admin::update_server::run)),
-    admin("deleteServer", POST, &["/scalelite/api/deleteServer"], handler!(admin::delete_server::run)),
-    admin("panicServer", POST, &["/scalelite/api/panicServer"], handler!(admin::panic_server::run)),
-    admin("getPlacedMeeting", GET, &["/scalelite/api/getPlacedMeeting"], handler!(admin::get_placed_meeting::run)),
-    admin("getPlacedMeetings", GET, &["/scalelite/api/getPlacedMeetings"], handler!(admin::get_placed_meetings::run)),
-    admin("getTenants", GET, &["/scalelite/api/getTenants"], handler!(admin::get_tenants::run)).needs(Multitenancy(Off::Precondition)),
-    admin("getTenantInfo", GET, &["/scalelite/api/getTenantInfo"], handler!(admin::get_tenant_info::run)).needs(Multitenancy(Off::Precondition)),
-    admin("addTenant", POST, &["/scalelite/api/addTenant"], handler!(admin::add_tenant::run)).needs(Multitenancy(Off::Precondition)),
-    admin("updateTenant", POST, &["/scalelite/api/updateTenant"], handler!(admin::update_tenant::run)).needs(Multitenancy(Off::Precondition)),
-    admin("deleteTenant", POST, &["/scalelite/api/deleteTenant"], handler!(admin::delete_tenant::run)).needs(Multitenancy(Off::Precondition)),
-    admin("getTenantSettings", GET, &["/scalelite/api/getTenantSettings"], handler!(admin::get_tenant_settings::run)).needs(Multitenancy(Off::Precondition)),
-    admin("addTenantSetting", POST, &["/scalelite/api/addTenantSetting"], handler!(admin::add_tenant_setting::run)).needs(Multitenancy(Off::Precondition)),
-    admin("deleteTenantSetting", POST, &["/scalelite/api/deleteTenantSetting"], handler!(admin::delete_tenant_setting::run)).needs(Multitenancy(Off::Precondition)),
+    admin("getServers", GET, &["/scalelite/api/getServers"], handler!(admin::get_servers::run)).described(&admin::get_servers::DOC),
+    admin("getServerInfo", GET, &["/scalelite/api/getServerInfo"], handler!(admin::get_server_info::run)).described(&admin::get_server_info::DOC),
+    admin("addServer", POST, &["/scalelite/api/addServer"], handler!(admin::add_server::run)).described(&admin::add_server::DOC),
+    admin("updateServer", POST, &["/scalelite/api/updateServer"], handler!(admin::update_server::run)).described(&admin::update_server::DOC),
+    admin("deleteServer", POST, &["/scalelite/api/deleteServer"], handler!(admin::delete_server::run)).described(&admin::delete_server::DOC),
+    admin("panicServer", POST, &["/scalelite/api/panicServer"], handler!(admin::panic_server::run)).described(&admin::panic_server::DOC),
+    admin("getPlacedMeeting", GET, &["/scalelite/api/getPlacedMeeting"], handler!(admin::get_placed_meeting::run)).described(&admin::get_placed_meeting::DOC),
+    admin("getPlacedMeetings", GET, &["/scalelite/api/getPlacedMeetings"], handler!(admin::get_placed_meetings::run)).described(&admin::get_placed_meetings::DOC),
+    admin("getTenants", GET, &["/scalelite/api/getTenants"], handler!(admin::get_tenants::run)).needs(Multitenancy(Off::Precondition)).described(&admin::get_tenants::DOC),
+    admin("getTenantInfo", GET, &["/scalelite/api/getTenantInfo"], handler!(admin::get_tenant_info::run)).needs(Multitenancy(Off::Precondition)).described(&admin::get_tenant_info::DOC),
+    admin("addTenant", POST, &["/scalelite/api/addTenant"], handler!(admin::add_tenant::run)).needs(Multitenancy(Off::Precondition)).described(&admin::add_tenant::DOC),
+    admin("updateTenant", POST, &["/scalelite/api/updateTenant"], handler!(admin::update_tenant::run)).needs(Multitenancy(Off::Precondition)).described(&admin::update_tenant::DOC),
+    admin("deleteTenant", POST, &["/scalelite/api/deleteTenant"], handler!(admin::delete_tenant::run)).needs(Multitenancy(Off::Precondition)).described(&admin::delete_tenant::DOC),
+    admin("getTenantSettings", GET, &["/scalelite/api/getTenantSettings"], handler!(admin::get_tenant_settings::run)).needs(Multitenancy(Off::Precondition)).described(&admin::get_tenant_settings::DOC),
+    admin("addTenantSetting", POST, &["/scalelite/api/addTenantSetting"], handler!(admin::add_tenant_setting::run)).needs(Multitenancy(Off::Precondition)).described(&admin::add_tenant_setting::DOC),
+    admin("deleteTenantSetting", POST, &["/scalelite/api/deleteTenantSetting"], handler!(admin::delete_tenant_setting::run)).needs(Multitenancy(Off::Precondition)).described(&admin::delete_tenant_setting::DOC),
     open("status", GET, &["/scalelite/status"], Answers::Xml, handler!(admin::status_page::run)).auth(Auth::StatusPage),
     admin("poll", POST, &["/scalelite/jobs/poll"], handler!(jobs::poll::run)).internal(),
     admin("importRecordings", POST, &["/scalelite/jobs/import"], handler!(jobs::import_recordings::run)).signed_as("import").internal().uses(BOTH),

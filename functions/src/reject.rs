@@ -122,7 +122,7 @@ impl Reject {
             }
             (Reject::Api(error), _) => error.into(),
             (Reject::Refused(refusal), _) => {
-                let mut response = ApiResponse::json(refusal.status(), refusal.body().to_string());
+                let mut response = crate::admin::reply(refusal.status(), &refusal.body());
                 if let Some(challenge) = refusal.challenge().and_then(|c| http::HeaderValue::from_str(&c).ok()) {
                     response.headers.insert(http::header::WWW_AUTHENTICATE, challenge);
                 }

@@ -11,7 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use commands::servers::ServersCommand;
 use commands::tenant_tasks::{Aborted, TenantTask};
 use commands::tenants::{SettingsCommand, TenantsCommand};
-use scalelite_functions::runtime::telemetry;
+use scalelite_functions::runtime::{openapi, telemetry};
 use scalelite_functions::{Ctx, jobs};
 use scalelite_shared::config::Config;
 use scalelite_shared::store::StoreError;
@@ -50,6 +50,8 @@ enum Command {
     /// Print the effective settings (secrets masked) and the stores they name, and check what `serve` needs:
     /// a secret, stores that answer, recording directories that can be written. Exits 1 on any problem.
     Config,
+    /// Print the OpenAPI 3.1 document of the admin API (/scalelite/api/*) as JSON.
+    Openapi,
     /// Print the completion script of SHELL (e.g. `scalelite completions bash > /etc/bash_completion.d/scalelite`).
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -287,6 +289,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Config => commands::config::run(Config::from_env()?).await,
+        Command::Openapi => {
+            print!("{}", openapi::json());
+            Ok(())
+        }
         Command::Serve { demo, demo_servers } => serve(Config::from_env()?, demo, demo_servers).await,
         Command::Sign { call, query, base } => {
             println!("{}", commands::sign::url(&Config::from_env()?, &base, &call, &query)?);

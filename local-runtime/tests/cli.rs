@@ -532,3 +532,11 @@ fn rake_task_names_work_as_commands() {
     assert_eq!(stdout(&scalelite(&db, &[&format!("servers:remove[{id}]")])).trim(), "OK");
     assert!(stdout(&scalelite(&db, &["servers"])).starts_with("No servers are configured"));
 }
+
+#[test]
+fn openapi_prints_the_committed_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = stdout(&scalelite(&dir.path().join("unused.db"), &["openapi"]));
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/openapi.json");
+    assert!(printed == std::fs::read_to_string(committed).unwrap(), "scalelite openapi: {printed:.200}");
+}

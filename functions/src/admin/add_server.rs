@@ -5,8 +5,10 @@ use scalelite_shared::config::Config;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::StoreError;
 
+use super::answers::ServerObject;
 use super::bodies::{AddServer, Body, Multiplier};
-use super::{reply, server_json};
+use super::described::{Answer, Described, schema};
+use super::reply;
 use crate::Ctx;
 use crate::refusal::Refusal;
 use crate::registry::Outcome;
@@ -50,6 +52,20 @@ pub fn new_server(
     Ok(server)
 }
 
+/// How the OpenAPI document describes it.
+pub const DOC: Described = Described {
+    summary: "A new server, disabled and offline until it is enabled and polled.",
+    query: &[],
+    body: Some(schema::<AddServer>),
+    answers: &[
+        Answer::success(StatusCode::CREATED, "The new server.", schema::<ServerObject>),
+        Answer::refused(
+            StatusCode::BAD_REQUEST,
+            "No URL or secret, a URL that is not http(s) with a host, or a server with that id exists.",
+        ),
+    ],
+};
+
 pub async fn run(ctx: &Ctx, Body(AddServer { server: fields }): Body<AddServer>) -> Outcome {
     let text = |field: &Option<String>| field.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let multiplier = match fields.load_multiplier {
@@ -68,7 +84,7 @@ pub async fn run(ctx: &Ctx, Body(AddServer { server: fields }): Body<AddServer>)
         Err(why) => return Err(Refusal::InvalidServer(why).into()),
     };
     match ctx.servers.add_server(&server).await {
-        Ok(()) => Ok(reply(StatusCode::CREATED, &server_json(&server))),
+        Ok(()) => Ok(reply(StatusCode::CREATED, &ServerObject::of(&server))),
         Err(StoreError::Conflict(_)) => Err(Refusal::ServerExists(server.id).into()),
         Err(other) => Err(Reject::Store(Store::Servers, other)),
     }

@@ -3,15 +3,28 @@
 
 use http::StatusCode;
 use scalelite_shared::model::TenantSetting;
-use serde_json::json;
 
+use super::answers::{SettingAnswer, SettingObject};
 use super::bodies::{Body, SettingBody};
+use super::described::{Answer, Described, schema};
 use super::reply;
-use super::tenant_common::{ensure_tenant, setting_json};
+use super::tenant_common::ensure_tenant;
 use crate::Ctx;
 use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
+
+/// How the OpenAPI document describes it.
+pub const DOC: Described = Described {
+    summary: "A create and join parameter of a tenant: a default below the client's, or with `override` above it.",
+    query: &[],
+    body: Some(schema::<SettingBody>),
+    answers: &[
+        Answer::success(StatusCode::CREATED, "The new setting.", schema::<SettingAnswer>),
+        Answer::refused(StatusCode::BAD_REQUEST, "No tenant_id, param or value."),
+        Answer::refused(StatusCode::NOT_FOUND, "No tenant has this tenant_id."),
+    ],
+};
 
 pub async fn run(ctx: &Ctx, Body(SettingBody { setting: fields }): Body<SettingBody>) -> Outcome {
     let param = fields.param.map(|param| param.trim().to_owned()).filter(|param| !param.is_empty());
@@ -22,5 +35,5 @@ pub async fn run(ctx: &Ctx, Body(SettingBody { setting: fields }): Body<SettingB
     let id = uuid::Uuid::new_v4().to_string();
     let setting = TenantSetting { id, tenant_id, param, value, override_: fields.override_ };
     ctx.tenants.add_tenant_setting(&setting).await.map_err(Reject::store(Store::Tenants))?;
-    Ok(reply(StatusCode::CREATED, &json!({ "setting": setting_json(&setting) })))
+    Ok(reply(StatusCode::CREATED, &SettingAnswer { setting: SettingObject::of(&setting) }))
 }

@@ -1,10 +1,14 @@
 //! The JSON bodies of the admin actions, deserialised once into their types. As upstream reads its params, a
 //! field of another type than expected reads as absent (or as the blank it stands for), and a body that is
-//! not an object as an empty one, so a loose body gets the same answer as before.
+//! not an object as an empty one, so a loose body gets the same answer as before. Their OpenAPI schemas are
+//! derived from these types and name the types a client should send.
 
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{RefOr, Schema};
 
 use crate::input::FromCall;
 use crate::reject::Reject;
@@ -101,124 +105,148 @@ fn multiplier<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Multiplier, 
     Ok(number.filter(|n| n.is_finite() && *n != 0.0).map_or(Multiplier::Invalid, Multiplier::Valid))
 }
 
-/// `{"id"}`: deleteServer, deleteTenant.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+/// A schema of any of `kinds`, for the fields read loosely.
+fn any_of(kinds: impl IntoIterator<Item = Type>) -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(SchemaType::from_iter(kinds)).into()
+}
+
+fn id_schema() -> RefOr<Schema> {
+    any_of([Type::String, Type::Number])
+}
+
+fn flag_schema() -> RefOr<Schema> {
+    any_of([Type::Boolean, Type::String])
+}
+
+fn multiplier_schema() -> RefOr<Schema> {
+    any_of([Type::Number, Type::String])
+}
+
+fn scalar_schema() -> RefOr<Schema> {
+    any_of([Type::String, Type::Number, Type::Boolean])
+}
+
+/// `{"id"}`: deleteServer, deleteTenant, deleteTenantSetting.
+#[derive(Default, Deserialize, ToSchema)]
 pub struct ById {
-    #[serde(deserialize_with = "id")]
+    #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
 }
 
 /// The `server` fields of addServer and updateServer.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct ServerFields {
-    #[serde(deserialize_with = "text")]
+    #[serde(default, deserialize_with = "text")]
     pub url: Option<String>,
-    #[serde(deserialize_with = "text")]
+    #[serde(default, deserialize_with = "text")]
     pub secret: Option<String>,
-    #[serde(deserialize_with = "text")]
+    #[serde(default, deserialize_with = "text")]
     pub tag: Option<String>,
-    #[serde(deserialize_with = "multiplier")]
+    /// A non-zero number, or its text.
+    #[serde(default, deserialize_with = "multiplier")]
+    #[schema(schema_with = multiplier_schema)]
     pub load_multiplier: Multiplier,
     /// `enable`, `cordon` or `disable` (blank when not a string).
-    #[serde(deserialize_with = "given_not_null")]
+    #[serde(default, deserialize_with = "given_not_null")]
     pub state: Option<String>,
 }
 
 /// `{"server": {...}}`: addServer.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct AddServer {
-    #[serde(deserialize_with = "nested")]
+    #[serde(default, deserialize_with = "nested")]
     pub server: ServerFields,
 }
 
 /// `{"id", "server": {...}}`: updateServer.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct UpdateServer {
-    #[serde(deserialize_with = "id")]
+    #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
-    #[serde(deserialize_with = "nested")]
+    #[serde(default, deserialize_with = "nested")]
     pub server: ServerFields,
 }
 
 /// `{"id", "keep_state"}`: panicServer.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct PanicServer {
-    #[serde(deserialize_with = "id")]
+    #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
-    #[serde(deserialize_with = "flag")]
+    /// Leave the server's state as it is instead of disabling it (`true` or `"true"`).
+    #[serde(default, deserialize_with = "flag")]
+    #[schema(schema_with = flag_schema)]
     pub keep_state: bool,
 }
 
-/// The LRS fields of a tenant, as upstream names them; each is `Some` when given (blank when not a string).
-#[derive(Default, Deserialize)]
-#[serde(default)]
+/// The LRS fields of a tenant, as upstream names them: each counts when given (as blank when not a string), and
+/// all of them blank remove the tenant's LRS.
+#[derive(Default, Deserialize, ToSchema)]
 pub struct LrsFields {
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub lrs_endpoint: Option<String>,
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub lrs_username: Option<String>,
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub lrs_password: Option<String>,
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub kc_token_url: Option<String>,
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub kc_client_id: Option<String>,
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub kc_client_secret: Option<String>,
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub kc_username: Option<String>,
-    #[serde(deserialize_with = "given")]
+    #[serde(default, deserialize_with = "given")]
     pub kc_password: Option<String>,
 }
 
 /// The `tenant` fields of addTenant and updateTenant.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct TenantFields {
-    #[serde(deserialize_with = "text")]
+    #[serde(default, deserialize_with = "text")]
     pub name: Option<String>,
     /// `:`-separated.
-    #[serde(deserialize_with = "text")]
+    #[serde(default, deserialize_with = "text")]
     pub secrets: Option<String>,
     #[serde(flatten)]
     pub lrs: LrsFields,
 }
 
 /// `{"id"?, "tenant": {...}}`: addTenant (no id) and updateTenant.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct TenantBody {
-    #[serde(deserialize_with = "id")]
+    #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub id: Option<String>,
-    #[serde(deserialize_with = "nested")]
+    #[serde(default, deserialize_with = "nested")]
     pub tenant: TenantFields,
 }
 
 /// The `setting` fields of addTenantSetting, as upstream's TenantSetting names them.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct SettingFields {
-    #[serde(deserialize_with = "id")]
+    #[serde(default, deserialize_with = "id")]
+    #[schema(schema_with = id_schema)]
     pub tenant_id: Option<String>,
-    #[serde(deserialize_with = "text")]
+    #[serde(default, deserialize_with = "text")]
     pub param: Option<String>,
-    #[serde(deserialize_with = "scalar")]
+    /// A string, number or flag.
+    #[serde(default, deserialize_with = "scalar")]
+    #[schema(schema_with = scalar_schema)]
     pub value: Option<String>,
     /// Above the client's parameter (`true` or `"true"`), else below it.
-    #[serde(rename = "override", deserialize_with = "flag")]
+    #[serde(default, rename = "override", deserialize_with = "flag")]
+    #[schema(schema_with = flag_schema)]
     pub override_: bool,
 }
 
 /// `{"setting": {...}}`: addTenantSetting.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+#[derive(Default, Deserialize, ToSchema)]
 pub struct SettingBody {
-    #[serde(deserialize_with = "nested")]
+    #[serde(default, deserialize_with = "nested")]
     pub setting: SettingFields,
 }
 

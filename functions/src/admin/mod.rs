@@ -3,10 +3,12 @@
 pub mod add_server;
 pub mod add_tenant;
 pub mod add_tenant_setting;
+pub mod answers;
 pub mod bodies;
 pub mod delete_server;
 pub mod delete_tenant;
 pub mod delete_tenant_setting;
+pub mod described;
 pub mod get_placed_meeting;
 pub mod get_placed_meetings;
 pub mod get_server_info;
@@ -24,31 +26,16 @@ pub mod update_tenant;
 
 use http::StatusCode;
 use scalelite_shared::api::ApiResponse;
-use scalelite_shared::model::Server;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::refusal::Refusal;
 use crate::reject::Reject;
 
-pub(crate) fn reply(status: StatusCode, value: &Value) -> ApiResponse {
-    ApiResponse::json(status, value.to_string())
+/// A JSON answer (its types hold strings, numbers and flags only, so serialising cannot fail).
+pub(crate) fn reply(status: StatusCode, value: &impl Serialize) -> ApiResponse {
+    ApiResponse::json(status, serde_json::to_vec(value).unwrap_or_default())
 }
 
 pub(crate) fn server_not_found(id: &str) -> Reject {
     Refusal::ServerNotFound(id.to_owned()).into()
-}
-
-/// The server object of the admin API.
-pub(crate) fn server_json(server: &Server) -> Value {
-    json!({
-        "id": server.id,
-        "url": server.url,
-        "secret": server.secret,
-        "tag": server.tag.clone().unwrap_or_default(),
-        "bbb_version": server.bbb_version.clone().unwrap_or_default(),
-        "state": server.state.as_str(),
-        "load": server.load.map_or_else(|| json!("unavailable"), |load| json!(load)),
-        "load_multiplier": server.load_multiplier_text(),
-        "online": if server.online { "online" } else { "offline" },
-    })
 }

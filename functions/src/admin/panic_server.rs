@@ -3,9 +3,10 @@
 use http::StatusCode;
 use scalelite_shared::model::{ServerState, ServerUpdate};
 use scalelite_shared::store::StoreError;
-use serde_json::json;
 
+use super::answers::Success;
 use super::bodies::{Body, PanicServer};
+use super::described::{Answer, Described, schema};
 use super::{reply, server_not_found};
 use crate::Ctx;
 use crate::jobs::end_meetings::end_meetings;
@@ -36,13 +37,25 @@ pub async fn panic(ctx: &Ctx, id: &str, keep_state: bool, skip_end_calls: bool) 
     Ok(Some(all_ended))
 }
 
+/// How the OpenAPI document describes it.
+pub const DOC: Described = Described {
+    summary: "Forgets and ends every meeting of a server, then disables it (unless `keep_state`).",
+    query: &[],
+    body: Some(schema::<PanicServer>),
+    answers: &[
+        Answer::success(StatusCode::OK, "Its meetings are gone and ended.", schema::<Success>),
+        Answer::refused(StatusCode::BAD_REQUEST, "Some meeting could not be ended on the server."),
+        Answer::refused(StatusCode::NOT_FOUND, "No server has this id."),
+    ],
+};
+
 pub async fn run(ctx: &Ctx, Body(PanicServer { id, keep_state }): Body<PanicServer>) -> Outcome {
     let id = id.unwrap_or_default();
     match panic(ctx, &id, keep_state, false).await.map_err(Reject::store(Store::Meetings))? {
         None => Err(server_not_found(&id)),
         Some(true) => Ok(reply(
             StatusCode::OK,
-            &json!({ "success": format!("Server id={id} has been disabled and the meetings have been destroyed") }),
+            &Success { success: format!("Server id={id} has been disabled and the meetings have been destroyed") },
         )),
         Some(false) => Err(Refusal::PanicIncomplete(id).into()),
     }

@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 
 use scalelite_shared::model::{Meeting, Server};
-use serde_json::{Value, json};
 
-use super::server_json;
+use super::answers::{MeetingTenant, PlacedMeeting, ServerObject};
 use crate::Ctx;
 use crate::reject::{Reject, Store};
 
@@ -17,19 +16,18 @@ impl TenantNames {
         let tenants = ctx.tenants.tenants().await.map_err(Reject::store(Store::Tenants))?;
         Ok(Self(tenants.into_iter().map(|tenant| (tenant.id, tenant.name)).collect()))
     }
-}
 
-/// A placed meeting: its meetingID, voice bridge, when it was placed (milliseconds since the epoch, as BBB's
-/// `createTime`), its tenant (`null` for none; a removed tenant has a `null` name) and its server (the admin
-/// API's server object; `null` once the server is gone).
-pub(crate) fn placed_meeting_json(meeting: &Meeting, server: Option<&Server>, tenants: &TenantNames) -> Value {
-    let tenant = (!meeting.tenant_id.is_empty())
-        .then(|| json!({ "id": meeting.tenant_id, "name": tenants.0.get(&meeting.tenant_id) }));
-    json!({
-        "meeting_id": meeting.id,
-        "voice_bridge": meeting.voice_bridge,
-        "created_at": meeting.created_at_ms,
-        "tenant": tenant,
-        "server": server.map(server_json),
-    })
+    /// `meeting` on `server` (`None` once the server is gone), with its tenant's name (`None` for a removed
+    /// tenant).
+    pub(crate) fn placed(&self, meeting: &Meeting, server: Option<&Server>) -> PlacedMeeting {
+        let tenant = (!meeting.tenant_id.is_empty())
+            .then(|| MeetingTenant { id: meeting.tenant_id.clone(), name: self.0.get(&meeting.tenant_id).cloned() });
+        PlacedMeeting {
+            meeting_id: meeting.id.clone(),
+            voice_bridge: meeting.voice_bridge.clone(),
+            created_at: meeting.created_at_ms,
+            tenant,
+            server: server.map(ServerObject::of),
+        }
+    }
 }

@@ -1,29 +1,11 @@
-//! What the tenant actions share: the tenant and tenant setting objects, the tenant's input fields, and the
-//! check that a tenant exists.
+//! What the tenant actions share: the tenant's input fields and the check that a tenant exists.
 
-use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant, TenantSetting};
-use serde_json::{Value, json};
+use scalelite_shared::model::{KeycloakLogin, Lrs, Tenant};
 
 use super::bodies::{LrsFields, TenantFields};
 use crate::Ctx;
 use crate::refusal::Refusal;
 use crate::reject::{Reject, Store};
-
-/// A tenant as `getTenants` lists it.
-pub(crate) fn tenant_summary_json(tenant: &Tenant) -> Value {
-    json!({ "id": tenant.id, "name": tenant.name, "secrets": tenant.stored_secrets() })
-}
-
-/// A tenant whole: its summary and, as upstream shows them, the LRS fields it has.
-pub(crate) fn tenant_json(tenant: &Tenant) -> Value {
-    let mut object = tenant_summary_json(tenant);
-    for (field, value) in Lrs::fields(tenant.lrs.as_ref()) {
-        if let Some(value) = value {
-            object[field] = Value::from(value);
-        }
-    }
-    object
-}
 
 pub(crate) fn tenant_not_found(id: &str) -> Reject {
     Refusal::TenantNotFound(id.to_owned()).into()
@@ -35,17 +17,6 @@ pub(crate) async fn ensure_tenant(ctx: &Ctx, id: &str) -> Result<(), Reject> {
         Some(_) => Ok(()),
         None => Err(tenant_not_found(id)),
     }
-}
-
-/// A tenant setting, with upstream's field names.
-pub(crate) fn setting_json(setting: &TenantSetting) -> Value {
-    json!({
-        "id": setting.id,
-        "tenant_id": setting.tenant_id,
-        "param": setting.param,
-        "value": setting.value,
-        "override": setting.override_,
-    })
 }
 
 /// The tenant's name, when given: a usable host label (letters, digits, `-`), else a refusal.

@@ -3,8 +3,10 @@
 use http::StatusCode;
 use scalelite_shared::model::{ServerState, ServerUpdate};
 
+use super::answers::ServerObject;
 use super::bodies::{Body, Multiplier, UpdateServer};
-use super::{reply, server_json, server_not_found};
+use super::described::{Answer, Described, schema};
+use super::{reply, server_not_found};
 use crate::Ctx;
 use crate::refusal::Refusal;
 use crate::registry::Outcome;
@@ -18,6 +20,21 @@ fn state(action: &str) -> Option<ServerState> {
         _ => None,
     }
 }
+
+/// How the OpenAPI document describes it.
+pub const DOC: Described = Described {
+    summary: "Changes a server's state (`enable`, `cordon`, `disable`), load multiplier, secret or tag.",
+    query: &[],
+    body: Some(schema::<UpdateServer>),
+    answers: &[
+        Answer::success(StatusCode::OK, "The server as changed.", schema::<ServerObject>),
+        Answer::refused(
+            StatusCode::BAD_REQUEST,
+            "An unknown state, or a load multiplier that is not a non-zero number.",
+        ),
+        Answer::refused(StatusCode::NOT_FOUND, "No server has this id."),
+    ],
+};
 
 pub async fn run(ctx: &Ctx, Body(UpdateServer { id, server: fields }): Body<UpdateServer>) -> Outcome {
     let id = id.unwrap_or_default();
@@ -36,7 +53,7 @@ pub async fn run(ctx: &Ctx, Body(UpdateServer { id, server: fields }): Body<Upda
     update.secret = fields.secret.filter(|s| !s.is_empty());
     update.tag = fields.tag.map(|tag| (!tag.is_empty()).then_some(tag));
     match ctx.servers.update_server(&id, &update).await.map_err(Reject::store(Store::Servers))? {
-        Some(server) => Ok(reply(StatusCode::OK, &server_json(&server))),
+        Some(server) => Ok(reply(StatusCode::OK, &ServerObject::of(&server))),
         None => Err(server_not_found(&id)),
     }
 }

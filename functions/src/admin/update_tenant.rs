@@ -3,15 +3,29 @@
 
 use http::StatusCode;
 use scalelite_shared::store::StoreError;
-use serde_json::json;
 
+use super::answers::{TenantAnswer, TenantObject};
 use super::bodies::{Body, TenantBody};
+use super::described::{Answer, Described, schema};
 use super::reply;
-use super::tenant_common::{lrs_of, name_of, secrets_of, tenant_json, tenant_not_found};
+use super::tenant_common::{lrs_of, name_of, secrets_of, tenant_not_found};
 use crate::Ctx;
 use crate::refusal::Refusal;
 use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
+
+/// How the OpenAPI document describes it.
+pub const DOC: Described = Described {
+    summary: "Renames a tenant, replaces its secrets, or replaces (all LRS fields blank: removes) its Learning Record Store.",
+    query: &[],
+    body: Some(schema::<TenantBody>),
+    answers: &[
+        Answer::success(StatusCode::OK, "The tenant as changed.", schema::<TenantAnswer>),
+        Answer::refused(StatusCode::BAD_REQUEST, "A name that is not a host label, or incomplete LRS fields."),
+        Answer::refused(StatusCode::NOT_FOUND, "No tenant has this id."),
+        Answer::refused(StatusCode::UNPROCESSABLE_ENTITY, "Another tenant has that name."),
+    ],
+};
 
 pub async fn run(ctx: &Ctx, Body(TenantBody { id, tenant: fields }): Body<TenantBody>) -> Outcome {
     let id = id.unwrap_or_default();
@@ -30,7 +44,7 @@ pub async fn run(ctx: &Ctx, Body(TenantBody { id, tenant: fields }): Body<Tenant
         tenant.lrs = lrs;
     }
     match ctx.tenants.update_tenant(&tenant).await {
-        Ok(Some(tenant)) => Ok(reply(StatusCode::OK, &json!({ "tenant": tenant_json(&tenant) }))),
+        Ok(Some(tenant)) => Ok(reply(StatusCode::OK, &TenantAnswer { tenant: TenantObject::whole(&tenant) })),
         Ok(None) => Err(tenant_not_found(&id)),
         Err(StoreError::Conflict(_)) => Err(Refusal::TenantExists.into()),
         Err(other) => Err(Reject::Store(Store::Tenants, other)),
