@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use scalelite_infra::Stores;
 use scalelite_infra::bbb_http::BbbClient;
+use scalelite_infra::lazy_http::LazyClient;
 use scalelite_shared::bbb::checksum::ChecksumPolicy;
 use scalelite_shared::bbb::client::BbbApi;
 use scalelite_shared::config::Config;
@@ -42,7 +43,7 @@ pub struct Ctx {
     /// The poller's calls to BBB servers (no idle connections kept).
     pub poller: Arc<dyn BbbApi>,
     /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
-    pub http: reqwest::Client,
+    pub http: LazyClient,
     pub checksums: ChecksumPolicy,
     pub metrics: Metrics,
     /// Names this process as a lease holder.
@@ -68,11 +69,7 @@ impl Ctx {
             (config.connect_timeout, config.response_timeout, config.outbound_algorithm, config.bbb_max_answer_bytes);
         let bbb = Arc::new(BbbClient::new(connect, response, algorithm, max_answer));
         let poller = Arc::new(BbbClient::for_polls(connect, response, algorithm, max_answer));
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.response_timeout)
-            .build()
-            .unwrap_or_default();
+        let http = LazyClient::new(config.connect_timeout, config.response_timeout, usize::MAX);
         let checksums = config.checksum_policy();
         let instance = uuid::Uuid::new_v4().to_string();
         Self {

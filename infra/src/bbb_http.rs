@@ -8,13 +8,15 @@ use bytes::Bytes;
 use scalelite_shared::bbb::checksum::Algorithm;
 use scalelite_shared::bbb::client::{BbbApi, CallError, Reply, Target, signed_url};
 use scalelite_shared::bbb::meetings_xml::Status;
+
+use crate::lazy_http::LazyClient;
 use scalelite_shared::bbb::params::Params;
 
 /// Calls BBB servers; built once per process and shared.
 #[derive(Clone, Debug)]
 pub struct BbbClient {
-    normal: reqwest::Client,
-    offline: reqwest::Client,
+    normal: LazyClient,
+    offline: LazyClient,
     algorithm: Algorithm,
     max_answer: usize,
 }
@@ -53,27 +55,17 @@ impl BbbClient {
     }
 
     fn build(connect: Duration, response: Duration, algorithm: Algorithm, max_answer: usize, idle: usize) -> Self {
-        let build = |connect: Duration, total: Duration| {
-            reqwest::Client::builder()
-                .connect_timeout(connect)
-                .timeout(total)
-                .pool_idle_timeout(Duration::from_secs(30))
-                .pool_max_idle_per_host(idle)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default()
-        };
         let rt = response.as_secs_f64();
         Self {
-            normal: build(connect, response),
-            offline: build(clamp(rt / 10.0, 0.2, rt), clamp(rt / 10.0, 0.5, rt)),
+            normal: LazyClient::new(connect, response, idle),
+            offline: LazyClient::new(clamp(rt / 10.0, 0.2, rt), clamp(rt / 10.0, 0.5, rt), idle),
             algorithm,
             max_answer,
         }
     }
 
     fn http(&self, target: Target<'_>) -> &reqwest::Client {
-        if target.online { &self.normal } else { &self.offline }
+        if target.online { self.normal.get() } else { self.offline.get() }
     }
 
     async fn read(&self, request: reqwest::RequestBuilder) -> Result<Reply, CallError> {

@@ -57,6 +57,7 @@ async fn forward(ctx: &Ctx, req: &ApiRequest) -> Result<(), NotForwarded> {
         let token = tokens::sign(Algorithm::HS512, &expiry, secret)?;
         Some(
             ctx.http
+                .get()
                 .post(&url)
                 .header(CONTENT_TYPE, "application/json")
                 .header(USER_AGENT, "BigBlueButton Analytics Callback")

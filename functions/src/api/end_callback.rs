@@ -68,7 +68,7 @@ async fn ended(ctx: &Ctx, params: &Params, meeting_id: &str) {
         Err(error) => tracing::error!(%error, meeting = meeting_id, "end callback: cannot forget the meeting"),
     }
     let Some(url) = front_end_url(ctx, meeting_id).await else { return };
-    match ctx.http.get(with_query(&url, &front_end_query(params))).send().await {
+    match ctx.http.get().get(with_query(&url, &front_end_query(params))).send().await {
         Ok(response) => tracing::info!(status = response.status().as_u16(), "end callback forwarded"),
         Err(error) => tracing::warn!(error = %error.without_url(), "end callback receiver did not answer"),
     }

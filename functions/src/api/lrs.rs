@@ -16,7 +16,7 @@ pub(super) async fn payload(ctx: &Ctx, tenant: Option<&Tenant>, meeting_id: &str
         LrsAuth::Basic { username, password } => {
             Some(payload_json(&lrs.endpoint, Credentials::Basic { lrs_username: username, lrs_password: password }))
         }
-        LrsAuth::Keycloak(login) => match token(&ctx.http, login).await {
+        LrsAuth::Keycloak(login) => match token(ctx.http.get(), login).await {
             Ok(token) => Some(payload_json(&lrs.endpoint, Credentials::Token { lrs_token: &token })),
             Err(cause) => {
                 tracing::warn!(meeting = %meeting_id, %cause, "no LRS token: the meeting is created without its LRS payload");

@@ -47,7 +47,7 @@ pub async fn notify(ctx: &Ctx, meeting_id: &str, record_id: &str, tenant_id: Opt
     let request = |secret: &str| {
         let token = tokens::sign(algorithm, &claims, secret)?;
         let body = Params::from_pairs([("signed_parameters", token)]).encode();
-        Some(ctx.http.post(&url).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body))
+        Some(ctx.http.get().post(&url).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body))
     };
     each_secret(&secrets_for(ctx, tenant_id).await, "recording ready", &url, request, settled).await;
 }
