@@ -252,6 +252,7 @@ impl MeetingPorts for MemoryStore {
             for running in &plan.running {
                 if let Some(meeting) = state.meetings.get_mut(&running.id).filter(|m| m.server_id == plan.server.id) {
                     meeting.expires_at_ms = plan.expires_at_ms;
+                    meeting.participants = running.participants;
                     meeting.confirmed_at_ms = meeting.confirmed_at_ms.or(Some(report.now_ms));
                 }
             }
@@ -277,8 +278,14 @@ impl MeetingPorts for MemoryStore {
         })
     }
 
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
-        self.state().add_load(server_id, load);
+    async fn count_join(&self, meeting_id: &str, server_id: &str, load: Option<f64>) -> StoreResult<()> {
+        let mut state = self.state();
+        if let Some(meeting) = state.meetings.get_mut(meeting_id).filter(|m| m.server_id == server_id) {
+            meeting.participants += 1;
+        }
+        if let Some(load) = load {
+            state.add_load(server_id, load);
+        }
         Ok(())
     }
 

@@ -20,7 +20,7 @@ impl TenantNames {
 }
 
 /// A placed meeting: its meetingID, voice bridge, when it was placed (milliseconds since the epoch, as BBB's
-/// `createTime`), its tenant (`null` for none; a removed tenant has a `null` name) and its server (the admin
+/// `createTime`), its participants (the last poll's count plus the joins since), its tenant (`null` for none; a removed tenant has a `null` name) and its server (the admin
 /// API's server object; `null` once the server is gone).
 pub(crate) fn placed_meeting_json(meeting: &Meeting, server: Option<&Server>, tenants: &TenantNames) -> Value {
     let tenant = (!meeting.tenant_id.is_empty())
@@ -29,6 +29,7 @@ pub(crate) fn placed_meeting_json(meeting: &Meeting, server: Option<&Server>, te
         "meeting_id": meeting.id,
         "voice_bridge": meeting.voice_bridge,
         "created_at": meeting.created_at_ms,
+        "participants": meeting.participants,
         "tenant": tenant,
         "server": server.map(server_json),
     })

@@ -109,6 +109,7 @@ pub(crate) fn meeting_item(meeting: &Meeting) -> Item {
         ("expires_at_ms".to_owned(), n(meeting.expires_at_ms)),
         ("ttl".to_owned(), ttl(meeting.expires_at_ms)),
         ("create_sent_at_ms".to_owned(), n(meeting.create_sent_at_ms)),
+        ("participants".to_owned(), n(meeting.participants)),
     ]);
     put_opt(&mut item, "confirmed_at_ms", meeting.confirmed_at_ms.map(n));
     item
@@ -127,6 +128,7 @@ pub(crate) fn meeting(item: &Item) -> Option<Meeting> {
         expires_at_ms: get_n(item, "expires_at_ms").unwrap_or(0),
         create_sent_at_ms: get_n(item, "create_sent_at_ms").or_else(|| get_n(item, "created_at_ms")).unwrap_or(0),
         confirmed_at_ms: get_n(item, "confirmed_at_ms"),
+        participants: get_n(item, "participants").unwrap_or(0),
     })
 }
 

@@ -22,6 +22,7 @@ pub(crate) fn meeting(keys: &Keys, m: &Meeting) -> Value {
         "expires_at_ms": m.expires_at_ms.to_string(),
         "create_sent_at_ms": m.create_sent_at_ms.to_string(),
         "confirmed_at_ms": m.confirmed_at_ms.map(|at| at.to_string()).unwrap_or_default(),
+        "participants": m.participants.to_string(),
     })
 }
 

@@ -185,9 +185,9 @@ impl MeetingPorts for RedisStore {
         })
     }
 
-    /// Gathered in memory and added to `server_load` within a fraction of a second.
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
-        self.joins.count(&self.conn, || self.keys.server_load(), server_id, load);
+    /// Gathered in memory and written within a fraction of a second.
+    async fn count_join(&self, meeting_id: &str, server_id: &str, load: Option<f64>) -> StoreResult<()> {
+        self.joins.count(&self.conn, &self.keys, meeting_id, server_id, load);
         Ok(())
     }
 
@@ -208,7 +208,7 @@ impl MeetingPorts for RedisStore {
     }
 
     async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        self.read_meeting(id, now_ms).await
+        Ok(self.read_meeting(id, now_ms).await?.map(|m| self.joins.overlay_meeting(m)))
     }
 
     /// Every meeting on the server, including those an upstream deployment placed (a scan of `meetings`).
@@ -216,7 +216,12 @@ impl MeetingPorts for RedisStore {
         let ids: Vec<String> = self.conn().smembers(self.keys.meetings()).await.map_err(backend)?;
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
-        let mut on_server: Vec<Meeting> = meetings.into_iter().flatten().filter(|m| m.server_id == server_id).collect();
+        let mut on_server: Vec<Meeting> = meetings
+            .into_iter()
+            .flatten()
+            .filter(|m| m.server_id == server_id)
+            .map(|m| self.joins.overlay_meeting(m))
+            .collect();
         on_server.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(on_server)
     }

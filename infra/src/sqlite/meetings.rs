@@ -17,7 +17,7 @@ pub(crate) const CHUNK: usize = 500;
 macro_rules! meeting_columns {
     () => {
         "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms, \
-         create_sent_at_ms, confirmed_at_ms"
+         create_sent_at_ms, confirmed_at_ms, participants"
     };
 }
 
@@ -129,7 +129,7 @@ pub(crate) async fn remove(db: &mut SqliteConnection, meeting: &Meeting) -> Stor
 
 /// Inserts a meeting row.
 pub(crate) async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
-    let sql = concat!("INSERT INTO meetings (", meeting_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    let sql = concat!("INSERT INTO meetings (", meeting_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     write(db, sql, meeting).await.map(|_| ())
 }
 
@@ -138,7 +138,7 @@ pub(crate) async fn insert_if_free(db: &mut SqliteConnection, meeting: &Meeting)
     let sql = concat!(
         "INSERT INTO meetings (",
         meeting_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
     );
     write(db, sql, meeting).await.map(|inserted| inserted > 0)
 }
@@ -156,6 +156,7 @@ async fn write(db: &mut SqliteConnection, sql: &'static str, meeting: &Meeting) 
         .bind(meeting.expires_at_ms)
         .bind(meeting.create_sent_at_ms)
         .bind(meeting.confirmed_at_ms)
+        .bind(i64::try_from(meeting.participants).unwrap_or(i64::MAX))
         .execute(db)
         .await
         .map_err(backend)?;
@@ -167,6 +168,23 @@ pub(crate) async fn mark_sent(db: &mut SqliteConnection, meeting: &Meeting) -> S
     sqlx::query("UPDATE meetings SET create_sent_at_ms = ?, confirmed_at_ms = NULL WHERE id = ?")
         .bind(meeting.create_sent_at_ms)
         .bind(&meeting.id)
+        .execute(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// Counts `participants` more into the meeting `id` while it is placed on `server_id`.
+pub(crate) async fn add_participants(
+    db: &mut SqliteConnection,
+    id: &str,
+    server_id: &str,
+    participants: u64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE meetings SET participants = participants + ? WHERE id = ? AND server_id = ?")
+        .bind(i64::try_from(participants).unwrap_or(i64::MAX))
+        .bind(id)
+        .bind(server_id)
         .execute(db)
         .await
         .map_err(backend)?;

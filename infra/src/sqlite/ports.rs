@@ -131,8 +131,8 @@ impl MeetingPorts for SqliteStore {
     }
 
     /// Gathered in the ledger and written with the next write transaction.
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
-        self.writer.ledger.count(server_id, load);
+    async fn count_join(&self, meeting_id: &str, server_id: &str, load: Option<f64>) -> StoreResult<()> {
+        self.writer.ledger.count(meeting_id, server_id, load);
         Ok(())
     }
 
@@ -152,12 +152,13 @@ impl MeetingPorts for SqliteStore {
     }
 
     async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        meetings::find_live(&self.pool, id, now_ms).await
+        Ok(meetings::find_live(&self.pool, id, now_ms).await?.map(|m| self.writer.ledger.overlay_meeting(m)))
     }
 
     async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
         let mut db = self.pool.acquire().await.map_err(backend)?;
-        Ok(meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default())
+        let on = meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default();
+        Ok(on.into_iter().map(|m| self.writer.ledger.overlay_meeting(m)).collect())
     }
 
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {

@@ -127,6 +127,7 @@ pub(crate) struct MeetingRow {
     expires_at_ms: i64,
     create_sent_at_ms: i64,
     confirmed_at_ms: Option<i64>,
+    participants: i64,
 }
 
 impl From<MeetingRow> for Meeting {
@@ -142,6 +143,7 @@ impl From<MeetingRow> for Meeting {
             expires_at_ms: row.expires_at_ms,
             create_sent_at_ms: row.create_sent_at_ms,
             confirmed_at_ms: row.confirmed_at_ms,
+            participants: count(row.participants),
         }
     }
 }

@@ -171,6 +171,7 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         expires_at_ms: request.now_ms.saturating_add(request.ttl_ms),
         create_sent_at_ms: request.now_ms,
         confirmed_at_ms: None,
+        participants: 0,
     };
     Ok(Placed::New { meeting, server, replaced })
 }

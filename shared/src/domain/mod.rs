@@ -126,8 +126,8 @@ impl<P: MeetingPorts> MeetingStore for P {
 
     async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
         let (target, load) = join::decide(self.read_join(meeting_id, now_ms).await?);
-        if let (JoinTarget::Server(server), Some(load)) = (&target, load) {
-            self.count_join(&server.id, load).await?;
+        if let JoinTarget::Server(server) = &target {
+            self.count_join(meeting_id, &server.id, load).await?;
         }
         Ok(target)
     }

@@ -115,8 +115,14 @@ pub trait MeetingPorts: Send + Sync {
 
     /// What a join for `meeting_id` depends on.
     fn read_join(&self, meeting_id: &str, now_ms: i64) -> impl Future<Output = StoreResult<JoinSnapshot>> + Send;
-    /// Adds one participant's `load` to the server (only while it stays enabled with a known load).
-    fn count_join(&self, server_id: &str, load: f64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Counts one participant into meeting `meeting_id` placed on `server_id` (until the next poll of the server
+    /// counts again), and adds `load` to the server when given (only while it stays enabled with a known load).
+    fn count_join(
+        &self,
+        meeting_id: &str,
+        server_id: &str,
+        load: Option<f64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Marks the placement's latest create as answered at `now_ms`, if it is still the latest.
     fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> impl Future<Output = StoreResult<()>> + Send;

@@ -642,6 +642,27 @@ pub async fn steady_polls_extend_meetings_and_reset_join_load(store: Store, repl
     assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0));
 }
 
+/// A meeting's participants are what the last poll of its server saw, plus the joins counted since: on the
+/// replica that counted them at once, on another once written; the next poll counts again.
+pub async fn meetings_count_polled_and_joined_participants(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    store.place_meeting(&placement("m", "")).await.unwrap();
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 0, "placed, not yet polled");
+    store.record_poll("a", &report(Some(vec![entry("m", 3)]))).await.unwrap();
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 3);
+    for _ in 0..2 {
+        assert!(matches!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+    }
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 5, "3 polled, 2 joined");
+    let other = &replicas[0];
+    let written = async || other.meeting("m", now_ms()).await.unwrap().unwrap().participants == 5;
+    crate::wait::eventually("the joins written", Duration::from_secs(10), written).await;
+    assert_eq!(other.meetings_on("a", now_ms()).await.unwrap()[0].participants, 5);
+    store.record_poll("a", &report(Some(vec![entry("m", 4)]))).await.unwrap();
+    assert_eq!(other.meeting("m", now_ms()).await.unwrap().unwrap().participants, 4, "the poll counts again");
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 4);
+}
+
 /// Joins on one replica follow what another replica changes, at once: a server disabled there takes no more
 /// joins here, a meeting re-placed there is joined on its new server here, a cordon there shows here, and a
 /// meeting ended there is gone here. Joins keep running here while the other replica moves the meeting: every
@@ -829,7 +850,8 @@ macro_rules! store_contract {
             polls_record_the_bbb_version,
             polls_recorded_together_are_recorded_each,
             steady_polls_extend_meetings_and_reset_join_load,
-            joins_follow_changes_made_by_other_replicas
+            joins_follow_changes_made_by_other_replicas,
+            meetings_count_polled_and_joined_participants
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {
