@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use async_trait::async_trait;
+use scalelite_shared::balance::eligibility::counts_meetings;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
 use scalelite_shared::clock::{StoreClock, now_ms as wall_clock_ms};
@@ -126,10 +127,20 @@ impl MeetingPorts for MemoryStore {
     async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, u64)> {
         let state = self.state();
         let numbers = request.voice_bridges.iter().map(String::as_str);
+        let placed_on = |id: &str| {
+            let on = state.meetings.values().filter(|m| m.server_id == id && m.expires_at_ms > request.now_ms);
+            on.count() as u64
+        };
         let snapshot = PlacementSnapshot {
             current: state.located(&request.meeting_id, request.now_ms),
             servers: state.servers.values().cloned().collect(),
             held_bridges: state.held(numbers, &request.meeting_id, request.now_ms),
+            placed_meetings: state
+                .servers
+                .values()
+                .filter(|s| counts_meetings(s))
+                .map(|s| (s.id.clone(), placed_on(&s.id)))
+                .collect(),
         };
         Ok((snapshot, state.changes))
     }

@@ -7,6 +7,7 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::Value;
 
 use crate::input::FromCall;
+use crate::refusal::Refusal;
 use crate::reject::Reject;
 use crate::request::Call;
 
@@ -101,6 +102,41 @@ fn multiplier<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Multiplier, 
     Ok(number.filter(|n| n.is_finite() && *n != 0.0).map_or(Multiplier::Invalid, Multiplier::Valid))
 }
 
+/// A limit (`max_meetings`, `max_participants`) as a body gives it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Limit {
+    /// Not given: left as it is.
+    #[default]
+    Absent,
+    /// Given, but not a whole number from 0 up (or `null`, or blank).
+    Invalid,
+    /// A limit, or `None` (0, `null` or blank) for none.
+    Set(Option<u64>),
+}
+
+impl Limit {
+    /// The change it asks for (`None`: none), or the refusal of an invalid one named `name`.
+    pub fn change(self, name: &'static str) -> Result<Option<Option<u64>>, Refusal> {
+        match self {
+            Limit::Absent => Ok(None),
+            Limit::Invalid => Err(Refusal::InvalidLimit(name)),
+            Limit::Set(limit) => Ok(Some(limit)),
+        }
+    }
+}
+
+/// A limit, as a number or a numeric string.
+fn limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Limit, D::Error> {
+    let number = match Value::deserialize(deserializer)? {
+        Value::Null => Some(0),
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if s.trim().is_empty() => Some(0),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    Ok(number.map_or(Limit::Invalid, |n| Limit::Set((n > 0).then_some(n))))
+}
+
 /// `{"id"}`: deleteServer, deleteTenant.
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -124,6 +160,10 @@ pub struct ServerFields {
     /// `enable`, `cordon` or `disable` (blank when not a string).
     #[serde(deserialize_with = "given_not_null")]
     pub state: Option<String>,
+    #[serde(deserialize_with = "limit")]
+    pub max_meetings: Limit,
+    #[serde(deserialize_with = "limit")]
+    pub max_participants: Limit,
 }
 
 /// `{"server": {...}}`: addServer.

@@ -38,9 +38,9 @@ pub(crate) fn server_not_found(id: &str) -> Reject {
     Refusal::ServerNotFound(id.to_owned()).into()
 }
 
-/// The server object of the admin API.
+/// The server object of the admin API, as upstream's; a server's limits only where it has them.
 pub(crate) fn server_json(server: &Server) -> Value {
-    json!({
+    let mut json = json!({
         "id": server.id,
         "url": server.url,
         "secret": server.secret,
@@ -50,5 +50,11 @@ pub(crate) fn server_json(server: &Server) -> Value {
         "load": server.load.map_or_else(|| json!("unavailable"), |load| json!(load)),
         "load_multiplier": server.load_multiplier_text(),
         "online": if server.online { "online" } else { "offline" },
-    })
+    });
+    for (name, limit) in [("max_meetings", server.max_meetings), ("max_participants", server.max_participants)] {
+        if let Some(limit) = limit {
+            json[name] = json!(limit);
+        }
+    }
+    json
 }

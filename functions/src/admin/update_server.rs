@@ -1,4 +1,4 @@
-//! `updateServer`: state (enable, cordon, disable), load multiplier, secret and tag.
+//! `updateServer`: state (enable, cordon, disable), load multiplier, secret, tag and limits.
 
 use http::StatusCode;
 use scalelite_shared::model::{ServerState, ServerUpdate};
@@ -33,6 +33,8 @@ pub async fn run(ctx: &Ctx, Body(UpdateServer { id, server: fields }): Body<Upda
         Multiplier::Invalid => return Err(Refusal::InvalidLoadMultiplier.into()),
         Multiplier::Absent => {}
     }
+    update.max_meetings = fields.max_meetings.change("max_meetings")?;
+    update.max_participants = fields.max_participants.change("max_participants")?;
     update.secret = fields.secret.filter(|s| !s.is_empty());
     update.tag = fields.tag.map(|tag| (!tag.is_empty()).then_some(tag));
     match ctx.servers.update_server(&id, &update).await.map_err(Reject::store(Store::Servers))? {

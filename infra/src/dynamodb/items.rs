@@ -63,6 +63,8 @@ pub(crate) fn server_item(server: &Server, version: i64) -> Item {
     put_opt(&mut item, "tag", server.tag.as_ref().map(s));
     put_opt(&mut item, "load", server.load.map(n));
     put_opt(&mut item, "bbb_version", server.bbb_version.as_ref().map(s));
+    put_opt(&mut item, "max_meetings", server.max_meetings.map(n));
+    put_opt(&mut item, "max_participants", server.max_participants.map(n));
     let split = server.split_meetings.iter().map(s).collect::<Vec<_>>();
     put_opt(&mut item, "split_meetings", (!split.is_empty()).then_some(AttributeValue::L(split)));
     item
@@ -93,6 +95,8 @@ pub(crate) fn server(item: &Item) -> Option<(Server, i64)> {
             .and_then(|v| v.as_l().ok())
             .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
             .unwrap_or_default(),
+        max_meetings: get_n(item, "max_meetings"),
+        max_participants: get_n(item, "max_participants"),
     };
     Some((server, get_n(item, "version").unwrap_or(0)))
 }

@@ -53,6 +53,8 @@ pub(crate) fn server(id: &str, parts: ServerParts) -> Server {
         healthy_counter: u32::try_from(count(&parts.health, "healthy_counter")).unwrap_or(u32::MAX),
         unhealthy_counter: u32::try_from(count(&parts.health, "unhealthy_counter")).unwrap_or(u32::MAX),
         split_meetings: Vec::new(),
+        max_meetings: hash.get("max_meetings").and_then(|v| v.parse().ok()),
+        max_participants: hash.get("max_participants").and_then(|v| v.parse().ok()),
     }
 }
 

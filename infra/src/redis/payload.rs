@@ -72,6 +72,8 @@ fn server_fields(s: &Server) -> serde_json::Map<String, Value> {
         "unhealthy_counter": s.unhealthy_counter.to_string(),
         "load": s.load.map(|l| l.to_string()).unwrap_or_default(),
         "split": serde_json::to_string(&s.split_meetings).unwrap_or_else(|_| "[]".to_owned()),
+        "max_meetings": s.max_meetings.map(|max| max.to_string()).unwrap_or_default(),
+        "max_participants": s.max_participants.map(|max| max.to_string()).unwrap_or_default(),
     });
     match fields {
         Value::Object(fields) => fields,

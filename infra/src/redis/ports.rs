@@ -2,6 +2,7 @@
 //! plans committed by the Lua scripts, which answer raced when a counter or a placement moved meanwhile.
 
 use redis::AsyncCommands;
+use scalelite_shared::balance::eligibility::counts_meetings;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::clock::StoreClock;
@@ -52,6 +53,10 @@ impl MeetingPorts for RedisStore {
         // The servers that take new meetings are those in `server_load` (upstream's index of them).
         let ids: Vec<String> = self.conn().zrange(self.keys.server_load(), 0, -1).await.map_err(backend)?;
         let candidates = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
+        // Counted after the servers' change counters were read: a placement in between moves a counter.
+        let counted: Vec<&str> =
+            candidates.iter().filter(|v| counts_meetings(&v.server)).map(|v| v.server.id.as_str()).collect();
+        let placed_meetings = snapshot::placed_counts(&mut self.conn(), &self.keys, &counted).await?;
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
         let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &request.meeting_id).await?;
         let (current, current_version) = match current {
@@ -62,6 +67,7 @@ impl MeetingPorts for RedisStore {
             current,
             servers: candidates.iter().map(|v| v.server.clone()).collect(),
             held_bridges: held,
+            placed_meetings,
         };
         Ok((snapshot, PlaceRead { current: current_version, candidates }))
     }
@@ -95,6 +101,8 @@ impl MeetingPorts for RedisStore {
                 plan["mode"] = json!("new");
                 plan["meeting"] = payload::meeting(keys, meeting);
                 plan["version_key"] = json!(keys.server_version(&server.id));
+                plan["version"] = json!(read.version_of(&server.id));
+                plan["server_as_read"] = json!(guard.server_as_read);
                 plan["rivals"] = json!(guard.rivals);
                 if let Some(old) = replaced {
                     let mut old_plan = payload::meeting(keys, old);

@@ -115,6 +115,28 @@ pub(crate) async fn on_servers(
     Ok(placed)
 }
 
+/// How many live meetings are placed on each of `server_ids` (those with none are left out).
+pub(crate) async fn count_on(
+    db: &mut SqliteConnection,
+    server_ids: &[&str],
+    now_ms: i64,
+) -> StoreResult<HashMap<String, u64>> {
+    if server_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT server_id, COUNT(*) FROM meetings WHERE expires_at_ms > ? AND server_id IN ({}) GROUP BY server_id",
+        placeholders(server_ids.len())
+    );
+    // Only placeholders are formatted in.
+    let mut query = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+    for id in server_ids {
+        query = query.bind(*id);
+    }
+    let counts = query.fetch_all(db).await.map_err(backend)?;
+    Ok(counts.into_iter().map(|(id, count)| (id, u64::try_from(count).unwrap_or(0))).collect())
+}
+
 /// Drops meetings that expired by `now_ms` (their voice bridges become free).
 pub(crate) async fn drop_expired(db: &mut SqliteConnection, now_ms: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?").bind(now_ms).execute(db).await.map_err(backend)?;

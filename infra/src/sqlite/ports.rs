@@ -3,6 +3,7 @@
 //! writes what was planned from a snapshot nothing could change: it never races. Joins read in place on the
 //! reader's connections, through the join cache while the database's change counter stands.
 
+use scalelite_shared::balance::eligibility::counts_meetings;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::clock::StoreClock;
@@ -31,10 +32,13 @@ impl MeetingPorts for SqliteStore {
         meetings::drop_expired(tx.conn(), now).await?;
         let current = located(&mut tx, &request.meeting_id, now).await?;
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
+        let servers = servers::all(tx.conn()).await?;
+        let counted: Vec<&str> = servers.iter().filter(|s| counts_meetings(s)).map(|s| s.id.as_str()).collect();
         let snapshot = PlacementSnapshot {
             current,
-            servers: servers::all(tx.conn()).await?,
+            placed_meetings: meetings::count_on(tx.conn(), &counted, now).await?,
             held_bridges: meetings::held_bridges(tx.conn(), &numbers, &request.meeting_id, now).await?,
+            servers,
         };
         Ok((snapshot, tx))
     }

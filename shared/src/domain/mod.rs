@@ -91,7 +91,7 @@ impl<P: MeetingPorts> MeetingStore for P {
             || async {
                 let (snapshot, stamp) = self.read_placement(request).await?;
                 let placed = placement::plan(request, &snapshot)?;
-                let guard = placement::guard(request, &snapshot);
+                let guard = placement::guard(request, &snapshot, &placed);
                 let returned = match (&placed, &snapshot.current) {
                     (Placed::New { replaced: Some(old), .. }, Some((_, Some(server)))) => {
                         request.load.returned(old, server.load.unwrap_or(0.0), request.now_ms)
