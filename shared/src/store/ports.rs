@@ -56,7 +56,8 @@ pub trait MeetingPorts: Send + Sync {
     /// What a poll read saw.
     type PollStamp: Send;
 
-    /// The meeting to place (if live, with its server), the servers, and the requested voice bridges held.
+    /// The meeting to place (if live, with its server), the servers, the requested voice bridges held, and the
+    /// live meetings placed on each server that counts them, read after that server.
     fn read_placement(
         &self,
         request: &Placement,
