@@ -30,6 +30,8 @@ pub enum Refusal {
     InvalidState(String),
     /// A load multiplier that is not a non-zero number.
     InvalidLoadMultiplier,
+    /// A limit (`max_meetings`, `max_participants`) that is not a whole number from 0 up, or `null`: its name.
+    InvalidLimit(&'static str),
     /// `panicServer` could not end every meeting of this server.
     PanicIncomplete(String),
     /// No placed meeting with this meetingID.
@@ -90,6 +92,7 @@ impl Refusal {
             Refusal::InvalidServer(_) => "invalidServer",
             Refusal::InvalidState(_) => "invalidState",
             Refusal::InvalidLoadMultiplier => "invalidLoadMultiplier",
+            Refusal::InvalidLimit(_) => "invalidLimit",
             Refusal::PanicIncomplete(_) => "panicIncomplete",
             Refusal::MeetingNotFound(_) => "meetingNotFound",
             Refusal::TenantNotFound(_) => "tenantNotFound",
@@ -125,6 +128,7 @@ impl Refusal {
             | Refusal::InvalidServer(_)
             | Refusal::InvalidState(_)
             | Refusal::InvalidLoadMultiplier
+            | Refusal::InvalidLimit(_)
             | Refusal::PanicIncomplete(_)
             | Refusal::MissingTenantFields
             | Refusal::InvalidTenantName
@@ -185,6 +189,7 @@ impl Refusal {
             Refusal::InvalidServer(why) => why.to_string(),
             Refusal::InvalidState(state) => format!("Invalid state parameter: {state}"),
             Refusal::InvalidLoadMultiplier => "Load-multiplier must be a non-zero number".to_owned(),
+            Refusal::InvalidLimit(name) => format!("{name} must be a whole number (0 or null: no limit)"),
             Refusal::PanicIncomplete(id) => format!("Couldn't disable server id={id}"),
             Refusal::MeetingNotFound(id) => format!("Couldn't find meeting with meetingID={id}"),
             Refusal::TenantNotFound(id) => format!("Couldn't find Tenant with id={id}"),

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use async_trait::async_trait;
+use scalelite_shared::balance::eligibility::counts_meetings;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
 use scalelite_shared::clock::now_ms as wall_clock_ms;
@@ -127,10 +128,20 @@ impl MeetingPorts for MemoryStore {
     async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, u64)> {
         let state = self.state();
         let numbers = request.voice_bridges.iter().map(String::as_str);
+        let placed_on = |id: &str| {
+            let on = state.meetings.values().filter(|m| m.server_id == id && m.expires_at_ms > request.now_ms);
+            on.count() as u64
+        };
         let snapshot = PlacementSnapshot {
             current: state.located(&request.meeting_id, request.now_ms),
             servers: state.servers.values().cloned().collect(),
             held_bridges: state.held(numbers, &request.meeting_id, request.now_ms),
+            placed_meetings: state
+                .servers
+                .values()
+                .filter(|s| counts_meetings(s))
+                .map(|s| (s.id.clone(), placed_on(&s.id)))
+                .collect(),
         };
         Ok((snapshot, state.changes))
     }
@@ -253,6 +264,7 @@ impl MeetingPorts for MemoryStore {
             for running in &plan.running {
                 if let Some(meeting) = state.meetings.get_mut(&running.id).filter(|m| m.server_id == plan.server.id) {
                     meeting.expires_at_ms = plan.expires_at_ms;
+                    meeting.participants = running.participants;
                     meeting.confirmed_at_ms = meeting.confirmed_at_ms.or(Some(report.now_ms));
                 }
             }
@@ -278,8 +290,14 @@ impl MeetingPorts for MemoryStore {
         })
     }
 
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
-        self.state().add_load(server_id, load);
+    async fn count_join(&self, meeting_id: &str, server_id: &str, load: Option<f64>) -> StoreResult<()> {
+        let mut state = self.state();
+        if let Some(meeting) = state.meetings.get_mut(meeting_id).filter(|m| m.server_id == server_id) {
+            meeting.participants += 1;
+        }
+        if let Some(load) = load {
+            state.add_load(server_id, load);
+        }
         Ok(())
     }
 

@@ -1,8 +1,8 @@
-//! `addServer`: a new server, disabled until enabled, as upstream adds them.
+//! `addServer`: a new server, disabled until enabled, as upstream adds them; with limits when given.
 
 use http::StatusCode;
 use scalelite_shared::config::Config;
-use scalelite_shared::model::Server;
+use scalelite_shared::model::{Server, ServerUpdate};
 use scalelite_shared::store::StoreError;
 
 use super::answers::ServerObject;
@@ -61,7 +61,7 @@ pub const DOC: Described = Described {
         Answer::success(StatusCode::CREATED, "The new server.", schema::<ServerObject>),
         Answer::refused(
             StatusCode::BAD_REQUEST,
-            "No URL or secret, a URL that is not http(s) with a host, or a server with that id exists.",
+            "No URL or secret, a URL that is not http(s) with a host, a limit that is not a whole number, or a server with that id exists.",
         ),
     ],
 };
@@ -73,7 +73,7 @@ pub async fn run(ctx: &Ctx, Body(AddServer { server: fields }): Body<AddServer>)
         Multiplier::Absent | Multiplier::Invalid => None,
     };
     let (url, secret, tag) = (text(&fields.url), text(&fields.secret), text(&fields.tag));
-    let server = match new_server(
+    let mut server = match new_server(
         &ctx.config,
         url.as_deref().unwrap_or_default(),
         secret.as_deref().unwrap_or_default(),
@@ -83,6 +83,12 @@ pub async fn run(ctx: &Ctx, Body(AddServer { server: fields }): Body<AddServer>)
         Ok(server) => server,
         Err(why) => return Err(Refusal::InvalidServer(why).into()),
     };
+    let limits = ServerUpdate {
+        max_meetings: fields.max_meetings.change("max_meetings")?,
+        max_participants: fields.max_participants.change("max_participants")?,
+        ..ServerUpdate::default()
+    };
+    limits.apply(&mut server);
     match ctx.servers.add_server(&server).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &ServerObject::of(&server))),
         Err(StoreError::Conflict(_)) => Err(Refusal::ServerExists(server.id).into()),

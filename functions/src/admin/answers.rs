@@ -22,6 +22,13 @@ pub struct ServerObject {
     /// The load multiplier as text (`1.0`, `2.5`).
     pub load_multiplier: String,
     pub online: Online,
+    /// The most meetings it takes; only where it has such a limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_meetings: Option<u64>,
+    /// The most participants its last poll may count while it takes new meetings; only where it has such a
+    /// limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_participants: Option<u64>,
 }
 
 impl ServerObject {
@@ -36,6 +43,8 @@ impl ServerObject {
             load: server.load.map_or(Load::Unavailable(Unavailable::Unavailable), Load::Reported),
             load_multiplier: server.load_multiplier_text(),
             online: if server.online { Online::Online } else { Online::Offline },
+            max_meetings: server.max_meetings,
+            max_participants: server.max_participants,
         }
     }
 }
@@ -189,6 +198,8 @@ pub struct PlacedMeeting {
     pub voice_bridge: String,
     /// When it was placed, in milliseconds since the epoch (as BBB's `createTime`).
     pub created_at: i64,
+    /// The last poll's count plus the joins since.
+    pub participants: u64,
     /// `null` for a meeting of the main domain.
     pub tenant: Option<MeetingTenant>,
     /// `null` once the server is removed.

@@ -11,6 +11,7 @@ use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{RefOr, Schema};
 
 use crate::input::FromCall;
+use crate::refusal::Refusal;
 use crate::reject::Reject;
 use crate::request::Call;
 
@@ -105,6 +106,41 @@ fn multiplier<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Multiplier, 
     Ok(number.filter(|n| n.is_finite() && *n != 0.0).map_or(Multiplier::Invalid, Multiplier::Valid))
 }
 
+/// A limit (`max_meetings`, `max_participants`) as a body gives it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Limit {
+    /// Not given: left as it is.
+    #[default]
+    Absent,
+    /// Given, but not a whole number from 0 up (or `null`, or blank).
+    Invalid,
+    /// A limit, or `None` (0, `null` or blank) for none.
+    Set(Option<u64>),
+}
+
+impl Limit {
+    /// The change it asks for (`None`: none), or the refusal of an invalid one named `name`.
+    pub fn change(self, name: &'static str) -> Result<Option<Option<u64>>, Refusal> {
+        match self {
+            Limit::Absent => Ok(None),
+            Limit::Invalid => Err(Refusal::InvalidLimit(name)),
+            Limit::Set(limit) => Ok(Some(limit)),
+        }
+    }
+}
+
+/// A limit, as a number or a numeric string.
+fn limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Limit, D::Error> {
+    let number = match Value::deserialize(deserializer)? {
+        Value::Null => Some(0),
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if s.trim().is_empty() => Some(0),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    Ok(number.map_or(Limit::Invalid, |n| Limit::Set((n > 0).then_some(n))))
+}
+
 /// A schema of any of `kinds`, for the fields read loosely.
 fn any_of(kinds: impl IntoIterator<Item = Type>) -> RefOr<Schema> {
     ObjectBuilder::new().schema_type(SchemaType::from_iter(kinds)).into()
@@ -120,6 +156,10 @@ fn flag_schema() -> RefOr<Schema> {
 
 fn multiplier_schema() -> RefOr<Schema> {
     any_of([Type::Number, Type::String])
+}
+
+fn limit_schema() -> RefOr<Schema> {
+    any_of([Type::Integer, Type::String, Type::Null])
 }
 
 fn scalar_schema() -> RefOr<Schema> {
@@ -150,6 +190,15 @@ pub struct ServerFields {
     /// `enable`, `cordon` or `disable` (blank when not a string).
     #[serde(default, deserialize_with = "given_not_null")]
     pub state: Option<String>,
+    /// The most meetings it may hold: a whole number, or its text; 0, `null` or blank for no limit.
+    #[serde(default, deserialize_with = "limit")]
+    #[schema(schema_with = limit_schema)]
+    pub max_meetings: Limit,
+    /// The most participants its last poll may count before it takes no new meeting; 0, `null` or blank for
+    /// no limit.
+    #[serde(default, deserialize_with = "limit")]
+    #[schema(schema_with = limit_schema)]
+    pub max_participants: Limit,
 }
 
 /// `{"server": {...}}`: addServer.

@@ -26,6 +26,7 @@ impl TenantNames {
             meeting_id: meeting.id.clone(),
             voice_bridge: meeting.voice_bridge.clone(),
             created_at: meeting.created_at_ms,
+            participants: meeting.participants,
             tenant,
             server: server.map(ServerObject::of),
         }

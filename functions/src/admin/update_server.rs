@@ -1,4 +1,4 @@
-//! `updateServer`: state (enable, cordon, disable), load multiplier, secret and tag.
+//! `updateServer`: state (enable, cordon, disable), load multiplier, secret, tag and limits.
 
 use http::StatusCode;
 use scalelite_shared::model::{ServerState, ServerUpdate};
@@ -23,14 +23,14 @@ fn state(action: &str) -> Option<ServerState> {
 
 /// How the OpenAPI document describes it.
 pub const DOC: Described = Described {
-    summary: "Changes a server's state (`enable`, `cordon`, `disable`), load multiplier, secret or tag.",
+    summary: "Changes a server's state (`enable`, `cordon`, `disable`), load multiplier, secret, tag or limits.",
     query: &[],
     body: Some(schema::<UpdateServer>),
     answers: &[
         Answer::success(StatusCode::OK, "The server as changed.", schema::<ServerObject>),
         Answer::refused(
             StatusCode::BAD_REQUEST,
-            "An unknown state, or a load multiplier that is not a non-zero number.",
+            "An unknown state, a load multiplier that is not a non-zero number, or a limit that is not a whole number.",
         ),
         Answer::refused(StatusCode::NOT_FOUND, "No server has this id."),
     ],
@@ -50,6 +50,8 @@ pub async fn run(ctx: &Ctx, Body(UpdateServer { id, server: fields }): Body<Upda
         Multiplier::Invalid => return Err(Refusal::InvalidLoadMultiplier.into()),
         Multiplier::Absent => {}
     }
+    update.max_meetings = fields.max_meetings.change("max_meetings")?;
+    update.max_participants = fields.max_participants.change("max_participants")?;
     update.secret = fields.secret.filter(|s| !s.is_empty());
     update.tag = fields.tag.map(|tag| (!tag.is_empty()).then_some(tag));
     match ctx.servers.update_server(&id, &update).await.map_err(Reject::store(Store::Servers))? {

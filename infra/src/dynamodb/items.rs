@@ -63,6 +63,8 @@ pub(crate) fn server_item(server: &Server, version: i64) -> Item {
     put_opt(&mut item, "tag", server.tag.as_ref().map(s));
     put_opt(&mut item, "load", server.load.map(n));
     put_opt(&mut item, "bbb_version", server.bbb_version.as_ref().map(s));
+    put_opt(&mut item, "max_meetings", server.max_meetings.map(n));
+    put_opt(&mut item, "max_participants", server.max_participants.map(n));
     let split = server.split_meetings.iter().map(s).collect::<Vec<_>>();
     put_opt(&mut item, "split_meetings", (!split.is_empty()).then_some(AttributeValue::L(split)));
     item
@@ -93,6 +95,8 @@ pub(crate) fn server(item: &Item) -> Option<(Server, i64)> {
             .and_then(|v| v.as_l().ok())
             .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
             .unwrap_or_default(),
+        max_meetings: get_n(item, "max_meetings"),
+        max_participants: get_n(item, "max_participants"),
     };
     Some((server, get_n(item, "version").unwrap_or(0)))
 }
@@ -109,6 +113,7 @@ pub(crate) fn meeting_item(meeting: &Meeting) -> Item {
         ("expires_at_ms".to_owned(), n(meeting.expires_at_ms)),
         ("ttl".to_owned(), ttl(meeting.expires_at_ms)),
         ("create_sent_at_ms".to_owned(), n(meeting.create_sent_at_ms)),
+        ("participants".to_owned(), n(meeting.participants)),
     ]);
     put_opt(&mut item, "confirmed_at_ms", meeting.confirmed_at_ms.map(n));
     item
@@ -127,6 +132,7 @@ pub(crate) fn meeting(item: &Item) -> Option<Meeting> {
         expires_at_ms: get_n(item, "expires_at_ms").unwrap_or(0),
         create_sent_at_ms: get_n(item, "create_sent_at_ms").or_else(|| get_n(item, "created_at_ms")).unwrap_or(0),
         confirmed_at_ms: get_n(item, "confirmed_at_ms"),
+        participants: get_n(item, "participants").unwrap_or(0),
     })
 }
 

@@ -242,10 +242,11 @@ impl DynamoMeetings {
         }
     }
 
-    /// Moves a running meeting's expiry on and counts it confirmed, if it is still on `server_id`.
+    /// Moves a running meeting's expiry on, sets the participants the poll saw and counts it confirmed, if it is
+    /// still on `server_id`.
     pub(super) async fn extend(
         &self,
-        meeting_id: &str,
+        running: &Meeting,
         server_id: &str,
         expires_at_ms: i64,
         now: i64,
@@ -255,12 +256,14 @@ impl DynamoMeetings {
             .client
             .update_item()
             .table_name(&self.tables().meetings)
-            .set_key(Some(key("id", meeting_id)))
+            .set_key(Some(key("id", &running.id)))
             .update_expression(
-                "SET expires_at_ms = :e, #t = :t, confirmed_at_ms = if_not_exists(confirmed_at_ms, :now)",
+                "SET expires_at_ms = :e, #t = :t, confirmed_at_ms = if_not_exists(confirmed_at_ms, :now), \
+                 participants = :p",
             )
             .condition_expression("server_id = :s")
             .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":p", n(running.participants))
             .expression_attribute_names("#t", "ttl")
             .expression_attribute_values(":e", n(expires_at_ms))
             .expression_attribute_values(":t", items::ttl(expires_at_ms))

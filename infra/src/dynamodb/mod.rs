@@ -13,8 +13,8 @@
 //!
 //! | table | key | other attributes |
 //! |---|---|---|
-//! | `servers` | `id` | `url`, `secret`, `tag`, `state`, `load` (absent: unknown), `load_multiplier`, `online`, `meetings`, `users`, `largest_meeting`, `videos`, `bbb_version`, `healthy_counter`, `unhealthy_counter`, `version` |
-//! | `meetings` | `id` | `server_id`, `moderator_pw`, `voice_bridge`, `tenant_id`, `reserved_load`, `created_at_ms`, `expires_at_ms`, `ttl` (TTL) |
+//! | `servers` | `id` | `url`, `secret`, `tag`, `state`, `load` (absent: unknown), `load_multiplier`, `online`, `meetings`, `users`, `largest_meeting`, `videos`, `bbb_version`, `healthy_counter`, `unhealthy_counter`, `max_meetings` and `max_participants` (absent: no limit), `version` |
+//! | `meetings` | `id` | `server_id`, `moderator_pw`, `voice_bridge`, `tenant_id`, `reserved_load`, `created_at_ms`, `expires_at_ms`, `create_sent_at_ms`, `confirmed_at_ms`, `participants` (the last poll's count plus the joins since), `ttl` (TTL) |
 //! | `server_meetings` | `server_id`, `meeting_id` (range) | `created_at_ms`: the meetings placed on a server, read with a strongly consistent query |
 //! | `voice_bridges` | `number` | `meeting_id`: who holds the number |
 //! | `leases` | `name` | `holder`, `expires_at_ms`, `ttl` (TTL) |

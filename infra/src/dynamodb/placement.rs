@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use scalelite_shared::balance::eligibility::counts_meetings;
 use scalelite_shared::balance::placement::{Placement, PlacementSnapshot};
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, StoreError, StoreResult};
@@ -34,6 +35,12 @@ impl DynamoMeetings {
             None => None,
         };
         let servers = self.all_servers().await?;
+        // Counted after the servers' versions were read: a placement in between moves a version.
+        let mut placed_meetings = HashMap::new();
+        for (server, _) in servers.iter().filter(|(server, _)| counts_meetings(server)) {
+            let placed = self.linked(&server.id, now).await?.0.len();
+            placed_meetings.insert(server.id.clone(), u64::try_from(placed).unwrap_or(u64::MAX));
+        }
         // Numbers are checked in order until a free one: the planner takes the first not held.
         let mut held_bridges = HashSet::new();
         let mut holder = None;
@@ -52,6 +59,7 @@ impl DynamoMeetings {
             current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|(s, _)| s.clone()))),
             servers: servers.iter().map(|(s, _)| s.clone()).collect(),
             held_bridges,
+            placed_meetings,
         };
         let versions = servers.into_iter().map(|(server, version)| (server.id, version)).collect();
         Ok((snapshot, PlaceRead { current, versions, holder }))

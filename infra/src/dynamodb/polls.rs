@@ -124,7 +124,7 @@ impl DynamoMeetings {
         }
         // A large server's meetings are extended a chunk at a time, not all at once.
         for chunk in plan.running.chunks(EXTENSIONS_AT_ONCE) {
-            try_join_all(chunk.iter().map(|m| self.extend(&m.id, server_id, plan.expires_at_ms, now))).await?;
+            try_join_all(chunk.iter().map(|m| self.extend(m, server_id, plan.expires_at_ms, now))).await?;
         }
         outcome.adopted.clear();
         for meeting in &plan.adopted {

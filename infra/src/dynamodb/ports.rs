@@ -116,9 +116,27 @@ impl MeetingPorts for DynamoMeetings {
         Ok(JoinSnapshot::Placed(self.find_server(&meeting.server_id).await?))
     }
 
-    /// Adds the load while the server stays enabled with a known load; the version stays, so no placement
-    /// retries over a join.
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
+    /// Counts the participant while the meeting stays on the server, and adds the load while the server stays
+    /// enabled with a known load; the versions stay, so no placement retries over a join.
+    async fn count_join(&self, meeting_id: &str, server_id: &str, load: Option<f64>) -> StoreResult<()> {
+        let joined = self
+            .db
+            .client
+            .update_item()
+            .table_name(&self.tables().meetings)
+            .set_key(Some(key("id", meeting_id)))
+            .update_expression("ADD participants :one")
+            .condition_expression("server_id = :s")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":s", s(server_id))
+            .send()
+            .await;
+        if let Err(error) = joined
+            && !is_conflict(&error)
+        {
+            return Err(backend(error));
+        }
+        let Some(load) = load else { return Ok(()) };
         let counted = self
             .db
             .client

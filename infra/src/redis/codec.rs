@@ -53,11 +53,13 @@ pub(crate) fn server(id: &str, parts: ServerParts) -> Server {
         healthy_counter: u32::try_from(count(&parts.health, "healthy_counter")).unwrap_or(u32::MAX),
         unhealthy_counter: u32::try_from(count(&parts.health, "unhealthy_counter")).unwrap_or(u32::MAX),
         split_meetings: Vec::new(),
+        max_meetings: hash.get("max_meetings").and_then(|v| v.parse().ok()),
+        max_participants: hash.get("max_participants").and_then(|v| v.parse().ok()),
     }
 }
 
 /// The fields of a meeting hash that [`meeting`] reads, in the order it takes them.
-pub(crate) const MEETING_FIELDS: [&str; 8] = [
+pub(crate) const MEETING_FIELDS: [&str; 9] = [
     "server_id",
     "moderator_pw",
     "voice_bridge",
@@ -66,10 +68,11 @@ pub(crate) const MEETING_FIELDS: [&str; 8] = [
     "created_at_ms",
     "create_sent_at_ms",
     "confirmed_at_ms",
+    "participants",
 ];
 
 /// A meeting from the [`MEETING_FIELDS`] of its hash and its remaining time to live (`PTTL`: -1 when it has
-/// none); `None` when gone.
+/// none); `None` when gone. Fields an upstream deployment does not write (ours) default.
 pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
     let Ok(
         [
@@ -81,8 +84,9 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
             created_at_ms,
             create_sent_at_ms,
             confirmed_at_ms,
+            participants,
         ],
-    ) = <[Option<String>; 8]>::try_from(fields)
+    ) = <[Option<String>; 9]>::try_from(fields)
     else {
         return None;
     };
@@ -99,6 +103,7 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
         expires_at_ms: if pttl_ms >= 0 { now_ms.saturating_add(pttl_ms) } else { i64::MAX },
         create_sent_at_ms: number(create_sent_at_ms).unwrap_or(created_at_ms),
         confirmed_at_ms: number(confirmed_at_ms),
+        participants: participants.and_then(|v| v.parse().ok()).unwrap_or(0),
     })
 }
 
@@ -114,7 +119,8 @@ pub(crate) fn placement(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now
     else {
         return None;
     };
-    let fields = vec![server_id, None, None, None, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms];
+    let fields =
+        vec![server_id, None, None, None, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms, None];
     meeting(id, fields, pttl_ms, now_ms)
 }
 
@@ -155,6 +161,7 @@ mod tests {
         let meeting = meeting("m", fields(&hash), -1, 5).unwrap();
         assert_eq!((meeting.reserved_load, meeting.created_at_ms, meeting.expires_at_ms), (0.0, 0, i64::MAX));
         assert_eq!((meeting.server_id.as_str(), meeting.voice_bridge.as_str()), ("b", "123"));
+        assert_eq!(meeting.participants, 0);
         assert!(super::meeting("m", fields(&HashMap::new()), -2, 5).is_none());
     }
 }

@@ -22,6 +22,7 @@ pub(crate) fn meeting(keys: &Keys, m: &Meeting) -> Value {
         "expires_at_ms": m.expires_at_ms.to_string(),
         "create_sent_at_ms": m.create_sent_at_ms.to_string(),
         "confirmed_at_ms": m.confirmed_at_ms.map(|at| at.to_string()).unwrap_or_default(),
+        "participants": m.participants.to_string(),
     })
 }
 
@@ -71,6 +72,8 @@ fn server_fields(s: &Server) -> serde_json::Map<String, Value> {
         "unhealthy_counter": s.unhealthy_counter.to_string(),
         "load": s.load.map(|l| l.to_string()).unwrap_or_default(),
         "split": serde_json::to_string(&s.split_meetings).unwrap_or_else(|_| "[]".to_owned()),
+        "max_meetings": s.max_meetings.map(|max| max.to_string()).unwrap_or_default(),
+        "max_participants": s.max_participants.map(|max| max.to_string()).unwrap_or_default(),
     });
     match fields {
         Value::Object(fields) => fields,

@@ -133,8 +133,9 @@ pub(crate) async fn write(
         };
         let meetings = |list: &[Meeting]| list.iter().map(|m| payload::meeting(keys, m)).collect::<Vec<Value>>();
         let removed: Vec<Meeting> = poll.ended.iter().chain(&poll.released).cloned().collect();
-        // A running meeting needs only its key: it stays as it is, with a later expiry.
-        let running: Vec<String> = poll.running.iter().map(|m| keys.meeting(&m.id)).collect();
+        // A running meeting needs only its key and participants: it stays as it is, with a later expiry.
+        let running: Vec<Value> =
+            poll.running.iter().map(|m| json!([keys.meeting(&m.id), m.participants.to_string()])).collect();
         // A poll that changes nothing of the server leaves it unwritten (its change counter too).
         let server =
             if poll.server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) };

@@ -2,6 +2,7 @@
 //! plans committed by the Lua scripts, which answer raced when a counter or a placement moved meanwhile.
 
 use redis::AsyncCommands;
+use scalelite_shared::balance::eligibility::counts_meetings;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::domain::handle::HandleState;
@@ -52,6 +53,10 @@ impl MeetingPorts for RedisStore {
         // The servers that take new meetings are those in `server_load` (upstream's index of them).
         let ids: Vec<String> = self.conn().zrange(self.keys.server_load(), 0, -1).await.map_err(backend)?;
         let candidates = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
+        // Counted after the servers' change counters were read: a placement in between moves a counter.
+        let counted: Vec<&str> =
+            candidates.iter().filter(|v| counts_meetings(&v.server)).map(|v| v.server.id.as_str()).collect();
+        let placed_meetings = snapshot::placed_counts(&mut self.conn(), &self.keys, &counted).await?;
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
         let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &request.meeting_id).await?;
         let (current, current_version) = match current {
@@ -62,6 +67,7 @@ impl MeetingPorts for RedisStore {
             current,
             servers: candidates.iter().map(|v| v.server.clone()).collect(),
             held_bridges: held,
+            placed_meetings,
         };
         Ok((snapshot, PlaceRead { current: current_version, candidates }))
     }
@@ -95,6 +101,8 @@ impl MeetingPorts for RedisStore {
                 plan["mode"] = json!("new");
                 plan["meeting"] = payload::meeting(keys, meeting);
                 plan["version_key"] = json!(keys.server_version(&server.id));
+                plan["version"] = json!(read.version_of(&server.id));
+                plan["server_as_read"] = json!(guard.server_as_read);
                 plan["rivals"] = json!(guard.rivals);
                 if let Some(old) = replaced {
                     let mut old_plan = payload::meeting(keys, old);
@@ -185,9 +193,9 @@ impl MeetingPorts for RedisStore {
         })
     }
 
-    /// Gathered in memory and added to `server_load` within a fraction of a second.
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
-        self.joins.count(&self.conn, || self.keys.server_load(), server_id, load);
+    /// Gathered in memory and written within a fraction of a second.
+    async fn count_join(&self, meeting_id: &str, server_id: &str, load: Option<f64>) -> StoreResult<()> {
+        self.joins.count(&self.conn, &self.keys, meeting_id, server_id, load);
         Ok(())
     }
 
@@ -208,7 +216,7 @@ impl MeetingPorts for RedisStore {
     }
 
     async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        self.read_meeting(id, now_ms).await
+        Ok(self.read_meeting(id, now_ms).await?.map(|m| self.joins.overlay_meeting(m)))
     }
 
     /// Every meeting on the server, including those an upstream deployment placed (a scan of `meetings`).
@@ -216,7 +224,12 @@ impl MeetingPorts for RedisStore {
         let ids: Vec<String> = self.conn().smembers(self.keys.meetings()).await.map_err(backend)?;
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
-        let mut on_server: Vec<Meeting> = meetings.into_iter().flatten().filter(|m| m.server_id == server_id).collect();
+        let mut on_server: Vec<Meeting> = meetings
+            .into_iter()
+            .flatten()
+            .filter(|m| m.server_id == server_id)
+            .map(|m| self.joins.overlay_meeting(m))
+            .collect();
         on_server.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(on_server)
     }

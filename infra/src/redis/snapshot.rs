@@ -71,6 +71,19 @@ fn versioned(id: &str, reply: ServerReply) -> Option<Versioned> {
     Some(Versioned { server, version: version.unwrap_or_else(|| "0".to_owned()) })
 }
 
+/// How many meetings the index of each of `ids` holds (an expired one stays there until a poll drops it: counted).
+pub(crate) async fn placed_counts(conn: &mut Primary, keys: &Keys, ids: &[&str]) -> StoreResult<HashMap<String, u64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut pipe = redis::pipe();
+    for id in ids {
+        pipe.scard(keys.server_meetings(id));
+    }
+    let counts: Vec<u64> = pipe.query_async(conn).await.map_err(backend)?;
+    Ok(ids.iter().map(|id| (*id).to_owned()).zip(counts).collect())
+}
+
 pub(crate) async fn server(conn: &mut Primary, keys: &Keys, id: &str) -> StoreResult<Option<Versioned>> {
     Ok(servers(conn, keys, &[id.to_owned()]).await?.pop())
 }

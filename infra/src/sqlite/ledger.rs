@@ -1,5 +1,6 @@
 //! Writes that wait for the writer, gathered in memory and written in batches: SQLite has a single writer, and
-//! neither a join nor a create's confirmation should wait for it. Join load: reads add what is pending.
+//! neither a join nor a create's confirmation should wait for it. Join load and participants: reads add what is
+//! pending.
 //! Confirmations: only polls read them, inside a write transaction. Every write transaction (placements and
 //! polls among them) writes what is pending first.
 
@@ -14,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::writer::Writer;
 use super::{meetings, servers};
-use crate::pending_joins::PendingJoins;
+use crate::pending_joins::{Joined, PendingJoins};
 
 /// How long pending writes gather before they are written.
 const GATHER: Duration = Duration::from_millis(500);
@@ -34,9 +35,9 @@ pub(crate) struct Ledger {
 }
 
 impl Ledger {
-    /// Counts one join on `server_id`, adding `load`.
-    pub fn count(&self, server_id: &str, load: f64) {
-        self.pending.count(server_id, load);
+    /// Counts one participant joining `meeting_id` on `server_id`, adding `load` to the server when given.
+    pub fn count(&self, meeting_id: &str, server_id: &str, load: Option<f64>) {
+        self.pending.count(meeting_id, server_id, load);
         self.wake.notify_one();
     }
 
@@ -52,6 +53,11 @@ impl Ledger {
         self.pending.overlay(server)
     }
 
+    /// Adds the pending joins to a meeting read from the database.
+    pub fn overlay_meeting(&self, meeting: Meeting) -> Meeting {
+        self.pending.overlay_meeting(meeting)
+    }
+
     fn confirmations(&self) -> std::sync::MutexGuard<'_, Vec<Confirmation>> {
         self.confirmations.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -65,16 +71,14 @@ impl Ledger {
     /// Puts back what a transaction took and did not commit.
     pub fn restore(&self, taken: Taken) {
         self.confirmations().extend(taken.confirmations);
-        for (server_id, load) in taken.joins {
-            self.pending.count(&server_id, load);
-        }
+        self.pending.restore(taken.joins);
     }
 }
 
 /// Pending writes a transaction took from the ledger.
 pub(crate) struct Taken {
     confirmations: Vec<Confirmation>,
-    joins: std::collections::HashMap<String, f64>,
+    joins: Joined,
 }
 
 impl Taken {
@@ -83,8 +87,11 @@ impl Taken {
         for confirmation in &self.confirmations {
             meetings::confirm(&mut *db, &confirmation.meeting, confirmation.at_ms).await?;
         }
-        for (server_id, load) in &self.joins {
+        for (server_id, load) in &self.joins.load {
             servers::add_load(&mut *db, server_id, *load).await?;
+        }
+        for (meeting_id, (server_id, participants)) in &self.joins.participants {
+            meetings::add_participants(&mut *db, meeting_id, server_id, *participants).await?;
         }
         Ok(())
     }

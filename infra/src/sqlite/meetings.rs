@@ -17,7 +17,7 @@ pub(crate) const CHUNK: usize = 500;
 macro_rules! meeting_columns {
     () => {
         "id, server_id, moderator_pw, voice_bridge, tenant_id, reserved_load, created_at_ms, expires_at_ms, \
-         create_sent_at_ms, confirmed_at_ms"
+         create_sent_at_ms, confirmed_at_ms, participants"
     };
 }
 
@@ -115,6 +115,28 @@ pub(crate) async fn on_servers(
     Ok(placed)
 }
 
+/// How many live meetings are placed on each of `server_ids` (those with none are left out).
+pub(crate) async fn count_on(
+    db: &mut SqliteConnection,
+    server_ids: &[&str],
+    now_ms: i64,
+) -> StoreResult<HashMap<String, u64>> {
+    if server_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT server_id, COUNT(*) FROM meetings WHERE expires_at_ms > ? AND server_id IN ({}) GROUP BY server_id",
+        placeholders(server_ids.len())
+    );
+    // Only placeholders are formatted in.
+    let mut query = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+    for id in server_ids {
+        query = query.bind(*id);
+    }
+    let counts = query.fetch_all(db).await.map_err(backend)?;
+    Ok(counts.into_iter().map(|(id, count)| (id, u64::try_from(count).unwrap_or(0))).collect())
+}
+
 /// Drops meetings that expired by `now_ms` (their voice bridges become free).
 pub(crate) async fn drop_expired(db: &mut SqliteConnection, now_ms: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?").bind(now_ms).execute(db).await.map_err(backend)?;
@@ -129,7 +151,7 @@ pub(crate) async fn remove(db: &mut SqliteConnection, meeting: &Meeting) -> Stor
 
 /// Inserts a meeting row.
 pub(crate) async fn insert(db: &mut SqliteConnection, meeting: &Meeting) -> StoreResult<()> {
-    let sql = concat!("INSERT INTO meetings (", meeting_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    let sql = concat!("INSERT INTO meetings (", meeting_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     write(db, sql, meeting).await.map(|_| ())
 }
 
@@ -138,7 +160,7 @@ pub(crate) async fn insert_if_free(db: &mut SqliteConnection, meeting: &Meeting)
     let sql = concat!(
         "INSERT INTO meetings (",
         meeting_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
     );
     write(db, sql, meeting).await.map(|inserted| inserted > 0)
 }
@@ -156,6 +178,7 @@ async fn write(db: &mut SqliteConnection, sql: &'static str, meeting: &Meeting) 
         .bind(meeting.expires_at_ms)
         .bind(meeting.create_sent_at_ms)
         .bind(meeting.confirmed_at_ms)
+        .bind(i64::try_from(meeting.participants).unwrap_or(i64::MAX))
         .execute(db)
         .await
         .map_err(backend)?;
@@ -167,6 +190,23 @@ pub(crate) async fn mark_sent(db: &mut SqliteConnection, meeting: &Meeting) -> S
     sqlx::query("UPDATE meetings SET create_sent_at_ms = ?, confirmed_at_ms = NULL WHERE id = ?")
         .bind(meeting.create_sent_at_ms)
         .bind(&meeting.id)
+        .execute(db)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// Counts `participants` more into the meeting `id` while it is placed on `server_id`.
+pub(crate) async fn add_participants(
+    db: &mut SqliteConnection,
+    id: &str,
+    server_id: &str,
+    participants: u64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE meetings SET participants = participants + ? WHERE id = ? AND server_id = ?")
+        .bind(i64::try_from(participants).unwrap_or(i64::MAX))
+        .bind(id)
+        .bind(server_id)
         .execute(db)
         .await
         .map_err(backend)?;

@@ -81,7 +81,12 @@ pub(crate) async fn write(
         for meeting in plan.ended.iter().chain(&plan.released) {
             meetings::remove(db, meeting).await?;
         }
-        extensions.extend(plan.running.iter().map(|meeting| (meeting.id.clone(), plan.expires_at_ms, report.now_ms)));
+        extensions.extend(plan.running.iter().map(|meeting| Extension {
+            id: meeting.id.clone(),
+            expires_at_ms: plan.expires_at_ms,
+            seen_at_ms: report.now_ms,
+            participants: i64::try_from(meeting.participants).unwrap_or(i64::MAX),
+        }));
         let mut outcome = plan.outcome();
         let mut adopted = HashSet::new();
         for meeting in &plan.adopted {
@@ -99,19 +104,28 @@ pub(crate) async fn write(
     Ok(outcomes)
 }
 
-/// Moves running meetings' expiry on and counts them confirmed, `(id, expires_at_ms, seen_at_ms)` each.
-async fn extend(db: &mut SqliteConnection, running: &[(String, i64, i64)]) -> StoreResult<()> {
+/// A running meeting as a poll saw it.
+struct Extension {
+    id: String,
+    expires_at_ms: i64,
+    seen_at_ms: i64,
+    participants: i64,
+}
+
+/// Moves running meetings' expiry on, sets their participants and counts them confirmed.
+async fn extend(db: &mut SqliteConnection, running: &[Extension]) -> StoreResult<()> {
     for chunk in running.chunks(CHUNK) {
         let sql = format!(
             "UPDATE meetings SET expires_at_ms = v.column2, \
-             confirmed_at_ms = COALESCE(meetings.confirmed_at_ms, v.column3) \
+             confirmed_at_ms = COALESCE(meetings.confirmed_at_ms, v.column3), participants = v.column4 \
              FROM (VALUES {}) AS v WHERE meetings.id = v.column1",
-            vec!["(?, ?, ?)"; chunk.len()].join(", ")
+            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
         );
         // Only placeholders are formatted in.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, expires_at_ms, seen_at_ms) in chunk {
-            query = query.bind(id).bind(expires_at_ms).bind(seen_at_ms);
+        for running in chunk {
+            query =
+                query.bind(&running.id).bind(running.expires_at_ms).bind(running.seen_at_ms).bind(running.participants);
         }
         query.execute(&mut *db).await.map_err(backend)?;
     }

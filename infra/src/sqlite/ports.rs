@@ -3,6 +3,7 @@
 //! writes what was planned from a snapshot nothing could change: it never races. Joins read in place on the
 //! reader's connections, through the join cache while the database's change counter stands.
 
+use scalelite_shared::balance::eligibility::counts_meetings;
 use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::domain::handle::HandleState;
@@ -31,10 +32,13 @@ impl MeetingPorts for SqliteStore {
         meetings::drop_expired(tx.conn(), now).await?;
         let current = located(&mut tx, &request.meeting_id, now).await?;
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
+        let servers = servers::all(tx.conn()).await?;
+        let counted: Vec<&str> = servers.iter().filter(|s| counts_meetings(s)).map(|s| s.id.as_str()).collect();
         let snapshot = PlacementSnapshot {
             current,
-            servers: servers::all(tx.conn()).await?,
+            placed_meetings: meetings::count_on(tx.conn(), &counted, now).await?,
             held_bridges: meetings::held_bridges(tx.conn(), &numbers, &request.meeting_id, now).await?,
+            servers,
         };
         Ok((snapshot, tx))
     }
@@ -131,8 +135,8 @@ impl MeetingPorts for SqliteStore {
     }
 
     /// Gathered in the ledger and written with the next write transaction.
-    async fn count_join(&self, server_id: &str, load: f64) -> StoreResult<()> {
-        self.writer.ledger.count(server_id, load);
+    async fn count_join(&self, meeting_id: &str, server_id: &str, load: Option<f64>) -> StoreResult<()> {
+        self.writer.ledger.count(meeting_id, server_id, load);
         Ok(())
     }
 
@@ -152,12 +156,13 @@ impl MeetingPorts for SqliteStore {
     }
 
     async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        meetings::find_live(&self.pool, id, now_ms).await
+        Ok(meetings::find_live(&self.pool, id, now_ms).await?.map(|m| self.writer.ledger.overlay_meeting(m)))
     }
 
     async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
         let mut db = self.pool.acquire().await.map_err(backend)?;
-        Ok(meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default())
+        let on = meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default();
+        Ok(on.into_iter().map(|m| self.writer.ledger.overlay_meeting(m)).collect())
     }
 
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {

@@ -72,7 +72,7 @@ impl Reader {
                 ", m.expires_at_ms FROM meetings m JOIN servers s ON s.id = m.server_id \
                  WHERE m.id = ?1 AND m.expires_at_ms > ?2"
             );
-            let read = |row: &rusqlite::Row<'_>| Ok((ServerRow::read(row)?, row.get::<_, i64>(16)?));
+            let read = |row: &rusqlite::Row<'_>| Ok((ServerRow::read(row)?, row.get::<_, i64>(ServerRow::COLUMNS)?));
             let row = conn.prepare_cached(sql)?.query_row(params![meeting_id, now_ms], read).optional()?;
             if let Some((server, expires_at_ms)) = row {
                 return Ok((JoinSnapshot::Placed(Some(Server::from(server))), Some(expires_at_ms)));

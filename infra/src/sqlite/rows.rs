@@ -37,7 +37,11 @@ macro_rules! server_columns {
             $prefix,
             "unhealthy_counter, ",
             $prefix,
-            "split_meetings"
+            "split_meetings, ",
+            $prefix,
+            "max_meetings, ",
+            $prefix,
+            "max_participants"
         )
     };
 }
@@ -60,9 +64,14 @@ pub(crate) struct ServerRow {
     healthy_counter: i64,
     unhealthy_counter: i64,
     split_meetings: String,
+    max_meetings: Option<i64>,
+    max_participants: Option<i64>,
 }
 
 impl ServerRow {
+    /// How many columns [`server_columns!`] selects.
+    pub(crate) const COLUMNS: usize = 18;
+
     /// A row of rusqlite's, selected with [`server_columns!`].
     pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
@@ -82,6 +91,8 @@ impl ServerRow {
             healthy_counter: row.get(13)?,
             unhealthy_counter: row.get(14)?,
             split_meetings: row.get(15)?,
+            max_meetings: row.get(16)?,
+            max_participants: row.get(17)?,
         })
     }
 }
@@ -111,6 +122,8 @@ impl From<ServerRow> for Server {
             healthy_counter: u32::try_from(row.healthy_counter).unwrap_or(0),
             unhealthy_counter: u32::try_from(row.unhealthy_counter).unwrap_or(0),
             split_meetings: serde_json::from_str(&row.split_meetings).unwrap_or_default(),
+            max_meetings: row.max_meetings.map(count),
+            max_participants: row.max_participants.map(count),
         }
     }
 }
@@ -127,6 +140,7 @@ pub(crate) struct MeetingRow {
     expires_at_ms: i64,
     create_sent_at_ms: i64,
     confirmed_at_ms: Option<i64>,
+    participants: i64,
 }
 
 impl From<MeetingRow> for Meeting {
@@ -142,6 +156,7 @@ impl From<MeetingRow> for Meeting {
             expires_at_ms: row.expires_at_ms,
             create_sent_at_ms: row.create_sent_at_ms,
             confirmed_at_ms: row.confirmed_at_ms,
+            participants: count(row.participants),
         }
     }
 }

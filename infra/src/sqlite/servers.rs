@@ -51,7 +51,7 @@ pub(crate) async fn add_load(db: &mut SqliteConnection, id: &str, amount: f64) -
     Ok(())
 }
 
-/// Binds every column of `server`, in the order of [`server_columns!`], as `?1` to `?16`.
+/// Binds every column of `server`, in the order of [`server_columns!`], as `?1` to `?18`.
 fn bind_all<'q>(sql: &'static str, server: &'q Server) -> Query<'q, Sqlite, SqliteArguments> {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     sqlx::query(sql)
@@ -71,6 +71,8 @@ fn bind_all<'q>(sql: &'static str, server: &'q Server) -> Query<'q, Sqlite, Sqli
         .bind(server.healthy_counter)
         .bind(server.unhealthy_counter)
         .bind(serde_json::to_string(&server.split_meetings).unwrap_or_else(|_| "[]".to_owned()))
+        .bind(server.max_meetings.map(count))
+        .bind(server.max_participants.map(count))
 }
 
 /// Adds `server`; `Conflict` if its id is taken.
@@ -78,7 +80,7 @@ pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server:
     let sql = concat!(
         "INSERT INTO servers (",
         server_columns!(""),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (id) DO NOTHING"
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT (id) DO NOTHING"
     );
     let result = bind_all(sql, server).execute(db).await.map_err(backend)?;
     if result.rows_affected() == 0 {
@@ -91,7 +93,8 @@ pub(crate) async fn insert<'e>(db: impl Executor<'e, Database = Sqlite>, server:
 pub(crate) async fn save(db: &mut SqliteConnection, server: &Server) -> StoreResult<()> {
     let sql = "UPDATE servers SET url = ?2, secret = ?3, tag = ?4, state = ?5, load = ?6, load_multiplier = ?7, \
                online = ?8, meetings = ?9, users = ?10, largest_meeting = ?11, videos = ?12, bbb_version = ?13, \
-               healthy_counter = ?14, unhealthy_counter = ?15, split_meetings = ?16 WHERE id = ?1";
+               healthy_counter = ?14, unhealthy_counter = ?15, split_meetings = ?16, max_meetings = ?17, \
+               max_participants = ?18 WHERE id = ?1";
     bind_all(sql, server).execute(db).await.map_err(backend)?;
     Ok(())
 }

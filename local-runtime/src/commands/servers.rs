@@ -1,7 +1,7 @@
 //! `scalelite servers …`: list, add, update, remove, enable, cordon, disable, panic.
 
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use scalelite_functions::Ctx;
 use scalelite_functions::admin::add_server::new_server;
 use scalelite_functions::admin::panic_server::panic;
@@ -9,6 +9,29 @@ use scalelite_shared::model::{Server, ServerState, ServerUpdate};
 
 use super::confirm;
 use super::sync::{self, Mode};
+
+/// A server's limits as flags; 0 removes one.
+#[derive(Args)]
+pub struct LimitArgs {
+    /// The most meetings placed on it at once (0: no limit).
+    #[arg(long)]
+    max_meetings: Option<u64>,
+    /// The most participants, as its last poll counted them, with which it still takes a new meeting (0: no limit).
+    #[arg(long)]
+    max_participants: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The change they ask for.
+    fn update(&self) -> ServerUpdate {
+        let limit = |given: Option<u64>| given.map(|max| (max > 0).then_some(max));
+        ServerUpdate {
+            max_meetings: limit(self.max_meetings),
+            max_participants: limit(self.max_participants),
+            ..ServerUpdate::default()
+        }
+    }
+}
 
 #[derive(Subcommand)]
 pub enum ServersCommand {
@@ -27,10 +50,14 @@ pub enum ServersCommand {
         /// Only meetings asking for this tag (`meta_server-tag`) go to it, or any meeting when none matches.
         #[arg(long)]
         tag: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
-    /// Change a server's secret, load multiplier or tag (an empty tag removes it).
+    /// Change a server's secret, load multiplier, tag (an empty tag removes it) or limits (0 removes one).
     Update {
         id: String,
+        #[command(flatten)]
+        limits: LimitArgs,
         #[arg(long)]
         secret: Option<String>,
         #[arg(long)]
@@ -130,13 +157,14 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
                 println!("{}", describe(server));
             }
         }
-        ServersCommand::Add { url, secret, load_multiplier, tag } => {
+        ServersCommand::Add { url, secret, load_multiplier, tag, limits } => {
             let url = api_url(&url);
-            let server = new_server(&ctx.config, &url, &secret, load_multiplier, tag.as_deref())?;
+            let mut server = new_server(&ctx.config, &url, &secret, load_multiplier, tag.as_deref())?;
+            limits.update().apply(&mut server);
             ctx.servers.add_server(&server).await?;
             println!("OK\nid: {}", server.id);
         }
-        ServersCommand::Update { id, secret, mut load_multiplier, rake_load_multiplier, tag } => {
+        ServersCommand::Update { id, limits, secret, mut load_multiplier, rake_load_multiplier, tag } => {
             if load_multiplier.is_some_and(|m| !m.is_finite() || m == 0.0) {
                 bail!("the load multiplier must be a non-zero number");
             }
@@ -151,7 +179,7 @@ pub async fn run(ctx: &Ctx, command: ServersCommand) -> anyhow::Result<()> {
                 secret: secret.filter(|s| !s.is_empty()),
                 load_multiplier,
                 tag: tag.map(|t| Some(t).filter(|t| !t.is_empty())),
-                ..ServerUpdate::default()
+                ..limits.update()
             };
             ctx.servers.update_server(&id, &update).await?.with_context(|| format!("no server with id {id}"))?;
             println!("OK");

@@ -100,6 +100,8 @@ pub async fn sync(ctx: &Ctx, path: &str, mode: Mode, dry_run: bool) -> anyhow::R
                     load_multiplier: Some(server.load_multiplier),
                     tag: Some(server.tag.clone()),
                     state: Some(server.state),
+                    // Upstream's YAML has no limits: a server keeps its own.
+                    ..ServerUpdate::default()
                 };
                 let mut changed = current.clone();
                 update.apply(&mut changed);

@@ -147,6 +147,7 @@ mod tests {
             expires_at_ms: i64::MAX,
             create_sent_at_ms: created_at_ms,
             confirmed_at_ms: None,
+            participants: 0,
         }
     }
 

@@ -5,10 +5,10 @@
 //! free voice bridge, replacing the placement it had. The domain reads the snapshot, calls [`plan`] and has
 //! the store commit the result only if what it was computed from still holds (see [`Guard`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::balance::choice::{Candidate, NoChoice, choose, eligible};
-use crate::balance::eligibility::{accepts_joins, takes_new_meetings};
+use crate::balance::eligibility::{accepts_joins, has_room, is_limited, takes_new_meetings};
 use crate::balance::load::LoadRules;
 use crate::balance::tags::TagRequest;
 use crate::model::{Meeting, Server, ServerState};
@@ -44,6 +44,9 @@ pub struct PlacementSnapshot {
     pub servers: Vec<Server>,
     /// Which of the requested voice bridges another live meeting holds.
     pub held_bridges: HashSet<String>,
+    /// The live meetings placed on each server that counts them
+    /// ([`counts_meetings`](crate::balance::eligibility::counts_meetings)), read after the server itself.
+    pub placed_meetings: HashMap<String, u64>,
 }
 
 impl Placement {
@@ -87,6 +90,9 @@ impl Placed {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Guard {
     pub rivals: Vec<String>,
+    /// The chosen server has limits: it must be as read (no placement, removal or poll on it since), so
+    /// placements racing from several replicas cannot fill it past them.
+    pub server_as_read: bool,
 }
 
 /// Why a meeting cannot be placed.
@@ -111,22 +117,26 @@ impl From<NoChoice> for Refusal {
     }
 }
 
-/// The servers that take new meetings (and are not to be avoided), as choice candidates.
-fn candidates(servers: &[Server], avoid: &[String]) -> Vec<Candidate> {
-    servers
+/// The servers that take new meetings, have room for one and are not to be avoided, as choice candidates.
+fn candidates(snapshot: &PlacementSnapshot, avoid: &[String]) -> Vec<Candidate> {
+    let placed = |id: &str| snapshot.placed_meetings.get(id).copied().unwrap_or(0);
+    snapshot
+        .servers
         .iter()
-        .filter(|s| takes_new_meetings(s) && !avoid.contains(&s.id))
+        .filter(|s| takes_new_meetings(s) && has_room(s, placed(&s.id)) && !avoid.contains(&s.id))
         .map(|s| Candidate { id: s.id.clone(), tag: s.tag.clone(), load: s.load.unwrap_or(0.0) })
         .collect()
 }
 
-/// The guard of a new placement planned from `snapshot`: the servers the rules let `request` choose from.
-pub fn guard(request: &Placement, snapshot: &PlacementSnapshot) -> Guard {
-    let candidates = candidates(&snapshot.servers, &request.avoid);
+/// The guard of `placed`, planned for `request` from `snapshot`: the servers the rules let the request choose
+/// from, and whether the chosen server must be as read.
+pub fn guard(request: &Placement, snapshot: &PlacementSnapshot, placed: &Placed) -> Guard {
+    let candidates = candidates(snapshot, &request.avoid);
     let rivals = eligible(&candidates, &request.tags)
         .map(|found| found.into_iter().map(|c| c.id.clone()).collect())
         .unwrap_or_default();
-    Guard { rivals }
+    let server_as_read = matches!(placed, Placed::New { server, .. } if is_limited(server));
+    Guard { rivals, server_as_read }
 }
 
 /// Decides where the meeting goes. A kept meeting has its create marked as sent now (and not yet answered).
@@ -149,7 +159,7 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         }
     }
 
-    let candidates = candidates(&snapshot.servers, &request.avoid);
+    let candidates = candidates(snapshot, &request.avoid);
     let chosen = choose(&candidates, &request.tags, &request.meeting_id)?;
     let mut server = snapshot.servers.iter().find(|s| s.id == chosen.id).cloned().ok_or(Refusal::NoServer)?;
     let voice_bridge = request
@@ -171,6 +181,7 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         expires_at_ms: request.now_ms.saturating_add(request.ttl_ms),
         create_sent_at_ms: request.now_ms,
         confirmed_at_ms: None,
+        participants: 0,
     };
     Ok(Placed::New { meeting, server, replaced })
 }
@@ -206,6 +217,12 @@ mod tests {
             now_ms: 5_000,
             stopped_on: None,
             avoid: Vec::new(),
+        }
+    }
+
+    fn server_of(placed: &Placed) -> &str {
+        match placed {
+            Placed::Existing { server, .. } | Placed::New { server, .. } => &server.id,
         }
     }
 
@@ -256,7 +273,8 @@ mod tests {
         let again = request("m").elsewhere_than("a", 6_000);
         let Ok(Placed::New { server, meeting, .. }) = plan(&again, &snapshot) else { panic!("placed") };
         assert_eq!((server.id.as_str(), meeting.create_sent_at_ms), ("b", 6_000));
-        assert_eq!(guard(&again, &snapshot).rivals, vec!["b".to_owned()]);
+        let placed = plan(&again, &snapshot).unwrap();
+        assert_eq!(guard(&again, &snapshot, &placed).rivals, vec!["b".to_owned()]);
         let alone = PlacementSnapshot { servers: vec![snapshot.servers[0].clone()], ..snapshot };
         assert_eq!(plan(&again, &alone), Err(Refusal::NoServer));
     }
@@ -323,7 +341,34 @@ mod tests {
             ],
             ..PlacementSnapshot::default()
         };
-        assert_eq!(guard(&request("m"), &snapshot), Guard { rivals: vec!["a".into(), "b".into()] });
+        let placed = plan(&request("m"), &snapshot).unwrap();
+        let expected = Guard { rivals: vec!["a".into(), "b".into()], server_as_read: false };
+        assert_eq!(guard(&request("m"), &snapshot, &placed), expected);
+    }
+
+    #[test]
+    fn a_full_server_is_passed_over_and_a_limited_one_guarded_as_read() {
+        let mut full = server("a", 0.0, ServerState::Enabled);
+        full.max_meetings = Some(2);
+        let mut busy = server("b", 1.0, ServerState::Enabled);
+        busy.max_participants = Some(30);
+        busy.stats.users = 30;
+        let mut snapshot = PlacementSnapshot {
+            servers: vec![full, busy, server("c", 9.0, ServerState::Enabled)],
+            placed_meetings: HashMap::from([("a".to_owned(), 2)]),
+            ..PlacementSnapshot::default()
+        };
+        let placed = plan(&request("m"), &snapshot).unwrap();
+        assert_eq!(server_of(&placed), "c", "a holds its 2 meetings, b its 30 participants");
+        assert_eq!(guard(&request("m"), &snapshot, &placed), Guard { rivals: vec!["c".into()], server_as_read: false });
+
+        snapshot.placed_meetings.insert("a".to_owned(), 1);
+        let placed = plan(&request("m"), &snapshot).unwrap();
+        assert_eq!(server_of(&placed), "a", "room for one more");
+        assert!(guard(&request("m"), &snapshot, &placed).server_as_read);
+        snapshot.servers.truncate(2);
+        snapshot.placed_meetings.insert("a".to_owned(), 2);
+        assert_eq!(plan(&request("m"), &snapshot), Err(Refusal::NoServer), "every server is full");
     }
 
     #[test]

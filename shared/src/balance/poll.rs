@@ -11,7 +11,7 @@
 //! before the poll started, or was sent more than `grace_ms` (the BBB connect plus response timeout) before
 //! it. So a poll that runs while a create is on its way to BBB never forgets that meeting.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::balance::eligibility::accepts_joins;
 use crate::balance::health::{Health, HealthRules, Verdict, step};
@@ -59,7 +59,8 @@ pub struct PollPlan {
     pub ended: Vec<Meeting>,
     /// The server went offline: its meetings leave it.
     pub released: Vec<Meeting>,
-    /// Placed meetings it runs: their expiry moves to `expires_at_ms`, and they count as confirmed.
+    /// Placed meetings it runs, each with the participants the server reported: their expiry moves to
+    /// `expires_at_ms`, their participants are replaced, and they count as confirmed.
     pub running: Vec<Meeting>,
     pub expires_at_ms: i64,
     /// Meetings it runs that no server held: placed back on it.
@@ -162,11 +163,11 @@ pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
     }
     match (verdict, &report.meetings) {
         (Verdict::Apply, Some(reported)) => {
-            let running: HashSet<&str> = reported.iter().map(|m| m.meeting_id.as_str()).collect();
+            let running: HashMap<&str, &MeetingEntry> = reported.iter().map(|m| (m.meeting_id.as_str(), m)).collect();
             let mut kept = Vec::new();
             for meeting in &snapshot.placed {
-                if running.contains(meeting.id.as_str()) {
-                    plan.running.push(meeting.clone());
+                if let Some(entry) = running.get(meeting.id.as_str()) {
+                    plan.running.push(Meeting { participants: entry.participant_count, ..meeting.clone() });
                     kept.push(meeting.clone());
                 } else if known_to_bbb(meeting, report) {
                     plan.ended.push(meeting.clone());
@@ -216,6 +217,7 @@ fn running_copy(entry: &MeetingEntry, server_id: &str, now: i64, expires_at_ms: 
         expires_at_ms,
         create_sent_at_ms: now,
         confirmed_at_ms: Some(now),
+        participants: entry.participant_count,
     }
 }
 
@@ -251,6 +253,7 @@ mod tests {
             expires_at_ms: i64::MAX,
             create_sent_at_ms: sent,
             confirmed_at_ms: confirmed,
+            participants: 0,
         }
     }
 
@@ -310,10 +313,11 @@ mod tests {
 
     #[test]
     fn running_meetings_live_on_and_set_the_load() {
-        let running = meeting("r", -900_000, Some(-899_000));
+        let running = Meeting { participants: 9, ..meeting("r", -900_000, Some(-899_000)) };
         let plan = plan(&snapshot(vec![running.clone()]), &report(Some(vec![entry("r", "71", 3)])));
         assert!(plan.server_changed);
-        assert_eq!((plan.running, plan.expires_at_ms), (vec![running], 101_500));
+        let polled = Meeting { participants: 3, ..running };
+        assert_eq!((plan.running, plan.expires_at_ms), (vec![polled], 101_500), "the poll replaces the participants");
         assert_eq!(plan.server.load, Some(3.0));
         assert_eq!(plan.server.stats.users, 3);
     }

@@ -94,7 +94,7 @@ impl<P: MeetingPorts> MeetingStore for P {
             || async {
                 let (snapshot, stamp) = self.read_placement(request).await?;
                 let placed = placement::plan(request, &snapshot)?;
-                let guard = placement::guard(request, &snapshot);
+                let guard = placement::guard(request, &snapshot, &placed);
                 let returned = match (&placed, &snapshot.current) {
                     (Placed::New { replaced: Some(old), .. }, Some((_, Some(server)))) => {
                         request.load.returned(old, server.load.unwrap_or(0.0), request.now_ms)
@@ -129,8 +129,8 @@ impl<P: MeetingPorts> MeetingStore for P {
 
     async fn join_meeting(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinTarget> {
         let (target, load) = join::decide(self.read_join(meeting_id, now_ms).await?);
-        if let (JoinTarget::Server(server), Some(load)) = (&target, load) {
-            self.count_join(&server.id, load).await?;
+        if let JoinTarget::Server(server) = &target {
+            self.count_join(meeting_id, &server.id, load).await?;
         }
         Ok(target)
     }

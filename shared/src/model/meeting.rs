@@ -19,6 +19,8 @@ pub struct Meeting {
     /// When BBB answered that create with SUCCESS; `None` while it is on its way. A poll ends a meeting its
     /// server does not report only once BBB must know it (see `balance::poll`).
     pub confirmed_at_ms: Option<i64>,
+    /// Participants the last poll saw in it, plus the joins counted since (the next poll counts again).
+    pub participants: u64,
 }
 
 impl Meeting {

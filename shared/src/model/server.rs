@@ -55,6 +55,10 @@ pub struct Server {
     pub unhealthy_counter: u32,
     /// Meetings the last poll found running here while placed on another server (split across two).
     pub split_meetings: Vec<String>,
+    /// The most meetings placed here at once; `None`: no limit.
+    pub max_meetings: Option<u64>,
+    /// The most participants (as the last poll counted them) with which it still takes a new meeting.
+    pub max_participants: Option<u64>,
 }
 
 impl Server {
@@ -74,6 +78,8 @@ impl Server {
             healthy_counter: 0,
             unhealthy_counter: 0,
             split_meetings: Vec::new(),
+            max_meetings: None,
+            max_participants: None,
         }
     }
 
@@ -99,6 +105,10 @@ pub struct ServerUpdate {
     /// `Some(None)` removes the tag.
     pub tag: Option<Option<String>>,
     pub state: Option<ServerState>,
+    /// `Some(None)` removes the limit.
+    pub max_meetings: Option<Option<u64>>,
+    /// `Some(None)` removes the limit.
+    pub max_participants: Option<Option<u64>>,
 }
 
 impl ServerUpdate {
@@ -116,6 +126,12 @@ impl ServerUpdate {
         }
         if let Some(tag) = &self.tag {
             server.tag.clone_from(tag);
+        }
+        if let Some(max) = self.max_meetings {
+            server.max_meetings = max;
+        }
+        if let Some(max) = self.max_participants {
+            server.max_participants = max;
         }
         if let Some(state) = self.state {
             server.state = state;

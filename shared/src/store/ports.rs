@@ -56,7 +56,8 @@ pub trait MeetingPorts: Send + Sync {
     /// What a poll read saw.
     type PollStamp: Send;
 
-    /// The meeting to place (if live, with its server), the servers, and the requested voice bridges held.
+    /// The meeting to place (if live, with its server), the servers, the requested voice bridges held, and the
+    /// live meetings placed on each server that counts them, read after that server.
     fn read_placement(
         &self,
         request: &Placement,
@@ -115,8 +116,14 @@ pub trait MeetingPorts: Send + Sync {
 
     /// What a join for `meeting_id` depends on.
     fn read_join(&self, meeting_id: &str, now_ms: i64) -> impl Future<Output = StoreResult<JoinSnapshot>> + Send;
-    /// Adds one participant's `load` to the server (only while it stays enabled with a known load).
-    fn count_join(&self, server_id: &str, load: f64) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Counts one participant into meeting `meeting_id` placed on `server_id` (until the next poll of the server
+    /// counts again), and adds `load` to the server when given (only while it stays enabled with a known load).
+    fn count_join(
+        &self,
+        meeting_id: &str,
+        server_id: &str,
+        load: Option<f64>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Marks the placement's latest create as answered at `now_ms`, if it is still the latest.
     fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> impl Future<Output = StoreResult<()>> + Send;

@@ -667,6 +667,78 @@ pub async fn steady_polls_extend_meetings_and_reset_join_load(store: Store, repl
     assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(2.0));
 }
 
+/// A meeting's participants are what the last poll of its server saw, plus the joins counted since: on the
+/// replica that counted them at once, on another once written; the next poll counts again.
+pub async fn meetings_count_polled_and_joined_participants(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    store.place_meeting(&placement("m", "")).await.unwrap();
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 0, "placed, not yet polled");
+    store.record_poll("a", &report(Some(vec![entry("m", 3)]))).await.unwrap();
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 3);
+    for _ in 0..2 {
+        assert!(matches!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+    }
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 5, "3 polled, 2 joined");
+    let other = &replicas[0];
+    let written = async || other.meeting("m", now_ms()).await.unwrap().unwrap().participants == 5;
+    crate::wait::eventually("the joins written", Duration::from_secs(10), written).await;
+    assert_eq!(other.meetings_on("a", now_ms()).await.unwrap()[0].participants, 5);
+    store.record_poll("a", &report(Some(vec![entry("m", 4)]))).await.unwrap();
+    assert_eq!(other.meeting("m", now_ms()).await.unwrap().unwrap().participants, 4, "the poll counts again");
+    assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 4);
+}
+
+/// A server at its meeting limit, or with its participant limit reached by the last poll, takes no new meeting;
+/// eight replicas placing at once never fill one past its limit; the limits are kept, and removed.
+pub async fn full_servers_take_no_new_meeting(store: Store, replicas: Vec<Store>) {
+    for (id, max) in [("a", 3), ("b", 2)] {
+        live_server(&*store, id, None).await;
+        let limit = ServerUpdate { max_meetings: Some(Some(max)), ..ServerUpdate::default() };
+        store.update_server(id, &limit).await.unwrap();
+    }
+    assert_eq!(store.server("a").await.unwrap().unwrap().max_meetings, Some(3));
+    let tasks: Vec<_> = replicas
+        .iter()
+        .enumerate()
+        .map(|(task, store)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut placed = Vec::new();
+                for n in 0..2 {
+                    match store.place_meeting(&placement(&format!("r{task}-{n}"), "")).await {
+                        Ok(result) => placed.push(server_of(&result).to_owned()),
+                        Err(PlaceError::Refused(Refusal::NoServer)) => {}
+                        Err(other) => panic!("{other}"),
+                    }
+                }
+                placed
+            })
+        })
+        .collect();
+    let mut placed = Vec::new();
+    for task in tasks {
+        placed.extend(task.await.unwrap());
+    }
+    placed.sort();
+    assert_eq!(placed, ["a", "a", "a", "b", "b"], "each server up to its limit, no further");
+    assert_eq!(store.meetings_on("a", now_ms()).await.unwrap().len(), 3);
+    assert_eq!(store.meetings_on("b", now_ms()).await.unwrap().len(), 2);
+
+    live_server(&*store, "c", None).await;
+    let limit = ServerUpdate { max_participants: Some(Some(10)), ..ServerUpdate::default() };
+    store.update_server("c", &limit).await.unwrap();
+    store.record_poll("c", &report(Some(vec![entry("busy", 10)]))).await.unwrap();
+    let refused = store.place_meeting(&placement("late", "")).await;
+    assert!(matches!(refused, Err(PlaceError::Refused(Refusal::NoServer))), "c has its 10 participants");
+    store.record_poll("c", &report(Some(vec![entry("busy", 9)]))).await.unwrap();
+    assert_eq!(server_of(&store.place_meeting(&placement("late", "")).await.unwrap()), "c");
+
+    let unlimited = ServerUpdate { max_meetings: Some(None), ..ServerUpdate::default() };
+    assert_eq!(store.update_server("b", &unlimited).await.unwrap().unwrap().max_meetings, None);
+    assert_eq!(store.server("b").await.unwrap().unwrap().max_meetings, None, "the limit is removed");
+    assert_eq!(server_of(&store.place_meeting(&placement("more", "")).await.unwrap()), "b");
+}
+
 /// Joins on one replica follow what another replica changes, at once: a server disabled there takes no more
 /// joins here, a meeting re-placed there is joined on its new server here, a cordon there shows here, and a
 /// meeting ended there is gone here. Joins keep running here while the other replica moves the meeting: every
@@ -855,7 +927,9 @@ macro_rules! store_contract {
             polls_record_the_bbb_version,
             polls_recorded_together_are_recorded_each,
             steady_polls_extend_meetings_and_reset_join_load,
-            joins_follow_changes_made_by_other_replicas
+            joins_follow_changes_made_by_other_replicas,
+            meetings_count_polled_and_joined_participants,
+            full_servers_take_no_new_meeting
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {

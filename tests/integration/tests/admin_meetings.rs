@@ -39,6 +39,20 @@ async fn which_server_holds_a_meeting() {
         on_bbb.create_time_ms
     );
 
+    assert_eq!(meeting["participants"], 0, "placed, not yet polled");
+    assert!(harness.sim(holder).set_participants("room-1", 4));
+    harness.poll().await;
+    let participants =
+        async || harness.admin("getPlacedMeeting", "meetingID=room-1", None).await.json()["participants"].clone();
+    assert_eq!(participants().await, 4, "as the poll saw them");
+    let joined = harness.call("join", "meetingID=room-1&fullName=Ann&role=VIEWER").await;
+    assert_eq!(joined.status, StatusCode::FOUND, "{}", joined.body);
+    assert_eq!(participants().await, 5, "and the join since");
+    let listed = harness.admin("getPlacedMeetings", "", None).await.json();
+    assert_eq!(listed["meetings"][0]["participants"], 5);
+    harness.poll().await;
+    assert_eq!(participants().await, 4, "the next poll counts again");
+
     let unknown = harness.admin("getPlacedMeeting", "meetingID=nope", None).await;
     assert_eq!(
         (unknown.status, unknown.json()),

@@ -1,7 +1,7 @@
 -- Commits a poll plan if the server is as it was read: meetings ended or released (each only if still the
--- same placement), running ones extended and confirmed (and indexed where the index lacked them), orphans
--- adopted (if their voice bridge is still free), stale index entries dropped, and the server written when the
--- poll changed it. Returns 'ok', 'retry' or 'gone'.
+-- same placement), running ones extended, confirmed and given the participants the server reported (and
+-- indexed where the index lacked them), orphans adopted (if their voice bridge is still free), stale index
+-- entries dropped, and the server written when the poll changed it. Returns 'ok', 'retry' or 'gone'.
 local s = plan.server
 if redis.call('SISMEMBER', s.servers, s.id) == 0 then
   return 'gone'
@@ -14,10 +14,12 @@ for _, m in ipairs(plan.removed) do
     forget(m)
   end
 end
-for _, key in ipairs(plan.running) do
+for _, running in ipairs(plan.running) do
+  local key = running[1]
   if redis.call('HGET', key, 'server_id') == s.id then
     redis.call('PEXPIREAT', key, plan.expires_at_ms)
     redis.call('HSETNX', key, 'confirmed_at_ms', plan.now_ms)
+    redis.call('HSET', key, 'participants', running[2])
   end
 end
 for _, id in ipairs(plan.unindexed) do

@@ -39,7 +39,7 @@ end
 local function write_meeting(m)
   redis.call('HSET', m.key, 'server_id', m.server_id, 'moderator_pw', m.moderator_pw, 'voice_bridge', m.voice_bridge,
     'tenant_id', m.tenant_id, 'reserved_load', m.reserved_load, 'created_at_ms', m.created_at_ms,
-    'create_sent_at_ms', m.create_sent_at_ms)
+    'create_sent_at_ms', m.create_sent_at_ms, 'participants', m.participants)
   if m.confirmed_at_ms == '' then
     redis.call('HDEL', m.key, 'confirmed_at_ms')
   else
@@ -51,7 +51,8 @@ local function write_meeting(m)
   redis.call('HSET', m.bridges, m.voice_bridge, m.id)
 end
 
--- Writes a server: its hash, health counters, state sets, load in the set of its state, split meetings.
+-- Writes a server: its hash (its limits only when set), health counters, state sets, load in the set of its
+-- state, split meetings.
 local function write_server(s)
   redis.call('SADD', s.servers, s.id)
   redis.call('HSET', s.key, 'url', s.url, 'secret', s.secret, 'state', s.state, 'load_multiplier', s.load_multiplier,
@@ -59,6 +60,9 @@ local function write_server(s)
     'videos', s.videos)
   if s.tag == '' then redis.call('HDEL', s.key, 'tag') else redis.call('HSET', s.key, 'tag', s.tag) end
   if s.bbb_version ~= '' then redis.call('HSET', s.key, 'bbb_version', s.bbb_version) end
+  for _, limit in ipairs({'max_meetings', 'max_participants'}) do
+    if s[limit] == '' then redis.call('HDEL', s.key, limit) else redis.call('HSET', s.key, limit, s[limit]) end
+  end
   redis.call('HSET', s.health, 'healthy_counter', s.healthy_counter, 'unhealthy_counter', s.unhealthy_counter)
   if s.state == 'enabled' then
     redis.call('SADD', s.enabled, s.id)
