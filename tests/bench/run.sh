@@ -43,15 +43,8 @@ env "${store_env[@]}" LOADBALANCER_SECRET=$secret PORT=3100 POLL_INTERVAL=3600 R
 "$target/examples/bare_redirect" 3200 &
 sleep 2
 
-sign() { printf '%s' "$1$2$3" | sha256sum | cut -d' ' -f1; }
-signed() { echo "/bigbluebutton/api/$1?$2&checksum=$(sign "$1" "$2" "$secret")"; }
-
-# wrk's figures: requests/s, and p50 in milliseconds.
-rate() { awk '/Requests\/sec/ { print $2 }' "$1"; }
-p50() {
-  awk '$1 == "50%" { v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
-       print (unit == "us" ? v / 1000 : unit == "s" ? v * 1000 : v) }' "$1"
-}
+# shellcheck source=tests/bench/common.sh
+. tests/bench/common.sh
 load() { wrk -t"$2" -c"$3" -d"${seconds}s" --latency "${@:4}" > "$work/$1.txt"; } # label threads connections …
 
 curl -sf "http://127.0.0.1:3100$(signed create 'meetingID=bench&name=Bench')" > /dev/null

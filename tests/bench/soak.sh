@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The soak recorded in BENCHMARKS.md: `scalelite serve --demo` (3 simulated servers, a poll pass every second)
+# under bounded request loops on loopback, all at once: joins, creates and ends of 200 meetings in turn,
+# getMeetings and getRecordings, each from its own wrk. Every minute it prints the load balancer's resident
+# memory and open files, and each call's rate, p50 and p99 and how many answers refused; at the end, the growth
+# of memory and open files from the end of the warm-up (the first 2 minutes) to the last minute.
+# Needs wrk (Debian package). Usage: tests/bench/soak.sh [minutes] [sqlite|redis]
+# BENCH_BINARIES=<dir> runs the `scalelite` in that directory instead of building one.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+minutes=${1:-30}
+store=${2:-sqlite}
+secret=soak-secret
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+store_env=(SQLITE_PATH="$work/soak.db")
+if [ "$store" = redis ]; then
+  namespace=soak-$$
+  store_env+=(REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" REDIS_NAMESPACE="$namespace" SINGLE_REPLICA=true)
+  trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work";
+        redis-cli eval "for _,k in ipairs(redis.call(\"KEYS\", ARGV[1])) do redis.call(\"DEL\", k) end" 0 "$namespace:*" > /dev/null' EXIT
+fi
+if [ -n "${BENCH_BINARIES:-}" ]; then
+  target=$BENCH_BINARIES
+else
+  cargo build --release -q -p scalelite-cli --bin scalelite
+  target=${CARGO_TARGET_DIR:-target}/release
+fi
+# shellcheck source=tests/bench/common.sh
+. tests/bench/common.sh
+
+env "${store_env[@]}" LOADBALANCER_SECRET=$secret PORT=3400 POLL_INTERVAL=1 RUST_LOG=warn \
+  "$target/scalelite" serve --demo --demo-servers 3 > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf http://127.0.0.1:3400/readyz > /dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:3400$(signed create 'meetingID=soak&name=Soak')" > /dev/null
+
+signed join 'meetingID=soak&fullName=Soak&role=VIEWER' > "$work/join.txt"
+signed getMeetings '' > "$work/getMeetings.txt"
+signed getRecordings 'meetingID=soak' > "$work/getRecordings.txt"
+for i in $(seq 0 199); do
+  signed create "meetingID=soak-$i&name=Soak+$i&moderatorPW=mp"
+  signed end "meetingID=soak-$i&password=mp"
+done > "$work/createEnd.txt"
+calls=(join createEnd getMeetings getRecordings)
+
+memory() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
+files() { find "/proc/$server/fd" -mindepth 1 | wc -l; }
+printf '%-7s %9s %6s' minute rss_kb files
+for call in "${calls[@]}"; do printf ' | %-13s %7s %7s %7s %5s' "$call" "/s" "p50 ms" "p99 ms" refus; done
+echo
+warm=()
+for minute in $(seq 1 "$minutes"); do
+  for call in "${calls[@]}"; do
+    # Creates and ends go one connection in turn, so each end follows its own create.
+    connections=4
+    [ "$call" = createEnd ] && connections=1
+    URLS="$work/$call.txt" wrk -t1 -c"$connections" -d60s --latency -s tests/bench/soak.lua \
+      http://127.0.0.1:3400 > "$work/$call.out" &
+  done
+  wait $(jobs -p | grep -v "^$server$")
+  rss=$(memory)
+  open=$(files)
+  [ "$minute" -eq 2 ] && warm=("$rss" "$open")
+  printf '%-7s %9s %6s' "$minute" "$rss" "$open"
+  for call in "${calls[@]}"; do
+    out=$work/$call.out
+    printf ' | %-13s %7.0f %7s %7s %5s' "$call" "$(rate "$out")" "$(percentile 50 "$out")" "$(percentile 99 "$out")" \
+      "$(awk '$1 == "refused" { print $2 }' "$out")"
+  done
+  echo
+done
+if [ "${#warm[@]}" -eq 2 ]; then
+  awk -v r0="${warm[0]}" -v f0="${warm[1]}" -v r="$rss" -v f="$open" \
+    'BEGIN { printf "after warm-up: RSS %+.1f%%, open files %+.1f%%\n", (r - r0) * 100 / r0, (f - f0) * 100 / f0 }'
+fi
