@@ -13,7 +13,7 @@ use sha1::{Digest, Sha1};
 
 use crate::bbb3::{client_settings_override, plugin_manifests};
 use crate::meeting::{Attendee, ChatMessage, SimMeeting};
-use crate::server::{Shared, State};
+use crate::server::{CALLS_KEPT, Shared, State};
 
 const PREFIX: &str = "/bigbluebutton/api";
 
@@ -99,7 +99,10 @@ pub(crate) async fn respond(shared: &Shared, req: Request<Incoming>) -> Response
     let raw_query = parts.uri.query().unwrap_or_default();
     let params = Params::parse(raw_query.as_bytes());
     let mut state = shared.state();
-    state.calls.push(format!("{call}?{raw_query}"));
+    if state.calls.len() == CALLS_KEPT {
+        state.calls.pop_front();
+    }
+    state.calls.push_back(format!("{call}?{raw_query}"));
     if call.is_empty() {
         let mut out = XmlResponse::success();
         out.element("version", "2.0").element("apiVersion", "2.0").element("bbbVersion", "3.0.0-sim");

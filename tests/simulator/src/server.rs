@@ -1,6 +1,6 @@
 //! One simulated BBB server: its listener, its state, and the controls tests use.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,12 +22,16 @@ pub struct RawAnswer {
     pub body: Vec<u8>,
 }
 
+/// How many of the latest calls a server keeps for [`SimServer::calls`]: enough for any test, bounded for a
+/// demo fleet that runs for hours.
+pub(crate) const CALLS_KEPT: usize = 10_000;
+
 /// The mutable state of a simulated server.
 #[derive(Default)]
 pub(crate) struct State {
     pub meetings: BTreeMap<String, SimMeeting>,
-    /// Every call received: `call?query`.
-    pub calls: Vec<String>,
+    /// The latest calls received (at most [`CALLS_KEPT`]): `call?query`.
+    pub calls: VecDeque<String>,
     pub delay: Duration,
     /// Extra delays of single calls (by call name), e.g. a slow `create`.
     pub call_delays: std::collections::HashMap<String, Duration>,
@@ -182,9 +186,9 @@ impl SimServer {
         self.shared.state().meetings.remove(meeting_id).is_some()
     }
 
-    /// Every call received so far, as `call?query`.
+    /// The latest calls received (up to 10,000), oldest first, as `call?query`.
     pub fn calls(&self) -> Vec<String> {
-        self.shared.state().calls.clone()
+        self.shared.state().calls.iter().cloned().collect()
     }
 }
 
