@@ -835,17 +835,17 @@ pub async fn polls_record_the_bbb_version(store: Store, _replicas: Vec<Store>) {
     assert_eq!(store.server("a").await.unwrap().unwrap().bbb_version.as_deref(), Some("3.0.9"));
 }
 
-/// Tenants: found by id and name, names unique, renames move the name, LRS settings replaced whole, settings
-/// kept per tenant and removed with it.
+/// Tenants: found by id and name, names unique, renames move the name, LRS settings replaced whole, limits kept
+/// and removed, settings kept per tenant and removed with it.
 pub async fn tenants_are_kept(store: Arc<dyn TenantStore>) {
     let basic =
         Lrs { endpoint: "https://lrs".into(), auth: LrsAuth::Basic { username: "u".into(), password: "p".into() } };
-    let school =
-        Tenant { id: "t1".into(), name: "school".into(), secrets: vec!["a".into(), "b".into()], lrs: Some(basic) };
-    let uni = Tenant { id: "t2".into(), name: "uni".into(), secrets: vec!["u".into()], lrs: None };
+    let school = Tenant { lrs: Some(basic), ..Tenant::new("t1", "school", vec!["a".into(), "b".into()]) };
+    let uni =
+        Tenant { max_meetings: Some(5), max_participants: Some(200), ..Tenant::new("t2", "uni", vec!["u".into()]) };
     store.add_tenant(&school).await.unwrap();
     store.add_tenant(&uni).await.unwrap();
-    let clash = Tenant { id: "t3".into(), name: "school".into(), secrets: vec!["x".into()], lrs: None };
+    let clash = Tenant::new("t3", "school", vec!["x".into()]);
     assert!(matches!(store.add_tenant(&clash).await, Err(StoreError::Conflict(_))), "names are unique");
     assert_eq!(store.tenants().await.unwrap(), vec![school.clone(), uni.clone()]);
     assert_eq!(store.tenant_by_name("school").await.unwrap(), Some(school.clone()));
@@ -870,8 +870,15 @@ pub async fn tenants_are_kept(store: Arc<dyn TenantStore>) {
     assert_eq!(store.tenant_by_name("college").await.unwrap(), Some(renamed.clone()));
     let taken = Tenant { name: "uni".into(), ..renamed.clone() };
     assert!(matches!(store.update_tenant(&taken).await, Err(StoreError::Conflict(_))));
-    let ghost = Tenant { id: "nope".into(), name: "ghost".into(), secrets: vec![], lrs: None };
+    let ghost = Tenant::new("nope", "ghost", vec![]);
     assert_eq!(store.update_tenant(&ghost).await.unwrap(), None);
+    let limited = Tenant { max_meetings: Some(3), ..renamed.clone() };
+    store.update_tenant(&limited).await.unwrap();
+    assert_eq!(store.tenant("t1").await.unwrap(), Some(limited), "a limit is kept");
+    let unlimited = Tenant { max_participants: None, ..uni.clone() };
+    store.update_tenant(&unlimited).await.unwrap();
+    assert_eq!(store.tenant("t2").await.unwrap(), Some(unlimited), "a limit is removed");
+    store.update_tenant(&renamed).await.unwrap();
 
     let setting = |id: &str, tenant: &str, param: &str, override_: bool| TenantSetting {
         id: id.into(),

@@ -1,0 +1,60 @@
+//! A tenant's limits through HTTP: set with addTenant and updateTenant (and refused when not a whole number),
+//! shown by getTenantInfo and getTenants only where set.
+
+use reqwest::StatusCode;
+use scalelite_integration_tests::Harness;
+use serde_json::{Value, json};
+
+/// A harness serving tenants.
+async fn harness() -> Harness {
+    Harness::with_env(2, &[("MULTITENANCY_ENABLED", "true")]).await
+}
+
+/// Adds tenant `name` (secret `<name>-secret`) with `fields` beside its name and secret; returns its object.
+async fn add_tenant(harness: &Harness, name: &str, fields: Value) -> Value {
+    let mut tenant = json!({ "name": name, "secrets": format!("{name}-secret") });
+    tenant.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+    let added = harness.admin("addTenant", "", Some(json!({ "tenant": tenant }))).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    added.json()["tenant"].clone()
+}
+
+async fn tenant_info(harness: &Harness, id: &str) -> Value {
+    let info = harness.admin("getTenantInfo", &format!("id={id}"), None).await;
+    assert_eq!(info.status, StatusCode::OK, "{}", info.body);
+    info.json()
+}
+
+#[tokio::test]
+async fn limits_are_set_shown_and_removed() {
+    let harness = harness().await;
+    let school = add_tenant(&harness, "school", json!({ "max_meetings": 5, "max_participants": "100" })).await;
+    assert_eq!((school["max_meetings"].clone(), school["max_participants"].clone()), (json!(5), json!(100)));
+    let plain = add_tenant(&harness, "plain", json!({ "max_meetings": "" })).await;
+    assert_eq!((plain.get("max_meetings"), plain.get("max_participants")), (None, None), "no limit, none shown");
+
+    let id = school["id"].as_str().unwrap();
+    let info = tenant_info(&harness, id).await;
+    assert_eq!((info["max_meetings"].clone(), info["max_participants"].clone()), (json!(5), json!(100)));
+    let listed = harness.admin("getTenants", "", None).await.json();
+    let school_listed = listed.as_array().unwrap().iter().find(|t| t["name"] == "school").unwrap().clone();
+    assert_eq!(school_listed["max_meetings"], json!(5), "{listed}");
+
+    let update = |fields: Value| json!({ "id": id, "tenant": fields });
+    let changed = harness.admin("updateTenant", "", Some(update(json!({ "max_meetings": 0 })))).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let info = tenant_info(&harness, id).await;
+    assert_eq!((info.get("max_meetings"), info["max_participants"].clone()), (None, json!(100)), "0 removes it");
+    harness.admin("updateTenant", "", Some(update(json!({ "max_participants": null })))).await;
+    assert_eq!(tenant_info(&harness, id).await.get("max_participants"), None, "null removes it");
+
+    for invalid in [json!(-1), json!(2.5), json!("many"), json!(true)] {
+        let refused = harness.admin("updateTenant", "", Some(update(json!({ "max_meetings": invalid })))).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{invalid}: {}", refused.body);
+        assert!(refused.body.contains("max_meetings must be a whole number"), "{}", refused.body);
+    }
+    let refused = harness
+        .admin("addTenant", "", Some(json!({ "tenant": { "name": "x", "secrets": "x", "max_participants": -3 } })))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+}
