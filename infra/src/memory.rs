@@ -142,6 +142,14 @@ impl MeetingPorts for MemoryStore {
                 .filter(|s| counts_meetings(s))
                 .map(|s| (s.id.clone(), placed_on(&s.id)))
                 .collect(),
+            tenant_meetings: if request.counts_tenant_meetings() {
+                let of_tenant = state.meetings.values().filter(|m| {
+                    m.tenant_id == request.tenant_id && m.id != request.meeting_id && m.expires_at_ms > request.now_ms
+                });
+                of_tenant.count() as u64
+            } else {
+                0
+            },
         };
         Ok((snapshot, state.changes))
     }

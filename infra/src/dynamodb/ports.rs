@@ -25,20 +25,21 @@ impl MeetingPorts for DynamoMeetings {
         self.read_placement_snapshot(request).await
     }
 
-    /// The guard's rivals are not checked: the chosen server's version is. A rival whose load fell meanwhile (a
+    /// The guard's rivals are not checked: the chosen server's version is (and the tenant's, when the guard asks). A rival whose load fell meanwhile (a
     /// meeting removed, a poll) can leave the placement on a server that is no longer the least loaded by that
     /// much; every server's change still makes the placement read again.
     async fn commit_placement(
         &self,
         read: PlaceRead,
         placed: &Placed,
-        _guard: &Guard,
+        guard: &Guard,
         returned: f64,
     ) -> StoreResult<Commit> {
         match placed {
             Placed::Existing { meeting, .. } => self.mark_sent(&read, meeting).await,
             Placed::New { meeting, server, replaced } => {
-                self.commit_new_placement(read, meeting, server, replaced.as_ref(), returned).await
+                let placement = (meeting, server, replaced.as_ref());
+                self.commit_new_placement(read, placement, returned, guard.tenant_as_read).await
             }
         }
     }

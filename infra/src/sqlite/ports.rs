@@ -34,7 +34,13 @@ impl MeetingPorts for SqliteStore {
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
         let servers = servers::all(tx.conn()).await?;
         let counted: Vec<&str> = servers.iter().filter(|s| counts_meetings(s)).map(|s| s.id.as_str()).collect();
+        let tenant_meetings = if request.counts_tenant_meetings() {
+            meetings::count_of_tenant(tx.conn(), &request.tenant_id, &request.meeting_id, now).await?
+        } else {
+            0
+        };
         let snapshot = PlacementSnapshot {
+            tenant_meetings,
             current,
             placed_meetings: meetings::count_on(tx.conn(), &counted, now).await?,
             held_bridges: meetings::held_bridges(tx.conn(), &numbers, &request.meeting_id, now).await?,

@@ -40,6 +40,7 @@ fn placement(meeting_id: &str, tags: &str) -> Placement {
     Placement {
         meeting_id: meeting_id.to_owned(),
         tenant_id: String::new(),
+        tenant_max_meetings: None,
         tags: TagRequest::parse(Some(tags)),
         moderator_pw: "mod".into(),
         size_hint: None,
@@ -739,6 +740,62 @@ pub async fn full_servers_take_no_new_meeting(store: Store, replicas: Vec<Store>
     assert_eq!(server_of(&store.place_meeting(&placement("more", "")).await.unwrap()), "b");
 }
 
+/// A placement of `meeting_id` for tenant `tenant_id` with at most `max_meetings`.
+fn tenant_placement(meeting_id: &str, tenant_id: &str, max_meetings: Option<u64>) -> Placement {
+    Placement { tenant_id: tenant_id.into(), tenant_max_meetings: max_meetings, ..placement(meeting_id, "") }
+}
+
+/// 8 replicas creating at once never take a tenant past its meeting limit: of 32 new meetings of a tenant
+/// limited to 5, exactly 5 are placed and the rest refused, while another tenant's creates all land. A meeting
+/// already placed is created again at the limit, and a meeting forgotten makes room for one more.
+pub async fn a_tenants_meeting_limit_holds_across_replicas(store: Store, replicas: Vec<Store>) {
+    for i in 0..4 {
+        live_server(&*store, &format!("s{i}"), None).await;
+    }
+    let tasks: Vec<_> = replicas
+        .iter()
+        .enumerate()
+        .map(|(task, store)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (mut placed, mut refused) = (Vec::new(), 0);
+                for n in 0..4 {
+                    let id = format!("t1-{task}-{n}");
+                    match store.place_meeting(&tenant_placement(&id, "t1", Some(5))).await {
+                        Ok(_) => placed.push(id),
+                        Err(PlaceError::Refused(Refusal::TenantFull)) => refused += 1,
+                        Err(other) => panic!("{other}"),
+                    }
+                    let other = tenant_placement(&format!("t2-{task}-{n}"), "t2", None);
+                    store.place_meeting(&other).await.expect("another tenant is not limited");
+                }
+                (placed, refused)
+            })
+        })
+        .collect();
+    let (mut placed, mut refused) = (Vec::new(), 0);
+    for task in tasks {
+        let (ids, count) = task.await.unwrap();
+        placed.extend(ids);
+        refused += count;
+    }
+    assert_eq!((placed.len(), refused), (5, 27), "exactly the limit is placed: {placed:?}");
+    let mut held = Vec::new();
+    for i in 0..4 {
+        let on = store.meetings_on(&format!("s{i}"), now_ms()).await.unwrap();
+        held.extend(on.into_iter().map(|m| m.tenant_id));
+    }
+    assert_eq!(held.iter().filter(|t| *t == "t1").count(), 5);
+    assert_eq!(held.iter().filter(|t| *t == "t2").count(), 32, "the other tenant's creates all landed");
+
+    let again = store.place_meeting(&tenant_placement(&placed[0], "t1", Some(5))).await.unwrap();
+    assert!(matches!(again, Placed::Existing { .. }), "a placed meeting is created again at the limit");
+    let refused = store.place_meeting(&tenant_placement("t1-late", "t1", Some(5))).await;
+    assert!(matches!(refused, Err(PlaceError::Refused(Refusal::TenantFull))), "{refused:?}");
+    store.delete_meeting(&placed[0], &LOAD, now_ms()).await.unwrap();
+    store.place_meeting(&tenant_placement("t1-late", "t1", Some(5))).await.expect("room for one more");
+}
+
 /// Joins on one replica follow what another replica changes, at once: a server disabled there takes no more
 /// joins here, a meeting re-placed there is joined on its new server here, a cordon there shows here, and a
 /// meeting ended there is gone here. Joins keep running here while the other replica moves the meeting: every
@@ -936,7 +993,8 @@ macro_rules! store_contract {
             steady_polls_extend_meetings_and_reset_join_load,
             joins_follow_changes_made_by_other_replicas,
             meetings_count_polled_and_joined_participants,
-            full_servers_take_no_new_meeting
+            full_servers_take_no_new_meeting,
+            a_tenants_meeting_limit_holds_across_replicas
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {

@@ -1,9 +1,21 @@
 //! A tenant's limits through HTTP: set with addTenant and updateTenant (and refused when not a whole number),
-//! shown by getTenantInfo and getTenants only where set.
+//! shown by getTenantInfo and getTenants only where set; a create past the meeting limit refused with
+//! `maxMeetingsReached`, a running meeting's create not.
 
 use reqwest::StatusCode;
-use scalelite_integration_tests::Harness;
+use scalelite_integration_tests::{Answer, Harness};
+use scalelite_shared::bbb::checksum::Algorithm;
 use serde_json::{Value, json};
+
+/// `call` on tenant `name`'s host, signed with its secret.
+async fn call_as(harness: &Harness, name: &str, call: &str, query: &str) -> Answer {
+    let url = harness.url_with(Algorithm::Sha256, &format!("{name}-secret"), call, query);
+    harness.fetch(harness.client.get(url).header("host", format!("{name}.lb.example"))).await
+}
+
+async fn create_as(harness: &Harness, name: &str, meeting_id: &str) -> Answer {
+    call_as(harness, name, "create", &format!("meetingID={meeting_id}&name=Room")).await
+}
 
 /// A harness serving tenants.
 async fn harness() -> Harness {
@@ -57,4 +69,33 @@ async fn limits_are_set_shown_and_removed() {
         .admin("addTenant", "", Some(json!({ "tenant": { "name": "x", "secrets": "x", "max_participants": -3 } })))
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+}
+
+#[tokio::test]
+async fn a_create_past_the_meeting_limit_is_refused() {
+    let harness = harness().await;
+    let school = add_tenant(&harness, "school", json!({ "max_meetings": 2 })).await;
+    add_tenant(&harness, "other", json!({})).await;
+    for id in ["a", "b"] {
+        assert_eq!(create_as(&harness, "school", id).await.returncode().as_deref(), Some("SUCCESS"));
+    }
+    let refused = create_as(&harness, "school", "c").await;
+    assert_eq!((refused.status.as_u16(), refused.returncode().as_deref()), (200, Some("FAILED")), "{}", refused.body);
+    assert_eq!(refused.message_key().as_deref(), Some("maxMeetingsReached"));
+    assert_eq!(
+        refused.field("message").as_deref(),
+        Some("The number of meetings allowed for this tenant has been reached.")
+    );
+    assert_eq!(harness.holder("c"), None, "no server was asked");
+    let again = create_as(&harness, "school", "a").await;
+    assert_eq!(again.returncode().as_deref(), Some("SUCCESS"), "a running meeting: {}", again.body);
+    assert_eq!(create_as(&harness, "other", "c").await.returncode().as_deref(), Some("SUCCESS"), "another tenant");
+
+    let ended = call_as(&harness, "school", "end", "meetingID=a").await;
+    assert_eq!(ended.returncode().as_deref(), Some("SUCCESS"), "{}", ended.body);
+    harness.poll().await;
+    assert_eq!(create_as(&harness, "school", "d").await.returncode().as_deref(), Some("SUCCESS"), "room again");
+    let id = school["id"].as_str().unwrap();
+    harness.admin("updateTenant", "", Some(json!({ "id": id, "tenant": { "max_meetings": 0 } }))).await;
+    assert_eq!(create_as(&harness, "school", "e").await.returncode().as_deref(), Some("SUCCESS"), "no limit");
 }
