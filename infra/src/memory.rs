@@ -340,6 +340,12 @@ impl MeetingPorts for MemoryStore {
         Ok(on)
     }
 
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let state = self.state();
+        let of_tenant = state.meetings.values().filter(|m| m.tenant_id == tenant_id && m.expires_at_ms > now_ms);
+        Ok(of_tenant.cloned().collect())
+    }
+
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
         let state = self.state();
         Ok(state.meetings.values().find(|m| m.voice_bridge == number && m.expires_at_ms > now_ms).cloned())

@@ -195,6 +195,10 @@ impl MeetingPorts for DynamoMeetings {
         Ok(self.linked(server_id, now_ms).await?.0)
     }
 
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        self.tenant_meetings(tenant_id, now_ms).await
+    }
+
     /// Through the `voice_bridges` table; a stale holder finds nothing.
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
         if number.is_empty() {

@@ -248,6 +248,12 @@ impl MeetingPorts for RedisStore {
         Ok(on_server)
     }
 
+    /// Through scalelite-rs's index of the tenant's meetings (upstream placed none of a tenant).
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let of_tenant = self.tenant_meetings(tenant_id, now_ms).await?;
+        Ok(of_tenant.into_iter().map(|m| self.joins.overlay_meeting(m)).collect())
+    }
+
     /// Through upstream's `voice_bridges` hash; an entry left by a meeting that expired or now holds another
     /// number finds nothing.
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {

@@ -171,6 +171,12 @@ impl MeetingPorts for SqliteStore {
         Ok(on.into_iter().map(|m| self.writer.ledger.overlay_meeting(m)).collect())
     }
 
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let mut db = self.pool.acquire().await.map_err(backend)?;
+        let of_tenant = meetings::of_tenant(&mut db, tenant_id, now_ms).await?;
+        Ok(of_tenant.into_iter().map(|m| self.writer.ledger.overlay_meeting(m)).collect())
+    }
+
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
         meetings::holding_bridge(&self.pool, number, now_ms).await
     }

@@ -10,6 +10,7 @@ use scalelite_shared::balance::health::HealthRules;
 use scalelite_shared::balance::load::{LoadRules, LoadWeights};
 use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
+use scalelite_shared::balance::tenant::TenantUsage;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
 use scalelite_shared::clock::{now_ms, with_skewed_clock};
 use scalelite_shared::model::{
@@ -689,6 +690,25 @@ pub async fn meetings_count_polled_and_joined_participants(store: Store, replica
     assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 4);
 }
 
+/// A tenant's usage: its live meetings and their participants (polled plus joined since), on the replica that
+/// counted the joins at once and on another once written; other tenants' meetings and forgotten ones left out.
+pub async fn a_tenants_usage_counts_its_meetings_and_participants(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    for (id, tenant) in [("m1", "t1"), ("m2", "t1"), ("m3", "t2"), ("gone", "t1")] {
+        store.place_meeting(&tenant_placement(id, tenant, None)).await.unwrap();
+    }
+    store.delete_meeting("gone", &LOAD, now_ms()).await.unwrap();
+    store.record_poll("a", &report(Some(vec![entry("m1", 3), entry("m2", 4), entry("m3", 9)]))).await.unwrap();
+    assert!(matches!(store.join_meeting("m1", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+    let expected = TenantUsage { meetings: 2, participants: 8 };
+    assert_eq!(store.tenant_usage("t1", now_ms()).await.unwrap(), expected, "3 + 4 polled, 1 joined");
+    let other = &replicas[0];
+    let written = async || other.tenant_usage("t1", now_ms()).await.unwrap() == expected;
+    crate::wait::eventually("the join written", Duration::from_secs(10), written).await;
+    assert_eq!(store.tenant_usage("t2", now_ms()).await.unwrap(), TenantUsage { meetings: 1, participants: 9 });
+    assert_eq!(store.tenant_usage("nobody", now_ms()).await.unwrap(), TenantUsage::default());
+}
+
 /// A server at its meeting limit, or with its participant limit reached by the last poll, takes no new meeting;
 /// eight replicas placing at once never fill one past its limit; the limits are kept, and removed.
 pub async fn full_servers_take_no_new_meeting(store: Store, replicas: Vec<Store>) {
@@ -994,7 +1014,8 @@ macro_rules! store_contract {
             joins_follow_changes_made_by_other_replicas,
             meetings_count_polled_and_joined_participants,
             full_servers_take_no_new_meeting,
-            a_tenants_meeting_limit_holds_across_replicas
+            a_tenants_meeting_limit_holds_across_replicas,
+            a_tenants_usage_counts_its_meetings_and_participants
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {

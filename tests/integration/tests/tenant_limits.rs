@@ -1,6 +1,7 @@
 //! A tenant's limits through HTTP: set with addTenant and updateTenant (and refused when not a whole number),
 //! shown by getTenantInfo and getTenants only where set; a create past the meeting limit refused with
-//! `maxMeetingsReached`, a running meeting's create not.
+//! `maxMeetingsReached`, a running meeting's create not; a join past the participant limit (polled participants
+//! plus the joins since) refused with `maxParticipantsReached`.
 
 use reqwest::StatusCode;
 use scalelite_integration_tests::{Answer, Harness};
@@ -98,4 +99,36 @@ async fn a_create_past_the_meeting_limit_is_refused() {
     let id = school["id"].as_str().unwrap();
     harness.admin("updateTenant", "", Some(json!({ "id": id, "tenant": { "max_meetings": 0 } }))).await;
     assert_eq!(create_as(&harness, "school", "e").await.returncode().as_deref(), Some("SUCCESS"), "no limit");
+}
+
+#[tokio::test]
+async fn a_join_past_the_participant_limit_is_refused() {
+    let harness = harness().await;
+    let school = add_tenant(&harness, "school", json!({ "max_participants": 10 })).await;
+    add_tenant(&harness, "other", json!({})).await;
+    for (name, id) in [("school", "a"), ("school", "b"), ("other", "c")] {
+        assert_eq!(create_as(&harness, name, id).await.returncode().as_deref(), Some("SUCCESS"));
+    }
+    let join = |name: &'static str, id: &'static str| {
+        let harness = &harness;
+        async move { call_as(harness, name, "join", &format!("meetingID={id}&fullName=x&role=VIEWER")).await }
+    };
+    for (id, count) in [("a", 5), ("b", 3), ("c", 50)] {
+        assert!(harness.sim(harness.holder(id).unwrap()).set_participants(id, count));
+    }
+    harness.poll().await;
+    for id in ["a", "b"] {
+        assert_eq!(join("school", id).await.status, StatusCode::FOUND, "8 polled, then 9");
+    }
+    let refused = join("school", "a").await;
+    assert_eq!((refused.status.as_u16(), refused.returncode().as_deref()), (200, Some("FAILED")), "{}", refused.body);
+    assert_eq!(refused.message_key().as_deref(), Some("maxParticipantsReached"), "8 polled and 2 joined");
+    assert_eq!(join("other", "c").await.status, StatusCode::FOUND, "another tenant");
+
+    assert!(harness.sim(harness.holder("a").unwrap()).set_participants("a", 1));
+    harness.poll().await;
+    assert_eq!(join("school", "b").await.status, StatusCode::FOUND, "the poll counts 4 again");
+    let id = school["id"].as_str().unwrap();
+    harness.admin("updateTenant", "", Some(json!({ "id": id, "tenant": { "max_participants": 4 } }))).await;
+    assert_eq!(join("school", "a").await.message_key().as_deref(), Some("maxParticipantsReached"));
 }
