@@ -1,11 +1,12 @@
 //! A tenant's limits through HTTP: set with addTenant and updateTenant (and refused when not a whole number),
 //! shown by getTenantInfo and getTenants only where set; a create past the meeting limit refused with
 //! `maxMeetingsReached`, a running meeting's create not; a join past the participant limit (polled participants
-//! plus the joins since) refused with `maxParticipantsReached`.
+//! plus the joins since) refused with `maxParticipantsReached`; limits and usage on `/scalelite/status` and
+//! `/metrics`.
 
 use reqwest::StatusCode;
-use scalelite_integration_tests::{Answer, Harness};
-use scalelite_shared::bbb::checksum::Algorithm;
+use scalelite_integration_tests::{Answer, Harness, SECRET};
+use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use serde_json::{Value, json};
 
 /// `call` on tenant `name`'s host, signed with its secret.
@@ -131,4 +132,41 @@ async fn a_join_past_the_participant_limit_is_refused() {
     let id = school["id"].as_str().unwrap();
     harness.admin("updateTenant", "", Some(json!({ "id": id, "tenant": { "max_participants": 4 } }))).await;
     assert_eq!(join("school", "a").await.message_key().as_deref(), Some("maxParticipantsReached"));
+}
+
+#[tokio::test]
+async fn status_and_metrics_show_limits_and_usage() {
+    let harness = harness().await;
+    let base = harness.running.base_url();
+    let status = format!("{base}/scalelite/status?checksum={}", sign(Algorithm::Sha256, "status", "", SECRET));
+    add_tenant(&harness, "plain", json!({})).await;
+    let page = harness.get_url(&status).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("<h2>Tenants</h2>"), "no tenant has limits: no table");
+
+    add_tenant(&harness, "school", json!({ "max_meetings": 3, "max_participants": 40 })).await;
+    let update = json!({ "id": "demo-0", "server": { "max_meetings": 7, "max_participants": 90 } });
+    assert_eq!(harness.admin("updateServer", "", Some(update)).await.status, StatusCode::OK);
+    for id in ["a", "b"] {
+        assert_eq!(create_as(&harness, "school", id).await.returncode().as_deref(), Some("SUCCESS"));
+        assert!(harness.sim(harness.holder(id).unwrap()).set_participants(id, 6));
+    }
+    harness.poll().await;
+    let page = harness.get_url(&status).await.body;
+    assert!(page.contains("<div class=\"limits\">at most 7 meetings, 90 participants</div>"), "{page}");
+    assert!(page.contains("<h2>Tenants</h2>"), "{page}");
+    assert!(page.contains(">school</td><td class=\"num\">2 / 3</td><td class=\"num\">12 / 40</td>"), "{page}");
+    assert!(page.contains(">plain</td><td class=\"num\">0</td><td class=\"num\">0</td>"), "{page}");
+
+    let metrics = harness.get_url(&format!("{base}/metrics")).await.body;
+    for line in [
+        "scalelite_tenant_meetings{tenant=\"school\"} 2",
+        "scalelite_tenant_participants{tenant=\"school\"} 12",
+        "scalelite_tenant_max_meetings{tenant=\"school\"} 3",
+        "scalelite_tenant_max_participants{tenant=\"school\"} 40",
+        "scalelite_tenant_meetings{tenant=\"plain\"} 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} missing:\n{metrics}");
+    }
+    assert!(!metrics.contains("scalelite_tenant_max_meetings{tenant=\"plain\"}"), "no limit, no gauge");
 }
