@@ -1,12 +1,13 @@
 //! Prometheus metrics: requests by function and outcome, refusals by function and key, request latency, poll
-//! and import passes and failures, and the servers' figures, read from the store at scrape time so every
-//! replica reports the same pool.
+//! and import passes and failures, and the servers' and tenants' figures, read from the store at scrape time so
+//! every replica reports the same pool.
 
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
+use scalelite_shared::balance::tenant::TenantUsage;
 use scalelite_shared::domain::retry::{Decision, raced_attempts};
-use scalelite_shared::model::Server;
+use scalelite_shared::model::{Server, Tenant};
 
 /// The process's counters and histograms.
 pub struct Metrics {
@@ -143,13 +144,14 @@ impl Metrics {
     }
 
     /// The text exposition of every metric, with the servers' current figures.
-    pub fn render(&self, servers: &[Server]) -> String {
+    pub fn render(&self, servers: &[Server], tenants: &[(Tenant, TenantUsage)]) -> String {
         let pool = Registry::new();
-        let gauge = |name: &str, help: &str| {
-            let gauge = GaugeVec::new(Opts::new(name, help), &["server"]).expect("valid metric");
+        let labelled = |name: &str, help: &str, label: &str| {
+            let gauge = GaugeVec::new(Opts::new(name, help), &[label]).expect("valid metric");
             pool.register(Box::new(gauge.clone())).expect("metric registered once");
             gauge
         };
+        let gauge = |name: &str, help: &str| labelled(name, help, "server");
         let load = gauge("scalelite_server_load", "Participants times the load multiplier, plus reservations");
         let online = gauge("scalelite_server_online", "1 when the server is online");
         let enabled = gauge("scalelite_server_enabled", "1 when the server takes new meetings");
@@ -172,6 +174,27 @@ impl Metrics {
             users.with_label_values(&id).set(server.stats.users as f64);
             videos.with_label_values(&id).set(server.stats.videos as f64);
             split.with_label_values(&id).set(server.split_meetings.len() as f64);
+        }
+        let tenant_gauge = |name: &str, help: &str| labelled(name, help, "tenant");
+        let tenant_meetings = tenant_gauge("scalelite_tenant_meetings", "Meetings of the tenant placed now");
+        let tenant_users = tenant_gauge(
+            "scalelite_tenant_participants",
+            "Participants of the tenant's meetings: the last polls' counts plus the joins since",
+        );
+        let max_meetings =
+            tenant_gauge("scalelite_tenant_max_meetings", "The tenant's meeting limit, where it has one");
+        let max_users =
+            tenant_gauge("scalelite_tenant_max_participants", "The tenant's participant limit, where it has one");
+        for (tenant, usage) in tenants {
+            let name = [tenant.name.as_str()];
+            tenant_meetings.with_label_values(&name).set(usage.meetings as f64);
+            tenant_users.with_label_values(&name).set(usage.participants as f64);
+            if let Some(max) = tenant.max_meetings {
+                max_meetings.with_label_values(&name).set(max as f64);
+            }
+            if let Some(max) = tenant.max_participants {
+                max_users.with_label_values(&name).set(max as f64);
+            }
         }
         let raced = IntCounterVec::new(
             Opts::new(
@@ -206,14 +229,19 @@ mod tests {
         metrics.poll_failed("bbb1");
         let mut server = Server::new("bbb1", "https://bbb1/bigbluebutton/api", "s");
         server.load = Some(12.0);
-        let text = metrics.render(&[server]);
+        let tenant = Tenant { max_meetings: Some(5), ..Tenant::new("t1", "school", vec!["s".into()]) };
+        let text = metrics.render(&[server], &[(tenant, TenantUsage { meetings: 2, participants: 7 })]);
         assert!(text.contains("scalelite_requests_total{function=\"join\",outcome=\"redirect\"} 1"), "{text}");
         assert!(text.contains("scalelite_refusals_total{function=\"addServer\",key=\"serverExists\"} 1"), "{text}");
         assert!(text.contains("scalelite_server_load{server=\"bbb1\"} 12"));
         assert!(text.contains("scalelite_server_online{server=\"bbb1\"} 0"));
         assert!(text.contains("scalelite_poll_failures_total{server=\"bbb1\"} 1"));
         assert!(text.contains("scalelite_store_raced_attempts_total{decision=\"place\"}"), "{text}");
+        assert!(text.contains("scalelite_tenant_meetings{tenant=\"school\"} 2"), "{text}");
+        assert!(text.contains("scalelite_tenant_participants{tenant=\"school\"} 7"), "{text}");
+        assert!(text.contains("scalelite_tenant_max_meetings{tenant=\"school\"} 5"), "{text}");
+        assert!(!text.contains("scalelite_tenant_max_participants{"), "a limit not set is not shown: {text}");
         metrics.observe_placement(0.003);
-        assert!(metrics.render(&[]).contains("scalelite_placement_duration_seconds_count 1"));
+        assert!(metrics.render(&[], &[]).contains("scalelite_placement_duration_seconds_count 1"));
     }
 }

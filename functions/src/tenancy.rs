@@ -1,8 +1,9 @@
-//! Multitenancy: which tenant a call is for (the first label of its host name), and the parameter layers its
-//! settings add. A host whose first label is no tenant is the main domain, served with the load-balancer
+//! Multitenancy: which tenant a call is for (the first label of its host name), the parameter layers its
+//! settings add, and what each tenant's meetings hold. A host whose first label is no tenant is the main domain, served with the load-balancer
 //! secrets: turning tenancy on never locks the main domain out.
 
 use scalelite_shared::api::ApiRequest;
+use scalelite_shared::balance::tenant::TenantUsage;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::bbb::params::Params;
 use scalelite_shared::model::{Meeting, Tenant};
@@ -23,6 +24,22 @@ pub(crate) async fn tenant_of(ctx: &Ctx, req: &ApiRequest) -> Result<Option<Tena
     }
     let Some(label) = host_label(req) else { return Ok(None) };
     ctx.tenants.tenant_by_name(label).await.map_err(Reject::store(Store::Tenants))
+}
+
+/// Every tenant, by name.
+pub(crate) async fn all(ctx: &Ctx) -> Result<Vec<Tenant>, Reject> {
+    ctx.tenants.tenants().await.map_err(Reject::store(Store::Tenants))
+}
+
+/// Each of `tenants` with what its live meetings hold (the status page and the metrics).
+pub(crate) async fn usages(ctx: &Ctx, tenants: Vec<Tenant>) -> Result<Vec<(Tenant, TenantUsage)>, Reject> {
+    let now = ctx.now_ms().await?;
+    let mut usages = Vec::with_capacity(tenants.len());
+    for tenant in tenants {
+        let usage = ctx.meetings.tenant_usage(&tenant.id, now).await.map_err(Reject::store(Store::Meetings))?;
+        usages.push((tenant, usage));
+    }
+    Ok(usages)
 }
 
 /// True when `meeting` may be seen by a call for `tenant` (the main domain sees every meeting).

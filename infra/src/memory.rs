@@ -142,6 +142,14 @@ impl MeetingPorts for MemoryStore {
                 .filter(|s| counts_meetings(s))
                 .map(|s| (s.id.clone(), placed_on(&s.id)))
                 .collect(),
+            tenant_meetings: if request.counts_tenant_meetings() {
+                let of_tenant = state.meetings.values().filter(|m| {
+                    m.tenant_id == request.tenant_id && m.id != request.meeting_id && m.expires_at_ms > request.now_ms
+                });
+                of_tenant.count() as u64
+            } else {
+                0
+            },
         };
         Ok((snapshot, state.changes))
     }
@@ -330,6 +338,12 @@ impl MeetingPorts for MemoryStore {
             state.meetings.values().filter(|m| m.server_id == server_id && m.expires_at_ms > now_ms).cloned().collect();
         on.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(on)
+    }
+
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let state = self.state();
+        let of_tenant = state.meetings.values().filter(|m| m.tenant_id == tenant_id && m.expires_at_ms > now_ms);
+        Ok(of_tenant.cloned().collect())
     }
 
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {

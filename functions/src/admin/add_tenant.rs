@@ -1,5 +1,6 @@
-//! `addTenant` `{"tenant": {"name", "secrets", LRS fields?}}`: a new tenant, reached at `<name>.<host>`, with
-//! its Learning Record Store when the LRS fields are given (upstream takes those from rake tasks only).
+//! `addTenant` `{"tenant": {"name", "secrets", LRS fields?, limits?}}`: a new tenant, reached at `<name>.<host>`,
+//! with its Learning Record Store when the LRS fields are given (upstream takes those from rake tasks only) and
+//! its limits when given.
 
 use http::StatusCode;
 use scalelite_shared::model::Tenant;
@@ -17,14 +18,14 @@ use crate::reject::{Reject, Store};
 
 /// How the OpenAPI document describes it.
 pub const DOC: Described = Described {
-    summary: "A new tenant, reached at `<name>.<host>`, with its Learning Record Store when the LRS fields are given.",
+    summary: "A new tenant, reached at `<name>.<host>`, with its Learning Record Store when the LRS fields are given, and its limits when given.",
     query: &[],
     body: Some(schema::<TenantBody>),
     answers: &[
         Answer::success(StatusCode::CREATED, "The new tenant.", schema::<TenantAnswer>),
         Answer::refused(
             StatusCode::BAD_REQUEST,
-            "No name or secrets, a name that is not a host label, or incomplete LRS fields.",
+            "No name or secrets, a name that is not a host label, incomplete LRS fields, or a limit that is not a whole number.",
         ),
         Answer::refused(StatusCode::UNPROCESSABLE_ENTITY, "A tenant with that name exists."),
     ],
@@ -39,7 +40,12 @@ pub async fn run(ctx: &Ctx, Body(TenantBody { tenant: fields, .. }): Body<Tenant
         Err(refusal) => return Err(refusal),
     };
     let lrs = lrs_of(&fields.lrs).transpose()?.flatten();
-    let tenant = Tenant { id: uuid::Uuid::new_v4().to_string(), name, secrets, lrs };
+    let tenant = Tenant {
+        lrs,
+        max_meetings: fields.max_meetings.change("max_meetings")?.flatten(),
+        max_participants: fields.max_participants.change("max_participants")?.flatten(),
+        ..Tenant::new(uuid::Uuid::new_v4().to_string(), name, secrets)
+    };
     match ctx.tenants.add_tenant(&tenant).await {
         Ok(()) => Ok(reply(StatusCode::CREATED, &TenantAnswer { tenant: TenantObject::whole(&tenant) })),
         Err(StoreError::Conflict(_)) => Err(Refusal::TenantExists.into()),

@@ -76,13 +76,19 @@ pub enum Online {
 #[derive(Serialize, ToSchema)]
 pub struct Servers(pub Vec<ServerObject>);
 
-/// A tenant: its id, name and `:`-separated secrets, then (from `getTenantInfo`, `addTenant` and
-/// `updateTenant`) the Learning Record Store fields it has.
+/// A tenant: its id, name and `:`-separated secrets, the limits it has, then (from `getTenantInfo`, `addTenant`
+/// and `updateTenant`) the Learning Record Store fields it has.
 #[derive(Serialize, ToSchema)]
 pub struct TenantObject {
     pub id: String,
     pub name: String,
     pub secrets: String,
+    /// The most meetings it may have at once; only where it has such a limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_meetings: Option<u64>,
+    /// The most participants its meetings may have together; only where it has such a limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_participants: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lrs_endpoint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,6 +133,8 @@ impl TenantObject {
             id: tenant.id.clone(),
             name: tenant.name.clone(),
             secrets: tenant.stored_secrets(),
+            max_meetings: tenant.max_meetings,
+            max_participants: tenant.max_participants,
             lrs_endpoint,
             lrs_username,
             lrs_password,

@@ -262,6 +262,14 @@ pub struct TenantFields {
     pub secrets: Option<String>,
     #[serde(flatten)]
     pub lrs: LrsFields,
+    /// The most meetings it may have at once: a whole number, or its text; 0, `null` or blank for no limit.
+    #[serde(default, deserialize_with = "limit")]
+    #[schema(schema_with = limit_schema)]
+    pub max_meetings: Limit,
+    /// The most participants its meetings may have together; 0, `null` or blank for no limit.
+    #[serde(default, deserialize_with = "limit")]
+    #[schema(schema_with = limit_schema)]
+    pub max_participants: Limit,
 }
 
 /// `{"id"?, "tenant": {...}}`: addTenant (no id) and updateTenant.

@@ -13,7 +13,7 @@ use crate::request::Call;
 
 /// How the OpenAPI document describes it.
 pub const DOC: Described = Described {
-    summary: "One tenant, with its Learning Record Store fields.",
+    summary: "One tenant, with the limits it has and its Learning Record Store fields.",
     query: &[Query { name: "id", required: true, about: "The tenant's id." }],
     body: None,
     answers: &[

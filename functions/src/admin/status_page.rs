@@ -1,4 +1,5 @@
-//! `GET /scalelite/status`: the pool at a glance as an HTML page, the figures of `scalelite status`.
+//! `GET /scalelite/status`: the pool at a glance as an HTML page, the figures of `scalelite status`, each
+//! server's limits, and, once any tenant has limits, every tenant's limits and usage.
 //!
 //! Open to the admin checksum (call name `status`, the rule of `/scalelite/api/*`) or to `?token=` equal to
 //! `STATUS_PAGE_TOKEN` (compared in constant time), which the registry checks; anything else gets the 401
@@ -14,6 +15,7 @@ use crate::registry::Outcome;
 use crate::reject::{Reject, Store};
 use crate::request::Call;
 use crate::request::{Accepts, authorize, same_token};
+use crate::tenancy;
 
 /// The configured token given as `?token=`, or the admin checksum.
 pub(crate) fn allowed(ctx: &Ctx, req: &ApiRequest) -> bool {
@@ -49,7 +51,10 @@ pub(crate) fn locked() -> ApiResponse {
 pub async fn run(ctx: &Ctx, _: Call) -> Outcome {
     let mut servers = ctx.servers.servers().await.map_err(Reject::store(Store::Servers))?;
     servers.sort_by(|a, b| a.host().cmp(b.host()).then_with(|| a.id.cmp(&b.id)));
-    Ok(html(StatusCode::OK, render(&servers)))
+    let tenants = tenancy::all(ctx).await?;
+    let limited = tenants.iter().any(|t| t.max_meetings.is_some() || t.max_participants.is_some());
+    let tenants = if limited { tenancy::usages(ctx, tenants).await? } else { Vec::new() };
+    Ok(html(StatusCode::OK, render(&servers, &tenants)))
 }
 
 #[cfg(test)]

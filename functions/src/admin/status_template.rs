@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use scalelite_shared::model::{Server, ServerState};
+use scalelite_shared::balance::tenant::TenantUsage;
+use scalelite_shared::model::{Server, ServerState, Tenant};
 
 /// `text` with the HTML metacharacters written as entities, safe in element text and in quoted attributes.
 pub(crate) fn escape(text: &str) -> String {
@@ -54,7 +55,22 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
 tr.down td{background:#fff6f6}\
 .load,.online,.offline{white-space:nowrap}.load{min-width:190px}.bar{background:#e6e9ed;border-radius:4px;height:10px;width:130px;display:inline-block;\
 vertical-align:middle;margin-right:8px;overflow:hidden}.fill{display:block;background:#2f81f7;height:100%}\
-.empty{padding:28px;text-align:center;color:#5b6875}";
+.empty{padding:28px;text-align:center;color:#5b6875}\
+.limits{font-size:12px;color:#5b6875}h2{font-size:16px;margin:24px 0 10px}";
+
+/// `count`, out of `max` where there is a limit (`3 / 5`).
+fn of_limit(count: u64, max: Option<u64>) -> String {
+    max.map_or_else(|| count.to_string(), |max| format!("{count} / {max}"))
+}
+
+/// A server's limits as a line under its host; nothing without one.
+fn server_limits(server: &Server) -> String {
+    let limits: Vec<String> = [(server.max_meetings, "meetings"), (server.max_participants, "participants")]
+        .into_iter()
+        .filter_map(|(max, what)| max.map(|max| format!("{max} {what}")))
+        .collect();
+    if limits.is_empty() { String::new() } else { format!("<div class=\"limits\">at most {}</div>", limits.join(", ")) }
+}
 
 fn state_badge(state: ServerState) -> String {
     let name = state.as_str();
@@ -73,7 +89,7 @@ fn row(out: &mut String, server: &Server, width: f64) {
     };
     let _ = write!(
         out,
-        "<tr{class}><td><div class=\"id\">{id}</div><div class=\"host\">{host}</div>{split}</td>\
+        "<tr{class}><td><div class=\"id\">{id}</div><div class=\"host\">{host}</div>{limits}{split}</td>\
          <td>{state}</td><td class=\"{status}\"><span class=\"dot\"></span>{status}</td>\
          <td class=\"num\">{meetings}</td><td class=\"num\">{users}</td><td class=\"num\">{largest}</td>\
          <td class=\"num\">{videos}</td>\
@@ -81,6 +97,7 @@ fn row(out: &mut String, server: &Server, width: f64) {
          <td class=\"num\">{multiplier}</td><td>{version}</td><td>{tag}</td></tr>",
         id = escape(&server.id),
         host = escape(server.host()),
+        limits = server_limits(server),
         state = state_badge(server.state),
         meetings = stats.meetings,
         users = stats.users,
@@ -96,8 +113,26 @@ fn total(out: &mut String, figure: &str, label: &str) {
     let _ = write!(out, "<div class=\"total\"><div class=\"n\">{figure}</div><div class=\"l\">{label}</div></div>");
 }
 
-/// The whole page over `servers`, in the order given.
-pub(crate) fn render(servers: &[Server]) -> String {
+/// The tenants' table: each tenant's meetings and participants, out of its limits.
+fn tenants_table(out: &mut String, tenants: &[(Tenant, TenantUsage)]) {
+    out.push_str(
+        "<h2>Tenants</h2><table><thead><tr><th>Tenant</th><th class=\"num\">Meetings</th>\
+         <th class=\"num\">Participants</th></tr></thead><tbody>",
+    );
+    for (tenant, usage) in tenants {
+        let _ = write!(
+            out,
+            "<tr><td class=\"id\">{name}</td><td class=\"num\">{meetings}</td><td class=\"num\">{users}</td></tr>",
+            name = escape(&tenant.name),
+            meetings = of_limit(usage.meetings, tenant.max_meetings),
+            users = of_limit(usage.participants, tenant.max_participants),
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// The whole page over `servers`, in the order given, then `tenants` (when given).
+pub(crate) fn render(servers: &[Server], tenants: &[(Tenant, TenantUsage)]) -> String {
     let online = servers.iter().filter(|s| s.online).count();
     let meetings: u64 = servers.iter().map(|s| s.stats.meetings).sum();
     let users: u64 = servers.iter().map(|s| s.stats.users).sum();
@@ -126,7 +161,11 @@ pub(crate) fn render(servers: &[Server]) -> String {
     for (server, width) in servers.iter().zip(widths) {
         row(&mut out, server, width);
     }
-    out.push_str("</tbody></table></main></body></html>");
+    out.push_str("</tbody></table>");
+    if !tenants.is_empty() {
+        tenants_table(&mut out, tenants);
+    }
+    out.push_str("</main></body></html>");
     out
 }
 
@@ -175,7 +214,7 @@ mod tests {
         quiet.online = false;
         quiet.state = ServerState::Cordoned;
         quiet.load = Some(2.0);
-        let page = render(&[hostile, quiet]);
+        let page = render(&[hostile, quiet], &[]);
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(page.contains("a&quot;b&lt;c&gt;&amp;d"));
         assert!(page.contains("x&#39;&quot;&lt;&gt;&amp;"));
@@ -188,8 +227,19 @@ mod tests {
     }
 
     #[test]
+    fn limits_show_with_what_holds_them() {
+        let mut limited = server("bbb1", "https://bbb1.example.org/bigbluebutton/api", "");
+        limited.max_meetings = Some(4);
+        let tenant = Tenant { max_participants: Some(50), ..Tenant::new("t1", "<school>", vec!["s".into()]) };
+        let page = render(&[limited], &[(tenant, TenantUsage { meetings: 3, participants: 12 })]);
+        assert!(page.contains("<div class=\"limits\">at most 4 meetings</div>"), "{page}");
+        assert!(page.contains("&lt;school&gt;") && page.contains(">3<") && page.contains(">12 / 50<"), "{page}");
+    }
+
+    #[test]
     fn an_empty_pool_says_so() {
-        let page = render(&[]);
+        let page = render(&[], &[]);
         assert!(page.contains("0/0") && page.contains("No servers are configured."));
+        assert!(!page.contains("Tenants"), "no tenant table without limits");
     }
 }

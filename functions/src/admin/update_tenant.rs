@@ -1,5 +1,5 @@
-//! `updateTenant` `{"id", "tenant": {"name"?, "secrets"?, LRS fields?}}`: renames a tenant, replaces its
-//! secrets, or replaces (all LRS fields blank: removes) its Learning Record Store settings.
+//! `updateTenant` `{"id", "tenant": {"name"?, "secrets"?, LRS fields?, limits?}}`: renames a tenant, replaces its
+//! secrets, replaces (all LRS fields blank: removes) its Learning Record Store settings, or sets its limits.
 
 use http::StatusCode;
 use scalelite_shared::store::StoreError;
@@ -16,12 +16,15 @@ use crate::reject::{Reject, Store};
 
 /// How the OpenAPI document describes it.
 pub const DOC: Described = Described {
-    summary: "Renames a tenant, replaces its secrets, or replaces (all LRS fields blank: removes) its Learning Record Store.",
+    summary: "Renames a tenant, replaces its secrets, replaces (all LRS fields blank: removes) its Learning Record Store, or sets its limits (0, null or blank: none).",
     query: &[],
     body: Some(schema::<TenantBody>),
     answers: &[
         Answer::success(StatusCode::OK, "The tenant as changed.", schema::<TenantAnswer>),
-        Answer::refused(StatusCode::BAD_REQUEST, "A name that is not a host label, or incomplete LRS fields."),
+        Answer::refused(
+            StatusCode::BAD_REQUEST,
+            "A name that is not a host label, incomplete LRS fields, or a limit that is not a whole number.",
+        ),
         Answer::refused(StatusCode::NOT_FOUND, "No tenant has this id."),
         Answer::refused(StatusCode::UNPROCESSABLE_ENTITY, "Another tenant has that name."),
     ],
@@ -42,6 +45,12 @@ pub async fn run(ctx: &Ctx, Body(TenantBody { id, tenant: fields }): Body<Tenant
     }
     if let Some(lrs) = lrs_of(&fields.lrs).transpose()? {
         tenant.lrs = lrs;
+    }
+    if let Some(max) = fields.max_meetings.change("max_meetings")? {
+        tenant.max_meetings = max;
+    }
+    if let Some(max) = fields.max_participants.change("max_participants")? {
+        tenant.max_participants = max;
     }
     match ctx.tenants.update_tenant(&tenant).await {
         Ok(Some(tenant)) => Ok(reply(StatusCode::OK, &TenantAnswer { tenant: TenantObject::whole(&tenant) })),

@@ -53,6 +53,7 @@ fn placement(
     Placement {
         meeting_id: id.to_owned(),
         tenant_id: tenant.map(|t| t.id.clone()).unwrap_or_default(),
+        tenant_max_meetings: tenant.and_then(|t| t.max_meetings),
         tags: TagRequest::parse(tag),
         moderator_pw: params.non_blank("moderatorPW").map_or_else(voice_bridge::random_password, str::to_owned),
         size_hint: params.get(SIZE_HINT).and_then(|hint| hint.trim().parse().ok()),
@@ -75,6 +76,7 @@ fn place_error(error: PlaceError) -> Reject {
         PlaceError::Refused(Refusal::OtherTenant) => {
             ApiError::internal("The meeting belongs to another tenant.").into()
         }
+        PlaceError::Refused(Refusal::TenantFull) => ApiError::MaxMeetingsReached.into(),
         PlaceError::Store(error) => Reject::Store(Store::Meetings, error),
     }
 }
@@ -219,7 +221,9 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
         let again = wanted.elsewhere_than(&silent.id, ctx.now_ms().await?);
         (meeting, server, placed_now) = match ctx.meetings.place_meeting(&again).await {
             Ok(placed) => located(placed),
-            Err(PlaceError::Refused(_)) => return Err(ApiError::internal(NO_OTHER_SERVER).into()),
+            Err(PlaceError::Refused(Refusal::NoServer | Refusal::TagUnavailable(_))) => {
+                return Err(ApiError::internal(NO_OTHER_SERVER).into());
+            }
             Err(error) => return Err(place_error(error)),
         };
         result = create_on(ctx, &req, &params, (&meeting, &server), &extras(placed_now)).await;

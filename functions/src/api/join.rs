@@ -1,6 +1,8 @@
-//! `join` (GET only): a 302 to the meeting's server with a freshly signed join URL.
+//! `join` (GET only): a 302 to the meeting's server with a freshly signed join URL; `maxParticipantsReached` when
+//! the tenant's meetings hold as many participants as its limit allows (their usage is read only then).
 
 use scalelite_shared::api::ApiResponse;
+use scalelite_shared::balance::tenant::has_room_for_participant;
 use scalelite_shared::bbb::error::ApiError;
 use scalelite_shared::store::JoinTarget;
 
@@ -14,6 +16,13 @@ use crate::tenancy::{TenantLayers, ensure_owns};
 pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     ensure_owns(ctx, tenant.as_ref(), id).await?;
+    if let Some(tenant) = tenant.as_ref().filter(|t| t.max_participants.is_some()) {
+        let usage = ctx.meetings.tenant_usage(&tenant.id, ctx.now_ms().await?).await;
+        let usage = usage.map_err(Reject::store(Store::Meetings))?;
+        if !has_room_for_participant(tenant.max_participants, usage.participants) {
+            return Err(ApiError::MaxParticipantsReached.into());
+        }
+    }
     let server =
         match ctx.meetings.join_meeting(id, ctx.now_ms().await?).await.map_err(Reject::store(Store::Meetings))? {
             JoinTarget::Server(server) => server,

@@ -116,6 +116,34 @@ impl DynamoMeetings {
         Ok((live, stale))
     }
 
+    /// Tenant `tenant_id`'s live meetings: a consistent scan of `meetings` (DynamoDB has no consistent read of
+    /// an index by tenant), fine for thousands of meetings.
+    pub(super) async fn tenant_meetings(&self, tenant_id: &str, now: i64) -> StoreResult<Vec<Meeting>> {
+        let mut meetings = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .client
+                .scan()
+                .table_name(&self.tables().meetings)
+                .filter_expression("tenant_id = :t AND expires_at_ms > :now")
+                .expression_attribute_values(":t", s(tenant_id))
+                .expression_attribute_values(":now", n(now))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            meetings.extend(out.items().iter().filter_map(items::meeting));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(meetings)
+    }
+
     /// Meetings by id, with a consistent `BatchGetItem` (100 keys a call, unprocessed keys retried).
     pub(super) async fn batch_meetings(&self, ids: &[String]) -> StoreResult<HashMap<String, Meeting>> {
         let table = &self.tables().meetings;

@@ -17,6 +17,7 @@
 //! | `meetings` | `id` | `server_id`, `moderator_pw`, `voice_bridge`, `tenant_id`, `reserved_load`, `created_at_ms`, `expires_at_ms`, `create_sent_at_ms`, `confirmed_at_ms`, `participants` (the last poll's count plus the joins since), `ttl` (TTL) |
 //! | `server_meetings` | `server_id`, `meeting_id` (range) | `created_at_ms`: the meetings placed on a server, read with a strongly consistent query |
 //! | `voice_bridges` | `number` | `meeting_id`: who holds the number |
+//! | `tenant_versions` | `tenant_id` | `version`: moved by every placement of a meeting of a tenant with a meeting limit |
 //! | `leases` | `name` | `holder`, `expires_at_ms`, `ttl` (TTL) |
 //! | `tokens` | `token` | `value`, `expires_at_ms`, `ttl` (TTL) |
 //! | `recordings` | `record_id` | `meeting_id`, `name`, `published`, `participants`, `state`, `start_time_ms`, `end_time_ms`, `protected`, `publish_updated`, `metadata` (map), `formats` (list of maps with their `thumbnails`), `version`; GSI `by_meeting` on `meeting_id` (all attributes) |
@@ -33,6 +34,10 @@
 //! (condition: absent or expired, or still the placement being replaced), the voice bridge (condition: free,
 //! or held by a meeting that no longer holds it, checked in the same transaction), the link in
 //! `server_meetings`, and the chosen server's load (`load + reservation`, condition: its `version` as read).
+//! For a tenant with a meeting limit, the read also counts the tenant's other live meetings (a consistent scan of
+//! `meetings`, after reading the tenant's `version` in `tenant_versions`), and the commit moves that version on,
+//! on the condition that it is as read: two placements of the tenant planned from one count cannot both commit.
+//! Only a placement raises the count, so only placements move it; a removal meanwhile leaves fewer meetings.
 //! Any conditional failure or transaction conflict answers raced, and the domain starts over from fresh
 //! reads. Polls, server changes and
 //! placements bump `version`; joins add their participant without bumping it (a join never makes a placement

@@ -9,16 +9,18 @@ use scalelite_shared::balance::placement::{Placement, PlacementSnapshot};
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, StoreError, StoreResult};
 
-use super::items::{self, key, n, s};
+use super::items::{self, get_n, key, n, s};
 use super::meetings::{Holder, link_key};
 use super::{DynamoMeetings, backend, is_conflict};
 
 /// What a placement read saw: the meeting's placement and its server with its version, every server's version,
-/// and who holds the first voice bridge number not held by a live meeting.
+/// who holds the first voice bridge number not held by a live meeting, and the tenant's version when its
+/// meetings were counted.
 pub struct PlaceRead {
     current: Option<(Meeting, Option<(Server, i64)>)>,
     versions: HashMap<String, i64>,
     holder: Option<Holder>,
+    tenant_version: Option<i64>,
 }
 
 impl DynamoMeetings {
@@ -55,14 +57,43 @@ impl DynamoMeetings {
                 }
             }
         }
+        let (tenant_meetings, tenant_version) = if request.counts_tenant_meetings() {
+            // Counted after the tenant's version was read: a placement of its meetings in between moves it.
+            let version = self.tenant_version(&request.tenant_id).await?;
+            let meetings = self.tenant_meetings(&request.tenant_id, now).await?;
+            (meetings.iter().filter(|m| m.id != request.meeting_id).count() as u64, Some(version))
+        } else {
+            (0, None)
+        };
         let snapshot = PlacementSnapshot {
             current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|(s, _)| s.clone()))),
             servers: servers.iter().map(|(s, _)| s.clone()).collect(),
             held_bridges,
             placed_meetings,
+            tenant_meetings,
         };
         let versions = servers.into_iter().map(|(server, version)| (server.id, version)).collect();
-        Ok((snapshot, PlaceRead { current, versions, holder }))
+        Ok((snapshot, PlaceRead { current, versions, holder, tenant_version }))
+    }
+
+    /// Tenant `tenant_id`'s version (0 before its first counted placement).
+    async fn tenant_version(&self, tenant_id: &str) -> StoreResult<i64> {
+        let item = self.db.get(&self.tables().tenant_versions, key("tenant_id", tenant_id)).await?;
+        Ok(item.and_then(|item| get_n(&item, "version")).unwrap_or(0))
+    }
+
+    /// Moves tenant `tenant_id`'s version on from `version`, on the condition that it is still that.
+    fn tenant_moved(&self, tenant_id: &str, version: i64) -> StoreResult<Update> {
+        Update::builder()
+            .table_name(&self.tables().tenant_versions)
+            .set_key(Some(key("tenant_id", tenant_id)))
+            .update_expression("SET #v = :next")
+            .condition_expression("attribute_not_exists(tenant_id) OR #v = :v")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", n(version))
+            .expression_attribute_values(":next", n(version + 1))
+            .build()
+            .map_err(backend)
     }
 
     /// Marks a kept meeting's create as sent, if it is still the placement read and its server's version did
@@ -107,14 +138,13 @@ impl DynamoMeetings {
     /// replaces), its voice bridge (free, or held by a meeting that no longer holds it), its link, and the
     /// chosen server's load (its version as read: every change of the server moves it, joins aside, so the
     /// server is as the plan saw it); the replaced placement's link and the load it gives back (its server's
-    /// version as read).
+    /// version as read); the tenant's version, moved on from the one read, when `tenant_as_read`.
     pub(super) async fn commit_new_placement(
         &self,
         read: PlaceRead,
-        meeting: &Meeting,
-        server: &Server,
-        replaced: Option<&Meeting>,
+        (meeting, server, replaced): (&Meeting, &Server, Option<&Meeting>),
         returned: f64,
+        tenant_as_read: bool,
     ) -> StoreResult<Commit> {
         let tables = self.tables();
         // A plan that took a number had its holder read (the first number not held by a live meeting).
@@ -183,6 +213,10 @@ impl DynamoMeetings {
                 .build()
                 .map_err(backend)?;
             request = request.transact_items(TransactWriteItem::builder().condition_check(check).build());
+        }
+        if let Some(version) = read.tenant_version.filter(|_| tenant_as_read) {
+            let moved = self.tenant_moved(&meeting.tenant_id, version)?;
+            request = request.transact_items(TransactWriteItem::builder().update(moved).build());
         }
         if let Some(old) = replaced.filter(|old| old.server_id != server.id) {
             let unlink = Delete::builder()

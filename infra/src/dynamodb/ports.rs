@@ -25,20 +25,21 @@ impl MeetingPorts for DynamoMeetings {
         self.read_placement_snapshot(request).await
     }
 
-    /// The guard's rivals are not checked: the chosen server's version is. A rival whose load fell meanwhile (a
+    /// The guard's rivals are not checked: the chosen server's version is (and the tenant's, when the guard asks). A rival whose load fell meanwhile (a
     /// meeting removed, a poll) can leave the placement on a server that is no longer the least loaded by that
     /// much; every server's change still makes the placement read again.
     async fn commit_placement(
         &self,
         read: PlaceRead,
         placed: &Placed,
-        _guard: &Guard,
+        guard: &Guard,
         returned: f64,
     ) -> StoreResult<Commit> {
         match placed {
             Placed::Existing { meeting, .. } => self.mark_sent(&read, meeting).await,
             Placed::New { meeting, server, replaced } => {
-                self.commit_new_placement(read, meeting, server, replaced.as_ref(), returned).await
+                let placement = (meeting, server, replaced.as_ref());
+                self.commit_new_placement(read, placement, returned, guard.tenant_as_read).await
             }
         }
     }
@@ -192,6 +193,10 @@ impl MeetingPorts for DynamoMeetings {
 
     async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
         Ok(self.linked(server_id, now_ms).await?.0)
+    }
+
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        self.tenant_meetings(tenant_id, now_ms).await
     }
 
     /// Through the `voice_bridges` table; a stale holder finds nothing.

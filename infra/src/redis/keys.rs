@@ -70,6 +70,17 @@ impl Keys {
         self.key(&format!("server_meetings:{id}"))
     }
 
+    /// scalelite-rs's own index of a tenant's meetings (an expired one stays until its meeting is forgotten).
+    pub fn tenant_meetings(&self, tenant_id: &str) -> String {
+        self.key(&format!("tenant_meetings:{tenant_id}"))
+    }
+
+    /// scalelite-rs's own change counter of a tenant's meetings: every meeting of it written or forgotten moves
+    /// it on, so a placement under the tenant's meeting limit commits only while the tenant is as it was read.
+    pub fn tenant_version(&self, tenant_id: &str) -> String {
+        self.key(&format!("tenant_version:{tenant_id}"))
+    }
+
     /// A protected recording's single-use token, as upstream names it.
     pub fn token(&self, token: &str) -> String {
         self.key(&format!("protector_token_{token}"))

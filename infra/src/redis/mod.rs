@@ -167,6 +167,20 @@ impl RedisStore {
         Ok(counter.unwrap_or_else(|| "0".to_owned()))
     }
 
+    /// Tenant `tenant_id`'s change counter (`"0"` when it never had one).
+    async fn tenant_counter(&self, tenant_id: &str) -> StoreResult<String> {
+        let counter: Option<String> = self.conn().get(self.keys.tenant_version(tenant_id)).await.map_err(backend)?;
+        Ok(counter.unwrap_or_else(|| "0".to_owned()))
+    }
+
+    /// The live meetings in tenant `tenant_id`'s index.
+    async fn tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let ids: Vec<String> = self.conn().smembers(self.keys.tenant_meetings(tenant_id)).await.map_err(backend)?;
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
+        Ok(meetings.into_iter().flatten().filter(|m| m.tenant_id == tenant_id).collect())
+    }
+
     async fn versioned(&self, id: &str) -> StoreResult<Option<Versioned>> {
         snapshot::server(&mut self.conn(), &self.keys, id).await
     }
@@ -242,10 +256,16 @@ mod tests {
             }
         }
         let prelude = include_str!("lua/prelude.lua");
-        for helper in ["write_server", "forget_server", "add_load"] {
+        let body = |helper: &str| {
             let body = prelude.split(&format!("local function {helper}(")).nth(1).expect("the helper is defined");
-            let body = body.split("\nend").next().unwrap_or_default();
-            assert!(body.contains("'INCR'"), "{helper} must move the server's change counter");
+            body.split("\nend").next().unwrap_or_default().to_owned()
+        };
+        for helper in ["write_server", "forget_server", "add_load"] {
+            assert!(body(helper).contains("'INCR'"), "{helper} must move the server's change counter");
         }
+        for helper in ["write_meeting", "forget"] {
+            assert!(body(helper).contains("index_in_tenant(m"), "{helper} must move the tenant's change counter");
+        }
+        assert!(body("index_in_tenant").contains("'INCR', m.tenant_version"));
     }
 }

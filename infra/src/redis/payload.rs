@@ -5,8 +5,9 @@ use serde_json::{Value, json};
 
 use super::keys::Keys;
 
-/// A meeting as `write_meeting` and `forget` take it.
+/// A meeting as `write_meeting` and `forget` take it; a meeting of no tenant has no tenant keys (blank).
 pub(crate) fn meeting(keys: &Keys, m: &Meeting) -> Value {
+    let of_tenant = |key: fn(&Keys, &str) -> String| (!m.tenant_id.is_empty()).then(|| key(keys, &m.tenant_id));
     json!({
         "id": m.id,
         "key": keys.meeting(&m.id),
@@ -17,6 +18,8 @@ pub(crate) fn meeting(keys: &Keys, m: &Meeting) -> Value {
         "moderator_pw": m.moderator_pw,
         "voice_bridge": m.voice_bridge,
         "tenant_id": m.tenant_id,
+        "tenant_index": of_tenant(Keys::tenant_meetings).unwrap_or_default(),
+        "tenant_version": of_tenant(Keys::tenant_version).unwrap_or_default(),
         "reserved_load": m.reserved_load.to_string(),
         "created_at_ms": m.created_at_ms.to_string(),
         "expires_at_ms": m.expires_at_ms.to_string(),

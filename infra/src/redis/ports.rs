@@ -15,10 +15,12 @@ use super::snapshot::{self, Versioned};
 use super::{CONFIRM, FORGET, PLACE, POLL, REMOVE_SERVER, RedisStore, backend, payload, poll};
 
 /// What a placement read saw: the meeting's placement with its server's change counter (read even when the
-/// server is gone), and the candidate servers, each with its change counter.
+/// server is gone), the candidate servers, each with its change counter, and the tenant's change counter when its
+/// meetings were counted.
 pub struct PlaceRead {
     current: Option<(Meeting, String)>,
     candidates: Vec<Versioned>,
+    tenant_version: Option<String>,
 }
 
 impl PlaceRead {
@@ -59,6 +61,15 @@ impl MeetingPorts for RedisStore {
         let placed_meetings = snapshot::placed_counts(&mut self.conn(), &self.keys, &counted).await?;
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
         let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &request.meeting_id).await?;
+        let (tenant_meetings, tenant_version) = if request.counts_tenant_meetings() {
+            // Counted after the tenant's change counter was read: a meeting of it written in between moves it.
+            let version = self.tenant_counter(&request.tenant_id).await?;
+            let meetings = self.tenant_meetings(&request.tenant_id, request.now_ms).await?;
+            let others = meetings.iter().filter(|m| m.id != request.meeting_id).count();
+            (others as u64, Some(version))
+        } else {
+            (0, None)
+        };
         let (current, current_version) = match current {
             Some((meeting, server, version)) => (Some((meeting.clone(), server)), Some((meeting, version))),
             None => (None, None),
@@ -68,8 +79,9 @@ impl MeetingPorts for RedisStore {
             servers: candidates.iter().map(|v| v.server.clone()).collect(),
             held_bridges: held,
             placed_meetings,
+            tenant_meetings,
         };
-        Ok((snapshot, PlaceRead { current: current_version, candidates }))
+        Ok((snapshot, PlaceRead { current: current_version, candidates, tenant_version }))
     }
 
     async fn commit_placement(
@@ -103,6 +115,8 @@ impl MeetingPorts for RedisStore {
                 plan["version_key"] = json!(keys.server_version(&server.id));
                 plan["version"] = json!(read.version_of(&server.id));
                 plan["server_as_read"] = json!(guard.server_as_read);
+                plan["tenant_as_read"] = json!(guard.tenant_as_read);
+                plan["tenant_version"] = json!(read.tenant_version.as_deref().unwrap_or("0"));
                 plan["rivals"] = json!(guard.rivals);
                 if let Some(old) = replaced {
                     let mut old_plan = payload::meeting(keys, old);
@@ -232,6 +246,12 @@ impl MeetingPorts for RedisStore {
             .collect();
         on_server.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(on_server)
+    }
+
+    /// Through scalelite-rs's index of the tenant's meetings (upstream placed none of a tenant).
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let of_tenant = self.tenant_meetings(tenant_id, now_ms).await?;
+        Ok(of_tenant.into_iter().map(|m| self.joins.overlay_meeting(m)).collect())
     }
 
     /// Through upstream's `voice_bridges` hash; an entry left by a meeting that expired or now holds another

@@ -1,7 +1,9 @@
 //! Tenants and their settings in upstream's Redis layout: `tenants` (set of ids), `tenant:<id>` (name,
 //! `:`-separated secrets, the LRS fields `lrs_endpoint`, `lrs_username`, `lrs_password`, `kc_token_url`,
-//! `kc_client_id`, `kc_client_secret`, `kc_username`, `kc_password`), `tenant_name:<name>` (its `id`), `tenant_settings:<tenant id>` (set of setting
-//! ids) and `tenant_setting:<id>` (param, value, override, tenant_id).
+//! `kc_client_id`, `kc_client_secret`, `kc_username`, `kc_password`, and scalelite-rs's limits `max_meetings` and
+//! `max_participants`, each only when set, so upstream's tenants read as having none), `tenant_name:<name>` (its
+//! `id`), `tenant_settings:<tenant id>` (set of setting ids) and `tenant_setting:<id>` (param, value, override,
+//! tenant_id).
 
 use std::collections::HashMap;
 
@@ -16,16 +18,29 @@ fn tenant_of(id: &str, fields: HashMap<String, String>) -> Option<Tenant> {
     let name = fields.get("name")?.clone();
     let secrets = fields.get("secrets").map(String::as_str).unwrap_or_default();
     let lrs = Lrs::from_fields(|field| fields.get(field).map(String::as_str));
-    Some(Tenant { id: id.to_owned(), name, secrets: Tenant::parse_secrets(secrets), lrs })
+    let limit = |field: &str| fields.get(field).and_then(|max| max.parse().ok()).filter(|max| *max > 0);
+    Some(Tenant {
+        lrs,
+        max_meetings: limit("max_meetings"),
+        max_participants: limit("max_participants"),
+        ..Tenant::new(id, name, Tenant::parse_secrets(secrets))
+    })
 }
 
-/// Queues the writes of a tenant's hash: name, secrets and the LRS fields it has; the others are removed.
+/// Queues the writes of a tenant's hash: name, secrets, and the LRS fields and limits it has; the others are
+/// removed.
 fn write_tenant(pipe: &mut redis::Pipeline, key: &str, tenant: &Tenant) {
     let mut set = vec![("name", tenant.name.clone()), ("secrets", tenant.stored_secrets())];
     let mut cleared = Vec::new();
     for (field, value) in Lrs::fields(tenant.lrs.as_ref()) {
         match value {
             Some(value) => set.push((field, value.to_owned())),
+            None => cleared.push(field),
+        }
+    }
+    for (field, limit) in [("max_meetings", tenant.max_meetings), ("max_participants", tenant.max_participants)] {
+        match limit {
+            Some(max) => set.push((field, max.to_string())),
             None => cleared.push(field),
         }
     }

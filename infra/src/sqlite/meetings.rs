@@ -137,6 +137,27 @@ pub(crate) async fn count_on(
     Ok(counts.into_iter().map(|(id, count)| (id, u64::try_from(count).unwrap_or(0))).collect())
 }
 
+/// Tenant `tenant_id`'s live meetings.
+pub(crate) async fn of_tenant(db: &mut SqliteConnection, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+    let sql = concat!("SELECT ", meeting_columns!(), " FROM meetings WHERE tenant_id = ? AND expires_at_ms > ?");
+    let rows: Vec<MeetingRow> =
+        sqlx::query_as(sql).bind(tenant_id).bind(now_ms).fetch_all(db).await.map_err(backend)?;
+    Ok(rows.into_iter().map(Meeting::from).collect())
+}
+
+/// How many live meetings tenant `tenant_id` has besides `except`.
+pub(crate) async fn count_of_tenant(
+    db: &mut SqliteConnection,
+    tenant_id: &str,
+    except: &str,
+    now_ms: i64,
+) -> StoreResult<u64> {
+    let sql = "SELECT COUNT(*) FROM meetings WHERE tenant_id = ? AND id <> ? AND expires_at_ms > ?";
+    let count: i64 =
+        sqlx::query_scalar(sql).bind(tenant_id).bind(except).bind(now_ms).fetch_one(db).await.map_err(backend)?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
 /// Drops meetings that expired by `now_ms` (their voice bridges become free).
 pub(crate) async fn drop_expired(db: &mut SqliteConnection, now_ms: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM meetings WHERE expires_at_ms <= ?").bind(now_ms).execute(db).await.map_err(backend)?;

@@ -34,7 +34,13 @@ impl MeetingPorts for SqliteStore {
         let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
         let servers = servers::all(tx.conn()).await?;
         let counted: Vec<&str> = servers.iter().filter(|s| counts_meetings(s)).map(|s| s.id.as_str()).collect();
+        let tenant_meetings = if request.counts_tenant_meetings() {
+            meetings::count_of_tenant(tx.conn(), &request.tenant_id, &request.meeting_id, now).await?
+        } else {
+            0
+        };
         let snapshot = PlacementSnapshot {
+            tenant_meetings,
             current,
             placed_meetings: meetings::count_on(tx.conn(), &counted, now).await?,
             held_bridges: meetings::held_bridges(tx.conn(), &numbers, &request.meeting_id, now).await?,
@@ -163,6 +169,12 @@ impl MeetingPorts for SqliteStore {
         let mut db = self.pool.acquire().await.map_err(backend)?;
         let on = meetings::on_servers(&mut db, &[server_id], now_ms).await?.remove(server_id).unwrap_or_default();
         Ok(on.into_iter().map(|m| self.writer.ledger.overlay_meeting(m)).collect())
+    }
+
+    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let mut db = self.pool.acquire().await.map_err(backend)?;
+        let of_tenant = meetings::of_tenant(&mut db, tenant_id, now_ms).await?;
+        Ok(of_tenant.into_iter().map(|m| self.writer.ledger.overlay_meeting(m)).collect())
     }
 
     async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {

@@ -13,7 +13,7 @@ macro_rules! select_tenants {
     ($rest:literal) => {
         concat!(
             "SELECT id, name, secrets, lrs_endpoint, lrs_username, lrs_password, kc_token_url, kc_client_id, \
-             kc_client_secret, kc_username, kc_password FROM tenants ",
+             kc_client_secret, kc_username, kc_password, max_meetings, max_participants FROM tenants ",
             $rest
         )
     };
@@ -26,7 +26,14 @@ fn tenant_of(row: &SqliteRow) -> Result<Tenant, sqlx::Error> {
         name: row.try_get("name")?,
         secrets: Tenant::parse_secrets(&secrets),
         lrs: Lrs::from_fields(|field| row.try_get::<Option<&str>, _>(field).ok().flatten()),
+        max_meetings: limit(row.try_get("max_meetings")?),
+        max_participants: limit(row.try_get("max_participants")?),
     })
+}
+
+/// A stored limit (`NULL`: none).
+fn limit(stored: Option<i64>) -> Option<u64> {
+    stored.and_then(|max| u64::try_from(max).ok())
 }
 
 async fn tenant_where(store: &SqliteStore, sql: &'static str, value: &str) -> StoreResult<Option<Tenant>> {
@@ -34,12 +41,14 @@ async fn tenant_where(store: &SqliteStore, sql: &'static str, value: &str) -> St
     row.as_ref().map(tenant_of).transpose().map_err(backend)
 }
 
-/// The tenant's name, secrets and LRS settings written by `sql`, whose last placeholder is the id.
+/// The tenant's name, secrets, LRS settings and limits written by `sql`, whose last placeholder is the id.
 async fn write_tenant(store: &SqliteStore, sql: &'static str, tenant: &Tenant) -> StoreResult<u64> {
     let mut query = sqlx::query(sql).bind(&tenant.name).bind(tenant.stored_secrets());
     for (_, value) in Lrs::fields(tenant.lrs.as_ref()) {
         query = query.bind(value);
     }
+    let stored = |max: Option<u64>| max.map(|max| i64::try_from(max).unwrap_or(i64::MAX));
+    query = query.bind(stored(tenant.max_meetings)).bind(stored(tenant.max_participants));
     let done = query.bind(&tenant.id).execute(&store.pool).await.map_err(|e| name_taken(e, &tenant.name))?;
     Ok(done.rows_affected())
 }
@@ -77,13 +86,15 @@ impl TenantStore for SqliteStore {
 
     async fn add_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
         let sql = "INSERT INTO tenants (name, secrets, lrs_endpoint, lrs_username, lrs_password, kc_token_url, \
-                   kc_client_id, kc_client_secret, kc_username, kc_password, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                   kc_client_id, kc_client_secret, kc_username, kc_password, max_meetings, max_participants, id) \
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         write_tenant(self, sql, tenant).await.map(|_| ())
     }
 
     async fn update_tenant(&self, tenant: &Tenant) -> StoreResult<Option<Tenant>> {
         let sql = "UPDATE tenants SET name = ?, secrets = ?, lrs_endpoint = ?, lrs_username = ?, lrs_password = ?, \
-                   kc_token_url = ?, kc_client_id = ?, kc_client_secret = ?, kc_username = ?, kc_password = ? WHERE id = ?";
+                   kc_token_url = ?, kc_client_id = ?, kc_client_secret = ?, kc_username = ?, kc_password = ?, \
+                   max_meetings = ?, max_participants = ? WHERE id = ?";
         Ok((write_tenant(self, sql, tenant).await? > 0).then(|| tenant.clone()))
     }
 

@@ -97,7 +97,7 @@ pub async fn run(ctx: &Ctx, task: TenantTask) -> anyhow::Result<()> {
             if !Tenant::valid_name(&name) {
                 return Err(Aborted("Error: the name must be a host label (letters, digits and '-')").into());
             }
-            let tenant = Tenant { id: uuid::Uuid::new_v4().to_string(), name, secrets, lrs: None };
+            let tenant = Tenant::new(uuid::Uuid::new_v4().to_string(), name, secrets);
             ctx.tenants.add_tenant(&tenant).await?;
             println!("OK\nNew Tenant id: {}", tenant.id);
         }

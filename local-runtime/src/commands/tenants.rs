@@ -1,27 +1,58 @@
-//! `scalelite tenants …` and `scalelite tenant-settings …`: the tenants sharing the pool, their Learning Record
-//! Stores, and their create/join parameter settings.
+//! `scalelite tenants …` and `scalelite tenant-settings …`: the tenants sharing the pool, their limits, their
+//! Learning Record Stores, and their create/join parameter settings.
 
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use comfy_table::Table;
 use scalelite_functions::Ctx;
 use scalelite_shared::model::{KeycloakLogin, Lrs, LrsAuth, Tenant, TenantSetting};
 
 use super::{confirm, tenant_tasks};
 
+/// A tenant's limits as flags; 0 removes one.
+#[derive(Args)]
+pub struct TenantLimitArgs {
+    /// The most meetings it may have at once; a create of one more is refused (0: no limit).
+    #[arg(long)]
+    max_meetings: Option<u64>,
+    /// The most participants its meetings may have together; a join past it is refused (0: no limit).
+    #[arg(long)]
+    max_participants: Option<u64>,
+}
+
+impl TenantLimitArgs {
+    /// Sets the limits given on `tenant`.
+    fn apply(&self, tenant: &mut Tenant) {
+        let limit = |max: u64| (max > 0).then_some(max);
+        if let Some(max) = self.max_meetings {
+            tenant.max_meetings = limit(max);
+        }
+        if let Some(max) = self.max_participants {
+            tenant.max_participants = limit(max);
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum TenantsCommand {
     /// List tenants.
     List,
     /// Add a tenant, reached at `<name>.<host>` with its own `:`-separated secrets.
-    Add { name: String, secrets: String },
-    /// Rename a tenant or replace its secrets.
+    Add {
+        name: String,
+        secrets: String,
+        #[command(flatten)]
+        limits: TenantLimitArgs,
+    },
+    /// Rename a tenant, replace its secrets, or change its limits (0 removes one).
     Update {
         id: String,
         #[arg(long)]
         name: Option<String>,
         #[arg(long)]
         secrets: Option<String>,
+        #[command(flatten)]
+        limits: TenantLimitArgs,
     },
     /// Send the tenant's xAPI statements to the LRS at ENDPOINT, with basic credentials.
     LrsBasic { id: String, endpoint: String, username: String, password: String },
@@ -91,10 +122,15 @@ async fn set_lrs(ctx: &Ctx, id: &str, lrs: Option<Lrs>) -> anyhow::Result<()> {
 }
 
 /// Prints the tenants as upstream's `tenants` task does: an `id:` line each, its fields tab-indented below it
-/// (the LRS ones only when set), then the count.
+/// (the limits and the LRS ones only when set), then the count.
 fn print_upstream(tenants: &[Tenant]) {
     for tenant in tenants {
         println!("id: {}\n\tname: {}\n\tsecrets: {}", tenant.id, tenant.name, tenant.stored_secrets());
+        for (name, limit) in [("max_meetings", tenant.max_meetings), ("max_participants", tenant.max_participants)] {
+            if let Some(max) = limit {
+                println!("\t{name}: {max}");
+            }
+        }
         let Some(lrs) = &tenant.lrs else { continue };
         println!("\tlrs_endpoint: {}", lrs.endpoint);
         match &lrs.auth {
@@ -122,14 +158,16 @@ pub async fn run(ctx: &Ctx, command: TenantsCommand) -> anyhow::Result<()> {
             tenant_tasks::check_multitenancy(ctx)?;
             print_upstream(&ctx.tenants.tenants().await?);
         }
-        TenantsCommand::Add { name: given, secrets: list } => {
+        TenantsCommand::Add { name: given, secrets: list, limits } => {
             let id = uuid::Uuid::new_v4().to_string();
-            let tenant = Tenant { id, name: name(&given)?, secrets: secrets(&list)?, lrs: None };
+            let mut tenant = Tenant::new(id, name(&given)?, secrets(&list)?);
+            limits.apply(&mut tenant);
             ctx.tenants.add_tenant(&tenant).await?;
             println!("id: {}", tenant.id);
         }
-        TenantsCommand::Update { id, name: new_name, secrets: new_secrets } => {
+        TenantsCommand::Update { id, name: new_name, secrets: new_secrets, limits } => {
             let mut tenant = tenant(ctx, &id).await?;
+            limits.apply(&mut tenant);
             if let Some(given) = new_name {
                 tenant.name = name(&given)?;
             }

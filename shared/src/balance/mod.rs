@@ -1,5 +1,5 @@
 //! The balancing rules, pure: server choice, tags, which servers take joins and new meetings, load
-//! reservations, the health state machine, and the planners that turn a store snapshot into a placement, join
+//! reservations, the health state machine, tenants' limits, and the planners that turn a store snapshot into a placement, join
 //! or poll decision.
 
 pub mod choice;
@@ -10,3 +10,4 @@ pub mod load;
 pub mod placement;
 pub mod poll;
 pub mod tags;
+pub mod tenant;

@@ -11,6 +11,7 @@ use crate::balance::choice::{Candidate, NoChoice, choose, eligible};
 use crate::balance::eligibility::{accepts_joins, has_room, is_limited, takes_new_meetings};
 use crate::balance::load::LoadRules;
 use crate::balance::tags::TagRequest;
+use crate::balance::tenant::has_room_for_meeting;
 use crate::model::{Meeting, Server, ServerState};
 
 /// What a create asks for one meetingID.
@@ -18,6 +19,8 @@ use crate::model::{Meeting, Server, ServerState};
 pub struct Placement {
     pub meeting_id: String,
     pub tenant_id: String,
+    /// The tenant's meeting limit, if it has one: a new placement needs the tenant's other meetings counted.
+    pub tenant_max_meetings: Option<u64>,
     pub tags: TagRequest,
     /// Used only when a new meeting is placed.
     pub moderator_pw: String,
@@ -47,9 +50,17 @@ pub struct PlacementSnapshot {
     /// The live meetings placed on each server that counts them
     /// ([`counts_meetings`](crate::balance::eligibility::counts_meetings)), read after the server itself.
     pub placed_meetings: HashMap<String, u64>,
+    /// The tenant's live meetings other than this one, counted when the request carries a meeting limit (0
+    /// otherwise).
+    pub tenant_meetings: u64,
 }
 
 impl Placement {
+    /// Whether the placement snapshot must count the tenant's other live meetings: the tenant has a meeting limit.
+    pub fn counts_tenant_meetings(&self) -> bool {
+        self.tenant_max_meetings.is_some()
+    }
+
     /// The same request once BBB said the meeting no longer runs on the cordoned server `server_id`.
     pub fn stopped_on(&self, server_id: &str) -> Placement {
         Placement { stopped_on: Some(server_id.to_owned()), ..self.clone() }
@@ -93,6 +104,9 @@ pub struct Guard {
     /// The chosen server has limits: it must be as read (no placement, removal or poll on it since), so
     /// placements racing from several replicas cannot fill it past them.
     pub server_as_read: bool,
+    /// The tenant has a meeting limit: its meetings must be as read (none placed or forgotten since), so
+    /// placements racing from several replicas cannot take it past its limit.
+    pub tenant_as_read: bool,
 }
 
 /// Why a meeting cannot be placed.
@@ -106,6 +120,8 @@ pub enum Refusal {
     VoiceBridgeExhausted,
     #[error("the meeting belongs to another tenant")]
     OtherTenant,
+    #[error("the tenant has as many meetings as its limit allows")]
+    TenantFull,
 }
 
 impl From<NoChoice> for Refusal {
@@ -129,17 +145,19 @@ fn candidates(snapshot: &PlacementSnapshot, avoid: &[String]) -> Vec<Candidate> 
 }
 
 /// The guard of `placed`, planned for `request` from `snapshot`: the servers the rules let the request choose
-/// from, and whether the chosen server must be as read.
+/// from, and whether the chosen server and the tenant must be as read.
 pub fn guard(request: &Placement, snapshot: &PlacementSnapshot, placed: &Placed) -> Guard {
     let candidates = candidates(snapshot, &request.avoid);
     let rivals = eligible(&candidates, &request.tags)
         .map(|found| found.into_iter().map(|c| c.id.clone()).collect())
         .unwrap_or_default();
     let server_as_read = matches!(placed, Placed::New { server, .. } if is_limited(server));
-    Guard { rivals, server_as_read }
+    let tenant_as_read = matches!(placed, Placed::New { .. }) && request.counts_tenant_meetings();
+    Guard { rivals, server_as_read, tenant_as_read }
 }
 
-/// Decides where the meeting goes. A kept meeting has its create marked as sent now (and not yet answered).
+/// Decides where the meeting goes. A kept meeting has its create marked as sent now (and not yet answered); a new
+/// placement needs room in the tenant's meeting limit.
 pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed, Refusal> {
     let mut replaced = None;
     if let Some((meeting, server)) = &snapshot.current {
@@ -159,6 +177,9 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         }
     }
 
+    if !has_room_for_meeting(request.tenant_max_meetings, snapshot.tenant_meetings) {
+        return Err(Refusal::TenantFull);
+    }
     let candidates = candidates(snapshot, &request.avoid);
     let chosen = choose(&candidates, &request.tags, &request.meeting_id)?;
     let mut server = snapshot.servers.iter().find(|s| s.id == chosen.id).cloned().ok_or(Refusal::NoServer)?;
@@ -208,6 +229,7 @@ mod tests {
         Placement {
             meeting_id: id.into(),
             tenant_id: String::new(),
+            tenant_max_meetings: None,
             tags: TagRequest::default(),
             moderator_pw: "mp".into(),
             size_hint: None,
@@ -233,6 +255,27 @@ mod tests {
             panic!("placed")
         };
         meeting
+    }
+
+    #[test]
+    fn a_tenant_at_its_meeting_limit_places_no_new_meeting_but_keeps_its_own() {
+        let limited = Placement { tenant_id: "t".into(), tenant_max_meetings: Some(2), ..request("m") };
+        let mut snapshot = PlacementSnapshot {
+            servers: vec![server("a", 0.0, ServerState::Enabled)],
+            tenant_meetings: 1,
+            ..PlacementSnapshot::default()
+        };
+        let placed = plan(&limited, &snapshot).unwrap();
+        assert!(guard(&limited, &snapshot, &placed).tenant_as_read, "the count must hold at commit");
+        assert!(!guard(&request("m"), &snapshot, &plan(&request("m"), &snapshot).unwrap()).tenant_as_read);
+
+        snapshot.tenant_meetings = 2;
+        assert_eq!(plan(&limited, &snapshot), Err(Refusal::TenantFull));
+        let Placed::New { meeting, .. } = placed else { panic!("placed") };
+        snapshot.current = Some((meeting, Some(snapshot.servers[0].clone())));
+        let kept = plan(&limited, &snapshot).unwrap();
+        assert!(matches!(kept, Placed::Existing { .. }), "a running meeting is created again at the limit");
+        assert!(!guard(&limited, &snapshot, &kept).tenant_as_read);
     }
 
     #[test]
@@ -342,7 +385,7 @@ mod tests {
             ..PlacementSnapshot::default()
         };
         let placed = plan(&request("m"), &snapshot).unwrap();
-        let expected = Guard { rivals: vec!["a".into(), "b".into()], server_as_read: false };
+        let expected = Guard { rivals: vec!["a".into(), "b".into()], ..Guard::default() };
         assert_eq!(guard(&request("m"), &snapshot, &placed), expected);
     }
 
@@ -360,7 +403,7 @@ mod tests {
         };
         let placed = plan(&request("m"), &snapshot).unwrap();
         assert_eq!(server_of(&placed), "c", "a holds its 2 meetings, b its 30 participants");
-        assert_eq!(guard(&request("m"), &snapshot, &placed), Guard { rivals: vec!["c".into()], server_as_read: false });
+        assert_eq!(guard(&request("m"), &snapshot, &placed), Guard { rivals: vec!["c".into()], ..Guard::default() });
 
         snapshot.placed_meetings.insert("a".to_owned(), 1);
         let placed = plan(&request("m"), &snapshot).unwrap();

@@ -30,6 +30,12 @@ pub enum ApiError {
     ServerUnavailable,
     #[error("no server with tags {0}")]
     ServerTagUnavailable(String),
+    /// The tenant has as many meetings as its limit allows.
+    #[error("the tenant's meeting limit is reached")]
+    MaxMeetingsReached,
+    /// The tenant's meetings have as many participants as its limit allows.
+    #[error("the tenant's participant limit is reached")]
+    MaxParticipantsReached,
     #[error("no recordings for {0}")]
     NoRecordingsFor(String),
     #[error("invalid text track kind {0}")]
@@ -68,6 +74,8 @@ impl ApiError {
             Self::UnsupportedContentType => "unsupportedContentType",
             Self::ServerUnavailable => "serverUnavailable",
             Self::ServerTagUnavailable(_) => "serverTagUnavailable",
+            Self::MaxMeetingsReached => "maxMeetingsReached",
+            Self::MaxParticipantsReached => "maxParticipantsReached",
             Self::NoRecordingsFor(_) => "noRecordings",
             Self::InvalidKind(_) => "invalidKind",
             Self::InvalidLang(_) => "invalidLang",
@@ -95,6 +103,10 @@ impl ApiError {
             Self::ServerUnavailable => "The server for this meeting is disabled/offline.".into(),
             Self::ServerTagUnavailable(tags) => {
                 format!("There is no available server with the required tag={tags}.").into()
+            }
+            Self::MaxMeetingsReached => "The number of meetings allowed for this tenant has been reached.".into(),
+            Self::MaxParticipantsReached => {
+                "The number of participants allowed for this tenant's meetings has been reached.".into()
             }
             Self::NoRecordingsFor(id) => format!("No recordings for {id}").into(),
             Self::InvalidKind(kind) => {

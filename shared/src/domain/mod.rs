@@ -14,6 +14,7 @@ use crate::balance::join;
 use crate::balance::load::LoadRules;
 use crate::balance::placement::{self, Placed, Placement};
 use crate::balance::poll::{self, PollOutcome, PollPlan, PollReport};
+use crate::balance::tenant::TenantUsage;
 use crate::model::{Meeting, Server, ServerUpdate};
 use crate::store::{Commit, JoinTarget, MeetingPorts, MeetingStore, PlaceError, ServerStore, StoreError, StoreResult};
 use retry::{Decision, count_race, until_committed};
@@ -80,6 +81,10 @@ impl<P: MeetingPorts> MeetingStore for P {
 
     async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
         self.list_meetings_on(server_id, now_ms).await
+    }
+
+    async fn tenant_usage(&self, tenant_id: &str, now_ms: i64) -> StoreResult<TenantUsage> {
+        Ok(TenantUsage::of(&self.list_tenant_meetings(tenant_id, now_ms).await?))
     }
 
     async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {

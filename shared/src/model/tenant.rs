@@ -1,5 +1,6 @@
 //! Tenants: front-end customers sharing the pool, each with its own secrets, found by the first label of
-//! the host name they call, their Learning Record Store, and their default and override create/join parameters.
+//! the host name they call, their Learning Record Store, their limits, and their default and override create/join
+//! parameters.
 
 use super::Lrs;
 
@@ -13,9 +14,18 @@ pub struct Tenant {
     pub secrets: Vec<String>,
     /// Where BBB sends the xAPI statements of this tenant's meetings, if anywhere.
     pub lrs: Option<Lrs>,
+    /// The most meetings of this tenant placed at once; `None`: no limit.
+    pub max_meetings: Option<u64>,
+    /// The most participants in this tenant's meetings together; `None`: no limit.
+    pub max_participants: Option<u64>,
 }
 
 impl Tenant {
+    /// A tenant with no LRS and no limits.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, secrets: Vec<String>) -> Self {
+        Self { id: id.into(), name: name.into(), secrets, lrs: None, max_meetings: None, max_participants: None }
+    }
+
     /// Secrets from their stored (and typed) form: `:`-separated, blanks dropped.
     pub fn parse_secrets(list: &str) -> Vec<String> {
         list.split(':').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()

@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use crate::balance::load::LoadRules;
+use crate::balance::tenant::TenantUsage;
 use crate::model::{Meeting, Server, ServerUpdate};
 
 mod callbacks;
@@ -68,6 +69,9 @@ pub trait MeetingStore: Send + Sync {
     /// A meeting that has not expired at `now_ms`.
     async fn meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
     async fn meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>>;
+    /// What tenant `tenant_id`'s live meetings hold at `now_ms`: how many, and their participants (each one's last
+    /// poll count plus the joins since).
+    async fn tenant_usage(&self, tenant_id: &str, now_ms: i64) -> StoreResult<TenantUsage>;
     /// The meeting that holds voice bridge `number` and has not expired at `now_ms` (dial-in).
     async fn meeting_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>>;
     /// Commits [`balance::placement::plan`](crate::balance::placement::plan) for the request: the meeting

@@ -135,6 +135,12 @@ pub trait MeetingPorts: Send + Sync {
     fn find_meeting(&self, id: &str, now_ms: i64) -> impl Future<Output = StoreResult<Option<Meeting>>> + Send;
     /// The live meetings placed on `server_id`, in id order.
     fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> impl Future<Output = StoreResult<Vec<Meeting>>> + Send;
+    /// The live meetings of tenant `tenant_id` (with the joins this handle counted and has not written yet).
+    fn list_tenant_meetings(
+        &self,
+        tenant_id: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Meeting>>> + Send;
     /// The live meeting that holds voice bridge `number` (dial-in).
     fn find_by_voice_bridge(
         &self,

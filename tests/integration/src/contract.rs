@@ -10,6 +10,7 @@ use scalelite_shared::balance::health::HealthRules;
 use scalelite_shared::balance::load::{LoadRules, LoadWeights};
 use scalelite_shared::balance::poll::mark_is_stale;
 use scalelite_shared::balance::tags::TagRequest;
+use scalelite_shared::balance::tenant::TenantUsage;
 use scalelite_shared::bbb::meetings_xml::MeetingEntry;
 use scalelite_shared::clock::{now_ms, with_skewed_clock};
 use scalelite_shared::model::{
@@ -40,6 +41,7 @@ fn placement(meeting_id: &str, tags: &str) -> Placement {
     Placement {
         meeting_id: meeting_id.to_owned(),
         tenant_id: String::new(),
+        tenant_max_meetings: None,
         tags: TagRequest::parse(Some(tags)),
         moderator_pw: "mod".into(),
         size_hint: None,
@@ -688,6 +690,25 @@ pub async fn meetings_count_polled_and_joined_participants(store: Store, replica
     assert_eq!(store.meeting("m", now_ms()).await.unwrap().unwrap().participants, 4);
 }
 
+/// A tenant's usage: its live meetings and their participants (polled plus joined since), on the replica that
+/// counted the joins at once and on another once written; other tenants' meetings and forgotten ones left out.
+pub async fn a_tenants_usage_counts_its_meetings_and_participants(store: Store, replicas: Vec<Store>) {
+    live_server(&*store, "a", None).await;
+    for (id, tenant) in [("m1", "t1"), ("m2", "t1"), ("m3", "t2"), ("gone", "t1")] {
+        store.place_meeting(&tenant_placement(id, tenant, None)).await.unwrap();
+    }
+    store.delete_meeting("gone", &LOAD, now_ms()).await.unwrap();
+    store.record_poll("a", &report(Some(vec![entry("m1", 3), entry("m2", 4), entry("m3", 9)]))).await.unwrap();
+    assert!(matches!(store.join_meeting("m1", now_ms()).await.unwrap(), JoinTarget::Server(_)));
+    let expected = TenantUsage { meetings: 2, participants: 8 };
+    assert_eq!(store.tenant_usage("t1", now_ms()).await.unwrap(), expected, "3 + 4 polled, 1 joined");
+    let other = &replicas[0];
+    let written = async || other.tenant_usage("t1", now_ms()).await.unwrap() == expected;
+    crate::wait::eventually("the join written", Duration::from_secs(10), written).await;
+    assert_eq!(store.tenant_usage("t2", now_ms()).await.unwrap(), TenantUsage { meetings: 1, participants: 9 });
+    assert_eq!(store.tenant_usage("nobody", now_ms()).await.unwrap(), TenantUsage::default());
+}
+
 /// A server at its meeting limit, or with its participant limit reached by the last poll, takes no new meeting;
 /// eight replicas placing at once never fill one past its limit; the limits are kept, and removed.
 pub async fn full_servers_take_no_new_meeting(store: Store, replicas: Vec<Store>) {
@@ -737,6 +758,62 @@ pub async fn full_servers_take_no_new_meeting(store: Store, replicas: Vec<Store>
     assert_eq!(store.update_server("b", &unlimited).await.unwrap().unwrap().max_meetings, None);
     assert_eq!(store.server("b").await.unwrap().unwrap().max_meetings, None, "the limit is removed");
     assert_eq!(server_of(&store.place_meeting(&placement("more", "")).await.unwrap()), "b");
+}
+
+/// A placement of `meeting_id` for tenant `tenant_id` with at most `max_meetings`.
+fn tenant_placement(meeting_id: &str, tenant_id: &str, max_meetings: Option<u64>) -> Placement {
+    Placement { tenant_id: tenant_id.into(), tenant_max_meetings: max_meetings, ..placement(meeting_id, "") }
+}
+
+/// 8 replicas creating at once never take a tenant past its meeting limit: of 32 new meetings of a tenant
+/// limited to 5, exactly 5 are placed and the rest refused, while another tenant's creates all land. A meeting
+/// already placed is created again at the limit, and a meeting forgotten makes room for one more.
+pub async fn a_tenants_meeting_limit_holds_across_replicas(store: Store, replicas: Vec<Store>) {
+    for i in 0..4 {
+        live_server(&*store, &format!("s{i}"), None).await;
+    }
+    let tasks: Vec<_> = replicas
+        .iter()
+        .enumerate()
+        .map(|(task, store)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (mut placed, mut refused) = (Vec::new(), 0);
+                for n in 0..4 {
+                    let id = format!("t1-{task}-{n}");
+                    match store.place_meeting(&tenant_placement(&id, "t1", Some(5))).await {
+                        Ok(_) => placed.push(id),
+                        Err(PlaceError::Refused(Refusal::TenantFull)) => refused += 1,
+                        Err(other) => panic!("{other}"),
+                    }
+                    let other = tenant_placement(&format!("t2-{task}-{n}"), "t2", None);
+                    store.place_meeting(&other).await.expect("another tenant is not limited");
+                }
+                (placed, refused)
+            })
+        })
+        .collect();
+    let (mut placed, mut refused) = (Vec::new(), 0);
+    for task in tasks {
+        let (ids, count) = task.await.unwrap();
+        placed.extend(ids);
+        refused += count;
+    }
+    assert_eq!((placed.len(), refused), (5, 27), "exactly the limit is placed: {placed:?}");
+    let mut held = Vec::new();
+    for i in 0..4 {
+        let on = store.meetings_on(&format!("s{i}"), now_ms()).await.unwrap();
+        held.extend(on.into_iter().map(|m| m.tenant_id));
+    }
+    assert_eq!(held.iter().filter(|t| *t == "t1").count(), 5);
+    assert_eq!(held.iter().filter(|t| *t == "t2").count(), 32, "the other tenant's creates all landed");
+
+    let again = store.place_meeting(&tenant_placement(&placed[0], "t1", Some(5))).await.unwrap();
+    assert!(matches!(again, Placed::Existing { .. }), "a placed meeting is created again at the limit");
+    let refused = store.place_meeting(&tenant_placement("t1-late", "t1", Some(5))).await;
+    assert!(matches!(refused, Err(PlaceError::Refused(Refusal::TenantFull))), "{refused:?}");
+    store.delete_meeting(&placed[0], &LOAD, now_ms()).await.unwrap();
+    store.place_meeting(&tenant_placement("t1-late", "t1", Some(5))).await.expect("room for one more");
 }
 
 /// Joins on one replica follow what another replica changes, at once: a server disabled there takes no more
@@ -835,17 +912,17 @@ pub async fn polls_record_the_bbb_version(store: Store, _replicas: Vec<Store>) {
     assert_eq!(store.server("a").await.unwrap().unwrap().bbb_version.as_deref(), Some("3.0.9"));
 }
 
-/// Tenants: found by id and name, names unique, renames move the name, LRS settings replaced whole, settings
-/// kept per tenant and removed with it.
+/// Tenants: found by id and name, names unique, renames move the name, LRS settings replaced whole, limits kept
+/// and removed, settings kept per tenant and removed with it.
 pub async fn tenants_are_kept(store: Arc<dyn TenantStore>) {
     let basic =
         Lrs { endpoint: "https://lrs".into(), auth: LrsAuth::Basic { username: "u".into(), password: "p".into() } };
-    let school =
-        Tenant { id: "t1".into(), name: "school".into(), secrets: vec!["a".into(), "b".into()], lrs: Some(basic) };
-    let uni = Tenant { id: "t2".into(), name: "uni".into(), secrets: vec!["u".into()], lrs: None };
+    let school = Tenant { lrs: Some(basic), ..Tenant::new("t1", "school", vec!["a".into(), "b".into()]) };
+    let uni =
+        Tenant { max_meetings: Some(5), max_participants: Some(200), ..Tenant::new("t2", "uni", vec!["u".into()]) };
     store.add_tenant(&school).await.unwrap();
     store.add_tenant(&uni).await.unwrap();
-    let clash = Tenant { id: "t3".into(), name: "school".into(), secrets: vec!["x".into()], lrs: None };
+    let clash = Tenant::new("t3", "school", vec!["x".into()]);
     assert!(matches!(store.add_tenant(&clash).await, Err(StoreError::Conflict(_))), "names are unique");
     assert_eq!(store.tenants().await.unwrap(), vec![school.clone(), uni.clone()]);
     assert_eq!(store.tenant_by_name("school").await.unwrap(), Some(school.clone()));
@@ -870,8 +947,15 @@ pub async fn tenants_are_kept(store: Arc<dyn TenantStore>) {
     assert_eq!(store.tenant_by_name("college").await.unwrap(), Some(renamed.clone()));
     let taken = Tenant { name: "uni".into(), ..renamed.clone() };
     assert!(matches!(store.update_tenant(&taken).await, Err(StoreError::Conflict(_))));
-    let ghost = Tenant { id: "nope".into(), name: "ghost".into(), secrets: vec![], lrs: None };
+    let ghost = Tenant::new("nope", "ghost", vec![]);
     assert_eq!(store.update_tenant(&ghost).await.unwrap(), None);
+    let limited = Tenant { max_meetings: Some(3), ..renamed.clone() };
+    store.update_tenant(&limited).await.unwrap();
+    assert_eq!(store.tenant("t1").await.unwrap(), Some(limited), "a limit is kept");
+    let unlimited = Tenant { max_participants: None, ..uni.clone() };
+    store.update_tenant(&unlimited).await.unwrap();
+    assert_eq!(store.tenant("t2").await.unwrap(), Some(unlimited), "a limit is removed");
+    store.update_tenant(&renamed).await.unwrap();
 
     let setting = |id: &str, tenant: &str, param: &str, override_: bool| TenantSetting {
         id: id.into(),
@@ -929,7 +1013,9 @@ macro_rules! store_contract {
             steady_polls_extend_meetings_and_reset_join_load,
             joins_follow_changes_made_by_other_replicas,
             meetings_count_polled_and_joined_participants,
-            full_servers_take_no_new_meeting
+            full_servers_take_no_new_meeting,
+            a_tenants_meeting_limit_holds_across_replicas,
+            a_tenants_usage_counts_its_meetings_and_participants
         );
     };
     ($open:expr, $replica:expr; $($case:ident),+) => {

@@ -287,12 +287,7 @@ async fn end_callback_forgets_the_meeting_and_tells_the_front_end() {
 async fn a_tenants_callbacks_use_its_host_and_its_secrets() {
     let harness = Harness::with_env(1, &[("MULTITENANCY_ENABLED", "true"), ("URL_HOST", "lb.example")]).await;
     let front = FrontEnd::start().await;
-    let tenant = scalelite_shared::model::Tenant {
-        id: "t-1".into(),
-        name: "school".into(),
-        secrets: vec!["ts".into()],
-        lrs: None,
-    };
+    let tenant = scalelite_shared::model::Tenant::new("t-1", "school", vec!["ts".into()]);
     harness.running.ctx.tenants.add_tenant(&tenant).await.unwrap();
     let params = Params::from_pairs([
         ("meetingID", "tm"),

@@ -164,15 +164,22 @@ async fn tenants(contract: &mut Contract, harness: &Harness) {
     let lrs = json!({ "name": "lrs", "secrets": "l1", "lrs_endpoint": "https://lrs.example.org/xapi",
                       "lrs_username": "u", "lrs_password": "p" });
     contract.call(harness, "addTenant", "", tenant(lrs), 201).await;
+    let limited = json!({ "name": "limited", "secrets": "m1", "max_meetings": 5, "max_participants": "100" });
+    contract.call(harness, "addTenant", "", tenant(limited), 201).await;
     contract.call(harness, "addTenant", "", tenant(json!({ "name": "acme", "secrets": "x" })), 422).await;
+    contract
+        .call(harness, "addTenant", "", tenant(json!({ "name": "bad", "secrets": "x", "max_meetings": -1 })), 400)
+        .await;
     contract.call(harness, "addTenant", "", tenant(json!({})), 400).await;
     let listed = contract.call(harness, "getTenants", "", None, 200).await;
-    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
     contract.call(harness, "getTenantInfo", &format!("id={acme}"), None, 200).await;
     contract.call(harness, "getTenantInfo", "id=nowhere", None, 404).await;
 
     let update = |id: &str, fields: Value| Some(json!({ "id": id, "tenant": fields }));
     contract.call(harness, "updateTenant", "", update(&acme, json!({ "secrets": "a3" })), 200).await;
+    contract.call(harness, "updateTenant", "", update(&acme, json!({ "max_participants": 40 })), 200).await;
+    contract.call(harness, "updateTenant", "", update(&acme, json!({ "max_meetings": "many" })), 400).await;
     contract.call(harness, "updateTenant", "", update(&acme, json!({ "name": "Not a label!" })), 400).await;
     contract.call(harness, "updateTenant", "", update("nowhere", json!({ "secrets": "a3" })), 404).await;
 

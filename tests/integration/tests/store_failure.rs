@@ -14,6 +14,7 @@ use scalelite_shared::config::Config;
 use std::collections::HashMap;
 
 use scalelite_shared::balance::load::LoadRules;
+use scalelite_shared::balance::tenant::TenantUsage;
 use scalelite_shared::model::{CallbackData, Meeting, Recording, Server, ServerUpdate, Tenant, TenantSetting};
 use scalelite_shared::store::{
     CallbackStore, ImportLedger, ImportMark, JoinTarget, LeaseStore, MeetingStore, PlaceError, Placed, Placement,
@@ -59,6 +60,9 @@ impl MeetingStore for BrokenStore {
         down()
     }
     async fn meetings_on(&self, _: &str, _: i64) -> StoreResult<Vec<Meeting>> {
+        down()
+    }
+    async fn tenant_usage(&self, _: &str, _: i64) -> StoreResult<TenantUsage> {
         down()
     }
     async fn meeting_by_voice_bridge(&self, _: &str, _: i64) -> StoreResult<Option<Meeting>> {

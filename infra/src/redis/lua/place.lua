@@ -1,8 +1,8 @@
 -- Commits a placement plan: the meeting kept (its create marked as sent) or placed on the chosen server with
 -- its reservation and voice bridge, replacing its old placement. Returns 'ok' or 'retry'.
 -- A kept meeting needs its server as it was read. A new placement needs the domain's guard to hold: the chosen
--- server still in `server_load` (and as it was read, when the guard asks), and none of the plan's rivals less
--- loaded than it; a replaced placement needs
+-- server still in `server_load` (and as it was read, when the guard asks), the tenant's meetings as they were
+-- read (when the guard asks), and none of the plan's rivals less loaded than it; a replaced placement needs
 -- its old server as it was read (the load it gives back was capped by that server's load).
 local m = plan.meeting
 if redis.call('SISMEMBER', plan.servers, m.server_id) == 0 then
@@ -15,6 +15,9 @@ if plan.mode == 'existing' then
 else
   local chosen = redis.call('ZSCORE', plan.server_load, m.server_id)
   if not chosen or (plan.server_as_read and not version_is(plan.version_key, plan.version)) then
+    return 'retry'
+  end
+  if plan.tenant_as_read and not version_is(m.tenant_version, plan.tenant_version) then
     return 'retry'
   end
   for _, other in ipairs(plan.rivals) do

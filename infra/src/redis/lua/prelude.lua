@@ -2,7 +2,8 @@
 -- (`balance`), after checking that what the plan was computed from is unchanged. The plan is ARGV[1], a
 -- JSON document with every key name already built (keys.rs); numbers travel as strings. The helpers that change
 -- a server (`write_server`, `forget_server`, `add_load`) move its change counter themselves, so no commit can
--- forget to.
+-- forget to; those that write or forget a meeting (`write_meeting`, `forget`) keep its tenant's index and move the
+-- tenant's change counter.
 local plan = cjson.decode(ARGV[1])
 
 local function version_is(key, expected)
@@ -24,6 +25,15 @@ local function held_by_other(bridges, number, id, owner_key_of)
   return redis.call('HGET', owner_key_of(owner), 'voice_bridge') == number
 end
 
+-- Keeps a meeting of a tenant in (`kept`) or out of its tenant's index, and moves the tenant's change counter on.
+local function index_in_tenant(m, kept)
+  if m.tenant_index == '' then
+    return
+  end
+  if kept then redis.call('SADD', m.tenant_index, m.id) else redis.call('SREM', m.tenant_index, m.id) end
+  redis.call('INCR', m.tenant_version)
+end
+
 -- Forgets a meeting: its hash, its set memberships, and its voice bridge while it holds it.
 local function forget(m)
   local vb = redis.call('HGET', m.key, 'voice_bridge')
@@ -33,6 +43,7 @@ local function forget(m)
   redis.call('DEL', m.key)
   redis.call('SREM', m.meetings, m.id)
   redis.call('SREM', m.index, m.id)
+  index_in_tenant(m, false)
 end
 
 -- Writes a meeting: its hash (upstream's fields and ours), its expiry, its sets and its voice bridge.
@@ -49,6 +60,7 @@ local function write_meeting(m)
   redis.call('SADD', m.meetings, m.id)
   redis.call('SADD', m.index, m.id)
   redis.call('HSET', m.bridges, m.voice_bridge, m.id)
+  index_in_tenant(m, true)
 end
 
 -- Writes a server: its hash (its limits only when set), health counters, state sets, load in the set of its
