@@ -52,56 +52,28 @@ impl DynamoMeetings {
     }
 
     pub(super) async fn all_servers(&self) -> StoreResult<Vec<(Server, i64)>> {
-        let mut servers = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .client
-                .scan()
-                .table_name(&self.tables().servers)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            servers.extend(out.items().iter().filter_map(items::server));
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let mut servers: Vec<_> =
+            self.db.scan(&self.tables().servers).await?.iter().filter_map(items::server).collect();
         servers.sort_by(|a, b| a.0.id.cmp(&b.0.id));
         Ok(servers)
     }
 
     /// The meetings linked to a server: the live ones placed there, and the links that are stale.
     pub(super) async fn linked(&self, server_id: &str, now: i64) -> StoreResult<(Vec<Meeting>, Vec<(String, i64)>)> {
-        let mut links: Vec<(String, i64)> = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .client
-                .query()
-                .table_name(&self.tables().server_meetings)
-                .key_condition_expression("server_id = :s")
-                .expression_attribute_values(":s", s(server_id))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            links.extend(
-                out.items()
-                    .iter()
-                    .filter_map(|i| Some((get_s(i, "meeting_id")?, get_n(i, "created_at_ms").unwrap_or(0)))),
-            );
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let pages = self
+            .db
+            .client
+            .query()
+            .table_name(&self.tables().server_meetings)
+            .key_condition_expression("server_id = :s")
+            .expression_attribute_values(":s", s(server_id))
+            .consistent_read(true)
+            .into_paginator();
+        let found_items = pages.items().send().try_collect().await.map_err(backend)?;
+        let links: Vec<(String, i64)> = found_items
+            .iter()
+            .filter_map(|i| Some((get_s(i, "meeting_id")?, get_n(i, "created_at_ms").unwrap_or(0))))
+            .collect();
         let ids: Vec<String> = links.iter().map(|(id, _)| id.clone()).collect();
         let found = self.batch_meetings(&ids).await?;
         let mut live = Vec::new();
@@ -119,29 +91,18 @@ impl DynamoMeetings {
     /// Tenant `tenant_id`'s live meetings: a consistent scan of `meetings` (DynamoDB has no consistent read of
     /// an index by tenant), fine for thousands of meetings.
     pub(super) async fn tenant_meetings(&self, tenant_id: &str, now: i64) -> StoreResult<Vec<Meeting>> {
-        let mut meetings = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
-                .client
-                .scan()
-                .table_name(&self.tables().meetings)
-                .filter_expression("tenant_id = :t AND expires_at_ms > :now")
-                .expression_attribute_values(":t", s(tenant_id))
-                .expression_attribute_values(":now", n(now))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            meetings.extend(out.items().iter().filter_map(items::meeting));
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        Ok(meetings)
+        let pages = self
+            .db
+            .client
+            .scan()
+            .table_name(&self.tables().meetings)
+            .filter_expression("tenant_id = :t AND expires_at_ms > :now")
+            .expression_attribute_values(":t", s(tenant_id))
+            .expression_attribute_values(":now", n(now))
+            .consistent_read(true)
+            .into_paginator();
+        let found_items = pages.items().send().try_collect().await.map_err(backend)?;
+        Ok(found_items.iter().filter_map(items::meeting).collect())
     }
 
     /// Meetings by id, with a consistent `BatchGetItem` (100 keys a call, unprocessed keys retried).

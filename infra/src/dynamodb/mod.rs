@@ -169,24 +169,8 @@ impl Dynamo {
 
     /// Every item of a table, read consistently.
     pub(crate) async fn scan(&self, table: &str) -> StoreResult<Vec<Item>> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            found.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        let pages = self.client.scan().table_name(table).consistent_read(true).into_paginator();
+        pages.items().send().try_collect().await.map_err(backend)
     }
 
     /// Deletes an item; what it held, if it existed.

@@ -105,26 +105,17 @@ impl DynamoRecordings {
         let mut found = Vec::new();
         // An index key is never empty: no recording is stored under an empty meetingID.
         for meeting_id in meeting_ids.iter().filter(|m| !m.is_empty()) {
-            let mut start = None;
-            loop {
-                let out = self
-                    .db
-                    .client
-                    .query()
-                    .table_name(self.table())
-                    .index_name(BY_MEETING)
-                    .key_condition_expression("meeting_id = :m")
-                    .expression_attribute_values(":m", s(meeting_id))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(backend)?;
-                found.extend(out.items().iter().filter_map(items::recording).map(|(r, _)| r));
-                start = out.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
-            }
+            let pages = self
+                .db
+                .client
+                .query()
+                .table_name(self.table())
+                .index_name(BY_MEETING)
+                .key_condition_expression("meeting_id = :m")
+                .expression_attribute_values(":m", s(meeting_id))
+                .into_paginator();
+            let found_items = pages.items().send().try_collect().await.map_err(backend)?;
+            found.extend(found_items.iter().filter_map(items::recording).map(|(r, _)| r));
         }
         Ok(found)
     }
