@@ -8,7 +8,6 @@ mod dialplan;
 mod escape;
 
 pub(crate) use auth::authenticate;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::model::{Meeting, Server};
 
 use crate::Ctx;
@@ -77,7 +76,7 @@ async fn dialled(ctx: &Ctx, pin: &str) -> Result<Option<(Meeting, String)>, Reje
         return Ok(None);
     }
     let parent = (pin.len() > 5).then(|| &pin[..pin.len() - 1]);
-    let now = now_ms();
+    let now = ctx.now_ms().await?;
     for number in std::iter::once(pin).chain(parent) {
         let found = ctx.meetings.meeting_by_voice_bridge(number, now).await.map_err(Reject::store(Store::Meetings))?;
         if let Some(meeting) = found {
