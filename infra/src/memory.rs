@@ -27,6 +27,8 @@ struct State {
     meetings: HashMap<String, Meeting>,
     leases: HashMap<String, (String, i64)>,
     tokens: HashMap<String, (String, i64)>,
+    /// The backend's own clock.
+    clock: BackendClock,
 }
 
 impl State {
@@ -69,7 +71,7 @@ impl State {
         if holds {
             self.changes += 1;
             if self.changes.is_multiple_of(1_024) {
-                let now = wall_clock_ms();
+                let now = self.clock.now_ms();
                 self.meetings.retain(|_, m| m.expires_at_ms > now);
             }
         }
@@ -77,11 +79,10 @@ impl State {
     }
 }
 
-/// The in-memory store; clones share the state and the backend's clock.
+/// The in-memory store; clones share the state (the backend's clock with it).
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
-    backend_clock: Arc<BackendClock>,
     /// The domain's state of this handle (the store's clock as followed, the placement turn).
     handle: Arc<HandleState>,
 }
@@ -360,7 +361,7 @@ impl MeetingPorts for MemoryStore {
     }
 
     async fn read_store_time(&self) -> StoreResult<i64> {
-        Ok(self.backend_clock.now_ms())
+        Ok(self.state().clock.now_ms())
     }
 }
 

@@ -16,19 +16,19 @@ use crate::tenancy::{TenantLayers, ensure_owns};
 pub async fn run(ctx: &Ctx, Call { params, tenant, .. }: Call) -> Outcome {
     let id = meeting_id(&params)?;
     ensure_owns(ctx, tenant.as_ref(), id).await?;
+    let now = ctx.now_ms().await?;
     if let Some(tenant) = tenant.as_ref().filter(|t| t.max_participants.is_some()) {
-        let usage = ctx.meetings.tenant_usage(&tenant.id, ctx.now_ms().await?).await;
+        let usage = ctx.meetings.tenant_usage(&tenant.id, now).await;
         let usage = usage.map_err(Reject::store(Store::Meetings))?;
         if !has_room_for_participant(tenant.max_participants, usage.participants) {
             return Err(ApiError::MaxParticipantsReached.into());
         }
     }
-    let server =
-        match ctx.meetings.join_meeting(id, ctx.now_ms().await?).await.map_err(Reject::store(Store::Meetings))? {
-            JoinTarget::Server(server) => server,
-            JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound.into()),
-            JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable.into()),
-        };
+    let server = match ctx.meetings.join_meeting(id, now).await.map_err(Reject::store(Store::Meetings))? {
+        JoinTarget::Server(server) => server,
+        JoinTarget::NoMeeting => return Err(ApiError::MeetingNotFound.into()),
+        JoinTarget::Unavailable => return Err(ApiError::ServerUnavailable.into()),
+    };
     let config = &ctx.config;
     let (defaults, overrides) =
         TenantLayers::of(ctx, tenant.as_ref()).await?.around(&config.default_join_params, &config.override_join_params);
