@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use async_trait::async_trait;
-use scalelite_shared::balance::eligibility::counts_meetings;
-use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use scalelite_shared::balance::choice::Reach;
+use scalelite_shared::balance::eligibility::{counts_meetings, takes_new_meetings};
+use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
 use scalelite_shared::clock::now_ms as wall_clock_ms;
 use scalelite_shared::domain::handle::HandleState;
@@ -40,14 +41,23 @@ impl State {
         self.live(id, now_ms).map(|m| (m.clone(), self.servers.get(&m.server_id).cloned()))
     }
 
-    /// Which of `numbers` a live meeting other than `except` holds.
-    fn held<'a>(&self, numbers: impl IntoIterator<Item = &'a str>, except: &str, now_ms: i64) -> HashSet<String> {
-        let wanted: HashSet<&str> = numbers.into_iter().collect();
+    /// The live meeting holding each of `numbers` that is held.
+    fn holders(&self, numbers: &[&str], now_ms: i64) -> HashMap<String, String> {
+        let wanted: HashSet<&str> = numbers.iter().copied().collect();
         self.meetings
             .values()
-            .filter(|m| m.expires_at_ms > now_ms && m.id != except && wanted.contains(m.voice_bridge.as_str()))
-            .map(|m| m.voice_bridge.clone())
+            .filter(|m| m.expires_at_ms > now_ms && wanted.contains(m.voice_bridge.as_str()))
+            .map(|m| (m.voice_bridge.clone(), m.id.clone()))
             .collect()
+    }
+
+    /// The servers that take new meetings in order of load then id, the first `depth` of them, and how far that
+    /// reaches.
+    fn least_loaded(&self, depth: usize) -> (Vec<Server>, Reach) {
+        let mut servers: Vec<&Server> = self.servers.values().filter(|s| takes_new_meetings(s)).collect();
+        servers.sort_by(|a, b| a.load.unwrap_or(0.0).total_cmp(&b.load.unwrap_or(0.0)).then_with(|| a.id.cmp(&b.id)));
+        let reach = servers.get(depth).map_or(Reach::All, |next| Reach::UpTo(next.load.unwrap_or(0.0)));
+        (servers.into_iter().take(depth).cloned().collect(), reach)
     }
 
     fn add_load(&mut self, server_id: &str, amount: f64) {
@@ -126,60 +136,54 @@ impl MeetingPorts for MemoryStore {
     type ServerStamp = u64;
     type PollStamp = u64;
 
-    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, u64)> {
+    async fn read_placement(&self, read: PlacementRead<'_>) -> StoreResult<(PlacementSnapshot, u64)> {
         let state = self.state();
-        let numbers = request.voice_bridges.iter().map(String::as_str);
-        let placed_on = |id: &str| {
-            let on = state.meetings.values().filter(|m| m.server_id == id && m.expires_at_ms > request.now_ms);
-            on.count() as u64
-        };
+        let now = read.now_ms();
+        let live = || state.meetings.values().filter(move |m| m.expires_at_ms > now);
+        let (servers, reach) = state.least_loaded(read.depth);
+        let placed_on = |id: &str| live().filter(|m| m.server_id == id).count() as u64;
+        let of_tenant = |id: &str| live().filter(|m| m.tenant_id == id).count() as u64;
         let snapshot = PlacementSnapshot {
-            current: state.located(&request.meeting_id, request.now_ms),
-            servers: state.servers.values().cloned().collect(),
-            held_bridges: state.held(numbers, &request.meeting_id, request.now_ms),
-            placed_meetings: state
-                .servers
-                .values()
+            current: read
+                .requests
+                .iter()
+                .filter_map(|r| state.located(&r.meeting_id, r.now_ms).map(|found| (r.meeting_id.clone(), found)))
+                .collect(),
+            placed_meetings: servers
+                .iter()
                 .filter(|s| counts_meetings(s))
                 .map(|s| (s.id.clone(), placed_on(&s.id)))
                 .collect(),
-            tenant_meetings: if request.counts_tenant_meetings() {
-                let of_tenant = state.meetings.values().filter(|m| {
-                    m.tenant_id == request.tenant_id && m.id != request.meeting_id && m.expires_at_ms > request.now_ms
-                });
-                of_tenant.count() as u64
-            } else {
-                0
-            },
+            servers,
+            reach,
+            bridge_holders: state.holders(&read.voice_bridges(), now),
+            tenant_meetings: read.counted_tenants().into_iter().map(|t| (t.to_owned(), of_tenant(t))).collect(),
         };
         Ok((snapshot, state.changes))
     }
 
-    async fn commit_placement(
-        &self,
-        stamp: u64,
-        placed: &Placed,
-        _guard: &Guard,
-        returned: f64,
-    ) -> StoreResult<Commit> {
+    /// One commit for the whole batch: every plan or none.
+    async fn commit_placement(&self, stamp: u64, plans: &[Planned]) -> StoreResult<Vec<Commit>> {
         let mut state = self.state();
         if !state.commit(stamp) {
-            return Ok(Commit::Raced);
+            return Ok(vec![Commit::Raced; plans.len()]);
         }
-        match placed {
-            Placed::Existing { meeting, .. } => {
-                state.meetings.insert(meeting.id.clone(), meeting.clone());
-            }
-            Placed::New { meeting, replaced, .. } => {
-                if let Some(old) = replaced {
-                    state.forget(old);
-                    state.add_load(&old.server_id, -returned);
+        for planned in plans {
+            match &planned.placed {
+                Placed::Existing { meeting, .. } => {
+                    state.meetings.insert(meeting.id.clone(), meeting.clone());
                 }
-                state.add_load(&meeting.server_id, meeting.reserved_load);
-                state.meetings.insert(meeting.id.clone(), meeting.clone());
+                Placed::New { meeting, replaced, .. } => {
+                    if let Some(old) = replaced {
+                        state.forget(old);
+                        state.add_load(&old.server_id, -planned.returned);
+                    }
+                    state.add_load(&meeting.server_id, meeting.reserved_load);
+                    state.meetings.insert(meeting.id.clone(), meeting.clone());
+                }
             }
         }
-        Ok(Commit::Committed(()))
+        Ok(vec![Commit::Committed(()); plans.len()])
     }
 
     async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, u64)> {
@@ -243,8 +247,9 @@ impl MeetingPorts for MemoryStore {
                 let others = unplaced(report, &placed);
                 let elsewhere: Vec<Meeting> =
                     others.iter().filter_map(|entry| state.live(&entry.meeting_id, now)).cloned().collect();
-                let bridges = others.iter().map(|entry| entry.voice_bridge.as_str()).filter(|b| !b.is_empty());
-                let held_bridges = state.held(bridges, "", now);
+                let bridges: Vec<&str> =
+                    others.iter().map(|entry| entry.voice_bridge.as_str()).filter(|b| !b.is_empty()).collect();
+                let held_bridges = state.holders(&bridges, now).into_keys().collect();
                 Some(PollSnapshot { server, placed, elsewhere, held_bridges })
             })
             .collect();
@@ -279,7 +284,10 @@ impl MeetingPorts for MemoryStore {
             }
             for meeting in &plan.adopted {
                 let taken = state.live(&meeting.id, report.now_ms).is_some()
-                    || !state.held([meeting.voice_bridge.as_str()], &meeting.id, report.now_ms).is_empty();
+                    || state
+                        .holders(&[meeting.voice_bridge.as_str()], report.now_ms)
+                        .values()
+                        .any(|holder| *holder != meeting.id);
                 if !taken {
                     state.meetings.insert(meeting.id.clone(), meeting.clone());
                 }

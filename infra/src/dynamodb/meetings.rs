@@ -21,12 +21,15 @@ pub struct DynamoMeetings {
 }
 
 /// Who holds a voice bridge number a placement wants.
+#[derive(Clone)]
 pub(super) enum Holder {
     Nobody,
     /// The meeting being placed (a stale number of an earlier placement).
     Itself,
     /// Another meeting that no longer holds it (gone, expired, or moved to another number).
     Stale(String),
+    /// A live meeting that holds it.
+    Live(String),
 }
 
 pub(super) fn link_key(server_id: &str, meeting_id: &str) -> Item {
@@ -181,17 +184,17 @@ impl DynamoMeetings {
     }
 
     /// Who holds `number`, or `None` when a live meeting does.
-    pub(super) async fn holder(&self, number: &str, meeting_id: &str, now: i64) -> StoreResult<Option<Holder>> {
+    pub(super) async fn holder(&self, number: &str, meeting_id: &str, now: i64) -> StoreResult<Holder> {
         let Some(item) = self.db.get(&self.tables().voice_bridges, key("number", number)).await? else {
-            return Ok(Some(Holder::Nobody));
+            return Ok(Holder::Nobody);
         };
         let owner = get_s(&item, "meeting_id").unwrap_or_default();
         if owner == meeting_id {
-            return Ok(Some(Holder::Itself));
+            return Ok(Holder::Itself);
         }
         match self.meeting_raw(&owner).await? {
-            Some(m) if m.expires_at_ms > now && m.voice_bridge == number => Ok(None),
-            _ => Ok(Some(Holder::Stale(owner))),
+            Some(m) if m.expires_at_ms > now && m.voice_bridge == number => Ok(Holder::Live(owner)),
+            _ => Ok(Holder::Stale(owner)),
         }
     }
 

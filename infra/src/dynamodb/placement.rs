@@ -1,79 +1,114 @@
 //! Placements on DynamoDB: the snapshot read (the meeting, a consistent scan of the servers, the voice bridge
 //! holders) and the commit, one `TransactWriteItems` whose conditions are the stamp.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
-use scalelite_shared::balance::eligibility::counts_meetings;
-use scalelite_shared::balance::placement::{Placement, PlacementSnapshot};
+use scalelite_shared::balance::choice::Reach;
+use scalelite_shared::balance::eligibility::{counts_meetings, takes_new_meetings};
+use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned};
 use scalelite_shared::model::{Meeting, Server};
-use scalelite_shared::store::{Commit, StoreError, StoreResult};
+use scalelite_shared::store::{Commit, StoreResult};
 
 use super::items::{self, get_n, key, n, s};
 use super::meetings::{Holder, link_key};
 use super::{DynamoMeetings, backend, is_conflict};
 
-/// What a placement read saw: the meeting's placement and its server with its version, every server's version,
-/// who holds the first voice bridge number not held by a live meeting, and the tenant's version when its
-/// meetings were counted.
+/// What a placement read saw: each meeting's placement and its server with its version, the version of every
+/// server read, for each request the first of its voice bridge numbers not held by a live meeting with who holds
+/// it, and the version of each tenant whose meetings were counted.
 pub struct PlaceRead {
-    current: Option<(Meeting, Option<(Server, i64)>)>,
+    current: HashMap<String, (Meeting, Option<(Server, i64)>)>,
     versions: HashMap<String, i64>,
-    holder: Option<Holder>,
-    tenant_version: Option<i64>,
+    holders: HashMap<String, (String, Holder)>,
+    tenant_versions: HashMap<String, i64>,
 }
 
 impl DynamoMeetings {
+    /// A scan of the servers (DynamoDB keeps no order of load): those that take new meetings are sorted and the
+    /// first `read.depth` kept, so the plans see what the other stores give them.
     pub(super) async fn read_placement_snapshot(
         &self,
-        request: &Placement,
+        read: PlacementRead<'_>,
     ) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
-        let now = request.now_ms;
-        let current = match self.meeting_raw(&request.meeting_id).await?.filter(|m| m.expires_at_ms > now) {
-            Some(meeting) => {
+        let now = read.now_ms();
+        let mut current = HashMap::new();
+        for request in read.requests {
+            let found = self.meeting_raw(&request.meeting_id).await?.filter(|m| m.expires_at_ms > request.now_ms);
+            if let Some(meeting) = found {
                 let server = self.server_versioned(&meeting.server_id).await?;
-                Some((meeting, server))
+                current.insert(meeting.id.clone(), (meeting, server));
             }
-            None => None,
-        };
-        let servers = self.all_servers().await?;
+        }
+        let mut servers: Vec<(Server, i64)> =
+            self.all_servers().await?.into_iter().filter(|(server, _)| takes_new_meetings(server)).collect();
+        servers.sort_by(|(a, _), (b, _)| {
+            a.load.unwrap_or(0.0).total_cmp(&b.load.unwrap_or(0.0)).then_with(|| a.id.cmp(&b.id))
+        });
+        let reach = servers.get(read.depth).map_or(Reach::All, |(next, _)| Reach::UpTo(next.load.unwrap_or(0.0)));
+        servers.truncate(read.depth);
         // Counted after the servers' versions were read: a placement in between moves a version.
         let mut placed_meetings = HashMap::new();
         for (server, _) in servers.iter().filter(|(server, _)| counts_meetings(server)) {
             let placed = self.linked(&server.id, now).await?.0.len();
             placed_meetings.insert(server.id.clone(), u64::try_from(placed).unwrap_or(u64::MAX));
         }
-        // Numbers are checked in order until a free one: the planner takes the first not held.
-        let mut held_bridges = HashSet::new();
-        let mut holder = None;
-        for number in &request.voice_bridges {
-            match self.holder(number, &request.meeting_id, now).await? {
-                None => {
-                    held_bridges.insert(number.clone());
-                }
-                Some(found) => {
-                    holder = Some(found);
-                    break;
+        // Each request's numbers are checked in order until a free one: the planner takes the first not held.
+        let mut bridge_holders = HashMap::new();
+        let mut holders = HashMap::new();
+        for request in read.requests {
+            for number in &request.voice_bridges {
+                match self.holder(number, &request.meeting_id, now).await? {
+                    Holder::Live(owner) => {
+                        bridge_holders.insert(number.clone(), owner);
+                    }
+                    free => {
+                        holders.insert(request.meeting_id.clone(), (number.clone(), free));
+                        break;
+                    }
                 }
             }
         }
-        let (tenant_meetings, tenant_version) = if request.counts_tenant_meetings() {
+        let mut tenant_meetings = HashMap::new();
+        let mut tenant_versions = HashMap::new();
+        for tenant in read.counted_tenants() {
             // Counted after the tenant's version was read: a placement of its meetings in between moves it.
-            let version = self.tenant_version(&request.tenant_id).await?;
-            let meetings = self.tenant_meetings(&request.tenant_id, now).await?;
-            (meetings.iter().filter(|m| m.id != request.meeting_id).count() as u64, Some(version))
-        } else {
-            (0, None)
-        };
+            tenant_versions.insert(tenant.to_owned(), self.tenant_version(tenant).await?);
+            tenant_meetings.insert(tenant.to_owned(), self.tenant_meetings(tenant, now).await?.len() as u64);
+        }
         let snapshot = PlacementSnapshot {
-            current: current.as_ref().map(|(m, s)| (m.clone(), s.as_ref().map(|(s, _)| s.clone()))),
+            current: current
+                .iter()
+                .map(|(id, (m, s))| (id.clone(), (m.clone(), s.as_ref().map(|(s, _)| s.clone()))))
+                .collect(),
             servers: servers.iter().map(|(s, _)| s.clone()).collect(),
-            held_bridges,
+            reach,
+            bridge_holders,
             placed_meetings,
             tenant_meetings,
         };
         let versions = servers.into_iter().map(|(server, version)| (server.id, version)).collect();
-        Ok((snapshot, PlaceRead { current, versions, holder, tenant_version }))
+        Ok((snapshot, PlaceRead { current, versions, holders, tenant_versions }))
+    }
+
+    /// Commits each plan in its own transaction, in order. A plan made after an earlier one of the batch on the
+    /// same server (or tenant) expects the version that commit left.
+    pub(super) async fn commit_plans(&self, mut read: PlaceRead, plans: &[Planned]) -> StoreResult<Vec<Commit>> {
+        let mut commits = Vec::with_capacity(plans.len());
+        for planned in plans {
+            let commit = match &planned.placed {
+                Placed::Existing { meeting, .. } => self.mark_sent(&read, meeting).await?,
+                Placed::New { meeting, server, replaced } => {
+                    let placement = (meeting, server, replaced.as_ref());
+                    self.commit_new_placement(&read, placement, planned.returned, planned.guard.tenant_as_read).await?
+                }
+            };
+            if commit == Commit::Committed(()) {
+                read.moved_by(planned);
+            }
+            commits.push(commit);
+        }
+        Ok(commits)
     }
 
     /// Tenant `tenant_id`'s version (0 before its first counted placement).
@@ -98,7 +133,7 @@ impl DynamoMeetings {
 
     /// Marks a kept meeting's create as sent, if it is still the placement read and its server's version did
     /// not move (one transaction).
-    pub(super) async fn mark_sent(&self, read: &PlaceRead, meeting: &Meeting) -> StoreResult<Commit> {
+    async fn mark_sent(&self, read: &PlaceRead, meeting: &Meeting) -> StoreResult<Commit> {
         let tables = self.tables();
         let mark = Update::builder()
             .table_name(&tables.meetings)
@@ -110,7 +145,7 @@ impl DynamoMeetings {
             .expression_attribute_values(":c", n(meeting.created_at_ms))
             .build()
             .map_err(backend)?;
-        let version = read.current.as_ref().and_then(|(_, server)| server.as_ref()).map_or(0, |(_, v)| *v);
+        let version = read.current.get(&meeting.id).and_then(|(_, server)| server.as_ref()).map_or(0, |(_, v)| *v);
         let server_as_read = ConditionCheck::builder()
             .table_name(&tables.servers)
             .set_key(Some(key("id", &meeting.server_id)))
@@ -139,19 +174,21 @@ impl DynamoMeetings {
     /// chosen server's load (its version as read: every change of the server moves it, joins aside, so the
     /// server is as the plan saw it); the replaced placement's link and the load it gives back (its server's
     /// version as read); the tenant's version, moved on from the one read, when `tenant_as_read`.
-    pub(super) async fn commit_new_placement(
+    async fn commit_new_placement(
         &self,
-        read: PlaceRead,
+        read: &PlaceRead,
         (meeting, server, replaced): (&Meeting, &Server, Option<&Meeting>),
         returned: f64,
         tenant_as_read: bool,
     ) -> StoreResult<Commit> {
         let tables = self.tables();
-        // A plan that took a number had its holder read (the first number not held by a live meeting).
-        let Some(holder) = read.holder else {
-            return Err(StoreError::Backend(format!("no holder was read for voice bridge {}", meeting.voice_bridge)));
-        };
+        // A plan takes the first of its numbers not held, whose holder was read, unless an earlier plan of the
+        // batch took that one: then its read is of no use.
         let number = meeting.voice_bridge.clone();
+        let Some(holder) = read.holders.get(&meeting.id).filter(|(read, _)| *read == number).map(|(_, h)| h.clone())
+        else {
+            return Ok(Commit::Raced);
+        };
         let now = meeting.created_at_ms;
 
         let mut put_meeting = Put::builder().table_name(&tables.meetings).set_item(Some(items::meeting_item(meeting)));
@@ -175,7 +212,7 @@ impl DynamoMeetings {
             Holder::Itself => {
                 put_bridge.condition_expression("meeting_id = :m").expression_attribute_values(":m", s(&meeting.id))
             }
-            Holder::Stale(owner) => {
+            Holder::Stale(owner) | Holder::Live(owner) => {
                 put_bridge.condition_expression("meeting_id = :m").expression_attribute_values(":m", s(owner))
             }
         };
@@ -214,7 +251,7 @@ impl DynamoMeetings {
                 .map_err(backend)?;
             request = request.transact_items(TransactWriteItem::builder().condition_check(check).build());
         }
-        if let Some(version) = read.tenant_version.filter(|_| tenant_as_read) {
+        if let Some(version) = read.tenant_versions.get(&meeting.tenant_id).copied().filter(|_| tenant_as_read) {
             let moved = self.tenant_moved(&meeting.tenant_id, version)?;
             request = request.transact_items(TransactWriteItem::builder().update(moved).build());
         }
@@ -225,7 +262,7 @@ impl DynamoMeetings {
                 .build()
                 .map_err(backend)?;
             request = request.transact_items(TransactWriteItem::builder().delete(unlink).build());
-            let old_server = read.current.as_ref().and_then(|(_, s)| s.as_ref());
+            let old_server = read.current.get(&old.id).and_then(|(_, s)| s.as_ref());
             if let Some((old_server, old_version)) = old_server.filter(|(s, _)| s.load.is_some()) {
                 request = request.transact_items(
                     TransactWriteItem::builder()
@@ -238,6 +275,37 @@ impl DynamoMeetings {
             Ok(_) => Ok(Commit::Committed(())),
             Err(error) if is_conflict(&error) => Ok(Commit::Raced),
             Err(error) => Err(backend(error)),
+        }
+    }
+}
+
+impl PlaceRead {
+    /// Notes the versions a committed plan moved: its server's, its replaced placement's server's when that one
+    /// had load given back, and its tenant's when the guard counted the tenant's meetings.
+    fn moved_by(&mut self, planned: &Planned) {
+        let Placed::New { meeting, server, replaced } = &planned.placed else { return };
+        let mut moved = vec![server.id.clone()];
+        if let Some(old) = replaced.as_ref().filter(|old| old.server_id != server.id) {
+            let had_load =
+                self.current.get(&old.id).and_then(|(_, home)| home.as_ref()).is_some_and(|(s, _)| s.load.is_some());
+            if had_load {
+                moved.push(old.server_id.clone());
+            }
+        }
+        for id in &moved {
+            if let Some(version) = self.versions.get_mut(id) {
+                *version += 1;
+            }
+            for (home, version) in self.current.values_mut().filter_map(|(_, home)| home.as_mut()) {
+                if home.id == *id {
+                    *version += 1;
+                }
+            }
+        }
+        if planned.guard.tenant_as_read {
+            if let Some(version) = self.tenant_versions.get_mut(&meeting.tenant_id) {
+                *version += 1;
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ use scalelite_shared::model::Meeting;
 use scalelite_shared::store::{Commit, StoreResult};
 
 use super::DynamoMeetings;
+use super::meetings::Holder;
 
 /// Running meetings of one server extended at once (one `UpdateItem` each).
 const EXTENSIONS_AT_ONCE: usize = 32;
@@ -47,7 +48,7 @@ impl DynamoMeetings {
         for entry in reported_elsewhere {
             if !entry.voice_bridge.is_empty()
                 && !elsewhere.iter().any(|m| m.id == entry.meeting_id)
-                && self.holder(&entry.voice_bridge, &entry.meeting_id, now).await?.is_none()
+                && matches!(self.holder(&entry.voice_bridge, &entry.meeting_id, now).await?, Holder::Live(_))
             {
                 held_bridges.insert(entry.voice_bridge.clone());
             }

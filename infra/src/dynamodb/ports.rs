@@ -2,7 +2,7 @@
 //! conditional writes and transactions that answer raced when a condition fails.
 
 use futures::future::join_all;
-use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use scalelite_shared::balance::placement::{PlacementRead, PlacementSnapshot, Planned};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server, ServerState};
@@ -21,27 +21,15 @@ impl MeetingPorts for DynamoMeetings {
     type ServerStamp = i64;
     type PollStamp = Vec<PollRead>;
 
-    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
-        self.read_placement_snapshot(request).await
+    async fn read_placement(&self, read: PlacementRead<'_>) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
+        self.read_placement_snapshot(read).await
     }
 
-    /// The guard's rivals are not checked: the chosen server's version is (and the tenant's, when the guard asks). A rival whose load fell meanwhile (a
-    /// meeting removed, a poll) can leave the placement on a server that is no longer the least loaded by that
-    /// much; every server's change still makes the placement read again.
-    async fn commit_placement(
-        &self,
-        read: PlaceRead,
-        placed: &Placed,
-        guard: &Guard,
-        returned: f64,
-    ) -> StoreResult<Commit> {
-        match placed {
-            Placed::Existing { meeting, .. } => self.mark_sent(&read, meeting).await,
-            Placed::New { meeting, server, replaced } => {
-                let placement = (meeting, server, replaced.as_ref());
-                self.commit_new_placement(read, placement, returned, guard.tenant_as_read).await
-            }
-        }
+    /// Each plan in its own transaction. The guard's ceiling is not checked: the chosen server's version is (and
+    /// the tenant's, when the guard asks), which every change of the server but a join moves, so a placement
+    /// elsewhere that fills it makes the plan read again.
+    async fn commit_placement(&self, read: PlaceRead, plans: &[Planned]) -> StoreResult<Vec<Commit>> {
+        self.commit_plans(read, plans).await
     }
 
     async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, Option<i64>)> {

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, IntoConnectionInfo, RedisConnectionInfo, Script};
+use redis::{AsyncCommands, FromRedisValue, IntoConnectionInfo, RedisConnectionInfo, Script};
 use scalelite_shared::config::Config;
 use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
@@ -157,7 +157,7 @@ impl RedisStore {
         Ok(Some(read.server))
     }
 
-    async fn commit(&self, script: &Script, plan: &Value) -> StoreResult<String> {
+    async fn commit<T: FromRedisValue>(&self, script: &Script, plan: &Value) -> StoreResult<T> {
         self.conn().write_script(&script.arg(plan.to_string())).await.map_err(backend)
     }
 

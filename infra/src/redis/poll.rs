@@ -94,7 +94,8 @@ pub(crate) async fn read(
                 .map(|m| m.voice_bridge.as_str())
         })
         .collect();
-    let held_bridges = snapshot::held_bridges(&mut store.conn(), keys, &bridges, "").await?;
+    let held_bridges: HashSet<String> =
+        snapshot::bridge_holders(&mut store.conn(), keys, &bridges).await?.into_keys().collect();
 
     let mut snapshots = Vec::with_capacity(batch.len());
     let mut reads = Vec::with_capacity(batch.len());

@@ -3,33 +3,69 @@
 
 use redis::AsyncCommands;
 use scalelite_shared::balance::eligibility::counts_meetings;
-use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use std::collections::HashMap;
+
+use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreError, StoreResult};
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::keys::Keys;
 use super::poll::PollRead;
 use super::snapshot::{self, Versioned};
 use super::{CONFIRM, FORGET, PLACE, POLL, REMOVE_SERVER, RedisStore, backend, payload, poll};
 
-/// What a placement read saw: the meeting's placement with its server's change counter (read even when the
-/// server is gone), the candidate servers, each with its change counter, and the tenant's change counter when its
+/// What a placement read saw: each meeting's placement with its server's change counter (read even when the
+/// server is gone), the servers read with their change counters, and the change counter of each tenant whose
 /// meetings were counted.
 pub struct PlaceRead {
-    current: Option<(Meeting, String)>,
-    candidates: Vec<Versioned>,
-    tenant_version: Option<String>,
+    current: HashMap<String, (Meeting, String)>,
+    candidates: HashMap<String, String>,
+    tenant_versions: HashMap<String, String>,
 }
 
 impl PlaceRead {
     /// The change counter of server `id` as read (`"0"` when it was not read).
     fn version_of(&self, id: &str) -> String {
-        let from_current = self.current.as_ref().filter(|(m, _)| m.server_id == id).map(|(_, version)| version);
-        from_current
-            .or_else(|| self.candidates.iter().find(|v| v.server.id == id).map(|v| &v.version))
-            .map_or_else(|| "0".to_owned(), Clone::clone)
+        let from_current = self.current.values().find(|(m, _)| m.server_id == id).map(|(_, version)| version);
+        from_current.or_else(|| self.candidates.get(id)).map_or_else(|| "0".to_owned(), Clone::clone)
+    }
+
+    /// What the script needs to commit `planned`.
+    fn plan(&self, keys: &Keys, planned: &Planned) -> Value {
+        let (meeting, server) = match &planned.placed {
+            Placed::Existing { meeting, server } | Placed::New { meeting, server, .. } => (meeting, server),
+        };
+        let mut plan = json!({
+            "meeting": payload::meeting(keys, meeting),
+            "version_key": keys.server_version(&server.id),
+            "version": self.version_of(&server.id),
+        });
+        if let Some((read, _)) = self.current.get(&meeting.id) {
+            plan["current"] = json!({ "server_id": read.server_id, "created_at_ms": read.created_at_ms.to_string() });
+        }
+        let Placed::New { replaced, .. } = &planned.placed else {
+            plan["mode"] = json!("existing");
+            return plan;
+        };
+        let guard = &planned.guard;
+        plan["mode"] = json!("new");
+        plan["server_as_read"] = json!(guard.server_as_read);
+        plan["tenant_as_read"] = json!(guard.tenant_as_read);
+        plan["tenant_version"] = json!(self.tenant_versions.get(&meeting.tenant_id).map_or("0", String::as_str));
+        if let Some(ceiling) = guard.ceiling {
+            plan["ceiling"] = json!(ceiling.to_string());
+        }
+        if let Some(old) = replaced {
+            let mut old_plan = payload::meeting(keys, old);
+            old_plan["returned"] = json!(planned.returned.to_string());
+            old_plan["version_key"] = json!(keys.server_version(&old.server_id));
+            old_plan["version"] = json!(self.version_of(&old.server_id));
+            plan["replaced"] = old_plan;
+        }
+        plan
     }
 }
 
@@ -41,93 +77,69 @@ impl MeetingPorts for RedisStore {
     type ServerStamp = String;
     type PollStamp = Vec<Option<PollRead>>;
 
-    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
-        let current = match self.read_meeting(&request.meeting_id, request.now_ms).await? {
-            Some(meeting) => match self.versioned(&meeting.server_id).await? {
-                Some(Versioned { server, version }) => Some((meeting, Some(server), version)),
-                None => {
-                    let version = self.counter(&meeting.server_id).await?;
-                    Some((meeting, None, version))
-                }
-            },
-            None => None,
-        };
-        // The servers that take new meetings are those in `server_load` (upstream's index of them).
-        let ids: Vec<String> = self.conn().zrange(self.keys.server_load(), 0, -1).await.map_err(backend)?;
-        let candidates = snapshot::servers(&mut self.conn(), &self.keys, &ids).await?;
+    async fn read_placement(&self, read: PlacementRead<'_>) -> StoreResult<(PlacementSnapshot, PlaceRead)> {
+        let keys = &self.keys;
+        let ids: Vec<&str> = read.requests.iter().map(|r| r.meeting_id.as_str()).collect();
+        let live: Vec<Meeting> =
+            snapshot::meetings(&mut self.conn(), keys, &ids, read.now_ms()).await?.into_iter().flatten().collect();
+        let mut homes: Vec<String> = live.iter().map(|m| m.server_id.clone()).collect();
+        homes.sort_unstable();
+        homes.dedup();
+        let home_servers = snapshot::servers(&mut self.conn(), keys, &homes).await?;
+        let mut home_versions = HashMap::new();
+        for id in &homes {
+            let version = match home_servers.iter().find(|v| v.server.id == *id) {
+                Some(home) => home.version.clone(),
+                // A removed server's counter stays where its removal moved it.
+                None => self.counter(id).await?,
+            };
+            home_versions.insert(id.clone(), version);
+        }
+        let mut current = HashMap::new();
+        let mut current_read = HashMap::new();
+        for meeting in live {
+            let server = home_servers.iter().find(|v| v.server.id == meeting.server_id).map(|v| v.server.clone());
+            current_read.insert(meeting.id.clone(), (meeting.clone(), home_versions[&meeting.server_id].clone()));
+            current.insert(meeting.id.clone(), (meeting, server));
+        }
+        let (ranked, reach) = snapshot::least_loaded(&mut self.conn(), keys, read.depth).await?;
+        let candidates = snapshot::servers(&mut self.conn(), keys, &ranked).await?;
         // Counted after the servers' change counters were read: a placement in between moves a counter.
         let counted: Vec<&str> =
             candidates.iter().filter(|v| counts_meetings(&v.server)).map(|v| v.server.id.as_str()).collect();
-        let placed_meetings = snapshot::placed_counts(&mut self.conn(), &self.keys, &counted).await?;
-        let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
-        let held = snapshot::held_bridges(&mut self.conn(), &self.keys, &numbers, &request.meeting_id).await?;
-        let (tenant_meetings, tenant_version) = if request.counts_tenant_meetings() {
+        let placed_meetings = snapshot::placed_counts(&mut self.conn(), keys, &counted).await?;
+        let bridge_holders = snapshot::bridge_holders(&mut self.conn(), keys, &read.voice_bridges()).await?;
+        let mut tenant_meetings = HashMap::new();
+        let mut tenant_versions = HashMap::new();
+        for tenant in read.counted_tenants() {
             // Counted after the tenant's change counter was read: a meeting of it written in between moves it.
-            let version = self.tenant_counter(&request.tenant_id).await?;
-            let meetings = self.tenant_meetings(&request.tenant_id, request.now_ms).await?;
-            let others = meetings.iter().filter(|m| m.id != request.meeting_id).count();
-            (others as u64, Some(version))
-        } else {
-            (0, None)
-        };
-        let (current, current_version) = match current {
-            Some((meeting, server, version)) => (Some((meeting.clone(), server)), Some((meeting, version))),
-            None => (None, None),
-        };
+            tenant_versions.insert(tenant.to_owned(), self.tenant_counter(tenant).await?);
+            let meetings = self.tenant_meetings(tenant, read.now_ms()).await?;
+            tenant_meetings.insert(tenant.to_owned(), meetings.len() as u64);
+        }
         let snapshot = PlacementSnapshot {
             current,
             servers: candidates.iter().map(|v| v.server.clone()).collect(),
-            held_bridges: held,
+            reach,
+            bridge_holders,
             placed_meetings,
             tenant_meetings,
         };
-        Ok((snapshot, PlaceRead { current: current_version, candidates, tenant_version }))
+        let candidates = candidates.into_iter().map(|v| (v.server.id, v.version)).collect();
+        Ok((snapshot, PlaceRead { current: current_read, candidates, tenant_versions }))
     }
 
-    async fn commit_placement(
-        &self,
-        read: PlaceRead,
-        placed: &Placed,
-        guard: &Guard,
-        returned: f64,
-    ) -> StoreResult<Commit> {
+    async fn commit_placement(&self, read: PlaceRead, plans: &[Planned]) -> StoreResult<Vec<Commit>> {
         let keys = &self.keys;
-        let mut plan = json!({
+        let plan = json!({
             "servers": keys.servers(),
             "server_load": keys.server_load(),
             "cordoned_load": keys.cordoned_server_load(),
             "meeting_prefix": keys.meeting(""),
+            "plans": plans.iter().map(|planned| read.plan(keys, planned)).collect::<Vec<_>>(),
         });
-        if let Some((meeting, _)) = &read.current {
-            plan["current"] =
-                json!({ "server_id": meeting.server_id, "created_at_ms": meeting.created_at_ms.to_string() });
-        }
-        match placed {
-            Placed::Existing { meeting, server } => {
-                plan["mode"] = json!("existing");
-                plan["meeting"] = payload::meeting(keys, meeting);
-                plan["version_key"] = json!(keys.server_version(&server.id));
-                plan["version"] = json!(read.version_of(&server.id));
-            }
-            Placed::New { meeting, server, replaced } => {
-                plan["mode"] = json!("new");
-                plan["meeting"] = payload::meeting(keys, meeting);
-                plan["version_key"] = json!(keys.server_version(&server.id));
-                plan["version"] = json!(read.version_of(&server.id));
-                plan["server_as_read"] = json!(guard.server_as_read);
-                plan["tenant_as_read"] = json!(guard.tenant_as_read);
-                plan["tenant_version"] = json!(read.tenant_version.as_deref().unwrap_or("0"));
-                plan["rivals"] = json!(guard.rivals);
-                if let Some(old) = replaced {
-                    let mut old_plan = payload::meeting(keys, old);
-                    old_plan["returned"] = json!(returned.to_string());
-                    old_plan["version_key"] = json!(keys.server_version(&old.server_id));
-                    old_plan["version"] = json!(read.version_of(&old.server_id));
-                    plan["replaced"] = old_plan;
-                }
-            }
-        }
-        Ok(Commit::held(self.commit(&PLACE, &plan).await? == "ok"))
+        let answers: Vec<String> = self.commit(&PLACE, &plan).await?;
+        Ok(answers.iter().map(|answer| Commit::held(answer == "ok")).collect())
     }
 
     async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, String)> {
@@ -149,7 +161,7 @@ impl MeetingPorts for RedisStore {
             "server_load": self.keys.server_load(),
             "cordoned_load": self.keys.cordoned_server_load(),
         });
-        Ok(Commit::held(self.commit(&FORGET, &plan).await? == "ok"))
+        Ok(Commit::held(self.commit::<String>(&FORGET, &plan).await? == "ok"))
     }
 
     async fn read_server(&self, id: &str) -> StoreResult<(Option<Server>, String)> {
@@ -176,7 +188,7 @@ impl MeetingPorts for RedisStore {
 
     async fn commit_server_removal(&self, id: &str) -> StoreResult<bool> {
         let plan = json!({ "server": payload::server_keys(&self.keys, id) });
-        Ok(self.commit(&REMOVE_SERVER, &plan).await? == "ok")
+        Ok(self.commit::<String>(&REMOVE_SERVER, &plan).await? == "ok")
     }
 
     async fn read_polls(
@@ -215,7 +227,7 @@ impl MeetingPorts for RedisStore {
 
     async fn commit_confirmation(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {
         let plan = json!({ "meeting": payload::meeting(&self.keys, meeting), "now_ms": now_ms.to_string() });
-        self.commit(&CONFIRM, &plan).await.map(|_| ())
+        self.commit::<String>(&CONFIRM, &plan).await.map(|_| ())
     }
 
     async fn list_servers(&self) -> StoreResult<Vec<Server>> {

@@ -1,9 +1,10 @@
 //! Reading what a plan depends on: servers with their change counters, meetings, voice bridge holders.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use redis::Script;
+use scalelite_shared::balance::choice::Reach;
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::StoreResult;
 
@@ -181,13 +182,13 @@ async fn read_meetings(
     Ok(meetings)
 }
 
-/// Which of `numbers` a live meeting other than `except` holds.
-pub(crate) async fn held_bridges(
+/// The live meeting holding each of `numbers` that is held (an entry of `voice_bridges` whose meeting still
+/// names the number).
+pub(crate) async fn bridge_holders(
     conn: &mut Primary,
     keys: &Keys,
     numbers: &[&str],
-    except: &str,
-) -> StoreResult<HashSet<String>> {
+) -> StoreResult<HashMap<String, String>> {
     // A poll may ask for a large server's every number: a few HMGETs a round trip.
     let mut owners = Vec::with_capacity(numbers.len());
     for trip in numbers.chunks(KEYS_PER_TRIP) {
@@ -198,11 +199,8 @@ pub(crate) async fn held_bridges(
         let replies: Vec<Vec<Option<String>>> = pipe.query_async(conn).await.map_err(backend)?;
         owners.extend(replies.into_iter().flatten());
     }
-    let claimed: Vec<(&str, String)> = numbers
-        .iter()
-        .zip(owners)
-        .filter_map(|(number, owner)| Some((*number, owner.filter(|o| o != except)?)))
-        .collect();
+    let claimed: Vec<(&str, String)> =
+        numbers.iter().zip(owners).filter_map(|(number, owner)| Some((*number, owner?))).collect();
     let mut held = Vec::with_capacity(claimed.len());
     for trip in claimed.chunks(KEYS_PER_TRIP) {
         let mut pipe = redis::pipe();
@@ -216,6 +214,23 @@ pub(crate) async fn held_bridges(
         .into_iter()
         .zip(held)
         .filter(|((number, _), bridge)| bridge.as_deref() == Some(*number))
-        .map(|((number, _), _)| number.to_owned())
+        .map(|((number, owner), _)| (number.to_owned(), owner))
         .collect())
+}
+
+/// The first `depth` servers of `server_load` (those that take new meetings, in order of load then id), with
+/// how far they reach: the load of the next one, or all of them.
+pub(crate) async fn least_loaded(conn: &mut Primary, keys: &Keys, depth: usize) -> StoreResult<(Vec<String>, Reach)> {
+    let stop = isize::try_from(depth).unwrap_or(isize::MAX);
+    let mut ranked: Vec<(String, f64)> = redis::cmd("ZRANGE")
+        .arg(keys.server_load())
+        .arg(0)
+        .arg(stop)
+        .arg("WITHSCORES")
+        .query_async(conn)
+        .await
+        .map_err(backend)?;
+    let reach =
+        if ranked.len() > depth { ranked.pop().map_or(Reach::All, |(_, load)| Reach::UpTo(load)) } else { Reach::All };
+    Ok((ranked.into_iter().map(|(id, _)| id).collect(), reach))
 }

@@ -1,7 +1,7 @@
 //! Meeting rows: lookups, inserts, removals and create marks. Lists of ids are bound in chunks, so a poll of
 //! any size stays within SQLite's limit on bound values.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use scalelite_shared::model::Meeting;
 use scalelite_shared::store::StoreResult;
@@ -63,27 +63,26 @@ pub(crate) async fn find_many(db: &mut SqliteConnection, ids: &[&str], now_ms: i
     Ok(found)
 }
 
-/// Which of `numbers` a live meeting other than `except` holds.
-pub(crate) async fn held_bridges(
+/// The live meeting holding each of `numbers` that is held.
+pub(crate) async fn bridge_holders(
     db: &mut SqliteConnection,
     numbers: &[&str],
-    except: &str,
     now_ms: i64,
-) -> StoreResult<HashSet<String>> {
-    let mut held = HashSet::new();
+) -> StoreResult<HashMap<String, String>> {
+    let mut holders = HashMap::new();
     for chunk in numbers.chunks(CHUNK) {
         let sql = format!(
-            "SELECT voice_bridge FROM meetings WHERE expires_at_ms > ? AND id <> ? AND voice_bridge IN ({})",
+            "SELECT voice_bridge, id FROM meetings WHERE expires_at_ms > ? AND voice_bridge IN ({})",
             placeholders(chunk.len())
         );
         // Only placeholders are formatted in.
-        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now_ms).bind(except);
+        let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(now_ms);
         for number in chunk {
             query = query.bind(*number);
         }
-        held.extend(query.fetch_all(&mut *db).await.map_err(backend)?);
+        holders.extend(query.fetch_all(&mut *db).await.map_err(backend)?);
     }
-    Ok(held)
+    Ok(holders)
 }
 
 /// The live meetings placed on each of `server_ids` (at most a few hundred), by server, each list in id order.
@@ -145,16 +144,10 @@ pub(crate) async fn of_tenant(db: &mut SqliteConnection, tenant_id: &str, now_ms
     Ok(rows.into_iter().map(Meeting::from).collect())
 }
 
-/// How many live meetings tenant `tenant_id` has besides `except`.
-pub(crate) async fn count_of_tenant(
-    db: &mut SqliteConnection,
-    tenant_id: &str,
-    except: &str,
-    now_ms: i64,
-) -> StoreResult<u64> {
-    let sql = "SELECT COUNT(*) FROM meetings WHERE tenant_id = ? AND id <> ? AND expires_at_ms > ?";
-    let count: i64 =
-        sqlx::query_scalar(sql).bind(tenant_id).bind(except).bind(now_ms).fetch_one(db).await.map_err(backend)?;
+/// How many live meetings tenant `tenant_id` has.
+pub(crate) async fn count_of_tenant(db: &mut SqliteConnection, tenant_id: &str, now_ms: i64) -> StoreResult<u64> {
+    let sql = "SELECT COUNT(*) FROM meetings WHERE tenant_id = ? AND expires_at_ms > ?";
+    let count: i64 = sqlx::query_scalar(sql).bind(tenant_id).bind(now_ms).fetch_one(db).await.map_err(backend)?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 

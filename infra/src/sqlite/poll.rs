@@ -45,7 +45,7 @@ pub(crate) async fn read(
         .collect();
     let found: HashMap<String, _> =
         meetings::find_many(db, &reported, oldest).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
-    let held_bridges = meetings::held_bridges(db, &bridges, "", oldest).await?;
+    let held_bridges: HashSet<String> = meetings::bridge_holders(db, &bridges, oldest).await?.into_keys().collect();
     Ok(batch
         .iter()
         .zip(placed.iter_mut())

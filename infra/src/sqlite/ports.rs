@@ -3,8 +3,10 @@
 //! writes what was planned from a snapshot nothing could change: it never races. Joins read in place on the
 //! reader's connections, through the join cache while the database's change counter stands.
 
+use std::collections::HashMap;
+
 use scalelite_shared::balance::eligibility::counts_meetings;
-use scalelite_shared::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
@@ -26,48 +28,56 @@ impl MeetingPorts for SqliteStore {
     type ServerStamp = WriteTx;
     type PollStamp = WriteTx;
 
-    async fn read_placement(&self, request: &Placement) -> StoreResult<(PlacementSnapshot, WriteTx)> {
+    async fn read_placement(&self, read: PlacementRead<'_>) -> StoreResult<(PlacementSnapshot, WriteTx)> {
         let mut tx = self.write().await?;
-        let now = request.now_ms;
+        let now = read.now_ms();
         meetings::drop_expired(tx.conn(), now).await?;
-        let current = located(&mut tx, &request.meeting_id, now).await?;
-        let numbers: Vec<&str> = request.voice_bridges.iter().map(String::as_str).collect();
-        let servers = servers::all(tx.conn()).await?;
+        let ids: Vec<&str> = read.requests.iter().map(|r| r.meeting_id.as_str()).collect();
+        let live = meetings::find_many(tx.conn(), &ids, now).await?;
+        let homes: Vec<&str> = live.iter().map(|m| m.server_id.as_str()).collect();
+        let homes = servers::find_many(tx.conn(), &homes).await?;
+        let current = live
+            .into_iter()
+            .map(|m| {
+                let server = homes.get(&m.server_id).cloned();
+                (m.id.clone(), (m, server))
+            })
+            .collect();
+        let (servers, reach) = servers::least_loaded(tx.conn(), read.depth).await?;
         let counted: Vec<&str> = servers.iter().filter(|s| counts_meetings(s)).map(|s| s.id.as_str()).collect();
-        let tenant_meetings = if request.counts_tenant_meetings() {
-            meetings::count_of_tenant(tx.conn(), &request.tenant_id, &request.meeting_id, now).await?
-        } else {
-            0
-        };
+        let placed_meetings = meetings::count_on(tx.conn(), &counted, now).await?;
+        let mut tenant_meetings = HashMap::new();
+        for tenant in read.counted_tenants() {
+            tenant_meetings.insert(tenant.to_owned(), meetings::count_of_tenant(tx.conn(), tenant, now).await?);
+        }
         let snapshot = PlacementSnapshot {
-            tenant_meetings,
             current,
-            placed_meetings: meetings::count_on(tx.conn(), &counted, now).await?,
-            held_bridges: meetings::held_bridges(tx.conn(), &numbers, &request.meeting_id, now).await?,
             servers,
+            reach,
+            bridge_holders: meetings::bridge_holders(tx.conn(), &read.voice_bridges(), now).await?,
+            placed_meetings,
+            tenant_meetings,
         };
         Ok((snapshot, tx))
     }
 
-    async fn commit_placement(
-        &self,
-        mut tx: WriteTx,
-        placed: &Placed,
-        _guard: &Guard,
-        returned: f64,
-    ) -> StoreResult<Commit> {
-        match placed {
-            Placed::Existing { meeting, .. } => meetings::mark_sent(tx.conn(), meeting).await?,
-            Placed::New { meeting, server, replaced } => {
-                if let Some(old) = replaced {
-                    meetings::remove(tx.conn(), old).await?;
-                    servers::add_load(tx.conn(), &old.server_id, -returned).await?;
+    /// One transaction for the whole batch, read under the write lock: nothing races it.
+    async fn commit_placement(&self, mut tx: WriteTx, plans: &[Planned]) -> StoreResult<Vec<Commit>> {
+        for planned in plans {
+            match &planned.placed {
+                Placed::Existing { meeting, .. } => meetings::mark_sent(tx.conn(), meeting).await?,
+                Placed::New { meeting, server, replaced } => {
+                    if let Some(old) = replaced {
+                        meetings::remove(tx.conn(), old).await?;
+                        servers::add_load(tx.conn(), &old.server_id, -planned.returned).await?;
+                    }
+                    meetings::insert(tx.conn(), meeting).await?;
+                    servers::add_load(tx.conn(), &server.id, meeting.reserved_load).await?;
                 }
-                meetings::insert(tx.conn(), meeting).await?;
-                servers::add_load(tx.conn(), &server.id, meeting.reserved_load).await?;
             }
         }
-        tx.commit().await.map(Commit::Committed)
+        tx.commit().await?;
+        Ok(vec![Commit::Committed(()); plans.len()])
     }
 
     async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, WriteTx)> {

@@ -1,5 +1,6 @@
 //! Server rows: reads, inserts, writes and load increments.
 
+use scalelite_shared::balance::choice::Reach;
 use scalelite_shared::model::Server;
 use scalelite_shared::store::{StoreError, StoreResult};
 use sqlx::query::Query;
@@ -16,6 +17,25 @@ pub(crate) async fn all<'e>(db: impl Executor<'e, Database = Sqlite>) -> StoreRe
     let sql = concat!("SELECT ", server_columns!(""), " FROM servers ORDER BY id");
     let rows: Vec<ServerRow> = sqlx::query_as(sql).fetch_all(db).await.map_err(backend)?;
     Ok(rows.into_iter().map(Server::from).collect())
+}
+
+/// The servers that take new meetings in order of load then id (an index walk): the first `depth`, and how far
+/// they reach.
+pub(crate) async fn least_loaded(db: &mut SqliteConnection, depth: usize) -> StoreResult<(Vec<Server>, Reach)> {
+    let sql = concat!(
+        "SELECT ",
+        server_columns!(""),
+        " FROM servers WHERE state = 'enabled' AND online AND load IS NOT NULL ORDER BY load, id LIMIT ?"
+    );
+    let limit = i64::try_from(depth.saturating_add(1)).unwrap_or(i64::MAX);
+    let rows: Vec<ServerRow> = sqlx::query_as(sql).bind(limit).fetch_all(db).await.map_err(backend)?;
+    let mut servers: Vec<Server> = rows.into_iter().map(Server::from).collect();
+    let reach = if servers.len() > depth {
+        servers.pop().map_or(Reach::All, |next| Reach::UpTo(next.load.unwrap_or(0.0)))
+    } else {
+        Reach::All
+    };
+    Ok((servers, reach))
 }
 
 pub(crate) async fn find<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> StoreResult<Option<Server>> {

@@ -2,13 +2,16 @@
 //!
 //! A live meeting stays on a server that takes joins; on a cordoned server only while BBB still runs it.
 //! Otherwise it is placed anew on the least loaded eligible server, with its load reservation and the first
-//! free voice bridge, replacing the placement it had. The domain reads the snapshot, calls [`plan`] and has
-//! the store commit the result only if what it was computed from still holds (see [`Guard`]).
+//! free voice bridge, replacing the placement it had. Placements through one handle are planned together from
+//! one snapshot ([`PlacementRead`]), each plan applied to it before the next ([`PlacementSnapshot::apply`]); the
+//! store reads the servers that take new meetings in order of load only as far as the requests need
+//! ([`Reach`]), so a placement costs the same in a pool of 3 servers or 10,000. The store commits each plan only
+//! if what it was computed from still holds (see [`Guard`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use crate::balance::choice::{Candidate, NoChoice, choose, eligible};
-use crate::balance::eligibility::{accepts_joins, has_room, is_limited, takes_new_meetings};
+use crate::balance::choice::{Candidate, NoChoice, Reach, TIE_SPREAD, choose};
+use crate::balance::eligibility::{accepts_joins, counts_meetings, has_room, is_limited, takes_new_meetings};
 use crate::balance::load::LoadRules;
 use crate::balance::tags::TagRequest;
 use crate::balance::tenant::has_room_for_meeting;
@@ -38,21 +41,80 @@ pub struct Placement {
     pub avoid: Vec<String>,
 }
 
-/// What the store holds that a placement depends on.
-#[derive(Clone, Debug, Default)]
+/// What a placement read asks of the store: the requests planned together (no meeting id twice), and how many
+/// of the servers that take new meetings to read, in order of load then id.
+#[derive(Clone, Copy, Debug)]
+pub struct PlacementRead<'a> {
+    pub requests: &'a [Placement],
+    pub depth: usize,
+}
+
+impl<'a> PlacementRead<'a> {
+    /// The first read of `requests`: deep enough that each can take a server of its own among equally loaded
+    /// ones.
+    pub fn first(requests: &'a [Placement]) -> Self {
+        Self { requests, depth: 2 * requests.len() + TIE_SPREAD }
+    }
+
+    /// The same requests read four times deeper, when the servers read did not decide.
+    pub fn deeper(self) -> Self {
+        Self { depth: self.depth.saturating_mul(4), ..self }
+    }
+
+    /// The time the shared parts of the snapshot are read at: the earliest of the requests'.
+    pub fn now_ms(&self) -> i64 {
+        self.requests.iter().map(|r| r.now_ms).min().unwrap_or(0)
+    }
+
+    /// Every voice bridge number the requests may take.
+    pub fn voice_bridges(&self) -> Vec<&'a str> {
+        let mut numbers: Vec<&str> =
+            self.requests.iter().flat_map(|r| r.voice_bridges.iter().map(String::as_str)).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        numbers
+    }
+
+    /// The tenants whose live meetings the snapshot must count: those of requests with a meeting limit.
+    pub fn counted_tenants(&self) -> Vec<&'a str> {
+        let mut tenants: Vec<&str> =
+            self.requests.iter().filter(|r| r.counts_tenant_meetings()).map(|r| r.tenant_id.as_str()).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        tenants
+    }
+}
+
+/// What the store holds that the placements of one read depend on.
+#[derive(Clone, Debug)]
 pub struct PlacementSnapshot {
-    /// The live meeting with this id, and its server (`None` when the server is gone).
-    pub current: Option<(Meeting, Option<Server>)>,
-    /// The servers that may take it (others are passed over).
+    /// The live meeting of each request that has one, by meeting id, with its server (`None` when the server is
+    /// gone).
+    pub current: HashMap<String, (Meeting, Option<Server>)>,
+    /// The servers that take new meetings, in order of load then id, as far as `reach`.
     pub servers: Vec<Server>,
-    /// Which of the requested voice bridges another live meeting holds.
-    pub held_bridges: HashSet<String>,
-    /// The live meetings placed on each server that counts them
+    /// How far the servers were read.
+    pub reach: Reach,
+    /// The live meeting holding each requested voice bridge number that is held.
+    pub bridge_holders: HashMap<String, String>,
+    /// The live meetings placed on each server read that counts them
     /// ([`counts_meetings`](crate::balance::eligibility::counts_meetings)), read after the server itself.
     pub placed_meetings: HashMap<String, u64>,
-    /// The tenant's live meetings other than this one, counted when the request carries a meeting limit (0
-    /// otherwise).
-    pub tenant_meetings: u64,
+    /// The live meetings of each tenant the read counted ([`PlacementRead::counted_tenants`]).
+    pub tenant_meetings: HashMap<String, u64>,
+}
+
+impl Default for PlacementSnapshot {
+    fn default() -> Self {
+        Self {
+            current: HashMap::new(),
+            servers: Vec::new(),
+            reach: Reach::All,
+            bridge_holders: HashMap::new(),
+            placed_meetings: HashMap::new(),
+            tenant_meetings: HashMap::new(),
+        }
+    }
 }
 
 impl Placement {
@@ -94,19 +156,31 @@ impl Placed {
     }
 }
 
-/// What must still hold when a new placement commits: its server still takes new meetings, and none of the
-/// `rivals` (the other servers the rules let the request choose from) has become less loaded than it. A join
-/// or a placement elsewhere meanwhile changes nothing the choice depends on. A commit that keeps its whole
-/// snapshot unchanged (one transaction) meets it anyway.
+/// What must still hold when a new placement commits: its server still takes new meetings, and it stays the
+/// right choice: its load has not risen above `ceiling`, the lowest load of the other servers it was chosen over
+/// (a server not read counts with the load it was read up to). A rival whose load fell meanwhile (a poll, a
+/// meeting ended) leaves the placement standing, as if that change had come a moment later; a join or a
+/// placement elsewhere changes nothing the choice depends on. A commit that keeps its whole snapshot unchanged
+/// (one transaction) meets it anyway.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Guard {
-    pub rivals: Vec<String>,
+    /// `None`: the server was the only one the request could go to.
+    pub ceiling: Option<f64>,
     /// The chosen server has limits: it must be as read (no placement, removal or poll on it since), so
     /// placements racing from several replicas cannot fill it past them.
     pub server_as_read: bool,
     /// The tenant has a meeting limit: its meetings must be as read (none placed or forgotten since), so
     /// placements racing from several replicas cannot take it past its limit.
     pub tenant_as_read: bool,
+}
+
+/// A placement decided: where the meeting goes, what its commit needs to hold, and the load a replaced placement
+/// gives back to its old server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planned {
+    pub placed: Placed,
+    pub guard: Guard,
+    pub returned: f64,
 }
 
 /// Why a meeting cannot be placed.
@@ -124,15 +198,6 @@ pub enum Refusal {
     TenantFull,
 }
 
-impl From<NoChoice> for Refusal {
-    fn from(reason: NoChoice) -> Self {
-        match reason {
-            NoChoice::NoServer => Refusal::NoServer,
-            NoChoice::TagUnavailable(tags) => Refusal::TagUnavailable(tags),
-        }
-    }
-}
-
 /// The servers that take new meetings, have room for one and are not to be avoided, as choice candidates.
 fn candidates(snapshot: &PlacementSnapshot, avoid: &[String]) -> Vec<Candidate> {
     let placed = |id: &str| snapshot.placed_meetings.get(id).copied().unwrap_or(0);
@@ -144,23 +209,12 @@ fn candidates(snapshot: &PlacementSnapshot, avoid: &[String]) -> Vec<Candidate> 
         .collect()
 }
 
-/// The guard of `placed`, planned for `request` from `snapshot`: the servers the rules let the request choose
-/// from, and whether the chosen server and the tenant must be as read.
-pub fn guard(request: &Placement, snapshot: &PlacementSnapshot, placed: &Placed) -> Guard {
-    let candidates = candidates(snapshot, &request.avoid);
-    let rivals = eligible(&candidates, &request.tags)
-        .map(|found| found.into_iter().map(|c| c.id.clone()).collect())
-        .unwrap_or_default();
-    let server_as_read = matches!(placed, Placed::New { server, .. } if is_limited(server));
-    let tenant_as_read = matches!(placed, Placed::New { .. }) && request.counts_tenant_meetings();
-    Guard { rivals, server_as_read, tenant_as_read }
-}
-
-/// Decides where the meeting goes. A kept meeting has its create marked as sent now (and not yet answered); a new
-/// placement needs room in the tenant's meeting limit.
-pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed, Refusal> {
+/// Decides where the meeting goes: `Ok(None)` when the servers read do not decide (read deeper). A kept meeting
+/// has its create marked as sent now (and not yet answered); a new placement needs room in the tenant's meeting
+/// limit.
+pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Option<Planned>, Refusal> {
     let mut replaced = None;
-    if let Some((meeting, server)) = &snapshot.current {
+    if let Some((meeting, server)) = snapshot.current.get(&request.meeting_id) {
         if meeting.tenant_id != request.tenant_id {
             return Err(Refusal::OtherTenant);
         }
@@ -171,23 +225,31 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
                         && request.stopped_on.as_deref() == Some(server.id.as_str())) =>
             {
                 let meeting = Meeting { create_sent_at_ms: request.now_ms, confirmed_at_ms: None, ..meeting.clone() };
-                return Ok(Placed::Existing { meeting, server: server.clone() });
+                let placed = Placed::Existing { meeting, server: server.clone() };
+                return Ok(Some(Planned { placed, guard: Guard::default(), returned: 0.0 }));
             }
-            _ => replaced = Some(meeting.clone()),
+            _ => replaced = Some((meeting.clone(), server.as_ref())),
         }
     }
 
-    if !has_room_for_meeting(request.tenant_max_meetings, snapshot.tenant_meetings) {
-        return Err(Refusal::TenantFull);
+    if request.counts_tenant_meetings() {
+        let counted = snapshot.tenant_meetings.get(&request.tenant_id).copied().unwrap_or(0);
+        let others = counted.saturating_sub(u64::from(replaced.is_some()));
+        if !has_room_for_meeting(request.tenant_max_meetings, others) {
+            return Err(Refusal::TenantFull);
+        }
     }
     let candidates = candidates(snapshot, &request.avoid);
-    let chosen = choose(&candidates, &request.tags, &request.meeting_id)?;
-    let mut server = snapshot.servers.iter().find(|s| s.id == chosen.id).cloned().ok_or(Refusal::NoServer)?;
-    let voice_bridge = request
-        .voice_bridges
-        .iter()
-        .find(|number| !snapshot.held_bridges.contains(*number))
-        .ok_or(Refusal::VoiceBridgeExhausted)?;
+    let choice = match choose(&candidates, snapshot.reach, &request.tags, &request.meeting_id) {
+        Ok(choice) => choice,
+        Err(NoChoice::Unread) => return Ok(None),
+        Err(NoChoice::NoServer) => return Err(Refusal::NoServer),
+        Err(NoChoice::TagUnavailable(tags)) => return Err(Refusal::TagUnavailable(tags)),
+    };
+    let mut server = snapshot.servers.iter().find(|s| s.id == choice.chosen.id).cloned().ok_or(Refusal::NoServer)?;
+    let free =
+        |number: &&String| snapshot.bridge_holders.get(*number).is_none_or(|holder| *holder == request.meeting_id);
+    let voice_bridge = request.voice_bridges.iter().find(free).ok_or(Refusal::VoiceBridgeExhausted)?;
 
     let reserved_load = request.load.reservation(request.size_hint, server.load_multiplier);
     server.load = server.load.map(|load| load + reserved_load);
@@ -204,12 +266,52 @@ pub fn plan(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed,
         confirmed_at_ms: None,
         participants: 0,
     };
-    Ok(Placed::New { meeting, server, replaced })
+    let returned = match &replaced {
+        Some((old, Some(old_server))) => request.load.returned(old, old_server.load.unwrap_or(0.0), request.now_ms),
+        _ => 0.0,
+    };
+    let guard = Guard {
+        ceiling: choice.ceiling,
+        server_as_read: is_limited(&server),
+        tenant_as_read: request.counts_tenant_meetings(),
+    };
+    let placed = Placed::New { meeting, server, replaced: replaced.map(|(old, _)| old) };
+    Ok(Some(Planned { placed, guard, returned }))
+}
+
+impl PlacementSnapshot {
+    /// The snapshot as it will be once `planned` commits, for the next request planned from the same read.
+    pub fn apply(&mut self, planned: &Planned) {
+        let Placed::New { meeting, server, replaced } = &planned.placed else { return };
+        if let Some(old) = replaced {
+            if let Some(old_server) = self.servers.iter_mut().find(|s| s.id == old.server_id) {
+                old_server.load = old_server.load.map(|load| load - planned.returned);
+            }
+            if let Some(placed) = self.placed_meetings.get_mut(&old.server_id) {
+                *placed = placed.saturating_sub(1);
+            }
+            if self.bridge_holders.get(&old.voice_bridge) == Some(&old.id) {
+                self.bridge_holders.remove(&old.voice_bridge);
+            }
+        } else if let Some(count) = self.tenant_meetings.get_mut(&meeting.tenant_id) {
+            *count += 1;
+        }
+        if let Some(chosen) = self.servers.iter_mut().find(|s| s.id == server.id) {
+            chosen.load = server.load;
+        }
+        if counts_meetings(server) {
+            *self.placed_meetings.entry(server.id.clone()).or_default() += 1;
+        }
+        self.bridge_holders.insert(meeting.voice_bridge.clone(), meeting.id.clone());
+        self.current.insert(meeting.id.clone(), (meeting.clone(), Some(server.clone())));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use std::collections::HashSet;
 
     use super::*;
     use crate::balance::load::LoadWeights;
@@ -242,6 +344,19 @@ mod tests {
         }
     }
 
+    fn snapshot_of(servers: Vec<Server>) -> PlacementSnapshot {
+        PlacementSnapshot { servers, ..PlacementSnapshot::default() }
+    }
+
+    /// The plan of a request the snapshot decides.
+    fn planned(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Planned, Refusal> {
+        plan(request, snapshot).map(|planned| planned.expect("the snapshot decides"))
+    }
+
+    fn placed(request: &Placement, snapshot: &PlacementSnapshot) -> Result<Placed, Refusal> {
+        planned(request, snapshot).map(|planned| planned.placed)
+    }
+
     fn server_of(placed: &Placed) -> &str {
         match placed {
             Placed::Existing { server, .. } | Placed::New { server, .. } => &server.id,
@@ -249,43 +364,43 @@ mod tests {
     }
 
     fn placed_on(server: &Server, id: &str) -> Meeting {
-        let Ok(Placed::New { meeting, .. }) =
-            plan(&request(id), &PlacementSnapshot { servers: vec![server.clone()], ..PlacementSnapshot::default() })
-        else {
+        let Ok(Placed::New { meeting, .. }) = placed(&request(id), &snapshot_of(vec![server.clone()])) else {
             panic!("placed")
         };
         meeting
+    }
+
+    fn current(meeting: &Meeting, server: Option<Server>) -> HashMap<String, (Meeting, Option<Server>)> {
+        HashMap::from([(meeting.id.clone(), (meeting.clone(), server))])
     }
 
     #[test]
     fn a_tenant_at_its_meeting_limit_places_no_new_meeting_but_keeps_its_own() {
         let limited = Placement { tenant_id: "t".into(), tenant_max_meetings: Some(2), ..request("m") };
         let mut snapshot = PlacementSnapshot {
-            servers: vec![server("a", 0.0, ServerState::Enabled)],
-            tenant_meetings: 1,
-            ..PlacementSnapshot::default()
+            tenant_meetings: HashMap::from([("t".to_owned(), 1)]),
+            ..snapshot_of(vec![server("a", 0.0, ServerState::Enabled)])
         };
-        let placed = plan(&limited, &snapshot).unwrap();
-        assert!(guard(&limited, &snapshot, &placed).tenant_as_read, "the count must hold at commit");
-        assert!(!guard(&request("m"), &snapshot, &plan(&request("m"), &snapshot).unwrap()).tenant_as_read);
+        let first = planned(&limited, &snapshot).unwrap();
+        assert!(first.guard.tenant_as_read, "the count must hold at commit");
+        assert!(!planned(&request("m"), &snapshot).unwrap().guard.tenant_as_read);
 
-        snapshot.tenant_meetings = 2;
-        assert_eq!(plan(&limited, &snapshot), Err(Refusal::TenantFull));
-        let Placed::New { meeting, .. } = placed else { panic!("placed") };
-        snapshot.current = Some((meeting, Some(snapshot.servers[0].clone())));
-        let kept = plan(&limited, &snapshot).unwrap();
-        assert!(matches!(kept, Placed::Existing { .. }), "a running meeting is created again at the limit");
-        assert!(!guard(&limited, &snapshot, &kept).tenant_as_read);
+        snapshot.tenant_meetings.insert("t".to_owned(), 2);
+        assert_eq!(placed(&limited, &snapshot), Err(Refusal::TenantFull));
+        let Placed::New { meeting, .. } = first.placed else { panic!("placed") };
+        snapshot.current = current(&meeting, Some(snapshot.servers[0].clone()));
+        let kept = planned(&limited, &snapshot).unwrap();
+        assert!(matches!(kept.placed, Placed::Existing { .. }), "a running meeting is created again at the limit");
+        assert!(!kept.guard.tenant_as_read);
     }
 
     #[test]
     fn a_new_meeting_goes_to_the_least_loaded_server_with_its_reservation() {
         let snapshot = PlacementSnapshot {
-            servers: vec![server("a", 40.0, ServerState::Enabled), server("b", 10.0, ServerState::Enabled)],
-            held_bridges: HashSet::from(["111".to_owned()]),
-            ..PlacementSnapshot::default()
+            bridge_holders: HashMap::from([("111".to_owned(), "other".to_owned())]),
+            ..snapshot_of(vec![server("a", 40.0, ServerState::Enabled), server("b", 10.0, ServerState::Enabled)])
         };
-        let Ok(Placed::New { meeting, server, replaced: None }) = plan(&request("m"), &snapshot) else {
+        let Ok(Placed::New { meeting, server, replaced: None }) = placed(&request("m"), &snapshot) else {
             panic!("placed")
         };
         assert_eq!((server.id.as_str(), server.load), ("b", Some(25.0)));
@@ -295,31 +410,27 @@ mod tests {
 
     #[test]
     fn hinted_meetings_reserve_their_size_and_the_next_one_goes_elsewhere() {
-        let mut snapshot = PlacementSnapshot {
-            servers: vec![server("a", 0.0, ServerState::Enabled), server("b", 20.0, ServerState::Enabled)],
-            ..PlacementSnapshot::default()
-        };
-        let big = Placement { size_hint: Some(50), ..request("big") };
-        let Ok(Placed::New { meeting, server: a, .. }) = plan(&big, &snapshot) else { panic!("placed") };
+        let mut snapshot =
+            snapshot_of(vec![server("a", 0.0, ServerState::Enabled), server("b", 20.0, ServerState::Enabled)]);
+        let big = planned(&Placement { size_hint: Some(50), ..request("big") }, &snapshot).unwrap();
+        let Placed::New { meeting, server: a, .. } = &big.placed else { panic!("placed") };
         assert_eq!((a.id.as_str(), meeting.reserved_load, a.load), ("a", 50.0, Some(50.0)));
-        snapshot.servers[0] = a;
-        let Ok(Placed::New { server, .. }) = plan(&request("next"), &snapshot) else { panic!("placed") };
+        snapshot.apply(&big);
+        let Ok(Placed::New { server, meeting, .. }) = placed(&request("next"), &snapshot) else { panic!("placed") };
         assert_eq!(server.id, "b", "a holds the hinted 50, b only 20");
+        assert_eq!(meeting.voice_bridge, "222", "the first number is held by the meeting planned before");
     }
 
     #[test]
     fn a_server_that_failed_the_create_is_avoided_the_second_time() {
-        let snapshot = PlacementSnapshot {
-            servers: vec![server("a", 0.0, ServerState::Enabled), server("b", 30.0, ServerState::Enabled)],
-            ..PlacementSnapshot::default()
-        };
+        let snapshot =
+            snapshot_of(vec![server("a", 0.0, ServerState::Enabled), server("b", 30.0, ServerState::Enabled)]);
         let again = request("m").elsewhere_than("a", 6_000);
-        let Ok(Placed::New { server, meeting, .. }) = plan(&again, &snapshot) else { panic!("placed") };
+        let Ok(Placed::New { server, meeting, .. }) = placed(&again, &snapshot) else { panic!("placed") };
         assert_eq!((server.id.as_str(), meeting.create_sent_at_ms), ("b", 6_000));
-        let placed = plan(&again, &snapshot).unwrap();
-        assert_eq!(guard(&again, &snapshot, &placed).rivals, vec!["b".to_owned()]);
-        let alone = PlacementSnapshot { servers: vec![snapshot.servers[0].clone()], ..snapshot };
-        assert_eq!(plan(&again, &alone), Err(Refusal::NoServer));
+        assert_eq!(planned(&again, &snapshot).unwrap().guard.ceiling, None, "b was the only choice");
+        let alone = snapshot_of(vec![snapshot.servers[0].clone()]);
+        assert_eq!(placed(&again, &alone), Err(Refusal::NoServer));
     }
 
     #[test]
@@ -327,11 +438,8 @@ mod tests {
         let mut offline = server("a", 0.0, ServerState::Enabled);
         offline.online = false;
         let unmeasured = Server { load: None, ..server("b", 0.0, ServerState::Enabled) };
-        let snapshot = PlacementSnapshot {
-            servers: vec![offline, unmeasured, server("c", 0.0, ServerState::Cordoned)],
-            ..PlacementSnapshot::default()
-        };
-        assert_eq!(plan(&request("m"), &snapshot), Err(Refusal::NoServer));
+        let snapshot = snapshot_of(vec![offline, unmeasured, server("c", 0.0, ServerState::Cordoned)]);
+        assert_eq!(placed(&request("m"), &snapshot), Err(Refusal::NoServer));
     }
 
     #[test]
@@ -340,21 +448,20 @@ mod tests {
         let b = server("b", 5.0, ServerState::Enabled);
         let existing = placed_on(&a, "m");
         let mut snapshot = PlacementSnapshot {
-            current: Some((existing.clone(), Some(a.clone()))),
-            servers: vec![a.clone(), b.clone()],
-            ..PlacementSnapshot::default()
+            current: current(&existing, Some(a.clone())),
+            ..snapshot_of(vec![a.clone(), b.clone()])
         };
-        let Ok(Placed::Existing { meeting: kept, .. }) = plan(&request("m"), &snapshot) else { panic!("kept") };
+        let Ok(Placed::Existing { meeting: kept, .. }) = placed(&request("m"), &snapshot) else { panic!("kept") };
         assert_eq!((kept.create_sent_at_ms, kept.confirmed_at_ms), (5_000, None), "its create is marked as sent");
-        assert_eq!(plan(&request("m"), &snapshot).unwrap().awaits_running_check(), None);
+        assert_eq!(placed(&request("m"), &snapshot).unwrap().awaits_running_check(), None);
 
-        let dead = Server { online: false, ..a };
-        snapshot.current = Some((existing.clone(), Some(dead.clone())));
+        let dead = Server { online: false, load: Some(20.0), ..a };
+        snapshot.current = current(&existing, Some(dead.clone()));
         snapshot.servers = vec![dead, b];
-        let Ok(Placed::New { server, replaced: Some(old), .. }) = plan(&request("m"), &snapshot) else {
-            panic!("replaced")
-        };
-        assert_eq!((server.id.as_str(), old), ("b", existing));
+        let moved = planned(&request("m"), &snapshot).unwrap();
+        let Placed::New { server, replaced: Some(old), .. } = &moved.placed else { panic!("replaced") };
+        assert_eq!((server.id.as_str(), old), ("b", &existing));
+        assert_eq!(moved.returned, 15.0, "the young meeting gives its reservation back");
     }
 
     #[test]
@@ -362,31 +469,29 @@ mod tests {
         let cordoned = server("a", 20.0, ServerState::Cordoned);
         let existing = placed_on(&server("a", 0.0, ServerState::Enabled), "m");
         let snapshot = PlacementSnapshot {
-            current: Some((existing.clone(), Some(cordoned))),
-            servers: vec![server("b", 0.0, ServerState::Enabled)],
-            ..PlacementSnapshot::default()
+            current: current(&existing, Some(cordoned)),
+            ..snapshot_of(vec![server("b", 0.0, ServerState::Enabled)])
         };
-        assert!(matches!(plan(&request("m"), &snapshot), Ok(Placed::Existing { .. })));
-        let kept = plan(&request("m"), &snapshot).unwrap();
+        let kept = placed(&request("m"), &snapshot).unwrap();
         assert_eq!(kept.awaits_running_check().map(|s| s.id.as_str()), Some("a"));
         let stopped = request("m").stopped_on("a");
-        let Ok(Placed::New { server, replaced: Some(old), .. }) = plan(&stopped, &snapshot) else { panic!("moved") };
+        let Ok(Placed::New { server, replaced: Some(old), .. }) = placed(&stopped, &snapshot) else { panic!("moved") };
         assert_eq!((server.id.as_str(), old), ("b", existing));
     }
 
     #[test]
-    fn a_new_placement_is_guarded_by_the_servers_it_was_chosen_among() {
-        let snapshot = PlacementSnapshot {
-            servers: vec![
-                server("a", 1.0, ServerState::Enabled),
-                server("b", 2.0, ServerState::Enabled),
-                server("c", 0.0, ServerState::Cordoned),
-            ],
-            ..PlacementSnapshot::default()
-        };
-        let placed = plan(&request("m"), &snapshot).unwrap();
-        let expected = Guard { rivals: vec!["a".into(), "b".into()], ..Guard::default() };
-        assert_eq!(guard(&request("m"), &snapshot, &placed), expected);
+    fn a_new_placement_holds_while_its_server_stays_no_more_loaded_than_the_next_choice() {
+        let snapshot = snapshot_of(vec![
+            server("a", 1.0, ServerState::Enabled),
+            server("b", 2.0, ServerState::Enabled),
+            server("c", 0.0, ServerState::Cordoned),
+        ]);
+        let expected = Guard { ceiling: Some(2.0), ..Guard::default() };
+        assert_eq!(planned(&request("m"), &snapshot).unwrap().guard, expected);
+        let read_to_b = PlacementSnapshot { reach: Reach::UpTo(1.5), ..snapshot.clone() };
+        assert_eq!(planned(&request("m"), &read_to_b).unwrap().guard.ceiling, Some(1.5), "the servers not read");
+        let read_to_a = PlacementSnapshot { reach: Reach::UpTo(1.0), ..snapshot };
+        assert_eq!(plan(&request("m"), &read_to_a), Ok(None), "a server not read may tie with a");
     }
 
     #[test]
@@ -397,21 +502,42 @@ mod tests {
         busy.max_participants = Some(30);
         busy.stats.users = 30;
         let mut snapshot = PlacementSnapshot {
-            servers: vec![full, busy, server("c", 9.0, ServerState::Enabled)],
             placed_meetings: HashMap::from([("a".to_owned(), 2)]),
-            ..PlacementSnapshot::default()
+            ..snapshot_of(vec![full, busy, server("c", 9.0, ServerState::Enabled)])
         };
-        let placed = plan(&request("m"), &snapshot).unwrap();
-        assert_eq!(server_of(&placed), "c", "a holds its 2 meetings, b its 30 participants");
-        assert_eq!(guard(&request("m"), &snapshot, &placed), Guard { rivals: vec!["c".into()], ..Guard::default() });
+        let plan_c = planned(&request("m"), &snapshot).unwrap();
+        assert_eq!(server_of(&plan_c.placed), "c", "a holds its 2 meetings, b its 30 participants");
+        assert_eq!(plan_c.guard, Guard::default());
 
         snapshot.placed_meetings.insert("a".to_owned(), 1);
-        let placed = plan(&request("m"), &snapshot).unwrap();
-        assert_eq!(server_of(&placed), "a", "room for one more");
-        assert!(guard(&request("m"), &snapshot, &placed).server_as_read);
+        let plan_a = planned(&request("m"), &snapshot).unwrap();
+        assert_eq!(server_of(&plan_a.placed), "a", "room for one more");
+        assert!(plan_a.guard.server_as_read);
+        snapshot.apply(&plan_a);
+        assert_eq!(snapshot.placed_meetings["a"], 2, "the next plan sees a full");
+        assert_eq!(server_of(&placed(&request("n"), &snapshot).unwrap()), "c");
         snapshot.servers.truncate(2);
-        snapshot.placed_meetings.insert("a".to_owned(), 2);
-        assert_eq!(plan(&request("m"), &snapshot), Err(Refusal::NoServer), "every server is full");
+        assert_eq!(placed(&request("n"), &snapshot), Err(Refusal::NoServer), "every server is full");
+        snapshot.reach = Reach::UpTo(9.0);
+        assert_eq!(plan(&request("n"), &snapshot), Ok(None), "unless a server not read has room");
+    }
+
+    #[test]
+    fn plans_applied_in_turn_spread_a_burst_over_equally_loaded_servers() {
+        let mut snapshot = PlacementSnapshot {
+            reach: Reach::UpTo(0.0),
+            ..snapshot_of((0..20).map(|n| server(&format!("s{n:02}"), 0.0, ServerState::Enabled)).collect())
+        };
+        let mut used = HashSet::new();
+        for n in 0..13 {
+            let meeting = Placement { voice_bridges: vec![format!("{n}")], ..request(&format!("m{n}")) };
+            let next = planned(&meeting, &snapshot).unwrap();
+            assert_eq!(next.guard.ceiling, Some(0.0));
+            used.insert(server_of(&next.placed).to_owned());
+            snapshot.apply(&next);
+        }
+        assert_eq!(used.len(), 13, "each took a server of its own");
+        assert_eq!(plan(&request("m13"), &snapshot), Ok(None), "fewer than the spread left read at the lowest load");
     }
 
     #[test]
@@ -419,15 +545,28 @@ mod tests {
         let a = server("a", 0.0, ServerState::Enabled);
         let mine = placed_on(&a, "m");
         let theirs = Placement { tenant_id: "t2".into(), ..request("m") };
-        let snapshot = PlacementSnapshot { current: Some((mine, Some(a.clone()))), ..PlacementSnapshot::default() };
-        assert_eq!(plan(&theirs, &snapshot), Err(Refusal::OtherTenant));
+        let snapshot = PlacementSnapshot { current: current(&mine, Some(a.clone())), ..PlacementSnapshot::default() };
+        assert_eq!(placed(&theirs, &snapshot), Err(Refusal::OtherTenant));
         let full = PlacementSnapshot {
-            servers: vec![a],
-            held_bridges: HashSet::from(["111".to_owned(), "222".to_owned()]),
-            ..PlacementSnapshot::default()
+            bridge_holders: HashMap::from([("111".to_owned(), "x".to_owned()), ("222".to_owned(), "y".to_owned())]),
+            ..snapshot_of(vec![a])
         };
-        assert_eq!(plan(&request("n"), &full), Err(Refusal::VoiceBridgeExhausted));
+        assert_eq!(placed(&request("n"), &full), Err(Refusal::VoiceBridgeExhausted));
+        let own = Placement { voice_bridges: vec!["111".into()], ..request("x") };
+        assert!(placed(&own, &full).is_ok(), "a meeting's own number is free to it");
         let tagged = Placement { tags: TagRequest::parse(Some("gpu!")), ..request("n") };
-        assert_eq!(plan(&tagged, &full), Err(Refusal::TagUnavailable("gpu".into())));
+        assert_eq!(placed(&tagged, &full), Err(Refusal::TagUnavailable("gpu".into())));
+    }
+
+    #[test]
+    fn a_read_of_a_batch_names_its_numbers_and_counted_tenants_once() {
+        let limited = Placement { tenant_id: "t".into(), tenant_max_meetings: Some(3), ..request("a") };
+        let requests = [limited.clone(), Placement { meeting_id: "b".into(), now_ms: 4_000, ..limited }, request("c")];
+        let read = PlacementRead::first(&requests);
+        assert_eq!((read.depth, read.deeper().depth), (6 + TIE_SPREAD, 4 * (6 + TIE_SPREAD)));
+        assert_eq!(
+            (read.voice_bridges(), read.counted_tenants(), read.now_ms()),
+            (vec!["111", "222"], vec!["t"], 4_000)
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! loop of [`retry`], so a new rule touches `balance` and no adapter.
 
 pub mod handle;
+mod placing;
 pub mod retry;
 
 use std::collections::HashSet;
@@ -12,7 +13,7 @@ use async_trait::async_trait;
 
 use crate::balance::join;
 use crate::balance::load::LoadRules;
-use crate::balance::placement::{self, Placed, Placement};
+use crate::balance::placement::{Placed, Placement};
 use crate::balance::poll::{self, PollOutcome, PollPlan, PollReport};
 use crate::balance::tenant::TenantUsage;
 use crate::model::{Meeting, Server, ServerUpdate};
@@ -92,25 +93,7 @@ impl<P: MeetingPorts> MeetingStore for P {
     }
 
     async fn place_meeting(&self, request: &Placement) -> Result<Placed, PlaceError> {
-        let _turn = self.handle_state().placement_turn().await;
-        until_committed(
-            Decision::Place,
-            || format!("placement of {}", request.meeting_id),
-            || async {
-                let (snapshot, stamp) = self.read_placement(request).await?;
-                let placed = placement::plan(request, &snapshot)?;
-                let guard = placement::guard(request, &snapshot, &placed);
-                let returned = match (&placed, &snapshot.current) {
-                    (Placed::New { replaced: Some(old), .. }, Some((_, Some(server)))) => {
-                        request.load.returned(old, server.load.unwrap_or(0.0), request.now_ms)
-                    }
-                    _ => 0.0,
-                };
-                let committed = self.commit_placement(stamp, &placed, &guard, returned).await?;
-                Ok::<_, PlaceError>(committed.committed().map(|()| placed))
-            },
-        )
-        .await
+        placing::place(self, request).await
     }
 
     async fn confirm_meeting(&self, meeting: &Meeting, now_ms: i64) -> StoreResult<()> {

@@ -69,7 +69,7 @@ pub(crate) fn count_race(decision: Decision) {
 
 /// A pause before attempt `attempt` (counted from 0) that grows with it, drawn at random so racing writers
 /// drift apart.
-async fn back_off(attempt: usize) {
+pub(crate) async fn back_off(attempt: usize) {
     if attempt < IMMEDIATE {
         tokio::task::yield_now().await;
         return;

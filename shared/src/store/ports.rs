@@ -8,7 +8,7 @@ use std::future::Future;
 
 use super::StoreResult;
 use crate::balance::join::JoinSnapshot;
-use crate::balance::placement::{Guard, Placed, Placement, PlacementSnapshot};
+use crate::balance::placement::{PlacementRead, PlacementSnapshot, Planned};
 use crate::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use crate::domain::handle::HandleState;
 use crate::model::{Meeting, Server};
@@ -56,22 +56,24 @@ pub trait MeetingPorts: Send + Sync {
     /// What a poll read saw.
     type PollStamp: Send;
 
-    /// The meeting to place (if live, with its server), the servers, the requested voice bridges held, and the
-    /// live meetings placed on each server that counts them, read after that server.
+    /// For the placements of `read`: each meeting's live placement (with its server), the servers that take new
+    /// meetings in order of load then id up to `read.depth` (with the load of the next one as the reach, or all
+    /// of them), which of the requested voice bridges live meetings hold, the live meetings placed on each server
+    /// read that counts them (read after that server), and the live meetings of each counted tenant.
     fn read_placement(
         &self,
-        request: &Placement,
+        read: PlacementRead<'_>,
     ) -> impl Future<Output = StoreResult<(PlacementSnapshot, Self::PlaceStamp)>> + Send;
-    /// Writes `placed`: a kept meeting's create mark, or a new placement with its reservation and voice bridge,
-    /// replacing the meeting's old placement and giving back `returned` of the old server's load. A new
-    /// placement also needs `guard` to hold.
+    /// Writes each plan in order, answering for each on its own. A plan was made from the snapshot with the
+    /// plans before it applied; a kept meeting's plan writes its create mark, a new one its placement with its
+    /// reservation and voice bridge, replacing the meeting's old placement and giving back `returned` of the old
+    /// server's load, and needs its guard to hold. A plan that finds what it was made from changed is raced
+    /// (nothing of it written) and the plans after it are still tried.
     fn commit_placement(
         &self,
         stamp: Self::PlaceStamp,
-        placed: &Placed,
-        guard: &Guard,
-        returned: f64,
-    ) -> impl Future<Output = StoreResult<Commit>> + Send;
+        plans: &[Planned],
+    ) -> impl Future<Output = StoreResult<Vec<Commit>>> + Send;
 
     /// The live meeting `id` and its server.
     fn read_removal(

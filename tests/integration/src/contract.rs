@@ -451,6 +451,54 @@ pub async fn a_burst_through_one_replica_all_lands(store: Store, replicas: Vec<S
     }
 }
 
+/// A pool of 40 servers whose least loaded half is tagged: a placement reads the servers in order of load only as
+/// far as it needs, and lands where reading every server would have put it (untagged requests read past the
+/// tagged servers, a tag that no server carries falls back or is refused), and a burst through one handle fills
+/// the untagged servers level.
+pub async fn a_large_pool_is_read_only_as_far_as_placements_need(store: Store, replicas: Vec<Store>) {
+    for n in 0..20 {
+        live_server(&*store, &format!("t{n:02}"), Some("gpu")).await;
+        let id = format!("u{n:02}");
+        live_server(&*store, &id, None).await;
+        store.record_poll(&id, &report(Some(vec![entry(&format!("{id}-running"), n + 5)]))).await.unwrap();
+    }
+    assert_eq!(server_of(&store.place_meeting(&placement("plain", "")).await.unwrap()), "u00");
+    let gpu = store.place_meeting(&placement("gpu", "gpu")).await.unwrap();
+    assert!(server_of(&gpu).starts_with('t'), "{}", server_of(&gpu));
+    let fallback = store.place_meeting(&placement("ssd", "ssd")).await.unwrap();
+    assert!(["u00", "u01"].contains(&server_of(&fallback)), "{}", server_of(&fallback));
+    assert!(matches!(
+        store.place_meeting(&placement("ssd-only", "ssd!")).await,
+        Err(PlaceError::Refused(Refusal::TagUnavailable(tags))) if tags == "ssd"
+    ));
+
+    let one = replicas[0].clone();
+    let tasks: Vec<_> = (0..60)
+        .map(|n| {
+            let one = one.clone();
+            tokio::spawn(async move { one.place_meeting(&placement(&format!("level-{n}"), "")).await })
+        })
+        .collect();
+    let mut receivers = HashSet::new();
+    for task in tasks {
+        let placed = task.await.expect("placement task").expect("placed");
+        assert!(server_of(&placed).starts_with('u'), "{}", server_of(&placed));
+        receivers.insert(server_of(&placed).to_owned());
+    }
+    let loads: HashMap<String, f64> = store
+        .servers()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.id.starts_with('u'))
+        .map(|s| (s.id, s.load.unwrap()))
+        .collect();
+    let lowest = loads.values().copied().fold(f64::INFINITY, f64::min);
+    for id in &receivers {
+        assert!(loads[id] <= lowest + 1.0, "{id} took a meeting at {} while another server is at {lowest}", loads[id]);
+    }
+}
+
 /// Fake BBB servers: the meetings each one runs.
 type Fleet = Arc<Mutex<HashMap<String, HashSet<String>>>>;
 
@@ -998,6 +1046,7 @@ macro_rules! store_contract {
             tokens_are_single_use,
             concurrent_placements_spread_evenly,
             a_burst_through_one_replica_all_lands,
+            a_large_pool_is_read_only_as_far_as_placements_need,
             a_poll_during_a_create_keeps_the_meeting,
             replicas_with_clocks_60_s_apart_agree,
             replicas_creating_while_polls_run_lose_nothing,

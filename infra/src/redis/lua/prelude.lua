@@ -6,8 +6,17 @@
 -- tenant's change counter.
 local plan = cjson.decode(ARGV[1])
 
+-- How far this script moved each change counter it moved: a plan of a batch was made with the plans before it
+-- applied, so what those moved still counts as what it read.
+local moved = {}
+
+local function move_on(key)
+  moved[key] = (moved[key] or 0) + 1
+  redis.call('INCR', key)
+end
+
 local function version_is(key, expected)
-  return (redis.call('GET', key) or '0') == expected
+  return tonumber(redis.call('GET', key) or '0') == tonumber(expected) + (moved[key] or 0)
 end
 
 -- Whether a meeting hash still describes the placement (its server and when it was placed).
@@ -31,7 +40,7 @@ local function index_in_tenant(m, kept)
     return
   end
   if kept then redis.call('SADD', m.tenant_index, m.id) else redis.call('SREM', m.tenant_index, m.id) end
-  redis.call('INCR', m.tenant_version)
+  move_on(m.tenant_version)
 end
 
 -- Forgets a meeting: its hash, its set memberships, and its voice bridge while it holds it.
@@ -89,7 +98,7 @@ local function write_server(s)
     redis.call('ZADD', s.cordoned_load, s.load, s.id)
   end
   if s.split == '[]' then redis.call('DEL', s.split_key) else redis.call('SET', s.split_key, s.split) end
-  redis.call('INCR', s.version_key)
+  move_on(s.version_key)
 end
 
 -- Forgets a server: its hash, health, state and load sets, index of meetings and split meetings; moves its change
@@ -100,7 +109,7 @@ local function forget_server(s)
   redis.call('ZREM', s.server_load, s.id)
   redis.call('ZREM', s.cordoned_load, s.id)
   redis.call('SREM', s.enabled, s.id)
-  redis.call('INCR', s.version_key)
+  move_on(s.version_key)
   return was
 end
 
@@ -112,5 +121,5 @@ local function add_load(server_load, cordoned_load, id, amount, version_key)
   elseif redis.call('ZSCORE', cordoned_load, id) then
     redis.call('ZINCRBY', cordoned_load, amount, id)
   end
-  redis.call('INCR', version_key)
+  move_on(version_key)
 end
