@@ -1,5 +1,5 @@
-//! Servers kept in memory for joins, each under the stamp of a change counter it was read at: a join that finds
-//! the counter where it was takes the server from here instead of reading it. The embedded store keeps the
+//! Servers kept in memory for joins (and on Redis for placements), each under the stamp of a change counter it was
+//! read at: a read that finds the counter where it was takes the server from here instead of reading it. The embedded store keeps the
 //! server of each meeting under its database's counter; Redis keeps each server under that server's counter.
 //! An entry is used only at its own stamp, before the meeting it was read for expires, and for [`KEPT_FOR`] at
 //! most whatever the stamp says.
@@ -52,6 +52,14 @@ impl<S: PartialEq> JoinServers<S> {
             .then(|| kept.server.clone())
     }
 
+    /// Moves the entry under `key` from stamp `from` to `to` (a change this process made and knows the whole of),
+    /// keeping when it was read.
+    pub fn restamp(&self, key: &str, from: &S, to: S) {
+        if let Some(kept) = self.by_key().get_mut(key).filter(|kept| kept.stamp == *from) {
+            kept.stamp = to;
+        }
+    }
+
     /// Keeps `server` under `key`, read after the counter was at `stamp`, live until `until_ms`.
     pub fn put(&self, key: &str, stamp: S, server: &Server, until_ms: i64) {
         let mut by_key = self.by_key();
@@ -82,6 +90,18 @@ mod tests {
         assert_eq!(kept.get("m", &6, 10).map(|s| s.id), Some("b".to_owned()));
         assert!(kept.get("m", &5, 10).is_none());
         assert!(kept.get("other", &6, 10).is_none());
+    }
+
+    #[test]
+    fn a_restamped_entry_keeps_when_it_was_read() {
+        let kept = JoinServers { kept_for: Duration::from_millis(20), ..JoinServers::default() };
+        kept.put("a", 1, &server("a"), i64::MAX);
+        kept.restamp("a", &2, 3);
+        assert!(kept.get("a", &3, 0).is_none(), "only from the stamp it is at");
+        kept.restamp("a", &1, 2);
+        assert!(kept.get("a", &1, 0).is_none() && kept.get("a", &2, 0).is_some());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(kept.get("a", &2, 0).is_none(), "read too long ago, whatever the stamp says");
     }
 
     #[test]

@@ -4,11 +4,12 @@
 #   join redirects/s through scalelite-rs beside a bare hyper server answering a fixed 302;
 #   create round trip (one connection, p50) through scalelite-rs beside a direct create on the same simulated
 #   BBB server, and the difference;
-#   creates/s under load;
+#   creates/s under load (new meetings, `connections` at once) beside direct creates of new meetings on one simulated
+#   server at the same concurrency, and their ratio;
 #   poll passes over POLL_SERVERS simulated servers with 10 meetings each (tests/integration/examples/poll_bench).
 # Needs wrk (Debian package). Usage: tests/bench/run.sh [seconds] [connections] [sqlite|redis]
 # The redis store uses REDIS_URL (default the local server) under a throw-away namespace; POLL_SERVERS=0 skips
-# the poll part (default 1000). BENCH_BINARIES=<dir> runs the binaries in that directory (`scalelite`,
+# the poll part (default 1000); DEMO_SERVERS sets the simulated pool (default 3). BENCH_BINARIES=<dir> runs the binaries in that directory (`scalelite`,
 # `examples/bare_redirect`, `examples/poll_bench`, as a release target directory holds them) instead of building,
 # so two builds can be measured in turns.
 set -euo pipefail
@@ -39,7 +40,7 @@ else
 fi
 
 env "${store_env[@]}" LOADBALANCER_SECRET=$secret PORT=3100 POLL_INTERVAL=3600 RUST_LOG=warn \
-  "$target/scalelite" serve --demo --demo-servers 3 > "$work/serve.log" 2>&1 &
+  "$target/scalelite" serve --demo --demo-servers "${DEMO_SERVERS:-3}" > "$work/serve.log" 2>&1 &
 "$target/examples/bare_redirect" 3200 &
 sleep 2
 
@@ -77,9 +78,13 @@ echo "create round trip, one connection: p50 $(p50 "$work/create-lb.txt") ms thr
   "(overhead $(awk -v a="$(p50 "$work/create-lb.txt")" -v b="$(p50 "$work/create-direct.txt")" 'BEGIN { printf "%.3f", a - b }') ms)"
 
 creates load /bigbluebutton/api "$secret" > "$work/lb-creates.txt"
+creates load-direct "${sim_url#http://*/}" "$sim_secret" | sed 's|^|/|' > "$work/direct-creates.txt"
 URLS=$work/lb-creates.txt load create-load 2 "$connections" -s tests/bench/urls.lua "http://127.0.0.1:3100"
-echo "create under load ($connections connections): $(rate "$work/create-load.txt")/s," \
-  "p50 $(p50 "$work/create-load.txt") ms, each a round trip to a simulated BBB server"
+URLS=$work/direct-creates.txt load create-load-direct 2 "$connections" -s tests/bench/urls.lua "$sim_origin"
+echo "create under load ($connections connections, ${DEMO_SERVERS:-3} servers): $(rate "$work/create-load.txt")/s," \
+  "p50 $(p50 "$work/create-load.txt") ms, each a round trip to a simulated BBB server;" \
+  "$(rate "$work/create-load-direct.txt")/s direct to one simulated server" \
+  "(ratio $(awk -v a="$(rate "$work/create-load.txt")" -v b="$(rate "$work/create-load-direct.txt")" 'BEGIN { printf "%.3f", a / b }'))"
 kill $(jobs -p) 2> /dev/null || true
 
 if [ "$poll_servers" -gt 0 ]; then

@@ -302,10 +302,10 @@ impl PlaceRead {
                 }
             }
         }
-        if planned.guard.tenant_as_read {
-            if let Some(version) = self.tenant_versions.get_mut(&meeting.tenant_id) {
-                *version += 1;
-            }
+        if planned.guard.tenant_as_read
+            && let Some(version) = self.tenant_versions.get_mut(&meeting.tenant_id)
+        {
+            *version += 1;
         }
     }
 }

@@ -69,6 +69,26 @@ impl PlaceRead {
     }
 }
 
+impl RedisStore {
+    /// The servers ranked by a placement read, as `(id, load, change counter)`: each taken from memory while its
+    /// counter stands where it was read (its load from the ranking), the others read and kept.
+    async fn candidates(&self, ranked: Vec<(String, f64, String)>, now_ms: i64) -> StoreResult<Vec<Versioned>> {
+        let mut kept = Vec::with_capacity(ranked.len());
+        let mut unread = Vec::new();
+        for (id, load, version) in ranked {
+            match self.join_servers.get(&id, &version, now_ms) {
+                Some(server) => kept.push(Versioned { server: Server { load: Some(load), ..server }, version }),
+                None => unread.push(id),
+            }
+        }
+        for read in snapshot::servers(&mut self.conn(), &self.keys, &unread).await? {
+            self.join_servers.put(&read.server.id, read.version.clone(), &read.server, i64::MAX);
+            kept.push(read);
+        }
+        Ok(kept)
+    }
+}
+
 impl MeetingPorts for RedisStore {
     type PlaceStamp = PlaceRead;
     /// The meeting's server's change counter as read.
@@ -103,7 +123,7 @@ impl MeetingPorts for RedisStore {
             current.insert(meeting.id.clone(), (meeting, server));
         }
         let (ranked, reach) = snapshot::least_loaded(&mut self.conn(), keys, read.depth).await?;
-        let candidates = snapshot::servers(&mut self.conn(), keys, &ranked).await?;
+        let candidates = self.candidates(ranked, read.now_ms()).await?;
         // Counted after the servers' change counters were read: a placement in between moves a counter.
         let counted: Vec<&str> =
             candidates.iter().filter(|v| counts_meetings(&v.server)).map(|v| v.server.id.as_str()).collect();
@@ -138,7 +158,13 @@ impl MeetingPorts for RedisStore {
             "meeting_prefix": keys.meeting(""),
             "plans": plans.iter().map(|planned| read.plan(keys, planned)).collect::<Vec<_>>(),
         });
-        let answers: Vec<String> = self.commit(&PLACE, &plan).await?;
+        let (answers, counters): (Vec<String>, Vec<(String, String, String)>) = self.commit(&PLACE, &plan).await?;
+        let prefix = keys.server_version("");
+        for (key, before, after) in counters {
+            if let Some(id) = key.strip_prefix(&prefix) {
+                self.join_servers.restamp(id, &before, after);
+            }
+        }
         Ok(answers.iter().map(|answer| Commit::held(answer == "ok")).collect())
     }
 

@@ -218,19 +218,25 @@ pub(crate) async fn bridge_holders(
         .collect())
 }
 
-/// The first `depth` servers of `server_load` (those that take new meetings, in order of load then id), with
-/// how far they reach: the load of the next one, or all of them.
-pub(crate) async fn least_loaded(conn: &mut Primary, keys: &Keys, depth: usize) -> StoreResult<(Vec<String>, Reach)> {
-    let stop = isize::try_from(depth).unwrap_or(isize::MAX);
-    let mut ranked: Vec<(String, f64)> = redis::cmd("ZRANGE")
+static LEAST_LOADED: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/least_loaded.lua")));
+
+/// The first `depth` servers of `server_load` (those that take new meetings, in order of load then id), each with
+/// its load and change counter, in one round trip; and how far they reach: the load of the next one, or all.
+pub(crate) async fn least_loaded(
+    conn: &mut Primary,
+    keys: &Keys,
+    depth: usize,
+) -> StoreResult<(Vec<(String, f64, String)>, Reach)> {
+    let mut ranked: Vec<(String, f64, String)> = LEAST_LOADED
         .arg(keys.server_load())
-        .arg(0)
-        .arg(stop)
-        .arg("WITHSCORES")
-        .query_async(conn)
+        .arg(keys.server_version(""))
+        .arg(depth)
+        .invoke_async(conn)
         .await
         .map_err(backend)?;
-    let reach =
-        if ranked.len() > depth { ranked.pop().map_or(Reach::All, |(_, load)| Reach::UpTo(load)) } else { Reach::All };
-    Ok((ranked.into_iter().map(|(id, _)| id).collect(), reach))
+    let reach = match ranked.len() > depth {
+        true => ranked.pop().map_or(Reach::All, |(_, load, _)| Reach::UpTo(load)),
+        false => Reach::All,
+    };
+    Ok((ranked, reach))
 }

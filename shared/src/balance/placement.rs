@@ -53,7 +53,7 @@ impl<'a> PlacementRead<'a> {
     /// The first read of `requests`: deep enough that each can take a server of its own among equally loaded
     /// ones.
     pub fn first(requests: &'a [Placement]) -> Self {
-        Self { requests, depth: 2 * requests.len() + TIE_SPREAD }
+        Self { requests, depth: requests.len() + TIE_SPREAD }
     }
 
     /// The same requests read four times deeper, when the servers read did not decide.
@@ -563,7 +563,7 @@ mod tests {
         let limited = Placement { tenant_id: "t".into(), tenant_max_meetings: Some(3), ..request("a") };
         let requests = [limited.clone(), Placement { meeting_id: "b".into(), now_ms: 4_000, ..limited }, request("c")];
         let read = PlacementRead::first(&requests);
-        assert_eq!((read.depth, read.deeper().depth), (6 + TIE_SPREAD, 4 * (6 + TIE_SPREAD)));
+        assert_eq!((read.depth, read.deeper().depth), (3 + TIE_SPREAD, 4 * (3 + TIE_SPREAD)));
         assert_eq!(
             (read.voice_bridges(), read.counted_tenants(), read.now_ms()),
             (vec!["111", "222"], vec!["t"], 4_000)

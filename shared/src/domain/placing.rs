@@ -42,16 +42,14 @@ enum Outcome {
 /// Places `batch` (no meeting id twice) and answers each.
 async fn place_batch<P: MeetingPorts>(ports: &P, mut batch: Vec<Waiting>) {
     let started = Instant::now();
-    let mut deeper = false;
+    // Deeper each time the servers read did not decide, until the read takes every server.
+    let mut deeper = 0;
     for round in 0.. {
         if batch.is_empty() {
             return;
         }
         let requests: Vec<Placement> = batch.iter().map(|w| w.request.clone()).collect();
-        let mut read = PlacementRead::first(&requests);
-        if deeper {
-            read = read.deeper();
-        }
+        let read = (0..deeper).fold(PlacementRead::first(&requests), |read, _| read.deeper());
         let (outcomes, committed) = match place_round(ports, read).await {
             Ok(done) => done,
             Err(error) => {
@@ -65,7 +63,7 @@ async fn place_batch<P: MeetingPorts>(ports: &P, mut batch: Vec<Waiting>) {
         let first_raced = committed.iter().position(|c| c.is_none()).unwrap_or(usize::MAX);
         let mut left = Vec::new();
         let mut raced = false;
-        deeper = false;
+        let mut unread = false;
         for (waiting, outcome) in batch.into_iter().zip(outcomes) {
             match outcome {
                 Outcome::Planned(index) => match &committed[index] {
@@ -82,10 +80,13 @@ async fn place_batch<P: MeetingPorts>(ports: &P, mut batch: Vec<Waiting>) {
                 }
                 Outcome::Refused(..) => left.push(waiting),
                 Outcome::Unread => {
-                    deeper = true;
+                    unread = true;
                     left.push(waiting);
                 }
             }
+        }
+        if unread {
+            deeper += 1;
         }
         if raced {
             count_race(Decision::Place);

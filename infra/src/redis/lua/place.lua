@@ -1,6 +1,7 @@
 -- Commits a batch of placement plans in order, each on its own: the meeting kept (its create marked as sent) or
 -- placed on the chosen server with its reservation and voice bridge, replacing its old placement. Returns 'ok' or
--- 'retry' for each plan (a plan that retries writes nothing).
+-- 'retry' for each plan (a plan that retries writes nothing), and each change counter it moved as key, where it
+-- stood before, where it stands after, so a server kept in memory at the first moves on with the commit.
 -- A kept meeting needs its server as it was read. A new placement needs the domain's guard to hold: the chosen
 -- server still in `server_load` with a load no higher than the guard's ceiling (and as it was read, when the
 -- guard asks), the tenant's meetings as they were read (when the guard asks); a replaced placement needs its old
@@ -73,4 +74,10 @@ for i, p in ipairs(plan.plans) do
     answers[i] = 'retry'
   end
 end
-return answers
+local counters = {}
+for _, from in ipairs(moved_from) do
+  counters[#counters + 1] = from[1]
+  counters[#counters + 1] = from[2]
+  counters[#counters + 1] = redis.call('GET', from[1])
+end
+return {answers, counters}

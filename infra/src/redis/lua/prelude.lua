@@ -9,8 +9,13 @@ local plan = cjson.decode(ARGV[1])
 -- How far this script moved each change counter it moved: a plan of a batch was made with the plans before it
 -- applied, so what those moved still counts as what it read.
 local moved = {}
+-- Where each counter this script moved stood before it first did, in the order first moved.
+local moved_from = {}
 
 local function move_on(key)
+  if not moved[key] then
+    moved_from[#moved_from + 1] = {key, redis.call('GET', key) or '0'}
+  end
   moved[key] = (moved[key] or 0) + 1
   redis.call('INCR', key)
 end
