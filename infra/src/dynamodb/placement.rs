@@ -92,10 +92,15 @@ impl DynamoMeetings {
     }
 
     /// Commits each plan in its own transaction, in order. A plan made after an earlier one of the batch on the
-    /// same server (or tenant) expects the version that commit left.
+    /// same server (or tenant) expects the version that commit left. Once a plan raced, the read is behind the
+    /// table: the plans after it are answered raced without a transaction each, and planned again from a new read.
     pub(super) async fn commit_plans(&self, mut read: PlaceRead, plans: &[Planned]) -> StoreResult<Vec<Commit>> {
         let mut commits = Vec::with_capacity(plans.len());
         for planned in plans {
+            if commits.contains(&Commit::Raced) {
+                commits.push(Commit::Raced);
+                continue;
+            }
             let commit = match &planned.placed {
                 Placed::Existing { meeting, .. } => self.mark_sent(&read, meeting).await?,
                 Placed::New { meeting, server, replaced } => {

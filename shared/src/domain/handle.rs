@@ -66,12 +66,58 @@ impl PlacementQueue {
     }
 
     /// The placements to plan together: those waiting, in arrival order, up to [`PLACEMENT_BATCH`] and up to the
-    /// first meeting id already taken (a meeting's second create is planned from a read after its first).
+    /// first meeting id already taken (a meeting's second create is planned from a read after its first). A
+    /// placement whose create was given up while it waited (the client went away) is dropped, not placed.
     pub fn take(&self) -> Vec<Waiting> {
         let mut waiting = self.waiting();
+        waiting.retain(|w| !w.answer.is_closed());
         let mut ids = HashSet::new();
         let size =
             waiting.iter().take(PLACEMENT_BATCH).take_while(|w| ids.insert(w.request.meeting_id.clone())).count();
         waiting.drain(..size).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::balance::load::{LoadRules, LoadWeights};
+    use crate::balance::tags::TagRequest;
+
+    fn request(id: &str) -> Placement {
+        Placement {
+            meeting_id: id.into(),
+            tenant_id: String::new(),
+            tenant_max_meetings: None,
+            tags: TagRequest::default(),
+            moderator_pw: String::new(),
+            size_hint: None,
+            voice_bridges: Vec::new(),
+            load: LoadRules {
+                min_user_count: 1.0,
+                join_buffer: Duration::ZERO,
+                max_size_hint: 1.0,
+                weights: LoadWeights::default(),
+            },
+            ttl_ms: 0,
+            now_ms: 0,
+            stopped_on: None,
+            avoid: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_batch_stops_at_a_meeting_id_taken_and_leaves_given_up_placements_out() {
+        let queue = PlacementQueue::default();
+        let _a = queue.enqueue(request("a"));
+        drop(queue.enqueue(request("gone")));
+        let _b = queue.enqueue(request("b"));
+        let _again = queue.enqueue(request("a"));
+        let ids = |batch: Vec<Waiting>| batch.into_iter().map(|w| w.request.meeting_id).collect::<Vec<_>>();
+        assert_eq!(ids(queue.take()), ["a", "b"]);
+        assert_eq!(ids(queue.take()), ["a"]);
+        assert!(queue.take().is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! Placements through one handle, planned together: whoever holds the handle's turn reads one snapshot for
 //! every placement waiting, plans each in arrival order with the plans before it applied, and has the store
 //! commit them in one go. A plan the servers read do not decide is read again deeper; one that lost a race to
-//! another replica is planned again, for up to [`RACE_BUDGET`].
+//! another replica is planned again, until a round has committed nothing for [`RACE_BUDGET`].
 
 use tokio::sync::oneshot::error::TryRecvError;
 use tokio::time::Instant;
@@ -41,7 +41,8 @@ enum Outcome {
 
 /// Places `batch` (no meeting id twice) and answers each.
 async fn place_batch<P: MeetingPorts>(ports: &P, mut batch: Vec<Waiting>) {
-    let started = Instant::now();
+    // When a round last committed a plan: a batch fails only after that long without any.
+    let mut progressed = Instant::now();
     // Deeper each time the servers read did not decide, until the read takes every server.
     let mut deeper = 0;
     for round in 0.. {
@@ -61,6 +62,9 @@ async fn place_batch<P: MeetingPorts>(ports: &P, mut batch: Vec<Waiting>) {
         };
         // A refusal planned after a plan that raced may not hold once that plan is made again.
         let first_raced = committed.iter().position(|c| c.is_none()).unwrap_or(usize::MAX);
+        if committed.iter().any(Option::is_some) {
+            progressed = Instant::now();
+        }
         let mut left = Vec::new();
         let mut raced = false;
         let mut unread = false;
@@ -90,7 +94,7 @@ async fn place_batch<P: MeetingPorts>(ports: &P, mut batch: Vec<Waiting>) {
         }
         if raced {
             count_race(Decision::Place);
-            if started.elapsed() >= RACE_BUDGET {
+            if progressed.elapsed() >= RACE_BUDGET {
                 for waiting in left {
                     let what = format!("placement of {} kept racing with other changes", waiting.request.meeting_id);
                     let _ = waiting.answer.send(Err(StoreError::Backend(what).into()));

@@ -68,7 +68,8 @@ pub trait MeetingPorts: Send + Sync {
     /// plans before it applied; a kept meeting's plan writes its create mark, a new one its placement with its
     /// reservation and voice bridge, replacing the meeting's old placement and giving back `returned` of the old
     /// server's load, and needs its guard to hold. A plan that finds what it was made from changed is raced
-    /// (nothing of it written) and the plans after it are still tried.
+    /// (nothing of it written); the plans after it are tried each on its own, or (where each costs a request)
+    /// answered raced too, to be planned again from a new read.
     fn commit_placement(
         &self,
         stamp: Self::PlaceStamp,

@@ -3,7 +3,8 @@
 //! the load balancer's), the local runtime in this one with those servers registered, opens MEETINGS meetings
 //! on them directly (as if another load balancer had placed them), then times poll passes through
 //! `POST /scalelite/jobs/poll`: the first adopts every meeting, the next ones find them placed (the steady
-//! state). Each pass prints its wall time and the CPU time the load balancer and the fleet spent in it. Runs
+//! state). Each pass prints its wall time, the CPU time the load balancer and the fleet spent in it, and the
+//! load balancer's open files and resident memory (the store's connections and caches, holding the pool). Runs
 //! on the embedded store, or on Redis with `SCALELITE_TEST_STORE=production`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -131,10 +132,11 @@ async fn main() {
             let online = report.as_array().map_or(0, |a| a.iter().filter(|s| s["online"] == true).count());
             let adopted: u64 = report.as_array().map_or(0, |a| a.iter().filter_map(|s| s["adopted"].as_u64()).sum());
             let open_files = std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count());
+            let (resident, peak) = (memory_kb("VmRSS:") / 1024, memory_kb("VmHWM:") / 1024);
             println!(
                 "{label}: {polled} servers ({online} online, {adopted} meetings adopted) in {seconds:.3} s, \
                  {:.3} ms a server; CPU: load balancer {:.2} s ({:.3} ms a server), simulated fleet {:.2} s; \
-                 {open_files} open files",
+                 {open_files} open files; resident memory {resident} MB (peak {peak} MB)",
                 seconds * 1000.0 / servers.max(1) as f64,
                 own.as_secs_f64(),
                 own.as_secs_f64() * 1000.0 / servers.max(1) as f64,
@@ -147,4 +149,11 @@ async fn main() {
         timed("steady pass").await;
     }
     drop(fleet.stdin);
+}
+
+/// A figure of this process's `/proc/self/status` in kB (`VmRSS:` resident now, `VmHWM:` its peak).
+fn memory_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find(|line| line.starts_with(field)).unwrap_or_default();
+    line.split_whitespace().nth(1).and_then(|kb| kb.parse().ok()).unwrap_or(0)
 }
