@@ -8,9 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use async_trait::async_trait;
-use scalelite_shared::balance::choice::Reach;
-use scalelite_shared::balance::eligibility::{counts_meetings, takes_new_meetings};
-use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned};
+use scalelite_shared::balance::eligibility::counts_meetings;
+use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned, least_loaded};
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot, unplaced};
 use scalelite_shared::clock::now_ms as wall_clock_ms;
 use scalelite_shared::domain::handle::HandleState;
@@ -49,15 +48,6 @@ impl State {
             .filter(|m| m.expires_at_ms > now_ms && wanted.contains(m.voice_bridge.as_str()))
             .map(|m| (m.voice_bridge.clone(), m.id.clone()))
             .collect()
-    }
-
-    /// The servers that take new meetings in order of load then id, the first `depth` of them, and how far that
-    /// reaches.
-    fn least_loaded(&self, depth: usize) -> (Vec<Server>, Reach) {
-        let mut servers: Vec<&Server> = self.servers.values().filter(|s| takes_new_meetings(s)).collect();
-        servers.sort_by(|a, b| a.load.unwrap_or(0.0).total_cmp(&b.load.unwrap_or(0.0)).then_with(|| a.id.cmp(&b.id)));
-        let reach = servers.get(depth).map_or(Reach::All, |next| Reach::UpTo(next.load.unwrap_or(0.0)));
-        (servers.into_iter().take(depth).cloned().collect(), reach)
     }
 
     fn add_load(&mut self, server_id: &str, amount: f64) {
@@ -140,7 +130,8 @@ impl MeetingPorts for MemoryStore {
         let state = self.state();
         let now = read.now_ms();
         let live = || state.meetings.values().filter(move |m| m.expires_at_ms > now);
-        let (servers, reach) = state.least_loaded(read.depth);
+        let (servers, reach) = least_loaded(state.servers.values().collect(), |s| s, read.depth);
+        let servers: Vec<Server> = servers.into_iter().cloned().collect();
         let placed_on = |id: &str| live().filter(|m| m.server_id == id).count() as u64;
         let of_tenant = |id: &str| live().filter(|m| m.tenant_id == id).count() as u64;
         let snapshot = PlacementSnapshot {

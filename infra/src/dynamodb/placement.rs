@@ -4,9 +4,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
-use scalelite_shared::balance::choice::Reach;
-use scalelite_shared::balance::eligibility::{counts_meetings, takes_new_meetings};
-use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned};
+use scalelite_shared::balance::eligibility::counts_meetings;
+use scalelite_shared::balance::placement::{Placed, PlacementRead, PlacementSnapshot, Planned, least_loaded};
 use scalelite_shared::model::{Meeting, Server};
 use scalelite_shared::store::{Commit, StoreResult};
 
@@ -40,13 +39,7 @@ impl DynamoMeetings {
                 current.insert(meeting.id.clone(), (meeting, server));
             }
         }
-        let mut servers: Vec<(Server, i64)> =
-            self.all_servers().await?.into_iter().filter(|(server, _)| takes_new_meetings(server)).collect();
-        servers.sort_by(|(a, _), (b, _)| {
-            a.load.unwrap_or(0.0).total_cmp(&b.load.unwrap_or(0.0)).then_with(|| a.id.cmp(&b.id))
-        });
-        let reach = servers.get(read.depth).map_or(Reach::All, |(next, _)| Reach::UpTo(next.load.unwrap_or(0.0)));
-        servers.truncate(read.depth);
+        let (servers, reach) = least_loaded(self.all_servers().await?, |(server, _)| server, read.depth);
         // Counted after the servers' versions were read: a placement in between moves a version.
         let mut placed_meetings = HashMap::new();
         for (server, _) in servers.iter().filter(|(server, _)| counts_meetings(server)) {

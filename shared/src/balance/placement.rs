@@ -85,6 +85,17 @@ impl<'a> PlacementRead<'a> {
     }
 }
 
+/// For a store that holds its servers unordered: the first `depth` of `servers` (each found in its item by
+/// `server`) that take new meetings, in the order a placement reads them (load, then id), and how far they reach.
+pub fn least_loaded<T>(servers: Vec<T>, server: impl Fn(&T) -> &Server, depth: usize) -> (Vec<T>, Reach) {
+    let load = |item: &T| server(item).load.unwrap_or(0.0);
+    let mut taking: Vec<T> = servers.into_iter().filter(|item| takes_new_meetings(server(item))).collect();
+    taking.sort_by(|a, b| load(a).total_cmp(&load(b)).then_with(|| server(a).id.cmp(&server(b).id)));
+    let reach = taking.get(depth).map_or(Reach::All, |next| Reach::UpTo(load(next)));
+    taking.truncate(depth);
+    (taking, reach)
+}
+
 /// What the store holds that the placements of one read depend on.
 #[derive(Clone, Debug)]
 pub struct PlacementSnapshot {
@@ -308,7 +319,7 @@ impl PlacementSnapshot {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use std::collections::HashSet;
@@ -327,7 +338,7 @@ mod tests {
         Server { state, online: true, load: Some(load), ..Server::new(id, format!("http://{id}/api"), "s") }
     }
 
-    fn request(id: &str) -> Placement {
+    pub(crate) fn request(id: &str) -> Placement {
         Placement {
             meeting_id: id.into(),
             tenant_id: String::new(),
@@ -556,6 +567,21 @@ mod tests {
         assert!(placed(&own, &full).is_ok(), "a meeting's own number is free to it");
         let tagged = Placement { tags: TagRequest::parse(Some("gpu!")), ..request("n") };
         assert_eq!(placed(&tagged, &full), Err(Refusal::TagUnavailable("gpu".into())));
+    }
+
+    #[test]
+    fn an_unordered_pool_is_read_by_load_then_id_as_far_as_asked() {
+        let pool = vec![
+            server("c", 1.0, ServerState::Enabled),
+            server("a", 2.0, ServerState::Enabled),
+            server("b", 1.0, ServerState::Enabled),
+            server("d", 0.0, ServerState::Cordoned),
+        ];
+        let ids = |read: &[Server]| read.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+        let (first, reach) = least_loaded(pool.clone(), |s| s, 2);
+        assert_eq!((ids(&first), reach), (vec!["b".to_owned(), "c".to_owned()], Reach::UpTo(2.0)));
+        let (all, reach) = least_loaded(pool, |s| s, 3);
+        assert_eq!((all.len(), reach), (3, Reach::All), "the cordoned server takes no new meeting");
     }
 
     #[test]

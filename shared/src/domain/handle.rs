@@ -80,33 +80,8 @@ impl PlacementQueue {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::balance::load::{LoadRules, LoadWeights};
-    use crate::balance::tags::TagRequest;
-
-    fn request(id: &str) -> Placement {
-        Placement {
-            meeting_id: id.into(),
-            tenant_id: String::new(),
-            tenant_max_meetings: None,
-            tags: TagRequest::default(),
-            moderator_pw: String::new(),
-            size_hint: None,
-            voice_bridges: Vec::new(),
-            load: LoadRules {
-                min_user_count: 1.0,
-                join_buffer: Duration::ZERO,
-                max_size_hint: 1.0,
-                weights: LoadWeights::default(),
-            },
-            ttl_ms: 0,
-            now_ms: 0,
-            stopped_on: None,
-            avoid: Vec::new(),
-        }
-    }
+    use crate::balance::placement::tests::request;
 
     #[test]
     fn a_batch_stops_at_a_meeting_id_taken_and_leaves_given_up_placements_out() {
