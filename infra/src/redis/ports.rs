@@ -17,20 +17,19 @@ use super::poll::PollRead;
 use super::snapshot::{self, Versioned};
 use super::{CONFIRM, FORGET, PLACE, POLL, REMOVE_SERVER, RedisStore, backend, payload, poll};
 
-/// What a placement read saw: each meeting's placement with its server's change counter (read even when the
-/// server is gone), the servers read with their change counters, and the change counter of each tenant whose
+/// What a placement read saw: each meeting's placement, the change counter of every server read (a placement's
+/// server read even when it is gone, and as read with the placement), and the change counter of each tenant whose
 /// meetings were counted.
 pub struct PlaceRead {
-    current: HashMap<String, (Meeting, String)>,
-    candidates: HashMap<String, String>,
+    current: HashMap<String, Meeting>,
+    versions: HashMap<String, String>,
     tenant_versions: HashMap<String, String>,
 }
 
 impl PlaceRead {
     /// The change counter of server `id` as read (`"0"` when it was not read).
     fn version_of(&self, id: &str) -> String {
-        let from_current = self.current.values().find(|(m, _)| m.server_id == id).map(|(_, version)| version);
-        from_current.or_else(|| self.candidates.get(id)).map_or_else(|| "0".to_owned(), Clone::clone)
+        self.versions.get(id).map_or_else(|| "0".to_owned(), Clone::clone)
     }
 
     /// What the script needs to commit `planned`.
@@ -43,7 +42,7 @@ impl PlaceRead {
             "version_key": keys.server_version(&server.id),
             "version": self.version_of(&server.id),
         });
-        if let Some((read, _)) = self.current.get(&meeting.id) {
+        if let Some(read) = self.current.get(&meeting.id) {
             plan["current"] = json!({ "server_id": read.server_id, "created_at_ms": read.created_at_ms.to_string() });
         }
         let Placed::New { replaced, .. } = &planned.placed else {
@@ -105,23 +104,24 @@ impl MeetingPorts for RedisStore {
         let mut homes: Vec<String> = live.iter().map(|m| m.server_id.clone()).collect();
         homes.sort_unstable();
         homes.dedup();
-        let home_servers = snapshot::servers(&mut self.conn(), keys, &homes).await?;
+        let home_servers: HashMap<String, Versioned> = snapshot::servers(&mut self.conn(), keys, &homes)
+            .await?
+            .into_iter()
+            .map(|v| (v.server.id.clone(), v))
+            .collect();
         let mut home_versions = HashMap::new();
-        for id in &homes {
-            let version = match home_servers.iter().find(|v| v.server.id == *id) {
+        for id in homes {
+            let version = match home_servers.get(&id) {
                 Some(home) => home.version.clone(),
                 // A removed server's counter stays where its removal moved it.
-                None => self.counter(id).await?,
+                None => self.counter(&id).await?,
             };
-            home_versions.insert(id.clone(), version);
+            home_versions.insert(id, version);
         }
-        let mut current = HashMap::new();
-        let mut current_read = HashMap::new();
-        for meeting in live {
-            let server = home_servers.iter().find(|v| v.server.id == meeting.server_id).map(|v| v.server.clone());
-            current_read.insert(meeting.id.clone(), (meeting.clone(), home_versions[&meeting.server_id].clone()));
-            current.insert(meeting.id.clone(), (meeting, server));
-        }
+        let current: HashMap<String, (Meeting, Option<Server>)> = live
+            .iter()
+            .map(|m| (m.id.clone(), (m.clone(), home_servers.get(&m.server_id).map(|v| v.server.clone()))))
+            .collect();
         let (ranked, reach) = snapshot::least_loaded(&mut self.conn(), keys, read.depth).await?;
         let candidates = self.candidates(ranked, read.now_ms()).await?;
         // Counted after the servers' change counters were read: a placement in between moves a counter.
@@ -145,8 +145,11 @@ impl MeetingPorts for RedisStore {
             placed_meetings,
             tenant_meetings,
         };
-        let candidates = candidates.into_iter().map(|v| (v.server.id, v.version)).collect();
-        Ok((snapshot, PlaceRead { current: current_read, candidates, tenant_versions }))
+        // A placement's server keeps the counter it was read at with the placement.
+        let mut versions: HashMap<String, String> = candidates.into_iter().map(|v| (v.server.id, v.version)).collect();
+        versions.extend(home_versions);
+        let current = live.into_iter().map(|m| (m.id.clone(), m)).collect();
+        Ok((snapshot, PlaceRead { current, versions, tenant_versions }))
     }
 
     async fn commit_placement(&self, read: PlaceRead, plans: &[Planned]) -> StoreResult<Vec<Commit>> {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use bbb_simulator::Fleet;
 use futures::StreamExt;
 use scalelite_integration_tests::Harness;
+use scalelite_integration_tests::process::status_kb;
 use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::model::{Server, ServerState};
 
@@ -132,7 +133,8 @@ async fn main() {
             let online = report.as_array().map_or(0, |a| a.iter().filter(|s| s["online"] == true).count());
             let adopted: u64 = report.as_array().map_or(0, |a| a.iter().filter_map(|s| s["adopted"].as_u64()).sum());
             let open_files = std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count());
-            let (resident, peak) = (memory_kb("VmRSS:") / 1024, memory_kb("VmHWM:") / 1024);
+            let pid = std::process::id();
+            let (resident, peak) = (status_kb(pid, "VmRSS:") / 1024, status_kb(pid, "VmHWM:") / 1024);
             println!(
                 "{label}: {polled} servers ({online} online, {adopted} meetings adopted) in {seconds:.3} s, \
                  {:.3} ms a server; CPU: load balancer {:.2} s ({:.3} ms a server), simulated fleet {:.2} s; \
@@ -149,11 +151,4 @@ async fn main() {
         timed("steady pass").await;
     }
     drop(fleet.stdin);
-}
-
-/// A figure of this process's `/proc/self/status` in kB (`VmRSS:` resident now, `VmHWM:` its peak).
-fn memory_kb(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let line = status.lines().find(|line| line.starts_with(field)).unwrap_or_default();
-    line.split_whitespace().nth(1).and_then(|kb| kb.parse().ok()).unwrap_or(0)
 }

@@ -8,6 +8,8 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use scalelite_integration_tests::process::status_kb;
+
 fn answered(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
@@ -38,11 +40,6 @@ fn start(binary: &str) -> (Child, Duration) {
     (child, started.elapsed())
 }
 
-fn rss_kib(pid: u32) -> String {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l["VmRSS:".len()..].trim().to_owned()).unwrap_or_default()
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let binary = args.next().expect("usage: startup BINARY [runs]");
@@ -53,7 +50,7 @@ fn main() {
         times.push(elapsed);
         if run + 1 == runs {
             std::thread::sleep(Duration::from_secs(1));
-            println!("idle RSS after the first answer: {}", rss_kib(child.id()));
+            println!("idle RSS after the first answer: {} kB", status_kb(child.id(), "VmRSS:"));
         }
         child.kill().unwrap();
         child.wait().unwrap();

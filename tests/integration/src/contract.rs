@@ -426,22 +426,30 @@ pub async fn replicas_with_clocks_60_s_apart_agree(store: Store, replicas: Vec<S
     }
 }
 
+/// `count` untagged meetings `<prefix>-<n>` placed at once through `one`, each placement's outcome in order.
+async fn burst(one: &Store, prefix: &str, count: usize) -> Vec<Result<Placed, PlaceError>> {
+    let tasks: Vec<_> = (0..count)
+        .map(|n| {
+            let (one, id) = (one.clone(), format!("{prefix}-{n}"));
+            tokio::spawn(async move { one.place_meeting(&placement(&id, "")).await })
+        })
+        .collect();
+    let mut placed = Vec::with_capacity(count);
+    for task in tasks {
+        placed.push(task.await.expect("placement task"));
+    }
+    placed
+}
+
 /// A burst of creates through one replica, a hundred times more than it has servers, all land, spread
 /// evenly: placements through one handle take turns instead of racing one another to the retry limit.
 pub async fn a_burst_through_one_replica_all_lands(store: Store, replicas: Vec<Store>) {
     for id in ["a", "b", "c"] {
         live_server(&*store, id, None).await;
     }
-    let one = replicas[0].clone();
-    let tasks: Vec<_> = (0..300)
-        .map(|n| {
-            let one = one.clone();
-            tokio::spawn(async move { one.place_meeting(&placement(&format!("burst-{n}"), "")).await })
-        })
-        .collect();
     let mut failed = Vec::new();
-    for task in tasks {
-        if let Err(error) = task.await.expect("placement task") {
+    for placed in burst(&replicas[0], "burst", 300).await {
+        if let Err(error) = placed {
             failed.push(error.to_string());
         }
     }
@@ -472,16 +480,9 @@ pub async fn a_large_pool_is_read_only_as_far_as_placements_need(store: Store, r
         Err(PlaceError::Refused(Refusal::TagUnavailable(tags))) if tags == "ssd"
     ));
 
-    let one = replicas[0].clone();
-    let tasks: Vec<_> = (0..60)
-        .map(|n| {
-            let one = one.clone();
-            tokio::spawn(async move { one.place_meeting(&placement(&format!("level-{n}"), "")).await })
-        })
-        .collect();
     let mut receivers = HashSet::new();
-    for task in tasks {
-        let placed = task.await.expect("placement task").expect("placed");
+    for placed in burst(&replicas[0], "level", 60).await {
+        let placed = placed.expect("placed");
         assert!(server_of(&placed).starts_with('u'), "{}", server_of(&placed));
         receivers.insert(server_of(&placed).to_owned());
     }

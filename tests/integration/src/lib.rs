@@ -8,6 +8,7 @@ pub mod dynamo;
 pub mod moto;
 pub mod outage;
 pub mod pg;
+pub mod process;
 pub mod recording_contract;
 pub mod recording_files;
 #[cfg(feature = "s3")]
