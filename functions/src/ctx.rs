@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use scalelite_infra::Stores;
 use scalelite_infra::bbb_http::BbbClient;
+use scalelite_infra::kept_connections;
 use scalelite_infra::lazy_http::LazyClient;
 use scalelite_shared::bbb::checksum::ChecksumPolicy;
 use scalelite_shared::bbb::client::BbbApi;
@@ -38,10 +39,8 @@ pub struct Ctx {
     pub kept_callbacks: Arc<PendingCallbacks>,
     /// The stores readiness waits for: every store, or those of the one function a pod serves.
     pub ready_on: &'static [Store],
-    /// Calls to BBB servers.
+    /// Calls to BBB servers, the polls' too.
     pub bbb: Arc<dyn BbbApi>,
-    /// The poller's calls to BBB servers (no idle connections kept).
-    pub poller: Arc<dyn BbbApi>,
     /// Calls to front-ends' callback URLs, with the BBB client's timeouts.
     pub http: LazyClient,
     pub checksums: ChecksumPolicy,
@@ -67,8 +66,8 @@ impl Ctx {
         } = stores;
         let (connect, response, algorithm, max_answer) =
             (config.connect_timeout, config.response_timeout, config.outbound_algorithm, config.bbb_max_answer_bytes);
-        let bbb = Arc::new(BbbClient::new(connect, response, algorithm, max_answer));
-        let poller = Arc::new(BbbClient::for_polls(connect, response, algorithm, max_answer));
+        let kept = config.bbb_kept_connections.unwrap_or_else(kept_connections::default_bound);
+        let bbb = Arc::new(BbbClient::new(connect, response, algorithm, max_answer, kept));
         let http = LazyClient::new(config.connect_timeout, config.response_timeout, usize::MAX);
         let checksums = config.checksum_policy();
         let instance = uuid::Uuid::new_v4().to_string();
@@ -87,7 +86,6 @@ impl Ctx {
             kept_callbacks: Arc::default(),
             ready_on: &[Store::Meetings, Store::Recordings],
             bbb,
-            poller,
             http,
             checksums,
             metrics: Metrics::default(),
@@ -102,7 +100,7 @@ impl Ctx {
 
     /// The same context calling BBB through `bbb` (a fake in tests), for calls and polls.
     pub fn with_bbb(self, bbb: Arc<dyn BbbApi>) -> Self {
-        Self { bbb: bbb.clone(), poller: bbb, ..self }
+        Self { bbb, ..self }
     }
 
     /// The meeting store's time: the `now_ms` of meeting decisions, so that replicas whose wall clocks disagree

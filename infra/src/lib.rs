@@ -7,6 +7,7 @@ pub mod bbb_http;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod join_servers;
+pub mod kept_connections;
 pub mod lazy_http;
 pub mod memory;
 mod pending_joins;

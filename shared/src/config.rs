@@ -60,6 +60,9 @@ pub struct Config {
     pub poll_interval: Duration,
     /// `POLL_CONCURRENCY` (default 64): servers a poll pass asks at once.
     pub poll_concurrency: usize,
+    /// `BBB_KEPT_CONNECTIONS`: idle connections to BBB servers kept open (one a server), the least recently
+    /// used closed first; unset, a quarter of the process's open-file limit.
+    pub bbb_kept_connections: Option<usize>,
     pub health: HealthRules,
     pub load: LoadRules,
     pub max_meeting_duration: u32,
@@ -403,6 +406,10 @@ impl Config {
             response_timeout: seconds("RESPONSE_TIMEOUT", lookup("RESPONSE_TIMEOUT"), 10.0)?,
             poll_interval: period("POLL_INTERVAL", lookup("POLL_INTERVAL"), 60.0)?,
             poll_concurrency: number("POLL_CONCURRENCY", lookup("POLL_CONCURRENCY"), 64usize)?.max(1),
+            bbb_kept_connections: lookup("BBB_KEPT_CONNECTIONS")
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| number("BBB_KEPT_CONNECTIONS", Some(v), 0usize))
+                .transpose()?,
             health: HealthRules {
                 healthy_threshold: number("SERVER_HEALTHY_THRESHOLD", lookup("SERVER_HEALTHY_THRESHOLD"), 1)?,
                 unhealthy_threshold: number("SERVER_UNHEALTHY_THRESHOLD", lookup("SERVER_UNHEALTHY_THRESHOLD"), 2)?,

@@ -1,5 +1,5 @@
-//! The poll pass: every server asked for its meetings, `POLL_CONCURRENCY` at a time over connections that
-//! are not kept, on every thread of the runtime, the results recorded in batches as they arrive (each one
+//! The poll pass: every server asked for its meetings, `POLL_CONCURRENCY` at a time over the connections the
+//! BBB client keeps, on every thread of the runtime, the results recorded in batches as they arrive (each one
 //! atomically).
 
 use std::sync::Arc;
@@ -240,7 +240,7 @@ async fn leased_pass(ctx: &Ctx) -> Result<Vec<ServerPoll>, StoreError> {
         for (index, server) in servers.iter().enumerate() {
             let Ok(slot) = slots.clone().acquire_owned().await else { break };
             let (poller, server, template, reports) =
-                (ctx.poller.clone(), server.clone(), template.clone(), reports.clone());
+                (ctx.bbb.clone(), server.clone(), template.clone(), reports.clone());
             tokio::spawn(async move {
                 let report = ask(&*poller, &server, template, clock).await;
                 drop(slot);

@@ -1,6 +1,7 @@
 //! The poll benchmark recorded in BENCHMARKS.md: `poll_bench SERVERS MEETINGS [CONCURRENCY]` starts SERVERS
-//! simulated BBB servers in a child process (as the BBB servers are other machines, the fleet's own work is not
-//! the load balancer's), the local runtime in this one with those servers registered, opens MEETINGS meetings
+//! simulated BBB servers in child processes (as the BBB servers are other machines, the fleet's own work is not
+//! the load balancer's; each child runs at most 4,000, so its listeners and kept connections stay within the
+//! open-file limit), the local runtime in this one with those servers registered, opens MEETINGS meetings
 //! on them directly (as if another load balancer had placed them), then times poll passes through
 //! `POST /scalelite/jobs/poll`: the first adopts every meeting, the next ones find them placed (the steady
 //! state). Each pass prints its wall time, the CPU time the load balancer and the fleet spent in it, and the
@@ -25,8 +26,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Steady-state passes timed after the adopting one.
 const STEADY_PASSES: usize = 3;
 
-/// Set in the child that runs the fleet: how many servers.
+/// Set in a child that runs part of the fleet: how many servers.
 const FLEET_VAR: &str = "POLL_BENCH_FLEET";
+
+/// Most simulated servers in one child: a listener and a kept connection each.
+const SERVERS_PER_CHILD: usize = 4_000;
 
 /// One simulated server as the child announces it.
 struct Simulated {
@@ -46,8 +50,23 @@ async fn run_fleet(servers: usize) {
     tokio::task::spawn_blocking(|| std::io::stdin().lines().count()).await.expect("stdin");
 }
 
-/// The fleet in a child process of this program, and its servers.
-fn start_fleet(servers: usize) -> (Child, Vec<Simulated>) {
+/// The fleet in child processes of this program, and its servers.
+fn start_fleet(servers: usize) -> (Vec<Child>, Vec<Simulated>) {
+    let mut children = Vec::new();
+    let mut sims = Vec::with_capacity(servers);
+    let mut left = servers;
+    while left > 0 {
+        let part = left.min(SERVERS_PER_CHILD);
+        let (child, part_sims) = start_fleet_part(part);
+        children.push(child);
+        sims.extend(part_sims);
+        left -= part;
+    }
+    (children, sims)
+}
+
+/// Part of the fleet in one child process, and its servers.
+fn start_fleet_part(servers: usize) -> (Child, Vec<Simulated>) {
     let mut child = Command::new(std::env::current_exe().expect("this program"))
         .env(FLEET_VAR, servers.to_string())
         .stdin(Stdio::piped())
@@ -93,7 +112,9 @@ async fn main() {
     let concurrency = args.next().unwrap_or(64).to_string();
     let started = Instant::now();
     let (fleet, sims) = start_fleet(servers);
-    let harness = Harness::with_env(0, &[("POLL_CONCURRENCY", &concurrency)]).await;
+    // Every server's connection kept: the bound at the pool's size.
+    let kept = servers.to_string();
+    let harness = Harness::with_env(0, &[("POLL_CONCURRENCY", &concurrency), ("BBB_KEPT_CONNECTIONS", &kept)]).await;
     for (index, sim) in sims.iter().enumerate() {
         let mut server = Server::new(format!("sim-{index}"), sim.url.clone(), &sim.secret);
         server.state = ServerState::Enabled;
@@ -121,14 +142,15 @@ async fn main() {
     let ticks = clock_ticks();
     let timed = |label: &'static str| {
         let harness = &harness;
-        let fleet_pid = fleet.id();
+        let fleet_pids: Vec<u32> = fleet.iter().map(Child::id).collect();
+        let fleet_cpu = move || fleet_pids.iter().map(|pid| cpu_time(*pid, ticks)).sum::<Duration>();
         async move {
-            let (own_before, fleet_before) = (cpu_time(std::process::id(), ticks), cpu_time(fleet_pid, ticks));
+            let (own_before, fleet_before) = (cpu_time(std::process::id(), ticks), fleet_cpu());
             let pass = Instant::now();
             let report = harness.poll().await;
             let seconds = pass.elapsed().as_secs_f64();
             let own = cpu_time(std::process::id(), ticks) - own_before;
-            let fleet_cpu = cpu_time(fleet_pid, ticks) - fleet_before;
+            let fleet_cpu = fleet_cpu() - fleet_before;
             let polled = report.as_array().map_or(0, Vec::len);
             let online = report.as_array().map_or(0, |a| a.iter().filter(|s| s["online"] == true).count());
             let adopted: u64 = report.as_array().map_or(0, |a| a.iter().filter_map(|s| s["adopted"].as_u64()).sum());
@@ -150,5 +172,7 @@ async fn main() {
     for _ in 0..STEADY_PASSES {
         timed("steady pass").await;
     }
-    drop(fleet.stdin);
+    for child in fleet {
+        drop(child.stdin);
+    }
 }

@@ -151,37 +151,64 @@ async fn a_poll_during_a_slow_create_keeps_the_meeting() {
     assert_eq!(servers_running, vec![holder], "one server runs the class");
 }
 
-/// A pass asks `POLL_CONCURRENCY` servers at a time, and keeps no connection to them afterwards, so the open
-/// files of a poller do not grow with the pool.
+/// The established TCP connections to the servers listening on `ports`, each as the server's port and the
+/// client's (the loopback table of /proc/net/tcp, hex ports), sorted.
+fn connections_to(ports: &[u16]) -> Vec<(u16, u16)> {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let port = |field: &str| field.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
+    let mut found: Vec<(u16, u16)> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (local, remote) = (port(fields.get(1)?)?, port(fields.get(2)?)?);
+            (fields.get(3) == Some(&"01") && ports.contains(&local)).then_some((local, remote))
+        })
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+/// A pass asks `POLL_CONCURRENCY` servers at a time, and keeps at most `BBB_KEPT_CONNECTIONS` connections open
+/// afterwards, so the open files of a poller stay bounded however large the pool.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pass_polls_a_few_servers_at_a_time_and_keeps_no_connection() {
-    let harness = Harness::with_env(12, &[("POLL_CONCURRENCY", "3")]).await;
+async fn a_pass_polls_a_few_servers_at_a_time_and_keeps_connections_within_the_bound() {
+    let harness = Harness::with_env(12, &[("POLL_CONCURRENCY", "3"), ("BBB_KEPT_CONNECTIONS", "4")]).await;
     for index in 0..12 {
         harness.sim(index).set_call_delay("getMeetings", Duration::from_millis(200));
     }
     let ports: Vec<u16> = (0..12).map(|index| harness.sim(index).addr().port()).collect();
-    // Established TCP connections to the simulated servers (the loopback table of /proc/net/tcp, hex ports).
-    let connections = || {
-        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-        table
-            .lines()
-            .skip(1)
-            .filter(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                let port = |field: &str| field.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
-                fields.len() > 3
-                    && fields[3] == "01"
-                    && fields[2..3].iter().any(|f| port(f).is_some_and(|p| ports.contains(&p)))
-            })
-            .count()
-    };
     let started = std::time::Instant::now();
     let polled = harness.poll().await;
     let took = started.elapsed();
     assert_eq!(polled.as_array().map(Vec::len), Some(12));
     assert!(took >= Duration::from_millis(780), "12 servers, 3 at a time, 200 ms each took {took:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(connections(), 0, "no connection to a polled server is kept");
+    assert_eq!(connections_to(&ports).len(), 4, "the connections kept are the bound's");
+}
+
+/// Within the bound, the next pass asks each server over the connection the last pass kept: no new connection
+/// (and no new local port) a server a pass.
+#[tokio::test]
+async fn the_next_pass_reuses_the_connections_kept() {
+    let harness = Harness::start(3).await;
+    let ports: Vec<u16> = (0..3).map(|index| harness.sim(index).addr().port()).collect();
+    harness.poll().await;
+    let kept = connections_to(&ports);
+    assert_eq!(kept.len(), 3, "one connection a server: {kept:?}");
+    for _ in 0..3 {
+        let polls = harness.poll().await;
+        assert!(polls.as_array().unwrap().iter().all(|poll| poll["online"] == true), "{polls}");
+        assert_eq!(connections_to(&ports), kept, "the same connections");
+    }
+    // A server that drops its connections is reached over a new one.
+    harness.sim(1).go_down().await;
+    harness.sim(1).come_up().await.unwrap();
+    let polls = harness.poll().await;
+    assert_eq!(entry(&polls, "demo-1")["online"], json!(true), "{polls}");
+    let after = connections_to(&ports);
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert_ne!(after, kept);
 }
 
 /// A server goes offline: its meeting is released (the `end` sent to it fails) and placed elsewhere by its next
