@@ -24,14 +24,21 @@ pub fn forbidden(c: char) -> bool {
     (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// True when `bytes` (UTF-8) holds a character XML 1.0 forbids: an ASCII control byte but tab, newline and
+/// carriage return (in UTF-8 such a byte is that character), or U+FFFE/U+FFFF (`EF BF BE`, `EF BF BF`).
+fn holds_forbidden(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || memchr::memmem::find_iter(bytes, b"\xEF\xBF").any(|at| matches!(bytes.get(at + 2), Some(0xBE | 0xBF)))
+}
+
 /// Checks `body`. A document cut off mid-way passes as far as it goes: the readers judge what is missing.
 pub fn check(body: &[u8]) -> Result<(), Flaw> {
     let text = std::str::from_utf8(body).map_err(|_| Flaw::NotUtf8)?;
-    if text.contains(forbidden) {
+    if holds_forbidden(body) {
         return Err(Flaw::Character);
     }
     let mut rest = text;
-    while let Some(at) = rest.find(['<', '&']) {
+    while let Some(at) = memchr::memchr2(b'<', b'&', rest.as_bytes()) {
         rest = &rest[at..];
         rest = if rest.starts_with('&') { reference(rest)? } else { markup(rest)? };
     }
@@ -42,7 +49,7 @@ pub fn check(body: &[u8]) -> Result<(), Flaw> {
 /// character reference to a character XML allows; a reference cut off by the end of the document ends it.
 fn reference(s: &str) -> Result<&str, Flaw> {
     let inner = &s[1..];
-    let Some(end) = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')) else { return Ok("") };
+    let Some(end) = inner.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'#')) else { return Ok("") };
     if inner.as_bytes()[end] != b';' {
         return Err(Flaw::Reference);
     }
@@ -83,10 +90,12 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
-/// The name `s` starts with (letters, digits, `_`, `:`, `-`, `.` and any other non-ASCII character, not
-/// starting with a digit, `-` or `.`), and what follows it.
+/// The name `s` starts with (letters, digits, `_`, `:`, `-`, `.` and any non-ASCII character, not starting
+/// with a digit, `-` or `.`), and what follows it. Read byte by byte: it ends at an ASCII byte, which is a
+/// character boundary.
 fn name(s: &str) -> Result<(&str, &str), Flaw> {
-    let end = s.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.') || !c.is_ascii()));
+    let end =
+        s.bytes().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80));
     let (name, rest) = s.split_at(end.unwrap_or(s.len()));
     match name.chars().next() {
         Some(first) if !(first.is_ascii_digit() || matches!(first, '-' | '.')) => Ok((name, rest)),
@@ -96,11 +105,11 @@ fn name(s: &str) -> Result<(&str, &str), Flaw> {
 
 /// What follows the attribute value `s` starts in (after its opening `quote`): no `<` in it, and every
 /// reference one XML defines; `None` when the document ends inside it.
-fn value(s: &str, quote: char) -> Result<Option<&str>, Flaw> {
+fn value(s: &str, quote: u8) -> Result<Option<&str>, Flaw> {
     let mut rest = s;
-    while let Some(at) = rest.find([quote, '<', '&']) {
+    while let Some(at) = memchr::memchr3(quote, b'<', b'&', rest.as_bytes()) {
         let after = &rest[at..];
-        if after.starts_with(quote) {
+        if after.as_bytes()[0] == quote {
             return Ok(Some(&after[1..]));
         }
         if after.starts_with('<') {
@@ -143,9 +152,9 @@ fn tag(s: &str) -> Result<&str, Flaw> {
             return if after.is_empty() { Ok("") } else { Err(Flaw::Markup) };
         };
         let after = after.trim_start_matches(is_space);
-        let quote = match after.chars().next() {
+        let quote = match after.bytes().next() {
             None => return Ok(""),
-            Some(quote @ ('"' | '\'')) => quote,
+            Some(quote @ (b'"' | b'\'')) => quote,
             Some(_) => return Err(Flaw::Markup),
         };
         match value(&after[1..], quote)? {
@@ -158,6 +167,20 @@ fn tag(s: &str) -> Result<&str, Flaw> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_byte_scan_finds_the_characters_xml_forbids(
+            chars in prop::collection::vec(
+                prop_oneof![any::<char>(), Just('\u{FFFE}'), Just('\u{FFFF}'), Just('\u{FFFD}'), Just('\u{EFBF}'), Just('\t')],
+                0..24,
+            )
+        ) {
+            let text: String = chars.into_iter().collect();
+            prop_assert_eq!(holds_forbidden(text.as_bytes()), text.contains(forbidden));
+        }
+    }
 
     #[test]
     fn bbb_answers_pass() {
