@@ -47,6 +47,9 @@ pub struct SqliteStore {
     handle: Arc<HandleState>,
 }
 
+/// Rows a query may buffer before its connection's thread waits for the reader.
+const ROW_BUFFER: usize = 1024;
+
 pub(crate) fn backend(error: sqlx::Error) -> StoreError {
     StoreError::Backend(error.to_string())
 }
@@ -60,6 +63,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
+            // Rows handed from the connection's thread in larger runs: a poll batch reads thousands, and every
+            // time the buffer fills the two threads wake each other.
+            .row_buffer_size(ROW_BUFFER)
             // Every commit drops each connection's page cache; mapped reads refill it without system calls.
             .pragma("mmap_size", "268435456");
         let pool = SqlitePoolOptions::new()

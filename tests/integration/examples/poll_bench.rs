@@ -6,7 +6,8 @@
 //! `POST /scalelite/jobs/poll`: the first adopts every meeting, the next ones find them placed (the steady
 //! state). Each pass prints its wall time, the CPU time the load balancer and the fleet spent in it, and the
 //! load balancer's open files and resident memory (the store's connections and caches, holding the pool). Runs
-//! on the embedded store, or on Redis with `SCALELITE_TEST_STORE=production`.
+//! on the embedded store, or on Redis with `SCALELITE_TEST_STORE=production`; keeps a connection to every
+//! server unless `BBB_KEPT_CONNECTIONS` sets another bound.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -112,8 +113,8 @@ async fn main() {
     let concurrency = args.next().unwrap_or(64).to_string();
     let started = Instant::now();
     let (fleet, sims) = start_fleet(servers);
-    // Every server's connection kept: the bound at the pool's size.
-    let kept = servers.to_string();
+    // Every server's connection kept (the bound at the pool's size) unless BBB_KEPT_CONNECTIONS says otherwise.
+    let kept = std::env::var("BBB_KEPT_CONNECTIONS").unwrap_or_else(|_| servers.to_string());
     let harness = Harness::with_env(0, &[("POLL_CONCURRENCY", &concurrency), ("BBB_KEPT_CONNECTIONS", &kept)]).await;
     for (index, sim) in sims.iter().enumerate() {
         let mut server = Server::new(format!("sim-{index}"), sim.url.clone(), &sim.secret);
