@@ -59,11 +59,6 @@ impl BbbClient {
         }
     }
 
-    /// Idle connections kept open now.
-    pub fn kept_connections(&self) -> usize {
-        self.kept.idle_count()
-    }
-
     async fn read(&self, target: Target<'_>, outgoing: Outgoing) -> Result<Reply, CallError> {
         let body = self.read_body(target, outgoing).await?;
         let status = Status::parse(&body).ok_or(CallError::Malformed)?;

@@ -60,7 +60,7 @@ impl std::fmt::Debug for KeptConnections {
 }
 
 /// The whole chain of causes of `error`, on one line.
-pub fn cause(error: &(dyn std::error::Error + 'static)) -> String {
+fn cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {
@@ -142,7 +142,8 @@ impl KeptConnections {
     }
 
     /// Connections kept idle now.
-    pub fn idle_count(&self) -> usize {
+    #[cfg(test)]
+    fn idle_count(&self) -> usize {
         self.idle().len()
     }
 
