@@ -5,9 +5,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use futures::channel::mpsc;
 use futures::{StreamExt, stream};
 
 use http::StatusCode;
@@ -103,20 +104,38 @@ enum TarOutcome {
     Retry(StoreError),
 }
 
-async fn import_tar(ctx: &Ctx, tar: &SpooledTar) -> TarOutcome {
-    let work = ctx.config.recordings.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
-    let outcome = unpack_and_place(ctx, tar, &work).await;
-    let _ = tokio::fs::remove_dir_all(&work).await;
-    if let TarOutcome::Imported(_) = &outcome
-        && let Err(error) = ctx.files.dequeue(tar).await
-    {
-        tracing::warn!(%tar, %error, "import: could not remove the imported tar");
-    }
-    outcome
+/// Recordings indexed in one store write at most: the tars unpacked while the last batch was written.
+const BATCH: usize = 64;
+
+/// A format directory of an unpacked tar, and what its metadata.xml read as.
+type Format = (FoundMetadata, Result<Recording, ImportFailure>);
+
+/// A tar unpacked into its work directory.
+struct Unpacked {
+    tar: SpooledTar,
+    work: PathBuf,
+    formats: Vec<Format>,
 }
 
-/// Fetches the tar into `work` (a spool file is read where it lies), unpacks it there and places its formats.
-async fn unpack_and_place(ctx: &Ctx, tar: &SpooledTar, work: &Path) -> TarOutcome {
+/// A tar after its first step: unpacked, or at its end already.
+enum Fetched {
+    Unpacked(Unpacked),
+    Ended(SpooledTar, TarOutcome),
+}
+
+/// Fetches the tar into a work directory of its own (a spool file is read where it lies) and unpacks it there.
+async fn fetch_and_unpack(ctx: &Ctx, tar: SpooledTar) -> Fetched {
+    let work = ctx.config.recordings.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
+    match unpack(ctx, &tar, &work).await {
+        Ok(formats) => Fetched::Unpacked(Unpacked { tar, work, formats }),
+        Err(outcome) => {
+            let _ = tokio::fs::remove_dir_all(&work).await;
+            Fetched::Ended(tar, outcome)
+        }
+    }
+}
+
+async fn unpack(ctx: &Ctx, tar: &SpooledTar, work: &Path) -> Result<Vec<Format>, TarOutcome> {
     let config = &ctx.config.recordings;
     let limits = ExtractLimits { max_bytes: config.max_unpacked_bytes, max_entries: config.max_tar_entries };
     let unpacked = work.join("unpacked");
@@ -124,65 +143,117 @@ async fn unpack_and_place(ctx: &Ctx, tar: &SpooledTar, work: &Path) -> TarOutcom
         Ok(()) => ctx.files.fetch(tar, work).await,
         Err(error) => Err(error),
     };
-    let local = match local {
-        Ok(local) => local,
-        Err(error) => return TarOutcome::Retry(StoreError::Backend(format!("cannot fetch {tar}: {error}"))),
-    };
-    let found = blocking(move || -> Result<Vec<FoundMetadata>, ImportFailure> {
+    let local = local.map_err(|e| TarOutcome::Retry(StoreError::Backend(format!("cannot fetch {tar}: {e}"))))?;
+    let formats = blocking(move || -> Result<Vec<Format>, ImportFailure> {
         extract(&local, &unpacked, limits)?;
-        metadata_files(&unpacked).map_err(ImportFailure::Unpacked)
+        let found = metadata_files(&unpacked).map_err(ImportFailure::Unpacked)?;
+        Ok(found
+            .into_iter()
+            .map(|item| {
+                let read = read_recording(&item);
+                (item, read)
+            })
+            .collect())
     })
     .await;
-    match found {
-        Err(reason) => TarOutcome::Failed(vec![reason]),
-        Ok(found) if found.is_empty() => TarOutcome::Failed(vec![ImportFailure::Empty]),
-        Ok(found) => place_unpacked(ctx, &found).await,
+    match formats {
+        Err(reason) => Err(TarOutcome::Failed(vec![reason])),
+        Ok(formats) if formats.is_empty() => Err(TarOutcome::Failed(vec![ImportFailure::Empty])),
+        Ok(formats) => Ok(formats),
     }
 }
 
-/// Why `recording` may not be imported: the index holds its recordID for another meeting (one BBB server cannot
-/// take over another's recording).
-async fn claimed_by_another_meeting(ctx: &Ctx, recording: &Recording) -> Result<Option<ImportFailure>, StoreError> {
-    let query =
-        RecordingQuery { record_ids: vec![recording.record_id.clone()], states: None, ..RecordingQuery::default() };
-    let existing = ctx.recordings.recordings(&query).await?;
-    Ok(existing.into_iter().find(|r| r.meeting_id != recording.meeting_id).map(|r| ImportFailure::ClaimedByAnother {
-        record_id: r.record_id,
-        owner: r.meeting_id,
-        meeting_id: recording.meeting_id.clone(),
-    }))
+/// Who holds each of `record_ids` in the index: its meeting (one BBB server cannot take over another's
+/// recording).
+async fn owners(ctx: &Ctx, record_ids: Vec<String>) -> Result<HashMap<String, String>, StoreError> {
+    if record_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let query = RecordingQuery { record_ids, states: None, ..RecordingQuery::default() };
+    Ok(ctx.recordings.recordings(&query).await?.into_iter().map(|r| (r.record_id, r.meeting_id)).collect())
 }
 
-/// Indexes and places each unpacked format; a format that fails is logged and skipped, as long as one imports.
-async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
-    let mut imported = Vec::new();
-    let mut reasons = Vec::new();
-    for item in found {
-        let recording = match read_recording(item) {
-            Ok(recording) => recording,
-            Err(reason) => {
-                tracing::warn!(path = %item.path.display(), %reason, "import: format skipped");
-                reasons.push(reason);
-                continue;
-            }
-        };
-        match claimed_by_another_meeting(ctx, &recording).await {
-            Ok(None) => {}
-            Ok(Some(reason)) => {
-                tracing::error!(path = %item.path.display(), %reason, "import: format refused");
-                reasons.push(reason);
-                continue;
-            }
-            Err(error) => return TarOutcome::Retry(error),
+/// Why `recording` may not be imported, if `owners` give its recordID to another meeting.
+fn claimed(owners: &HashMap<String, String>, recording: &Recording) -> Option<ImportFailure> {
+    let owner = owners.get(&recording.record_id).filter(|owner| **owner != recording.meeting_id)?;
+    Some(ImportFailure::ClaimedByAnother {
+        record_id: recording.record_id.clone(),
+        owner: owner.clone(),
+        meeting_id: recording.meeting_id.clone(),
+    })
+}
+
+/// Why `recording` may not be imported: the index holds its recordID for another meeting.
+async fn claimed_by_another_meeting(ctx: &Ctx, recording: &Recording) -> Result<Option<ImportFailure>, StoreError> {
+    Ok(claimed(&owners(ctx, vec![recording.record_id.clone()]).await?, recording))
+}
+
+/// A tar of a batch on its way: the formats it will place, as stored, and why the others were skipped.
+struct Placing {
+    unpacked: Unpacked,
+    /// Indexes into the batch's stored recordings, with the format's directory.
+    formats: Vec<(usize, FoundMetadata)>,
+    reasons: Vec<ImportFailure>,
+}
+
+/// Indexes the recordings of a batch of unpacked tars in one store write, then places each tar's formats; a
+/// format that fails is logged and skipped, as long as one of its tar imports. A store failure leaves every
+/// tar of the batch for the next pass.
+async fn index_and_place(ctx: &Ctx, batch: Vec<Unpacked>) -> Vec<(SpooledTar, TarOutcome)> {
+    let record_ids = batch.iter().flat_map(|u| u.formats.iter().filter_map(|(_, r)| r.as_ref().ok()));
+    let record_ids = record_ids.map(|r| r.record_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut owners = match owners(ctx, record_ids).await {
+        Ok(owners) => owners,
+        Err(error) => return retry_all(batch, &error).await,
+    };
+    let mut recordings = Vec::new();
+    let mut placing = Vec::with_capacity(batch.len());
+    for mut unpacked in batch {
+        let (mut formats, mut reasons) = (Vec::new(), Vec::new());
+        for (item, read) in std::mem::take(&mut unpacked.formats) {
+            let refused = match read {
+                Ok(recording) => match claimed(&owners, &recording) {
+                    None => {
+                        // The first tar of the batch to name a recordID holds it for the rest.
+                        owners.entry(recording.record_id.clone()).or_insert_with(|| recording.meeting_id.clone());
+                        let published = recording.published && !ctx.config.recordings.import_unpublished;
+                        formats.push((recordings.len(), item));
+                        recordings.push(prepare(ctx, recording, published));
+                        continue;
+                    }
+                    Some(reason) => {
+                        tracing::error!(path = %item.path.display(), %reason, "import: format refused");
+                        reason
+                    }
+                },
+                Err(reason) => {
+                    tracing::warn!(path = %item.path.display(), %reason, "import: format skipped");
+                    reason
+                }
+            };
+            reasons.push(refused);
         }
-        let published = recording.published && !ctx.config.recordings.import_unpublished;
-        let stored = match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
-            Ok(stored) => stored,
-            Err(error) => return TarOutcome::Retry(error),
-        };
+        placing.push(Placing { unpacked, formats, reasons });
+    }
+    let stored =
+        if recordings.is_empty() { Ok(Vec::new()) } else { ctx.recordings.import_recordings(&recordings).await };
+    let stored = match stored {
+        Ok(stored) => stored,
+        Err(error) => return retry_all(placing.into_iter().map(|p| p.unpacked).collect(), &error).await,
+    };
+    let stored = &stored;
+    stream::iter(placing).map(|p| place(ctx, p, stored)).buffer_unordered(CONCURRENCY).collect().await
+}
+
+/// Places a tar's indexed formats, then removes its work directory, and the tar once imported.
+async fn place(ctx: &Ctx, placing: Placing, stored: &[Recording]) -> (SpooledTar, TarOutcome) {
+    let Placing { unpacked, formats, mut reasons } = placing;
+    let mut imported = Vec::new();
+    for (index, item) in formats {
+        let recording = &stored[index];
         let dir = item.path.parent().map(Path::to_owned).unwrap_or_default();
-        match ctx.files.place(&dir, &item.format, &item.record_id, stored.published).await {
-            Ok(()) => imported.push(announce(&stored)),
+        match ctx.files.place(&dir, &item.format, &item.record_id, recording.published).await {
+            Ok(()) => imported.push(announce(recording)),
             Err(source) => reasons.push(ImportFailure::NotPlaced {
                 format: item.format.clone(),
                 record_id: item.record_id.clone(),
@@ -190,9 +261,28 @@ async fn place_unpacked(ctx: &Ctx, found: &[FoundMetadata]) -> TarOutcome {
             }),
         }
     }
-    if imported.is_empty() { TarOutcome::Failed(reasons) } else { TarOutcome::Imported(imported) }
+    let _ = tokio::fs::remove_dir_all(&unpacked.work).await;
+    if imported.is_empty() {
+        return (unpacked.tar, TarOutcome::Failed(reasons));
+    }
+    if let Err(error) = ctx.files.dequeue(&unpacked.tar).await {
+        tracing::warn!(tar = %unpacked.tar, %error, "import: could not remove the imported tar");
+    }
+    (unpacked.tar, TarOutcome::Imported(imported))
 }
 
+/// Every tar of a batch left for the next pass, its work directory removed.
+async fn retry_all(batch: Vec<Unpacked>, error: &StoreError) -> Vec<(SpooledTar, TarOutcome)> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for unpacked in batch {
+        let _ = tokio::fs::remove_dir_all(&unpacked.work).await;
+        outcomes.push((unpacked.tar, TarOutcome::Retry(StoreError::Backend(error.to_string()))));
+    }
+    outcomes
+}
+
+/// The spool pass: tars unpacked a few at a time while the batches unpacked before them are indexed and
+/// placed.
 async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, Ready), StoreError> {
     let (tars, pending) = ctx
         .files
@@ -201,44 +291,63 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, 
         .map_err(|e| StoreError::Backend(format!("cannot read the spool: {e}")))?;
     let (mut report, mut ready) = (ImportReport { pending, ..ImportReport::default() }, Ready::new());
     let total = tars.len();
-    let mut outcomes = stream::iter(tars)
-        .map(|tar| async move {
-            let outcome = import_tar(ctx, &tar).await;
-            (tar, outcome)
-        })
-        .buffer_unordered(CONCURRENCY);
-    let mut done = 0;
-    while let Some((tar, outcome)) = outcomes.next().await {
-        match outcome {
-            TarOutcome::Imported(formats) => {
-                report.imported += formats.len();
-                tracing::info!(%tar, formats = formats.len(), "imported");
-                ready.extend(formats);
-            }
-            TarOutcome::Failed(reasons) => {
-                let reason = reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-                report.failed += 1;
-                tracing::error!(%tar, %reason, "import failed; the tar is set aside");
-                if let Err(error) = ctx.files.set_aside(&tar, &reason).await {
-                    tracing::error!(%error, "could not set the failed tar aside");
+    let (sender, receiver) = mpsc::channel(BATCH);
+    let unpacking =
+        stream::iter(tars).map(|tar| fetch_and_unpack(ctx, tar)).buffer_unordered(CONCURRENCY).map(Ok).forward(sender);
+    let indexing = async {
+        let mut batches = receiver.ready_chunks(BATCH);
+        let mut done = 0;
+        while let Some(fetched) = batches.next().await {
+            let mut unpacked = Vec::new();
+            let mut outcomes = Vec::new();
+            for item in fetched {
+                match item {
+                    Fetched::Unpacked(item) => unpacked.push(item),
+                    Fetched::Ended(tar, outcome) => outcomes.push((tar, outcome)),
                 }
             }
-            TarOutcome::Retry(error) => {
-                report.retry += 1;
-                tracing::error!(%tar, %error, "import: store failure; the tar waits for the next pass");
+            outcomes.extend(index_and_place(ctx, unpacked).await);
+            for (tar, outcome) in outcomes {
+                count(ctx, &mut report, &mut ready, tar, outcome).await;
+                done += 1;
+                progress(done, total);
             }
         }
-        done += 1;
-        progress(done, total);
-    }
+    };
+    // The receiver outlives every send, so forwarding cannot fail.
+    let _ = futures::join!(unpacking, indexing).0;
     Ok((report, ready))
+}
+
+/// Adds what became of a tar to the pass's report; a failed tar is set aside.
+async fn count(ctx: &Ctx, report: &mut ImportReport, ready: &mut Ready, tar: SpooledTar, outcome: TarOutcome) {
+    match outcome {
+        TarOutcome::Imported(formats) => {
+            report.imported += formats.len();
+            tracing::info!(%tar, formats = formats.len(), "imported");
+            ready.extend(formats);
+        }
+        TarOutcome::Failed(reasons) => {
+            let reason = reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            report.failed += 1;
+            tracing::error!(%tar, %reason, "import failed; the tar is set aside");
+            if let Err(error) = ctx.files.set_aside(&tar, &reason).await {
+                tracing::error!(%error, "could not set the failed tar aside");
+            }
+        }
+        TarOutcome::Retry(error) => {
+            report.retry += 1;
+            tracing::error!(%tar, %error, "import: store failure; the tar waits for the next pass");
+        }
+    }
 }
 
 /// What became of one metadata.xml read in place.
 enum FileOutcome {
     Unchanged,
     Pending,
-    Imported(Announce),
+    /// The recording as stored (a batch of one).
+    Imported(Vec<Announce>),
     Failed,
     Retry,
 }
@@ -266,8 +375,8 @@ async fn index_in_place(
         Err(reason) => Err(reason),
     };
     let (outcome, failure) = match checked {
-        Ok(recording) => match ctx.recordings.import_recording(&prepare(ctx, recording, published)).await {
-            Ok(stored) => (FileOutcome::Imported(announce(&stored)), None),
+        Ok(recording) => match ctx.recordings.import_recordings(&[prepare(ctx, recording, published)]).await {
+            Ok(stored) => (FileOutcome::Imported(stored.iter().map(announce).collect()), None),
             Err(error) => {
                 tracing::error!(%source, %error, "import: store failure; retried next pass");
                 return Ok(FileOutcome::Retry);
@@ -306,9 +415,9 @@ async fn in_place_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportRepor
         match outcome? {
             FileOutcome::Unchanged => report.unchanged += 1,
             FileOutcome::Pending => report.pending += 1,
-            FileOutcome::Imported(recording) => {
-                report.imported += 1;
-                ready.insert(recording);
+            FileOutcome::Imported(recordings) => {
+                report.imported += recordings.len();
+                ready.extend(recordings);
             }
             FileOutcome::Failed => report.failed += 1,
             FileOutcome::Retry => report.retry += 1,

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use scalelite_shared::model::Recording;
-use scalelite_shared::recordings::{self, Condition, merged};
-use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreResult};
+use scalelite_shared::recordings::{self, Condition, as_asked, merged};
+use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreError, StoreResult};
 
 use super::items::{self, Item, key, n, s};
 use super::tables::BY_MEETING;
@@ -123,17 +123,23 @@ impl DynamoRecordings {
 
 #[async_trait]
 impl RecordingIndex for DynamoRecordings {
-    /// The stored recording merged with the imported one (the domain's rule), written if its version did not
-    /// move, through the domain's commit loop.
-    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
-        let what = || format!("import of recording {}", recording.record_id);
-        until_committed(Decision::ImportRecording, what, || async {
-            let stored = self.versioned(&recording.record_id).await?;
-            let version = stored.as_ref().map_or(0, |(_, v)| *v);
-            let next = merged(stored.map(|(r, _)| r), recording);
-            Ok(self.write(&next, version).await?.then_some(next))
-        })
-        .await
+    /// Each recording in turn: the stored one merged with the imported one (the domain's rule), written if its
+    /// version did not move, through the domain's commit loop.
+    async fn import_recordings(&self, recordings: &[Recording]) -> StoreResult<Vec<Recording>> {
+        let mut stored = Vec::with_capacity(recordings.len());
+        for recording in recordings {
+            let what = || format!("import of recording {}", recording.record_id);
+            let next = until_committed(Decision::ImportRecording, what, || async {
+                let stored = self.versioned(&recording.record_id).await?;
+                let version = stored.as_ref().map_or(0, |(_, v)| *v);
+                let next = merged(stored.map(|(r, _)| r), recording);
+                Ok(self.write(&next, version).await?.then_some(next))
+            })
+            .await?;
+            stored.push(next);
+        }
+        // A recordID listed twice answers as its last import left it (the later one replaces the earlier).
+        as_asked(recordings, stored).map_err(|record_id| StoreError::Backend(format!("recording {record_id} lost")))
     }
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {

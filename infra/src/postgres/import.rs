@@ -1,24 +1,33 @@
-//! Importing a recording: one transaction of upserts by recordID, metadata key and format name, so that
+//! Importing recordings: one transaction of upserts by recordID, metadata key and format name, so that
 //! concurrent imports of the same recording wait for each other instead of failing.
 
 use scalelite_shared::model::{PlaybackFormat, Recording};
-use scalelite_shared::store::{StoreError, StoreResult};
+use scalelite_shared::recordings::as_asked;
+use scalelite_shared::store::{RecordingQuery, StoreError, StoreResult};
 use sqlx::{PgConnection, PgPool};
 
 use super::backend;
 use super::select;
 
-/// Upserts `recording` and returns it as stored.
-pub(super) async fn import(pool: &PgPool, recording: &Recording) -> StoreResult<Recording> {
+/// Upserts `recordings` in one transaction and returns each as stored.
+pub(super) async fn import(pool: &PgPool, recordings: &[Recording]) -> StoreResult<Vec<Recording>> {
+    // Rows locked in recordID order, so that two batches never wait for each other in a circle; the sort is
+    // stable, so a recordID listed twice still merges in the order listed.
+    let mut ordered: Vec<&Recording> = recordings.iter().collect();
+    ordered.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     let mut tx = pool.begin().await.map_err(backend)?;
-    let id = upsert_recording(&mut tx, recording).await?;
-    upsert_metadata(&mut tx, id, recording).await?;
-    for format in &recording.formats {
-        upsert_format(&mut tx, id, format).await?;
+    for recording in ordered {
+        let id = upsert_recording(&mut tx, recording).await?;
+        upsert_metadata(&mut tx, id, recording).await?;
+        for format in &recording.formats {
+            upsert_format(&mut tx, id, format).await?;
+        }
     }
-    let stored = select::one(&mut tx, &recording.record_id).await?;
+    let record_ids = recordings.iter().map(|r| r.record_id.clone()).collect();
+    let stored = select::matching(&mut tx, &RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
     tx.commit().await.map_err(backend)?;
-    stored.ok_or_else(|| StoreError::Backend(format!("recording {} vanished on import", recording.record_id)))
+    as_asked(recordings, stored)
+        .map_err(|record_id| StoreError::Backend(format!("recording {record_id} vanished on import")))
 }
 
 /// The recording's columns; a recording whose publication was changed by hand keeps `published` and `state`.

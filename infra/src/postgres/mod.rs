@@ -78,8 +78,8 @@ impl PostgresRecordings {
 
 #[async_trait]
 impl RecordingIndex for PostgresRecordings {
-    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
-        import::import(&self.pool, recording).await
+    async fn import_recordings(&self, recordings: &[Recording]) -> StoreResult<Vec<Recording>> {
+        import::import(&self.pool, recordings).await
     }
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {

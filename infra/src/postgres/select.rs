@@ -66,14 +66,3 @@ pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) ->
     let rows = rows(conn, &plan).await?;
     assemble(conn, rows).await
 }
-
-/// One recording by recordID, as stored.
-pub(super) async fn one(conn: &mut PgConnection, record_id: &str) -> StoreResult<Option<Recording>> {
-    let rows: Vec<RecordingRow> =
-        sqlx::query_as(concat!("SELECT ", recording_columns!(), " FROM recordings r WHERE r.record_id = $1"))
-            .bind(record_id)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(backend)?;
-    Ok(assemble(conn, rows).await?.pop())
-}

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use scalelite_shared::model::Recording;
+use scalelite_shared::recordings::as_asked;
 use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, ServerStore, StoreError, StoreResult};
 use sqlx::SqliteConnection;
 
@@ -157,15 +158,16 @@ async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()>
 
 #[async_trait]
 impl RecordingIndex for SqliteStore {
-    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording> {
+    async fn import_recordings(&self, recordings: &[Recording]) -> StoreResult<Vec<Recording>> {
         let mut tx = self.write().await?;
-        import(tx.conn(), recording).await?;
+        for recording in recordings {
+            import(tx.conn(), recording).await?;
+        }
         tx.commit().await?;
-        let query = RecordingQuery { record_ids: vec![recording.record_id.clone()], ..RecordingQuery::default() };
-        select::matching(&self.pool, &query)
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::Backend(format!("recording {} vanished after import", recording.record_id)))
+        let record_ids = recordings.iter().map(|r| r.record_id.clone()).collect();
+        let stored = select::matching(&self.pool, &RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
+        as_asked(recordings, stored)
+            .map_err(|record_id| StoreError::Backend(format!("recording {record_id} vanished after import")))
     }
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {

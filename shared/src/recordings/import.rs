@@ -3,7 +3,7 @@
 //! `published` and `state`. The SQL stores write this rule as one upsert; a store that reads and writes back
 //! applies it here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{PlaybackFormat, Recording};
 
@@ -30,6 +30,13 @@ pub fn merged(stored: Option<Recording>, import: &Recording) -> Recording {
         format.thumbnails.sort_by_key(|t| t.sequence);
     }
     next
+}
+
+/// The recordings of an import batch as stored, in the order they were asked for (of a recordID `stored` holds
+/// twice, the later); `Err` names a recordID that is missing.
+pub fn as_asked(asked: &[Recording], stored: Vec<Recording>) -> Result<Vec<Recording>, String> {
+    let stored: HashMap<String, Recording> = stored.into_iter().map(|r| (r.record_id.clone(), r)).collect();
+    asked.iter().map(|r| stored.get(&r.record_id).cloned().ok_or_else(|| r.record_id.clone())).collect()
 }
 
 #[cfg(test)]
@@ -62,5 +69,13 @@ mod tests {
         let free = merged(Some(recording(false, "video")), &import);
         assert_eq!((free.published, free.state.as_deref(), free.publish_updated), (true, Some("published"), false));
         assert_eq!(merged(None, &import), import);
+    }
+
+    #[test]
+    fn a_batch_answers_in_the_order_asked() {
+        let (a, b) = (Recording { record_id: "a".into(), ..Recording::default() }, recording(true, "video"));
+        let asked = [b.clone(), a.clone(), b.clone()];
+        assert_eq!(as_asked(&asked, vec![a.clone(), b.clone()]), Ok(vec![b.clone(), a, b.clone()]));
+        assert_eq!(as_asked(&asked, vec![b]), Err("a".to_owned()));
     }
 }

@@ -38,9 +38,12 @@ pub struct RecordingEdits {
 /// The recordings index. Every method is atomic on its backend.
 #[async_trait]
 pub trait RecordingIndex: Send + Sync {
-    /// Inserts or updates a recording from its metadata.xml as
-    /// [`recordings::merged`](crate::recordings::merged) says. Returns the recording as stored.
-    async fn import_recording(&self, recording: &Recording) -> StoreResult<Recording>;
+    /// Inserts or updates each of `recordings` from its metadata.xml as
+    /// [`recordings::merged`](crate::recordings::merged) says, in their order (a recordID listed twice merges
+    /// twice). Returns each as stored once the whole batch is written. A SQL store writes the batch in one
+    /// transaction; elsewhere each recording is atomic and a failure may leave the first ones written, which
+    /// importing them again leaves as they are.
+    async fn import_recordings(&self, recordings: &[Recording]) -> StoreResult<Vec<Recording>>;
     /// Recordings matching `query`, as its [`plan`](crate::recordings::plan) selects, orders and pages them.
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>>;
     /// Sets `published`, its state, and `publish_updated`.

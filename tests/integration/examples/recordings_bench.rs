@@ -176,18 +176,9 @@ async fn query(harness: &Harness, index: &Index, n: usize) {
     let store = harness.running.ctx.recordings.clone();
     let started = Instant::now();
     let imported = n.min(IMPORTED);
-    let tasks: Vec<_> = (0..8)
-        .map(|task| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                for i in (task..imported).step_by(8) {
-                    store.import_recording(&recording(i)).await.expect("import");
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
+    let first: Vec<Recording> = (0..imported).map(recording).collect();
+    for batch in first.chunks(100) {
+        store.import_recordings(batch).await.expect("import");
     }
     fill(index, imported, n).await;
     println!("indexed {n} recordings in {:.1} s", started.elapsed().as_secs_f64());

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use scalelite_shared::model::{CallbackData, PlaybackFormat, Recording, Thumbnail};
-use scalelite_shared::store::{ImportMark, RecordingBackend, RecordingEdits, RecordingIndex, RecordingQuery};
+use scalelite_shared::store::{
+    ImportMark, RecordingBackend, RecordingEdits, RecordingIndex, RecordingQuery, StoreResult,
+};
 
 const START: i64 = 1_700_000_000_123;
 
@@ -58,6 +60,13 @@ fn any_state() -> RecordingQuery {
     RecordingQuery { states: None, ..RecordingQuery::default() }
 }
 
+/// Imports one recording, a batch of one.
+async fn import(store: &dyn RecordingIndex, recording: &Recording) -> StoreResult<Recording> {
+    let mut stored = store.import_recordings(std::slice::from_ref(recording)).await?;
+    assert_eq!(stored.len(), 1, "one recording asked, one answered");
+    Ok(stored.remove(0))
+}
+
 async fn ids(store: &dyn RecordingIndex, query: RecordingQuery) -> Vec<String> {
     store.recordings(&query).await.expect("recordings").into_iter().map(|r| r.record_id).collect()
 }
@@ -73,7 +82,7 @@ async fn one(store: &dyn RecordingIndex, record_id: &str) -> Recording {
 
 pub async fn imports_upsert_by_record_id(store: Arc<dyn RecordingBackend>) {
     let first = with_meta(recording("r1", "m1", 0), &[("keep", "1"), ("replace", "old")]);
-    assert_eq!(store.import_recording(&first).await.unwrap(), first, "returned as stored");
+    assert_eq!(import(&*store, &first).await.unwrap(), first, "returned as stored");
     assert_eq!(one(&*store, "r1").await, first);
 
     let mut again = recording("r1", "m1", 5);
@@ -81,7 +90,7 @@ pub async fn imports_upsert_by_record_id(store: Arc<dyn RecordingBackend>) {
     again.participants = None;
     again.metadata = BTreeMap::from([("replace".to_owned(), "new".to_owned()), ("added".to_owned(), String::new())]);
     again.formats = vec![format("video", "r1", 0), format("presentation", "r1", 1)];
-    let stored = store.import_recording(&again).await.unwrap();
+    let stored = import(&*store, &again).await.unwrap();
 
     let mut expected = again.clone();
     expected.metadata.insert("keep".into(), "1".into());
@@ -92,14 +101,29 @@ pub async fn imports_upsert_by_record_id(store: Arc<dyn RecordingBackend>) {
 
     let mut fewer = again.clone();
     fewer.formats = vec![format("presentation", "r1", 3)];
-    let stored = store.import_recording(&fewer).await.unwrap();
+    let stored = import(&*store, &fewer).await.unwrap();
     assert_eq!(stored.formats, vec![format("presentation", "r1", 3), format("video", "r1", 0)], "formats by name");
     assert_eq!(ids(&*store, any_state()).await, vec!["r1"], "one row per recordID");
 }
 
+pub async fn a_batch_imports_in_order(store: Arc<dyn RecordingBackend>) {
+    let first = recording("b1", "m1", 0);
+    let mut second_format = with_meta(recording("b1", "m1", 0), &[("added", "later")]);
+    second_format.formats = vec![format("video", "b1", 1)];
+    let other = recording("b0", "m2", 1);
+    let stored = store.import_recordings(&[first.clone(), other.clone(), second_format.clone()]).await.unwrap();
+
+    let mut merged = second_format.clone();
+    merged.formats = vec![format("presentation", "b1", 2), format("video", "b1", 1)];
+    assert_eq!(stored, vec![merged.clone(), other.clone(), merged.clone()], "each as the whole batch left it");
+    assert_eq!(one(&*store, "b1").await, merged, "a recordID listed twice merges in the order listed");
+    assert_eq!(one(&*store, "b0").await, other);
+    assert_eq!(store.import_recordings(&[]).await.unwrap(), Vec::<Recording>::new(), "an empty batch");
+}
+
 pub async fn a_publish_choice_survives_imports(store: Arc<dyn RecordingBackend>) {
-    store.import_recording(&recording("chosen", "m", 0)).await.unwrap();
-    store.import_recording(&recording("free", "m", 1)).await.unwrap();
+    import(&*store, &recording("chosen", "m", 0)).await.unwrap();
+    import(&*store, &recording("free", "m", 1)).await.unwrap();
     store.set_published("chosen", false).await.unwrap();
     store.set_published("missing", true).await.expect("an unknown recording is no error");
     let chosen = one(&*store, "chosen").await;
@@ -108,14 +132,14 @@ pub async fn a_publish_choice_survives_imports(store: Arc<dyn RecordingBackend>)
     let mut processed = recording("chosen", "m", 0);
     processed.state = Some("processed".into());
     processed.name = Some("New name".into());
-    let stored = store.import_recording(&processed).await.unwrap();
+    let stored = import(&*store, &processed).await.unwrap();
     assert_eq!((stored.published, stored.state.as_deref(), stored.publish_updated), (false, Some("unpublished"), true));
     assert_eq!(stored.name.as_deref(), Some("New name"), "other columns still follow the import");
 
     let mut unpublished = recording("free", "m", 1);
     unpublished.published = false;
     unpublished.state = Some("unpublished".into());
-    let stored = store.import_recording(&unpublished).await.unwrap();
+    let stored = import(&*store, &unpublished).await.unwrap();
     assert_eq!(
         (stored.published, stored.state.as_deref(), stored.publish_updated),
         (false, Some("unpublished"), false)
@@ -137,7 +161,7 @@ pub async fn queries_filter(store: Arc<dyn RecordingBackend>) {
         recording("a|c-1", "m3", 5),
         recording("ABC-9", "m4", 6),
     ] {
-        store.import_recording(&r).await.unwrap();
+        import(&*store, &r).await.unwrap();
     }
     let q = |f: fn(&mut RecordingQuery)| {
         let mut query = any_state();
@@ -206,7 +230,7 @@ pub async fn queries_filter(store: Arc<dyn RecordingBackend>) {
 
 pub async fn queries_order_and_page(store: Arc<dyn RecordingBackend>) {
     for (id, minutes) in [("c", 10), ("a", 30), ("e", 20), ("b", 30), ("d", 0)] {
-        store.import_recording(&recording(id, "m", minutes)).await.unwrap();
+        import(&*store, &recording(id, "m", minutes)).await.unwrap();
     }
     let s = &*store;
     assert_eq!(ids(s, any_state()).await, ["a", "b", "e", "c", "d"], "newest first, then by recordID");
@@ -220,7 +244,7 @@ pub async fn undated_recordings_come_last_and_ties_go_by_bytes(store: Arc<dyn Re
     let mut undated = recording("undated", "m", 9);
     (undated.start_time_ms, undated.end_time_ms) = (None, None);
     for r in [undated, recording("old", "m", 0), recording("b-new", "m", 5), recording("B-new", "m", 5)] {
-        store.import_recording(&r).await.unwrap();
+        import(&*store, &r).await.unwrap();
     }
     let s = &*store;
     assert_eq!(ids(s, any_state()).await, ["B-new", "b-new", "old", "undated"], "byte order: upper case first");
@@ -229,7 +253,7 @@ pub async fn undated_recordings_come_last_and_ties_go_by_bytes(store: Arc<dyn Re
 
 pub async fn updates_apply_to_every_listed_recording(store: Arc<dyn RecordingBackend>) {
     for id in ["u1", "u2", "u3"] {
-        store.import_recording(&with_meta(recording(id, "m", 0), &[("gone", "x"), ("kept", "y")])).await.unwrap();
+        import(&*store, &with_meta(recording(id, "m", 0), &[("gone", "x"), ("kept", "y")])).await.unwrap();
     }
     let listed = vec!["u1".to_owned(), "u2".to_owned()];
     let edits = RecordingEdits {
@@ -259,8 +283,8 @@ pub async fn updates_apply_to_every_listed_recording(store: Arc<dyn RecordingBac
 }
 
 pub async fn deletes_keep_the_row(store: Arc<dyn RecordingBackend>) {
-    store.import_recording(&with_meta(recording("d1", "m", 0), &[("tenant-id", "t1")])).await.unwrap();
-    store.import_recording(&recording("d2", "m", 1)).await.unwrap();
+    import(&*store, &with_meta(recording("d1", "m", 0), &[("tenant-id", "t1")])).await.unwrap();
+    import(&*store, &recording("d2", "m", 1)).await.unwrap();
     store.delete_recording("d1").await.unwrap();
     store.delete_recording("d1").await.expect("deleting twice is fine");
     store.delete_recording("missing").await.expect("an unknown recording is no error");
@@ -272,7 +296,7 @@ pub async fn deletes_keep_the_row(store: Arc<dyn RecordingBackend>) {
     assert_eq!(ids(&*store, published).await, ["d2"]);
     assert_eq!(one(&*store, "d2").await, recording("d2", "m", 1), "others untouched");
 
-    let back = store.import_recording(&recording("d1", "m", 0)).await.unwrap();
+    let back = import(&*store, &recording("d1", "m", 0)).await.unwrap();
     assert_eq!(back.formats, recording("d1", "m", 0).formats, "a re-import brings fresh formats and thumbnails");
 }
 
@@ -299,10 +323,17 @@ pub async fn concurrent_imports_do_not_fail(store: Arc<dyn RecordingBackend>) {
         .map(|task| {
             let store = store.clone();
             tokio::spawn(async move {
-                for i in 0..50 {
-                    let mut r = with_meta(recording(&format!("c{i:02}"), "m", i), &[("task", &task.to_string())]);
-                    r.formats.push(format("video", &r.record_id, task % 3));
-                    store.import_recording(&r).await.expect("a concurrent import");
+                // Batches of different sizes, so that they overlap differently in each task.
+                let batch = 1 + task % 4;
+                let all: Vec<Recording> = (0..50)
+                    .map(|i| {
+                        let mut r = with_meta(recording(&format!("c{i:02}"), "m", i), &[("task", &task.to_string())]);
+                        r.formats.push(format("video", &r.record_id, (task % 3) as i32));
+                        r
+                    })
+                    .collect();
+                for recordings in all.chunks(batch) {
+                    store.import_recordings(recordings).await.expect("a concurrent import");
                 }
             })
         })
@@ -367,6 +398,7 @@ macro_rules! recording_contract {
     ($open:expr) => {
         $crate::recording_contract!($open;
             imports_upsert_by_record_id,
+            a_batch_imports_in_order,
             a_publish_choice_survives_imports,
             queries_filter,
             queries_order_and_page,

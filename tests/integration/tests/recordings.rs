@@ -156,6 +156,34 @@ async fn hostile_tars_are_set_aside_and_good_ones_still_import() {
 }
 
 #[tokio::test]
+async fn a_record_id_another_meeting_holds_is_refused_across_passes_and_within_one() {
+    let harness = Harness::start(1).await;
+    let spool = harness.path("recordings/spool");
+    write_tar(&spool.join("a.tar"), &[Fixture::new("held-1", "owner").meta("who", "owner")]);
+    assert_eq!(harness.import().await["imported"], 1);
+
+    // The next pass gathers these into one batch: one takes a held recordID, two others name the same new one
+    // for two meetings, a fourth is a second format of the held recording from its own meeting.
+    write_tar(&spool.join("b-thief.tar"), &[Fixture::new("held-1", "thief").meta("who", "thief")]);
+    write_tar(&spool.join("c-first.tar"), &[Fixture::new("new-2", "first")]);
+    write_tar(&spool.join("d-second.tar"), &[Fixture::new("new-2", "second")]);
+    write_tar(&spool.join("e-video.tar"), &[Fixture::new("held-1", "owner").format("video").meta("who", "owner")]);
+    let report = harness.import().await;
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(2), Some(2)), "{report}");
+    let thief = std::fs::read_to_string(spool.join("failed/b-thief.tar.reason")).unwrap();
+    assert!(thief.contains("owner"), "the reason names the meeting holding it: {thief}");
+
+    let held = harness.call("getRecordings", "recordID=held-1").await;
+    assert_eq!(count(&held, "recording"), 1);
+    assert!(held.body.contains("<meetingID>owner</meetingID>") && held.body.contains("<who>owner</who>"));
+    assert_eq!(count(&held, "format"), 2, "the owner's second format joined it: {}", held.body);
+    let new = harness.call("getRecordings", "recordID=new-2").await;
+    assert_eq!(count(&new, "recording"), 1, "{}", new.body);
+    let loser = if new.body.contains("<meetingID>first</meetingID>") { "d-second.tar" } else { "c-first.tar" };
+    assert!(spool.join("failed").join(loser).is_file(), "the meeting that came second in the batch is refused");
+}
+
+#[tokio::test]
 async fn in_place_volume_is_indexed_once_and_again_when_changed() {
     let harness = Harness::with_env(1, &[("RECORDING_IMPORT_MODE", "in-place")]).await;
     let published = harness.path("recordings/published");

@@ -141,7 +141,7 @@ impl TenantStore for BrokenStore {
 
 #[async_trait]
 impl RecordingIndex for BrokenStore {
-    async fn import_recording(&self, _: &Recording) -> StoreResult<Recording> {
+    async fn import_recordings(&self, _: &[Recording]) -> StoreResult<Vec<Recording>> {
         down()
     }
     async fn recordings(&self, _: &RecordingQuery) -> StoreResult<Vec<Recording>> {

@@ -182,12 +182,12 @@ async fn an_upstream_database_is_read_as_it_is() {
     // Our writes fit upstream's columns: a re-import of an upstream row updates it in place.
     let mut reimport = expected()[1].clone();
     reimport.name = Some("Math 101 (2)".into());
-    assert_eq!(store.import_recording(&reimport).await.unwrap(), reimport);
+    assert_eq!(store.import_recordings(&[reimport.clone()]).await.unwrap(), [reimport]);
     let mut fresh = expected()[0].clone();
     fresh.record_id = "ffff-1".into();
     fresh.publish_updated = false;
     fresh.protected = false;
-    assert_eq!(store.import_recording(&fresh).await.unwrap(), fresh);
+    assert_eq!(store.import_recordings(&[fresh.clone()]).await.unwrap(), [fresh]);
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM recordings ORDER BY id").fetch_all(&mut conn).await.unwrap();
     assert!(matches!(ids[..], [7, 9, new] if new > 9), "upstream's sequence keeps numbering rows: {ids:?}");
 }
