@@ -48,6 +48,58 @@ pub(crate) struct ThumbnailRow {
     sequence: i32,
 }
 
+// The embedded store reads these rows on rusqlite, selecting the columns in the order of each struct.
+
+impl RecordingRow {
+    pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            record_id: row.get(1)?,
+            meeting_id: row.get(2)?,
+            name: row.get(3)?,
+            published: row.get(4)?,
+            participants: row.get(5)?,
+            state: row.get(6)?,
+            start_time_ms: row.get(7)?,
+            end_time_ms: row.get(8)?,
+            protected: row.get(9)?,
+            publish_updated: row.get(10)?,
+        })
+    }
+}
+
+impl MetadataRow {
+    pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self { recording_id: row.get(0)?, key: row.get(1)?, value: row.get(2)? })
+    }
+}
+
+impl FormatRow {
+    pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            recording_id: row.get(1)?,
+            format: row.get(2)?,
+            url: row.get(3)?,
+            length: row.get(4)?,
+            processing_time: row.get(5)?,
+        })
+    }
+}
+
+impl ThumbnailRow {
+    pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            playback_format_id: row.get(0)?,
+            url: row.get(1)?,
+            width: row.get(2)?,
+            height: row.get(3)?,
+            alt: row.get(4)?,
+            sequence: row.get(5)?,
+        })
+    }
+}
+
 /// The recordings of `rows`, in their order, with their child rows (formats ordered by name, thumbnails by
 /// sequence, as fetched).
 pub(crate) fn assemble(

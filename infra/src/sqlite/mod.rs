@@ -67,7 +67,7 @@ impl SqliteStore {
             // time the buffer fills the two threads wake each other.
             .row_buffer_size(ROW_BUFFER)
             // Every commit drops each connection's page cache; mapped reads refill it without system calls.
-            .pragma("mmap_size", "268435456");
+            .pragma("mmap_size", reader::MMAP_SIZE.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

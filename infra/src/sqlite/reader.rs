@@ -1,8 +1,9 @@
-//! Point reads on the embedded store's hot path (joins) on rusqlite connections used in place: a read of a
-//! memory-mapped WAL database takes microseconds, less than handing the statement to a worker thread and back.
+//! Reads of the embedded store on rusqlite connections: point reads on the hot path (joins) used in place (a
+//! read of a memory-mapped WAL database takes microseconds, less than handing the statement to a worker thread
+//! and back), and getRecordings queries on a blocking thread, every statement of one on the same connection.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -16,6 +17,10 @@ const KEPT: usize = 8;
 
 /// A reader never waits long: in WAL mode only a database recovery holds readers back.
 const BUSY: Duration = Duration::from_millis(500);
+
+/// How much of the database file a connection maps: all of it up to SQLite's own cap (2 GiB), so that a large
+/// recordings index is read without a system call a page.
+pub(crate) const MMAP_SIZE: i64 = 1 << 31;
 
 /// Read-only connections to the store's file, opened on demand.
 pub(crate) struct Reader {
@@ -41,8 +46,19 @@ impl Reader {
         let conn = Connection::open_with_flags(&self.path, flags)?;
         conn.busy_timeout(BUSY)?;
         // Every commit drops each connection's page cache; mapped reads refill it without system calls.
-        conn.pragma_update(None, "mmap_size", 268_435_456)?;
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         Ok(conn)
+    }
+
+    /// Runs `read` on a blocking thread: a read of many rows holds its thread longer than an async task should.
+    pub async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let reader = Arc::clone(self);
+        tokio::task::spawn_blocking(move || reader.with(read))
+            .await
+            .map_err(|e| StoreError::Backend(format!("a read of the database stopped: {e}")))?
     }
 
     /// Runs `read` on an idle connection (or a new one), then keeps the connection for the next read.

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use scalelite_shared::model::Recording;
-use scalelite_shared::recordings::as_asked;
+use scalelite_shared::recordings::{self, as_asked};
 use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, ServerStore, StoreError, StoreResult};
 use sqlx::SqliteConnection;
 
@@ -165,13 +165,14 @@ impl RecordingIndex for SqliteStore {
         }
         tx.commit().await?;
         let record_ids = recordings.iter().map(|r| r.record_id.clone()).collect();
-        let stored = select::matching(&self.pool, &RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
+        let stored = self.recordings(&RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
         as_asked(recordings, stored)
             .map_err(|record_id| StoreError::Backend(format!("recording {record_id} vanished after import")))
     }
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-        select::matching(&self.pool, query).await
+        let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
+        self.reader.blocking(move |conn| select::matching(conn, &plan)).await
     }
 
     async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {

@@ -1,130 +1,137 @@
-//! getRecordings on the embedded store: a query plan translated to SQLite, then the child rows of the page.
+//! getRecordings on the embedded store: a query plan translated to SQLite, then the child rows of the page, all
+//! read on one rusqlite connection in a blocking thread (one hand-off a query, not one a statement and a row).
 
+use rusqlite::Connection;
+use rusqlite::types::Value;
 use scalelite_shared::model::Recording;
-use scalelite_shared::recordings::{self, Condition, QueryPlan, SortField};
-use scalelite_shared::store::{RecordingQuery, StoreResult};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use scalelite_shared::recordings::{Condition, QueryPlan, SortField};
 
-use super::backend;
 use crate::recording_rows::{FormatRow, MetadataRow, RecordingRow, ThumbnailRow, assemble};
 use crate::recording_sql::{order_by, page_bounds};
 
 /// Child rows are fetched for this many recordings per statement.
 const CHUNK: usize = 500;
 
-fn push_list(builder: &mut QueryBuilder<Sqlite>, column: &str, values: &[String]) {
-    builder.push(format_args!(" AND {column} IN ("));
-    let mut separated = builder.separated(", ");
-    for value in values {
-        separated.push_bind(value.clone());
+/// A statement's text and its parameters, bound in order.
+struct Statement {
+    sql: String,
+    params: Vec<Value>,
+}
+
+impl Statement {
+    fn new(sql: &str) -> Self {
+        Self { sql: sql.to_owned(), params: Vec::new() }
     }
-    builder.push(")");
+
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.sql.push('?');
+        self.params.push(value.into());
+        self
+    }
+
+    /// ` AND <column> IN (<values>)`.
+    fn push_in<T: Clone + Into<Value>>(&mut self, column: &str, values: &[T]) -> &mut Self {
+        self.push(&format!(" AND {column} IN ("));
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(value.clone());
+        }
+        self.push(")")
+    }
+
+    /// Every row, read by `read`.
+    fn rows<T>(
+        &self,
+        conn: &Connection,
+        read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Vec<T>> {
+        let mut statement = conn.prepare_cached(&self.sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(&self.params), read)?;
+        rows.collect()
+    }
 }
 
 /// `AND <condition>` on `recordings r`.
-fn push_condition(builder: &mut QueryBuilder<Sqlite>, condition: &Condition) {
+fn push_condition(statement: &mut Statement, condition: &Condition) {
     match condition {
-        Condition::RecordIdIn(ids) => push_list(builder, "r.record_id", ids),
-        Condition::MeetingIdIn(ids) => push_list(builder, "r.meeting_id", ids),
-        Condition::StateIn(states) => push_list(builder, "r.state", states),
+        Condition::RecordIdIn(ids) => statement.push_in("r.record_id", ids),
+        Condition::MeetingIdIn(ids) => statement.push_in("r.meeting_id", ids),
+        Condition::StateIn(states) => statement.push_in("r.state", states),
         Condition::RecordIdStartsWith(prefixes) => {
             // Ranges on the binary-ordered unique index (LIKE would ignore ASCII case here).
-            builder.push(" AND (");
+            statement.push(" AND (");
             for (i, prefix) in prefixes.iter().enumerate() {
-                builder.push(if i == 0 { "(r.record_id >= " } else { " OR (r.record_id >= " });
-                builder.push_bind(prefix.as_str().to_owned());
+                statement.push(if i == 0 { "(r.record_id >= " } else { " OR (r.record_id >= " });
+                statement.bind(prefix.as_str().to_owned());
                 if let Some(end) = prefix.upper_bound() {
-                    builder.push(" AND r.record_id < ").push_bind(end);
+                    statement.push(" AND r.record_id < ").bind(end);
                 }
-                builder.push(")");
+                statement.push(")");
             }
-            builder.push(")");
+            statement.push(")")
         }
         Condition::MetadataAnyOf(pairs) => {
             // The (key, value) index first, then the recordings it names.
-            builder.push(" AND r.id IN (SELECT m.recording_id FROM metadata m WHERE ");
+            statement.push(" AND r.id IN (SELECT m.recording_id FROM metadata m WHERE ");
             for (i, (key, value)) in pairs.iter().enumerate() {
-                builder.push(if i == 0 { "(m.key = " } else { " OR (m.key = " }).push_bind(key.clone());
-                builder.push(" AND m.value = ").push_bind(value.clone()).push(")");
+                statement.push(if i == 0 { "(m.key = " } else { " OR (m.key = " }).bind(key.clone());
+                statement.push(" AND m.value = ").bind(value.clone()).push(")");
             }
-            builder.push(")");
+            statement.push(")")
         }
-    }
+    };
 }
 
-async fn rows(pool: &SqlitePool, plan: &QueryPlan) -> StoreResult<Vec<RecordingRow>> {
-    let mut builder = QueryBuilder::new(
+fn rows(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<RecordingRow>> {
+    let mut statement = Statement::new(
         "SELECT r.id, r.record_id, r.meeting_id, r.name, r.published, r.participants, r.state, \
-         r.starttime_ms AS start_time_ms, r.endtime_ms AS end_time_ms, r.protected, r.publish_updated \
-         FROM recordings r WHERE 1 = 1",
+         r.starttime_ms, r.endtime_ms, r.protected, r.publish_updated FROM recordings r WHERE 1 = 1",
     );
     for condition in &plan.conditions {
-        push_condition(&mut builder, condition);
+        push_condition(&mut statement, condition);
     }
     // Missing start times last is SQLite's own place for them in a descending order, so the
     // `recordings_by_start` index still reads the rows in order.
-    builder.push(order_by(plan.order, |field| match field {
+    statement.push(&order_by(plan.order, |field| match field {
         SortField::StartTime => "r.starttime_ms",
         SortField::RecordId => "r.record_id",
     }));
     let (offset, limit) = page_bounds(&plan.page);
-    builder.push(" LIMIT ").push_bind(limit.unwrap_or(-1)).push(" OFFSET ").push_bind(offset);
-    builder.build_query_as::<RecordingRow>().fetch_all(pool).await.map_err(backend)
+    statement.push(" LIMIT ").bind(limit.unwrap_or(-1)).push(" OFFSET ").bind(offset);
+    statement.rows(conn, RecordingRow::read)
 }
 
-fn in_ids(sql: &'static str, ids: &[i64], tail: &'static str) -> QueryBuilder<Sqlite> {
-    let mut builder = QueryBuilder::new(sql);
-    builder.push(" IN (");
-    let mut separated = builder.separated(", ");
-    for id in ids {
-        separated.push_bind(*id);
-    }
-    builder.push(")").push(tail);
-    builder
-}
-
-/// The recordings `query` selects, as its plan orders and pages them, with metadata, formats and thumbnails
-/// (child rows fetched for `CHUNK` recordings per statement).
-pub(super) async fn matching(pool: &SqlitePool, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-    let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
-    let rows = rows(pool, &plan).await?;
+/// The recordings `plan` selects, as it orders and pages them, with metadata, formats and thumbnails (child
+/// rows fetched for `CHUNK` recordings per statement).
+pub(super) fn matching(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<Recording>> {
+    let rows = rows(conn, plan)?;
     let (mut metadata, mut formats, mut thumbnails) = (Vec::new(), Vec::new(), Vec::new());
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(CHUNK) {
-        let found: Vec<MetadataRow> = in_ids(
-            "SELECT recording_id, key, COALESCE(value, '') AS value FROM metadata WHERE recording_id",
-            chunk,
-            "",
-        )
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-        metadata.extend(found);
-        let found: Vec<FormatRow> = in_ids(
-            "SELECT id, recording_id, format, COALESCE(url, '') AS url, length, processing_time \
-             FROM playback_formats WHERE recording_id",
-            chunk,
-            " ORDER BY recording_id, format",
-        )
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
+        let mut statement = Statement::new("SELECT recording_id, key, COALESCE(value, '') FROM metadata WHERE 1 = 1");
+        metadata.extend(statement.push_in("recording_id", chunk).rows(conn, MetadataRow::read)?);
+        let mut statement = Statement::new(
+            "SELECT id, recording_id, format, COALESCE(url, ''), length, processing_time \
+             FROM playback_formats WHERE 1 = 1",
+        );
+        statement.push_in("recording_id", chunk).push(" ORDER BY recording_id, format");
+        let found = statement.rows(conn, FormatRow::read)?;
         let format_ids: Vec<i64> = found.iter().map(|f| f.id).collect();
         formats.extend(found);
         for format_chunk in format_ids.chunks(CHUNK) {
-            let found: Vec<ThumbnailRow> = in_ids(
-                "SELECT playback_format_id, COALESCE(url, '') AS url, width, height, alt, \
-                 COALESCE(sequence, 0) AS sequence FROM thumbnails WHERE playback_format_id",
-                format_chunk,
-                " ORDER BY playback_format_id, sequence, id",
-            )
-            .build_query_as()
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-            thumbnails.extend(found);
+            let mut statement = Statement::new(
+                "SELECT playback_format_id, COALESCE(url, ''), width, height, alt, COALESCE(sequence, 0) \
+                 FROM thumbnails WHERE 1 = 1",
+            );
+            statement.push_in("playback_format_id", format_chunk).push(" ORDER BY playback_format_id, sequence, id");
+            thumbnails.extend(statement.rows(conn, ThumbnailRow::read)?);
         }
     }
     Ok(assemble(rows, metadata, formats, thumbnails))
