@@ -44,19 +44,24 @@ fn push_condition(builder: &mut QueryBuilder<Postgres>, condition: &Condition) {
     }
 }
 
-/// The rows `plan` selects, ordered and paged.
+/// The rows `plan` selects, ordered and paged: the page is picked by id first (off the newest-first index
+/// alone when the plan filters only by state), then only its rows are read.
 async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<RecordingRow>> {
-    let mut builder = QueryBuilder::new(concat!("SELECT ", recording_columns!(), " FROM recordings r WHERE TRUE"));
+    let order = order_by(plan.order, |field| match field {
+        SortField::StartTime => "r.starttime",
+        SortField::RecordId => "r.record_id COLLATE \"C\"",
+    });
+    let mut builder = QueryBuilder::new(concat!(
+        "SELECT ",
+        recording_columns!(),
+        " FROM recordings r WHERE r.id IN (SELECT r.id FROM recordings r WHERE TRUE"
+    ));
     for condition in &plan.conditions {
         push_condition(&mut builder, condition);
     }
-    // The `scalelite_rs_recordings_newest_first` index reads the rows in this order.
-    builder.push(order_by(plan.order, |field| match field {
-        SortField::StartTime => "r.starttime",
-        SortField::RecordId => "r.record_id COLLATE \"C\"",
-    }));
     let (offset, limit) = page_bounds(&plan.page);
-    builder.push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit);
+    builder.push(&order).push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit).push(")");
+    builder.push(&order);
     builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)
 }
 

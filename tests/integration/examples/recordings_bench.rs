@@ -114,10 +114,11 @@ async fn fill(index: &Index, from: usize, to: usize) {
             "SELECT COALESCE(MAX(id), 0)::bigint FROM recordings"
         ),
     }
-    // The planner's statistics, as autovacuum would have gathered them on a live index.
+    // The planner's statistics and the visibility map, as autovacuum would have left them on a live index
+    // (it vacuums a table after inserts too).
     if let Index::Postgres(url) = index {
         let mut connection = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
-        sqlx::query("ANALYZE").execute(&mut connection).await.expect("ANALYZE");
+        sqlx::query("VACUUM ANALYZE").execute(&mut connection).await.expect("VACUUM ANALYZE");
     }
 }
 
