@@ -104,7 +104,7 @@ enum TarOutcome {
     Retry(StoreError),
 }
 
-/// Recordings indexed in one store write at most: the tars unpacked while the last batch was written.
+/// Tars whose recordings are indexed in one store write at most: those unpacked while the last batch was written.
 const BATCH: usize = 64;
 
 /// A format directory of an unpacked tar, and what its metadata.xml read as.
