@@ -1,75 +1,97 @@
-//! Importing recordings: one transaction of upserts by recordID, metadata key and format name, so that
-//! concurrent imports of the same recording wait for each other instead of failing.
+//! Importing recordings: one transaction of upserts by recordID, metadata key and format name, one statement a
+//! table for a whole batch, so that concurrent imports of the same recording wait for each other instead of
+//! failing.
 
-use scalelite_shared::model::{PlaybackFormat, Recording};
-use scalelite_shared::recordings::as_asked;
+use std::collections::HashMap;
+
+use scalelite_shared::model::Recording;
+use scalelite_shared::recordings::{as_asked, collapsed};
 use scalelite_shared::store::{RecordingQuery, StoreError, StoreResult};
 use sqlx::{PgConnection, PgPool};
 
 use super::backend;
 use super::select;
 
-/// Upserts `recordings` in one transaction and returns each as stored.
+/// Upserts `recordings` in one transaction, one statement a table for the whole batch, and returns each as
+/// stored.
 pub(super) async fn import(pool: &PgPool, recordings: &[Recording]) -> StoreResult<Vec<Recording>> {
-    // Rows locked in recordID order, so that two batches never wait for each other in a circle; the sort is
-    // stable, so a recordID listed twice still merges in the order listed.
-    let mut ordered: Vec<&Recording> = recordings.iter().collect();
-    ordered.sort_by(|a, b| a.record_id.cmp(&b.record_id));
-    let mut tx = pool.begin().await.map_err(backend)?;
-    for recording in ordered {
-        let id = upsert_recording(&mut tx, recording).await?;
-        upsert_metadata(&mut tx, id, recording).await?;
-        for format in &recording.formats {
-            upsert_format(&mut tx, id, format).await?;
-        }
+    // One row a recordID (a row may change only once a statement), in recordID order, so that two batches lock
+    // their rows in the same order and never wait for each other in a circle.
+    if recordings.is_empty() {
+        return Ok(Vec::new());
     }
-    let record_ids = recordings.iter().map(|r| r.record_id.clone()).collect();
+    let batch = collapsed(recordings);
+    let mut tx = pool.begin().await.map_err(backend)?;
+    let ids = upsert_recordings(&mut tx, &batch).await?;
+    upsert_metadata(&mut tx, &batch, &ids).await?;
+    let format_ids = upsert_formats(&mut tx, &batch, &ids).await?;
+    replace_thumbnails(&mut tx, &batch, &ids, &format_ids).await?;
+    let record_ids = batch.iter().map(|r| r.record_id.clone()).collect();
     let stored = select::matching(&mut tx, &RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
     tx.commit().await.map_err(backend)?;
     as_asked(recordings, stored)
         .map_err(|record_id| StoreError::Backend(format!("recording {record_id} vanished on import")))
 }
 
-/// The recording's columns; a recording whose publication was changed by hand keeps `published` and `state`.
-async fn upsert_recording(conn: &mut PgConnection, r: &Recording) -> StoreResult<i64> {
-    sqlx::query_scalar(
+/// Each recording's columns, its row id by recordID; a recording whose publication was changed by hand keeps
+/// `published` and `state`.
+async fn upsert_recordings(conn: &mut PgConnection, batch: &[Recording]) -> StoreResult<HashMap<String, i64>> {
+    let column = |value: fn(&Recording) -> Option<&str>| batch.iter().map(value).collect::<Vec<_>>();
+    let rows: Vec<(String, i64)> = sqlx::query_as(
         "INSERT INTO recordings (record_id, meeting_id, name, published, participants, state, starttime, \
-         endtime, protected) VALUES ($1, $2, $3, $4, $5, $6, \
-         TIMESTAMP 'epoch' + $7::bigint * INTERVAL '1 millisecond', \
-         TIMESTAMP 'epoch' + $8::bigint * INTERVAL '1 millisecond', $9) \
+         endtime, protected) \
+         SELECT r, m, n, p, c, s, TIMESTAMP 'epoch' + b * INTERVAL '1 millisecond', \
+         TIMESTAMP 'epoch' + e * INTERVAL '1 millisecond', x \
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::int4[], $6::text[], $7::int8[], \
+         $8::int8[], $9::bool[]) AS t(r, m, n, p, c, s, b, e, x) \
          ON CONFLICT (record_id) DO UPDATE SET meeting_id = EXCLUDED.meeting_id, name = EXCLUDED.name, \
          participants = EXCLUDED.participants, starttime = EXCLUDED.starttime, endtime = EXCLUDED.endtime, \
          protected = EXCLUDED.protected, \
          published = CASE WHEN recordings.publish_updated THEN recordings.published ELSE EXCLUDED.published END, \
          state = CASE WHEN recordings.publish_updated THEN recordings.state ELSE EXCLUDED.state END \
-         RETURNING id",
+         RETURNING record_id, id",
     )
-    .bind(&r.record_id)
-    .bind(&r.meeting_id)
-    .bind(r.name.as_deref())
-    .bind(r.published)
-    .bind(r.participants)
-    .bind(r.state.as_deref())
-    .bind(r.start_time_ms)
-    .bind(r.end_time_ms)
-    .bind(r.protected)
-    .fetch_one(&mut *conn)
+    .bind(column(|r| Some(r.record_id.as_str())))
+    .bind(column(|r| Some(r.meeting_id.as_str())))
+    .bind(column(|r| r.name.as_deref()))
+    .bind(batch.iter().map(|r| r.published).collect::<Vec<_>>())
+    .bind(batch.iter().map(|r| r.participants).collect::<Vec<_>>())
+    .bind(column(|r| r.state.as_deref()))
+    .bind(batch.iter().map(|r| r.start_time_ms).collect::<Vec<_>>())
+    .bind(batch.iter().map(|r| r.end_time_ms).collect::<Vec<_>>())
+    .bind(batch.iter().map(|r| r.protected).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
     .await
-    .map_err(backend)
+    .map_err(backend)?;
+    Ok(rows.into_iter().collect())
 }
 
-/// Every metadata key of the recording, one by one; keys it does not name stay.
-async fn upsert_metadata(conn: &mut PgConnection, id: i64, r: &Recording) -> StoreResult<()> {
-    if r.metadata.is_empty() {
+/// The row id of `recording`, as [`upsert_recordings`] answered.
+fn id_of(ids: &HashMap<String, i64>, recording: &Recording) -> StoreResult<i64> {
+    ids.get(&recording.record_id)
+        .copied()
+        .ok_or_else(|| StoreError::Backend(format!("recording {} was not written", recording.record_id)))
+}
+
+/// Every metadata key the batch names; keys it does not name stay.
+async fn upsert_metadata(conn: &mut PgConnection, batch: &[Recording], ids: &HashMap<String, i64>) -> StoreResult<()> {
+    let (mut owners, mut keys, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    for recording in batch {
+        let id = id_of(ids, recording)?;
+        for (key, value) in &recording.metadata {
+            owners.push(id);
+            keys.push(key.as_str());
+            values.push(value.as_str());
+        }
+    }
+    if owners.is_empty() {
         return Ok(());
     }
-    let keys: Vec<&str> = r.metadata.keys().map(String::as_str).collect();
-    let values: Vec<&str> = r.metadata.values().map(String::as_str).collect();
     sqlx::query(
-        "INSERT INTO metadata (recording_id, key, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) \
-         AS m(k, v) ON CONFLICT (recording_id, key) DO UPDATE SET value = EXCLUDED.value",
+        "INSERT INTO metadata (recording_id, key, value) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[]) \
+         ON CONFLICT (recording_id, key) DO UPDATE SET value = EXCLUDED.value",
     )
-    .bind(id)
+    .bind(&owners)
     .bind(&keys)
     .bind(&values)
     .execute(&mut *conn)
@@ -78,40 +100,80 @@ async fn upsert_metadata(conn: &mut PgConnection, id: i64, r: &Recording) -> Sto
     Ok(())
 }
 
-/// One playback format by name, its thumbnails replaced.
-async fn upsert_format(conn: &mut PgConnection, id: i64, f: &PlaybackFormat) -> StoreResult<()> {
-    let format_id: i64 = sqlx::query_scalar(
+/// Every playback format the batch names, by name; the row id of each by (recording id, format).
+async fn upsert_formats(
+    conn: &mut PgConnection,
+    batch: &[Recording],
+    ids: &HashMap<String, i64>,
+) -> StoreResult<HashMap<(i64, String), i64>> {
+    let (mut owners, mut names, mut urls, mut lengths, mut times) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for recording in batch {
+        let id = id_of(ids, recording)?;
+        for format in &recording.formats {
+            owners.push(id);
+            names.push(format.format.as_str());
+            urls.push(format.url.as_str());
+            lengths.push(format.length);
+            times.push(format.processing_time);
+        }
+    }
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
         "INSERT INTO playback_formats (recording_id, format, url, length, processing_time) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (recording_id, format) DO UPDATE SET url = EXCLUDED.url, \
-         length = EXCLUDED.length, processing_time = EXCLUDED.processing_time RETURNING id",
+         SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int4[], $5::int4[]) \
+         ON CONFLICT (recording_id, format) DO UPDATE SET url = EXCLUDED.url, length = EXCLUDED.length, \
+         processing_time = EXCLUDED.processing_time RETURNING recording_id, format, id",
     )
-    .bind(id)
-    .bind(&f.format)
-    .bind(&f.url)
-    .bind(f.length)
-    .bind(f.processing_time)
-    .fetch_one(&mut *conn)
+    .bind(&owners)
+    .bind(&names)
+    .bind(&urls)
+    .bind(&lengths)
+    .bind(&times)
+    .fetch_all(&mut *conn)
     .await
     .map_err(backend)?;
-    sqlx::query("DELETE FROM thumbnails WHERE playback_format_id = $1")
-        .bind(format_id)
+    Ok(rows.into_iter().map(|(recording_id, format, id)| ((recording_id, format), id)).collect())
+}
+
+/// The thumbnails of every format the batch names, replaced by the batch's.
+async fn replace_thumbnails(
+    conn: &mut PgConnection,
+    batch: &[Recording],
+    ids: &HashMap<String, i64>,
+    format_ids: &HashMap<(i64, String), i64>,
+) -> StoreResult<()> {
+    let all: Vec<i64> = format_ids.values().copied().collect();
+    sqlx::query("DELETE FROM thumbnails WHERE playback_format_id = ANY($1::int8[])")
+        .bind(&all)
         .execute(&mut *conn)
         .await
         .map_err(backend)?;
-    if f.thumbnails.is_empty() {
+    let (mut owners, mut widths, mut heights, mut alts, mut urls, mut sequences) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for recording in batch {
+        let id = id_of(ids, recording)?;
+        for format in &recording.formats {
+            let format_id = format_ids.get(&(id, format.format.clone())).copied().ok_or_else(|| {
+                StoreError::Backend(format!("format {} of {} was not written", format.format, recording.record_id))
+            })?;
+            for thumbnail in &format.thumbnails {
+                owners.push(format_id);
+                widths.push(thumbnail.width);
+                heights.push(thumbnail.height);
+                alts.push(thumbnail.alt.as_deref());
+                urls.push(thumbnail.url.as_str());
+                sequences.push(thumbnail.sequence);
+            }
+        }
+    }
+    if owners.is_empty() {
         return Ok(());
     }
-    let widths: Vec<Option<i32>> = f.thumbnails.iter().map(|t| t.width).collect();
-    let heights: Vec<Option<i32>> = f.thumbnails.iter().map(|t| t.height).collect();
-    let alts: Vec<Option<&str>> = f.thumbnails.iter().map(|t| t.alt.as_deref()).collect();
-    let urls: Vec<&str> = f.thumbnails.iter().map(|t| t.url.as_str()).collect();
-    let sequences: Vec<i32> = f.thumbnails.iter().map(|t| t.sequence).collect();
     sqlx::query(
         "INSERT INTO thumbnails (playback_format_id, width, height, alt, url, sequence) \
-         SELECT $1, w, h, a, u, s FROM unnest($2::int4[], $3::int4[], $4::text[], $5::text[], $6::int4[]) \
-         AS t(w, h, a, u, s)",
+         SELECT * FROM unnest($1::int8[], $2::int4[], $3::int4[], $4::text[], $5::text[], $6::int4[])",
     )
-    .bind(format_id)
+    .bind(&owners)
     .bind(&widths)
     .bind(&heights)
     .bind(&alts)

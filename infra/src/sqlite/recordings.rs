@@ -159,6 +159,9 @@ async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()>
 #[async_trait]
 impl RecordingIndex for SqliteStore {
     async fn import_recordings(&self, recordings: &[Recording]) -> StoreResult<Vec<Recording>> {
+        if recordings.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.write().await?;
         for recording in recordings {
             import(tx.conn(), recording).await?;

@@ -11,25 +11,36 @@ use crate::model::{PlaybackFormat, Recording};
 pub fn merged(stored: Option<Recording>, import: &Recording) -> Recording {
     let mut next = import.clone();
     next.publish_updated = false;
+    let mut formats: BTreeMap<String, PlaybackFormat> = BTreeMap::new();
     if let Some(stored) = stored {
         let mut metadata = stored.metadata;
         metadata.extend(import.metadata.clone());
         next.metadata = metadata;
-        let mut formats: BTreeMap<String, PlaybackFormat> =
-            stored.formats.into_iter().map(|f| (f.format.clone(), f)).collect();
-        formats.extend(import.formats.iter().map(|f| (f.format.clone(), f.clone())));
-        next.formats = formats.into_values().collect();
+        formats.extend(stored.formats.into_iter().map(|f| (f.format.clone(), f)));
         if stored.publish_updated {
             next.published = stored.published;
             next.state = stored.state;
             next.publish_updated = true;
         }
     }
-    next.formats.sort_by(|a, b| a.format.cmp(&b.format));
+    // A format named twice keeps its last.
+    formats.extend(import.formats.iter().map(|f| (f.format.clone(), f.clone())));
+    next.formats = formats.into_values().collect();
     for format in &mut next.formats {
         format.thumbnails.sort_by_key(|t| t.sequence);
     }
     next
+}
+
+/// An import batch as one import a recordID, in recordID order: the batch's imports of the same recording
+/// merged in the order given, which is what importing them one after another does to any stored recording.
+pub fn collapsed(batch: &[Recording]) -> Vec<Recording> {
+    let mut by_id: BTreeMap<&str, Recording> = BTreeMap::new();
+    for import in batch {
+        let earlier = by_id.remove(import.record_id.as_str());
+        by_id.insert(&import.record_id, merged(earlier, import));
+    }
+    by_id.into_values().collect()
 }
 
 /// The recordings of an import batch as stored, in the order they were asked for (of a recordID `stored` holds
@@ -69,6 +80,28 @@ mod tests {
         let free = merged(Some(recording(false, "video")), &import);
         assert_eq!((free.published, free.state.as_deref(), free.publish_updated), (true, Some("published"), false));
         assert_eq!(merged(None, &import), import);
+    }
+
+    #[test]
+    fn a_collapsed_batch_merges_like_imports_one_after_another() {
+        let mut stored = recording(false, "video");
+        stored.publish_updated = true;
+        stored.metadata.insert("kept".into(), "1".into());
+        let mut first = recording(true, "presentation");
+        first.metadata.insert("a".into(), "1".into());
+        let mut second = recording(true, "presentation");
+        second.name = Some("renamed".into());
+        second.formats[0].length = Some(7);
+        second.formats.push(PlaybackFormat { format: "podcast".into(), ..PlaybackFormat::default() });
+        second.formats.push(PlaybackFormat { format: "podcast".into(), length: Some(2), ..PlaybackFormat::default() });
+        let other = Recording { record_id: "a".into(), ..recording(true, "video") };
+
+        let batch = collapsed(&[first.clone(), other.clone(), second.clone()]);
+        assert_eq!(batch.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>(), ["a", "r"], "recordID order");
+        let one_by_one = merged(Some(merged(Some(stored.clone()), &first)), &second);
+        assert_eq!(merged(Some(stored), &batch[1]), one_by_one);
+        assert_eq!(one_by_one.formats.iter().find(|f| f.format == "podcast").unwrap().length, Some(2), "last kept");
+        assert_eq!(batch[0], merged(None, &other));
     }
 
     #[test]

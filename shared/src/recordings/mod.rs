@@ -12,7 +12,7 @@ mod plan;
 mod prefix;
 
 pub use condition::Condition;
-pub use import::{as_asked, merged};
+pub use import::{as_asked, collapsed, merged};
 pub use order::{Direction, NEWEST_FIRST, SortField, SortKey};
 pub use page::Page;
 pub use plan::{QueryPlan, plan};
