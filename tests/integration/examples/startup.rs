@@ -1,5 +1,5 @@
 //! Start-up time of a function process: spawns `scalelite-function` (path in the first argument) with the
-//! environment it was given (a fresh `SQLITE_PATH` each run), times process start to the first answered `GET /healthz`, `runs` times, then
+//! environment it was given (a fresh `SQLITE_PATH` each run unless `STARTUP_STORE=kept`), times process start to the first answered `GET /healthz`, `runs` times, then
 //! reports the median, the maximum and the idle resident memory of the last process.
 //! Usage: startup BINARY [runs] (tests/bench/startup.sh sets the environment).
 
@@ -22,8 +22,10 @@ fn answered(port: u16) -> bool {
 
 fn start(binary: &str) -> (Child, Duration) {
     let port: u16 = std::env::var("PORT").expect("PORT").parse().unwrap();
-    // A fresh store each time, as a new pod starts with.
-    if let Ok(db) = std::env::var("SQLITE_PATH") {
+    // A fresh store each time, as a new pod starts with; `STARTUP_STORE=kept` starts on the store the first run
+    // made, as a function restarting beside its volume does.
+    let kept = std::env::var("STARTUP_STORE").is_ok_and(|s| s == "kept");
+    if let Ok(db) = std::env::var("SQLITE_PATH").map_err(drop).and_then(|db| if kept { Err(()) } else { Ok(db) }) {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{db}{suffix}"));
         }
