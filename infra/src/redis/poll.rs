@@ -41,6 +41,8 @@ pub struct PollRead {
     unindexed: Vec<String>,
     /// Its index's entries that are not placed there.
     stale: Vec<String>,
+    /// The participants of each meeting placed there, as read: a count the poll finds unchanged is not written.
+    participants: HashMap<String, u64>,
 }
 
 /// Each server's snapshot and what the commit checks, in the order of `batch` (`None`: the server is gone).
@@ -106,8 +108,9 @@ pub(crate) async fn read(
             continue;
         };
         let held_bridges = held_bridges.clone();
+        let participants = placed.meetings.iter().map(|m| (m.id.clone(), m.participants)).collect();
         snapshots.push(Some(PollSnapshot { server, placed: placed.meetings, elsewhere, held_bridges }));
-        reads.push(Some(PollRead { version, unindexed: placed.unindexed, stale: placed.stale }));
+        reads.push(Some(PollRead { version, unindexed: placed.unindexed, stale: placed.stale, participants }));
     }
     Ok((snapshots, reads))
 }
@@ -128,15 +131,23 @@ pub(crate) async fn write(
     let mut calls: Vec<(String, usize)> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     for (((id, report), read), plan) in batch.iter().zip(reads).zip(plans) {
-        let (Some(PollRead { version, unindexed, stale }), Some(poll)) = (read, plan) else {
+        let (Some(PollRead { version, unindexed, stale, participants }), Some(poll)) = (read, plan) else {
             outcomes.push(None);
             continue;
         };
         let meetings = |list: &[Meeting]| list.iter().map(|m| payload::meeting(keys, m)).collect::<Vec<Value>>();
         let removed: Vec<Meeting> = poll.ended.iter().chain(&poll.released).cloned().collect();
-        // A running meeting needs only its key and participants: it stays as it is, with a later expiry.
-        let running: Vec<Value> =
-            poll.running.iter().map(|m| json!([keys.meeting(&m.id), m.participants.to_string()])).collect();
+        // A running meeting needs only its key, its participants when they changed, and whether it was read
+        // unconfirmed: it stays as it is, with a later expiry.
+        let running: Vec<Value> = poll
+            .running
+            .iter()
+            .map(|m| {
+                let changed = participants.get(&m.id) != Some(&m.participants);
+                let count = if changed { json!(m.participants.to_string()) } else { json!(false) };
+                json!([keys.meeting(&m.id), count, m.confirmed_at_ms.is_none()])
+            })
+            .collect();
         // A poll that changes nothing of the server leaves it unwritten (its change counter too).
         let server =
             if poll.server_changed { payload::server(keys, &poll.server) } else { payload::server_check(keys, id) };

@@ -14,12 +14,18 @@ for _, m in ipairs(plan.removed) do
     forget(m)
   end
 end
+-- A running meeting: its key, its participants (false when the poll found them as read) and whether it was read
+-- unconfirmed; a steady poll extends it and writes nothing else.
 for _, running in ipairs(plan.running) do
   local key = running[1]
   if redis.call('HGET', key, 'server_id') == s.id then
     redis.call('PEXPIREAT', key, plan.expires_at_ms)
-    redis.call('HSETNX', key, 'confirmed_at_ms', plan.now_ms)
-    redis.call('HSET', key, 'participants', running[2])
+    if running[3] then
+      redis.call('HSETNX', key, 'confirmed_at_ms', plan.now_ms)
+    end
+    if running[2] then
+      redis.call('HSET', key, 'participants', running[2])
+    end
   end
 end
 for _, id in ipairs(plan.unindexed) do
