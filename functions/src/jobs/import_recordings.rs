@@ -237,6 +237,13 @@ async fn index_and_place(ctx: &Ctx, batch: Vec<Unpacked>) -> Vec<(SpooledTar, Ta
     }
     let stored =
         if recordings.is_empty() { Ok(Vec::new()) } else { ctx.recordings.import_recordings(&recordings).await };
+    // Each recording asked for is answered, as the port promises; a store that breaks that is treated as failing.
+    let stored = stored.and_then(|stored| {
+        if stored.len() == recordings.len() {
+            return Ok(stored);
+        }
+        Err(StoreError::Backend(format!("{} recordings written, {} answered", recordings.len(), stored.len())))
+    });
     let stored = match stored {
         Ok(stored) => stored,
         Err(error) => return retry_all(placing.into_iter().map(|p| p.unpacked).collect(), &error).await,

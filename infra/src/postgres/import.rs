@@ -15,11 +15,11 @@ use super::select;
 /// Upserts `recordings` in one transaction, one statement a table for the whole batch, and returns each as
 /// stored.
 pub(super) async fn import(pool: &PgPool, recordings: &[Recording]) -> StoreResult<Vec<Recording>> {
-    // One row a recordID (a row may change only once a statement), in recordID order, so that two batches lock
-    // their rows in the same order and never wait for each other in a circle.
     if recordings.is_empty() {
         return Ok(Vec::new());
     }
+    // One row a recordID (a row may change only once a statement), in recordID order, so that two batches lock
+    // their rows in the same order and never wait for each other in a circle.
     let batch = collapsed(recordings);
     let mut tx = pool.begin().await.map_err(backend)?;
     let ids = upsert_recordings(&mut tx, &batch).await?;
