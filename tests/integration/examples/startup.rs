@@ -25,7 +25,7 @@ fn start(binary: &str) -> (Child, Duration) {
     // A fresh store each time, as a new pod starts with; `STARTUP_STORE=kept` starts on the store the first run
     // made, as a function restarting beside its volume does.
     let kept = std::env::var("STARTUP_STORE").is_ok_and(|s| s == "kept");
-    if let Ok(db) = std::env::var("SQLITE_PATH").map_err(drop).and_then(|db| if kept { Err(()) } else { Ok(db) }) {
+    if !kept && let Ok(db) = std::env::var("SQLITE_PATH") {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{db}{suffix}"));
         }
