@@ -3,9 +3,10 @@
 //! until it changes; a store outage leaves the work for the next pass. Each recording imported is announced
 //! once per pass to the recording-ready URL its meeting gave.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::channel::mpsc;
@@ -20,6 +21,7 @@ use scalelite_shared::config::ImportMode;
 use scalelite_shared::model::Recording;
 use scalelite_shared::store::{ImportMark, RecordingQuery, SpooledTar, StoreError};
 use serde::Serialize;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Ctx;
 use crate::callbacks::recording_ready;
@@ -104,8 +106,10 @@ enum TarOutcome {
     Retry(StoreError),
 }
 
-/// Tars whose recordings are indexed in one store write at most: those unpacked while the last batch was written.
-const BATCH: usize = 64;
+/// Tars unpacked in the work directory at once at most, from the first unpacked to the last placed: they bound
+/// the disk an import pass takes, and a batch (the tars unpacked while the last batch was written) is never
+/// larger.
+const UNPACKED: usize = 16;
 
 /// A format directory of an unpacked tar, and what its metadata.xml read as.
 type Format = (FoundMetadata, Result<Recording, ImportFailure>);
@@ -115,6 +119,8 @@ struct Unpacked {
     tar: SpooledTar,
     work: PathBuf,
     formats: Vec<Format>,
+    /// Its place among the [`UNPACKED`], given back when it is placed or left for the next pass.
+    _room: OwnedSemaphorePermit,
 }
 
 /// A tar after its first step: unpacked, or at its end already.
@@ -123,11 +129,13 @@ enum Fetched {
     Ended(SpooledTar, TarOutcome),
 }
 
-/// Fetches the tar into a work directory of its own (a spool file is read where it lies) and unpacks it there.
-async fn fetch_and_unpack(ctx: &Ctx, tar: SpooledTar) -> Fetched {
+/// Fetches the tar into a work directory of its own (a spool file is read where it lies) and unpacks it there,
+/// once there is room for it.
+async fn fetch_and_unpack(ctx: &Ctx, tar: SpooledTar, room: Arc<Semaphore>) -> Fetched {
+    let Ok(room) = room.acquire_owned().await else { unreachable!("the pass never closes its semaphore") };
     let work = ctx.config.recordings.work_dir.join(format!("import-{}", uuid::Uuid::new_v4()));
     match unpack(ctx, &tar, &work).await {
-        Ok(formats) => Fetched::Unpacked(Unpacked { tar, work, formats }),
+        Ok(formats) => Fetched::Unpacked(Unpacked { tar, work, formats, _room: room }),
         Err(outcome) => {
             let _ = tokio::fs::remove_dir_all(&work).await;
             Fetched::Ended(tar, outcome)
@@ -191,9 +199,26 @@ async fn claimed_by_another_meeting(ctx: &Ctx, recording: &Recording) -> Result<
 /// A tar of a batch on its way: the formats it will place, as stored, and why the others were skipped.
 struct Placing {
     unpacked: Unpacked,
-    /// Indexes into the batch's stored recordings, with the format's directory.
-    formats: Vec<(usize, FoundMetadata)>,
+    formats: Vec<ToPlace>,
     reasons: Vec<ImportFailure>,
+}
+
+/// An indexed format of a tar.
+struct ToPlace {
+    /// Its recording among the batch's stored ones.
+    index: usize,
+    item: FoundMetadata,
+    /// A later tar of the batch carries the same recording's same format: the index merged both in order, and
+    /// the later one's files are the ones placed.
+    superseded: bool,
+}
+
+/// Marks each format a later tar of the batch carries again as superseded.
+fn mark_superseded(placing: &mut [Placing]) {
+    let mut later = HashSet::new();
+    for format in placing.iter_mut().rev().flat_map(|p| p.formats.iter_mut()) {
+        format.superseded = !later.insert((format.item.record_id.clone(), format.item.format.clone()));
+    }
 }
 
 /// Indexes the recordings of a batch of unpacked tars in one store write, then places each tar's formats; a
@@ -217,7 +242,7 @@ async fn index_and_place(ctx: &Ctx, batch: Vec<Unpacked>) -> Vec<(SpooledTar, Ta
                         // The first tar of the batch to name a recordID holds it for the rest.
                         owners.entry(recording.record_id.clone()).or_insert_with(|| recording.meeting_id.clone());
                         let published = recording.published && !ctx.config.recordings.import_unpublished;
-                        formats.push((recordings.len(), item));
+                        formats.push(ToPlace { index: recordings.len(), item, superseded: false });
                         recordings.push(prepare(ctx, recording, published));
                         continue;
                     }
@@ -249,6 +274,8 @@ async fn index_and_place(ctx: &Ctx, batch: Vec<Unpacked>) -> Vec<(SpooledTar, Ta
         Err(error) => return retry_all(placing.into_iter().map(|p| p.unpacked).collect(), &error).await,
     };
     let stored = &stored;
+    // Two tars of the same recording and format leave the files of the later one, as the index merged them.
+    mark_superseded(&mut placing);
     stream::iter(placing).map(|p| place(ctx, p, stored)).buffer_unordered(CONCURRENCY).collect().await
 }
 
@@ -256,8 +283,12 @@ async fn index_and_place(ctx: &Ctx, batch: Vec<Unpacked>) -> Vec<(SpooledTar, Ta
 async fn place(ctx: &Ctx, placing: Placing, stored: &[Recording]) -> (SpooledTar, TarOutcome) {
     let Placing { unpacked, formats, mut reasons } = placing;
     let mut imported = Vec::new();
-    for (index, item) in formats {
+    for ToPlace { index, item, superseded } in formats {
         let recording = &stored[index];
+        if superseded {
+            imported.push(announce(recording));
+            continue;
+        }
         let dir = item.path.parent().map(Path::to_owned).unwrap_or_default();
         match ctx.files.place(&dir, &item.format, &item.record_id, recording.published).await {
             Ok(()) => imported.push(announce(recording)),
@@ -298,11 +329,15 @@ async fn spool_pass(ctx: &Ctx, progress: Progress<'_>) -> Result<(ImportReport, 
         .map_err(|e| StoreError::Backend(format!("cannot read the spool: {e}")))?;
     let (mut report, mut ready) = (ImportReport { pending, ..ImportReport::default() }, Ready::new());
     let total = tars.len();
-    let (sender, receiver) = mpsc::channel(BATCH);
-    let unpacking =
-        stream::iter(tars).map(|tar| fetch_and_unpack(ctx, tar)).buffer_unordered(CONCURRENCY).map(Ok).forward(sender);
+    let room = Arc::new(Semaphore::new(UNPACKED));
+    let (sender, receiver) = mpsc::channel(UNPACKED);
+    let unpacking = stream::iter(tars)
+        .map(|tar| fetch_and_unpack(ctx, tar, room.clone()))
+        .buffer_unordered(CONCURRENCY)
+        .map(Ok)
+        .forward(sender);
     let indexing = async {
-        let mut batches = receiver.ready_chunks(BATCH);
+        let mut batches = receiver.ready_chunks(UNPACKED);
         let mut done = 0;
         while let Some(fetched) = batches.next().await {
             let mut unpacked = Vec::new();

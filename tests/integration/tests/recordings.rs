@@ -184,6 +184,27 @@ async fn a_record_id_another_meeting_holds_is_refused_across_passes_and_within_o
 }
 
 #[tokio::test]
+async fn two_tars_of_one_recording_in_one_pass_leave_the_files_the_index_shows() {
+    let harness = Harness::start(1).await;
+    let spool = harness.path("recordings/spool");
+    for (tar, name) in [("a.tar", "First copy"), ("b.tar", "Second copy")] {
+        let mut fixture = Fixture::new("same-1", "m1");
+        fixture.name = name.to_owned();
+        write_tar(&spool.join(tar), &[fixture]);
+    }
+    let report = harness.import().await;
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(2), Some(0)), "{report}");
+    assert!(!spool.join("a.tar").exists() && !spool.join("b.tar").exists(), "both tars are done with");
+
+    let listed = harness.call("getRecordings", "recordID=same-1").await;
+    assert_eq!(count(&listed, "recording"), 1, "{}", listed.body);
+    let name = listed.body.split("<name>").nth(1).and_then(|rest| rest.split("</name>").next()).unwrap().to_owned();
+    let placed =
+        std::fs::read_to_string(harness.path("recordings/published/presentation/same-1/metadata.xml")).unwrap();
+    assert!(placed.contains(&format!("name=\"{name}\"")), "the files are the copy the index shows ({name}): {placed}");
+}
+
+#[tokio::test]
 async fn in_place_volume_is_indexed_once_and_again_when_changed() {
     let harness = Harness::with_env(1, &[("RECORDING_IMPORT_MODE", "in-place")]).await;
     let published = harness.path("recordings/published");

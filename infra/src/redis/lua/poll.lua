@@ -1,7 +1,8 @@
 -- Commits a poll plan if the server is as it was read: meetings ended or released (each only if still the
--- same placement), running ones extended, confirmed and given the participants the server reported (and
--- indexed where the index lacked them), orphans adopted (if their voice bridge is still free), stale index
--- entries dropped, and the server written when the poll changed it. Returns 'ok', 'retry' or 'gone'.
+-- same placement), running ones extended, confirmed if read unconfirmed and given the participants the server
+-- reported where they changed (and indexed where the index lacked them), orphans adopted (if their voice
+-- bridge is still free), stale index entries dropped, and the server written when the poll changed it. Returns
+-- 'ok', 'retry' or 'gone'.
 local s = plan.server
 if redis.call('SISMEMBER', s.servers, s.id) == 0 then
   return 'gone'
