@@ -51,7 +51,8 @@ pub struct ImportReport {
     pub retry: usize,
 }
 
-/// Files imported at once: unpacking, parsing and store writes of several files overlap.
+/// Tars unpacked at once, their formats placed at once, and in-place files indexed at once: the file work and
+/// store writes of several overlap.
 const CONCURRENCY: usize = 4;
 
 /// A recording to announce: its meeting, its recordID and its tenant.
