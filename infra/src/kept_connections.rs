@@ -1,26 +1,38 @@
 //! HTTP/1 connections to BBB servers kept open between calls: at most one idle connection a server and a fixed
 //! number in all, the least recently used closed first. A poll pass asks every server in turn, so while the
 //! bound is at least the pool's size every pass after the first reuses its connections (no connect, no new
-//! local port), and however large the pool the process holds no more open files than the bound.
+//! local port), and however large the pool the process holds no more open files than the bound. An idle
+//! connection is kept as its bare socket: HTTP's buffers and the task driving it exist only while a call runs,
+//! so keeping one costs the socket alone.
 
+use std::future::Future;
 use std::num::NonZeroUsize;
+use std::pin::{Pin, pin};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HOST};
-use http::{Method, Request, Response, Uri};
+use futures::future::{self, Either};
+use http::header::{CONNECTION, CONTENT_TYPE, HOST};
+use http::{Method, Request, Response, Uri, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper::client::conn::http1::{self, Parts, SendRequest};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioIo;
 use lru::LruCache;
+use tokio::net::TcpStream;
 use tower_service::Service;
 
+/// A connection's socket, plain or with TLS.
+type Io = MaybeHttpsStream<TokioIo<TcpStream>>;
 type Sender = SendRequest<Full<Bytes>>;
+/// What drives a connection through one call, polled by the call itself; it gives the socket back once the call
+/// is done.
+type Driver = Pin<Box<dyn Future<Output = hyper::Result<Parts<Io>>> + Send>>;
 
-/// The read buffer of a connection, which it keeps while idle.
+/// The read buffer of a connection while a call runs.
 const READ_BUFFER: usize = 4096;
 type Connector = HttpsConnector<HttpConnector>;
 
@@ -46,7 +58,7 @@ pub enum Failure {
 pub struct KeptConnections {
     /// None are kept when it is 0.
     bound: usize,
-    idle: Mutex<LruCache<String, Sender>>,
+    idle: Mutex<LruCache<String, Io>>,
     /// Built on first use: it loads the system's trusted certificates, which a process that never calls out
     /// should not pay for at start.
     connector: OnceLock<Connector>,
@@ -101,30 +113,62 @@ impl Outgoing {
 pub struct Answer<'a> {
     pub response: Response<Incoming>,
     sender: Sender,
+    /// `None` once the connection ended (with the answer): the body is read from what it left, nothing kept.
+    driver: Option<Driver>,
     origin: String,
     kept: &'a KeptConnections,
 }
 
 impl Answer<'_> {
     /// The body, at most `max` bytes (a longer one is an error and its connection closed).
-    pub async fn body(mut self, max: usize) -> Result<Bytes, Failure> {
-        let mut body = Vec::new();
-        while let Some(frame) = self.response.body_mut().frame().await {
-            let frame = frame.map_err(|e| Failure::Transport(cause(&e)))?;
-            if let Ok(data) = frame.into_data() {
-                if body.len() + data.len() > max {
-                    return Err(Failure::TooLarge(max));
+    pub async fn body(self, max: usize) -> Result<Bytes, Failure> {
+        let Answer { mut response, sender, driver, origin, kept } = self;
+        let reading = async {
+            let mut body = Vec::new();
+            while let Some(frame) = response.body_mut().frame().await {
+                let frame = frame.map_err(|e| Failure::Transport(cause(&e)))?;
+                if let Ok(data) = frame.into_data() {
+                    if body.len() + data.len() > max {
+                        return Err(Failure::TooLarge(max));
+                    }
+                    body.extend_from_slice(&data);
                 }
-                body.extend_from_slice(&data);
             }
+            // With the call done and its sender gone, the driver ends and hands the socket back.
+            drop(sender);
+            Ok((Bytes::from(body), reusable(&response)))
+        };
+        let Some(driver) = driver else { return reading.await.map(|(body, _)| body) };
+        // Read while the driver runs; a read in error drops the connection unfinished, which closes it.
+        match future::select(pin!(reading), driver).await {
+            Either::Left((read, driver)) => {
+                let (body, reusable) = read?;
+                if reusable
+                    && let Ok(parts) = driver.await
+                    && parts.read_buf.is_empty()
+                {
+                    kept.keep(origin, parts.io);
+                }
+                Ok(body)
+            }
+            // The connection ended first: what is left of the body is read, and nothing kept.
+            Either::Right((_, reading)) => reading.await.map(|(body, _)| body),
         }
-        self.kept.keep(self.origin, self.sender);
-        Ok(Bytes::from(body))
     }
 }
 
+/// Whether the server lets the connection of `response` carry another call: HTTP/1.1 without `Connection:
+/// close`.
+fn reusable(response: &Response<Incoming>) -> bool {
+    let closing = response.headers().get_all(CONNECTION).iter().any(|value| {
+        value.to_str().is_ok_and(|value| value.split(',').any(|token| token.trim().eq_ignore_ascii_case("close")))
+    });
+    response.version() == Version::HTTP_11 && !closing
+}
+
 /// Whether a request on a kept connection failed because the server had closed it meanwhile, before it could
-/// have acted on the request: then it goes again on a new connection. A request that was written and got no
+/// have acted on the request (hyper finds a socket closed, or given up with an unasked `408`, while setting up
+/// HTTP on it): then it goes again on a new connection. A request that was written and got no
 /// answer goes again only when it is a GET (which BBB calls are, save document uploads).
 fn closed_before_answer(error: &hyper::Error, method: &Method) -> bool {
     error.is_closed() || error.is_canceled() || (error.is_incomplete_message() && method == Method::GET)
@@ -137,7 +181,7 @@ impl KeptConnections {
         Self { bound, idle: Mutex::new(idle), connector: OnceLock::new() }
     }
 
-    fn idle(&self) -> MutexGuard<'_, LruCache<String, Sender>> {
+    fn idle(&self) -> MutexGuard<'_, LruCache<String, Io>> {
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -166,61 +210,60 @@ impl KeptConnections {
     pub async fn send(&self, outgoing: &Outgoing, connect: Duration) -> Result<Answer<'_>, Failure> {
         let origin = origin(&outgoing.url)?;
         let kept = self.idle().pop(&origin);
-        if let Some(sender) = kept {
-            match Self::send_on(sender, outgoing.request()?).await {
-                Ok((response, sender)) => return Ok(Answer { response, sender, origin, kept: self }),
+        if let Some(io) = kept {
+            match Self::call(io, outgoing.request()?).await {
+                Ok((response, sender, driver)) => return Ok(Answer { response, sender, driver, origin, kept: self }),
                 Err(error) if closed_before_answer(&error, &outgoing.method) => {}
                 Err(error) => return Err(Failure::Transport(cause(&error))),
             }
         }
-        let sender = self.connect(&outgoing.url, connect).await?;
-        let (response, sender) =
-            Self::send_on(sender, outgoing.request()?).await.map_err(|e| Failure::Transport(cause(&e)))?;
-        Ok(Answer { response, sender, origin, kept: self })
+        let io = self.connect(&outgoing.url, connect).await?;
+        let (response, sender, driver) =
+            Self::call(io, outgoing.request()?).await.map_err(|e| Failure::Transport(cause(&e)))?;
+        Ok(Answer { response, sender, driver, origin, kept: self })
     }
 
-    async fn send_on(
-        mut sender: Sender,
+    /// Sends `request` on `io`: HTTP/1 set up on it (the smallest read buffer hyper allows, as BBB's answers are
+    /// read whole from several reads anyway) and driven by the call itself until it is done.
+    async fn call(
+        io: Io,
         request: Request<Full<Bytes>>,
-    ) -> Result<(Response<Incoming>, Sender), hyper::Error> {
-        sender.ready().await?;
-        let response = sender.send_request(request).await?;
-        Ok((response, sender))
+    ) -> Result<(Response<Incoming>, Sender, Option<Driver>), hyper::Error> {
+        let (mut sender, connection) =
+            http1::Builder::new().read_buf_exact_size(Some(READ_BUFFER)).handshake(io).await?;
+        let mut driver: Driver = Box::pin(connection.without_shutdown());
+        let exchange = async {
+            sender.ready().await?;
+            sender.send_request(request).await
+        };
+        let (response, driver) = match future::select(pin!(exchange), driver.as_mut()).await {
+            Either::Left((response, _)) => (response?, Some(driver)),
+            // The connection ended with the answer or before it (the exchange then fails with why).
+            Either::Right((_, exchange)) => (exchange.await?, None),
+        };
+        Ok((response, sender, driver))
     }
 
-    /// A new connection to the origin of `url`, its HTTP/1 side driven by a task of its own until the
-    /// connection is dropped.
-    async fn connect(&self, url: &Uri, within: Duration) -> Result<Sender, Failure> {
+    /// A new connection to the origin of `url`, made within `within`.
+    async fn connect(&self, url: &Uri, within: Duration) -> Result<Io, Failure> {
         let mut connector = self.connector()?;
         let connecting = async {
             std::future::poll_fn(|cx| connector.poll_ready(cx)).await?;
             connector.call(url.clone()).await
         };
-        let stream = tokio::time::timeout(within, connecting)
+        tokio::time::timeout(within, connecting)
             .await
             .map_err(|_| Failure::Transport("connect timed out".to_owned()))?
-            .map_err(|e| Failure::Transport(cause(&*e)))?;
-        // The smallest read buffer hyper allows: an idle connection holds it while kept, and BBB's answers are read
-        // whole from several reads anyway.
-        let (sender, connection) = http1::Builder::new()
-            .read_buf_exact_size(Some(READ_BUFFER))
-            .handshake(stream)
-            .await
-            .map_err(|e| Failure::Transport(cause(&e)))?;
-        tokio::spawn(async move {
-            // Ends when the server closes the connection or its sender is dropped.
-            let _ = connection.await;
-        });
-        Ok(sender)
+            .map_err(|e| Failure::Transport(cause(&*e)))
     }
 
-    /// Keeps `sender` as its origin's idle connection, closing the one it replaces or, past the bound, the
-    /// least recently used.
-    fn keep(&self, origin: String, sender: Sender) {
-        if self.bound == 0 || sender.is_closed() {
+    /// Keeps `io` as its origin's idle connection, closing the one it replaces or, past the bound, the least
+    /// recently used.
+    fn keep(&self, origin: String, io: Io) {
+        if self.bound == 0 {
             return;
         }
-        let closed = self.idle().push(origin, sender);
+        let closed = self.idle().push(origin, io);
         drop(closed);
     }
 }
@@ -309,6 +352,49 @@ mod tests {
             assert_eq!(call(&kept, &url).await, "hello");
         }
         assert_eq!(accepted.load(Ordering::SeqCst), 4);
+    }
+
+    /// A server that answers each connection's first request as HTTP/1.1 with keep-alive, then gives up on it
+    /// as some servers do on an idle timeout (an unasked `408` and a close); and how many connections it accepted.
+    async fn closing_after_each_answer() -> (String, Arc<AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/bigbluebutton/api/insertDocument", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut request = Vec::new();
+                let mut buffer = [0_u8; 1024];
+                while !request.ends_with(b"\r\n\r\nbody") {
+                    let Ok(read @ 1..) = stream.read(&mut buffer).await else { break };
+                    request.extend_from_slice(&buffer[..read]);
+                }
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello").await;
+            }
+        });
+        (url, accepted)
+    }
+
+    #[tokio::test]
+    async fn a_kept_connection_the_server_gave_up_on_is_replaced_even_for_a_post() {
+        let (url, accepted) = closing_after_each_answer().await;
+        let kept = KeptConnections::new(8);
+        // A POST is not sent again once written: it must not go on the closed socket.
+        let post = Outgoing {
+            method: Method::POST,
+            url: url.parse().unwrap(),
+            content_type: Some("text/xml"),
+            body: Bytes::from("body"),
+        };
+        for _ in 0..3 {
+            let answer = kept.send(&post, Duration::from_secs(1)).await.unwrap();
+            assert_eq!(answer.body(1024).await.unwrap(), "hello");
+            // The server's timeout reaches this side before the next call.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]
