@@ -109,19 +109,28 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
 
 /// The fields of a meeting hash a poll compares with its server's answer: [`MEETING_FIELDS`] but for those only
 /// the meeting's removal needs (moderator password, voice bridge, tenant).
-pub(crate) const PLACEMENT_FIELDS: [&str; 5] =
-    ["server_id", "reserved_load", "created_at_ms", "create_sent_at_ms", "confirmed_at_ms"];
+pub(crate) const PLACEMENT_FIELDS: [&str; 6] =
+    ["server_id", "reserved_load", "created_at_ms", "create_sent_at_ms", "confirmed_at_ms", "participants"];
 
-/// A meeting from its [`PLACEMENT_FIELDS`] and `PTTL`, with the other fields empty; `None` when gone.
-pub(crate) fn placement(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
-    let Ok([server_id, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms]) =
-        <[Option<String>; 5]>::try_from(fields)
+/// A placed meeting from its [`PLACEMENT_FIELDS`], with the other fields empty and no expiry; `None` when gone.
+pub(crate) fn placement(id: &str, fields: Vec<Option<String>>) -> Option<Meeting> {
+    let Ok([server_id, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms, participants]) =
+        <[Option<String>; 6]>::try_from(fields)
     else {
         return None;
     };
-    let fields =
-        vec![server_id, None, None, None, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms, None];
-    meeting(id, fields, pttl_ms, now_ms)
+    let fields = vec![
+        server_id,
+        None,
+        None,
+        None,
+        reserved_load,
+        created_at_ms,
+        create_sent_at_ms,
+        confirmed_at_ms,
+        participants,
+    ];
+    meeting(id, fields, -1, 0)
 }
 
 #[cfg(test)]
@@ -163,5 +172,16 @@ mod tests {
         assert_eq!((meeting.server_id.as_str(), meeting.voice_bridge.as_str()), ("b", "123"));
         assert_eq!(meeting.participants, 0);
         assert!(super::meeting("m", fields(&HashMap::new()), -2, 5).is_none());
+    }
+
+    #[test]
+    fn a_placement_holds_what_a_poll_compares() {
+        let hash = hash(&[("server_id", "b"), ("moderator_pw", "mp"), ("created_at_ms", "7"), ("participants", "12")]);
+        let fields = PLACEMENT_FIELDS.iter().map(|f| hash.get(*f).cloned()).collect();
+        let placed = placement("m", fields).unwrap();
+        // The participants as read, so a poll finding the same count writes nothing.
+        assert_eq!((placed.server_id.as_str(), placed.created_at_ms, placed.participants), ("b", 7, 12));
+        assert_eq!((placed.moderator_pw.as_str(), placed.expires_at_ms), ("", i64::MAX));
+        assert!(placement("m", vec![None; PLACEMENT_FIELDS.len()]).is_none());
     }
 }

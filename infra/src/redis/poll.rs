@@ -250,8 +250,8 @@ fn now_of(batch: &[(String, PollReport)]) -> i64 {
 }
 
 /// Each server's index of meetings, read in one round trip, and the meetings in them in another (what a poll
-/// compares only: see [`complete_released`]): those still placed on the server and live at its report's time,
-/// and the entries that are not.
+/// compares only: see [`complete_released`]): those still placed on the server (every meeting Redis holds is
+/// live), and the entries that are not.
 async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> StoreResult<Vec<Placed>> {
     let keys = &store.keys;
     let mut pipe = redis::pipe();
@@ -260,14 +260,14 @@ async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> 
     }
     let indexes: Vec<Vec<String>> = pipe.query_async(&mut store.conn()).await.map_err(backend)?;
     let all: Vec<&str> = indexes.iter().flatten().map(String::as_str).collect();
-    let mut meetings = snapshot::placements(&mut store.conn(), keys, &all, now_of(batch)).await?.into_iter();
+    let mut meetings = snapshot::placements(&mut store.conn(), keys, &all).await?.into_iter();
     Ok(batch
         .iter()
         .zip(&indexes)
-        .map(|((server_id, report), index)| {
+        .map(|((server_id, _), index)| {
             let mut placed = Placed { meetings: Vec::new(), stale: Vec::new(), unindexed: Vec::new() };
             for (id, meeting) in index.iter().zip(meetings.by_ref()) {
-                match meeting.filter(|m| m.server_id == *server_id && m.expires_at_ms > report.now_ms) {
+                match meeting.filter(|m| m.server_id == *server_id) {
                     Some(meeting) => placed.meetings.push(meeting),
                     None => placed.stale.push(id.clone()),
                 }
