@@ -2,8 +2,9 @@
 //! number in all, the least recently used closed first. A poll pass asks every server in turn, so while the
 //! bound is at least the pool's size every pass after the first reuses its connections (no connect, no new
 //! local port), and however large the pool the process holds no more open files than the bound. An idle
-//! connection is kept as its bare socket: HTTP's buffers and the task driving it exist only while a call runs,
-//! so keeping one costs the socket alone.
+//! connection is kept as its bare socket (with its TLS state, for HTTPS): HTTP's buffers and the task driving it
+//! exist only while a call runs. Nothing watches an idle socket, so one the server closed stays kept until its
+//! next call finds it closed (and goes on a new connection) or the bound closes it.
 
 use std::future::Future;
 use std::num::NonZeroUsize;
@@ -115,6 +116,9 @@ pub struct Answer<'a> {
     sender: Sender,
     /// `None` once the connection ended (with the answer): the body is read from what it left, nothing kept.
     driver: Option<Driver>,
+    /// Whether the connection may be kept after the answer: not after a request with a body, which a server may
+    /// answer before reading it whole (the rest would stay unsent, or be taken for the next request).
+    keepable: bool,
     origin: String,
     kept: &'a KeptConnections,
 }
@@ -122,7 +126,7 @@ pub struct Answer<'a> {
 impl Answer<'_> {
     /// The body, at most `max` bytes (a longer one is an error and its connection closed).
     pub async fn body(self, max: usize) -> Result<Bytes, Failure> {
-        let Answer { mut response, sender, driver, origin, kept } = self;
+        let Answer { mut response, sender, driver, keepable, origin, kept } = self;
         let reading = async {
             let mut body = Vec::new();
             while let Some(frame) = response.body_mut().frame().await {
@@ -136,7 +140,7 @@ impl Answer<'_> {
             }
             // With the call done and its sender gone, the driver ends and hands the socket back.
             drop(sender);
-            Ok((Bytes::from(body), reusable(&response)))
+            Ok((Bytes::from(body), keepable && reusable(&response)))
         };
         let Some(driver) = driver else { return reading.await.map(|(body, _)| body) };
         // Read while the driver runs; a read in error drops the connection unfinished, which closes it.
@@ -209,10 +213,13 @@ impl KeptConnections {
     /// connection the server closed meanwhile is replaced by a new one.
     pub async fn send(&self, outgoing: &Outgoing, connect: Duration) -> Result<Answer<'_>, Failure> {
         let origin = origin(&outgoing.url)?;
+        let keepable = outgoing.body.is_empty();
         let kept = self.idle().pop(&origin);
         if let Some(io) = kept {
             match Self::call(io, outgoing.request()?).await {
-                Ok((response, sender, driver)) => return Ok(Answer { response, sender, driver, origin, kept: self }),
+                Ok((response, sender, driver)) => {
+                    return Ok(Answer { response, sender, driver, keepable, origin, kept: self });
+                }
                 Err(error) if closed_before_answer(&error, &outgoing.method) => {}
                 Err(error) => return Err(Failure::Transport(cause(&error))),
             }
@@ -220,7 +227,7 @@ impl KeptConnections {
         let io = self.connect(&outgoing.url, connect).await?;
         let (response, sender, driver) =
             Self::call(io, outgoing.request()?).await.map_err(|e| Failure::Transport(cause(&e)))?;
-        Ok(Answer { response, sender, driver, origin, kept: self })
+        Ok(Answer { response, sender, driver, keepable, origin, kept: self })
     }
 
     /// Sends `request` on `io`: HTTP/1 set up on it (the smallest read buffer hyper allows, as BBB's answers are
@@ -367,11 +374,15 @@ mod tests {
                 counter.fetch_add(1, Ordering::SeqCst);
                 let mut request = Vec::new();
                 let mut buffer = [0_u8; 1024];
-                while !request.ends_with(b"\r\n\r\nbody") {
+                while !request.ends_with(b"\r\n\r\n") {
                     let Ok(read @ 1..) = stream.read(&mut buffer).await else { break };
                     request.extend_from_slice(&buffer[..read]);
                 }
                 let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello").await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
             }
         });
         (url, accepted)
@@ -382,12 +393,7 @@ mod tests {
         let (url, accepted) = closing_after_each_answer().await;
         let kept = KeptConnections::new(8);
         // A POST is not sent again once written: it must not go on the closed socket.
-        let post = Outgoing {
-            method: Method::POST,
-            url: url.parse().unwrap(),
-            content_type: Some("text/xml"),
-            body: Bytes::from("body"),
-        };
+        let post = Outgoing { method: Method::POST, url: url.parse().unwrap(), content_type: None, body: Bytes::new() };
         for _ in 0..3 {
             let answer = kept.send(&post, Duration::from_secs(1)).await.unwrap();
             assert_eq!(answer.body(1024).await.unwrap(), "hello");
@@ -395,6 +401,26 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_request_with_a_body_does_not_keep_its_connection() {
+        let (url, accepted) = server(true).await;
+        let kept = KeptConnections::new(8);
+        let post = Outgoing {
+            method: Method::POST,
+            url: url.parse().unwrap(),
+            content_type: Some("application/xml"),
+            body: Bytes::from("<modules/>"),
+        };
+        for _ in 0..2 {
+            let answer = kept.send(&post, Duration::from_secs(1)).await.unwrap();
+            assert_eq!(answer.body(1024).await.unwrap(), "hello");
+        }
+        assert_eq!((accepted.load(Ordering::SeqCst), kept.idle_count()), (2, 0));
+        // A call without a body keeps it again.
+        call(&kept, &url).await;
+        assert_eq!(kept.idle_count(), 1);
     }
 
     #[tokio::test]
