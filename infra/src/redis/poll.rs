@@ -1,8 +1,8 @@
-//! Poll results in batches: a batch of servers is read in a few pipelined round trips (servers, meeting
-//! indexes, the meetings in them, what the servers report that the index lacks, voice bridges), and the plans
-//! made from it are committed each by its own script call (or a few, for a server with very many meetings),
-//! pipelined in round trips of bounded size (large reads too). A server whose commit finds its change counter
-//! moved answers raced.
+//! Poll results in batches: a batch of servers is read in a few pipelined round trips (servers with their
+//! meeting indexes, the meetings in them, what the servers report that the index lacks, voice bridges), and the
+//! plans made from it are committed each by its own script call (or a few, for a server with very many
+//! meetings), pipelined in round trips of bounded size (large reads too). A server whose commit finds its change
+//! counter moved answers raced.
 
 use std::collections::{HashMap, HashSet};
 
@@ -52,12 +52,9 @@ pub(crate) async fn read(
 ) -> StoreResult<(Vec<Option<PollSnapshot>>, Vec<Option<PollRead>>)> {
     let keys = &store.keys;
     let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-    let servers: HashMap<String, Versioned> = snapshot::servers(&mut store.conn(), keys, &ids)
-        .await?
-        .into_iter()
-        .map(|versioned| (versioned.server.id.clone(), versioned))
-        .collect();
-    let mut placed = placed_meetings(store, batch).await?;
+    let (servers, indexes): (Vec<Option<Versioned>>, Vec<Vec<String>>) =
+        snapshot::indexed_servers(&mut store.conn(), keys, &ids).await?.into_iter().unzip();
+    let mut placed = placed_meetings(store, batch, &indexes).await?;
 
     // Reported meetings the indexes do not hold: placed here by an upstream deployment, elsewhere, or nowhere.
     let reported: Vec<&str> = batch
@@ -101,8 +98,8 @@ pub(crate) async fn read(
 
     let mut snapshots = Vec::with_capacity(batch.len());
     let mut reads = Vec::with_capacity(batch.len());
-    for ((id, _), (placed, elsewhere)) in batch.iter().zip(placed.into_iter().zip(elsewhere)) {
-        let Some(Versioned { server, version }) = servers.get(id).cloned() else {
+    for ((server, placed), elsewhere) in servers.into_iter().zip(placed).zip(elsewhere) {
+        let Some(Versioned { server, version }) = server else {
             snapshots.push(None);
             reads.push(None);
             continue;
@@ -249,21 +246,20 @@ fn now_of(batch: &[(String, PollReport)]) -> i64 {
     batch.iter().map(|(_, report)| report.now_ms).min().unwrap_or_default()
 }
 
-/// Each server's index of meetings, read in one round trip, and the meetings in them in another (what a poll
+/// The meetings in each server's index (`indexes`, in the order of `batch`), read in one round trip (what a poll
 /// compares only: see [`complete_released`]): those still placed on the server (every meeting Redis holds is
 /// live), and the entries that are not.
-async fn placed_meetings(store: &RedisStore, batch: &[(String, PollReport)]) -> StoreResult<Vec<Placed>> {
+async fn placed_meetings(
+    store: &RedisStore,
+    batch: &[(String, PollReport)],
+    indexes: &[Vec<String>],
+) -> StoreResult<Vec<Placed>> {
     let keys = &store.keys;
-    let mut pipe = redis::pipe();
-    for (id, _) in batch {
-        pipe.smembers(keys.server_meetings(id));
-    }
-    let indexes: Vec<Vec<String>> = pipe.query_async(&mut store.conn()).await.map_err(backend)?;
     let all: Vec<&str> = indexes.iter().flatten().map(String::as_str).collect();
     let mut meetings = snapshot::placements(&mut store.conn(), keys, &all).await?.into_iter();
     Ok(batch
         .iter()
-        .zip(&indexes)
+        .zip(indexes)
         .map(|((server_id, _), index)| {
             let mut placed = Placed { meetings: Vec::new(), stale: Vec::new(), unindexed: Vec::new() };
             for (id, meeting) in index.iter().zip(meetings.by_ref()) {

@@ -39,6 +39,20 @@ type ServerReply = (
     Option<String>,
 );
 
+/// Adds the reads of server `id` to `pipe`: its reply is a [`ServerReply`].
+fn push_server(pipe: &mut redis::Pipeline, keys: &Keys, id: &str) {
+    pipe.cmd("SISMEMBER")
+        .arg(keys.servers())
+        .arg(id)
+        .hgetall(keys.server(id))
+        .zscore(keys.server_load(), id)
+        .zscore(keys.cordoned_server_load(), id)
+        .sismember(keys.server_enabled(), id)
+        .hgetall(keys.health(id))
+        .get(keys.server_version(id))
+        .get(keys.split_meetings(id));
+}
+
 /// Servers by id, in one round trip; missing ones are left out.
 pub(crate) async fn servers(conn: &mut Primary, keys: &Keys, ids: &[String]) -> StoreResult<Vec<Versioned>> {
     if ids.is_empty() {
@@ -46,19 +60,48 @@ pub(crate) async fn servers(conn: &mut Primary, keys: &Keys, ids: &[String]) -> 
     }
     let mut pipe = redis::pipe();
     for id in ids {
-        pipe.cmd("SISMEMBER")
-            .arg(keys.servers())
-            .arg(id)
-            .hgetall(keys.server(id))
-            .zscore(keys.server_load(), id)
-            .zscore(keys.cordoned_server_load(), id)
-            .sismember(keys.server_enabled(), id)
-            .hgetall(keys.health(id))
-            .get(keys.server_version(id))
-            .get(keys.split_meetings(id));
+        push_server(&mut pipe, keys, id);
     }
     let replies: Vec<ServerReply> = pipe.query_async(conn).await.map_err(backend)?;
     Ok(ids.iter().zip(replies).filter_map(|(id, reply)| versioned(id, reply)).collect())
+}
+
+/// A [`ServerReply`] followed by the server's index of meetings.
+type IndexedServerReply = (
+    bool,
+    HashMap<String, String>,
+    Option<f64>,
+    Option<f64>,
+    bool,
+    HashMap<String, String>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+);
+
+/// Servers by id, each with its index of meetings (the ids placed there, as the index holds them), in one round
+/// trip, in the order of `ids`: `None` for a server that is gone.
+pub(crate) async fn indexed_servers(
+    conn: &mut Primary,
+    keys: &Keys,
+    ids: &[String],
+) -> StoreResult<Vec<(Option<Versioned>, Vec<String>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for id in ids {
+        push_server(&mut pipe, keys, id);
+        pipe.smembers(keys.server_meetings(id));
+    }
+    let replies: Vec<IndexedServerReply> = pipe.query_async(conn).await.map_err(backend)?;
+    Ok(ids
+        .iter()
+        .zip(replies)
+        .map(|(id, (member, hash, load, cordoned_load, in_enabled_set, health, version, split, index))| {
+            (versioned(id, (member, hash, load, cordoned_load, in_enabled_set, health, version, split)), index)
+        })
+        .collect())
 }
 
 /// A server from its parts as read; `None` when it is not in the servers set or has no hash.
