@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use redis::Script;
+use redis::{Script, Value};
 use scalelite_shared::balance::choice::Reach;
 use scalelite_shared::model::{Meeting, Server};
-use scalelite_shared::store::StoreResult;
+use scalelite_shared::store::{StoreError, StoreResult};
 
 use super::backend;
 use super::codec::{self, ServerParts};
@@ -39,7 +39,10 @@ type ServerReply = (
     Option<String>,
 );
 
-/// Adds the reads of server `id` to `pipe`: its reply is a [`ServerReply`].
+/// The commands [`push_server`] adds for one server.
+const SERVER_READS: usize = 8;
+
+/// Adds the reads of server `id` to `pipe` ([`SERVER_READS`] commands): its reply is a [`ServerReply`].
 fn push_server(pipe: &mut redis::Pipeline, keys: &Keys, id: &str) {
     pipe.cmd("SISMEMBER")
         .arg(keys.servers())
@@ -55,29 +58,9 @@ fn push_server(pipe: &mut redis::Pipeline, keys: &Keys, id: &str) {
 
 /// Servers by id, in one round trip; missing ones are left out.
 pub(crate) async fn servers(conn: &mut Primary, keys: &Keys, ids: &[String]) -> StoreResult<Vec<Versioned>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut pipe = redis::pipe();
-    for id in ids {
-        push_server(&mut pipe, keys, id);
-    }
-    let replies: Vec<ServerReply> = pipe.query_async(conn).await.map_err(backend)?;
-    Ok(ids.iter().zip(replies).filter_map(|(id, reply)| versioned(id, reply)).collect())
+    let read = read_servers(conn, keys, ids, false).await?;
+    Ok(read.into_iter().filter_map(|(server, _)| server).collect())
 }
-
-/// A [`ServerReply`] followed by the server's index of meetings.
-type IndexedServerReply = (
-    bool,
-    HashMap<String, String>,
-    Option<f64>,
-    Option<f64>,
-    bool,
-    HashMap<String, String>,
-    Option<String>,
-    Option<String>,
-    Vec<String>,
-);
 
 /// Servers by id, each with its index of meetings (the ids placed there, as the index holds them), in one round
 /// trip, in the order of `ids`: `None` for a server that is gone.
@@ -86,22 +69,41 @@ pub(crate) async fn indexed_servers(
     keys: &Keys,
     ids: &[String],
 ) -> StoreResult<Vec<(Option<Versioned>, Vec<String>)>> {
+    read_servers(conn, keys, ids, true).await
+}
+
+/// Servers by id in one round trip, in the order of `ids`, each with its index of meetings when `indexes` is set
+/// (empty when not).
+async fn read_servers(
+    conn: &mut Primary,
+    keys: &Keys,
+    ids: &[String],
+    indexes: bool,
+) -> StoreResult<Vec<(Option<Versioned>, Vec<String>)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut pipe = redis::pipe();
     for id in ids {
         push_server(&mut pipe, keys, id);
-        pipe.smembers(keys.server_meetings(id));
+        if indexes {
+            pipe.smembers(keys.server_meetings(id));
+        }
     }
-    let replies: Vec<IndexedServerReply> = pipe.query_async(conn).await.map_err(backend)?;
-    Ok(ids
-        .iter()
-        .zip(replies)
-        .map(|(id, (member, hash, load, cordoned_load, in_enabled_set, health, version, split, index))| {
-            (versioned(id, (member, hash, load, cordoned_load, in_enabled_set, health, version, split)), index)
-        })
-        .collect())
+    let replies: Vec<Value> = pipe.query_async(conn).await.map_err(backend)?;
+    let mut replies = replies.into_iter();
+    let parsing = |error: redis::ParsingError| StoreError::Backend(format!("a server as read: {error}"));
+    let mut servers = Vec::with_capacity(ids.len());
+    for id in ids {
+        let reply: ServerReply =
+            redis::from_redis_value(Value::Array(replies.by_ref().take(SERVER_READS).collect())).map_err(parsing)?;
+        let index: Vec<String> = match indexes {
+            true => redis::from_redis_value(replies.next().unwrap_or(Value::Nil)).map_err(parsing)?,
+            false => Vec::new(),
+        };
+        servers.push((versioned(id, reply), index));
+    }
+    Ok(servers)
 }
 
 /// A server from its parts as read; `None` when it is not in the servers set or has no hash.
