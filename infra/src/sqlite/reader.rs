@@ -1,11 +1,14 @@
 //! Reads of the embedded store on rusqlite connections: point reads on the hot path (joins) used in place (a
 //! read of a memory-mapped WAL database takes microseconds, less than handing the statement to a worker thread
-//! and back), and getRecordings queries on a blocking thread, every statement of one on the same connection.
+//! and back), and getRecordings queries on the reader's own threads, every statement of one on the same
+//! connection.
 
+use std::num::NonZero;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use rayon::{ThreadPool, ThreadPoolBuilder};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use scalelite_shared::model::Server;
 use scalelite_shared::store::{JoinSnapshot, StoreError, StoreResult};
@@ -22,10 +25,18 @@ const BUSY: Duration = Duration::from_millis(500);
 /// recordings index is read without a system call a page.
 pub(crate) const MMAP_SIZE: i64 = 1 << 31;
 
-/// Read-only connections to the store's file, opened on demand.
+/// Read-only connections to the store's file, opened on demand, and the threads that run long reads.
 pub(crate) struct Reader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    threads: OnceLock<ThreadPool>,
+}
+
+/// How many threads run long reads: one a core, at least two, at most as many as connections are kept. A burst
+/// of reads waits its turn for them; a thread a read (tokio's blocking pool) grew with each peak of overlapping
+/// reads and kept the threads, each with its own allocator heap, while reads went on.
+fn read_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, NonZero::get).clamp(2, KEPT)
 }
 
 fn backend(error: rusqlite::Error) -> StoreError {
@@ -34,7 +45,7 @@ fn backend(error: rusqlite::Error) -> StoreError {
 
 impl Reader {
     pub fn new(path: &Path) -> Self {
-        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()) }
+        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), threads: OnceLock::new() }
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
@@ -50,15 +61,34 @@ impl Reader {
         Ok(conn)
     }
 
-    /// Runs `read` on a blocking thread: a read of many rows holds its thread longer than an async task should.
+    /// The threads that run long reads, started by the first.
+    fn threads(&self) -> StoreResult<&ThreadPool> {
+        if let Some(threads) = self.threads.get() {
+            return Ok(threads);
+        }
+        let threads = ThreadPoolBuilder::new()
+            .num_threads(read_threads())
+            .thread_name(|i| format!("sqlite-read-{i}"))
+            // A read that panics answers an error (its answer is dropped); the process goes on.
+            .panic_handler(|_| tracing::error!("a read of the embedded store panicked"))
+            .build()
+            .map_err(|e| StoreError::Backend(format!("cannot start the store's read threads: {e}")))?;
+        Ok(self.threads.get_or_init(|| threads))
+    }
+
+    /// Runs `read` on one of the reader's threads: a read of many rows holds its thread longer than an async task
+    /// should.
     pub async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
         read: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> StoreResult<T> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
         let reader = Arc::clone(self);
-        tokio::task::spawn_blocking(move || reader.with(read))
-            .await
-            .map_err(|e| StoreError::Backend(format!("a read of the database stopped: {e}")))?
+        self.threads()?.spawn(move || {
+            // The caller may have gone; nothing waits for the answer then.
+            let _ = answer.send(reader.with(read));
+        });
+        answered.await.map_err(|_| StoreError::Backend("a read of the database stopped before it answered".into()))?
     }
 
     /// Runs `read` on an idle connection (or a new one), then keeps the connection for the next read.
@@ -98,5 +128,45 @@ impl Reader {
             let live = conn.prepare_cached(sql)?.exists(params![meeting_id, now_ms])?;
             Ok((if live { JoinSnapshot::Placed(None) } else { JoinSnapshot::NoMeeting }, None))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn reader_of_a_new_file() -> (tempfile::TempDir, Arc<Reader>) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("store.db");
+        Connection::open(&path).and_then(|conn| conn.execute_batch("CREATE TABLE t (x)")).expect("a database file");
+        let reader = Arc::new(Reader::new(&path));
+        (dir, reader)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_reads_takes_no_more_threads_or_connections_than_the_bound() {
+        let (_dir, reader) = reader_of_a_new_file();
+        let reads = (0..64).map(|_| {
+            reader.blocking(|conn| {
+                conn.query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0))?;
+                std::thread::sleep(Duration::from_millis(5));
+                Ok(std::thread::current().id())
+            })
+        });
+        let threads: HashSet<_> =
+            futures::future::join_all(reads).await.into_iter().collect::<StoreResult<_>>().expect("every read answers");
+        assert!(threads.len() <= read_threads(), "{} threads ran 64 reads", threads.len());
+        assert!(reader.idle().len() <= read_threads());
+    }
+
+    #[tokio::test]
+    async fn a_read_that_panics_answers_an_error_and_the_next_read_runs() {
+        let (_dir, reader) = reader_of_a_new_file();
+        let panicked = reader.blocking(|_| -> rusqlite::Result<()> { panic!("a read gone wrong") }).await;
+        assert!(matches!(panicked, Err(StoreError::Backend(_))), "{panicked:?}");
+        let count = reader.blocking(|conn| conn.query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0)));
+        assert_eq!(count.await.expect("a read after a panic"), 0);
     }
 }
