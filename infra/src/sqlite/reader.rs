@@ -3,12 +3,11 @@
 //! and back), and getRecordings queries on the reader's own threads, every statement of one on the same
 //! connection.
 
-use std::num::NonZero;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use rayon::{ThreadPool, ThreadPoolBuilder};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use scalelite_shared::model::Server;
 use scalelite_shared::store::{JoinSnapshot, StoreError, StoreResult};
@@ -29,15 +28,17 @@ pub(crate) const MMAP_SIZE: i64 = 1 << 31;
 pub(crate) struct Reader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    threads: OnceLock<ThreadPool>,
+    /// The queue of the threads that run long reads, started by the first.
+    reads: OnceLock<flume::Sender<Read>>,
 }
 
-/// How many threads run long reads: one a core, at least two, at most as many as connections are kept. A burst
-/// of reads waits its turn for them; a thread a read (tokio's blocking pool) grew with each peak of overlapping
-/// reads and kept the threads, each with its own allocator heap, while reads went on.
-fn read_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, NonZero::get).clamp(2, KEPT)
-}
+/// A long read waiting for a thread.
+type Read = Box<dyn FnOnce() + Send>;
+
+/// How many threads run long reads: as many as connections are kept, so that each holds one. A burst of reads
+/// waits its turn for them. A thread a read (tokio's blocking pool) grew with each peak of overlapping reads and
+/// kept the threads, each with its own allocator heap, while reads went on.
+const READ_THREADS: usize = KEPT;
 
 fn backend(error: rusqlite::Error) -> StoreError {
     StoreError::Backend(error.to_string())
@@ -45,7 +46,7 @@ fn backend(error: rusqlite::Error) -> StoreError {
 
 impl Reader {
     pub fn new(path: &Path) -> Self {
-        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), threads: OnceLock::new() }
+        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), reads: OnceLock::new() }
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
@@ -61,19 +62,28 @@ impl Reader {
         Ok(conn)
     }
 
-    /// The threads that run long reads, started by the first.
-    fn threads(&self) -> StoreResult<&ThreadPool> {
-        if let Some(threads) = self.threads.get() {
-            return Ok(threads);
+    /// The queue of the threads that run long reads, which the first starts. Each thread waits on the queue
+    /// until the reader is dropped.
+    fn reads(&self) -> StoreResult<&flume::Sender<Read>> {
+        if let Some(reads) = self.reads.get() {
+            return Ok(reads);
         }
-        let threads = ThreadPoolBuilder::new()
-            .num_threads(read_threads())
-            .thread_name(|i| format!("sqlite-read-{i}"))
-            // A read that panics answers an error (its answer is dropped); the process goes on.
-            .panic_handler(|_| tracing::error!("a read of the embedded store panicked"))
-            .build()
-            .map_err(|e| StoreError::Backend(format!("cannot start the store's read threads: {e}")))?;
-        Ok(self.threads.get_or_init(|| threads))
+        let (reads, queue) = flume::unbounded::<Read>();
+        for i in 0..READ_THREADS {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("sqlite-read-{i}"))
+                .spawn(move || {
+                    for read in queue.iter() {
+                        // A read that panics drops its answer, so its caller gets an error; the thread goes on.
+                        if std::panic::catch_unwind(AssertUnwindSafe(read)).is_err() {
+                            tracing::error!("a read of the embedded store panicked");
+                        }
+                    }
+                })
+                .map_err(|e| StoreError::Backend(format!("cannot start the store's read threads: {e}")))?;
+        }
+        Ok(self.reads.get_or_init(|| reads))
     }
 
     /// Runs `read` on one of the reader's threads: a read of many rows holds its thread longer than an async task
@@ -84,10 +94,11 @@ impl Reader {
     ) -> StoreResult<T> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let reader = Arc::clone(self);
-        self.threads()?.spawn(move || {
+        let read: Read = Box::new(move || {
             // The caller may have gone; nothing waits for the answer then.
             let _ = answer.send(reader.with(read));
         });
+        self.reads()?.send(read).map_err(|_| StoreError::Backend("the store's read threads have stopped".into()))?;
         answered.await.map_err(|_| StoreError::Backend("a read of the database stopped before it answered".into()))?
     }
 
@@ -157,8 +168,8 @@ mod tests {
         });
         let threads: HashSet<_> =
             futures::future::join_all(reads).await.into_iter().collect::<StoreResult<_>>().expect("every read answers");
-        assert!(threads.len() <= read_threads(), "{} threads ran 64 reads", threads.len());
-        assert!(reader.idle().len() <= read_threads());
+        assert!(threads.len() <= READ_THREADS, "{} threads ran 64 reads", threads.len());
+        assert!(reader.idle().len() <= KEPT);
     }
 
     #[tokio::test]
