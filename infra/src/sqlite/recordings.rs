@@ -175,7 +175,7 @@ impl RecordingIndex for SqliteStore {
 
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
         let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
-        self.reader.blocking(move |conn| select::matching(conn, &plan)).await
+        self.reader.long_read(move |conn| select::matching(conn, &plan)).await
     }
 
     async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {

@@ -1,5 +1,6 @@
 //! getRecordings on the embedded store: a query plan translated to SQLite, then the child rows of the page, all
-//! read on one rusqlite connection in a blocking thread (one hand-off a query, not one a statement and a row).
+//! read on one rusqlite connection on one of the store's read threads (one hand-off a query, not one a statement
+//! and a row).
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
