@@ -155,18 +155,27 @@ mod tests {
         (dir, reader)
     }
 
+    fn rows_of_t(conn: &Connection) -> rusqlite::Result<i64> {
+        conn.query_row("SELECT count(*) FROM t", [], |row| row.get(0))
+    }
+
+    /// A read's answer, or a failed test if none comes: a read lost in the queue would otherwise hang the test.
+    async fn answer<T>(read: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+        tokio::time::timeout(Duration::from_secs(10), read).await.expect("the read answers within 10 s")
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_of_reads_takes_no_more_threads_than_the_bound() {
         let (_dir, reader) = reader_of_a_new_file();
         let reads = (0..64).map(|_| {
             reader.long_read(|conn| {
-                conn.query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0))?;
+                rows_of_t(conn)?;
                 std::thread::sleep(Duration::from_millis(5));
                 Ok(std::thread::current().id())
             })
         });
-        let threads: HashSet<_> =
-            futures::future::join_all(reads).await.into_iter().collect::<StoreResult<_>>().expect("every read answers");
+        let all = async { futures::future::join_all(reads).await.into_iter().collect::<StoreResult<HashSet<_>>>() };
+        let threads = answer(all).await.expect("every read answers");
         assert!(threads.len() <= READ_THREADS, "{} threads ran 64 reads", threads.len());
     }
 
@@ -175,10 +184,9 @@ mod tests {
         let (_dir, reader) = reader_of_a_new_file();
         // More than there are threads: each thread must outlive the read that panicked on it.
         for _ in 0..=READ_THREADS {
-            let panicked = reader.long_read(|_| -> rusqlite::Result<()> { panic!("a read gone wrong") }).await;
+            let panicked = answer(reader.long_read(|_| -> rusqlite::Result<()> { panic!("a read gone wrong") })).await;
             assert!(matches!(panicked, Err(StoreError::Backend(_))), "{panicked:?}");
         }
-        let count = reader.long_read(|conn| conn.query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0)));
-        assert_eq!(count.await.expect("a read after a panic"), 0);
+        assert_eq!(answer(reader.long_read(rows_of_t)).await.expect("a read after a panic"), 0);
     }
 }
