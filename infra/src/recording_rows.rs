@@ -1,7 +1,7 @@
 //! Rows of the recordings index as both SQL stores read them (the same columns, so one set of row types), and
 //! their assembly into `Recording`s: metadata by key, formats by name, thumbnails by sequence.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
 use scalelite_shared::store::ImportMark;
@@ -46,6 +46,26 @@ pub(crate) struct ThumbnailRow {
     height: Option<i32>,
     alt: Option<String>,
     sequence: i32,
+}
+
+impl RecordingRow {
+    /// The recording of this row with its metadata and formats.
+    pub(crate) fn into_recording(self, metadata: BTreeMap<String, String>, formats: Vec<PlaybackFormat>) -> Recording {
+        Recording {
+            metadata,
+            formats,
+            record_id: self.record_id,
+            meeting_id: self.meeting_id,
+            name: self.name,
+            published: self.published,
+            participants: self.participants,
+            state: self.state,
+            start_time_ms: self.start_time_ms,
+            end_time_ms: self.end_time_ms,
+            protected: self.protected,
+            publish_updated: self.publish_updated,
+        }
+    }
 }
 
 // The embedded store reads these rows on rusqlite, selecting the columns in the order of each struct.
@@ -133,19 +153,10 @@ pub(crate) fn assemble(
         metadata_by_recording.entry(m.recording_id).or_default().push((m.key, m.value));
     }
     rows.into_iter()
-        .map(|r| Recording {
-            metadata: metadata_by_recording.remove(&r.id).unwrap_or_default().into_iter().collect(),
-            formats: formats_by_recording.remove(&r.id).unwrap_or_default(),
-            record_id: r.record_id,
-            meeting_id: r.meeting_id,
-            name: r.name,
-            published: r.published,
-            participants: r.participants,
-            state: r.state,
-            start_time_ms: r.start_time_ms,
-            end_time_ms: r.end_time_ms,
-            protected: r.protected,
-            publish_updated: r.publish_updated,
+        .map(|r| {
+            let metadata = metadata_by_recording.remove(&r.id).unwrap_or_default().into_iter().collect();
+            let formats = formats_by_recording.remove(&r.id).unwrap_or_default();
+            r.into_recording(metadata, formats)
         })
         .collect()
 }

@@ -18,7 +18,7 @@ use crate::reject::{Reject, Store};
 use crate::request::Call;
 
 /// The index query a getRecordings call asks for.
-pub(crate) fn query(params: &Params) -> RecordingQuery {
+pub fn query(params: &Params) -> RecordingQuery {
     let states = list(params, "state");
     let states = if states.is_empty() {
         Some(vec!["published".to_owned(), "unpublished".to_owned()])

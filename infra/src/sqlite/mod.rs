@@ -4,6 +4,7 @@
 mod rows;
 mod callbacks;
 mod changes;
+mod children;
 mod import_marks;
 mod ledger;
 mod meetings;

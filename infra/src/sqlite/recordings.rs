@@ -1,5 +1,6 @@
 //! The recordings index in the embedded store: upserts from metadata.xml, publication and edits, each one write
-//! transaction; queries in [`select`](super::select).
+//! transaction that also rebuilds the [`children`](super::children) document of each recording whose child rows
+//! it changed; queries in [`select`](super::select).
 
 use async_trait::async_trait;
 use scalelite_shared::model::Recording;
@@ -7,7 +8,7 @@ use scalelite_shared::recordings::{self, as_asked};
 use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, ServerStore, StoreError, StoreResult};
 use sqlx::SqliteConnection;
 
-use super::{SqliteStore, backend, select};
+use super::{SqliteStore, backend, children, select};
 
 async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &str) -> StoreResult<bool> {
     let done = sqlx::query(
@@ -23,8 +24,8 @@ async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &s
     Ok(done.rows_affected() > 0)
 }
 
-/// Upserts `recording` (see the port).
-async fn import(conn: &mut SqliteConnection, recording: &Recording) -> StoreResult<()> {
+/// Upserts `recording` (see the port) and returns its row id; its children's document is left to the caller.
+async fn import(conn: &mut SqliteConnection, recording: &Recording) -> StoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO recordings (record_id, meeting_id, name, published, participants, state, starttime_ms, \
          endtime_ms, protected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
@@ -84,7 +85,7 @@ async fn import(conn: &mut SqliteConnection, recording: &Recording) -> StoreResu
             .map_err(backend)?;
         }
     }
-    Ok(())
+    Ok(id)
 }
 
 async fn set_published(conn: &mut SqliteConnection, record_id: &str, published: bool) -> StoreResult<()> {
@@ -109,8 +110,9 @@ async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &Reco
         else {
             continue;
         };
+        let mut metadata_changed = false;
         for (key, value) in &edits.metadata {
-            changed |= match value {
+            metadata_changed |= match value {
                 Some(value) => set_metadata(conn, id, key, value).await?,
                 None => {
                     let done = sqlx::query("DELETE FROM metadata WHERE recording_id = ? AND key = ?")
@@ -123,6 +125,10 @@ async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &Reco
                 }
             };
         }
+        if metadata_changed {
+            children::rebuild(conn, &[id]).await?;
+        }
+        changed |= metadata_changed;
         if let Some(protect) = edits.protect {
             let done = sqlx::query("UPDATE recordings SET protected = ?1 WHERE id = ?2 AND protected IS NOT ?1")
                 .bind(protect)
@@ -153,7 +159,7 @@ async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()>
     ] {
         sqlx::query(sql).bind(id).execute(&mut *conn).await.map_err(backend)?;
     }
-    Ok(())
+    children::rebuild(conn, &[id]).await
 }
 
 #[async_trait]
@@ -163,9 +169,11 @@ impl RecordingIndex for SqliteStore {
             return Ok(Vec::new());
         }
         let mut tx = self.write().await?;
+        let mut ids = Vec::with_capacity(recordings.len());
         for recording in recordings {
-            import(tx.conn(), recording).await?;
+            ids.push(import(tx.conn(), recording).await?);
         }
+        children::rebuild(tx.conn(), &ids).await?;
         tx.commit().await?;
         let record_ids = recordings.iter().map(|r| r.record_id.clone()).collect();
         let stored = self.recordings(&RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;

@@ -1,12 +1,13 @@
-//! getRecordings on the embedded store: a query plan translated to SQLite, then the child rows of the page, all
-//! read on one rusqlite connection on one of the store's read threads (one hand-off a query, not one a statement
-//! and a row).
+//! getRecordings on the embedded store: a query plan translated to SQLite, each recording read with its children's
+//! document (the child rows only for a recording without one), all on one rusqlite connection on one of the
+//! store's read threads (one hand-off a query, not one a statement and a row).
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use scalelite_shared::model::Recording;
 use scalelite_shared::recordings::{Condition, QueryPlan, SortField};
 
+use super::children::Children;
 use crate::recording_rows::{FormatRow, MetadataRow, RecordingRow, ThumbnailRow, assemble};
 use crate::recording_sql::{order_by, page_bounds};
 
@@ -90,10 +91,11 @@ fn push_condition(statement: &mut Statement, condition: &Condition) {
     };
 }
 
-fn rows(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<RecordingRow>> {
+/// The rows `plan` selects, each with its children's document (if it has one).
+fn rows(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<(RecordingRow, Option<String>)>> {
     let mut statement = Statement::new(
         "SELECT r.id, r.record_id, r.meeting_id, r.name, r.published, r.participants, r.state, \
-         r.starttime_ms, r.endtime_ms, r.protected, r.publish_updated FROM recordings r WHERE 1 = 1",
+         r.starttime_ms, r.endtime_ms, r.protected, r.publish_updated, r.children FROM recordings r WHERE 1 = 1",
     );
     for condition in &plan.conditions {
         push_condition(&mut statement, condition);
@@ -106,13 +108,33 @@ fn rows(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<RecordingRo
     }));
     let (offset, limit) = page_bounds(&plan.page);
     statement.push(" LIMIT ").bind(limit.unwrap_or(-1)).push(" OFFSET ").bind(offset);
-    statement.rows(conn, RecordingRow::read)
+    statement.rows(conn, |row| Ok((RecordingRow::read(row)?, row.get(11)?)))
 }
 
-/// The recordings `plan` selects, as it orders and pages them, with metadata, formats and thumbnails (child
-/// rows fetched for `CHUNK` recordings per statement).
+/// The recordings `plan` selects, as it orders and pages them, with metadata, formats and thumbnails: from each
+/// one's document, or from the child rows for those without a readable one.
 pub(super) fn matching(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<Recording>> {
-    let rows = rows(conn, plan)?;
+    let mut documented = Vec::new();
+    let mut undocumented = Vec::new();
+    for (row, document) in rows(conn, plan)? {
+        match document.as_deref().map(|text| (text, Children::parse(text))) {
+            Some((_, Some(children))) => documented.push(Some(children.with(row))),
+            unreadable_or_none => {
+                if let Some((text, None)) = unreadable_or_none {
+                    tracing::warn!(recording = row.id, document = text, "unreadable children document");
+                }
+                undocumented.push(row);
+                documented.push(None);
+            }
+        }
+    }
+    let mut from_child_rows = from_child_rows(conn, undocumented)?.into_iter();
+    Ok(documented.into_iter().filter_map(|recording| recording.or_else(|| from_child_rows.next())).collect())
+}
+
+/// The recordings of `rows`, in their order, with their child rows (fetched for `CHUNK` recordings per
+/// statement).
+fn from_child_rows(conn: &Connection, rows: Vec<RecordingRow>) -> rusqlite::Result<Vec<Recording>> {
     let (mut metadata, mut formats, mut thumbnails) = (Vec::new(), Vec::new(), Vec::new());
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(CHUNK) {

@@ -5,7 +5,7 @@
 //! store, the rest written by set-based SQL in the same shape and checked to read back as the store would
 //! have stored them), then getRecordings latency by meetingID, by a list of meetingIDs, by recordID prefix,
 //! by a meta filter and a page of 100 of all, among the first pages and anywhere (sequential requests,
-//! p50/p99).
+//! p50/p99), and beside each the p50 of its two parts: the store's read alone and the XML document alone.
 //! `postgres` keeps the index in PostgreSQL (`DATABASE_URL`, default the local `test` database) in a
 //! throw-away schema; otherwise the embedded SQLite store.
 
@@ -14,9 +14,12 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
+use scalelite_functions::api::get_recordings;
 use scalelite_integration_tests::Harness;
 use scalelite_integration_tests::pg::PgSchema;
 use scalelite_integration_tests::recording_files::{Fixture, write_tar};
+use scalelite_shared::bbb::params::Params;
+use scalelite_shared::bbb::recordings_xml::{Links, recordings_document};
 use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
 use scalelite_shared::store::RecordingQuery;
 
@@ -40,7 +43,7 @@ enum Index {
 
 /// The statements that write recordings `from..to` as [`recording`] makes them, beside the `id`s already taken
 /// (`?1`/`$1`: from, `?2`/`$2`: to, `?3`/`$3`: the largest recording id before them).
-const SQLITE_FILL: [&str; 5] = [
+const SQLITE_FILL: [&str; 6] = [
     "WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2) \
      INSERT INTO recordings (record_id, meeting_id, name, published, participants, state, starttime_ms, endtime_ms) \
      SELECT printf('%040x-%d', i * 7919, 1600000000000 + i), 'meeting-' || (i % 20000), 'Lecture ' || i, 1, 12, \
@@ -56,6 +59,8 @@ const SQLITE_FILL: [&str; 5] = [
     "INSERT INTO thumbnails (playback_format_id, url, sequence) \
      SELECT p.id, '/' || p.format || '/' || r.record_id || '/thumb-1.png', 0 \
      FROM playback_formats p JOIN recordings r ON r.id = p.recording_id WHERE r.id > ?3 AND ?1 = ?1 AND ?2 = ?2",
+    "UPDATE recordings SET children = (SELECT document FROM recording_children WHERE recording_id = recordings.id) \
+     WHERE id > ?3 AND ?1 = ?1 AND ?2 = ?2",
 ];
 
 const POSTGRES_FILL: [&str; 5] = [
@@ -212,8 +217,10 @@ async fn query(harness: &Harness, index: &Index, n: usize) {
             Box::new(move |i| format!("limit=100&offset={}", (i * 997) % n.saturating_sub(100).max(1))),
         ),
     ];
+    let playback_url = |_: &Recording, format: &PlaybackFormat| format!("https://lb.example{}", format.url);
+    let links = Links { origin: "https://lb.example", show_protected: false, playback_url: &playback_url };
     for (label, make) in filters {
-        let mut times = Vec::with_capacity(SAMPLES);
+        let (mut times, mut reads, mut documents) = (Vec::new(), Vec::new(), Vec::new());
         let mut found = 0;
         for i in 0..SAMPLES {
             let started = Instant::now();
@@ -221,13 +228,26 @@ async fn query(harness: &Harness, index: &Index, n: usize) {
             times.push(started.elapsed());
             assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"));
             found += answer.body.matches("<recording>").count();
+            // The parts of a request like it that was not asked before: the store's read, then its document.
+            let query = get_recordings::query(&Params::parse(make(i + SAMPLES).as_bytes()));
+            let started = Instant::now();
+            let recordings = store.recordings(&query).await.expect("the store's read");
+            reads.push(started.elapsed());
+            let started = Instant::now();
+            std::hint::black_box(recordings_document(&recordings, &links));
+            documents.push(started.elapsed());
         }
-        times.sort();
+        for sample in [&mut times, &mut reads, &mut documents] {
+            sample.sort();
+        }
         println!(
-            "getRecordings {label}: p50 {:.2} ms, p99 {:.2} ms ({:.1} recordings per answer)",
+            "getRecordings {label}: p50 {:.2} ms, p99 {:.2} ms ({:.1} recordings per answer); \
+             p50 of the store's read {:.2} ms, of the document {:.2} ms",
             percentile(&times, 0.5),
             percentile(&times, 0.99),
-            found as f64 / SAMPLES as f64
+            found as f64 / SAMPLES as f64,
+            percentile(&reads, 0.5),
+            percentile(&documents, 0.5),
         );
     }
 }
