@@ -12,6 +12,7 @@ pub mod lazy_http;
 pub mod memory;
 mod pending_joins;
 pub mod postgres;
+mod recording_children;
 mod recording_rows;
 mod recording_sql;
 pub mod recordings_fs;

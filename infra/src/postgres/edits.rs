@@ -1,10 +1,13 @@
-//! publishRecordings, updateRecordings and deleteRecordings on the index, each one transaction.
+//! publishRecordings, updateRecordings and deleteRecordings on the index, each one transaction; an edit of a
+//! recording's metadata writes its children document again in it (a delete's triggers forget it).
 
 use scalelite_shared::model::Recording;
-use scalelite_shared::store::{RecordingEdits, StoreResult};
+use scalelite_shared::store::{RecordingEdits, RecordingQuery, StoreResult};
 use sqlx::PgPool;
 
 use super::backend;
+use super::rows::write_children;
+use super::select;
 
 /// Sets `published`, its state, and `publish_updated` (so later imports keep the choice).
 pub(super) async fn set_published(pool: &PgPool, record_id: &str, published: bool) -> StoreResult<()> {
@@ -50,6 +53,11 @@ pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &Recordi
                 }
             };
         changed += done.map_err(backend)?.rows_affected();
+    }
+    if changed > 0 {
+        let query = RecordingQuery { record_ids: record_ids.to_vec(), states: None, ..RecordingQuery::default() };
+        let edited = select::matching(&mut tx, &query).await?;
+        write_children(&mut tx, &edited).await?;
     }
     if let Some(protect) = edits.protect {
         let done = sqlx::query("UPDATE recordings SET protected = $2 WHERE id = ANY($1) AND protected <> $2")

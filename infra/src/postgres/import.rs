@@ -10,6 +10,7 @@ use scalelite_shared::store::{RecordingQuery, StoreError, StoreResult};
 use sqlx::{PgConnection, PgPool};
 
 use super::backend;
+use super::rows::write_children;
 use super::select;
 
 /// Upserts `recordings` in one transaction, one statement a table for the whole batch, and returns each as
@@ -28,6 +29,7 @@ pub(super) async fn import(pool: &PgPool, recordings: &[Recording]) -> StoreResu
     replace_thumbnails(&mut tx, &batch, &ids, &format_ids).await?;
     let record_ids = batch.iter().map(|r| r.record_id.clone()).collect();
     let stored = select::matching(&mut tx, &RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
+    write_children(&mut tx, &stored).await?;
     tx.commit().await.map_err(backend)?;
     as_asked(recordings, stored)
         .map_err(|record_id| StoreError::Backend(format!("recording {record_id} vanished on import")))

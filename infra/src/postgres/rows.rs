@@ -1,11 +1,12 @@
-//! Reading upstream's recording tables: the recording columns every select reads, and one query per child
-//! table for a whole page of recordings.
+//! Reading upstream's recording tables: the recording columns every select reads, one query per child table for
+//! the recordings of a page without a children document, and the writing of those documents.
 
 use scalelite_shared::model::Recording;
-use scalelite_shared::store::StoreResult;
+use scalelite_shared::store::{StoreError, StoreResult};
 use sqlx::PgConnection;
 
 use super::backend;
+use crate::recording_children::Children;
 pub(super) use crate::recording_rows::RecordingRow;
 use crate::recording_rows::{FormatRow, MetadataRow, ThumbnailRow, assemble as assemble_rows};
 
@@ -54,4 +55,27 @@ pub(super) async fn assemble(conn: &mut PgConnection, rows: Vec<RecordingRow>) -
     .map_err(backend)?;
 
     Ok(assemble_rows(rows, metadata, formats, thumbnails))
+}
+
+/// Writes the children documents of `recordings`, each as read from its child rows in this transaction (the
+/// caller holds their row locks).
+pub(super) async fn write_children(conn: &mut PgConnection, recordings: &[Recording]) -> StoreResult<()> {
+    let mut record_ids = Vec::with_capacity(recordings.len());
+    let mut documents = Vec::with_capacity(recordings.len());
+    for recording in recordings {
+        record_ids.push(recording.record_id.as_str());
+        documents.push(Children::document(recording).map_err(|e| StoreError::Backend(e.to_string()))?);
+    }
+    sqlx::query(
+        "INSERT INTO scalelite_rs_recording_children (recording_id, document) \
+         SELECT r.id, d.document FROM unnest($1::text[], $2::text[]) AS d (record_id, document) \
+         JOIN recordings r ON r.record_id = d.record_id \
+         ON CONFLICT (recording_id) DO UPDATE SET document = EXCLUDED.document",
+    )
+    .bind(record_ids)
+    .bind(documents)
+    .execute(conn)
+    .await
+    .map(|_| ())
+    .map_err(backend)
 }

@@ -1,5 +1,5 @@
 //! getRecordings on PostgreSQL: a query plan translated to upstream's tables, each condition a semi-join on
-//! its index.
+//! its index; each recording read with its children document (its child rows only when it has none).
 
 use scalelite_shared::model::Recording;
 use scalelite_shared::recordings::{self, Condition, QueryPlan, SortField};
@@ -8,6 +8,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::backend;
 use super::rows::{RecordingRow, assemble, recording_columns};
+use crate::recording_children::{fill, from_documents};
 use crate::recording_sql::{order_by, page_bounds};
 
 /// `AND <condition>` on `recordings r`. Only the conditions a plan holds are in its statement, so each one
@@ -44,30 +45,45 @@ fn push_condition(builder: &mut QueryBuilder<Postgres>, condition: &Condition) {
     }
 }
 
-/// The rows `plan` selects, ordered and paged: the page is picked by id first (off the newest-first index
-/// alone when the plan filters only by state), then only its rows are read.
-async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<RecordingRow>> {
+/// A recording's row with its children document, if it has one.
+#[derive(sqlx::FromRow)]
+struct DocumentedRow {
+    #[sqlx(flatten)]
+    row: RecordingRow,
+    children: Option<String>,
+}
+
+/// The rows `plan` selects, ordered and paged, with their documents. A plan that filters only by state picks its
+/// page by id first, off the newest-first index alone, then reads only the rows of the page; any other condition
+/// reads each row it matches anyway, so its rows are read once, in one pass.
+async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<(RecordingRow, Option<String>)>> {
     let order = order_by(plan.order, |field| match field {
         SortField::StartTime => "r.starttime",
         SortField::RecordId => "r.record_id COLLATE \"C\"",
     });
+    let by_state_only = plan.conditions.iter().all(|c| matches!(c, Condition::StateIn(_)));
     let mut builder = QueryBuilder::new(concat!(
         "SELECT ",
         recording_columns!(),
-        " FROM recordings r WHERE r.id IN (SELECT r.id FROM recordings r WHERE TRUE"
+        ", d.document AS children FROM recordings r \
+         LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id WHERE "
     ));
+    builder.push(if by_state_only { "r.id IN (SELECT r.id FROM recordings r WHERE TRUE" } else { "TRUE" });
     for condition in &plan.conditions {
         push_condition(&mut builder, condition);
     }
     let (offset, limit) = page_bounds(&plan.page);
-    builder.push(&order).push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit).push(")");
-    builder.push(&order);
-    builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)
+    builder.push(&order).push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit);
+    if by_state_only {
+        builder.push(")").push(&order);
+    }
+    let rows: Vec<DocumentedRow> = builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)?;
+    Ok(rows.into_iter().map(|r| (r.row, r.children)).collect())
 }
 
 /// The recordings `query` selects, as its plan orders and pages them.
 pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
     let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
-    let rows = rows(conn, &plan).await?;
-    assemble(conn, rows).await
+    let (read, undocumented) = from_documents(rows(conn, &plan).await?);
+    Ok(fill(read, assemble(conn, undocumented).await?))
 }

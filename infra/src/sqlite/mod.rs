@@ -4,7 +4,6 @@
 mod rows;
 mod callbacks;
 mod changes;
-mod children;
 mod import_marks;
 mod ledger;
 mod meetings;

@@ -1,6 +1,6 @@
 //! The recordings index in the embedded store: upserts from metadata.xml, publication and edits, each one write
-//! transaction that also rebuilds the [`children`](super::children) document of each recording whose child rows
-//! it changed; queries in [`select`](super::select).
+//! transaction that also rebuilds the children document (`recordings.children`, from the `recording_children`
+//! view) of each recording whose child rows it changed; queries in [`select`](super::select).
 
 use async_trait::async_trait;
 use scalelite_shared::model::Recording;
@@ -8,7 +8,20 @@ use scalelite_shared::recordings::{self, as_asked};
 use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, ServerStore, StoreError, StoreResult};
 use sqlx::SqliteConnection;
 
-use super::{SqliteStore, backend, children, select};
+use super::{SqliteStore, backend, select};
+
+/// Rebuilds the documents of recordings `ids` from their child rows, in one statement.
+async fn rebuild_children(conn: &mut SqliteConnection, ids: &[i64]) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE recordings SET children = (SELECT document FROM recording_children WHERE recording_id = recordings.id) \
+         WHERE id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(serde_json::to_string(ids).map_err(|e| StoreError::Backend(e.to_string()))?)
+    .execute(conn)
+    .await
+    .map(|_| ())
+    .map_err(backend)
+}
 
 async fn set_metadata(conn: &mut SqliteConnection, id: i64, key: &str, value: &str) -> StoreResult<bool> {
     let done = sqlx::query(
@@ -126,7 +139,7 @@ async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &Reco
             };
         }
         if metadata_changed {
-            children::rebuild(conn, &[id]).await?;
+            rebuild_children(conn, &[id]).await?;
         }
         changed |= metadata_changed;
         if let Some(protect) = edits.protect {
@@ -159,7 +172,7 @@ async fn delete(conn: &mut SqliteConnection, record_id: &str) -> StoreResult<()>
     ] {
         sqlx::query(sql).bind(id).execute(&mut *conn).await.map_err(backend)?;
     }
-    children::rebuild(conn, &[id]).await
+    rebuild_children(conn, &[id]).await
 }
 
 #[async_trait]
@@ -173,7 +186,7 @@ impl RecordingIndex for SqliteStore {
         for recording in recordings {
             ids.push(import(tx.conn(), recording).await?);
         }
-        children::rebuild(tx.conn(), &ids).await?;
+        rebuild_children(tx.conn(), &ids).await?;
         tx.commit().await?;
         let record_ids = recordings.iter().map(|r| r.record_id.clone()).collect();
         let stored = self.recordings(&RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;

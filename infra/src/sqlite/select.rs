@@ -7,7 +7,7 @@ use rusqlite::types::Value;
 use scalelite_shared::model::Recording;
 use scalelite_shared::recordings::{Condition, QueryPlan, SortField};
 
-use super::children::Children;
+use crate::recording_children::{fill, from_documents};
 use crate::recording_rows::{FormatRow, MetadataRow, RecordingRow, ThumbnailRow, assemble};
 use crate::recording_sql::{order_by, page_bounds};
 
@@ -114,22 +114,8 @@ fn rows(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<(RecordingR
 /// The recordings `plan` selects, as it orders and pages them, with metadata, formats and thumbnails: from each
 /// one's document, or from the child rows for those without a readable one.
 pub(super) fn matching(conn: &Connection, plan: &QueryPlan) -> rusqlite::Result<Vec<Recording>> {
-    let mut documented = Vec::new();
-    let mut undocumented = Vec::new();
-    for (row, document) in rows(conn, plan)? {
-        match document.as_deref().map(|text| (text, Children::parse(text))) {
-            Some((_, Some(children))) => documented.push(Some(children.with(row))),
-            unreadable_or_none => {
-                if let Some((text, None)) = unreadable_or_none {
-                    tracing::warn!(recording = row.id, document = text, "unreadable children document");
-                }
-                undocumented.push(row);
-                documented.push(None);
-            }
-        }
-    }
-    let mut from_child_rows = from_child_rows(conn, undocumented)?.into_iter();
-    Ok(documented.into_iter().filter_map(|recording| recording.or_else(|| from_child_rows.next())).collect())
+    let (read, undocumented) = from_documents(rows(conn, plan)?);
+    Ok(fill(read, from_child_rows(conn, undocumented)?))
 }
 
 /// The recordings of `rows`, in their order, with their child rows (fetched for `CHUNK` recordings per

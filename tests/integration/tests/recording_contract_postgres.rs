@@ -13,3 +13,107 @@ async fn open() -> Option<(Arc<dyn RecordingBackend>, PgSchema)> {
 }
 
 scalelite_integration_tests::recording_contract!(open());
+
+/// Children documents beside upstream's tables: read in place of the child rows, forgotten when another writer
+/// (upstream Scalelite, a hand edit) changes a child row, so that its change shows at once, and built again when
+/// scalelite-rs next writes the recording; such a writer and scalelite-rs take the recording's row lock in turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_documents_follow_every_writer() {
+    use std::time::Duration;
+
+    use scalelite_integration_tests::recording_contract::recording;
+    use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery};
+    use sqlx::{Connection, Executor};
+
+    let Some(schema) = PgSchema::create("children").await else { return };
+    let store = Arc::new(PostgresRecordings::open(&schema.url).await.expect("postgres recordings"));
+    let recordings: Vec<_> = (0..3).map(|i| recording(&format!("r{i}"), "m", i64::from(i))).collect();
+    store.import_recordings(&recordings).await.expect("import");
+    let all = RecordingQuery { meeting_ids: vec!["m".into()], ..RecordingQuery::default() };
+    let read = |store: Arc<PostgresRecordings>| {
+        let all = all.clone();
+        async move { store.recordings(&all).await.expect("read") }
+    };
+    let before = read(store.clone()).await;
+    let mut conn = schema.connect().await;
+    let documents = |ids: &'static str| {
+        format!(
+            "SELECT count(*) FROM scalelite_rs_recording_children d JOIN recordings r ON r.id = d.recording_id \
+             WHERE r.record_id IN ({ids})"
+        )
+    };
+    let count = async |conn: &mut sqlx::PgConnection, sql: String| -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(conn).await.unwrap()
+    };
+    assert_eq!(count(&mut conn, documents("'r0', 'r1', 'r2'")).await, 3, "an import writes each document");
+    // The view that built the documents of recordings indexed before them builds the same ones.
+    let pairs: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.document, b.document FROM scalelite_rs_recording_children d \
+         JOIN scalelite_rs_recording_children_built b USING (recording_id)",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(pairs.len(), 3);
+    for (written, built) in pairs {
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        assert_eq!(parse(&written), parse(&built));
+    }
+
+    // A document that says otherwise than the child rows shows which of the two a read used.
+    conn.execute(
+        "UPDATE scalelite_rs_recording_children SET document = '{\"metadata\": {\"from\": \"document\"}, \"formats\": []}' \
+         WHERE recording_id = (SELECT id FROM recordings WHERE record_id = 'r2')",
+    )
+    .await
+    .unwrap();
+    let read_now = read(store.clone()).await;
+    assert_eq!(read_now[0].metadata.get("from").map(String::as_str), Some("document"));
+    assert_eq!(read_now[1..], before[1..]);
+
+    // Another writer's changes to each child table show at once.
+    conn.execute(
+        "INSERT INTO metadata (recording_id, key, value) SELECT id, 'course', 'c9' FROM recordings WHERE record_id = 'r2'; \
+         UPDATE thumbnails SET alt = 'edited <by hand>' WHERE playback_format_id = \
+           (SELECT p.id FROM playback_formats p JOIN recordings r ON r.id = p.recording_id WHERE r.record_id = 'r1') \
+           AND sequence = 0; \
+         DELETE FROM playback_formats WHERE recording_id = (SELECT id FROM recordings WHERE record_id = 'r0')",
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&mut conn, documents("'r0', 'r1', 'r2'")).await, 0, "each change forgets its document");
+    let read_now = read(store.clone()).await;
+    let mut expected = before.clone();
+    expected[0].metadata.insert("course".into(), "c9".into());
+    expected[1].formats[0].thumbnails[0].alt = Some("edited <by hand>".into());
+    expected[2].formats.clear();
+    assert_eq!(read_now, expected, "read from the child rows");
+
+    // Another writer holding r1's children: scalelite-rs's edit of r1 waits for it, then sees its change.
+    let mut other = schema.connect().await;
+    let mut other_tx = other.begin().await.unwrap();
+    other_tx
+        .execute("INSERT INTO metadata (recording_id, key, value) SELECT id, 'term', 't1' FROM recordings WHERE record_id = 'r1'")
+        .await
+        .unwrap();
+    let edit = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let edits = RecordingEdits { metadata: vec![("course".into(), Some("c1".into()))], protect: None };
+            store.update_recordings(&["r1".to_owned()], &edits).await.expect("update")
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!edit.is_finished(), "the edit waits for the other writer's row lock");
+    other_tx.commit().await.unwrap();
+    assert!(tokio::time::timeout(Duration::from_secs(10), edit).await.expect("the edit goes on").unwrap());
+    assert_eq!(count(&mut conn, documents("'r1'")).await, 1, "scalelite-rs's edit builds the document again");
+    let read_now = read(store.clone()).await;
+    expected[1].metadata.insert("term".into(), "t1".into());
+    expected[1].metadata.insert("course".into(), "c1".into());
+    assert_eq!(read_now, expected, "the rebuilt document holds both writers' changes");
+
+    // A deleted recording's document goes with it.
+    conn.execute("DELETE FROM recordings WHERE record_id = 'r1'").await.unwrap();
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM scalelite_rs_recording_children".into()).await, 0);
+}
