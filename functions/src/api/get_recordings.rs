@@ -92,9 +92,11 @@ pub async fn run(ctx: &Ctx, Call { req, params, tenant, .. }: Call) -> Outcome {
         .await
         .map_err(Reject::store(Store::Recordings))?;
     let tokens = tokens(ctx, &found).await?;
-    let playback_url = |recording: &Recording, format: &PlaybackFormat| match tokens
-        .get(&(recording.record_id.clone(), format.format.clone()))
-    {
+    let token = |recording: &Recording, format: &PlaybackFormat| {
+        // Most answers hold no protected recording: no key is built for them.
+        if tokens.is_empty() { None } else { tokens.get(&(recording.record_id.clone(), format.format.clone())) }
+    };
+    let playback_url = |recording: &Recording, format: &PlaybackFormat| match token(recording, format) {
         Some(token) => format!("{origin}/recording/{}/{}?token={token}", recording.record_id, format.format),
         None => format!("{origin}{}", format.url),
     };

@@ -23,18 +23,20 @@ fn format(response: &mut XmlResponse, recording: &Recording, format: &PlaybackFo
     response.start("format");
     response.element("type", &format.format);
     response.element("url", &(links.playback_url)(recording, format));
-    response.element("length", &format.length.unwrap_or(0).to_string());
+    let mut number = itoa::Buffer::new();
+    response.element("length", number.format(format.length.unwrap_or(0)));
     if let Some(time) = format.processing_time {
-        response.element("processingTime", &time.to_string());
+        response.element("processingTime", number.format(time));
     }
     let hidden = recording.protected && links.show_protected;
     if !hidden && !format.thumbnails.is_empty() {
         response.start("preview").start("images");
         for thumbnail in &format.thumbnails {
-            let width = thumbnail.width.map(|w| w.to_string()).unwrap_or_default();
-            let height = thumbnail.height.map(|h| h.to_string()).unwrap_or_default();
-            let alt = thumbnail.alt.clone().unwrap_or_default();
-            response.start_with("image", &[("alt", &alt), ("width", &width), ("height", &height)]);
+            let (mut width, mut height) = (itoa::Buffer::new(), itoa::Buffer::new());
+            let width = thumbnail.width.map(|w| width.format(w)).unwrap_or_default();
+            let height = thumbnail.height.map(|h| height.format(h)).unwrap_or_default();
+            let alt = thumbnail.alt.as_deref().unwrap_or_default();
+            response.start_with("image", &[("alt", alt), ("width", width), ("height", height)]);
             response.text(&format!("{}{}", links.origin, thumbnail.url));
             response.end("image");
         }
@@ -56,10 +58,11 @@ fn recording(response: &mut XmlResponse, recording: &Recording, links: &Links<'_
     if let Some(state) = &recording.state {
         response.element("state", state);
     }
-    response.element("startTime", &recording.start_time_ms.unwrap_or(0).to_string());
-    response.element("endTime", &recording.end_time_ms.unwrap_or(0).to_string());
+    let mut number = itoa::Buffer::new();
+    response.element("startTime", number.format(recording.start_time_ms.unwrap_or(0)));
+    response.element("endTime", number.format(recording.end_time_ms.unwrap_or(0)));
     if let Some(participants) = recording.participants {
-        response.element("participants", &participants.to_string());
+        response.element("participants", number.format(participants));
     }
     response.start("metadata");
     for (key, value) in recording.metadata.iter().filter(|(key, _)| valid_meta_key(key)) {
@@ -87,6 +90,8 @@ pub fn recordings_document(recordings: &[Recording], links: &Links<'_>) -> Vec<u
         response.element("message", "There are not recordings for the meetings");
         return response.finish();
     }
+    // About a kilobyte a recording, so the document is not copied as it grows.
+    response.reserve(recordings.len() * 1024);
     response.start("recordings");
     for item in recordings {
         recording(&mut response, item, links);
