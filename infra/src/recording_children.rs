@@ -1,8 +1,8 @@
 //! Each recording's children (metadata, playback formats and thumbnails) as one JSON document that both SQL stores
-//! keep beside its row and write again, in the transaction that changes the child rows: getRecordings reads a page
-//! of recordings with their documents instead of looking up each child row. A recording without a readable
-//! document (indexed before, or changed by another writer) is read from its child rows. Each store's
-//! `recording_children` view builds the same document in SQL.
+//! keep beside its row, written again in the transaction that changes the child rows: getRecordings reads a page of
+//! recordings with their documents instead of looking up each child row. A recording without a readable document
+//! (indexed before, or changed by another writer) is read from its child rows. A view builds the same document in
+//! SQL: `recording_children` on the embedded store, `scalelite_rs_recording_children_built` on PostgreSQL.
 
 use std::collections::BTreeMap;
 
@@ -104,7 +104,7 @@ pub(crate) fn from_documents(rows: Vec<(RecordingRow, Option<String>)>) -> (Vec<
         let children = document.as_deref().and_then(|text| {
             let children = Children::parse(text);
             if children.is_none() {
-                tracing::warn!(recording = row.id, document = text, "unreadable children document");
+                tracing::warn!(recording = row.id, bytes = text.len(), "unreadable children document");
             }
             children
         });

@@ -22,17 +22,21 @@ SELECT r.id, json_build_object(
                                                          'width', t.width,
                                                          'height', t.height,
                                                          'alt', t.alt,
-                                                         'sequence', COALESCE(t.sequence, 0)) ORDER BY t.sequence, t.id)
+                                                         'sequence', COALESCE(t.sequence, 0))
+                                                         ORDER BY COALESCE(t.sequence, 0), t.id)
                                                      FROM thumbnails t WHERE t.playback_format_id = p.id), '[]'))
-                             ORDER BY p.format, p.id)
+                             ORDER BY COALESCE(p.format, ''), p.id)
                          FROM playback_formats p WHERE p.recording_id = r.id), '[]'))::text
 FROM recordings r;
 
 -- Another writer of upstream's tables (upstream Scalelite itself, or a hand edit) changing a child row forgets
 -- the recording's document (and deleting a recording, its document), so that it is read from its child rows
--- until scalelite-rs writes the recording again. The trigger takes the recordings' row locks first, as
--- scalelite-rs's own writers do, so a rebuild and such a change never interleave. It runs once a statement, on
--- the rows the statement changed, so a batch import pays for it once a table.
+-- until scalelite-rs writes the recording again. The trigger takes the recordings' row locks before it forgets,
+-- and scalelite-rs's writers hold them while they write a document, so a document is never written from child
+-- rows another writer is still changing. That writer holds its child rows when it asks for the recording's lock,
+-- and scalelite-rs asks in the other order, so the two writing the same recording at the same moment can
+-- deadlock; PostgreSQL then aborts one of them, and its write is tried again (an import on the next pass). The
+-- trigger runs once a statement, on the rows the statement changed, so a batch import pays for it once a table.
 CREATE OR REPLACE FUNCTION scalelite_rs_forget_recording_children() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
@@ -89,7 +93,29 @@ BEGIN
 END
 $$;
 
+-- Emptying any of the four tables (TRUNCATE, as a reload does) forgets every document.
+CREATE OR REPLACE FUNCTION scalelite_rs_forget_all_recording_children() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    TRUNCATE scalelite_rs_recording_children;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON metadata;
+CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON metadata
+    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
+DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON playback_formats;
+CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON playback_formats
+    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
+DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON thumbnails;
+CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON thumbnails
+    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
+DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON recordings;
+CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON recordings
+    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
+
 -- The documents of the recordings already indexed (a one-time pass over the index).
 INSERT INTO scalelite_rs_recording_children (recording_id, document)
 SELECT recording_id, document FROM scalelite_rs_recording_children_built
-ON CONFLICT (recording_id) DO NOTHING;
+ON CONFLICT (recording_id) DO UPDATE SET document = EXCLUDED.document;

@@ -1,5 +1,5 @@
 //! publishRecordings, updateRecordings and deleteRecordings on the index, each one transaction; an edit of a
-//! recording's metadata writes its children document again in it (a delete's triggers forget it).
+//! recording's metadata or a delete writes its children document again in it.
 
 use scalelite_shared::model::Recording;
 use scalelite_shared::store::{RecordingEdits, RecordingQuery, StoreResult};
@@ -55,7 +55,7 @@ pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &Recordi
         changed += done.map_err(backend)?.rows_affected();
     }
     if changed > 0 {
-        let query = RecordingQuery { record_ids: record_ids.to_vec(), states: None, ..RecordingQuery::default() };
+        let query = RecordingQuery { record_ids: record_ids.to_vec(), ..RecordingQuery::default() };
         let edited = select::matching(&mut tx, &query).await?;
         write_children(&mut tx, &edited).await?;
     }
@@ -89,6 +89,8 @@ pub(super) async fn delete(pool: &PgPool, record_id: &str) -> StoreResult<()> {
     ] {
         sqlx::query(statement).bind(id).execute(&mut *tx).await.map_err(backend)?;
     }
+    // No children left: the document says so, and a read of deleted recordings needs no child row.
+    write_children(&mut tx, &[Recording { record_id: record_id.to_owned(), ..Recording::default() }]).await?;
     tx.commit().await.map_err(backend)?;
     Ok(())
 }

@@ -57,8 +57,8 @@ pub(super) async fn assemble(conn: &mut PgConnection, rows: Vec<RecordingRow>) -
     Ok(assemble_rows(rows, metadata, formats, thumbnails))
 }
 
-/// Writes the children documents of `recordings`, each as read from its child rows in this transaction (the
-/// caller holds their row locks).
+/// Writes the children documents of `recordings`, each as read in this transaction after its child rows changed
+/// (the caller holds their row locks).
 pub(super) async fn write_children(conn: &mut PgConnection, recordings: &[Recording]) -> StoreResult<()> {
     let mut record_ids = Vec::with_capacity(recordings.len());
     let mut documents = Vec::with_capacity(recordings.len());

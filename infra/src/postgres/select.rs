@@ -53,30 +53,39 @@ struct DocumentedRow {
     children: Option<String>,
 }
 
-/// The rows `plan` selects, ordered and paged, with their documents. A plan that filters only by state picks its
-/// page by id first, off the newest-first index alone, then reads only the rows of the page; any other condition
-/// reads each row it matches anyway, so its rows are read once, in one pass.
+/// The rows `plan` selects, ordered and paged, with their documents (looked up for the rows of the page alone). A
+/// plan that filters only by state picks its page by id first, off the newest-first index alone, then reads only
+/// the rows of the page; any other condition reads each row it matches anyway, so its rows are read once.
 async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<(RecordingRow, Option<String>)>> {
     let order = order_by(plan.order, |field| match field {
         SortField::StartTime => "r.starttime",
         SortField::RecordId => "r.record_id COLLATE \"C\"",
     });
     let by_state_only = plan.conditions.iter().all(|c| matches!(c, Condition::StateIn(_)));
-    let mut builder = QueryBuilder::new(concat!(
-        "SELECT ",
-        recording_columns!(),
-        ", d.document AS children FROM recordings r \
-         LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id WHERE "
-    ));
-    builder.push(if by_state_only { "r.id IN (SELECT r.id FROM recordings r WHERE TRUE" } else { "TRUE" });
+    let mut builder = QueryBuilder::new(if by_state_only {
+        concat!(
+            "SELECT ",
+            recording_columns!(),
+            ", d.document AS children FROM recordings r \
+             LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id \
+             WHERE r.id IN (SELECT r.id FROM recordings r WHERE TRUE"
+        )
+    } else {
+        concat!(
+            "SELECT r.*, d.document AS children FROM (SELECT ",
+            recording_columns!(),
+            ", r.starttime FROM recordings r WHERE TRUE"
+        )
+    });
     for condition in &plan.conditions {
         push_condition(&mut builder, condition);
     }
     let (offset, limit) = page_bounds(&plan.page);
-    builder.push(&order).push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit);
-    if by_state_only {
-        builder.push(")").push(&order);
+    builder.push(&order).push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit).push(")");
+    if !by_state_only {
+        builder.push(" r LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id");
     }
+    builder.push(&order);
     let rows: Vec<DocumentedRow> = builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)?;
     Ok(rows.into_iter().map(|r| (r.row, r.children)).collect())
 }

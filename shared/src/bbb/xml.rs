@@ -99,12 +99,12 @@ impl XmlResponse {
         self
     }
 
-    /// Appends already well-formed XML (elements copied from a BBB answer).
     /// Room for `bytes` more of the document.
     pub fn reserve(&mut self, bytes: usize) {
         self.writer.get_mut().reserve(bytes);
     }
 
+    /// Appends already well-formed XML (elements copied from a BBB answer).
     pub fn raw(&mut self, xml: &[u8]) -> &mut Self {
         self.writer.get_mut().extend_from_slice(xml);
         self

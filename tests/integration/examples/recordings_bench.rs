@@ -65,7 +65,8 @@ const SQLITE_FILL: [&str; 6] = [
 
 const POSTGRES_FILL: [&str; 7] = [
     // A bulk load, as a restore makes one: the triggers that watch upstream's tables for other writers are off
-    // for this transaction, and the documents are built at the end.
+    // for this transaction (a superuser's setting: the benchmark's database user must be one), and the documents
+    // are built at the end.
     "SELECT set_config('session_replication_role', 'replica', true) \
      WHERE $1::bigint = $1::bigint AND $2::bigint = $2::bigint AND $3::bigint = $3::bigint",
     "INSERT INTO recordings (record_id, meeting_id, name, published, participants, state, starttime, endtime) \

@@ -27,7 +27,13 @@ async fn children_documents_follow_every_writer() {
 
     let Some(schema) = PgSchema::create("children").await else { return };
     let store = Arc::new(PostgresRecordings::open(&schema.url).await.expect("postgres recordings"));
-    let recordings: Vec<_> = (0..3).map(|i| recording(&format!("r{i}"), "m", i64::from(i))).collect();
+    let mut recordings: Vec<_> = (0..3).map(|i| recording(&format!("r{i}"), "m", i64::from(i))).collect();
+    // Formats whose order depends on the database's collation.
+    for name in ["Video", "podcast"] {
+        let mut format = recordings[2].formats[0].clone();
+        format.format = name.into();
+        recordings[2].formats.push(format);
+    }
     store.import_recordings(&recordings).await.expect("import");
     let all = RecordingQuery { meeting_ids: vec!["m".into()], ..RecordingQuery::default() };
     let read = |store: Arc<PostgresRecordings>| {
@@ -46,19 +52,22 @@ async fn children_documents_follow_every_writer() {
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(conn).await.unwrap()
     };
     assert_eq!(count(&mut conn, documents("'r0', 'r1', 'r2'")).await, 3, "an import writes each document");
-    // The view that built the documents of recordings indexed before them builds the same ones.
-    let pairs: Vec<(String, String)> = sqlx::query_as(
-        "SELECT d.document, b.document FROM scalelite_rs_recording_children d \
-         JOIN scalelite_rs_recording_children_built b USING (recording_id)",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    assert_eq!(pairs.len(), 3);
-    for (written, built) in pairs {
-        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
-        assert_eq!(parse(&written), parse(&built));
-    }
+    // The view that built the documents of recordings indexed before them builds the same ones; how many there are.
+    let same_as_view = async |conn: &mut sqlx::PgConnection| -> usize {
+        let pairs: Vec<(String, String)> = sqlx::query_as(
+            "SELECT d.document, b.document FROM scalelite_rs_recording_children d \
+             JOIN scalelite_rs_recording_children_built b USING (recording_id)",
+        )
+        .fetch_all(conn)
+        .await
+        .unwrap();
+        for (written, built) in &pairs {
+            let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+            assert_eq!(parse(written), parse(built));
+        }
+        pairs.len()
+    };
+    assert_eq!(same_as_view(&mut conn).await, 3);
 
     // A document that says otherwise than the child rows shows which of the two a read used.
     conn.execute(
@@ -103,8 +112,14 @@ async fn children_documents_follow_every_writer() {
             store.update_recordings(&["r1".to_owned()], &edits).await.expect("update")
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!edit.is_finished(), "the edit waits for the other writer's row lock");
+    let other_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *other_tx).await.unwrap();
+    let blocked = format!("SELECT count(*) FROM pg_stat_activity WHERE {other_pid} = ANY(pg_blocking_pids(pid))");
+    let started = std::time::Instant::now();
+    while count(&mut conn, blocked.clone()).await == 0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "the edit waits for the other writer's row lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!edit.is_finished());
     other_tx.commit().await.unwrap();
     assert!(tokio::time::timeout(Duration::from_secs(10), edit).await.expect("the edit goes on").unwrap());
     assert_eq!(count(&mut conn, documents("'r1'")).await, 1, "scalelite-rs's edit builds the document again");
@@ -113,7 +128,22 @@ async fn children_documents_follow_every_writer() {
     expected[1].metadata.insert("course".into(), "c1".into());
     assert_eq!(read_now, expected, "the rebuilt document holds both writers' changes");
 
-    // A deleted recording's document goes with it.
+    // A thumbnail another writer added without a sequence, then scalelite-rs's edit: the document it writes is the
+    // one the view builds.
+    conn.execute(
+        "INSERT INTO thumbnails (playback_format_id, url) SELECT p.id, '/late.png' FROM playback_formats p \
+         JOIN recordings r ON r.id = p.recording_id WHERE r.record_id = 'r2'",
+    )
+    .await
+    .unwrap();
+    let edits = RecordingEdits { metadata: vec![("course".into(), Some("c2".into()))], protect: None };
+    assert!(store.update_recordings(&["r2".to_owned()], &edits).await.expect("update"));
+    assert_eq!(same_as_view(&mut conn).await, 2, "r1's and r2's documents");
+
+    // A deleted recording's document goes with it, and emptying a table forgets every document.
+    let all_documents = || "SELECT count(*) FROM scalelite_rs_recording_children".to_owned();
     conn.execute("DELETE FROM recordings WHERE record_id = 'r1'").await.unwrap();
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM scalelite_rs_recording_children".into()).await, 0);
+    assert_eq!(count(&mut conn, all_documents()).await, 1);
+    conn.execute("TRUNCATE thumbnails").await.unwrap();
+    assert_eq!(count(&mut conn, all_documents()).await, 0);
 }
