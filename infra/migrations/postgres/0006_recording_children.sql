@@ -102,18 +102,19 @@ BEGIN
 END
 $$;
 
-DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON metadata;
-CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON metadata
-    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
-DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON playback_formats;
-CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON playback_formats
-    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
-DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON thumbnails;
-CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON thumbnails
-    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
-DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON recordings;
-CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON recordings
-    FOR EACH STATEMENT EXECUTE FUNCTION scalelite_rs_forget_all_recording_children();
+DO $$
+DECLARE
+    tab text;
+BEGIN
+    FOREACH tab IN ARRAY ARRAY['metadata', 'playback_formats', 'thumbnails', 'recordings']
+    LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS scalelite_rs_forget_children_truncate ON %I', tab);
+        EXECUTE format(
+            'CREATE TRIGGER scalelite_rs_forget_children_truncate AFTER TRUNCATE ON %I FOR EACH STATEMENT '
+            'EXECUTE FUNCTION scalelite_rs_forget_all_recording_children()', tab);
+    END LOOP;
+END
+$$;
 
 -- The documents of the recordings already indexed (a one-time pass over the index).
 INSERT INTO scalelite_rs_recording_children (recording_id, document)
