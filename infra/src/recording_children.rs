@@ -6,61 +6,22 @@
 
 use std::collections::BTreeMap;
 
-use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
+use scalelite_shared::model::{PlaybackFormat, Recording};
 use serde::{Deserialize, Serialize};
 
 use crate::recording_rows::RecordingRow;
 
-/// A recording's children as its document holds them (the view's field names).
+/// A recording's children as its document holds them: the model's field names, which the views write too.
 #[derive(Deserialize, Serialize)]
 pub(crate) struct Children {
     metadata: BTreeMap<String, String>,
-    formats: Vec<FormatDocument>,
-}
-
-#[derive(Deserialize, Serialize)]
-struct FormatDocument {
-    format: String,
-    url: String,
-    length: Option<i32>,
-    processing_time: Option<i32>,
-    thumbnails: Vec<ThumbnailDocument>,
-}
-
-#[derive(Deserialize, Serialize)]
-struct ThumbnailDocument {
-    url: String,
-    width: Option<i32>,
-    height: Option<i32>,
-    alt: Option<String>,
-    sequence: i32,
+    formats: Vec<PlaybackFormat>,
 }
 
 impl Children {
     /// The document of `recording`'s children.
     pub(crate) fn document(recording: &Recording) -> serde_json::Result<String> {
-        let formats = recording
-            .formats
-            .iter()
-            .map(|f| FormatDocument {
-                format: f.format.clone(),
-                url: f.url.clone(),
-                length: f.length,
-                processing_time: f.processing_time,
-                thumbnails: f
-                    .thumbnails
-                    .iter()
-                    .map(|t| ThumbnailDocument {
-                        url: t.url.clone(),
-                        width: t.width,
-                        height: t.height,
-                        alt: t.alt.clone(),
-                        sequence: t.sequence,
-                    })
-                    .collect(),
-            })
-            .collect();
-        serde_json::to_string(&Self { metadata: recording.metadata.clone(), formats })
+        serde_json::to_string(&Self { metadata: recording.metadata.clone(), formats: recording.formats.clone() })
     }
 
     /// The children a document holds; `None` when it cannot be read.
@@ -70,28 +31,7 @@ impl Children {
 
     /// The recording of `row` with these children.
     pub(crate) fn with(self, row: RecordingRow) -> Recording {
-        let formats = self
-            .formats
-            .into_iter()
-            .map(|f| PlaybackFormat {
-                format: f.format,
-                url: f.url,
-                length: f.length,
-                processing_time: f.processing_time,
-                thumbnails: f
-                    .thumbnails
-                    .into_iter()
-                    .map(|t| Thumbnail {
-                        url: t.url,
-                        width: t.width,
-                        height: t.height,
-                        alt: t.alt,
-                        sequence: t.sequence,
-                    })
-                    .collect(),
-            })
-            .collect();
-        row.into_recording(self.metadata, formats)
+        row.into_recording(self.metadata, self.formats)
     }
 }
 

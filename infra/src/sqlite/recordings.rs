@@ -114,6 +114,7 @@ async fn set_published(conn: &mut SqliteConnection, record_id: &str, published: 
 
 async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
     let mut changed = false;
+    let mut edited = Vec::new();
     for record_id in record_ids {
         let Some(id): Option<i64> = sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ?")
             .bind(record_id)
@@ -139,7 +140,7 @@ async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &Reco
             };
         }
         if metadata_changed {
-            rebuild_children(conn, &[id]).await?;
+            edited.push(id);
         }
         changed |= metadata_changed;
         if let Some(protect) = edits.protect {
@@ -151,6 +152,9 @@ async fn update(conn: &mut SqliteConnection, record_ids: &[String], edits: &Reco
                 .map_err(backend)?;
             changed |= done.rows_affected() > 0;
         }
+    }
+    if !edited.is_empty() {
+        rebuild_children(conn, &edited).await?;
     }
     Ok(changed)
 }

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 /// The states a recording may be in; anything else in a metadata.xml is refused.
 pub const RECORDING_STATES: &[&str] = &["processing", "processed", "published", "unpublished", "deleted"];
 
@@ -41,8 +43,9 @@ impl Recording {
     }
 }
 
-/// One way to play a recording (presentation, video, podcast ...).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// One way to play a recording (presentation, video, podcast ...); serialized by its field names (the stores keep a
+/// recording's formats as one document).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlaybackFormat {
     pub format: String,
     /// Path and query of the playback link, without scheme and host.
@@ -55,7 +58,7 @@ pub struct PlaybackFormat {
 }
 
 /// A preview image of a playback format.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Thumbnail {
     pub url: String,
     pub width: Option<i32>,
