@@ -6,7 +6,7 @@ use scalelite_shared::store::{RecordingEdits, RecordingQuery, StoreResult};
 use sqlx::PgPool;
 
 use super::backend;
-use super::rows::write_children;
+use super::rows::{begin_writing_children, write_children};
 use super::select;
 
 /// Sets `published`, its state, and `publish_updated` (so later imports keep the choice).
@@ -23,7 +23,7 @@ pub(super) async fn set_published(pool: &PgPool, record_id: &str, published: boo
 
 /// Applies `edits` to every listed recording; true when a row changed.
 pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
-    let mut tx = pool.begin().await.map_err(backend)?;
+    let mut tx = begin_writing_children(pool).await?;
     let ids: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ANY($1) ORDER BY id FOR UPDATE")
             .bind(record_ids)
@@ -56,7 +56,7 @@ pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &Recordi
     }
     if changed > 0 {
         let query = RecordingQuery { record_ids: record_ids.to_vec(), ..RecordingQuery::default() };
-        let edited = select::matching(&mut tx, &query).await?;
+        let edited = select::written(&mut tx, &query).await?;
         write_children(&mut tx, &edited).await?;
     }
     if let Some(protect) = edits.protect {
@@ -74,7 +74,7 @@ pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &Recordi
 
 /// Forgets the recording's metadata, formats and thumbnails and marks it deleted; the row stays.
 pub(super) async fn delete(pool: &PgPool, record_id: &str) -> StoreResult<()> {
-    let mut tx = pool.begin().await.map_err(backend)?;
+    let mut tx = begin_writing_children(pool).await?;
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = $1 FOR UPDATE")
         .bind(record_id)
         .fetch_optional(&mut *tx)

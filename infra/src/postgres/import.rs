@@ -10,7 +10,7 @@ use scalelite_shared::store::{RecordingQuery, StoreError, StoreResult};
 use sqlx::{PgConnection, PgPool};
 
 use super::backend;
-use super::rows::write_children;
+use super::rows::{begin_writing_children, write_children};
 use super::select;
 
 /// Upserts `recordings` in one transaction, one statement a table for the whole batch, and returns each as
@@ -22,13 +22,13 @@ pub(super) async fn import(pool: &PgPool, recordings: &[Recording]) -> StoreResu
     // One row a recordID (a row may change only once a statement), in recordID order, so that two batches lock
     // their rows in the same order and never wait for each other in a circle.
     let batch = collapsed(recordings);
-    let mut tx = pool.begin().await.map_err(backend)?;
+    let mut tx = begin_writing_children(pool).await?;
     let ids = upsert_recordings(&mut tx, &batch).await?;
     upsert_metadata(&mut tx, &batch, &ids).await?;
     let format_ids = upsert_formats(&mut tx, &batch, &ids).await?;
     replace_thumbnails(&mut tx, &batch, &ids, &format_ids).await?;
     let record_ids = batch.iter().map(|r| r.record_id.clone()).collect();
-    let stored = select::matching(&mut tx, &RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
+    let stored = select::written(&mut tx, &RecordingQuery { record_ids, ..RecordingQuery::default() }).await?;
     write_children(&mut tx, &stored).await?;
     tx.commit().await.map_err(backend)?;
     as_asked(recordings, stored)

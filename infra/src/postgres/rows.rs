@@ -3,7 +3,7 @@
 
 use scalelite_shared::model::Recording;
 use scalelite_shared::store::{StoreError, StoreResult};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::backend;
 use crate::recording_children::Children;
@@ -55,6 +55,14 @@ pub(super) async fn assemble(conn: &mut PgConnection, rows: Vec<RecordingRow>) -
     .map_err(backend)?;
 
     Ok(assemble_rows(rows, metadata, formats, thumbnails))
+}
+
+/// Begins a transaction that writes the documents of the recordings whose children it changes, so the triggers
+/// that forget documents for other writers stand aside in it (migration 0007). It reads those recordings back
+/// with [`select::written`](super::select::written) and then must [`write_children`]. The setting is sent with
+/// `BEGIN`, in the same round trip, and ends with the transaction.
+pub(super) async fn begin_writing_children(pool: &PgPool) -> StoreResult<Transaction<'static, Postgres>> {
+    pool.begin_with("BEGIN; SET LOCAL scalelite_rs.writes_children = on").await.map_err(backend)
 }
 
 /// Writes the children documents of `recordings`, each as read in this transaction after its child rows changed

@@ -53,37 +53,48 @@ struct DocumentedRow {
     children: Option<String>,
 }
 
-/// The rows `plan` selects, ordered and paged, with their documents (looked up for the rows of the page alone). A
-/// plan that filters only by state picks its page by id first, off the newest-first index alone, then reads only
-/// the rows of the page; any other condition reads each row it matches anyway, so its rows are read once.
-async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<(RecordingRow, Option<String>)>> {
+/// Where a read takes each recording's children from.
+#[derive(Clone, Copy)]
+enum Children {
+    /// Its children document when it has a readable one, else its child rows.
+    Documents,
+    /// Its child rows: a writer reading back what it changed, whose documents it writes next.
+    Rows,
+}
+
+/// The rows `plan` selects, ordered and paged, with their documents (looked up for the rows of the page alone,
+/// when `children` asks for them). A plan that filters only by state picks its page by id first, off the
+/// newest-first index alone, then reads only the rows of the page; any other condition reads each row it matches
+/// anyway, so its rows are read once.
+async fn rows(
+    conn: &mut PgConnection,
+    plan: &QueryPlan,
+    children: Children,
+) -> StoreResult<Vec<(RecordingRow, Option<String>)>> {
     let order = order_by(plan.order, |field| match field {
         SortField::StartTime => "r.starttime",
         SortField::RecordId => "r.record_id COLLATE \"C\"",
     });
+    let (document, join) = match children {
+        Children::Documents => ("d.document", " LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id"),
+        Children::Rows => ("NULL::text", ""),
+    };
     let by_state_only = plan.conditions.iter().all(|c| matches!(c, Condition::StateIn(_)));
-    let mut builder = QueryBuilder::new(if by_state_only {
-        concat!(
-            "SELECT ",
-            recording_columns!(),
-            ", d.document AS children FROM recordings r \
-             LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id \
-             WHERE r.id IN (SELECT r.id FROM recordings r WHERE TRUE"
-        )
+    let mut builder = QueryBuilder::new("SELECT ");
+    if by_state_only {
+        builder.push(concat!(recording_columns!(), ", ")).push(document).push(" AS children FROM recordings r");
+        builder.push(join).push(" WHERE r.id IN (SELECT r.id FROM recordings r WHERE TRUE");
     } else {
-        concat!(
-            "SELECT r.*, d.document AS children FROM (SELECT ",
-            recording_columns!(),
-            ", r.starttime FROM recordings r WHERE TRUE"
-        )
-    });
+        builder.push("r.*, ").push(document).push(" AS children FROM (SELECT ");
+        builder.push(concat!(recording_columns!(), ", r.starttime FROM recordings r WHERE TRUE"));
+    }
     for condition in &plan.conditions {
         push_condition(&mut builder, condition);
     }
     let (offset, limit) = page_bounds(&plan.page);
     builder.push(&order).push(" OFFSET ").push_bind(offset).push(" LIMIT ").push_bind(limit).push(")");
     if !by_state_only {
-        builder.push(" r LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id");
+        builder.push(" r").push(join);
     }
     builder.push(&order);
     let rows: Vec<DocumentedRow> = builder.build_query_as().fetch_all(&mut *conn).await.map_err(backend)?;
@@ -92,7 +103,17 @@ async fn rows(conn: &mut PgConnection, plan: &QueryPlan) -> StoreResult<Vec<(Rec
 
 /// The recordings `query` selects, as its plan orders and pages them.
 pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+    read(conn, query, Children::Documents).await
+}
+
+/// The recordings `query` selects, their children read from their child rows: what a writer's transaction has
+/// made of them, before it writes their documents.
+pub(super) async fn written(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
+    read(conn, query, Children::Rows).await
+}
+
+async fn read(conn: &mut PgConnection, query: &RecordingQuery, children: Children) -> StoreResult<Vec<Recording>> {
     let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
-    let (read, undocumented) = from_documents(rows(conn, &plan).await?);
+    let (read, undocumented) = from_documents(rows(conn, &plan, children).await?);
     Ok(fill(read, assemble(conn, undocumented).await?))
 }
