@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The soak recorded in BENCHMARKS.md: `scalelite serve --demo` (3 simulated servers, a poll pass every second)
 # under bounded request loops on loopback, all at once: joins, creates and ends of 200 meetings in turn,
-# getMeetings and getRecordings, each from its own wrk. Every minute it prints the load balancer's resident
-# memory and open files, and each call's rate, p50 and p99 and how many answers refused; at the end, the growth
-# of memory and open files from the end of the warm-up (the first 2 minutes) to the last minute.
+# getMeetings and getRecordings, each from its own wrk. getRecordings reads an index the soak fills first:
+# $SOAK_RECORDINGS recordings (default 10,000; two formats and a metadata each) imported from the spool over
+# 200 meetings, and 100 more land in the spool every minute, so imports run beside the reads. Its requests ask
+# by one meetingID (about 50 recordings), by three, and by a meta filter. Every minute it prints the load
+# balancer's resident memory and open files, and each call's rate, p50 and p99 and how many answers refused; at
+# the end, the growth of memory and open files from the end of the warm-up (the first 2 minutes) to the last
+# minute, and how many recordings the index holds.
 # Needs wrk (Debian package). Usage: tests/bench/soak.sh [minutes] [sqlite|redis]
 # BENCH_BINARIES=<dir> runs the `scalelite` in that directory instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 minutes=${1:-30}
 store=${2:-sqlite}
+recordings=${SOAK_RECORDINGS:-10000}
 secret=soak-secret
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -23,21 +28,35 @@ fi
 if [ -n "${BENCH_BINARIES:-}" ]; then
   target=$BENCH_BINARIES
 else
-  cargo build --release -q -p scalelite-cli --bin scalelite
+  cargo build --release -q -p scalelite-cli -p scalelite-integration-tests --bin scalelite --example recordings_bench
   target=${CARGO_TARGET_DIR:-target}/release
 fi
 # shellcheck source=tests/bench/common.sh
 . tests/bench/common.sh
 
+spool=$work/recordings/spool
+for dir in spool work published unpublished captions; do mkdir -p "$work/recordings/$dir"; done
+"$target/examples/recordings_bench" spool "$recordings" "$spool"
 env "${store_env[@]}" LOADBALANCER_SECRET=$secret PORT=3400 POLL_INTERVAL=1 RUST_LOG=warn \
+  RECORDING_SPOOL_DIR="$spool" RECORDING_WORK_DIR="$work/recordings/work" \
+  RECORDING_PUBLISH_DIR="$work/recordings/published" RECORDING_UNPUBLISH_DIR="$work/recordings/unpublished" \
+  RECORDING_CAPTIONS_DIR="$work/recordings/captions" RECORDING_IMPORT_SETTLE=0 RECORDING_IMPORT_POLL_INTERVAL=10 \
   "$target/scalelite" serve --demo --demo-servers 3 > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:3400/readyz > /dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:3400$(signed create 'meetingID=soak&name=Soak')" > /dev/null
+# The index filled before the soak starts: the spool empties as its tars are imported.
+for _ in $(seq 600); do [ -z "$(find "$spool" -name '*.tar' -print -quit)" ] && break; sleep 0.5; done
+indexed() { curl -sf "http://127.0.0.1:3400$(signed getRecordings "meetingID=$(seq -s, -f 'soak-rec-%g' 0 199)")" | grep -o '<recordID>' | wc -l; }
+echo "index filled: $(indexed) recordings"
 
 signed join 'meetingID=soak&fullName=Soak&role=VIEWER' > "$work/join.txt"
 signed getMeetings '' > "$work/getMeetings.txt"
-signed getRecordings 'meetingID=soak' > "$work/getRecordings.txt"
+for i in $(seq 0 199); do
+  signed getRecordings "meetingID=soak-rec-$i"
+  signed getRecordings "meetingID=soak-rec-$i,soak-rec-$(( (i + 1) % 200 )),soak-rec-$(( (i + 2) % 200 ))"
+  signed getRecordings "meta_course=course-$i"
+done > "$work/getRecordings.txt"
 for i in $(seq 0 199); do
   signed create "meetingID=soak-$i&name=Soak+$i&moderatorPW=mp"
   signed end "meetingID=soak-$i&password=mp"
@@ -51,6 +70,8 @@ for call in "${calls[@]}"; do printf ' | %-13s %7s %7s %7s %5s' "$call" "/s" "p5
 echo
 warm=()
 for minute in $(seq 1 "$minutes"); do
+  # New recordings for the import to index while the reads run.
+  "$target/examples/recordings_bench" spool 100 "$spool" $(( recordings + (minute - 1) * 100 ))
   for call in "${calls[@]}"; do
     # Creates and ends go one connection in turn, so each end follows its own create.
     connections=4
@@ -74,3 +95,4 @@ if [ "${#warm[@]}" -eq 2 ]; then
   awk -v r0="${warm[0]}" -v f0="${warm[1]}" -v r="$rss" -v f="$open" \
     'BEGIN { printf "after warm-up: RSS %+.1f%%, open files %+.1f%%\n", (r - r0) * 100 / r0, (f - f0) * 100 / f0 }'
 fi
+echo "recordings indexed at the end: $(indexed) (of $(( recordings + minutes * 100 )) spooled)"

@@ -6,6 +6,8 @@
 //! have stored them), then getRecordings latency by meetingID, by a list of meetingIDs, by recordID prefix,
 //! by a meta filter and a page of 100 of all, among the first pages and anywhere (sequential requests,
 //! p50/p99), and beside each the p50 of its two parts: the store's read alone and the XML document alone.
+//! `recordings_bench spool N DIR [FIRST]`: writes N spool tars into DIR (recordings FIRST.., each with two
+//! formats and a `course` metadata, spread over 200 meetings `soak-rec-0`..), for the soak to import.
 //! `postgres` keeps the index in PostgreSQL (`DATABASE_URL`, default the local `test` database) in a
 //! throw-away schema; otherwise the embedded SQLite store.
 
@@ -260,6 +262,25 @@ async fn query(harness: &Harness, index: &Index, n: usize) {
     }
 }
 
+/// Meetings the soak's recordings are spread over.
+const SOAK_MEETINGS: usize = 200;
+
+/// Writes `n` tars of recordings `first..` into `dir`, as BBB servers leave them in the spool.
+fn spool(n: usize, dir: &std::path::Path, first: usize) {
+    for i in first..first + n {
+        let fixture = |format: &str| {
+            Fixture::new(
+                &format!("{:040x}-{}", i, 1_700_000_000_000u64 + i as u64),
+                &format!("soak-rec-{}", i % SOAK_MEETINGS),
+            )
+            .format(format)
+            .meta("course", &format!("course-{}", i % SOAK_MEETINGS))
+            .start(1_700_000_000_000 + i as i64 * 1000)
+        };
+        write_tar(&dir.join(format!("{i:08}.tar")), &[fixture("presentation"), fixture("video")]);
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -267,6 +288,10 @@ async fn main() {
         args.get(1).map(String::as_str).unwrap_or("query"),
         args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000),
     );
+    if mode == "spool" {
+        let dir = args.get(3).expect("recordings_bench spool N DIR [FIRST]");
+        return spool(n, dir.as_ref(), args.get(4).and_then(|f| f.parse().ok()).unwrap_or(0));
+    }
     let schema = match args.get(3).map(String::as_str) {
         Some("postgres") => Some(PgSchema::create("bench").await.expect("PostgreSQL for the benchmark")),
         _ => None,
