@@ -63,9 +63,11 @@ for i in $(seq 0 199); do
 done > "$work/createEnd.txt"
 calls=(join createEnd getMeetings getRecordings)
 
-memory() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
+# Resident memory (kB): all of it, and the process's own (anonymous) part, without the pages of the mapped
+# embedded store, which the kernel counts while they are touched and drops again.
+memory() { awk -v field="$1" '$1 == field":" { print $2 }' "/proc/$server/status"; }
 files() { find "/proc/$server/fd" -mindepth 1 | wc -l; }
-printf '%-7s %9s %6s' minute rss_kb files
+printf '%-7s %9s %9s %6s' minute rss_kb anon_kb files
 for call in "${calls[@]}"; do printf ' | %-13s %7s %7s %7s %5s' "$call" "/s" "p50 ms" "p99 ms" refus; done
 echo
 warm=()
@@ -80,10 +82,11 @@ for minute in $(seq 1 "$minutes"); do
       http://127.0.0.1:3400 > "$work/$call.out" &
   done
   wait $(jobs -p | grep -v "^$server$")
-  rss=$(memory)
+  rss=$(memory VmRSS)
+  anon=$(memory RssAnon)
   open=$(files)
-  [ "$minute" -eq 2 ] && warm=("$rss" "$open")
-  printf '%-7s %9s %6s' "$minute" "$rss" "$open"
+  [ "$minute" -eq 2 ] && warm=("$rss" "$anon" "$open")
+  printf '%-7s %9s %9s %6s' "$minute" "$rss" "$anon" "$open"
   for call in "${calls[@]}"; do
     out=$work/$call.out
     printf ' | %-13s %7.0f %7s %7s %5s' "$call" "$(rate "$out")" "$(percentile 50 "$out")" "$(percentile 99 "$out")" \
@@ -91,8 +94,9 @@ for minute in $(seq 1 "$minutes"); do
   done
   echo
 done
-if [ "${#warm[@]}" -eq 2 ]; then
-  awk -v r0="${warm[0]}" -v f0="${warm[1]}" -v r="$rss" -v f="$open" \
-    'BEGIN { printf "after warm-up: RSS %+.1f%%, open files %+.1f%%\n", (r - r0) * 100 / r0, (f - f0) * 100 / f0 }'
+if [ "${#warm[@]}" -eq 3 ]; then
+  awk -v r0="${warm[0]}" -v a0="${warm[1]}" -v f0="${warm[2]}" -v r="$rss" -v a="$anon" -v f="$open" \
+    'BEGIN { printf "after warm-up: RSS %+.1f%%, its anonymous part %+.1f%%, open files %+.1f%%\n",
+             (r - r0) * 100 / r0, (a - a0) * 100 / a0, (f - f0) * 100 / f0 }'
 fi
 echo "recordings indexed at the end: $(indexed) (of $(( recordings + minutes * 100 )) spooled)"
