@@ -24,12 +24,17 @@ pub(super) async fn set_published(pool: &PgPool, record_id: &str, published: boo
 /// Applies `edits` to every listed recording; true when a row changed.
 pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &RecordingEdits) -> StoreResult<bool> {
     let mut tx = begin_writing_children(pool).await?;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM recordings WHERE record_id = ANY($1) ORDER BY id FOR UPDATE")
-            .bind(record_ids)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?;
+    // The recordings locked here are the ones edited and read back: a recording with a listed recordID that
+    // another writer adds meanwhile is neither.
+    let (ids, locked): (Vec<i64>, Vec<String>) = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, record_id FROM recordings WHERE record_id = ANY($1) ORDER BY id FOR UPDATE",
+    )
+    .bind(record_ids)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(backend)?
+    .into_iter()
+    .unzip();
     let mut changed = 0;
     for (key, value) in &edits.metadata {
         let done =
@@ -55,7 +60,7 @@ pub(super) async fn update(pool: &PgPool, record_ids: &[String], edits: &Recordi
         changed += done.map_err(backend)?.rows_affected();
     }
     if changed > 0 {
-        let query = RecordingQuery { record_ids: record_ids.to_vec(), ..RecordingQuery::default() };
+        let query = RecordingQuery { record_ids: locked, ..RecordingQuery::default() };
         let edited = select::written(&mut tx, &query).await?;
         write_children(&mut tx, &edited).await?;
     }

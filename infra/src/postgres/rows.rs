@@ -60,7 +60,10 @@ pub(super) async fn assemble(conn: &mut PgConnection, rows: Vec<RecordingRow>) -
 /// Begins a transaction that writes the documents of the recordings whose children it changes, so the triggers
 /// that forget documents for other writers stand aside in it (migration 0007). It reads those recordings back
 /// with [`select::written`](super::select::written) and then must [`write_children`]. The setting is sent with
-/// `BEGIN`, in the same round trip, and ends with the transaction.
+/// `BEGIN`, in the same round trip, and ends with the transaction (committed or rolled back). `SET LOCAL` of a
+/// placeholder setting has no way to fail but the connection's own; should it fail after `BEGIN`, the
+/// connection would go back to the pool inside that failed transaction, and its next use would fail until the
+/// pool closes it.
 pub(super) async fn begin_writing_children(pool: &PgPool) -> StoreResult<Transaction<'static, Postgres>> {
     pool.begin_with("BEGIN; SET LOCAL scalelite_rs.writes_children = on").await.map_err(backend)
 }

@@ -289,8 +289,10 @@ async fn main() {
         args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000),
     );
     if mode == "spool" {
-        let dir = args.get(3).expect("recordings_bench spool N DIR [FIRST]");
-        return spool(n, dir.as_ref(), args.get(4).and_then(|f| f.parse().ok()).unwrap_or(0));
+        let usage = "recordings_bench spool N DIR [FIRST]";
+        let n = args.get(2).expect(usage).parse().expect(usage);
+        let first = args.get(4).map_or(Ok(0), |first| first.parse()).expect(usage);
+        return spool(n, args.get(3).expect(usage).as_ref(), first);
     }
     let schema = match args.get(3).map(String::as_str) {
         Some("postgres") => Some(PgSchema::create("bench").await.expect("PostgreSQL for the benchmark")),

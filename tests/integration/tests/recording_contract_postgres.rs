@@ -147,3 +147,65 @@ async fn children_documents_follow_every_writer() {
     conn.execute("TRUNCATE thumbnails").await.unwrap();
     assert_eq!(count(&mut conn, all_documents()).await, 0);
 }
+
+/// scalelite-rs's own writers write the documents of what they change themselves, with the forgetting triggers
+/// standing aside for them: they read back from the child rows, never from the document they replace, and the
+/// setting that tells the triggers so ends with their transaction. One connection serves the store and the other
+/// writer in turn, so a setting left behind would show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_writers_write_documents_from_the_child_rows_and_leave_no_setting_behind() {
+    use scalelite_integration_tests::recording_contract::recording;
+    use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery};
+    use sqlx::postgres::PgPoolOptions;
+
+    let Some(schema) = PgSchema::create("own_writes").await else { return };
+    let pool = PgPoolOptions::new().max_connections(1).connect(&schema.url).await.expect("postgres pool");
+    let store = PostgresRecordings::with_pool(pool.clone()).await.expect("postgres recordings");
+    let imported: Vec<_> = (0..2).map(|i| recording(&format!("r{i}"), "m", i64::from(i))).collect();
+    store.import_recordings(&imported).await.expect("import");
+    let all = RecordingQuery { meeting_ids: vec!["m".into()], ..RecordingQuery::default() };
+    let document_count = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM scalelite_rs_recording_children").fetch_one(&pool).await.unwrap()
+    };
+    assert_eq!(document_count().await, 2);
+
+    // Documents that say otherwise than the child rows: each writer replaces them with what the rows hold.
+    let plant = "UPDATE scalelite_rs_recording_children SET document = \
+                 '{\"metadata\": {\"from\": \"document\"}, \"formats\": []}'";
+    sqlx::query(plant).execute(&pool).await.unwrap();
+    let edits = RecordingEdits { metadata: vec![("course".into(), Some("c0".into()))], protect: None };
+    assert!(store.update_recordings(&["r0".to_owned()], &edits).await.expect("update"));
+    store.import_recordings(&imported[1..]).await.expect("import again");
+    let mut expected = imported.clone();
+    expected[0].metadata.insert("course".into(), "c0".into());
+    expected.reverse();
+    assert_eq!(store.recordings(&all).await.expect("read"), expected, "documents written from the child rows");
+    assert_eq!(document_count().await, 2, "each writer wrote its document");
+
+    // The same connection, outside scalelite-rs's transactions: the setting is gone, so another writer's change
+    // forgets the document again.
+    let setting: Option<String> = sqlx::query_scalar("SELECT current_setting('scalelite_rs.writes_children', true)")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_ne!(setting.as_deref(), Some("on"));
+    sqlx::query("UPDATE metadata SET value = 'by hand' WHERE key = 'course'").execute(&pool).await.unwrap();
+    assert_eq!(document_count().await, 1, "the other writer's change forgot r0's document");
+    expected[1].metadata.insert("course".into(), "by hand".into());
+    assert_eq!(store.recordings(&all).await.expect("read"), expected);
+
+    // A rolled-back write leaves no setting behind either.
+    let edits = RecordingEdits { metadata: vec![("course".into(), Some("c1".into()))], protect: None };
+    sqlx::query("ALTER TABLE scalelite_rs_recording_children ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(store.update_recordings(&["r1".to_owned()], &edits).await.is_err(), "the document write is refused");
+    sqlx::query(
+        "UPDATE metadata SET value = 'by hand' WHERE recording_id = (SELECT id FROM recordings WHERE record_id = 'r1')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(document_count().await, 0, "the other writer's change forgot r1's document");
+}
