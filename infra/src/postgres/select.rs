@@ -55,7 +55,7 @@ struct DocumentedRow {
 
 /// Where a read takes each recording's children from.
 #[derive(Clone, Copy)]
-enum Children {
+enum ChildrenFrom {
     /// Its children document when it has a readable one, else its child rows.
     Documents,
     /// Its child rows: a writer reading back what it changed, whose documents it writes next.
@@ -69,15 +69,17 @@ enum Children {
 async fn rows(
     conn: &mut PgConnection,
     plan: &QueryPlan,
-    children: Children,
+    children: ChildrenFrom,
 ) -> StoreResult<Vec<(RecordingRow, Option<String>)>> {
     let order = order_by(plan.order, |field| match field {
         SortField::StartTime => "r.starttime",
         SortField::RecordId => "r.record_id COLLATE \"C\"",
     });
     let (document, join) = match children {
-        Children::Documents => ("d.document", " LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id"),
-        Children::Rows => ("NULL::text", ""),
+        ChildrenFrom::Documents => {
+            ("d.document", " LEFT JOIN scalelite_rs_recording_children d ON d.recording_id = r.id")
+        }
+        ChildrenFrom::Rows => ("NULL::text", ""),
     };
     let by_state_only = plan.conditions.iter().all(|c| matches!(c, Condition::StateIn(_)));
     let mut builder = QueryBuilder::new("SELECT ");
@@ -103,16 +105,16 @@ async fn rows(
 
 /// The recordings `query` selects, as its plan orders and pages them.
 pub(super) async fn matching(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-    read(conn, query, Children::Documents).await
+    read(conn, query, ChildrenFrom::Documents).await
 }
 
 /// The recordings `query` selects, their children read from their child rows: what a writer's transaction has
 /// made of them, before it writes their documents.
 pub(super) async fn written(conn: &mut PgConnection, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
-    read(conn, query, Children::Rows).await
+    read(conn, query, ChildrenFrom::Rows).await
 }
 
-async fn read(conn: &mut PgConnection, query: &RecordingQuery, children: Children) -> StoreResult<Vec<Recording>> {
+async fn read(conn: &mut PgConnection, query: &RecordingQuery, children: ChildrenFrom) -> StoreResult<Vec<Recording>> {
     let Some(plan) = recordings::plan(query) else { return Ok(Vec::new()) };
     let (read, undocumented) = from_documents(rows(conn, &plan, children).await?);
     Ok(fill(read, assemble(conn, undocumented).await?))
