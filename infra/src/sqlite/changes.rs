@@ -19,9 +19,7 @@ pub(crate) struct Changes {
 
 /// Where the counter of the database at `db` is kept.
 pub(crate) fn path_of(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-changes");
-    PathBuf::from(name)
+    super::beside(db, "-changes")
 }
 
 fn encode(value: u64) -> [u8; 16] {

@@ -4,6 +4,7 @@
 mod rows;
 mod callbacks;
 mod changes;
+mod empty_store;
 mod import_marks;
 mod ledger;
 mod meetings;
@@ -16,7 +17,7 @@ mod servers;
 mod tenants;
 mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,13 +51,24 @@ pub struct SqliteStore {
 /// Rows a query may buffer before its connection's thread waits for the reader.
 const ROW_BUFFER: usize = 1024;
 
+/// The file SQLite or the store keeps beside the database at `db`: its name with `suffix` added.
+fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 pub(crate) fn backend(error: sqlx::Error) -> StoreError {
     StoreError::Backend(error.to_string())
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Opens the database file (a new one starts as the prebuilt empty store) and brings its schema up to date.
     pub async fn open(path: &Path) -> StoreResult<Self> {
+        // Where it cannot be laid down, SQLite creates the file and the migrations run one by one instead.
+        if let Err(e) = empty_store::lay_down(path) {
+            tracing::debug!("the empty store was not laid down at {}: {e}", path.display());
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -73,7 +85,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open the database file {}: {e}", path.display())))?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        empty_store::MIGRATOR.run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
         let changes = Arc::new(Changes::open(path).map_err(|e| {
             StoreError::Backend(format!("cannot open the change counter {}: {e}", changes::path_of(path).display()))
         })?);
