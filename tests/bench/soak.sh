@@ -3,8 +3,9 @@
 # under bounded request loops on loopback, all at once: joins, creates and ends of 200 meetings in turn,
 # getMeetings and getRecordings, each from its own wrk. getRecordings reads an index the soak fills first:
 # $SOAK_RECORDINGS recordings (default 10,000; two formats and a metadata each) imported from the spool over
-# 200 meetings, and $SOAK_IMPORTS more (default 100) land in the spool every minute, so imports run beside the
-# reads. Its requests ask by one meetingID (about 50 recordings), by three, and by a meta filter. Every minute it prints the load
+# 200 meetings, and every minute $SOAK_IMPORTS tars (default 100) land in the spool, so imports run beside the
+# reads. They replace recordings already indexed, in turn, so the index keeps its size and the load stays the
+# same from minute to minute; with SOAK_INDEX=growing they are new recordings, and the index grows. Its requests ask by one meetingID (about 50 recordings), by three, and by a meta filter. Every minute it prints the load
 # balancer's resident memory and open files, and each call's rate, p50 and p99 and how many answers refused; at
 # the end, the growth of memory and open files from the end of the warm-up (the first 2 minutes) to the last
 # minute, and how many recordings the index holds.
@@ -16,6 +17,8 @@ minutes=${1:-30}
 store=${2:-sqlite}
 recordings=${SOAK_RECORDINGS:-10000}
 imports=${SOAK_IMPORTS:-100}
+index=${SOAK_INDEX:-steady}
+case $index in steady | growing) ;; *) echo "SOAK_INDEX is steady or growing, not $index" >&2; exit 2 ;; esac
 secret=soak-secret
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -76,8 +79,10 @@ for call in "${calls[@]}"; do printf ' | %-13s %7s %7s %7s %5s' "$call" "/s" "p5
 echo
 warm=()
 for minute in $(seq 1 "$minutes"); do
-  # New recordings for the import to index while the reads run.
-  "$target/examples/recordings_bench" spool "$imports" "$spool" $(( recordings + (minute - 1) * imports ))
+  # Recordings for the import to index while the reads run: the next ones of the index in turn, or new ones.
+  first=$(( (minute - 1) * imports ))
+  if [ "$index" = steady ]; then first=$(( first % recordings )); else first=$(( recordings + first )); fi
+  "$target/examples/recordings_bench" spool "$imports" "$spool" "$first"
   for call in "${calls[@]}"; do
     # Creates and ends go one connection in turn, so each end follows its own create.
     connections=4
@@ -103,4 +108,6 @@ if [ "${#warm[@]}" -eq 3 ]; then
     'BEGIN { printf "after warm-up: RSS %+.1f%%, its anonymous part %+.1f%%, open files %+.1f%%\n",
              (r - r0) * 100 / r0, (a - a0) * 100 / a0, (f - f0) * 100 / f0 }'
 fi
-echo "recordings indexed at the end: $(indexed) (of $(( recordings + minutes * imports )) spooled)"
+expected=$recordings
+[ "$index" = steady ] || expected=$(( recordings + minutes * imports ))
+echo "recordings indexed at the end: $(indexed) (of $expected)"
