@@ -2,15 +2,12 @@
 //! migration recorded as applied, written in one go instead of one transaction a migration. A test checks it
 //! against the migrations and rewrites it when asked to (`SCALELITE_WRITE_EMPTY_STORE=1`).
 
+use std::fs::Permissions;
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use sqlx::migrate::Migrator;
-
-/// The migrations of the embedded store.
-pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// The empty store after every migration of [`MIGRATOR`].
+/// The empty store after every migration of [`super::MIGRATOR`], in WAL mode.
 const EMPTY_STORE: &[u8] = include_bytes!("empty-store.db");
 
 /// Writes the empty store at `path` when nothing is there yet: no database file, and no write-ahead log that
@@ -21,7 +18,11 @@ pub(super) fn lay_down(path: &Path) -> io::Result<()> {
         return Ok(());
     }
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    // The mode SQLite gives a file it creates, less the umask.
+    let mut file = tempfile::Builder::new()
+        .prefix(".scalelite-empty-store")
+        .permissions(Permissions::from_mode(0o644))
+        .tempfile_in(dir)?;
     file.write_all(EMPTY_STORE)?;
     // Whole on disk before it has a name: SQLite's own writes come later and sync only at checkpoints.
     file.as_file().sync_all()?;
@@ -33,6 +34,7 @@ pub(super) fn lay_down(path: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::MIGRATOR;
     use super::*;
     use sqlx::sqlite::SqliteConnectOptions;
     use sqlx::{Connection, SqliteConnection};
@@ -43,11 +45,15 @@ mod tests {
             .unwrap()
     }
 
-    /// A store's shape: every table, index, view and trigger as created, and the migrations recorded (not when or
-    /// how fast they ran).
-    type Shape = (Vec<(String, String, Option<String>)>, Vec<(i64, String, Vec<u8>)>);
+    /// A store's shape: the file's settings, every table, index, view and trigger as created, and the migrations
+    /// recorded (not when or how fast they ran).
+    type Shape = (Vec<i64>, Vec<(String, String, Option<String>)>, Vec<(i64, String, Vec<u8>)>);
 
     async fn shape(conn: &mut SqliteConnection) -> Shape {
+        let mut settings = Vec::new();
+        for setting in ["PRAGMA user_version", "PRAGMA application_id", "PRAGMA page_size", "PRAGMA auto_vacuum"] {
+            settings.push(sqlx::query_scalar(setting).fetch_one(&mut *conn).await.unwrap());
+        }
         let schema = sqlx::query_as("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
             .fetch_all(&mut *conn)
             .await
@@ -59,7 +65,7 @@ mod tests {
         .await
         // A store without the migrations' table has none applied.
         .unwrap_or_default();
-        (schema, applied)
+        (settings, schema, applied)
     }
 
     #[tokio::test]
@@ -72,9 +78,13 @@ mod tests {
         lay_down(&laid).unwrap();
         let mut by_template = connect(&laid).await;
         let (expected, found) = (shape(&mut by_migrations).await, shape(&mut by_template).await);
-        if expected != found && std::env::var("SCALELITE_WRITE_EMPTY_STORE").is_ok_and(|v| v == "1") {
+        if std::env::var("SCALELITE_WRITE_EMPTY_STORE").is_ok_and(|v| v == "1") {
             let compact = dir.path().join("compact.db");
             sqlx::query("VACUUM INTO ?").bind(compact.to_str().unwrap()).execute(&mut by_migrations).await.unwrap();
+            // In WAL mode already, as every store is: no rollback journal could ever apply to it.
+            let mut compacted = connect(&compact).await;
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&mut compacted).await.unwrap();
+            compacted.close().await.unwrap();
             std::fs::copy(&compact, concat!(env!("CARGO_MANIFEST_DIR"), "/src/sqlite/empty-store.db")).unwrap();
             return;
         }
@@ -84,21 +94,11 @@ mod tests {
              SCALELITE_WRITE_EMPTY_STORE=1 cargo test -p scalelite-infra the_empty_store_is_what_the_migrations_make\n\
              migrations: {expected:#?}\nprebuilt: {found:#?}"
         );
+        // SQLite's file header: write and read format versions 2, WAL.
+        assert_eq!(EMPTY_STORE[18..20], [2, 2], "the prebuilt empty store is not in WAL mode");
         // The migrator finds nothing left to do on it.
         MIGRATOR.run(&mut by_template).await.unwrap();
         assert_eq!(shape(&mut by_template).await, expected);
-    }
-
-    #[tokio::test]
-    async fn two_handles_opening_one_new_store_at_once_share_it() {
-        use crate::sqlite::SqliteStore;
-        use scalelite_shared::store::LeaseStore;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shared.db");
-        let (first, second) = tokio::join!(SqliteStore::open(&path), SqliteStore::open(&path));
-        let (first, second) = (first.unwrap(), second.unwrap());
-        assert!(first.acquire_lease("poll", "first", 60_000).await.unwrap());
-        assert!(!second.acquire_lease("poll", "second", 60_000).await.unwrap(), "the second handle sees the lease");
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct SqliteStore {
     handle: Arc<HandleState>,
 }
 
+/// The migrations of the embedded store.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
 /// Rows a query may buffer before its connection's thread waits for the reader.
 const ROW_BUFFER: usize = 1024;
 
@@ -67,7 +70,7 @@ impl SqliteStore {
     pub async fn open(path: &Path) -> StoreResult<Self> {
         // Where it cannot be laid down, SQLite creates the file and the migrations run one by one instead.
         if let Err(e) = empty_store::lay_down(path) {
-            tracing::debug!("the empty store was not laid down at {}: {e}", path.display());
+            tracing::warn!("the empty store was not laid down at {}: {e}", path.display());
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -85,7 +88,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open the database file {}: {e}", path.display())))?;
-        empty_store::MIGRATOR.run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
         let changes = Arc::new(Changes::open(path).map_err(|e| {
             StoreError::Backend(format!("cannot open the change counter {}: {e}", changes::path_of(path).display()))
         })?);
@@ -166,5 +169,46 @@ impl TokenStore for SqliteStore {
                 .await
                 .map_err(backend)?;
         Ok(taken.filter(|(_, expires)| *expires > now_ms).map(|(value, _)| value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Processes starting on one new store at once, each its own thread and runtime, all end up on one store.
+    #[test]
+    fn handles_opening_one_new_store_at_once_share_it() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("shared.db");
+            let start = std::sync::Barrier::new(2);
+            let stores: Vec<SqliteStore> = std::thread::scope(|scope| {
+                let opening: Vec<_> = (0..2)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                            start.wait();
+                            runtime.block_on(SqliteStore::open(&path)).unwrap()
+                        })
+                    })
+                    .collect();
+                opening.into_iter().map(|handle| handle.join().unwrap()).collect()
+            });
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                assert!(stores[0].acquire_lease("poll", "first", 60_000).await.unwrap());
+                assert!(
+                    !stores[1].acquire_lease("poll", "second", 60_000).await.unwrap(),
+                    "round {round}: the second handle does not see the first's lease"
+                );
+            });
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .filter(|name| name.starts_with(".scalelite-empty-store"))
+                .collect();
+            assert!(left.is_empty(), "round {round}: {left:?} left behind");
+        }
     }
 }
