@@ -176,7 +176,7 @@ impl TokenStore for SqliteStore {
 mod tests {
     use super::*;
 
-    /// Processes starting on one new store at once, each its own thread and runtime, all end up on one store.
+    /// Two handles opening one new store at once, each on its own thread and runtime, end up on one store.
     #[test]
     fn handles_opening_one_new_store_at_once_share_it() {
         for round in 0..20 {
