@@ -5,10 +5,11 @@
 # $SOAK_RECORDINGS recordings (default 10,000; two formats and a metadata each) imported from the spool over
 # 200 meetings, and every minute $SOAK_IMPORTS tars (default 100) land in the spool, so imports run beside the
 # reads. They replace recordings already indexed, in turn, so the index keeps its size and the load stays the
-# same from minute to minute; with SOAK_INDEX=growing they are new recordings, and the index grows. Its requests ask by one meetingID (about 50 recordings), by three, and by a meta filter. Every minute it prints the load
-# balancer's resident memory and open files, and each call's rate, p50 and p99 and how many answers refused; at
-# the end, the growth of memory and open files from the end of the warm-up (the first 2 minutes) to the last
-# minute, and how many recordings the index holds.
+# same from minute to minute; with SOAK_INDEX=growing they are new recordings, and the index grows.
+# getRecordings asks by one meetingID (about 50 recordings), by three, and by a meta filter. Every minute it
+# prints the load balancer's resident memory (all of it, and its anonymous part) and open files, and each call's
+# rate, p50 and p99 and how many answers refused; at the end, the growth of memory and open files from the end
+# of the warm-up (the first 2 minutes) to the last minute, and how many recordings the index holds.
 # Needs wrk (Debian package). Usage: tests/bench/soak.sh [minutes] [sqlite|redis]
 # BENCH_BINARIES=<dir> runs the `scalelite` and `examples/recordings_bench` in that directory instead of building them.
 set -euo pipefail
