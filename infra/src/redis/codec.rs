@@ -112,8 +112,9 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
 pub(crate) const PLACEMENT_FIELDS: [&str; 6] =
     ["server_id", "reserved_load", "created_at_ms", "create_sent_at_ms", "confirmed_at_ms", "participants"];
 
-/// A placed meeting from its [`PLACEMENT_FIELDS`], with the other fields empty and no expiry; `None` when gone.
-pub(crate) fn placement(id: &str, fields: Vec<Option<String>>) -> Option<Meeting> {
+/// A placed meeting from its [`PLACEMENT_FIELDS`] and its remaining time to live (as [`meeting`] takes them),
+/// with the other fields empty; `None` when gone.
+pub(crate) fn placement(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
     let Ok([server_id, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms, participants]) =
         <[Option<String>; 6]>::try_from(fields)
     else {
@@ -130,7 +131,7 @@ pub(crate) fn placement(id: &str, fields: Vec<Option<String>>) -> Option<Meeting
         confirmed_at_ms,
         participants,
     ];
-    meeting(id, fields, -1, 0)
+    meeting(id, fields, pttl_ms, now_ms)
 }
 
 #[cfg(test)]
@@ -178,10 +179,10 @@ mod tests {
     fn a_placement_holds_what_a_poll_compares() {
         let hash = hash(&[("server_id", "b"), ("moderator_pw", "mp"), ("created_at_ms", "7"), ("participants", "12")]);
         let fields = PLACEMENT_FIELDS.iter().map(|f| hash.get(*f).cloned()).collect();
-        let placed = placement("m", fields).unwrap();
-        // The participants as read, so a poll finding the same count writes nothing.
+        let placed = placement("m", fields, 500, 1_000).unwrap();
+        // The participants and the expiry as read, so a poll finding the same count writes nothing.
         assert_eq!((placed.server_id.as_str(), placed.created_at_ms, placed.participants), ("b", 7, 12));
-        assert_eq!((placed.moderator_pw.as_str(), placed.expires_at_ms), ("", i64::MAX));
-        assert!(placement("m", vec![None; PLACEMENT_FIELDS.len()]).is_none());
+        assert_eq!((placed.moderator_pw.as_str(), placed.expires_at_ms), ("", 1_500));
+        assert!(placement("m", vec![None; PLACEMENT_FIELDS.len()], 500, 1_000).is_none());
     }
 }

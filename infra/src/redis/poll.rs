@@ -256,7 +256,7 @@ async fn placed_meetings(
 ) -> StoreResult<Vec<Placed>> {
     let keys = &store.keys;
     let all: Vec<&str> = indexes.iter().flatten().map(String::as_str).collect();
-    let mut meetings = snapshot::placements(&mut store.conn(), keys, &all).await?.into_iter();
+    let mut meetings = snapshot::placements(&mut store.conn(), keys, &all, now_of(batch)).await?.into_iter();
     Ok(batch
         .iter()
         .zip(indexes)

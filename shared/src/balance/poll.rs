@@ -7,6 +7,11 @@
 //! server back from offline must not keep a class split in two). A server going offline releases its
 //! meetings.
 //!
+//! A running meeting is written only when the poll changes it: its participants changed, it was not yet
+//! confirmed, or its expiry is due for renewal (more than [`RENEWAL_SLACK`] of the TTL away from the expiry this
+//! poll gives). A quiet pass over a large pool so writes next to nothing, and a meeting still outlives the last
+//! poll that saw it by at least seven eighths of the TTL.
+//!
 //! A meeting the server does not report is ended only once BBB must know it: its latest create came back
 //! before the poll started, or was sent more than `grace_ms` (the BBB connect plus response timeout) before
 //! it. So a poll that runs while a create is on its way to BBB never forgets that meeting.
@@ -18,6 +23,10 @@ use crate::balance::health::{Health, HealthRules, Verdict, step};
 use crate::balance::load::{LoadRules, apply_poll};
 use crate::bbb::meetings_xml::MeetingEntry;
 use crate::model::{Meeting, Server, ServerStats};
+
+/// The share of the TTL (one part in this many) by which a running meeting's stored expiry may fall behind the
+/// one a poll gives before the poll writes it again.
+pub const RENEWAL_SLACK: i64 = 8;
 
 /// The result of polling one server.
 #[derive(Clone, Debug)]
@@ -59,8 +68,9 @@ pub struct PollPlan {
     pub ended: Vec<Meeting>,
     /// The server went offline: its meetings leave it.
     pub released: Vec<Meeting>,
-    /// Placed meetings it runs, each with the participants the server reported: their expiry moves to
-    /// `expires_at_ms`, their participants are replaced, and they count as confirmed.
+    /// Placed meetings it runs that the poll changes (see the module's notes), each with the participants the server
+    /// reported: their expiry moves to `expires_at_ms`, their participants are replaced, and they count as
+    /// confirmed. Other running meetings stay as they are.
     pub running: Vec<Meeting>,
     pub expires_at_ms: i64,
     /// Meetings it runs that no server held: placed back on it.
@@ -139,6 +149,16 @@ fn known_to_bbb(meeting: &Meeting, report: &PollReport) -> bool {
     confirmed || sent < report.started_at_ms.saturating_sub(report.grace_ms)
 }
 
+/// Whether a placed meeting the server runs with `participants` must be written: its participants changed, it
+/// is not yet confirmed, or its expiry is more than [`RENEWAL_SLACK`] of the TTL away from `expires_at_ms`
+/// (behind it as time passes; beyond it when the TTL was lowered, or when another writer left it none).
+fn needs_write(meeting: &Meeting, participants: u64, expires_at_ms: i64, ttl_ms: i64) -> bool {
+    let slack = u64::try_from(ttl_ms / RENEWAL_SLACK).unwrap_or(0);
+    meeting.participants != participants
+        || meeting.confirmed_at_ms.is_none()
+        || meeting.expires_at_ms.abs_diff(expires_at_ms) > slack
+}
+
 /// Decides what the poll changes.
 pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
     let mut server = snapshot.server.clone();
@@ -167,7 +187,9 @@ pub fn plan(snapshot: &PollSnapshot, report: &PollReport) -> PollPlan {
             let mut kept = Vec::new();
             for meeting in &snapshot.placed {
                 if let Some(entry) = running.get(meeting.id.as_str()) {
-                    plan.running.push(Meeting { participants: entry.participant_count, ..meeting.clone() });
+                    if needs_write(meeting, entry.participant_count, plan.expires_at_ms, report.ttl_ms) {
+                        plan.running.push(Meeting { participants: entry.participant_count, ..meeting.clone() });
+                    }
                     kept.push(meeting.clone());
                 } else if known_to_bbb(meeting, report) {
                     plan.ended.push(meeting.clone());
@@ -320,6 +342,30 @@ mod tests {
         assert_eq!((plan.running, plan.expires_at_ms), (vec![polled], 101_500), "the poll replaces the participants");
         assert_eq!(plan.server.load, Some(3.0));
         assert_eq!(plan.server.stats.users, 3);
+    }
+
+    #[test]
+    fn a_quiet_running_meeting_is_written_only_when_its_expiry_is_due() {
+        // The poll gives an expiry of 101,500 with a TTL of 1,000: the slack is 125 either way.
+        let quiet = |id: &str, expires_at_ms| Meeting {
+            participants: 3,
+            expires_at_ms,
+            ..meeting(id, -900_000, Some(-899_000))
+        };
+        let placed = vec![
+            quiet("fresh", 101_500),
+            quiet("within", 101_375),
+            quiet("due", 101_374),
+            quiet("beyond", 101_626),
+            quiet("never", i64::MAX),
+            Meeting { confirmed_at_ms: None, ..quiet("unconfirmed", 101_500) },
+            Meeting { participants: 4, ..quiet("changed", 101_500) },
+        ];
+        let reported = placed.iter().map(|m| entry(&m.id, &m.voice_bridge, 3)).collect();
+        let plan = plan(&snapshot(placed), &report(Some(reported)));
+        let written: Vec<&str> = plan.running.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(written, ["due", "beyond", "never", "unconfirmed", "changed"]);
+        assert_eq!(plan.server.stats.users, 21, "every running meeting counts toward the load");
     }
 
     #[test]

@@ -686,9 +686,10 @@ pub async fn cordoned_servers_drain_without_join_load(store: Store, _replicas: V
     assert_eq!(store.server("a").await.unwrap().unwrap().load, Some(1.0));
 }
 
-/// A poll that finds a placed meeting running moves its expiry on and counts it as confirmed; a poll that
-/// changes nothing leaves the server as it was, and one after joins were counted brings the load back to what
-/// the server reported.
+/// A poll that finds a placed meeting running counts it as confirmed and moves its expiry on, again only once
+/// the expiry falls more than an eighth of the TTL behind (a quiet pass writes nothing); a poll that changes
+/// nothing leaves the server as it was, and one after joins were counted brings the load back to what the
+/// server reported.
 pub async fn steady_polls_extend_meetings_and_reset_join_load(store: Store, replicas: Vec<Store>) {
     live_server(&*store, "a", None).await;
     let Placed::New { meeting, .. } = store.place_meeting(&placement("m", "")).await.unwrap() else { panic!("new") };
@@ -700,13 +701,26 @@ pub async fn steady_polls_extend_meetings_and_reset_join_load(store: Store, repl
     let polled_server = store.server("a").await.unwrap().unwrap();
     assert_eq!(polled_server.load, Some(2.0));
 
-    let mut later = report(Some(vec![entry("m", 2)]));
-    later.started_at_ms += 60_000;
-    later.now_ms += 60_000;
-    store.record_poll("a", &later).await.unwrap();
+    // A short TTL and real waits: a store may keep an expiry as a time to live on its own clock.
+    // The slack is 2 s.
+    let quiet = || PollReport { ttl_ms: 16_000, ..report(Some(vec![entry("m", 2)])) };
+    let renewed = quiet();
+    store.record_poll("a", &renewed).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    store.record_poll("a", &quiet()).await.unwrap();
+    let kept = store.meeting("m", now_ms()).await.unwrap().expect("running");
+    let renewed_expiry = renewed.now_ms + renewed.ttl_ms;
+    assert!(
+        (kept.expires_at_ms - renewed_expiry).abs() < 100,
+        "an expiry within the slack is left as it was: {} against {renewed_expiry}",
+        kept.expires_at_ms
+    );
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let due = quiet();
+    store.record_poll("a", &due).await.unwrap();
     let extended = store.meeting("m", now_ms()).await.unwrap().expect("running");
-    let expected = later.now_ms + later.ttl_ms;
-    assert!((extended.expires_at_ms - expected).abs() < 1_000, "{} against {expected}", extended.expires_at_ms);
+    let expected = due.now_ms + due.ttl_ms;
+    assert!((extended.expires_at_ms - expected).abs() < 100, "{} against {expected}", extended.expires_at_ms);
     assert_eq!(store.server("a").await.unwrap().unwrap(), polled_server, "nothing changed");
 
     assert!(matches!(store.join_meeting("m", now_ms()).await.unwrap(), JoinTarget::Server(_)));

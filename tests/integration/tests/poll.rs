@@ -76,7 +76,11 @@ async fn meetings_expire_after_their_ttl_unless_polls_see_them() {
     let harness = Harness::with_env(1, &[("DEFAULT_MEETING_TTL", "1")]).await;
     harness.create("room").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    harness.poll().await; // still running on its server: the TTL starts again
+    harness.poll().await; // still running on its server, now confirmed: the TTL starts again
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(harness.call("getMeetingInfo", "meetingID=room").await.returncode().as_deref(), Some("SUCCESS"));
+    // Confirmed and unchanged, its expiry is renewed once it falls more than an eighth of the TTL behind.
+    harness.poll().await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(harness.call("getMeetingInfo", "meetingID=room").await.returncode().as_deref(), Some("SUCCESS"));
     tokio::time::sleep(Duration::from_millis(1000)).await;
