@@ -106,6 +106,10 @@ impl DynamoMeetings {
             (PollRead::Read { version, stale }, Some(plan)) => (version, stale, plan),
             _ => return Ok(Commit::Committed(PollOutcome::default())),
         };
+        if plan.writes_nothing() && stale.is_empty() {
+            // Nothing to write and no index entry to drop: no conditional write.
+            return Ok(Commit::Committed(plan.outcome()));
+        }
         if !self.save_server(&plan.server, version).await? {
             return Ok(Commit::Raced);
         }

@@ -2,7 +2,8 @@
 //! meeting indexes, the meetings in them, what the servers report that the index lacks, voice bridges), and the
 //! plans made from it are committed each by its own script call (or a few, for a server with very many
 //! meetings), pipelined in round trips of bounded size (large reads too). A server whose commit finds its change
-//! counter moved answers raced.
+//! counter moved answers raced. A plan that writes nothing, on a server whose index needs no mending, has no
+//! call: a quiet pass sends no script at all.
 
 use std::collections::{HashMap, HashSet};
 
@@ -132,6 +133,11 @@ pub(crate) async fn write(
             outcomes.push(None);
             continue;
         };
+        if poll.writes_nothing() && unindexed.is_empty() && stale.is_empty() {
+            // Nothing to write and no index to mend: no script call.
+            outcomes.push(Some((poll.outcome(), 0)));
+            continue;
+        }
         let meetings = |list: &[Meeting]| list.iter().map(|m| payload::meeting(keys, m)).collect::<Vec<Value>>();
         let removed: Vec<Meeting> = poll.ended.iter().chain(&poll.released).cloned().collect();
         // A running meeting needs only its key, its participants when they changed, and whether it was read

@@ -103,6 +103,17 @@ pub struct PollOutcome {
 }
 
 impl PollPlan {
+    /// Whether the plan leaves the store as it is: no meeting ended, released, written or adopted, and the
+    /// server unchanged. Such a poll needs no commit: it takes effect at its read, and a change made since cannot
+    /// conflict with a plan that writes nothing (strays are ended on the BBB server, not in the store).
+    pub fn writes_nothing(&self) -> bool {
+        !self.server_changed
+            && self.ended.is_empty()
+            && self.released.is_empty()
+            && self.running.is_empty()
+            && self.adopted.is_empty()
+    }
+
     pub fn outcome(&self) -> PollOutcome {
         PollOutcome {
             online: self.server.online,
@@ -396,7 +407,24 @@ mod tests {
     fn a_poll_that_changes_nothing_leaves_the_server_as_it_was() {
         let mut steady = snapshot(Vec::new());
         steady.server.stats = ServerStats::default();
-        assert!(!plan(&steady, &report(Some(Vec::new()))).server_changed);
+        let quiet = plan(&steady, &report(Some(Vec::new())));
+        assert!(!quiet.server_changed);
+        assert!(quiet.writes_nothing());
+    }
+
+    #[test]
+    fn a_plan_writes_nothing_only_when_it_changes_no_meeting_and_no_server() {
+        let settled = Meeting { participants: 3, expires_at_ms: 101_500, ..meeting("m", -900_000, Some(-899_000)) };
+        let mut steady = snapshot(vec![settled.clone()]);
+        let quiet = plan(&steady, &report(Some(vec![entry("m", &settled.voice_bridge, 3)])));
+        steady.server = quiet.server.clone();
+        let again = plan(&steady, &report(Some(vec![entry("m", &settled.voice_bridge, 3)])));
+        assert!(again.writes_nothing(), "the same answer again changes nothing: {again:?}");
+        let changed = plan(&steady, &report(Some(vec![entry("m", &settled.voice_bridge, 4)])));
+        assert!(!changed.writes_nothing(), "new participants are written");
+        assert!(!plan(&steady, &report(Some(Vec::new()))).writes_nothing(), "a meeting no longer reported ends");
+        let orphan = vec![entry("m", &settled.voice_bridge, 3), entry("orphan", "81", 1)];
+        assert!(!plan(&steady, &report(Some(orphan))).writes_nothing(), "an orphan is adopted");
     }
 
     #[test]
