@@ -27,7 +27,9 @@ pub fn forbidden(c: char) -> bool {
 /// True when `bytes` (UTF-8) holds a character XML 1.0 forbids: an ASCII control byte but tab, newline and
 /// carriage return (in UTF-8 such a byte is that character), or U+FFFE/U+FFFF (`EF BF BE`, `EF BF BF`).
 fn holds_forbidden(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'))
+    // A chunk at a time, without stopping early inside one, so the test of each byte runs as vector code.
+    let control = |b: u8| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r');
+    bytes.chunks(64).any(|chunk| chunk.iter().fold(false, |found, &b| found | control(b)))
         || memchr::memmem::find_iter(bytes, b"\xEF\xBF").any(|at| matches!(bytes.get(at + 2), Some(0xBE | 0xBF)))
 }
 
@@ -71,6 +73,9 @@ fn reference(s: &str) -> Result<&str, Flaw> {
 /// whole, a tag has its attribute values checked, and any other `<!` is a declaration. Markup cut off by the
 /// end of the document ends it.
 fn markup(s: &str) -> Result<&str, Flaw> {
+    if !matches!(s.as_bytes().get(1), Some(b'!' | b'?') | None) {
+        return tag(&s[1..]);
+    }
     for (open, close) in [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")] {
         if let Some(inner) = s.strip_prefix(open) {
             return Ok(inner.find(close).map_or("", |at| &inner[at + close.len()..]));
@@ -90,12 +95,24 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// The bytes a name is made of, by value: letters, digits, `_`, `:`, `-`, `.` and every byte of a non-ASCII
+/// character.
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80;
+        byte += 1;
+    }
+    table
+};
+
 /// The name `s` starts with (letters, digits, `_`, `:`, `-`, `.` and any non-ASCII character, not starting
 /// with a digit, `-` or `.`), and what follows it. Read byte by byte: it ends at an ASCII byte, which is a
 /// character boundary.
 fn name(s: &str) -> Result<(&str, &str), Flaw> {
-    let end =
-        s.bytes().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80));
+    let end = s.bytes().position(|b| !NAME_BYTES[usize::from(b)]);
     let (name, rest) = s.split_at(end.unwrap_or(s.len()));
     match name.chars().next() {
         Some(first) if !(first.is_ascii_digit() || matches!(first, '-' | '.')) => Ok((name, rest)),
