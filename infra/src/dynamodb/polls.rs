@@ -1,7 +1,8 @@
 //! Polls on DynamoDB: each server's snapshot from consistent reads, and its plan committed as the server
 //! written on the condition of its version as read, then each meeting change conditional on its placement.
 //! Servers are read and committed concurrently, each on its own: one that fails in a batch answers raced, so
-//! the domain records it again alone and its own error, if it lasts, is reported for it alone.
+//! the domain records it again alone and its own error, if it lasts, is reported for it alone. A plan that writes
+//! nothing, on a server with no stale meeting link to drop, is committed by no write at all.
 
 use std::collections::HashSet;
 
