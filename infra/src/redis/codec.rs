@@ -59,7 +59,7 @@ pub(crate) fn server(id: &str, parts: ServerParts) -> Server {
 }
 
 /// The fields of a meeting hash that [`meeting`] reads, in the order it takes them.
-pub(crate) const MEETING_FIELDS: [&str; 9] = [
+pub(crate) const MEETING_FIELDS: [&str; 10] = [
     "server_id",
     "moderator_pw",
     "voice_bridge",
@@ -69,11 +69,16 @@ pub(crate) const MEETING_FIELDS: [&str; 9] = [
     "create_sent_at_ms",
     "confirmed_at_ms",
     "participants",
+    "expires_at_ms",
 ];
 
-/// A meeting from the [`MEETING_FIELDS`] of its hash and its remaining time to live (`PTTL`: -1 when it has
-/// none); `None` when gone. Fields an upstream deployment does not write (ours) default.
-pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
+/// A meeting from the [`MEETING_FIELDS`] of its hash; `None` when gone. Fields an upstream deployment does not
+/// write (ours) default; a meeting with no `expires_at_ms` (written by an upstream deployment, or before scalelite-rs
+/// kept its expiry in the hash) reads as never expiring, so the next poll that sees it running writes it.
+///
+/// The expiry is the one its writer set with `PEXPIREAT`, in the store's clock that every process's times follow,
+/// so reading it costs no `PTTL`.
+pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>) -> Option<Meeting> {
     let Ok(
         [
             server_id,
@@ -85,8 +90,9 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
             create_sent_at_ms,
             confirmed_at_ms,
             participants,
+            expires_at_ms,
         ],
-    ) = <[Option<String>; 9]>::try_from(fields)
+    ) = <[Option<String>; 10]>::try_from(fields)
     else {
         return None;
     };
@@ -100,7 +106,7 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
         tenant_id: tenant_id.unwrap_or_default(),
         reserved_load: reserved_load.and_then(|v| v.parse().ok()).unwrap_or(0.0),
         created_at_ms,
-        expires_at_ms: if pttl_ms >= 0 { now_ms.saturating_add(pttl_ms) } else { i64::MAX },
+        expires_at_ms: number(expires_at_ms).unwrap_or(i64::MAX),
         create_sent_at_ms: number(create_sent_at_ms).unwrap_or(created_at_ms),
         confirmed_at_ms: number(confirmed_at_ms),
         participants: participants.and_then(|v| v.parse().ok()).unwrap_or(0),
@@ -109,14 +115,21 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_m
 
 /// The fields of a meeting hash a poll compares with its server's answer: [`MEETING_FIELDS`] but for those only
 /// the meeting's removal needs (moderator password, voice bridge, tenant).
-pub(crate) const PLACEMENT_FIELDS: [&str; 6] =
-    ["server_id", "reserved_load", "created_at_ms", "create_sent_at_ms", "confirmed_at_ms", "participants"];
+pub(crate) const PLACEMENT_FIELDS: [&str; 7] = [
+    "server_id",
+    "reserved_load",
+    "created_at_ms",
+    "create_sent_at_ms",
+    "confirmed_at_ms",
+    "participants",
+    "expires_at_ms",
+];
 
-/// A placed meeting from its [`PLACEMENT_FIELDS`] and its remaining time to live (as [`meeting`] takes them),
-/// with the other fields empty; `None` when gone.
-pub(crate) fn placement(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now_ms: i64) -> Option<Meeting> {
-    let Ok([server_id, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms, participants]) =
-        <[Option<String>; 6]>::try_from(fields)
+/// A placed meeting from its [`PLACEMENT_FIELDS`] (as [`meeting`] takes them), with the other fields empty; `None`
+/// when gone.
+pub(crate) fn placement(id: &str, fields: Vec<Option<String>>) -> Option<Meeting> {
+    let Ok([server_id, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms, participants, expires_at_ms]) =
+        <[Option<String>; 7]>::try_from(fields)
     else {
         return None;
     };
@@ -130,8 +143,9 @@ pub(crate) fn placement(id: &str, fields: Vec<Option<String>>, pttl_ms: i64, now
         create_sent_at_ms,
         confirmed_at_ms,
         participants,
+        expires_at_ms,
     ];
-    meeting(id, fields, pttl_ms, now_ms)
+    meeting(id, fields)
 }
 
 #[cfg(test)]
@@ -168,21 +182,27 @@ mod tests {
     fn reads_an_upstream_meeting() {
         let hash = hash(&[("server_id", "b"), ("moderator_pw", "mp"), ("voice_bridge", "123"), ("tenant_id", "")]);
         let fields = |hash: &HashMap<String, String>| MEETING_FIELDS.iter().map(|f| hash.get(*f).cloned()).collect();
-        let meeting = meeting("m", fields(&hash), -1, 5).unwrap();
+        let meeting = meeting("m", fields(&hash)).unwrap();
         assert_eq!((meeting.reserved_load, meeting.created_at_ms, meeting.expires_at_ms), (0.0, 0, i64::MAX));
         assert_eq!((meeting.server_id.as_str(), meeting.voice_bridge.as_str()), ("b", "123"));
         assert_eq!(meeting.participants, 0);
-        assert!(super::meeting("m", fields(&HashMap::new()), -2, 5).is_none());
+        assert!(super::meeting("m", fields(&HashMap::new())).is_none());
     }
 
     #[test]
     fn a_placement_holds_what_a_poll_compares() {
-        let hash = hash(&[("server_id", "b"), ("moderator_pw", "mp"), ("created_at_ms", "7"), ("participants", "12")]);
+        let hash = hash(&[
+            ("server_id", "b"),
+            ("moderator_pw", "mp"),
+            ("created_at_ms", "7"),
+            ("participants", "12"),
+            ("expires_at_ms", "1500"),
+        ]);
         let fields = PLACEMENT_FIELDS.iter().map(|f| hash.get(*f).cloned()).collect();
-        let placed = placement("m", fields, 500, 1_000).unwrap();
+        let placed = placement("m", fields).unwrap();
         // The participants and the expiry as read, so a poll finding the same count writes nothing.
         assert_eq!((placed.server_id.as_str(), placed.created_at_ms, placed.participants), ("b", 7, 12));
         assert_eq!((placed.moderator_pw.as_str(), placed.expires_at_ms), ("", 1_500));
-        assert!(placement("m", vec![None; PLACEMENT_FIELDS.len()], 500, 1_000).is_none());
+        assert!(placement("m", vec![None; PLACEMENT_FIELDS.len()]).is_none());
     }
 }

@@ -174,10 +174,10 @@ impl RedisStore {
     }
 
     /// The live meetings in tenant `tenant_id`'s index.
-    async fn tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+    async fn tenant_meetings(&self, tenant_id: &str) -> StoreResult<Vec<Meeting>> {
         let ids: Vec<String> = self.conn().smembers(self.keys.tenant_meetings(tenant_id)).await.map_err(backend)?;
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
+        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids).await?;
         Ok(meetings.into_iter().flatten().filter(|m| m.tenant_id == tenant_id).collect())
     }
 
@@ -185,8 +185,8 @@ impl RedisStore {
         snapshot::server(&mut self.conn(), &self.keys, id).await
     }
 
-    async fn read_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        Ok(snapshot::meetings(&mut self.conn(), &self.keys, &[id], now_ms).await?.pop().flatten())
+    async fn read_meeting(&self, id: &str) -> StoreResult<Option<Meeting>> {
+        Ok(snapshot::meetings(&mut self.conn(), &self.keys, &[id]).await?.pop().flatten())
     }
 
     async fn save_server(&self, server: &Server, must: &str, version: &str) -> StoreResult<String> {

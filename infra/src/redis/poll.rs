@@ -64,7 +64,7 @@ pub(crate) async fn read(
         .flat_map(|((_, report), placed)| unplaced(report, &placed.meetings))
         .map(|entry| entry.meeting_id.as_str())
         .collect();
-    let found = snapshot::meetings(&mut store.conn(), keys, &reported, now_of(batch)).await?;
+    let found = snapshot::meetings(&mut store.conn(), keys, &reported).await?;
     let found: HashMap<&str, Meeting> =
         reported.iter().copied().zip(found).filter_map(|(id, m)| Some((id, m?))).collect();
     let mut elsewhere = Vec::with_capacity(batch.len());
@@ -124,7 +124,7 @@ pub(crate) async fn write(
     mut plans: Vec<Option<PollPlan>>,
 ) -> StoreResult<Vec<Commit<PollOutcome>>> {
     let keys = &store.keys;
-    complete_released(store, &mut plans, now_of(batch)).await?;
+    complete_released(store, &mut plans).await?;
     // Each script call's plan, and how many entries it carries.
     let mut calls: Vec<(String, usize)> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -223,13 +223,13 @@ fn part<T>(list: &[T], index: usize) -> &[T] {
 /// ended on it with their moderator password, so those few are read again whole, in one round trip for the batch
 /// (the commit script forgets a meeting from its own hash, so ended ones need nothing more). One that changed
 /// placement since keeps what it was read with, and the commit script leaves it alone.
-async fn complete_released(store: &RedisStore, plans: &mut [Option<PollPlan>], now_ms: i64) -> StoreResult<()> {
+async fn complete_released(store: &RedisStore, plans: &mut [Option<PollPlan>]) -> StoreResult<()> {
     let released: Vec<String> = plans.iter().flatten().flat_map(|plan| &plan.released).map(|m| m.id.clone()).collect();
     let ids: Vec<&str> = released.iter().map(String::as_str).collect();
     let whole: HashMap<&str, Meeting> = ids
         .iter()
         .copied()
-        .zip(snapshot::meetings(&mut store.conn(), &store.keys, &ids, now_ms).await?)
+        .zip(snapshot::meetings(&mut store.conn(), &store.keys, &ids).await?)
         .filter_map(|(id, meeting)| Some((id, meeting?)))
         .collect();
     for plan in plans.iter_mut().flatten() {
@@ -247,11 +247,6 @@ async fn complete_released(store: &RedisStore, plans: &mut [Option<PollPlan>], n
     Ok(())
 }
 
-/// The earliest report time of a batch: a meeting live then is read.
-fn now_of(batch: &[(String, PollReport)]) -> i64 {
-    batch.iter().map(|(_, report)| report.now_ms).min().unwrap_or_default()
-}
-
 /// The meetings in each server's index (`indexes`, in the order of `batch`), read in one round trip (what a poll
 /// compares only: see [`complete_released`]): those still placed on the server (every meeting Redis holds is
 /// live), and the entries that are not.
@@ -262,7 +257,7 @@ async fn placed_meetings(
 ) -> StoreResult<Vec<Placed>> {
     let keys = &store.keys;
     let all: Vec<&str> = indexes.iter().flatten().map(String::as_str).collect();
-    let mut meetings = snapshot::placements(&mut store.conn(), keys, &all, now_of(batch)).await?.into_iter();
+    let mut meetings = snapshot::placements(&mut store.conn(), keys, &all).await?.into_iter();
     Ok(batch
         .iter()
         .zip(indexes)

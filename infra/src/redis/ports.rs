@@ -100,7 +100,7 @@ impl MeetingPorts for RedisStore {
         let keys = &self.keys;
         let ids: Vec<&str> = read.requests.iter().map(|r| r.meeting_id.as_str()).collect();
         let live: Vec<Meeting> =
-            snapshot::meetings(&mut self.conn(), keys, &ids, read.now_ms()).await?.into_iter().flatten().collect();
+            snapshot::meetings(&mut self.conn(), keys, &ids).await?.into_iter().flatten().collect();
         let mut homes: Vec<String> = live.iter().map(|m| m.server_id.clone()).collect();
         homes.sort_unstable();
         homes.dedup();
@@ -134,7 +134,7 @@ impl MeetingPorts for RedisStore {
         for tenant in read.counted_tenants() {
             // Counted after the tenant's change counter was read: a meeting of it written in between moves it.
             tenant_versions.insert(tenant.to_owned(), self.tenant_counter(tenant).await?);
-            let meetings = self.tenant_meetings(tenant, read.now_ms()).await?;
+            let meetings = self.tenant_meetings(tenant).await?;
             tenant_meetings.insert(tenant.to_owned(), meetings.len() as u64);
         }
         let snapshot = PlacementSnapshot {
@@ -171,8 +171,8 @@ impl MeetingPorts for RedisStore {
         Ok(answers.iter().map(|answer| Commit::held(answer == "ok")).collect())
     }
 
-    async fn read_removal(&self, id: &str, now_ms: i64) -> StoreResult<(Option<Located>, String)> {
-        let Some(meeting) = self.read_meeting(id, now_ms).await? else { return Ok((None, "0".to_owned())) };
+    async fn read_removal(&self, id: &str, _now_ms: i64) -> StoreResult<(Option<Located>, String)> {
+        let Some(meeting) = self.read_meeting(id).await? else { return Ok((None, "0".to_owned())) };
         let (server, version) = match self.versioned(&meeting.server_id).await? {
             Some(Versioned { server, version }) => (Some(server), version),
             // A removed server's counter stays where its removal moved it.
@@ -270,15 +270,15 @@ impl MeetingPorts for RedisStore {
         Ok(self.versioned(id).await?.map(|v| self.joins.overlay(v.server)))
     }
 
-    async fn find_meeting(&self, id: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
-        Ok(self.read_meeting(id, now_ms).await?.map(|m| self.joins.overlay_meeting(m)))
+    async fn find_meeting(&self, id: &str, _now_ms: i64) -> StoreResult<Option<Meeting>> {
+        Ok(self.read_meeting(id).await?.map(|m| self.joins.overlay_meeting(m)))
     }
 
     /// Every meeting on the server, including those an upstream deployment placed (a scan of `meetings`).
-    async fn list_meetings_on(&self, server_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
+    async fn list_meetings_on(&self, server_id: &str, _now_ms: i64) -> StoreResult<Vec<Meeting>> {
         let ids: Vec<String> = self.conn().smembers(self.keys.meetings()).await.map_err(backend)?;
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids, now_ms).await?;
+        let meetings = snapshot::meetings(&mut self.conn(), &self.keys, &ids).await?;
         let mut on_server: Vec<Meeting> = meetings
             .into_iter()
             .flatten()
@@ -290,17 +290,17 @@ impl MeetingPorts for RedisStore {
     }
 
     /// Through scalelite-rs's index of the tenant's meetings (upstream placed none of a tenant).
-    async fn list_tenant_meetings(&self, tenant_id: &str, now_ms: i64) -> StoreResult<Vec<Meeting>> {
-        let of_tenant = self.tenant_meetings(tenant_id, now_ms).await?;
+    async fn list_tenant_meetings(&self, tenant_id: &str, _now_ms: i64) -> StoreResult<Vec<Meeting>> {
+        let of_tenant = self.tenant_meetings(tenant_id).await?;
         Ok(of_tenant.into_iter().map(|m| self.joins.overlay_meeting(m)).collect())
     }
 
     /// Through upstream's `voice_bridges` hash; an entry left by a meeting that expired or now holds another
     /// number finds nothing.
-    async fn find_by_voice_bridge(&self, number: &str, now_ms: i64) -> StoreResult<Option<Meeting>> {
+    async fn find_by_voice_bridge(&self, number: &str, _now_ms: i64) -> StoreResult<Option<Meeting>> {
         let holder: Option<String> = self.conn().hget(self.keys.voice_bridges(), number).await.map_err(backend)?;
         let Some(holder) = holder else { return Ok(None) };
-        Ok(self.read_meeting(&holder, now_ms).await?.filter(|m| m.voice_bridge == number))
+        Ok(self.read_meeting(&holder).await?.filter(|m| m.voice_bridge == number))
     }
 
     async fn ping_backend(&self) -> StoreResult<()> {

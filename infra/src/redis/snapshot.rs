@@ -183,48 +183,36 @@ pub(crate) async fn join(conn: &mut Primary, keys: &Keys, id: &str) -> StoreResu
     Ok(Some(JoinRead { server, version }))
 }
 
-/// Meetings by id, in one round trip: each live one at `now_ms`, or `None`.
-pub(crate) async fn meetings(
-    conn: &mut Primary,
-    keys: &Keys,
-    ids: &[&str],
-    now_ms: i64,
-) -> StoreResult<Vec<Option<Meeting>>> {
-    read_meetings(conn, keys, ids, &codec::MEETING_FIELDS, codec::meeting, now_ms).await
+/// Meetings by id, in one round trip: each one Redis holds (every one it holds is live), or `None`.
+pub(crate) async fn meetings(conn: &mut Primary, keys: &Keys, ids: &[&str]) -> StoreResult<Vec<Option<Meeting>>> {
+    read_meetings(conn, keys, ids, &codec::MEETING_FIELDS, codec::meeting).await
 }
 
-/// Placed meetings by id as a poll compares them ([`codec::PLACEMENT_FIELDS`] and their expiry at `now_ms`), in one
-/// round trip: a third less to read and parse for every meeting of every server a pass asks.
-pub(crate) async fn placements(
-    conn: &mut Primary,
-    keys: &Keys,
-    ids: &[&str],
-    now_ms: i64,
-) -> StoreResult<Vec<Option<Meeting>>> {
-    read_meetings(conn, keys, ids, &codec::PLACEMENT_FIELDS, codec::placement, now_ms).await
+/// Placed meetings by id as a poll compares them ([`codec::PLACEMENT_FIELDS`]), in one round trip: a third less to
+/// read and parse for every meeting of every server a pass asks.
+pub(crate) async fn placements(conn: &mut Primary, keys: &Keys, ids: &[&str]) -> StoreResult<Vec<Option<Meeting>>> {
+    read_meetings(conn, keys, ids, &codec::PLACEMENT_FIELDS, codec::placement).await
 }
 
-/// How a meeting is made from the fields read of its hash and its remaining time to live at a time.
-type MeetingDecoder = fn(&str, Vec<Option<String>>, i64, i64) -> Option<Meeting>;
+/// How a meeting is made from the fields read of its hash.
+type MeetingDecoder = fn(&str, Vec<Option<String>>) -> Option<Meeting>;
 
-/// `fields` of each meeting's hash and its time to live, a pipeline a trip of keys, each made by `decode`.
+/// `fields` of each meeting's hash, one `HMGET` a meeting in a pipeline a trip of keys, each made by `decode`.
 async fn read_meetings(
     conn: &mut Primary,
     keys: &Keys,
     ids: &[&str],
     fields: &[&str],
     decode: MeetingDecoder,
-    now_ms: i64,
 ) -> StoreResult<Vec<Option<Meeting>>> {
     let mut meetings = Vec::with_capacity(ids.len());
     for trip in ids.chunks(KEYS_PER_TRIP) {
         let mut pipe = redis::pipe();
         for id in trip {
-            let key = keys.meeting(id);
-            pipe.hmget(&key, fields).pttl(key);
+            pipe.hmget(keys.meeting(id), fields);
         }
-        let replies: Vec<(Vec<Option<String>>, i64)> = pipe.query_async(conn).await.map_err(backend)?;
-        meetings.extend(trip.iter().zip(replies).map(|(id, (fields, pttl))| decode(id, fields, pttl, now_ms)));
+        let replies: Vec<Vec<Option<String>>> = pipe.query_async(conn).await.map_err(backend)?;
+        meetings.extend(trip.iter().zip(replies).map(|(id, fields)| decode(id, fields)));
     }
     Ok(meetings)
 }

@@ -21,6 +21,7 @@ for _, running in ipairs(plan.running) do
   local key = running[1]
   if redis.call('HGET', key, 'server_id') == s.id then
     redis.call('PEXPIREAT', key, plan.expires_at_ms)
+    redis.call('HSET', key, 'expires_at_ms', plan.expires_at_ms)
     if running[3] then
       redis.call('HSETNX', key, 'confirmed_at_ms', plan.now_ms)
     end

@@ -64,7 +64,7 @@ end
 local function write_meeting(m)
   redis.call('HSET', m.key, 'server_id', m.server_id, 'moderator_pw', m.moderator_pw, 'voice_bridge', m.voice_bridge,
     'tenant_id', m.tenant_id, 'reserved_load', m.reserved_load, 'created_at_ms', m.created_at_ms,
-    'create_sent_at_ms', m.create_sent_at_ms, 'participants', m.participants)
+    'create_sent_at_ms', m.create_sent_at_ms, 'participants', m.participants, 'expires_at_ms', m.expires_at_ms)
   if m.confirmed_at_ms == '' then
     redis.call('HDEL', m.key, 'confirmed_at_ms')
   else
