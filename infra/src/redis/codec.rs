@@ -58,39 +58,48 @@ pub(crate) fn server(id: &str, parts: ServerParts) -> Server {
     }
 }
 
-/// The fields of a meeting hash that [`meeting`] reads, in the order it takes them.
+/// The fields of a meeting hash that [`meeting`] reads, in the order it takes them: first those a poll compares
+/// with its server's answer ([`PLACEMENT_FIELDS`]), then those only the meeting's removal needs.
 pub(crate) const MEETING_FIELDS: [&str; 10] = [
     "server_id",
-    "moderator_pw",
-    "voice_bridge",
-    "tenant_id",
     "reserved_load",
     "created_at_ms",
     "create_sent_at_ms",
     "confirmed_at_ms",
     "participants",
     "expires_at_ms",
+    "moderator_pw",
+    "voice_bridge",
+    "tenant_id",
 ];
 
-/// A meeting from the [`MEETING_FIELDS`] of its hash; `None` when gone. Fields an upstream deployment does not
-/// write (ours) default; a meeting with no `expires_at_ms` (written by an upstream deployment, or before scalelite-rs
-/// kept its expiry in the hash) reads as never expiring, so the next poll that sees it running writes it.
+/// The fields of a meeting hash a poll compares with its server's answer: [`MEETING_FIELDS`] but for the moderator
+/// password, voice bridge and tenant, which only the meeting's removal needs.
+pub(crate) const PLACEMENT_FIELDS: &[&str] = MEETING_FIELDS.split_at(7).0;
+
+/// A meeting from the [`MEETING_FIELDS`] of its hash, or their leading [`PLACEMENT_FIELDS`] (the others then
+/// empty); `None` when gone. Fields an upstream deployment does not write (ours) default; a meeting with no
+/// `expires_at_ms` (written by an upstream deployment, or before scalelite-rs kept its expiry in the hash) reads as
+/// never expiring, so the next poll that sees it running writes it.
 ///
 /// The expiry is the one its writer set with `PEXPIREAT`, in the store's clock that every process's times follow,
 /// so reading it costs no `PTTL`.
-pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>) -> Option<Meeting> {
+pub(crate) fn meeting(id: &str, mut fields: Vec<Option<String>>) -> Option<Meeting> {
+    if fields.len() == PLACEMENT_FIELDS.len() {
+        fields.resize(MEETING_FIELDS.len(), None);
+    }
     let Ok(
         [
             server_id,
-            moderator_pw,
-            voice_bridge,
-            tenant_id,
             reserved_load,
             created_at_ms,
             create_sent_at_ms,
             confirmed_at_ms,
             participants,
             expires_at_ms,
+            moderator_pw,
+            voice_bridge,
+            tenant_id,
         ],
     ) = <[Option<String>; 10]>::try_from(fields)
     else {
@@ -111,41 +120,6 @@ pub(crate) fn meeting(id: &str, fields: Vec<Option<String>>) -> Option<Meeting> 
         confirmed_at_ms: number(confirmed_at_ms),
         participants: participants.and_then(|v| v.parse().ok()).unwrap_or(0),
     })
-}
-
-/// The fields of a meeting hash a poll compares with its server's answer: [`MEETING_FIELDS`] but for those only
-/// the meeting's removal needs (moderator password, voice bridge, tenant).
-pub(crate) const PLACEMENT_FIELDS: [&str; 7] = [
-    "server_id",
-    "reserved_load",
-    "created_at_ms",
-    "create_sent_at_ms",
-    "confirmed_at_ms",
-    "participants",
-    "expires_at_ms",
-];
-
-/// A placed meeting from its [`PLACEMENT_FIELDS`] (as [`meeting`] takes them), with the other fields empty; `None`
-/// when gone.
-pub(crate) fn placement(id: &str, fields: Vec<Option<String>>) -> Option<Meeting> {
-    let Ok([server_id, reserved_load, created_at_ms, create_sent_at_ms, confirmed_at_ms, participants, expires_at_ms]) =
-        <[Option<String>; 7]>::try_from(fields)
-    else {
-        return None;
-    };
-    let fields = vec![
-        server_id,
-        None,
-        None,
-        None,
-        reserved_load,
-        created_at_ms,
-        create_sent_at_ms,
-        confirmed_at_ms,
-        participants,
-        expires_at_ms,
-    ];
-    meeting(id, fields)
 }
 
 #[cfg(test)]
@@ -199,10 +173,10 @@ mod tests {
             ("expires_at_ms", "1500"),
         ]);
         let fields = PLACEMENT_FIELDS.iter().map(|f| hash.get(*f).cloned()).collect();
-        let placed = placement("m", fields).unwrap();
+        let placed = meeting("m", fields).unwrap();
         // The participants and the expiry as read, so a poll finding the same count writes nothing.
         assert_eq!((placed.server_id.as_str(), placed.created_at_ms, placed.participants), ("b", 7, 12));
         assert_eq!((placed.moderator_pw.as_str(), placed.expires_at_ms), ("", 1_500));
-        assert!(placement("m", vec![None; PLACEMENT_FIELDS.len()]).is_none());
+        assert!(meeting("m", vec![None; PLACEMENT_FIELDS.len()]).is_none());
     }
 }

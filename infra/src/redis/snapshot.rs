@@ -185,25 +185,22 @@ pub(crate) async fn join(conn: &mut Primary, keys: &Keys, id: &str) -> StoreResu
 
 /// Meetings by id, in one round trip: each one Redis holds (every one it holds is live), or `None`.
 pub(crate) async fn meetings(conn: &mut Primary, keys: &Keys, ids: &[&str]) -> StoreResult<Vec<Option<Meeting>>> {
-    read_meetings(conn, keys, ids, &codec::MEETING_FIELDS, codec::meeting).await
+    read_meetings(conn, keys, ids, &codec::MEETING_FIELDS).await
 }
 
 /// Placed meetings by id as a poll compares them ([`codec::PLACEMENT_FIELDS`]), in one round trip: a third less to
 /// read and parse for every meeting of every server a pass asks.
 pub(crate) async fn placements(conn: &mut Primary, keys: &Keys, ids: &[&str]) -> StoreResult<Vec<Option<Meeting>>> {
-    read_meetings(conn, keys, ids, &codec::PLACEMENT_FIELDS, codec::placement).await
+    read_meetings(conn, keys, ids, codec::PLACEMENT_FIELDS).await
 }
 
-/// How a meeting is made from the fields read of its hash.
-type MeetingDecoder = fn(&str, Vec<Option<String>>) -> Option<Meeting>;
-
-/// `fields` of each meeting's hash, one `HMGET` a meeting in a pipeline a trip of keys, each made by `decode`.
+/// `fields` of each meeting's hash (all of [`codec::MEETING_FIELDS`] or its leading part), one `HMGET` a meeting in
+/// a pipeline a trip of keys.
 async fn read_meetings(
     conn: &mut Primary,
     keys: &Keys,
     ids: &[&str],
     fields: &[&str],
-    decode: MeetingDecoder,
 ) -> StoreResult<Vec<Option<Meeting>>> {
     let mut meetings = Vec::with_capacity(ids.len());
     for trip in ids.chunks(KEYS_PER_TRIP) {
@@ -212,7 +209,7 @@ async fn read_meetings(
             pipe.hmget(keys.meeting(id), fields);
         }
         let replies: Vec<Vec<Option<String>>> = pipe.query_async(conn).await.map_err(backend)?;
-        meetings.extend(trip.iter().zip(replies).map(|(id, fields)| decode(id, fields)));
+        meetings.extend(trip.iter().zip(replies).map(|(id, fields)| codec::meeting(id, fields)));
     }
     Ok(meetings)
 }
