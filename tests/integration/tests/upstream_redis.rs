@@ -134,4 +134,14 @@ async fn an_upstream_redis_is_served() {
     assert_eq!(counters["unhealthy_counter"], "0");
     let on_a: String = redis.hget(key("server:bbb-a"), "online").await.unwrap();
     assert_eq!(on_a, "true");
+
+    // Upstream's meeting had a TTL and no expiry in its hash: it read as never expiring, so the poll that found it
+    // running wrote both, the hash's time the one its TTL ends at.
+    let expiry: Option<i64> = redis.hget(key("meeting:old-room"), "expires_at_ms").await.unwrap();
+    let pttl: i64 = redis.pttl(key("meeting:old-room")).await.unwrap();
+    let (seconds, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut redis).await.unwrap();
+    let redis_now = seconds * 1_000 + micros / 1_000;
+    let expiry = expiry.expect("the poll wrote the meeting's expiry into its hash");
+    assert!((expiry - (redis_now + pttl)).abs() < 1_000, "{expiry} against {}", redis_now + pttl);
+    assert!(pttl > 86_000_000, "DEFAULT_MEETING_TTL applies: {pttl}");
 }
