@@ -13,7 +13,6 @@ use scalelite_shared::bbb::checksum::{Algorithm, sign};
 use scalelite_shared::bbb::client::{BbbApi, CallError, Reply, Target};
 use scalelite_shared::bbb::meetings_xml::Status;
 use scalelite_shared::bbb::params::Params;
-use scalelite_shared::clock::now_ms;
 use scalelite_shared::config::Config;
 use scalelite_shared::model::{Server, ServerState};
 use scalelite_shared::store::PollReport;
@@ -51,7 +50,7 @@ async fn app(answer: &'static str) -> (App, Arc<FakeBbb>, tempfile::TempDir) {
     let ctx = Ctx::open(config).await.unwrap().with_bbb(fake.clone());
     let server = Server { state: ServerState::Enabled, ..Server::new("bbb-1", "https://bbb-1/bigbluebutton/api", "x") };
     ctx.servers.add_server(&server).await.unwrap();
-    let now = now_ms();
+    let now = ctx.now_ms().await.unwrap();
     let online = PollReport {
         started_at_ms: now,
         now_ms: now,
@@ -76,14 +75,15 @@ async fn create_sends_the_placement_and_confirms_it() {
     let (app, fake, _dir) = app("<response><returncode>SUCCESS</returncode></response>").await;
     let answer = app.handle(create("meetingID=m1&name=One")).await;
     assert!(String::from_utf8_lossy(&answer.body).contains("SUCCESS"));
-    let meeting = app.ctx.meetings.meeting("m1", now_ms()).await.unwrap().expect("placed");
+    let meeting = app.ctx.meetings.meeting("m1", app.ctx.now_ms().await.unwrap()).await.unwrap().expect("placed");
     let calls = fake.calls.lock().unwrap().clone();
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert!(calls[0].starts_with("create?"), "{calls:?}");
     assert!(calls[0].contains(&format!("voiceBridge={}", meeting.voice_bridge)), "{calls:?}");
     assert!(calls[0].contains(&format!("moderatorPW={}", meeting.moderator_pw)), "{calls:?}");
-    // BBB answered, so the meeting counts as confirmed: a poll that starts now and misses it ends it.
-    let now = now_ms() + 1;
+    // BBB answered, so the meeting counts as confirmed: a poll that starts now and misses it ends it. The times
+    // are the store's, as the confirmation's is: the machine's wall clock may be behind it.
+    let now = app.ctx.now_ms().await.unwrap() + 1;
     let missed = PollReport {
         started_at_ms: now,
         now_ms: now,
@@ -105,7 +105,7 @@ async fn a_refused_create_is_passed_on_and_not_kept() {
     let answer = app.handle(create("meetingID=m2&name=Two")).await;
     let body = String::from_utf8_lossy(&answer.body).into_owned();
     assert!(body.contains("<messageKey>sizeExceeded</messageKey>"), "{body}");
-    assert!(app.ctx.meetings.meeting("m2", now_ms()).await.unwrap().is_none());
+    assert!(app.ctx.meetings.meeting("m2", app.ctx.now_ms().await.unwrap()).await.unwrap().is_none());
     let load = app.ctx.servers.server("bbb-1").await.unwrap().unwrap().load;
     assert_eq!(load, Some(0.0), "the reservation went back with the meeting");
 }
