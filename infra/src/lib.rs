@@ -4,6 +4,7 @@
 //! client to BBB servers.
 
 pub mod bbb_http;
+mod coalesced_reads;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod join_servers;

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
-use scalelite_shared::store::StoreResult;
+use scalelite_shared::store::{JoinSnapshot, StoreResult};
 
 use super::items::{self, Item, get_n, get_s, key, n, s};
 use super::{Dynamo, back_off, backend, is_conflict};
+use crate::coalesced_reads::CoalescedReads;
 
 /// The DynamoDB meeting store; cheap to clone.
 #[derive(Clone, Debug)]
@@ -18,6 +19,8 @@ pub struct DynamoMeetings {
     pub(super) db: Dynamo,
     /// The domain's state of this handle (the store's clock as followed, the placement turn).
     pub(super) handle: Arc<HandleState>,
+    /// Join reads of one meeting asked for at once, shared (each read is two paid item reads).
+    pub(super) join_reads: Arc<CoalescedReads<StoreResult<JoinSnapshot>>>,
 }
 
 /// Who holds a voice bridge number a placement wants.
@@ -38,7 +41,7 @@ pub(super) fn link_key(server_id: &str, meeting_id: &str) -> Item {
 
 impl DynamoMeetings {
     pub fn new(db: Dynamo) -> Self {
-        Self { db, handle: Arc::default() }
+        Self { db, handle: Arc::default(), join_reads: Arc::default() }
     }
 
     pub(super) fn tables(&self) -> &super::Tables {

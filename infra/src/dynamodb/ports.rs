@@ -98,11 +98,18 @@ impl MeetingPorts for DynamoMeetings {
         Ok(join_all(commits).await)
     }
 
+    /// Joins of one meeting that come while its read is on the way share the next read.
     async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
-        let Some(meeting) = self.find_meeting(meeting_id, now_ms).await? else {
-            return Ok(JoinSnapshot::NoMeeting);
+        let read = || {
+            let (store, id) = (self.clone(), meeting_id.to_owned());
+            async move {
+                let Some(meeting) = store.find_meeting(&id, now_ms).await? else {
+                    return Ok(JoinSnapshot::NoMeeting);
+                };
+                Ok(JoinSnapshot::Placed(store.find_server(&meeting.server_id).await?))
+            }
         };
-        Ok(JoinSnapshot::Placed(self.find_server(&meeting.server_id).await?))
+        self.join_reads.read(meeting_id, read).await
     }
 
     /// Counts the participant while the meeting stays on the server, and adds the load while the server stays

@@ -27,9 +27,10 @@ use redis::{AsyncCommands, FromRedisValue, IntoConnectionInfo, RedisConnectionIn
 use scalelite_shared::config::Config;
 use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server};
-use scalelite_shared::store::{LeaseStore, StoreError, StoreResult, TokenStore};
+use scalelite_shared::store::{JoinSnapshot, LeaseStore, StoreError, StoreResult, TokenStore};
 use serde_json::{Value, json};
 
+use crate::coalesced_reads::CoalescedReads;
 use crate::join_servers::JoinServers;
 use joins::Joins;
 use keys::Keys;
@@ -83,6 +84,8 @@ pub struct RedisStore {
     keys: Keys,
     joins: Arc<Joins>,
     join_servers: Arc<JoinServers<String>>,
+    /// Join reads of one meeting asked for at once, shared.
+    join_reads: Arc<CoalescedReads<StoreResult<JoinSnapshot>>>,
     /// The domain's state of this handle (the store's clock as followed, the placement turn).
     handle: Arc<HandleState>,
 }
@@ -118,6 +121,7 @@ impl RedisStore {
             keys: Keys { ns: namespace.to_owned() },
             joins: Arc::default(),
             join_servers: Arc::default(),
+            join_reads: Arc::default(),
             handle: Arc::default(),
         }))
     }
@@ -132,6 +136,7 @@ impl RedisStore {
             keys: Keys { ns: namespace.to_owned() },
             joins: Arc::default(),
             join_servers: Arc::default(),
+            join_reads: Arc::default(),
             handle: Arc::default(),
         })
     }

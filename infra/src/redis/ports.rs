@@ -241,11 +241,19 @@ impl MeetingPorts for RedisStore {
     }
 
     /// Redis expires a meeting's hash itself: what it still holds is live, whatever the time.
+    /// Joins of one meeting that come while its read is on the way share the next read (a class joining as it
+    /// starts costs Redis a round trip or two, not one a participant).
     async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
-        Ok(match self.join_server(meeting_id, now_ms).await? {
-            None => JoinSnapshot::NoMeeting,
-            Some(server) => JoinSnapshot::Placed(server),
-        })
+        let read = || {
+            let (store, id) = (self.clone(), meeting_id.to_owned());
+            async move {
+                Ok(match store.join_server(&id, now_ms).await? {
+                    None => JoinSnapshot::NoMeeting,
+                    Some(server) => JoinSnapshot::Placed(server),
+                })
+            }
+        };
+        self.join_reads.read(meeting_id, read).await
     }
 
     /// Gathered in memory and written within a fraction of a second.
