@@ -47,11 +47,10 @@ enum Turn<T> {
 }
 
 impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
-    /// The answer of a read of `key` (made by `read`) that started after this call: this caller's own when no read
-    /// of `key` is on the way, else the next one, shared.
-    pub async fn read<F, Fut>(self: &Arc<Self>, key: &str, read: F) -> T
+    /// The answer of a read of `key` that started after this call: this caller's own (`read`) when no read of
+    /// `key` is on the way, else the next one, shared (made by `shared`, which owns what it reads with).
+    pub async fn read<Fut>(self: &Arc<Self>, key: &str, read: impl Future<Output = T>, shared: impl Fn() -> Fut) -> T
     where
-        F: Fn() -> Fut,
         Fut: Future<Output = T> + Send + 'static,
     {
         let turn = {
@@ -64,20 +63,20 @@ impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
                 Some(Flight { next: Some(next) }) => Turn::Wait(next.answer.subscribe()),
                 Some(flight) => {
                     let (answer, waiting) = watch::channel(None);
-                    flight.next = Some(Next { answer, read: read().boxed() });
+                    flight.next = Some(Next { answer, read: shared().boxed() });
                     Turn::Wait(waiting)
                 }
             }
         };
         match turn {
             Turn::Read => {
-                let _hand_over = HandOver { reads: Arc::clone(self), key: key.to_owned() };
-                read().await
+                let _hand_over = HandOver { reads: self, key };
+                read.await
             }
             // The next read's task ended without an answer (the runtime is stopping): read alone.
             Turn::Wait(waiting) => match answer(waiting).await {
                 Some(answer) => answer,
-                None => read().await,
+                None => shared().await,
             },
         }
     }
@@ -100,9 +99,9 @@ impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
         let (Some(Next { answer, read }), Ok(runtime)) = (next, tokio::runtime::Handle::try_current()) else {
             return;
         };
-        let hand_over = HandOver { reads: Arc::clone(self), key: key.to_owned() };
+        let (reads, key) = (Arc::clone(self), key.to_owned());
         runtime.spawn(async move {
-            let _hand_over = hand_over;
+            let _hand_over = HandOver { reads: &reads, key: &key };
             answer.send_replace(Some(read.await));
         });
     }
@@ -113,15 +112,15 @@ async fn answer<T: Clone>(mut waiting: watch::Receiver<Option<T>>) -> Option<T> 
     waiting.wait_for(Option::is_some).await.ok().and_then(|answer| answer.clone())
 }
 
-/// Hands `key` over to the read gathered behind its read when that read ends, or when its caller drops it.
-struct HandOver<T: Clone + Send + Sync + 'static> {
-    reads: Arc<CoalescedReads<T>>,
-    key: String,
+/// Hands `key` over to the read gathered behind its read when that read ends, fails or is dropped by its caller.
+struct HandOver<'a, T: Clone + Send + Sync + 'static> {
+    reads: &'a Arc<CoalescedReads<T>>,
+    key: &'a str,
 }
 
-impl<T: Clone + Send + Sync + 'static> Drop for HandOver<T> {
+impl<T: Clone + Send + Sync + 'static> Drop for HandOver<'_, T> {
     fn drop(&mut self) {
-        self.reads.hand_over(&self.key);
+        self.reads.hand_over(self.key);
     }
 }
 
@@ -165,7 +164,7 @@ mod tests {
         let (reads, store) = (Arc::new(CoalescedReads::default()), Arc::new(Store::default()));
         let first = tokio::spawn({
             let (reads, store) = (reads.clone(), store.clone());
-            async move { reads.read("m", || store.read()).await }
+            async move { reads.read("m", store.read(), || store.read()).await }
         });
         settle().await;
         // A write ends after the first read started: the callers that ask now must see it.
@@ -173,7 +172,7 @@ mod tests {
         let later: Vec<_> = (0..20)
             .map(|_| {
                 let (reads, store) = (reads.clone(), store.clone());
-                tokio::spawn(async move { reads.read("m", || store.read()).await })
+                tokio::spawn(async move { reads.read("m", store.read(), || store.read()).await })
             })
             .collect();
         settle().await;
@@ -196,7 +195,7 @@ mod tests {
             .into_iter()
             .map(|key| {
                 let (reads, store) = (reads.clone(), store.clone());
-                tokio::spawn(async move { reads.read(key, || store.read()).await })
+                tokio::spawn(async move { reads.read(key, store.read(), || store.read()).await })
             })
             .collect();
         settle().await;
@@ -214,12 +213,12 @@ mod tests {
         let (reads, store) = (Arc::new(CoalescedReads::default()), Arc::new(Store::default()));
         let first = tokio::spawn({
             let (reads, store) = (reads.clone(), store.clone());
-            async move { reads.read("m", || store.read()).await }
+            async move { reads.read("m", store.read(), || store.read()).await }
         });
         settle().await;
         let waiting = tokio::spawn({
             let (reads, store) = (reads.clone(), store.clone());
-            async move { reads.read("m", || store.read()).await }
+            async move { reads.read("m", store.read(), || store.read()).await }
         });
         settle().await;
         first.abort();
@@ -230,5 +229,33 @@ mod tests {
         assert_eq!(store.reads.load(Ordering::SeqCst), 2);
         settle().await;
         assert!(reads.flights().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_read_that_panics_leaves_the_key_free() {
+        let (reads, store) = (Arc::new(CoalescedReads::<usize>::default()), Arc::new(Store::default()));
+        let panicking = tokio::spawn({
+            let (reads, store) = (reads.clone(), store.clone());
+            async move {
+                let read = async move {
+                    store.gate.notified().await;
+                    panic!("the store's client failed");
+                };
+                reads.read("m", read, || async { 0 }).await
+            }
+        });
+        settle().await;
+        let waiting = tokio::spawn({
+            let (reads, store) = (reads.clone(), store.clone());
+            async move { reads.read("m", store.read(), || store.read()).await }
+        });
+        settle().await;
+        store.gate.notify_one();
+        assert!(panicking.await.is_err());
+        settle().await;
+        store.gate.notify_one();
+        assert_eq!(waiting.await.unwrap(), 0, "the read gathered behind ran");
+        settle().await;
+        assert!(reads.flights().is_empty(), "nothing left on the way");
     }
 }

@@ -100,16 +100,11 @@ impl MeetingPorts for DynamoMeetings {
 
     /// Joins of one meeting that come while its read is on the way share the next read.
     async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
-        let read = || {
+        let shared = || {
             let (store, id) = (self.clone(), meeting_id.to_owned());
-            async move {
-                let Some(meeting) = store.find_meeting(&id, now_ms).await? else {
-                    return Ok(JoinSnapshot::NoMeeting);
-                };
-                Ok(JoinSnapshot::Placed(store.find_server(&meeting.server_id).await?))
-            }
+            async move { store.join_snapshot(&id, now_ms).await }
         };
-        self.join_reads.read(meeting_id, read).await
+        self.join_reads.read(meeting_id, self.join_snapshot(meeting_id, now_ms), shared).await
     }
 
     /// Counts the participant while the meeting stays on the server, and adds the load while the server stays
@@ -220,5 +215,15 @@ impl MeetingPorts for DynamoMeetings {
     async fn read_store_time(&self) -> StoreResult<i64> {
         self.db.check_ready()?;
         service_clock::read(&self.db, &self.tables().servers).await
+    }
+}
+
+impl DynamoMeetings {
+    /// Where a live meeting's joins go: the meeting, then its server, each read by its key.
+    async fn join_snapshot(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
+        let Some(meeting) = self.find_meeting(meeting_id, now_ms).await? else {
+            return Ok(JoinSnapshot::NoMeeting);
+        };
+        Ok(JoinSnapshot::Placed(self.find_server(&meeting.server_id).await?))
     }
 }

@@ -145,21 +145,23 @@ impl RedisStore {
         self.conn.clone()
     }
 
-    /// The server a live meeting's joins go to (`None`: the meeting is gone; `Some(None)`: its server is): the
-    /// one kept from an earlier join while its change counter has not moved, else read whole and kept.
-    async fn join_server(&self, meeting_id: &str, now_ms: i64) -> StoreResult<Option<Option<Server>>> {
+    /// Where a live meeting's joins go: its server is the one kept from an earlier join while its change counter
+    /// has not moved, else read whole and kept.
+    async fn join_snapshot(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
         let Some((server_id, version)) = snapshot::join_probe(&mut self.conn(), &self.keys, meeting_id).await? else {
-            return Ok(None);
+            return Ok(JoinSnapshot::NoMeeting);
         };
         if let Some(server) = version.and_then(|version| self.join_servers.get(&server_id, &version, now_ms)) {
-            return Ok(Some(Some(server)));
+            return Ok(JoinSnapshot::Placed(Some(server)));
         }
         // Read again whole: the meeting may have moved since the probe, so its answer stands on its own.
-        let Some(read) = snapshot::join(&mut self.conn(), &self.keys, meeting_id).await? else { return Ok(None) };
+        let Some(read) = snapshot::join(&mut self.conn(), &self.keys, meeting_id).await? else {
+            return Ok(JoinSnapshot::NoMeeting);
+        };
         if let (Some(server), Some(version)) = (&read.server, &read.version) {
             self.join_servers.put(&server.id, version.clone(), server, i64::MAX);
         }
-        Ok(Some(read.server))
+        Ok(JoinSnapshot::Placed(read.server))
     }
 
     async fn commit<T: FromRedisValue>(&self, script: &Script, plan: &Value) -> StoreResult<T> {

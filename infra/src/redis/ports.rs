@@ -244,16 +244,11 @@ impl MeetingPorts for RedisStore {
     /// Joins of one meeting that come while its read is on the way share the next read (a class joining as it
     /// starts costs Redis a round trip or two, not one a participant).
     async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
-        let read = || {
+        let shared = || {
             let (store, id) = (self.clone(), meeting_id.to_owned());
-            async move {
-                Ok(match store.join_server(&id, now_ms).await? {
-                    None => JoinSnapshot::NoMeeting,
-                    Some(server) => JoinSnapshot::Placed(server),
-                })
-            }
+            async move { store.join_snapshot(&id, now_ms).await }
         };
-        self.join_reads.read(meeting_id, read).await
+        self.join_reads.read(meeting_id, self.join_snapshot(meeting_id, now_ms), shared).await
     }
 
     /// Gathered in memory and written within a fraction of a second.
