@@ -156,21 +156,35 @@ async fn a_poll_during_a_slow_create_keeps_the_meeting() {
 }
 
 /// The established TCP connections to the servers listening on `ports`, each as the server's port and the
-/// client's (the loopback table of /proc/net/tcp, hex ports), sorted.
+/// client's (the loopback table of /proc/net/tcp, hex ports), sorted. The kernel lists the table in pieces, so
+/// while other tests open and close connections one reading may show a socket twice or miss one: the table is read
+/// until two readings agree.
 fn connections_to(ports: &[u16]) -> Vec<(u16, u16)> {
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    let port = |field: &str| field.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
-    let mut found: Vec<(u16, u16)> = table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let (local, remote) = (port(fields.get(1)?)?, port(fields.get(2)?)?);
-            (fields.get(3) == Some(&"01") && ports.contains(&local)).then_some((local, remote))
-        })
-        .collect();
-    found.sort_unstable();
-    found
+    let read = || {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+        let port = |field: &str| field.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
+        let mut found: Vec<(u16, u16)> = table
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let (local, remote) = (port(fields.get(1)?)?, port(fields.get(2)?)?);
+                (fields.get(3) == Some(&"01") && ports.contains(&local)).then_some((local, remote))
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    };
+    let mut last = read();
+    for _ in 0..10 {
+        let again = read();
+        if again == last {
+            break;
+        }
+        last = again;
+    }
+    last
 }
 
 /// A pass asks `POLL_CONCURRENCY` servers at a time, and keeps at most `BBB_KEPT_CONNECTIONS` connections open
