@@ -9,9 +9,10 @@
 #   poll passes over POLL_SERVERS simulated servers with 10 meetings each (tests/integration/examples/poll_bench).
 # Needs wrk (Debian package). Usage: tests/bench/run.sh [seconds] [connections] [sqlite|redis]
 # The redis store uses REDIS_URL (default the local server) under a throw-away namespace; POLL_SERVERS=0 skips
-# the poll part (default 1000); DEMO_SERVERS sets the simulated pool (default 3). BENCH_BINARIES=<dir> runs the binaries in that directory (`scalelite`,
-# `examples/bare_redirect`, `examples/poll_bench`, as a release target directory holds them) instead of building,
-# so two builds can be measured in turns.
+# the poll part (default 1000); DEMO_SERVERS sets the simulated pool (default 3); JOIN_MEETINGS spreads the joins
+# over that many meetings (default 1: a whole class joining one meeting). BENCH_BINARIES=<dir> runs the binaries
+# in that directory (`scalelite`, `examples/bare_redirect`, `examples/poll_bench`, as a release target directory
+# holds them) instead of building, so two builds can be measured in turns.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-15}
@@ -48,9 +49,18 @@ sleep 2
 . tests/bench/common.sh
 load() { wrk -t"$2" -c"$3" -d"${seconds}s" --latency "${@:4}" > "$work/$1.txt"; } # label threads connections …
 
-curl -sf "http://127.0.0.1:3100$(signed create 'meetingID=bench&name=Bench')" > /dev/null
 load bare 2 "$connections" "http://127.0.0.1:3200/"
-load join 2 "$connections" "http://127.0.0.1:3100$(signed join 'meetingID=bench&fullName=Load+Test&role=VIEWER')"
+if [ "${JOIN_MEETINGS:-1}" -gt 1 ]; then
+  : > "$work/joins.txt"
+  for i in $(seq 1 "$JOIN_MEETINGS"); do
+    curl -sf "http://127.0.0.1:3100$(signed create "meetingID=bench-$i&name=Bench+$i")" > /dev/null
+    signed join "meetingID=bench-$i&fullName=Load+Test&role=VIEWER" >> "$work/joins.txt"
+  done
+  URLS=$work/joins.txt load join 2 "$connections" -s tests/bench/urls.lua "http://127.0.0.1:3100"
+else
+  curl -sf "http://127.0.0.1:3100$(signed create 'meetingID=bench&name=Bench')" > /dev/null
+  load join 2 "$connections" "http://127.0.0.1:3100$(signed join 'meetingID=bench&fullName=Load+Test&role=VIEWER')"
+fi
 echo "join: $(rate "$work/join.txt")/s through scalelite-rs, $(rate "$work/bare.txt")/s bare 302" \
   "(ratio $(awk -v a="$(rate "$work/join.txt")" -v b="$(rate "$work/bare.txt")" 'BEGIN { printf "%.2f", a / b }'))," \
   "p50 $(p50 "$work/join.txt") ms beside $(p50 "$work/bare.txt") ms"
