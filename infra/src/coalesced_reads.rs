@@ -96,9 +96,8 @@ impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
             }
             next
         };
-        let (Some(Next { answer, read }), Ok(runtime)) = (next, tokio::runtime::Handle::try_current()) else {
-            return;
-        };
+        let Some(Next { answer, read }) = next else { return };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
         let (reads, key) = (Arc::clone(self), key.to_owned());
         runtime.spawn(async move {
             let _hand_over = HandOver { reads: &reads, key: &key };
