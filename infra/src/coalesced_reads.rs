@@ -152,6 +152,16 @@ mod tests {
         }
     }
 
+    /// A caller of `key` through `reads`, on `store`.
+    fn caller(
+        reads: &Arc<CoalescedReads<usize>>,
+        store: &Arc<Store>,
+        key: &'static str,
+    ) -> tokio::task::JoinHandle<usize> {
+        let (reads, store) = (reads.clone(), store.clone());
+        tokio::spawn(async move { reads.read(key, store.read(), || store.read()).await })
+    }
+
     async fn settle() {
         for _ in 0..10 {
             tokio::task::yield_now().await;
@@ -161,19 +171,11 @@ mod tests {
     #[tokio::test]
     async fn callers_during_a_read_share_the_next_one_and_see_what_was_written_before_they_asked() {
         let (reads, store) = (Arc::new(CoalescedReads::default()), Arc::new(Store::default()));
-        let first = tokio::spawn({
-            let (reads, store) = (reads.clone(), store.clone());
-            async move { reads.read("m", store.read(), || store.read()).await }
-        });
+        let first = caller(&reads, &store, "m");
         settle().await;
         // A write ends after the first read started: the callers that ask now must see it.
         store.version.store(1, Ordering::SeqCst);
-        let later: Vec<_> = (0..20)
-            .map(|_| {
-                let (reads, store) = (reads.clone(), store.clone());
-                tokio::spawn(async move { reads.read("m", store.read(), || store.read()).await })
-            })
-            .collect();
+        let later: Vec<_> = (0..20).map(|_| caller(&reads, &store, "m")).collect();
         settle().await;
         assert_eq!(store.reads.load(Ordering::SeqCst), 1, "the later callers wait for the first read to end");
         store.gate.notify_one();
@@ -190,13 +192,7 @@ mod tests {
     #[tokio::test]
     async fn other_keys_read_on_their_own() {
         let (reads, store) = (Arc::new(CoalescedReads::default()), Arc::new(Store::default()));
-        let callers: Vec<_> = ["a", "b", "c"]
-            .into_iter()
-            .map(|key| {
-                let (reads, store) = (reads.clone(), store.clone());
-                tokio::spawn(async move { reads.read(key, store.read(), || store.read()).await })
-            })
-            .collect();
+        let callers: Vec<_> = ["a", "b", "c"].into_iter().map(|key| caller(&reads, &store, key)).collect();
         settle().await;
         assert_eq!(store.reads.load(Ordering::SeqCst), 3);
         for _ in 0..3 {
@@ -210,15 +206,9 @@ mod tests {
     #[tokio::test]
     async fn a_caller_that_goes_away_mid_read_leaves_no_one_waiting() {
         let (reads, store) = (Arc::new(CoalescedReads::default()), Arc::new(Store::default()));
-        let first = tokio::spawn({
-            let (reads, store) = (reads.clone(), store.clone());
-            async move { reads.read("m", store.read(), || store.read()).await }
-        });
+        let first = caller(&reads, &store, "m");
         settle().await;
-        let waiting = tokio::spawn({
-            let (reads, store) = (reads.clone(), store.clone());
-            async move { reads.read("m", store.read(), || store.read()).await }
-        });
+        let waiting = caller(&reads, &store, "m");
         settle().await;
         first.abort();
         settle().await;
@@ -244,10 +234,7 @@ mod tests {
             }
         });
         settle().await;
-        let waiting = tokio::spawn({
-            let (reads, store) = (reads.clone(), store.clone());
-            async move { reads.read("m", store.read(), || store.read()).await }
-        });
+        let waiting = caller(&reads, &store, "m");
         settle().await;
         store.gate.notify_one();
         assert!(panicking.await.is_err());

@@ -6,7 +6,7 @@ use scalelite_shared::balance::placement::{PlacementRead, PlacementSnapshot, Pla
 use scalelite_shared::balance::poll::{PollOutcome, PollPlan, PollReport, PollSnapshot};
 use scalelite_shared::domain::handle::HandleState;
 use scalelite_shared::model::{Meeting, Server, ServerState};
-use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, StoreError, StoreResult};
+use scalelite_shared::store::{Commit, JoinSnapshot, Located, MeetingPorts, MeetingStore, StoreError, StoreResult};
 
 use super::items::{self, get_s, key, n, s};
 use super::placement::PlaceRead;
@@ -100,9 +100,10 @@ impl MeetingPorts for DynamoMeetings {
 
     /// Joins of one meeting that come while its read is on the way share the next read.
     async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
+        // A shared read starts after every join it answers: it reads at the store's time when it starts.
         let shared = || {
             let (store, id) = (self.clone(), meeting_id.to_owned());
-            async move { store.join_snapshot(&id, now_ms).await }
+            async move { store.join_snapshot(&id, MeetingStore::now_ms(&store).await?).await }
         };
         self.join_reads.read(meeting_id, self.join_snapshot(meeting_id, now_ms), shared).await
     }
