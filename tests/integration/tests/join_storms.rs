@@ -3,7 +3,7 @@
 //! meeting ended through another replica is refused all the same, however many joins of it are on the way.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -63,16 +63,17 @@ async fn joins_sent_after_the_end_through_another_replica_are_refused_during_a_s
     let other = replica(&harness).await;
     harness.create("lecture").await;
     let base = other.base_url();
-    let (ended, stop) = (AtomicBool::new(false), AtomicBool::new(false));
+    let (ended, stop, sent_after) = (AtomicBool::new(false), AtomicBool::new(false), AtomicUsize::new(0));
     // Each of `STORM` participants joins again as soon as answered, noting whether the end had been answered
     // before the join was sent.
     let storm = join_all((0..STORM).map(|n| {
-        let (harness, base, ended, stop) = (&harness, &base, &ended, &stop);
+        let (harness, base, ended, stop, sent_after) = (&harness, &base, &ended, &stop, &sent_after);
         async move {
             let mut seen = Vec::new();
             while !stop.load(Ordering::SeqCst) {
                 let after_end = ended.load(Ordering::SeqCst);
                 seen.push((after_end, join(harness, base, "lecture", n).await));
+                sent_after.fetch_add(usize::from(after_end), Ordering::SeqCst);
             }
             seen
         }
@@ -82,7 +83,11 @@ async fn joins_sent_after_the_end_through_another_replica_are_refused_during_a_s
         let answer = harness.call("end", "meetingID=lecture").await;
         assert_eq!(answer.returncode().as_deref(), Some("SUCCESS"), "{}", answer.body);
         ended.store(true, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The storm goes on until as many joins as it has participants were answered after the end (or 10 s).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while sent_after.load(Ordering::SeqCst) < STORM && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         stop.store(true, Ordering::SeqCst);
     };
     let (seen, ()) = tokio::join!(storm, end);
