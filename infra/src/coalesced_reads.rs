@@ -97,7 +97,11 @@ impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
             next
         };
         let Some(Next { answer, read }) = next else { return };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to run it in (the process is stopping): its callers read alone, and `key` is free.
+            self.flights().remove(key);
+            return;
+        };
         let (reads, key) = (Arc::clone(self), key.to_owned());
         runtime.spawn(async move {
             let _hand_over = HandOver { reads: &reads, key: &key };
@@ -243,5 +247,21 @@ mod tests {
         assert_eq!(waiting.await.unwrap(), 0, "the read gathered behind ran");
         settle().await;
         assert!(reads.flights().is_empty(), "nothing left on the way");
+    }
+
+    #[test]
+    fn a_read_dropped_once_the_runtime_is_gone_leaves_the_key_free() {
+        let reads = Arc::new(CoalescedReads::<usize>::default());
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let mut first = Box::pin(reads.read("m", std::future::pending(), || async { 1 }));
+        let mut gathered = Box::pin(reads.read("m", std::future::pending(), || async { 2 }));
+        runtime.block_on(async {
+            assert!(futures::poll!(&mut first).is_pending());
+            assert!(futures::poll!(&mut gathered).is_pending());
+        });
+        drop(runtime);
+        drop(first);
+        assert!(reads.flights().is_empty(), "no read left on the way for good");
+        drop(gathered);
     }
 }

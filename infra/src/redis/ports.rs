@@ -240,7 +240,6 @@ impl MeetingPorts for RedisStore {
         poll::write(self, &POLL, batch, read, plans).await
     }
 
-    /// Redis expires a meeting's hash itself: what it still holds is live, whatever the time.
     /// Joins of one meeting that come while its read is on the way share the next read (a class joining as it
     /// starts costs Redis a round trip or two, not one a participant).
     async fn read_join(&self, meeting_id: &str, now_ms: i64) -> StoreResult<JoinSnapshot> {
