@@ -26,7 +26,7 @@ pub fn forbidden(c: char) -> bool {
 
 /// True when `bytes` (UTF-8) holds a character XML 1.0 forbids: an ASCII control byte but tab, newline and
 /// carriage return (in UTF-8 such a byte is that character), or U+FFFE/U+FFFF (`EF BF BE`, `EF BF BF`).
-fn holds_forbidden(bytes: &[u8]) -> bool {
+pub fn holds_forbidden(bytes: &[u8]) -> bool {
     // A chunk at a time, without stopping early inside one, so the test of each byte runs as vector code.
     let control = |b: u8| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r');
     bytes.chunks(64).any(|chunk| chunk.iter().fold(false, |found, &b| found | control(b)))
