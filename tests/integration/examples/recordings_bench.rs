@@ -25,6 +25,10 @@ use scalelite_shared::bbb::recordings_xml::{Links, recordings_document};
 use scalelite_shared::model::{PlaybackFormat, Recording, Thumbnail};
 use scalelite_shared::store::RecordingQuery;
 
+/// The allocator of the load balancer's binaries, so the load balancer in this process allocates as it does there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Builds the query of the i-th getRecordings request of a run.
 type Filter = Box<dyn Fn(usize) -> String>;
 
