@@ -16,11 +16,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use scalelite_shared::model::Recording;
 use scalelite_shared::store::{RecordingEdits, RecordingIndex, RecordingQuery, StoreError, StoreResult};
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool};
 
 /// How long a call waits for a database connection before it fails: an outage fails fast.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+/// A connection idle longer than this is pinged before a call uses it (the server may have restarted, or a
+/// firewall dropped the idle socket); one used more recently is handed out as it is, saving a round trip a call.
+const PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 /// How often the schema is tried again while the database does not answer.
 const MIGRATE_RETRY: Duration = Duration::from_secs(2);
 
@@ -44,7 +47,19 @@ impl PostgresRecordings {
         // getRecordings' statement skips the filters a call leaves empty: plan it for each call's binds.
         let options =
             PgConnectOptions::from_str(url).map_err(backend)?.options([("plan_cache_mode", "force_custom_plan")]);
-        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT).connect_lazy_with(options);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_WHEN_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .connect_lazy_with(options);
         let store = Self { pool, migrated: Arc::default() };
         if let Err(error) = store.migrate().await {
             tracing::warn!(%error, "PostgreSQL does not answer yet; retrying in the background");

@@ -85,6 +85,9 @@ impl SqliteStore {
             .pragma("mmap_size", reader::MMAP_SIZE.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A connection to a local file cannot have hung up: no ping (a round trip to the connection's thread)
+            // before each use.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open the database file {}: {e}", path.display())))?;

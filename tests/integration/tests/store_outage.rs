@@ -1,7 +1,8 @@
 //! Stores that are down, through HTTP: calls fail within a second with the documented error (playback 503,
 //! never 404), meeting calls do not wait for a recordings outage, the callback URLs given meanwhile are written once the database is
 //! back, a process that starts during the outage stays up and becomes ready, and readiness only waits for
-//! the stores a function uses.
+//! the stores a function uses; a database connection the server closed while it sat idle is replaced before a
+//! call uses it.
 
 use std::time::{Duration, Instant};
 
@@ -111,4 +112,30 @@ async fn readiness_waits_only_for_the_stores_a_function_uses() {
         let app = App { ctx: std::sync::Arc::new(ctx), mode: Mode::One(function) };
         assert_eq!(app.handle(ApiRequest::get("/_/ready", "")).await.status, status, "{name}");
     }
+}
+
+/// The pool pings a connection that sat idle for more than a second before a call uses it: one the server closed
+/// meanwhile (a restart, a firewall's idle timeout) is replaced, and the call answers as if nothing happened.
+#[tokio::test]
+async fn a_database_connection_closed_while_idle_is_replaced_before_a_call_uses_it() {
+    let Some(schema) = PgSchema::create("idle_closed").await else { return };
+    let url = format!("{}&application_name={}", schema.url, schema.name);
+    let harness = Harness::with_env(0, &[("DATABASE_URL", &url)]).await;
+    let ready = format!("{}/readyz", harness.running.base_url());
+    wait_until("readiness", async || harness.get_url(&ready).await.status == 200).await;
+    let listed = harness.call("getRecordings", "meetingID=m").await;
+    assert_eq!(listed.message_key().as_deref(), Some("noRecordings"), "{}", listed.body);
+
+    let mut admin = schema.connect().await;
+    let closed: i64 =
+        sqlx::query_scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&schema.name)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert!(closed >= 1, "the server closed the pool's connections");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let listed = harness.call("getRecordings", "meetingID=m").await;
+    assert_eq!(listed.message_key().as_deref(), Some("noRecordings"), "the first call after: {}", listed.body);
 }
