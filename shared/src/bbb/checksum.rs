@@ -43,7 +43,8 @@ impl Algorithm {
             for part in parts {
                 digest.update(part);
             }
-            hex::encode(digest.finalize())
+            // Written in one pass and in constant time.
+            base16ct::lower::encode_string(&digest.finalize())
         }
         match self {
             Self::Sha1 => run::<Sha1>(parts),
