@@ -3,6 +3,7 @@
 //! probe); [`call`] applies that policy and hands the handler checked input. Adding a BBB verb is one handler
 //! file and one line here (then `scalelite-function manifests` regenerates the deployments).
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use futures::future::BoxFuture;
@@ -430,13 +431,13 @@ pub fn route(path: &str) -> Option<&'static Function> {
 pub async fn call(ctx: &Ctx, function: &'static Function, req: ApiRequest) -> ApiResponse {
     let started = Instant::now();
     let (response, outcome) = match function.run(ctx, req).await {
-        Ok(response) if response.status.is_redirection() => (response, "redirect".to_owned()),
-        Ok(response) => (response, "success".to_owned()),
+        Ok(response) if response.status.is_redirection() => (response, Cow::Borrowed("redirect")),
+        Ok(response) => (response, Cow::Borrowed("success")),
         Err(reject) => {
             let outcome = reject.outcome();
             tracing::info!(function = function.name, outcome, key = reject.key(), "answered with a refusal");
             ctx.metrics.observe_refusal(function.name, reject.key());
-            (reject.respond(function.answers), outcome)
+            (reject.respond(function.answers), Cow::Owned(outcome))
         }
     };
     ctx.metrics.observe_request(function.name, &outcome, started.elapsed().as_secs_f64());
