@@ -5,7 +5,7 @@
 //! most whatever the stamp says.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use scalelite_shared::model::Server;
@@ -23,7 +23,8 @@ struct Kept<S> {
     stamp: S,
     read_at: Instant,
     until_ms: i64,
-    server: Server,
+    /// Shared, so a reader copies it after letting the table go.
+    server: Arc<Server>,
 }
 
 /// Servers by key (a meeting id or a server id), each with the stamp it was read at.
@@ -46,10 +47,13 @@ impl<S: PartialEq> JoinServers<S> {
     /// The server kept under `key`, if it was read at `stamp` (the counter now), is live at `now_ms` and was
     /// read less than [`KEPT_FOR`] ago.
     pub fn get(&self, key: &str, stamp: &S, now_ms: i64) -> Option<Server> {
-        let by_key = self.by_key();
-        let kept = by_key.get(key)?;
-        (kept.stamp == *stamp && kept.until_ms > now_ms && kept.read_at.elapsed() < self.kept_for)
-            .then(|| kept.server.clone())
+        let server = {
+            let by_key = self.by_key();
+            let kept = by_key.get(key)?;
+            (kept.stamp == *stamp && kept.until_ms > now_ms && kept.read_at.elapsed() < self.kept_for)
+                .then(|| Arc::clone(&kept.server))?
+        };
+        Some(Server::clone(&server))
     }
 
     /// Moves the entry under `key` from stamp `from` to `to` (a change this process made and knows the whole of),
@@ -62,11 +66,11 @@ impl<S: PartialEq> JoinServers<S> {
 
     /// Keeps `server` under `key`, read after the counter was at `stamp`, live until `until_ms`.
     pub fn put(&self, key: &str, stamp: S, server: &Server, until_ms: i64) {
+        let kept = Kept { stamp, read_at: Instant::now(), until_ms, server: Arc::new(server.clone()) };
         let mut by_key = self.by_key();
         if by_key.len() >= CAPACITY && !by_key.contains_key(key) {
             by_key.clear();
         }
-        let kept = Kept { stamp, read_at: Instant::now(), until_ms, server: server.clone() };
         by_key.insert(key.to_owned(), kept);
     }
 }

@@ -18,14 +18,21 @@ pub(crate) struct Joined {
 
 impl Joined {
     fn add(&mut self, meeting_id: &str, server_id: &str, load: Option<f64>, participants: u64) {
+        // Looked up before anything is copied: a join of a meeting already counted allocates nothing.
         if let Some(load) = load {
-            *self.load.entry(server_id.to_owned()).or_default() += load;
+            match self.load.get_mut(server_id) {
+                Some(pending) => *pending += load,
+                None => {
+                    self.load.insert(server_id.to_owned(), load);
+                }
+            }
         }
-        let counted = self.participants.entry(meeting_id.to_owned()).or_insert_with(|| (server_id.to_owned(), 0));
-        if counted.0 == server_id {
-            counted.1 += participants;
-        } else {
-            *counted = (server_id.to_owned(), participants);
+        match self.participants.get_mut(meeting_id) {
+            Some(counted) if counted.0 == server_id => counted.1 += participants,
+            Some(counted) => *counted = (server_id.to_owned(), participants),
+            None => {
+                self.participants.insert(meeting_id.to_owned(), (server_id.to_owned(), participants));
+            }
         }
     }
 
