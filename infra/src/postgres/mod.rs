@@ -97,9 +97,19 @@ impl RecordingIndex for PostgresRecordings {
         import::import(&self.pool, recordings).await
     }
 
+    /// A read that fails on a connection that no longer answers (the server restarted or closed it since it was
+    /// last used) is read once more on another: a read changes nothing, so trying it again is safe.
     async fn recordings(&self, query: &RecordingQuery) -> StoreResult<Vec<Recording>> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
-        select::matching(&mut conn, query).await
+        match select::matching(&mut conn, query).await {
+            Err(_) if conn.ping().await.is_err() => {
+                conn.close_on_drop();
+                drop(conn);
+                let mut conn = self.pool.acquire().await.map_err(backend)?;
+                select::matching(&mut conn, query).await
+            }
+            read => read,
+        }
     }
 
     async fn set_published(&self, record_id: &str, published: bool) -> StoreResult<()> {
