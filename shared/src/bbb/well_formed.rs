@@ -30,7 +30,8 @@ pub fn holds_forbidden(bytes: &[u8]) -> bool {
     // A chunk at a time, without stopping early inside one, so the test of each byte runs as vector code.
     let control = |b: u8| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r');
     bytes.chunks(64).any(|chunk| chunk.iter().fold(false, |found, &b| found | control(b)))
-        || memchr::memmem::find_iter(bytes, b"\xEF\xBF").any(|at| matches!(bytes.get(at + 2), Some(0xBE | 0xBF)))
+        || memchr::memchr_iter(0xEF, bytes)
+            .any(|at| bytes.get(at + 1) == Some(&0xBF) && matches!(bytes.get(at + 2), Some(0xBE | 0xBF)))
 }
 
 /// Checks `body`. A document cut off mid-way passes as far as it goes: the readers judge what is missing.
