@@ -18,14 +18,9 @@ struct Next<T> {
     read: BoxFuture<'static, T>,
 }
 
-/// A key whose read is on the way, with the read gathering behind it.
-struct Flight<T> {
-    next: Option<Next<T>>,
-}
-
-/// The reads on the way, by key.
+/// The reads on the way, by key, each with the read gathering behind it (if any caller came meanwhile).
 pub(crate) struct CoalescedReads<T> {
-    flights: Mutex<HashMap<String, Flight<T>>>,
+    flights: Mutex<HashMap<String, Option<Next<T>>>>,
 }
 
 impl<T> std::fmt::Debug for CoalescedReads<T> {
@@ -57,13 +52,13 @@ impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
             let mut flights = self.flights();
             match flights.get_mut(key) {
                 None => {
-                    flights.insert(key.to_owned(), Flight { next: None });
+                    flights.insert(key.to_owned(), None);
                     Turn::Read
                 }
-                Some(Flight { next: Some(next) }) => Turn::Wait(next.answer.subscribe()),
-                Some(flight) => {
+                Some(Some(next)) => Turn::Wait(next.answer.subscribe()),
+                Some(gathering) => {
                     let (answer, waiting) = watch::channel(None);
-                    flight.next = Some(Next { answer, read: shared().boxed() });
+                    *gathering = Some(Next { answer, read: shared().boxed() });
                     Turn::Wait(waiting)
                 }
             }
@@ -81,7 +76,7 @@ impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
         }
     }
 
-    fn flights(&self) -> MutexGuard<'_, HashMap<String, Flight<T>>> {
+    fn flights(&self) -> MutexGuard<'_, HashMap<String, Option<Next<T>>>> {
         self.flights.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -90,7 +85,7 @@ impl<T: Clone + Send + Sync + 'static> CoalescedReads<T> {
     fn hand_over(self: &Arc<Self>, key: &str) {
         let next = {
             let mut flights = self.flights();
-            let next = flights.get_mut(key).and_then(|flight| flight.next.take());
+            let next = flights.get_mut(key).and_then(Option::take);
             if next.is_none() {
                 flights.remove(key);
             }
